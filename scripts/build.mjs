@@ -1,0 +1,69 @@
+// Bundles the three targets with esbuild: extension host, trainer process, webview.
+// Usage: node scripts/build.mjs [--dev] [--watch]
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dev = process.argv.includes('--dev');
+const watch = process.argv.includes('--watch');
+
+/** Native and optional backends are loaded at run time only if the user installed them. */
+const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'];
+
+const common = {
+  bundle: true,
+  sourcemap: dev ? 'linked' : false,
+  minify: !dev,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const targets = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: { trainer: 'src/trainer/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: optionalNative,
+    // tfjs is large; minifying it costs seconds and hides stack traces for users.
+    minify: false,
+  },
+  {
+    ...common,
+    entryPoints: { 'loss-curves': 'webview/src/main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+  },
+].filter((t) => existsSync(join(root, Object.values(t.entryPoints)[0])));
+
+/** tfjs-backend-wasm loads its .wasm files from a folder given at run time (setWasmPaths). */
+function copyWasm() {
+  const src = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  const dest = join(root, 'dist/wasm');
+  mkdirSync(dest, { recursive: true });
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.wasm'))) cpSync(join(src, f), join(dest, f));
+}
+
+copyWasm();
+if (watch) {
+  for (const t of targets) await (await esbuild.context(t)).watch();
+  console.log('watching…');
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}
