@@ -1,0 +1,90 @@
+// `npm test`: sets up what the tests need, then runs all three layers and adds them up.
+//   unit         mocha in plain Node over test/unit (src/core, src/trainer, extension models)
+//   integration  mocha inside a real VS Code extension host (code-server + Chromium)
+//   webview      mocha driving the built webview bundle in headless Chromium
+// Ends with one line "N passed, N failed[, N skipped]"; exits non-zero if anything failed
+// or a layer ran no test. `--layers unit,webview` runs a subset.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const layerArg = process.argv.indexOf('--layers');
+const allLayers = ['unit', 'integration', 'webview'];
+const layers = layerArg > 0 ? process.argv[layerArg + 1].split(',') : allLayers;
+for (const l of layers) {
+  if (!allLayers.includes(l)) {
+    console.error(`test: unknown layer "${l}"; expected one of ${allLayers.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+const reporter = join(root, 'test/support/countingReporter.cjs');
+const mocha = join(root, 'node_modules/mocha/bin/mocha.js');
+
+/** How each layer is run; each writes {passes, failures, pending} to the counts file. */
+const commands = {
+  unit: [process.execPath, [mocha, '--reporter', reporter]],
+  integration: [process.execPath, [join(root, 'test/integration/runner/run.mjs')]],
+  webview: [process.execPath, [mocha, '--config', join(root, 'test/webview/.mocharc.json'), '--reporter', reporter]],
+};
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', (e) => {
+      console.error(`test: could not start ${cmd}: ${e.message}`);
+      resolve(1);
+    });
+  });
+}
+
+async function step(title, cmd, args) {
+  const started = Date.now();
+  const code = await run(cmd, args);
+  console.log(`test: ${title} ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (code !== 0) process.exit(code);
+}
+
+await step('type-check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+await step('build', process.execPath, [join(root, 'scripts/build.mjs'), '--dev']);
+if (layers.some((l) => l !== 'unit')) {
+  await step('test-host set-up', process.execPath, [join(root, 'scripts/setup-test-host.mjs')]);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'training-runs-test-'));
+const results = [];
+for (const layer of layers) {
+  const countsFile = join(tmp, `${layer}.json`);
+  const [cmd, args] = commands[layer];
+  const extra = layer === 'integration' ? ['--counts', countsFile] : [];
+  console.log(`\n=== ${layer} tests ===`);
+  const started = Date.now();
+  const code = await run(cmd, [...args, ...extra], { TRAINING_RUNS_TEST_COUNTS: countsFile });
+  let counts = { passes: 0, failures: 0, pending: 0 };
+  if (existsSync(countsFile)) counts = JSON.parse(readFileSync(countsFile, 'utf8'));
+  const problems = [];
+  if (code !== 0 && counts.failures === 0) problems.push(`exited ${code} without reporting a failed test`);
+  if (counts.passes + counts.failures === 0) problems.push('ran no test');
+  results.push({ layer, code, counts, problems, seconds: (Date.now() - started) / 1000 });
+}
+rmSync(tmp, { recursive: true, force: true });
+
+console.log('\n=== summary ===');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const r of results) {
+  // A layer that broke without naming a failed test still counts as one failure.
+  const layerFailed = r.counts.failures + (r.problems.length > 0 ? 1 : 0);
+  passed += r.counts.passes;
+  failed += layerFailed;
+  skipped += r.counts.pending;
+  const note = r.problems.length ? ` (${r.problems.join('; ')})` : '';
+  console.log(`${r.layer}: ${r.counts.passes} passed, ${layerFailed} failed, ${r.counts.pending} skipped in ${r.seconds.toFixed(1)} s${note}`);
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
