@@ -64,6 +64,11 @@ export interface TrainerState {
   best_checkpoint: string | null;
   /** Whether greater is better for best_metric. */
   greater_is_better: boolean;
+  /**
+   * Metrics at this step by name (e.g. { loss: 0.31, eval_loss: 0.4 }). The manager reads
+   * `metric_for_best_model` here (falling back to `loss`) to decide the best checkpoint.
+   */
+  metrics?: Record<string, number | null>;
 }
 
 export interface CheckpointContent {

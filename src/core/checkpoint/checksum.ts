@@ -1,0 +1,54 @@
+/**
+ * Per-file checksums recorded in the manifest. CRC-32 (zlib.crc32, in Node since 20.15 and 22.2) is
+ * the default: it detects flipped bytes and truncation, which is what a checkpoint needs (the same
+ * check zip files and PyTorch's zip checkpoints use). Measured on the 2-core dev machine: 30 ms of
+ * CPU per 64 MB (about 2.1 GB/s) against 56-58 ms for SHA-256 and SHA-1 (md5, blake2b512 slower),
+ * so it keeps save and load near plain I/O. SHA-256 stays readable for manifests that name it.
+ */
+import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
+
+export const CHECKSUM_ALGORITHM = 'crc32';
+export const SUPPORTED_CHECKSUMS: readonly string[] = ['crc32', 'sha256'];
+
+export interface RunningChecksum {
+  update(bytes: Uint8Array): void;
+  /** Lower-case hex. */
+  digest(): string;
+}
+
+type Crc32 = (data: Uint8Array, value?: number) => number;
+const nativeCrc32 = (zlib as unknown as { crc32?: Crc32 }).crc32;
+
+/** Table-driven fallback for runtimes older than Node 20.15 (slow, but correct). */
+let table: Uint32Array | null = null;
+function portableCrc32(data: Uint8Array, value = 0): number {
+  if (!table) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+  }
+  let crc = ~value >>> 0;
+  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+export const crc32: Crc32 = nativeCrc32 ?? portableCrc32;
+
+export function createChecksum(algorithm: string): RunningChecksum {
+  if (algorithm === 'crc32') {
+    let value = 0;
+    return {
+      update: (bytes) => (value = crc32(bytes, value)),
+      digest: () => value.toString(16).padStart(8, '0'),
+    };
+  }
+  if (algorithm === 'sha256') {
+    const hash = createHash('sha256');
+    return { update: (bytes) => void hash.update(bytes), digest: () => hash.digest('hex') };
+  }
+  throw new Error(`unsupported checksum algorithm "${algorithm}" (supported: ${SUPPORTED_CHECKSUMS.join(', ')})`);
+}

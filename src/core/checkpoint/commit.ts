@@ -1,0 +1,123 @@
+/**
+ * Atomic commit of one checkpoint folder: write every file into a temporary folder beside its final
+ * place, fsync them, write the manifest last, fsync the folder, rename into place, fsync the parent.
+ * A crash at any moment leaves the complete new checkpoint or none (temporary folders are never
+ * candidates; `cleanupLeftovers` removes them at the next save).
+ */
+import { join } from 'node:path';
+import { errorCode } from './errors';
+import { fsyncDir, pathExists, type CheckpointFs } from './fs';
+import { CHECKSUM_ALGORITHM, writeHashed, writeHashedSynced } from './hashedIo';
+import { MANIFEST_FILE, REPLACED_PREFIX, TEMP_PREFIX } from './layout';
+import type { Manifest, ManifestFile } from './types';
+
+export interface FileToWrite {
+  name: string;
+  chunks: Uint8Array[];
+}
+
+/** Points where a test may simulate a crash or failure (throw from the hook). */
+export type CommitStage = 'files-written' | 'manifest-written' | 'renamed';
+
+export interface CommitRequest {
+  checkpointsDir: string;
+  name: string;
+  step: number;
+  saveCounter: number;
+  files: FileToWrite[];
+  fs: CheckpointFs;
+  onStage?: (stage: CommitStage) => void | Promise<void>;
+}
+
+export interface CommitResult {
+  path: string;
+  bytes: number;
+  manifest: Manifest;
+}
+
+export async function commitCheckpoint(request: CommitRequest): Promise<CommitResult> {
+  const { fs, checkpointsDir, name } = request;
+  await fs.mkdir(checkpointsDir, { recursive: true });
+  const temp = join(checkpointsDir, `${TEMP_PREFIX}${name}-${process.pid}-${Date.now()}`);
+  const finalPath = join(checkpointsDir, name);
+  const replaced = join(checkpointsDir, `${REPLACED_PREFIX}${name}`);
+  let movedAside = false;
+  try {
+    await fs.mkdir(temp);
+    // All files at once: their writes and fsyncs overlap in libuv's pool while the main thread checksums.
+    // allSettled: never leave a write running (its error unobserved) when another one failed.
+    const settled = await Promise.allSettled(
+      request.files.map(async (file): Promise<ManifestFile> => {
+        const written = await writeHashed(fs, join(temp, file.name), file.chunks);
+        await written.syncAndClose();
+        return { path: file.name, size: written.size, checksum: written.checksum };
+      }),
+    );
+    const entries = settled.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
+    await request.onStage?.('files-written');
+
+    const manifest: Manifest = {
+      format: 'training-runs-checkpoint',
+      version: 1,
+      step: request.step,
+      save_counter: request.saveCounter,
+      created: new Date().toISOString(),
+      checksum_algorithm: CHECKSUM_ALGORITHM,
+      files: entries,
+    };
+    await writeHashedSynced(fs, join(temp, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2)));
+    await fsyncDir(fs, temp);
+    await request.onStage?.('manifest-written');
+
+    if (await pathExists(fs, finalPath)) {
+      // A folder cannot be renamed over a non-empty one: move the old aside, restored by cleanup if we crash.
+      await fs.rm(replaced, { recursive: true, force: true });
+      await fs.rename(finalPath, replaced);
+      movedAside = true;
+    }
+    await fs.rename(temp, finalPath);
+    await fsyncDir(fs, checkpointsDir);
+    await request.onStage?.('renamed');
+    if (movedAside) await fs.rm(replaced, { recursive: true, force: true });
+    const bytes = entries.reduce((n, f) => n + f.size, 0);
+    return { path: finalPath, bytes, manifest };
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (movedAside && !(await pathExists(fs, finalPath))) await fs.rename(replaced, finalPath).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Removes temporary folders of interrupted saves and puts back a folder moved aside by a save that
+ * crashed mid-replace. Returns what it did, for warnings.
+ */
+export async function cleanupLeftovers(checkpointsDir: string, fs: CheckpointFs): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(checkpointsDir);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  const actions: string[] = [];
+  for (const entry of names) {
+    const path = join(checkpointsDir, entry);
+    if (entry.startsWith(TEMP_PREFIX)) {
+      await fs.rm(path, { recursive: true, force: true });
+      actions.push(`removed ${path} (left by an interrupted save)`);
+    } else if (entry.startsWith(REPLACED_PREFIX)) {
+      const original = join(checkpointsDir, entry.slice(REPLACED_PREFIX.length));
+      if (await pathExists(fs, original)) {
+        await fs.rm(path, { recursive: true, force: true });
+      } else {
+        await fs.rename(path, original);
+        actions.push(`restored ${original} (a save replacing it was interrupted)`);
+      }
+    }
+  }
+  return actions;
+}

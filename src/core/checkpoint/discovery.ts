@@ -1,0 +1,82 @@
+/**
+ * Finding checkpoints: every `checkpoint-*` folder, validated, ordered newest first by the
+ * modification time of its manifest (the file written last at commit), not by the step in its name.
+ * Ties go to the higher save counter, then the higher step, then the name (descending).
+ */
+import { join } from 'node:path';
+import { defaultFs, type CheckpointFs } from './fs';
+import { CHECKPOINTS_DIR, CHECKPOINT_PREFIX, stepFromName } from './layout';
+import type { Manifest } from './types';
+import { validateCheckpoint } from './validate';
+
+export interface DiscoveredCheckpoint {
+  path: string;
+  name: string;
+  step: number | null;
+  mtimeMs: number;
+  valid: boolean;
+  problems: string[];
+  manifest: Manifest | null;
+  /** From the manifest; -1 when unknown (invalid). */
+  saveCounter: number;
+}
+
+export interface DiscoverOptions {
+  verifyChecksums?: boolean;
+  fs?: CheckpointFs;
+}
+
+/** `dir` may be a run's output folder (holding `checkpoints/`) or the `checkpoints/` folder itself. */
+export async function resolveCheckpointsDir(dir: string, fs: CheckpointFs = defaultFs): Promise<string> {
+  const inner = join(dir, CHECKPOINTS_DIR);
+  try {
+    if ((await fs.stat(inner)).isDirectory()) return inner;
+  } catch {
+    // not a run folder: treat `dir` as the checkpoints folder
+  }
+  return dir;
+}
+
+export function compareNewestFirst(a: DiscoveredCheckpoint, b: DiscoveredCheckpoint): number {
+  return (
+    b.mtimeMs - a.mtimeMs ||
+    b.saveCounter - a.saveCounter ||
+    (b.step ?? -1) - (a.step ?? -1) ||
+    (a.name < b.name ? 1 : a.name > b.name ? -1 : 0)
+  );
+}
+
+/** All checkpoint folders under `dir` (valid and invalid), newest first. Missing folder → []. */
+export async function discoverCheckpoints(dir: string, options: DiscoverOptions = {}): Promise<DiscoveredCheckpoint[]> {
+  const fs = options.fs ?? defaultFs;
+  const checkpointsDir = await resolveCheckpointsDir(dir, fs);
+  let names: string[];
+  try {
+    const entries = await fs.readdir(checkpointsDir, { withFileTypes: true });
+    names = entries.filter((e) => e.isDirectory() && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const found = await Promise.all(
+    names.map(async (name): Promise<DiscoveredCheckpoint> => {
+      const path = join(checkpointsDir, name);
+      const result = await validateCheckpoint(path, { fs, verifyChecksums: options.verifyChecksums ?? false });
+      return {
+        path,
+        name,
+        step: result.manifest?.step ?? stepFromName(name),
+        mtimeMs: result.mtimeMs,
+        valid: result.valid,
+        problems: result.problems,
+        manifest: result.manifest,
+        saveCounter: result.manifest?.save_counter ?? -1,
+      };
+    }),
+  );
+  return found.sort(compareNewestFirst);
+}
+
+/** The newest valid checkpoint, or null. */
+export function latestValid(checkpoints: DiscoveredCheckpoint[]): DiscoveredCheckpoint | null {
+  return checkpoints.find((c) => c.valid) ?? null;
+}

@@ -1,0 +1,44 @@
+/** `checkpoints DIR --json` rows: every checkpoint folder, newest first, exactly one `latest` when any is valid. */
+import { discoverCheckpoints } from './discovery';
+import { errorMessage } from './errors';
+import { defaultFs, type CheckpointFs } from './fs';
+import { readOptimizerState, readSchedulerState, summariseOptimizer } from './summaries';
+import type { CheckpointInfo } from './types';
+
+export interface ListOptions {
+  verifyChecksums?: boolean;
+  fs?: CheckpointFs;
+}
+
+export async function listCheckpoints(dir: string, options: ListOptions = {}): Promise<CheckpointInfo[]> {
+  const fs = options.fs ?? defaultFs;
+  const found = await discoverCheckpoints(dir, { fs, verifyChecksums: options.verifyChecksums ?? false });
+  const rows = await Promise.all(
+    found.map(async (c): Promise<CheckpointInfo> => {
+      const row: CheckpointInfo = {
+        path: c.path,
+        name: c.name,
+        step: c.step,
+        mtimeMs: c.mtimeMs,
+        valid: c.valid,
+        latest: false,
+        problems: [...c.problems],
+        optimizer: null,
+        scheduler: null,
+      };
+      if (!c.valid) return row;
+      try {
+        const optimizer = await readOptimizerState(fs, c.path, c.manifest);
+        row.optimizer = optimizer ? summariseOptimizer(optimizer, c.manifest) : null;
+        row.scheduler = await readSchedulerState(fs, c.path, c.manifest);
+      } catch (error) {
+        row.valid = false;
+        row.problems.push(errorMessage(error));
+      }
+      return row;
+    }),
+  );
+  const latest = rows.find((r) => r.valid);
+  if (latest) latest.latest = true;
+  return rows;
+}

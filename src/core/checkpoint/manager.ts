@@ -1,0 +1,250 @@
+/**
+ * One run folder's checkpoints: async atomic saves, retention, resume discovery and loading.
+ * The trainer copies tensors out of tfjs and hands them over; everything else happens here,
+ * in the background of training.
+ */
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { cleanupLeftovers, commitCheckpoint, type CommitStage } from './commit';
+import { encodeContent } from './contents';
+import { discoverCheckpoints } from './discovery';
+import { CheckpointError, errorMessage } from './errors';
+import { defaultFs, pathExists, type CheckpointFs } from './fs';
+import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, TEMP_PREFIX, checkpointName } from './layout';
+import { loadCheckpoint } from './reader';
+import { selectForDeletion } from './retention';
+import type { CheckpointContent, CheckpointOptions, TrainerState } from './types';
+import { validateCheckpoint } from './validate';
+
+export interface CheckpointManagerOptions extends CheckpointOptions {
+  metric_for_best_model: string | null;
+  greater_is_better: boolean;
+}
+
+export interface CheckpointManagerHooks {
+  onWarning?(message: string): void;
+  /** File-system calls (tests inject failures). */
+  fs?: CheckpointFs;
+  /** Called at each commit stage; throwing there simulates a failure at that point. */
+  onStage?(stage: CommitStage): void | Promise<void>;
+}
+
+export interface SaveResult {
+  path: string;
+  name: string;
+  step: number;
+  bytes: number;
+  durationMs: number;
+  /** Folder names deleted by retention. */
+  deleted: string[];
+}
+
+export interface PendingSave {
+  path: string;
+  name: string;
+  /** Resolves once committed and retention ran; rejects on failure (temp folder removed, nothing deleted). */
+  done: Promise<SaveResult>;
+}
+
+export interface ResumeTarget {
+  path: string;
+  name: string;
+  step: number;
+  /** Newer checkpoints passed over, with why. */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+interface Best {
+  name: string;
+  value: number | null;
+}
+
+export class CheckpointManager {
+  readonly checkpointsDir: string;
+  private readonly fs: CheckpointFs;
+  private pending: Promise<SaveResult> | null = null;
+  private counter: number | null = null;
+  private best: Best | null = null;
+  private readonly reportedInvalid = new Set<string>();
+
+  constructor(
+    readonly outputDir: string,
+    private readonly options: CheckpointManagerOptions,
+    private readonly hooks: CheckpointManagerHooks = {},
+  ) {
+    this.checkpointsDir = join(outputDir, CHECKPOINTS_DIR);
+    this.fs = hooks.fs ?? defaultFs;
+  }
+
+  /**
+   * Waits for the previous save, then returns while this one runs in the background.
+   * Owns `content`'s arrays from now on. Saves are chained, so even unawaited calls never overlap.
+   */
+  async save(content: CheckpointContent): Promise<PendingSave> {
+    const name = checkpointName(content.step);
+    const previous = this.pending;
+    const done = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      // After the previous commit: the best checkpoint so far includes it.
+      const { trainerState, best } = this.withBest(name, content.trainerState);
+      const files = encodeContent(
+        { ...content, trainerState },
+        { saveOptimizer: this.options.save_optimizer_state, saveScheduler: this.options.save_scheduler_state },
+      );
+      return this.runSave(name, content.step, files, best);
+    })();
+    // Observed here so an unawaited failure is not an unhandled rejection; callers still see it.
+    done.catch(() => undefined);
+    this.pending = done;
+    if (previous) await previous.catch(() => undefined);
+    return { path: join(this.checkpointsDir, name), name, done };
+  }
+
+  /** Waits for the pending save; rethrows its error. */
+  async flush(): Promise<void> {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) await pending;
+  }
+
+  private async runSave(name: string, step: number, files: ReturnType<typeof encodeContent>, best: Best | null): Promise<SaveResult> {
+    const started = performance.now();
+    for (const action of await cleanupLeftovers(this.checkpointsDir, this.fs)) this.warn(action);
+    const saveCounter = await this.nextSaveCounter();
+    const committed = await commitCheckpoint({
+      checkpointsDir: this.checkpointsDir,
+      name,
+      step,
+      saveCounter,
+      files,
+      fs: this.fs,
+      onStage: this.hooks.onStage,
+    });
+    this.counter = saveCounter;
+    if (best) this.best = best;
+    await this.persistSaveCounter(saveCounter);
+    const deleted = await this.applyRetention(name);
+    return { path: committed.path, name, step, bytes: committed.bytes, durationMs: performance.now() - started, deleted };
+  }
+
+  /** Fills the best-checkpoint fields of the trainer state to be written; the manager's record changes only on commit. */
+  private withBest(name: string, state: TrainerState): { trainerState: TrainerState; best: Best | null } {
+    const metric = this.options.metric_for_best_model;
+    if (metric === null) {
+      const best = state.best_checkpoint ? { name: state.best_checkpoint, value: state.best_metric } : null;
+      return { trainerState: state, best };
+    }
+    const value = state.metrics?.[metric] ?? (metric === 'loss' ? state.loss : null);
+    const current = this.best;
+    const better =
+      value !== null &&
+      value !== undefined &&
+      Number.isFinite(value) &&
+      (current === null || current.value === null || (this.options.greater_is_better ? value > current.value : value < current.value));
+    const best = better ? { name, value } : current;
+    return {
+      trainerState: {
+        ...state,
+        best_metric_name: metric,
+        best_metric: best?.value ?? null,
+        best_checkpoint: best?.name ?? null,
+        greater_is_better: this.options.greater_is_better,
+      },
+      best,
+    };
+  }
+
+  private async nextSaveCounter(): Promise<number> {
+    if (this.counter === null) {
+      let fromFile = 0;
+      try {
+        fromFile = Number.parseInt(await this.fs.readFile(join(this.checkpointsDir, SAVE_COUNTER_FILE), 'utf8'), 10) || 0;
+      } catch {
+        // first save in this folder, or the counter file was lost: the manifests still know
+      }
+      const existing = await discoverCheckpoints(this.checkpointsDir, { fs: this.fs });
+      this.counter = Math.max(fromFile, ...existing.map((c) => c.saveCounter));
+    }
+    return this.counter + 1;
+  }
+
+  /** Not fsynced: it is only a hint (every manifest carries its counter and the next session takes the max). */
+  private async persistSaveCounter(value: number): Promise<void> {
+    const target = join(this.checkpointsDir, SAVE_COUNTER_FILE);
+    const temp = `${target}.tmp`;
+    try {
+      await this.fs.writeFile(temp, `${value}\n`);
+      await this.fs.rename(temp, target);
+    } catch (error) {
+      this.warn(`could not update ${target}: ${errorMessage(error)} (manifests still carry the save counter)`);
+    }
+  }
+
+  /** Runs only after a commit. Invalid folders are reported once and never deleted. */
+  private async applyRetention(justWritten: string): Promise<string[]> {
+    const all = await discoverCheckpoints(this.checkpointsDir, { fs: this.fs });
+    for (const c of all.filter((c) => !c.valid && !this.reportedInvalid.has(c.path))) {
+      this.reportedInvalid.add(c.path);
+      this.warn(`${c.path} is not a valid checkpoint (not counted toward save_total_limit, not deleted): ${c.problems.join('; ')}`);
+    }
+    const protectedNames = new Set([justWritten, ...(this.best ? [this.best.name] : [])]);
+    const toDelete = selectForDeletion(all.filter((c) => c.valid), this.options, protectedNames);
+    const deleted: string[] = [];
+    for (const name of toDelete) {
+      try {
+        // Rename first: a crash mid-delete then leaves a temp folder, never a half-deleted candidate.
+        const doomed = join(this.checkpointsDir, `${TEMP_PREFIX}delete-${name}`);
+        await this.fs.rename(join(this.checkpointsDir, name), doomed);
+        await this.fs.rm(doomed, { recursive: true, force: true });
+        deleted.push(name);
+      } catch (error) {
+        this.warn(`retention could not delete ${join(this.checkpointsDir, name)}: ${errorMessage(error)}`);
+      }
+    }
+    return deleted;
+  }
+
+  /** false → null; true → newest checkpoint whose checksums verify; a path → that checkpoint or a CheckpointError (exit 2). */
+  async resolveResume(resume: boolean | string): Promise<ResumeTarget | null> {
+    if (resume === false) return null;
+    if (resume === true) {
+      const skipped: ResumeTarget['skipped'] = [];
+      for (const candidate of await discoverCheckpoints(this.checkpointsDir, { fs: this.fs })) {
+        if (!candidate.valid) continue;
+        const verified = await validateCheckpoint(candidate.path, { fs: this.fs, verifyChecksums: true });
+        if (verified.valid && verified.manifest) {
+          return { path: candidate.path, name: candidate.name, step: verified.manifest.step, skipped };
+        }
+        const reason = verified.problems.join('; ');
+        skipped.push({ path: candidate.path, reason });
+        this.warn(`skipping checkpoint ${candidate.path} for resume: ${reason}; falling back to the next valid one`);
+      }
+      return null;
+    }
+    const path = await this.locateExplicit(resume);
+    const verified = await validateCheckpoint(path, { fs: this.fs, verifyChecksums: true });
+    if (!verified.valid || !verified.manifest) {
+      throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${verified.problems.join('; ')}`, 2);
+    }
+    return { path, name: basename(path), step: verified.manifest.step, skipped: [] };
+  }
+
+  /** As given (relative to the working folder), else relative to this run's checkpoints folder. */
+  private async locateExplicit(given: string): Promise<string> {
+    const asGiven = resolve(given);
+    if (isAbsolute(given) || (await pathExists(this.fs, asGiven))) return asGiven;
+    const inRun = join(this.checkpointsDir, given);
+    return (await pathExists(this.fs, inRun)) ? inRun : asGiven;
+  }
+
+  /** Loads (verifying checksums); adopts the checkpoint's best-model record so retention keeps protecting it. */
+  async load(path: string, opts: { restoreOptimizer: boolean; restoreScheduler: boolean }) {
+    const loaded = await loadCheckpoint(path, { ...opts, fs: this.fs });
+    const state = loaded.content.trainerState;
+    if (state.best_checkpoint) this.best = { name: state.best_checkpoint, value: state.best_metric };
+    return loaded;
+  }
+
+  private warn(message: string): void {
+    this.hooks.onWarning?.(message);
+  }
+}

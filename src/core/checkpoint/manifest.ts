@@ -1,0 +1,37 @@
+/** manifest.json: written last, it is what makes a checkpoint folder a committed checkpoint. */
+import { z } from 'zod';
+import type { Manifest } from './types';
+
+const manifestSchema = z.object({
+  format: z.literal('training-runs-checkpoint'),
+  version: z.literal(1),
+  step: z.number().int().nonnegative(),
+  save_counter: z.number().int().nonnegative(),
+  created: z.string(),
+  checksum_algorithm: z.string(),
+  files: z
+    .array(z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), checksum: z.string().min(1) }))
+    .min(1),
+});
+
+/** Parses manifest text; throws an Error naming the file and the first bad field. */
+export function parseManifest(text: string, label: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${label}: not valid JSON (${(error as Error).message})`);
+  }
+  const result = manifestSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || '(root)';
+    throw new Error(`${label}: field "${field}": ${issue?.message ?? 'invalid'}`);
+  }
+  for (const file of result.data.files) {
+    if (file.path.includes('/') || file.path.includes('\\') || file.path.startsWith('.')) {
+      throw new Error(`${label}: file entry "${file.path}" must be a plain file name inside the checkpoint folder`);
+    }
+  }
+  return result.data;
+}

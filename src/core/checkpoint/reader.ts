@@ -1,0 +1,87 @@
+/**
+ * Loading a checkpoint for resume. Every file read is verified against its manifest checksum as it
+ * is read (the hash overlaps the read), so a flipped byte or a truncated file is an error, not a
+ * silently different run.
+ */
+import { basename, join } from 'node:path';
+import { CheckpointError } from './errors';
+import { defaultFs, type CheckpointFs } from './fs';
+import { SUPPORTED_CHECKSUMS } from './checksum';
+import { readHashed } from './hashedIo';
+import { METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
+import { decodeSafetensors } from './safetensors';
+import { parseOptimizerState, parseSchedulerState, parseTrainerState } from './stateSchemas';
+import type { CheckpointContent, Manifest } from './types';
+import { validateCheckpoint } from './validate';
+
+export interface LoadOptions {
+  restoreOptimizer: boolean;
+  restoreScheduler: boolean;
+  fs?: CheckpointFs;
+}
+
+export async function loadCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
+  const fs = options.fs ?? defaultFs;
+  const validation = await validateCheckpoint(path, { fs });
+  if (!validation.valid || !validation.manifest) {
+    throw new CheckpointError(`checkpoint ${path} is not valid: ${validation.problems.join('; ')}`, 2);
+  }
+  const manifest = validation.manifest;
+  if (!SUPPORTED_CHECKSUMS.includes(manifest.checksum_algorithm)) {
+    throw new CheckpointError(`${join(path, 'manifest.json')}: checksum algorithm "${manifest.checksum_algorithm}" is not supported (${SUPPORTED_CHECKSUMS.join(', ')})`, 2);
+  }
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const read = (file: string) => readVerified(fs, path, manifest, file);
+  const name = basename(path);
+  const warnings: string[] = [];
+
+  if (!listed.has(TRAINER_STATE_FILE)) throw new CheckpointError(`${join(path, TRAINER_STATE_FILE)}: missing from the checkpoint`, 2);
+  const hasOptimizer = listed.has(OPTIMIZER_STATE_FILE) && listed.has(OPTIMIZER_TENSORS_FILE);
+  const loadOptimizer = options.restoreOptimizer && hasOptimizer;
+  const loadScheduler = options.restoreScheduler && listed.has(SCHEDULER_FILE);
+  if (options.restoreOptimizer && !hasOptimizer) {
+    warnings.push(`checkpoint ${name} has no optimizer state (${OPTIMIZER_STATE_FILE}, ${OPTIMIZER_TENSORS_FILE}): the optimizer starts fresh (step count 0, empty moments)`);
+  }
+  if (options.restoreScheduler && !listed.has(SCHEDULER_FILE)) {
+    warnings.push(`checkpoint ${name} has no scheduler state (${SCHEDULER_FILE}): the learning-rate schedule starts fresh from step 0`);
+  }
+
+  const [model, trainerText, optimizerTensors, optimizerText, schedulerText, metadataText] = await Promise.all([
+    read(MODEL_FILE),
+    read(TRAINER_STATE_FILE),
+    loadOptimizer ? read(OPTIMIZER_TENSORS_FILE) : null,
+    loadOptimizer ? read(OPTIMIZER_STATE_FILE) : null,
+    loadScheduler ? read(SCHEDULER_FILE) : null,
+    listed.has(METADATA_FILE) ? read(METADATA_FILE) : null,
+  ]);
+
+  const trainerState = parseTrainerState(trainerText.toString('utf8'), join(path, TRAINER_STATE_FILE));
+  const content: CheckpointContent = {
+    step: manifest.step,
+    weights: decodeSafetensors(model, join(path, MODEL_FILE)).tensors,
+    trainerState,
+  };
+  if (optimizerTensors && optimizerText) {
+    const state = parseOptimizerState(optimizerText.toString('utf8'), join(path, OPTIMIZER_STATE_FILE));
+    const tensors = decodeSafetensors(optimizerTensors, join(path, OPTIMIZER_TENSORS_FILE)).tensors;
+    const missing = state.slots.filter((s) => !(s.name in tensors)).map((s) => s.name);
+    if (missing.length > 0) {
+      throw new CheckpointError(`${join(path, OPTIMIZER_TENSORS_FILE)}: missing slot tensors ${missing.join(', ')} listed in ${OPTIMIZER_STATE_FILE}`, 2);
+    }
+    content.optimizer = { state, tensors };
+  }
+  if (schedulerText) content.scheduler = parseSchedulerState(schedulerText.toString('utf8'), join(path, SCHEDULER_FILE));
+  if (metadataText) content.metadata = JSON.parse(metadataText.toString('utf8')) as Record<string, unknown>;
+  return { content, warnings };
+}
+
+async function readVerified(fs: CheckpointFs, dir: string, manifest: Manifest, file: string): Promise<Buffer> {
+  const entry = manifest.files.find((f) => f.path === file);
+  const path = join(dir, file);
+  if (!entry) throw new CheckpointError(`${path}: not listed in the manifest`, 2);
+  const algorithm = manifest.checksum_algorithm;
+  const { bytes, checksum } = await readHashed(fs, path, algorithm);
+  if (bytes.length !== entry.size) throw new CheckpointError(`${path}: size ${bytes.length} bytes, manifest says ${entry.size}`, 2);
+  if (checksum !== entry.checksum) throw new CheckpointError(`${path}: ${algorithm} checksum mismatch (file is corrupt)`, 2);
+  return bytes;
+}
