@@ -45,7 +45,8 @@ export interface SchedulerState {
   /** Scheduler steps taken. */
   step: number;
   last_lr: number;
-  next_lr: number;
+  /** Null where the format does not store enough to know it (e.g. Hugging Face LambdaLR schedules). */
+  next_lr: number | null;
 }
 
 export interface TrainerState {

@@ -28,7 +28,7 @@ function formatRows(dir: string, rows: CheckpointInfo[]): string {
     formatTime(r.mtimeMs),
     r.valid ? 'yes' : 'NO',
     r.optimizer ? `${r.optimizer.type} @${r.optimizer.iterations}` : '-',
-    r.scheduler ? `${r.scheduler.type} lr=${r.scheduler.next_lr.toPrecision(4)}` : '-',
+    r.scheduler ? `${r.scheduler.type} lr=${r.scheduler.next_lr?.toPrecision(4) ?? "?"}` : '-',
     r.problems.join('; '),
   ]);
   return table(['latest', 'name', 'step', 'modified', 'valid', 'optimizer', 'scheduler', 'problems'], body);

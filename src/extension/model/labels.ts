@@ -1,0 +1,13 @@
+/** Labels shared by the quick picks (vscode-free so their wording is unit-tested). */
+import { formatAge, formatValue } from './format';
+import type { CheckpointView, RunView } from './runModel';
+
+/** "run · checkpoint-500 · 3 min ago · loss 0.41" */
+export function resumeLabel(run: RunView, c: CheckpointView, nowMs: number = Date.now()): string {
+  return [run.name, c.name, formatAge(c.mtimeMs, nowMs), c.loss !== null ? `loss ${formatValue(c.loss)}` : null].filter(Boolean).join(' · ');
+}
+
+/** A run that may be resumed or have checkpoints deleted: not training in any process we know of. */
+export function isIdle(run: RunView): boolean {
+  return run.status !== 'training' && run.status !== 'stopping';
+}

@@ -1,0 +1,67 @@
+/**
+ * Reads a run folder's `run.json` (written by the trainer: status, pid, config snapshot, backend,
+ * times). Read leniently: the tree must still show a run whose record is old, partial or being
+ * rewritten, so unknown fields are kept and a broken file becomes a problem string, not a throw.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const RUN_RECORD_FILE = 'run.json';
+
+export type RecordedStatus = 'training' | 'finished' | 'stopped' | 'failed';
+
+const runRecordSchema = z.looseObject({
+  status: z.enum(['training', 'finished', 'stopped', 'failed']).optional(),
+  pid: z.number().int().optional(),
+  max_steps: z.number().int().optional(),
+  name: z.string().optional(),
+  config_path: z.string().optional(),
+  configPath: z.string().optional(),
+  config: z.looseObject({ config_path: z.string().optional(), name: z.string().optional(), max_steps: z.number().optional() }).optional(),
+  error: z.union([z.string(), z.looseObject({ message: z.string().optional() })]).nullable().optional(),
+});
+
+export interface RunRecord {
+  status: RecordedStatus | null;
+  pid: number | null;
+  name: string | null;
+  /** The config the run was started with: Resume starts from it again. */
+  configPath: string | null;
+  maxSteps: number | null;
+  error: string | null;
+}
+
+export type RunRecordResult = { record: RunRecord | null; problem: string | null };
+
+export async function readRunRecord(runDir: string): Promise<RunRecordResult> {
+  const file = path.join(runDir, RUN_RECORD_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { record: null, problem: null };
+    return { record: null, problem: `${file}: ${(err as Error).message}` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { record: null, problem: `${file}: not valid JSON (${(err as Error).message})` };
+  }
+  const parsed = runRecordSchema.safeParse(raw);
+  if (!parsed.success) return { record: null, problem: `${file}: ${z.prettifyError(parsed.error)}` };
+  const r = parsed.data;
+  const error = typeof r.error === 'string' ? r.error : (r.error?.message ?? null);
+  return {
+    record: {
+      status: r.status ?? null,
+      pid: r.pid ?? null,
+      name: r.name ?? r.config?.name ?? null,
+      configPath: r.config_path ?? r.configPath ?? r.config?.config_path ?? null,
+      maxSteps: r.max_steps ?? r.config?.max_steps ?? null,
+      error,
+    },
+    problem: null,
+  };
+}

@@ -1,0 +1,29 @@
+/** Typed access to the `trainingRuns.*` settings (documented in package.json `contributes.configuration`). */
+import * as vscode from 'vscode';
+import { DEFAULT_RUN_GLOBS } from './model/discovery';
+
+export const SETTINGS_SECTION = 'trainingRuns';
+
+export interface TrainingRunsSettings {
+  /** Glob patterns of files that mark a run folder (run.json, checkpoint manifests). */
+  runsGlobs: string[];
+  /** Node executable for the trainer; '' = the editor's own runtime. */
+  nodePath: string;
+  /** Default device: '' = the config's backend; 'cpu', 'wasm', or a GPU index. */
+  device: string;
+  stopTimeoutMs: number;
+  openLossCurvesOnStart: boolean;
+}
+
+export function readSettings(): TrainingRunsSettings {
+  const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const globs = c.get<string[]>('runsGlobs', DEFAULT_RUN_GLOBS).filter((g) => typeof g === 'string' && g.trim() !== '');
+  const timeoutSec = c.get<number>('stopTimeoutSeconds', 30);
+  return {
+    runsGlobs: globs.length > 0 ? globs : DEFAULT_RUN_GLOBS,
+    nodePath: c.get<string>('nodePath', ''),
+    device: c.get<string>('device', ''),
+    stopTimeoutMs: Math.max(1, Number.isFinite(timeoutSec) ? timeoutSec : 30) * 1000,
+    openLossCurvesOnStart: c.get<boolean>('openLossCurvesOnStart', false),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The "Runs" tree: renders the run model (runs → checkpoints → Optimizer/Scheduler/Trainer/Model/
+ * Files). It holds no state of its own beyond a cache of checkpoint details keyed by mtime.
+ */
+import * as vscode from 'vscode';
+import type { CheckpointItemContext, RunItemContext } from '../contextKeys';
+import { checkpointDetailNodes, type DetailNode } from '../model/checkpointDetails';
+import { loadCheckpointDetails } from '../model/checkpointEngine';
+import { formatAge, formatCount, formatDuration, formatValue } from '../model/format';
+import { latestValidCheckpoint, type RunModel, type RunStatus, type RunView } from '../model/runModel';
+
+export type RunsTreeNode =
+  | { kind: 'run'; runDir: string }
+  | { kind: 'checkpoint'; runDir: string; path: string }
+  | { kind: 'writing'; runDir: string; name: string }
+  | { kind: 'message'; text: string; tooltip?: string }
+  | { kind: 'detail'; checkpointPath: string; node: DetailNode };
+
+const STATUS_ICONS: Record<RunStatus, vscode.ThemeIcon> = {
+  training: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  stopping: new vscode.ThemeIcon('loading~spin'),
+  stopped: new vscode.ThemeIcon('debug-stop'),
+  finished: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  unknown: new vscode.ThemeIcon('folder'),
+};
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsTreeNode | undefined>();
+  private readonly detailsCache = new Map<string, { mtimeMs: number; nodes: DetailNode[] }>();
+  private readonly subscription: { dispose(): void };
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly model: RunModel) {
+    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  /** The model view behind a node, for commands invoked from the tree. */
+  runOf(node: RunsTreeNode): RunView | undefined {
+    return 'runDir' in node ? this.model.get(node.runDir) : undefined;
+  }
+
+  getChildren(node?: RunsTreeNode): vscode.ProviderResult<RunsTreeNode[]> {
+    if (!node) return this.model.runs().map((r) => ({ kind: 'run', runDir: r.dir }));
+    if (node.kind === 'run') return this.runChildren(node.runDir);
+    if (node.kind === 'checkpoint') return this.checkpointChildren(node);
+    if (node.kind === 'detail') return node.node.children.map((child) => ({ kind: 'detail', checkpointPath: node.checkpointPath, node: child }));
+    return [];
+  }
+
+  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'run':
+        return this.runItem(node.runDir);
+      case 'checkpoint':
+        return this.checkpointItem(node);
+      case 'writing': {
+        const item = new vscode.TreeItem(node.name.replace(/^\.tmp-/, ''), vscode.TreeItemCollapsibleState.None);
+        item.description = 'being written…';
+        item.iconPath = new vscode.ThemeIcon('loading~spin');
+        item.tooltip = `A save in progress (${node.name}); it appears as a checkpoint once its manifest is committed.`;
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon('warning');
+        item.tooltip = node.tooltip ?? node.text;
+        return item;
+      }
+      case 'detail': {
+        const state = node.node.children.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+        const item = new vscode.TreeItem(node.node.label, state);
+        item.description = node.node.description;
+        item.tooltip = node.node.tooltip ?? `${node.node.label}: ${node.node.description}`;
+        item.id = `${node.checkpointPath}#${node.node.label}:${node.node.description}`;
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private runChildren(runDir: string): RunsTreeNode[] {
+    const run = this.model.get(runDir);
+    if (!run) return [];
+    const nodes: RunsTreeNode[] = run.problems.map((p) => ({ kind: 'message', text: p }));
+    nodes.push(...run.writing.map((name): RunsTreeNode => ({ kind: 'writing', runDir, name })));
+    nodes.push(...run.checkpoints.map((c): RunsTreeNode => ({ kind: 'checkpoint', runDir, path: c.path })));
+    if (nodes.length === 0) nodes.push({ kind: 'message', text: 'No checkpoints yet' });
+    return nodes;
+  }
+
+  private async checkpointChildren(node: { runDir: string; path: string }): Promise<RunsTreeNode[]> {
+    const info = this.model.get(node.runDir)?.checkpoints.find((c) => c.path === node.path);
+    if (!info) return [];
+    const cached = this.detailsCache.get(info.path);
+    let nodes = cached && cached.mtimeMs === info.mtimeMs ? cached.nodes : undefined;
+    if (!nodes) {
+      nodes = checkpointDetailNodes(await loadCheckpointDetails(info));
+      this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
+    }
+    const problems: RunsTreeNode[] = info.problems.map((p) => ({ kind: 'message', text: p }));
+    return [...problems, ...nodes.map((n): RunsTreeNode => ({ kind: 'detail', checkpointPath: info.path, node: n }))];
+  }
+
+  private runItem(runDir: string): vscode.TreeItem {
+    const run = this.model.get(runDir);
+    const item = new vscode.TreeItem(run?.name ?? runDir, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${runDir}`;
+    item.resourceUri = vscode.Uri.file(runDir);
+    if (!run) return item;
+    const progress = run.live ? ` · ${formatCount(run.live.step)}/${formatCount(run.live.maxSteps)} · loss ${formatValue(run.live.loss)}` : '';
+    item.description = `${run.status === 'unknown' ? '' : run.status}${progress}`;
+    item.iconPath = STATUS_ICONS[run.status];
+    const lines = [run.dir, `Status: ${run.status}${run.statusDetail ? ` (${run.statusDetail})` : ''}`];
+    if (run.record?.configPath) lines.push(`Config: ${run.record.configPath}`);
+    if (run.live?.etaSec != null) lines.push(`ETA: ${formatDuration(run.live.etaSec)}`);
+    lines.push(`${run.checkpoints.length} checkpoint(s)`);
+    item.tooltip = lines.join('\n');
+    const training = run.status === 'training' || run.status === 'stopping';
+    const resumable = !training && run.record?.configPath != null && latestValidCheckpoint(run) !== undefined;
+    const context: RunItemContext = training ? 'run.training' : resumable ? 'run.idle.resumable' : 'run.idle';
+    item.contextValue = context;
+    return item;
+  }
+
+  private checkpointItem(node: { runDir: string; path: string }): vscode.TreeItem {
+    const run = this.model.get(node.runDir);
+    const c = run?.checkpoints.find((x) => x.path === node.path);
+    const item = new vscode.TreeItem(c?.name ?? node.path, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `checkpoint:${node.path}`;
+    item.resourceUri = vscode.Uri.file(node.path);
+    if (!c || !run) return item;
+    const parts = [c.step !== null ? `step ${formatCount(c.step)}` : null, formatAge(c.mtimeMs), c.loss !== null ? `loss ${formatValue(c.loss)}` : null];
+    const marks = [c.latest ? 'latest' : null, c.best ? 'best' : null, c.valid ? null : 'invalid'].filter((m) => m !== null);
+    item.description = [...parts.filter((p) => p !== null), ...marks].join(' · ');
+    item.iconPath = !c.valid
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : c.best
+        ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+        : c.latest
+          ? new vscode.ThemeIcon('pinned')
+          : new vscode.ThemeIcon('save');
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${c.name}**${marks.length ? ` — ${marks.join(', ')}` : ''}\n\n`);
+    tooltip.appendText(`${c.path}\nModified ${new Date(c.mtimeMs).toLocaleString()}\n`);
+    if (!c.valid) tooltip.appendMarkdown(`\n**Invalid:** `).appendText(c.problems.join('; ') || 'unknown reason');
+    item.tooltip = tooltip;
+    const running = run.status === 'training' || run.status === 'stopping';
+    const context: CheckpointItemContext = `checkpoint.${c.valid ? 'valid' : 'invalid'}.${running ? 'training' : 'idle'}`;
+    item.contextValue = context;
+    return item;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Finds run folders in the workspace with the `trainingRuns.runsGlobs` patterns and keeps the run
+ * model current: a debounced file watcher picks up checkpoints written by the command line or by
+ * another window.
+ */
+import * as vscode from 'vscode';
+import { setContextKey } from './contextKeys';
+import { runDirsFromMarkers } from './model/discovery';
+import type { RunModel } from './model/runModel';
+import { readSettings } from './settings';
+
+const EXCLUDE = '**/{node_modules,.git}/**';
+const DEBOUNCE_MS = 300;
+
+export class WorkspaceRuns implements vscode.Disposable {
+  private watchers: vscode.FileSystemWatcher[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private scanning: Promise<void> | undefined;
+  private rescanQueued = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly model: RunModel) {
+    this.watch();
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('trainingRuns.runsGlobs')) {
+          this.watch();
+          this.schedule();
+        }
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule()),
+    );
+  }
+
+  /** Discover now; concurrent calls share one scan and queue at most one more. */
+  scan(): Promise<void> {
+    if (this.scanning) {
+      this.rescanQueued = true;
+      return this.scanning;
+    }
+    this.scanning = this.doScan().finally(() => {
+      this.scanning = undefined;
+      if (this.rescanQueued) {
+        this.rescanQueued = false;
+        void this.scan();
+      }
+    });
+    return this.scanning;
+  }
+
+  /** Debounced scan, for bursts of file events (a save writes several files). */
+  schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.scan(), DEBOUNCE_MS);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const w of this.watchers) w.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async doScan(): Promise<void> {
+    const globs = readSettings().runsGlobs;
+    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(g, EXCLUDE)));
+    const dirs = runDirsFromMarkers(found.flat().map((u) => u.fsPath));
+    await this.model.setRunDirs(dirs);
+    await setContextKey('trainingRuns.hasRuns', this.model.runs().length > 0);
+    await setContextKey('trainingRuns.loaded', true);
+  }
+
+  private watch(): void {
+    for (const w of this.watchers) w.dispose();
+    // The marker patterns, plus checkpoint folders appearing and disappearing (deletes by retention).
+    const patterns = [...readSettings().runsGlobs, '**/checkpoints/*'];
+    this.watchers = patterns.map((p) => {
+      const w = vscode.workspace.createFileSystemWatcher(p);
+      w.onDidCreate(() => this.schedule());
+      w.onDidChange(() => this.schedule());
+      w.onDidDelete(() => this.schedule());
+      return w;
+    });
+  }
+}

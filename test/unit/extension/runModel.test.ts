@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
+import { runDirFromMarker, runDirsFromMarkers } from '../../../src/extension/model/discovery';
+import { latestValidCheckpoint, RunModel, type CheckpointSource } from '../../../src/extension/model/runModel';
+
+function info(runDir: string, step: number, mtimeMs: number, extra: Partial<CheckpointInfo> = {}): CheckpointInfo {
+  return {
+    path: path.join(runDir, 'checkpoints', `checkpoint-${step}`), name: `checkpoint-${step}`, step, mtimeMs,
+    valid: true, latest: false, problems: [], optimizer: null, scheduler: null, ...extra,
+  };
+}
+
+/** A checkpoint source whose listing the test controls; summaries keyed by checkpoint name. */
+function fakeSource(lists: Map<string, CheckpointInfo[]>, summaries: Record<string, { loss: number; bestCheckpoint: string | null }> = {}): CheckpointSource {
+  return {
+    list: async (dir) => lists.get(path.resolve(dir)) ?? [],
+    trainerSummary: async (p) => summaries[path.basename(p)] ?? null,
+  };
+}
+
+describe('RunModel', () => {
+  let root: string;
+  let runA: string;
+  let runB: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'tr-model-'));
+    runA = path.join(root, 'a');
+    runB = path.join(root, 'b');
+    mkdirSync(path.join(runA, 'checkpoints'), { recursive: true });
+    mkdirSync(path.join(runB, 'checkpoints'), { recursive: true });
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps the engine\'s order of checkpoints and marks loss and best from the trainer state', async () => {
+    // The engine's order (mtime, newest first) is kept even when steps are not monotonic.
+    const list = [info(runA, 300, 3000, { latest: true }), info(runA, 500, 2000), info(runA, 400, 1000, { valid: false, problems: ['manifest.json missing'] })];
+    const model = new RunModel({
+      source: fakeSource(new Map([[runA, list]]), { 'checkpoint-300': { loss: 0.3, bestCheckpoint: 'checkpoint-500' }, 'checkpoint-500': { loss: 0.2, bestCheckpoint: 'checkpoint-500' } }),
+      tempPrefix: '.tmp-',
+    });
+    await model.setRunDirs([runA]);
+    const run = model.get(runA);
+    assert.deepEqual(run?.checkpoints.map((c) => c.name), ['checkpoint-300', 'checkpoint-500', 'checkpoint-400']);
+    assert.deepEqual(run?.checkpoints.map((c) => c.loss), [0.3, 0.2, null]);
+    assert.deepEqual(run?.checkpoints.map((c) => c.best), [false, true, false]);
+    assert.equal(run && latestValidCheckpoint(run)?.name, 'checkpoint-300');
+  });
+
+  it('never offers an invalid checkpoint as the latest valid one', async () => {
+    const list = [info(runA, 500, 3000, { valid: false, problems: ['model.safetensors: checksum mismatch'] }), info(runA, 400, 2000)];
+    const model = new RunModel({ source: fakeSource(new Map([[runA, list]])), tempPrefix: '.tmp-' });
+    await model.setRunDirs([runA]);
+    const run = model.get(runA);
+    assert.equal(run && latestValidCheckpoint(run)?.name, 'checkpoint-400');
+  });
+
+  it('reads status from run.json and calls a dead trainer\'s "training" a failure', async () => {
+    writeFileSync(path.join(runA, 'run.json'), JSON.stringify({ status: 'finished', pid: 1, config: { config_path: '/p/configs/train.yaml' } }));
+    writeFileSync(path.join(runB, 'run.json'), JSON.stringify({ status: 'training', pid: 424242 }));
+    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-', isProcessAlive: () => false });
+    await model.setRunDirs([runA, runB]);
+    assert.equal(model.get(runA)?.status, 'finished');
+    assert.equal(model.get(runA)?.record?.configPath, '/p/configs/train.yaml');
+    assert.equal(model.get(runB)?.status, 'failed');
+    assert.match(model.get(runB)?.statusDetail ?? '', /424242/);
+  });
+
+  it('reports a broken run.json as a problem of the run, not a crash', async () => {
+    writeFileSync(path.join(runA, 'run.json'), '{ nope');
+    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    await model.setRunDirs([runA]);
+    assert.match(model.get(runA)?.problems[0] ?? '', /run\.json: not valid JSON/);
+  });
+
+  it('shows live progress while this window trains, then the exit status', async () => {
+    writeFileSync(path.join(runA, 'run.json'), JSON.stringify({ status: 'training', pid: process.pid }));
+    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    let changes = 0;
+    model.onDidChange(() => changes++);
+    model.markActive(runA);
+    model.applyEvent(runA, { type: 'step', step: 7, maxSteps: 10, epoch: 0, loss: 0.5, lr: 0.1, examplesPerSec: 1, stepsPerSec: 1, etaSec: 3, time: 1 });
+    assert.equal(model.get(runA)?.status, 'training');
+    assert.equal(model.get(runA)?.live?.step, 7);
+    model.markStopping(runA);
+    assert.equal(model.get(runA)?.status, 'stopping');
+    await model.markEnded(runA, { status: 'stopped', detail: null });
+    assert.equal(model.get(runA)?.status, 'stopped');
+    assert.equal(model.isActive(runA), false);
+    assert.ok(changes >= 4);
+  });
+
+  it('lists folders of saves in progress', async () => {
+    mkdirSync(path.join(runA, 'checkpoints', '.tmp-checkpoint-600'));
+    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    await model.setRunDirs([runA]);
+    assert.deepEqual(model.get(runA)?.writing, ['.tmp-checkpoint-600']);
+  });
+
+  it('forgets runs that are no longer discovered, except active ones', async () => {
+    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    await model.setRunDirs([runA, runB]);
+    model.markActive(runB);
+    await model.setRunDirs([]);
+    assert.deepEqual(model.runs().map((r) => r.dir), [runB]);
+  });
+});
+
+describe('run discovery', () => {
+  it('maps marker files to run folders', () => {
+    assert.equal(runDirFromMarker('/w/runs/x/run.json'), '/w/runs/x');
+    assert.equal(runDirFromMarker('/w/runs/x/checkpoints/checkpoint-5/manifest.json'), '/w/runs/x');
+    assert.deepEqual(runDirsFromMarkers(['/w/b/run.json', '/w/a/checkpoints/checkpoint-1/manifest.json', '/w/b/checkpoints/checkpoint-2/manifest.json']), ['/w/a', '/w/b']);
+  });
+});
