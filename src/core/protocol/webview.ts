@@ -1,0 +1,118 @@
+/**
+ * The contract between the loss-curves panel's host (src/extension/lossCurves) and its webview
+ * (webview/src). Both ends validate every message with these schemas and log-and-ignore anything
+ * that does not match. Non-finite numbers travel as null (messages are JSON).
+ *
+ * Order: the webview posts `ready` (with its plot width, for downsampling); only then does the
+ * host post `init`, followed by live `points` / `resumed` / `checkpoints` / `runState`.
+ */
+import * as z from 'zod';
+
+const runDir = z.string().min(1);
+const step = z.number().int().nonnegative();
+const maybeNumber = z.number().nullable();
+
+export const seriesSchema = z
+  .object({
+    steps: z.array(z.number()),
+    loss: z.array(maybeNumber),
+    lr: z.array(maybeNumber),
+  })
+  .refine((s) => s.loss.length === s.steps.length && s.lr.length === s.steps.length, {
+    message: 'steps, loss and lr must have the same length',
+  });
+export type Series = z.infer<typeof seriesSchema>;
+
+export const runStateSchema = z.enum(['training', 'stopped', 'finished', 'failed', 'unknown']);
+export type RunState = z.infer<typeof runStateSchema>;
+
+export const checkpointMarkerSchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  step: step.nullable(),
+  valid: z.boolean(),
+  latest: z.boolean(),
+  best: z.boolean(),
+  problems: z.array(z.string()),
+  mtimeMs: z.number(),
+});
+export type CheckpointMarker = z.infer<typeof checkpointMarkerSchema>;
+
+export const resumeMarkerSchema = z.object({ step, from: z.string(), time: z.number().nullable() });
+export type ResumeMarkerMessage = z.infer<typeof resumeMarkerSchema>;
+
+export const runSnapshotSchema = z.object({
+  runDir,
+  label: z.string(),
+  state: runStateSchema,
+  series: seriesSchema,
+  /** Points the host holds for this run; more than `series` carries when it was downsampled. */
+  totalPoints: z.number().int().nonnegative(),
+  checkpoints: z.array(checkpointMarkerSchema),
+  resumes: z.array(resumeMarkerSchema),
+});
+export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
+
+/** What the webview keeps with vscode.setState; the serializer reads runDirs back after a reload. */
+export const panelStateSchema = z.object({
+  runDirs: z.array(runDir),
+  smoothing: z.number().min(0).max(0.999).default(0.6),
+  logScale: z.boolean().default(false),
+  selectedRun: z.string().nullable().default(null),
+  hiddenRuns: z.array(z.string()).default([]),
+});
+export type PanelState = z.infer<typeof panelStateSchema>;
+
+export const hostToWebviewSchema = z.discriminatedUnion('type', [
+  /** `settings`: what this set of runs was last shown with, for a panel opened afresh (no saved state). */
+  z.object({ type: z.literal('init'), runs: z.array(runSnapshotSchema), settings: panelStateSchema.optional() }),
+  /** New live points for one run, in step order, batched. */
+  z.object({ type: z.literal('points'), runDir, series: seriesSchema }),
+  z.object({ type: z.literal('resumed'), runDir, marker: resumeMarkerSchema }),
+  z.object({ type: z.literal('checkpoints'), runDir, checkpoints: z.array(checkpointMarkerSchema) }),
+  z.object({ type: z.literal('runState'), runDir, state: runStateSchema }),
+  /** Answer to requestRange: every point in [fromStep, toStep], or a downsample of them. */
+  z.object({
+    type: z.literal('range'),
+    requestId: z.number().int(),
+    runDir,
+    fromStep: z.number(),
+    toStep: z.number(),
+    series: seriesSchema,
+  }),
+]);
+export type HostToWebview = z.infer<typeof hostToWebviewSchema>;
+
+export const MAX_RANGE_POINTS = 20_000;
+
+export const webviewToHostSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), plotWidth: z.number().int().positive().max(20_000) }),
+  z.object({
+    type: z.literal('requestRange'),
+    requestId: z.number().int(),
+    runDir,
+    fromStep: z.number(),
+    toStep: z.number(),
+    maxPoints: z.number().int().positive().max(MAX_RANGE_POINTS),
+  }),
+  /** Resume a run from one of its checkpoints (its path as the host sent it) or from the latest. */
+  z.object({ type: z.literal('resume'), runDir, checkpoint: z.union([z.literal('latest'), z.string().min(1)]) }),
+  z.object({ type: z.literal('stop'), runDir }),
+  /** The panel's settings changed; the host remembers them for the next time these runs are opened. */
+  z.object({ type: z.literal('settings'), settings: panelStateSchema }),
+  z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string().max(4000) }),
+]);
+export type WebviewToHost = z.infer<typeof webviewToHostSchema>;
+
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function parseWith<T>(schema: z.ZodType<T>, raw: unknown): ParseResult<T> {
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, error: z.prettifyError(r.error) };
+}
+
+export const parseHostToWebview = (raw: unknown): ParseResult<HostToWebview> => parseWith(hostToWebviewSchema, raw);
+export const parseWebviewToHost = (raw: unknown): ParseResult<WebviewToHost> => parseWith(webviewToHostSchema, raw);
+export const parsePanelState = (raw: unknown): ParseResult<PanelState> => parseWith(panelStateSchema, raw);

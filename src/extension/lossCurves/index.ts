@@ -1,0 +1,4 @@
+export { LossCurvesManager, LOSS_CURVES_VIEW_TYPE, type LossCurvesManagerOptions, type PanelActions } from './lossCurvesManager';
+export type { LossCurvesPanel } from './lossCurvesPanel';
+export type { ListCheckpoints } from './runFeed';
+export type { RunState } from '../../core/protocol/webview';

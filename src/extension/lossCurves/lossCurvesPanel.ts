@@ -1,0 +1,212 @@
+/**
+ * One loss-curves webview panel: the ready handshake, validated messages both ways, live points
+ * batched to at most 10 posts a second, and held back while the panel is hidden (then sent as one
+ * batch, or as a fresh `init` when the webview was rebuilt and says `ready` again).
+ */
+import * as vscode from 'vscode';
+import { parseWebviewToHost, type HostToWebview, type PanelState, type Series, type WebviewToHost } from '../../core/protocol/webview';
+import { makeNonce, renderPanelHtml } from './panelHtml';
+import type { FeedChange, RunFeed } from './runFeed';
+
+export const LOSS_CURVES_VIEW_TYPE = 'trainingRuns.lossCurves';
+
+export interface PanelActions {
+  onResume(runDir: string, checkpoint: string | 'latest'): void | Promise<void>;
+  onStop(runDir: string): void | Promise<void>;
+}
+
+const BATCH_MS = 100;
+
+/** Where a panel's settings outlive it (closing a panel drops its webview state). */
+export interface PanelSettingsStore {
+  get(): PanelState | undefined;
+  set(settings: PanelState): void;
+}
+
+export class LossCurvesPanel implements vscode.Disposable {
+  private ready = false;
+  private plotWidth = 800;
+  private queue: HostToWebview[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly posted = new vscode.EventEmitter<HostToWebview>();
+  private readonly disposed = new vscode.EventEmitter<void>();
+  /** Every message this panel posted to its webview (for tests and diagnostics). */
+  readonly onDidPost = this.posted.event;
+  readonly onDidDispose = this.disposed.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly feeds: readonly RunFeed[],
+    extensionUri: vscode.Uri,
+    private readonly actions: PanelActions,
+    private readonly log: (message: string) => void,
+    private readonly settings: PanelSettingsStore,
+  ) {
+    const assets = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [assets] };
+    panel.webview.html = renderPanelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(assets, 'loss-curves.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(assets, 'loss-curves.css')).toString(),
+      title: panel.title,
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) this.flush();
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  get runDirs(): string[] {
+    return this.feeds.map((f) => f.runDir);
+  }
+
+  /** Handles one message from the webview; public so tests can drive the same path. */
+  async receive(raw: unknown): Promise<void> {
+    const parsed = parseWebviewToHost(raw);
+    if (!parsed.ok) {
+      this.log(`loss curves: ignored a malformed message from the webview: ${parsed.error}`);
+      return;
+    }
+    await this.handle(parsed.value);
+  }
+
+  /** Forwards a feed's change to the webview (queued, batched). */
+  feedChanged(feed: RunFeed, change: FeedChange): void {
+    switch (change.kind) {
+      case 'point':
+        this.queuePoint(feed.runDir, change.step, change.loss, change.lr);
+        break;
+      case 'resumed':
+        this.enqueue({ type: 'resumed', runDir: feed.runDir, marker: change.marker });
+        break;
+      case 'state':
+        this.enqueue({ type: 'runState', runDir: feed.runDir, state: change.state });
+        break;
+      case 'checkpointsChanged':
+        this.enqueue({ type: 'checkpoints', runDir: feed.runDir, checkpoints: feed.checkpoints });
+        break;
+    }
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, false);
+  }
+
+  dispose(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.disposed.fire();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.posted.dispose();
+    this.disposed.dispose();
+    this.panel.dispose();
+  }
+
+  private async handle(message: WebviewToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.plotWidth = message.plotWidth;
+        await this.sendInit();
+        return;
+      case 'requestRange': {
+        const feed = this.feedOf(message.runDir, 'requestRange');
+        if (!feed) return;
+        const series = feed.range(message.fromStep, message.toStep, message.maxPoints);
+        this.post({ type: 'range', requestId: message.requestId, runDir: message.runDir, fromStep: message.fromStep, toStep: message.toStep, series });
+        return;
+      }
+      case 'resume': {
+        const feed = this.feedOf(message.runDir, 'resume');
+        if (!feed) return;
+        if (message.checkpoint !== 'latest') {
+          const checkpoint = feed.ownsCheckpoint(message.checkpoint);
+          if (!checkpoint) {
+            this.log(`loss curves: refused to resume from ${message.checkpoint}: not a checkpoint of ${message.runDir}`);
+            return;
+          }
+          if (!checkpoint.valid) {
+            this.log(`loss curves: refused to resume from ${checkpoint.path}: invalid (${checkpoint.problems.join('; ')})`);
+            return;
+          }
+        }
+        await this.actions.onResume(feed.runDir, message.checkpoint);
+        return;
+      }
+      case 'stop': {
+        const feed = this.feedOf(message.runDir, 'stop');
+        if (feed) await this.actions.onStop(feed.runDir);
+        return;
+      }
+      case 'settings': {
+        const runs = new Set(this.runDirs);
+        if (message.settings.runDirs.length !== runs.size || !message.settings.runDirs.every((d) => runs.has(d))) {
+          this.log('loss curves: ignored settings naming other runs than the panel’s');
+          return;
+        }
+        this.settings.set(message.settings);
+        return;
+      }
+      case 'log':
+        this.log(`loss curves webview (${message.level}): ${message.message}`);
+        return;
+    }
+  }
+
+  /** The panel's feed for runDir; anything naming another run is refused. */
+  private feedOf(runDir: string, what: string): RunFeed | undefined {
+    const feed = this.feeds.find((f) => f.runDir === runDir);
+    if (!feed) this.log(`loss curves: refused ${what} for ${runDir}: not a run of this panel`);
+    return feed;
+  }
+
+  private async sendInit(): Promise<void> {
+    await Promise.all(this.feeds.map((f) => f.load()));
+    this.queue = []; // the snapshot already holds everything queued
+    this.ready = true;
+    const settings = this.settings.get();
+    this.post({ type: 'init', runs: this.feeds.map((f) => f.snapshot(this.plotWidth * 2)), ...(settings ? { settings } : {}) });
+  }
+
+  private queuePoint(runDir: string, step: number, loss: number | null, lr: number | null): void {
+    const last = this.queue[this.queue.length - 1];
+    let series: Series;
+    if (last && last.type === 'points' && last.runDir === runDir) series = last.series;
+    else {
+      series = { steps: [], loss: [], lr: [] };
+      this.queue.push({ type: 'points', runDir, series });
+    }
+    series.steps.push(step);
+    series.loss.push(loss);
+    series.lr.push(lr);
+    this.scheduleFlush();
+  }
+
+  private enqueue(message: HostToWebview): void {
+    this.queue.push(message);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+    }, BATCH_MS);
+  }
+
+  /** Sends the queue now if the webview is ready and visible; otherwise it waits. */
+  private flush(): void {
+    if (!this.ready || !this.panel.visible) return;
+    for (const message of this.queue.splice(0)) this.post(message);
+  }
+
+  private post(message: HostToWebview): void {
+    void this.panel.webview.postMessage(message);
+    this.posted.fire(message);
+  }
+}

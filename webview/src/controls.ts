@@ -1,0 +1,176 @@
+/**
+ * The panel's controls: toolbar (run, Resume latest, Stop, smoothing, log scale, reset zoom), the
+ * legend with per-run read-out, and the selected checkpoint's details with its Resume button.
+ * vscode-elements has no slider, so smoothing is a native range input styled with theme variables.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import type { CheckpointMarker, RunState } from '../../src/core/protocol/webview';
+import { MAX_SMOOTHING } from '../../src/core/metrics/ema';
+import { checkpointStateLabel } from './markers';
+
+export interface ControlEvents {
+  onSmoothing(value: number): void;
+  onLogScale(on: boolean): void;
+  onResetZoom(): void;
+  onSelectRun(runDir: string): void;
+  onResumeLatest(): void;
+  onStop(): void;
+  onResumeCheckpoint(): void;
+  onToggleRun(runDir: string): void;
+}
+
+export interface LegendRow {
+  runDir: string;
+  label: string;
+  color: string;
+  state: RunState;
+  hidden: boolean;
+  readout: string;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+type VscodeButton = HTMLElement & { disabled: boolean };
+type VscodeCheckbox = HTMLElement & { checked: boolean };
+type VscodeSelect = HTMLElement & { value: string };
+
+export class Controls {
+  readonly chartHost = el('div', 'chart');
+  private readonly runSelect = document.createElement('vscode-single-select') as VscodeSelect;
+  private readonly runSelectWrap = el('label', 'run-select');
+  private readonly resumeLatest = document.createElement('vscode-button') as VscodeButton;
+  private readonly stop = document.createElement('vscode-button') as VscodeButton;
+  private readonly smoothing = el('input', 'smoothing');
+  private readonly smoothingValue = el('span', 'smoothing-value');
+  private readonly logScale = document.createElement('vscode-checkbox') as VscodeCheckbox;
+  private readonly resetZoom = document.createElement('vscode-button') as VscodeButton;
+  private readonly legend = el('div', 'legend');
+  private readonly cursorStep = el('span', 'cursor-step');
+  private readonly details = el('section', 'details');
+  private readonly detailsText = el('div', 'details-text');
+  private readonly resumeCheckpoint = document.createElement('vscode-button') as VscodeButton;
+  private readonly message = el('div', 'message');
+  private runOptionsKey = '';
+
+  constructor(root: HTMLElement, private readonly events: ControlEvents) {
+    const toolbar = el('header', 'toolbar');
+    this.runSelectWrap.append(el('span', 'label', 'Run'), this.runSelect);
+    this.runSelect.addEventListener('change', () => events.onSelectRun(this.runSelect.value));
+
+    this.resumeLatest.textContent = 'Resume (latest)';
+    this.resumeLatest.id = 'resume-latest';
+    this.resumeLatest.addEventListener('click', () => !this.resumeLatest.disabled && events.onResumeLatest());
+    this.stop.textContent = 'Stop';
+    this.stop.id = 'stop';
+    this.stop.setAttribute('secondary', '');
+    this.stop.addEventListener('click', () => !this.stop.disabled && events.onStop());
+
+    const smoothingWrap = el('label', 'smoothing-wrap');
+    this.smoothing.type = 'range';
+    this.smoothing.id = 'smoothing';
+    this.smoothing.min = '0';
+    this.smoothing.max = String(MAX_SMOOTHING);
+    this.smoothing.step = '0.001';
+    this.smoothing.addEventListener('input', () => {
+      const v = Number(this.smoothing.value);
+      this.smoothingValue.textContent = v.toFixed(3);
+      events.onSmoothing(v);
+    });
+    smoothingWrap.append(el('span', 'label', 'Smoothing'), this.smoothing, this.smoothingValue);
+
+    this.logScale.id = 'log-scale';
+    this.logScale.textContent = 'Log scale';
+    this.logScale.addEventListener('change', () => events.onLogScale(this.logScale.checked));
+
+    this.resetZoom.textContent = 'Reset zoom';
+    this.resetZoom.id = 'reset-zoom';
+    this.resetZoom.setAttribute('secondary', '');
+    this.resetZoom.addEventListener('click', () => events.onResetZoom());
+
+    toolbar.append(this.runSelectWrap, this.resumeLatest, this.stop, el('span', 'spacer'), smoothingWrap, this.logScale, this.resetZoom);
+
+    this.resumeCheckpoint.textContent = 'Resume from this checkpoint';
+    this.resumeCheckpoint.id = 'resume-checkpoint';
+    this.resumeCheckpoint.addEventListener('click', () => !this.resumeCheckpoint.disabled && events.onResumeCheckpoint());
+    this.details.append(this.detailsText, this.resumeCheckpoint);
+    this.details.hidden = true;
+
+    const legendBar = el('div', 'legend-bar');
+    legendBar.append(this.cursorStep, this.legend);
+    root.append(toolbar, legendBar, this.chartHost, this.details, this.message);
+  }
+
+  setSettings(smoothing: number, logScale: boolean): void {
+    this.smoothing.value = String(smoothing);
+    this.smoothingValue.textContent = smoothing.toFixed(3);
+    this.logScale.checked = logScale;
+  }
+
+  setRuns(runs: Array<{ runDir: string; label: string }>, selected: string | null): void {
+    this.runSelectWrap.hidden = runs.length < 2;
+    const key = JSON.stringify(runs);
+    if (key !== this.runOptionsKey) {
+      this.runOptionsKey = key;
+      this.runSelect.replaceChildren(
+        ...runs.map((r) => {
+          const option = document.createElement('vscode-option') as HTMLElement & { value: string };
+          option.value = r.runDir;
+          option.textContent = r.label;
+          return option;
+        }),
+      );
+    }
+    if (selected !== null) this.runSelect.value = selected;
+  }
+
+  /** Resume (latest) needs a stopped/finished/failed run with a valid checkpoint; Stop a training one. */
+  setActions(state: RunState | null, hasValidCheckpoint: boolean): void {
+    this.resumeLatest.disabled = state === null || state === 'training' || !hasValidCheckpoint;
+    this.stop.disabled = state !== 'training';
+  }
+
+  setLegend(rows: LegendRow[], cursorStep: number | null): void {
+    this.cursorStep.textContent = cursorStep === null ? '' : `step ${cursorStep}`;
+    this.legend.replaceChildren(
+      ...rows.map((row) => {
+        const item = el('button', `legend-item${row.hidden ? ' hidden-run' : ''}`);
+        item.type = 'button';
+        item.dataset['run'] = row.runDir;
+        item.title = `${row.runDir}\nClick to ${row.hidden ? 'show' : 'hide'}`;
+        const swatch = el('span', 'swatch');
+        swatch.style.backgroundColor = row.color;
+        item.append(swatch, el('span', 'run-label', row.label), el('span', `run-state state-${row.state}`, row.state), el('span', 'readout', row.readout));
+        item.addEventListener('click', () => this.events.onToggleRun(row.runDir));
+        return item;
+      }),
+    );
+  }
+
+  showCheckpoint(checkpoint: CheckpointMarker | null, runLabel: string, runState: RunState | null): void {
+    if (!checkpoint) {
+      this.details.hidden = true;
+      return;
+    }
+    this.details.hidden = false;
+    const lines = [
+      `${runLabel} · ${checkpoint.name} · step ${checkpoint.step ?? '?'} · ${checkpointStateLabel(checkpoint)}`,
+      `saved ${new Date(checkpoint.mtimeMs).toLocaleString()}`,
+      ...checkpoint.problems.map((p) => `problem: ${p}`),
+    ];
+    this.detailsText.replaceChildren(...lines.map((line) => el('div', line.startsWith('problem') ? 'problem' : '', line)));
+    this.resumeCheckpoint.disabled = !checkpoint.valid || runState === 'training';
+  }
+
+  setMessage(text: string): void {
+    this.message.textContent = text;
+    this.message.hidden = text === '';
+  }
+}

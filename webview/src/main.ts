@@ -1,0 +1,253 @@
+/**
+ * Loss-curves webview entry. Talks to the host only through the validated contract in
+ * src/core/protocol/webview.ts: posts `ready`, receives `init`, then live updates; settings live in
+ * vscode.setState so a reopened or reloaded panel comes back as it was.
+ */
+import './zodJitless';
+import './styles.css';
+import { MAX_RANGE_POINTS, parseHostToWebview, parsePanelState, type HostToWebview, type PanelState } from '../../src/core/protocol/webview';
+import { runColorIndices } from '../../src/core/metrics/runColors';
+import { LossChart } from './chart';
+import { Controls, type LegendRow } from './controls';
+import { MarkerLayer, valueNear, type SelectedCheckpoint } from './markers';
+import { RedrawScheduler } from './redrawScheduler';
+import { RunStore, type RunData } from './runStore';
+import { onThemeChange, PALETTE_SIZE, readTheme } from './theme';
+import { connectToHost } from './vscodeApi';
+
+const host = connectToHost();
+const restored = parsePanelState(host.getState());
+const settings: PanelState = restored.ok ? restored.value : { runDirs: [], smoothing: 0.6, logScale: false, selectedRun: null, hiddenRuns: [] };
+
+function log(level: 'info' | 'warn' | 'error', message: string): void {
+  (level === 'error' ? console.error : console.warn)(`[loss-curves] ${message}`);
+  host.post({ type: 'log', level, message: message.slice(0, 4000) });
+}
+
+document.addEventListener('securitypolicyviolation', (e) => log('error', `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+
+const store = new RunStore(1600);
+let theme = readTheme();
+let colors = new Map<string, number>();
+let selected: SelectedCheckpoint | null = null;
+let cursorStep: number | null = null;
+let received = false;
+
+const colorOf = (runDir: string): string => theme.runColors[colors.get(runDir) ?? 0] ?? theme.foreground;
+let settingsTimer: ReturnType<typeof setTimeout> | null = null;
+/** Saved in the webview (reload) and, debounced, with the host (closing the panel loses webview state). */
+const saveState = (): void => {
+  host.setState(settings);
+  if (settingsTimer !== null) clearTimeout(settingsTimer);
+  settingsTimer = setTimeout(() => {
+    settingsTimer = null;
+    if (settings.runDirs.length > 0) host.post({ type: 'settings', settings });
+  }, 300);
+};
+
+const controls = new Controls(document.getElementById('app') ?? document.body, {
+  onSmoothing(value) {
+    settings.smoothing = value;
+    saveState();
+    scheduler.schedule();
+  },
+  onLogScale(on) {
+    settings.logScale = on;
+    saveState();
+    scheduler.flush();
+  },
+  onResetZoom: () => chart.resetZoom(),
+  onSelectRun(runDir) {
+    settings.selectedRun = runDir;
+    saveState();
+    updatePanel();
+  },
+  onResumeLatest() {
+    if (settings.selectedRun) host.post({ type: 'resume', runDir: settings.selectedRun, checkpoint: 'latest' });
+  },
+  onStop() {
+    if (settings.selectedRun) host.post({ type: 'stop', runDir: settings.selectedRun });
+  },
+  onResumeCheckpoint() {
+    if (selected) host.post({ type: 'resume', runDir: selected.runDir, checkpoint: selected.path });
+  },
+  onToggleRun(runDir) {
+    const hidden = new Set(settings.hiddenRuns);
+    if (hidden.has(runDir)) hidden.delete(runDir);
+    else hidden.add(runDir);
+    settings.hiddenRuns = [...hidden];
+    saveState();
+    scheduler.flush();
+  },
+});
+
+const markers = new MarkerLayer((checkpoint) => {
+  selected = checkpoint;
+  settings.selectedRun = checkpoint.runDir;
+  saveState();
+  updatePanel();
+});
+
+let zoomTimer: ReturnType<typeof setTimeout> | null = null;
+let requestId = 0;
+const latestRequest = new Map<string, number>();
+
+const chart = new LossChart(controls.chartHost, {
+  onCursor(step) {
+    cursorStep = step;
+    updateLegend();
+  },
+  onUserZoom(min, max) {
+    // Zoomed in: ask the host for the detail it left out when it downsampled.
+    if (zoomTimer !== null) clearTimeout(zoomTimer);
+    zoomTimer = setTimeout(() => requestDetail(min, max), 150);
+  },
+  onDraw: (plot) => drawMarkers(plot),
+});
+
+function requestDetail(min: number, max: number): void {
+  const maxPoints = Math.min(MAX_RANGE_POINTS, chart.plotWidth() * 2);
+  for (const run of visibleRuns()) {
+    if (!store.isDownsampled(run)) continue;
+    const id = ++requestId;
+    latestRequest.set(run.runDir, id);
+    host.post({ type: 'requestRange', requestId: id, runDir: run.runDir, fromStep: Math.floor(min), toStep: Math.ceil(max), maxPoints });
+  }
+}
+
+function visibleRuns(): RunData[] {
+  const hidden = new Set(settings.hiddenRuns);
+  return store.all().filter((r) => !hidden.has(r.runDir));
+}
+
+function drawMarkers(plot: NonNullable<typeof chart.uplot>): void {
+  const byRun = new Map(store.all().map((r) => [r.runDir, r]));
+  markers.draw(
+    plot,
+    chart.drawnRuns.map((drawn) => {
+      const run = byRun.get(drawn.runDir);
+      return { drawn, checkpoints: run?.checkpoints ?? [], resumes: run?.resumes ?? [], color: colorOf(drawn.runDir) };
+    }),
+    selected,
+  );
+}
+
+function readout(run: RunData): string {
+  if (cursorStep === null) {
+    const last = run.steps.length - 1;
+    if (last < 0) return 'no points yet';
+    return `step ${run.steps[last]} · loss ${fmt(run.loss[last] ?? null)} · lr ${fmt(run.lr[last] ?? null)}`;
+  }
+  const drawn = chart.drawnRuns.find((d) => d.runDir === run.runDir);
+  if (!drawn) return '';
+  return `loss ${fmt(valueNear(drawn.steps, drawn.raw, cursorStep))} · smoothed ${fmt(valueNear(drawn.steps, drawn.smoothed, cursorStep))} · lr ${fmt(valueNear(drawn.steps, drawn.lr, cursorStep))}`;
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return '–';
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4);
+}
+
+function updateLegend(): void {
+  const hidden = new Set(settings.hiddenRuns);
+  const rows: LegendRow[] = store.all().map((run) => ({
+    runDir: run.runDir,
+    label: run.label,
+    color: colorOf(run.runDir),
+    state: run.state,
+    hidden: hidden.has(run.runDir),
+    readout: readout(run),
+  }));
+  controls.setLegend(rows, cursorStep);
+}
+
+/** Everything outside the canvas: buttons, legend, details. Cheap; runs on every state change. */
+function updatePanel(): void {
+  const runs = store.all();
+  if (settings.selectedRun === null || !store.get(settings.selectedRun)) settings.selectedRun = runs[0]?.runDir ?? null;
+  const run = settings.selectedRun === null ? undefined : store.get(settings.selectedRun);
+  controls.setRuns(runs.map((r) => ({ runDir: r.runDir, label: r.label })), settings.selectedRun);
+  controls.setActions(run?.state ?? null, run?.checkpoints.some((c) => c.valid) ?? false);
+  const selectedRun = selected ? store.get(selected.runDir) : undefined;
+  const checkpoint = selected ? (selectedRun?.checkpoints.find((c) => c.path === selected?.path) ?? null) : null;
+  controls.showCheckpoint(checkpoint, selectedRun?.label ?? '', selectedRun?.state ?? null);
+  updateLegend();
+  const empty = received && runs.every((r) => r.steps.length === 0);
+  controls.setMessage(!received ? 'Loading…' : empty ? 'No loss logged yet: points appear here as the run trains.' : '');
+  if (chart.uplot) drawMarkers(chart.uplot);
+}
+
+const scheduler = new RedrawScheduler(() => {
+  chart.render(store.all(), { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns) }, theme, colorOf);
+  updatePanel();
+});
+
+function handle(message: HostToWebview): void {
+  switch (message.type) {
+    case 'init':
+      store.reset(message.runs);
+      colors = runColorIndices(message.runs.map((r) => r.runDir), PALETTE_SIZE);
+      settings.runDirs = message.runs.map((r) => r.runDir);
+      if (!restored.ok && message.settings && !received) {
+        // Opened afresh: take what these runs were last shown with.
+        Object.assign(settings, { ...message.settings, runDirs: settings.runDirs });
+        controls.setSettings(settings.smoothing, settings.logScale);
+      }
+      received = true;
+      if (selected && !store.get(selected.runDir)) selected = null;
+      saveState();
+      scheduler.flush();
+      return;
+    case 'points':
+      if (store.appendPoints(message.runDir, message.series)) scheduler.schedule();
+      return;
+    case 'resumed':
+      if (store.addResume(message.runDir, message.marker)) scheduler.schedule();
+      return;
+    case 'checkpoints':
+      if (store.setCheckpoints(message.runDir, message.checkpoints)) scheduler.schedule();
+      return;
+    case 'runState':
+      if (store.setState(message.runDir, message.state)) updatePanel();
+      return;
+    case 'range':
+      if (latestRequest.get(message.runDir) !== message.requestId) return; // superseded by a later zoom
+      if (store.mergeRange(message.runDir, message.fromStep, message.toStep, message.series)) scheduler.schedule();
+      return;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  const parsed = parseHostToWebview(event.data);
+  if (!parsed.ok) {
+    log('warn', `ignored a malformed message from the host: ${parsed.error}`);
+    return;
+  }
+  handle(parsed.value);
+});
+
+onThemeChange(() => {
+  theme = readTheme();
+  scheduler.flush();
+});
+
+controls.setSettings(settings.smoothing, settings.logScale);
+store.setPointBudget(chart.plotWidth() * 2);
+updatePanel();
+
+/** Read-only view for the webview tests and the benchmark (not used by the panel itself). */
+(globalThis as Record<string, unknown>)['__lossCurves'] = {
+  drawnRuns: () => chart.drawnRuns,
+  seriesCount: () => chart.uplot?.series.length ?? 0,
+  scales: () => ({ x: chart.uplot?.scales.x, y: chart.uplot?.scales.y }),
+  axisStroke: () => {
+    const u = chart.uplot;
+    const stroke = u?.axes[0]?.stroke;
+    return typeof stroke === 'function' && u ? stroke(u, 0) : stroke;
+  },
+  redrawStats: () => ({ ...scheduler.stats }),
+  settings: () => ({ ...settings }),
+};
+
+host.post({ type: 'ready', plotWidth: chart.plotWidth() });
