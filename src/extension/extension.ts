@@ -65,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
         await vscode.commands.executeCommand('trainingRuns.stop', runDir);
       },
     },
+    // Panel settings (smoothing, log scale) outlive the window, per workspace.
+    memento: context.workspaceState,
   });
   const ui = new TrainingSessionUi(training, {
     onStarted: (runDir) => {
