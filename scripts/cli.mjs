@@ -20,5 +20,6 @@ if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(newestSource(join
   const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
-const r = spawnSync(process.execPath, [bundle, ...process.argv.slice(2)], { stdio: 'inherit' });
+// npm runs scripts from the package root; INIT_CWD is where the user typed the command (configs/ lookup, relative paths).
+const r = spawnSync(process.execPath, [bundle, ...process.argv.slice(2)], { stdio: 'inherit', cwd: process.env.INIT_CWD || process.cwd() });
 process.exit(r.status ?? 1);

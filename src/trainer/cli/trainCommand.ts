@@ -1,0 +1,79 @@
+/**
+ * `train -t CONFIG [-d DEVICE] [--set k=v ...] [--json]` (CONFIG may also be given positionally).
+ * Exit codes: 0 finished or stopped, 1 training failure, 2 bad usage or config (one line on stderr).
+ */
+import { loadConfig } from '../../core/config';
+import { parseTrainerCommand } from '../../core/protocol/trainerEvents';
+import { type BackendRequest, parseDevice } from '../backend/selectBackend';
+import { describeFailure } from '../loop/errors';
+import { runTraining } from '../loop/runTraining';
+import { StopController } from '../loop/stopController';
+import { chooseSinks } from '../output/sinks';
+import { parseCommandArgs, UsageError } from './args';
+
+const HELP = `Usage: training-runs train -t CONFIG [-d DEVICE] [--set key.path=value ...] [--json]
+
+  -t, --config CONFIG   a YAML config: a path, or a name in the project's configs/ folder
+  -d, --device DEVICE   a GPU index (native GPU backend), cpu or wasm; default: the config's backend
+  --set key=value       override a config value (read as YAML); repeatable
+  --json                events as JSON lines on stdout
+
+Stop with Ctrl+C (or SIGTERM): the current step finishes, a checkpoint is saved, exit code 0.
+Exit codes: 0 finished or stopped, 1 training failure, 2 bad usage or config.`;
+
+export async function runTrainCommand(argv: string[]): Promise<number> {
+  const stop = new StopController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // A second interrupt means "now": leave without waiting for the step or the save.
+    if (stop.requested && signal === 'SIGINT') {
+      process.stderr.write('interrupted again: exiting without saving\n');
+      process.exit(130);
+    }
+    stop.request(signal);
+  };
+  const onMessage = (raw: unknown): void => {
+    if (parseTrainerCommand(raw).ok) stop.request('stop message');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('message', onMessage);
+  // The launcher went away: stop as if asked (finish the step, save, exit 0).
+  const onDisconnect = (): void => stop.request('parent disconnected');
+  process.on('disconnect', onDisconnect);
+  const json = argv.includes('--json');
+  const sink = chooseSinks(json);
+  try {
+    const args = parseCommandArgs('train', argv, {
+      config: { type: 'string', short: 't' },
+      device: { type: 'string', short: 'd' },
+      set: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (args.values.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    const configArg = args.values.config ?? args.positionals[0];
+    if (!configArg) throw new UsageError('train: missing the config (train -t CONFIG); run train --help for usage');
+    if (args.values.config && args.positionals.length > 0) throw new UsageError(`train: unexpected argument "${args.positionals[0]}"`);
+    if (!args.values.config && args.positionals.length > 1) throw new UsageError(`train: expected one config, got ${args.positionals.join(' ')}`);
+    const config = await loadConfig(configArg, { cwd: process.cwd(), sets: args.values.set ?? [] });
+    const backend: BackendRequest = args.values.device ? parseDevice(args.values.device) : { backend: config.backend, device: config.device };
+    await runTraining({ config, backend, sink, stop });
+    return 0;
+  } catch (error) {
+    const { event, exitCode } = describeFailure(error);
+    sink.emit(event);
+    process.stderr.write(`error: ${event.message}\n`);
+    return exitCode;
+  } finally {
+    await sink.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('message', onMessage);
+    process.off('disconnect', onDisconnect);
+    // An open IPC channel would keep the process alive after the last event.
+    if (process.connected) process.disconnect?.();
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * A whole run with its files: lock the output folder, pick the backend, resume if asked, train with
+ * periodic background saves, stop cleanly on request, and keep run.json and metrics.jsonl.
+ */
+import { CheckpointManager } from '../../core/checkpoint';
+import type { CheckpointManagerHooks, RunLock } from '../../core/checkpoint';
+import { acquireRunLock } from '../../core/checkpoint';
+import type { TrainConfig } from '../../core/config/types';
+import { PROTOCOL_VERSION, type TrainerEvent } from '../../core/protocol/trainerEvents';
+import { type BackendChoice, type BackendRequest, selectBackend } from '../backend/selectBackend';
+import type { EventSink } from '../output/sinks';
+import { type RunRecord, RunFiles } from '../run/runFiles';
+import { TrainingSession } from './session';
+import { StopController } from './stopController';
+
+export interface RunOptions {
+  config: TrainConfig;
+  backend: BackendRequest;
+  sink: EventSink;
+  stop?: StopController;
+  /** Called after every step (tests use it to request a stop at a given step). */
+  afterStep?(step: number): void;
+  /** Passed to the checkpoint manager (tests inject save failures). */
+  checkpointHooks?: Pick<CheckpointManagerHooks, 'fs' | 'onStage'>;
+}
+
+export interface RunOutcome {
+  status: 'finished' | 'stopped';
+  step: number;
+  loss: number | null;
+  backend: BackendChoice;
+  runDir: string;
+}
+
+/** Yields to the event loop so signals, IPC messages and save completions are handled between steps. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function runTraining(options: RunOptions): Promise<RunOutcome> {
+  const { config, sink } = options;
+  const stop = options.stop ?? new StopController();
+  const warn = (message: string, code?: string): void => sink.emit(code ? { type: 'warning', message, code } : { type: 'warning', message });
+  const startedAt = Date.now();
+  const lock: RunLock = await acquireRunLock(config.output_dir, { onWarning: (m) => warn(m, 'lock') });
+  let files: RunFiles | null = null;
+  let record: RunRecord | null = null;
+  let session: TrainingSession | null = null;
+  let manager: CheckpointManager | null = null;
+  try {
+    const backend = await selectBackend(options.backend);
+    session = TrainingSession.create(config);
+    manager = new CheckpointManager(config.output_dir, config, { ...options.checkpointHooks, onWarning: (m) => warn(m, 'checkpoint') });
+    files = new RunFiles(config.output_dir);
+
+    // Resume before announcing the start (startStep depends on it); its events follow `started`.
+    let resumedFrom: string | null = null;
+    const afterStart: TrainerEvent[] = [];
+    const target = await manager.resolveResume(config.resume_from_checkpoint);
+    if (target) {
+      const restoreOptions = { restoreOptimizer: config.restore_optimizer_state, restoreScheduler: config.restore_scheduler_state };
+      const { content, warnings } = await manager.load(target.path, restoreOptions);
+      const report = session.restore(content, restoreOptions);
+      resumedFrom = target.path;
+      afterStart.push({ type: 'resumed', path: target.path, step: session.globalStep, restoredOptimizer: report.restoredOptimizer, restoredScheduler: report.restoredScheduler, skipped: target.skipped });
+      for (const message of [...warnings, ...report.warnings]) afterStart.push({ type: 'warning', message, code: 'resume' });
+    } else if (config.resume_from_checkpoint === true) {
+      afterStart.push({ type: 'warning', message: `resume_from_checkpoint is true but ${manager.checkpointsDir} has no valid checkpoint: starting from step 0`, code: 'resume' });
+    }
+
+    const startStep = session.globalStep;
+    record = {
+      name: config.name,
+      status: 'training',
+      pid: process.pid,
+      config_path: config.config_path,
+      config,
+      backend,
+      start_step: startStep,
+      max_steps: config.max_steps,
+      step: startStep,
+      started_at: new Date(startedAt).toISOString(),
+      ended_at: null,
+      resumed_from: resumedFrom,
+      error: null,
+      model: session.model.describe(),
+      data: session.dataset.describe(),
+    };
+    files.writeRecord(record);
+    sink.emit({ type: 'started', protocol: PROTOCOL_VERSION, pid: process.pid, runDir: config.output_dir, configPath: config.config_path, backend, startStep, maxSteps: config.max_steps, time: Date.now() });
+    for (const event of afterStart) sink.emit(event);
+    if (startStep >= config.max_steps) warn(`the run is already at step ${startStep} of max_steps ${config.max_steps}: nothing to train (raise max_steps to continue)`, 'max_steps');
+
+    const saver = new Saver(session, manager, config, backend, sink);
+    let windowStart = performance.now();
+    let windowSteps = 0;
+    while (session.globalStep < config.max_steps && !stop.requested) {
+      saver.throwIfFailed();
+      const result = session.trainStep();
+      windowSteps++;
+      const step = result.step;
+      if (step % config.log_steps === 0 || step === config.max_steps) {
+        const now = performance.now();
+        const stepsPerSec = (windowSteps * 1000) / Math.max(1e-6, now - windowStart);
+        const examplesPerSec = stepsPerSec * config.batch_size;
+        const etaSec = stepsPerSec > 0 ? (config.max_steps - step) / stepsPerSec : null;
+        sink.emit({ type: 'step', step, maxSteps: config.max_steps, epoch: result.epoch, loss: result.loss, lr: result.lr, examplesPerSec, stepsPerSec, etaSec, time: Date.now() });
+        files.appendMetrics({ step, epoch: result.epoch, loss: result.loss, lr: result.lr, examples_per_sec: examplesPerSec, steps_per_sec: stepsPerSec, wall_time: Date.now() / 1000, elapsed: (Date.now() - startedAt) / 1000 });
+        windowStart = now;
+        windowSteps = 0;
+      }
+      if (step % config.save_steps === 0) await saver.save();
+      options.afterStep?.(step);
+      await yieldToEventLoop();
+    }
+
+    const stopped = stop.requested && session.globalStep < config.max_steps;
+    // A stopped run saves if save_on_stop; a finished one always ends with a checkpoint of its last step.
+    if ((stopped ? config.save_on_stop : true) && session.globalStep > startStep && saver.lastSavedStep !== session.globalStep) await saver.save();
+    await saver.flush();
+    const status = stopped ? 'stopped' : 'finished';
+    record = { ...record, status, step: session.globalStep, ended_at: new Date().toISOString() };
+    files.writeRecord(record);
+    sink.emit({ type: 'finished', status, step: session.globalStep, loss: session.lastLoss, durationMs: Date.now() - startedAt });
+    return { status, step: session.globalStep, loss: session.lastLoss, backend, runDir: config.output_dir };
+  } catch (error) {
+    if (files && record) {
+      files.writeRecord({ ...record, status: 'failed', step: session?.globalStep ?? record.step, ended_at: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
+    }
+    throw error;
+  } finally {
+    // Never leave a half-written save behind the released lock; its own failure was already reported.
+    await manager?.flush().catch(() => undefined);
+    session?.dispose();
+    await lock.release();
+  }
+}
+
+/** Hands snapshots to the checkpoint manager and reports their completion; a failed save stops the run unless on_save_error is 'continue'. */
+class Saver {
+  lastSavedStep = -1;
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly session: TrainingSession,
+    private readonly manager: CheckpointManager,
+    private readonly config: TrainConfig,
+    private readonly backend: BackendChoice,
+    private readonly sink: EventSink,
+  ) {}
+
+  async save(): Promise<void> {
+    const started = performance.now();
+    const content = this.session.snapshot();
+    content.metadata = { name: this.config.name, config_path: this.config.config_path, config: this.config, backend: this.backend.name, created: new Date().toISOString() };
+    const pending = await this.manager.save(content);
+    const blockingMs = performance.now() - started;
+    this.lastSavedStep = content.step;
+    const reported = pending.done.then(
+      (r) => this.sink.emit({ type: 'checkpoint_saved', step: r.step, path: r.path, name: r.name, bytes: r.bytes, blockingMs, durationMs: r.durationMs, deleted: r.deleted }),
+      (error: unknown) => this.onFailure(pending.path, error),
+    );
+    if (!this.config.async_save) await reported;
+  }
+
+  private onFailure(path: string, error: unknown): void {
+    const message = `saving ${path} failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (this.config.on_save_error === 'continue') this.sink.emit({ type: 'warning', message: `${message}; training continues (on_save_error: continue)`, code: 'save_failed' });
+    else this.failure ??= new Error(`${message} (set on_save_error: continue to keep training without it)`);
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  async flush(): Promise<void> {
+    try {
+      await this.manager.flush();
+    } catch {
+      // Reported through the save's own handler; give it a turn to run.
+      await yieldToEventLoop();
+    }
+    this.throwIfFailed();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Building blocks written with plain tf ops over our own variables: explicit names, seeded
+ * initialisation from our PRNG (identical on every backend), and only kernels the wasm backend has
+ * with gradients (embeddings are one-hot matmuls, since wasm lacks the gather gradient).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng, mixSeed } from '../util/rng';
+import type { Param } from './types';
+
+export class ParamFactory {
+  readonly params: Param[] = [];
+  constructor(private readonly seed: number) {}
+
+  /** A parameter with these exact initial values. */
+  add(name: string, data: Float32Array, shape: number[]): tf.Variable {
+    if (this.params.some((p) => p.name === name)) throw new Error(`duplicate parameter name ${name}`);
+    const t = tf.tensor(data, shape, 'float32');
+    const v = tf.variable(t, true);
+    t.dispose();
+    this.params.push({ name, variable: v });
+    return v;
+  }
+
+  /** Glorot-uniform kernel [fanIn, fanOut]; the stream depends on the seed and the name, not on creation order. */
+  glorot(name: string, fanIn: number, fanOut: number): tf.Variable {
+    const rng = new Rng(mixSeed(this.seed, ...Array.from(name, (c) => c.charCodeAt(0))));
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const data = new Float32Array(fanIn * fanOut);
+    for (let i = 0; i < data.length; i++) data[i] = (rng.next() * 2 - 1) * limit;
+    return this.add(name, data, [fanIn, fanOut]);
+  }
+
+  normal(name: string, shape: number[], std: number): tf.Variable {
+    const rng = new Rng(mixSeed(this.seed, ...Array.from(name, (c) => c.charCodeAt(0))));
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+    return this.add(name, data, shape);
+  }
+
+  constant(name: string, shape: number[], value: number): tf.Variable {
+    return this.add(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape);
+  }
+}
+
+export interface Dense {
+  kernel: tf.Variable;
+  bias: tf.Variable;
+}
+
+export function dense(f: ParamFactory, name: string, fanIn: number, fanOut: number): Dense {
+  return { kernel: f.glorot(`${name}/kernel`, fanIn, fanOut), bias: f.constant(`${name}/bias`, [fanOut], 0) };
+}
+
+export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(matMul2d(x, layer.kernel as tf.Tensor2D), layer.bias);
+}
+
+/**
+ * a @ b for 2-D tensors. The wasm backend runs a matmul with a transposed operand as a scalar loop
+ * (measured 14x slower than XNNPACK at 128x512x512), and the stock gradient of matMul uses exactly
+ * those; on wasm we transpose explicitly first so all three products take the fast path.
+ */
+const matMulExplicitTranspose = tf.customGrad((a, b, save) => {
+  const [x, w] = [a as tf.Tensor2D, b as tf.Tensor2D];
+  (save as tf.GradSaveFunc)([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy, saved) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
+    },
+  };
+});
+
+export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.getBackend() === 'wasm' ? (matMulExplicitTranspose(a, b) as tf.Tensor2D) : tf.matMul(a, b);
+}
+
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
+
+export function activate(x: tf.Tensor, kind: Activation): tf.Tensor {
+  switch (kind) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'gelu': {
+      // tanh approximation: only elementwise kernels every backend has with gradients.
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    }
+  }
+}
+
+/** Inverted dropout with a mask from our PRNG: same mask on every backend, a new one each step. */
+export function dropout(x: tf.Tensor, rate: number, seed: number, training: boolean): tf.Tensor {
+  if (!training || rate <= 0) return x;
+  const rng = new Rng(seed);
+  const keep = 1 - rate;
+  const mask = new Float32Array(x.size);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
+  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
+}
+
+export interface LayerNorm {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+}
+
+export function layerNorm(f: ParamFactory, name: string, dim: number): LayerNorm {
+  return { gamma: f.constant(`${name}/gamma`, [dim], 1), beta: f.constant(`${name}/beta`, [dim], 0) };
+}
+
+export function applyLayerNorm(ln: LayerNorm, x: tf.Tensor): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), ln.gamma), ln.beta);
+}
+
+/** Mean softmax cross-entropy over rows; labels are one-hot. */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.div(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits))), logits.shape[0])) as tf.Scalar;
+}
+
+export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  return tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar;
+}
+
+export function disposeParams(params: Param[]): void {
+  for (const p of params) p.variable.dispose();
+}

@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs';
+import { mixSeed } from '../util/rng';
+import {
+  type Dense, type LayerNorm, ParamFactory, activate, matMul2d, applyDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
+} from './layers';
+import type { Model } from './types';
+
+export interface TransformerSpec {
+  vocab: number;
+  seqLen: number;
+  dModel: number;
+  heads: number;
+  ffDim: number;
+  blocks: number;
+  dropout: number;
+}
+
+interface Block {
+  ln1: LayerNorm;
+  query: Dense;
+  key: Dense;
+  value: Dense;
+  proj: Dense;
+  ln2: LayerNorm;
+  ff1: Dense;
+  ff2: Dense;
+}
+
+/** A small decoder-only (GPT-style, pre-layer-norm) character transformer with learned positions and causal attention. */
+export function buildTransformer(spec: TransformerSpec, seed: number): Model {
+  if (spec.dModel % spec.heads !== 0) throw new Error(`d_model ${spec.dModel} is not divisible by heads ${spec.heads}`);
+  const f = new ParamFactory(seed);
+  const d = spec.dModel;
+  const tokens = f.normal('embedding/table', [spec.vocab, d], 0.02);
+  const positions = f.normal('position/table', [spec.seqLen, d], 0.02);
+  const blocks: Block[] = [];
+  for (let i = 1; i <= spec.blocks; i++) {
+    const p = `block_${i}`;
+    blocks.push({
+      ln1: layerNorm(f, `${p}/ln_1`, d),
+      query: dense(f, `${p}/attention/query`, d, d),
+      key: dense(f, `${p}/attention/key`, d, d),
+      value: dense(f, `${p}/attention/value`, d, d),
+      proj: dense(f, `${p}/attention/output`, d, d),
+      ln2: layerNorm(f, `${p}/ln_2`, d),
+      ff1: dense(f, `${p}/ffn/dense_1`, d, spec.ffDim),
+      ff2: dense(f, `${p}/ffn/dense_2`, spec.ffDim, d),
+    });
+  }
+  const lnFinal = layerNorm(f, 'ln_final', d);
+  const output = dense(f, 'output', d, spec.vocab);
+  const maskData = new Float32Array(spec.seqLen * spec.seqLen);
+  for (let r = 0; r < spec.seqLen; r++) for (let c = r + 1; c < spec.seqLen; c++) maskData[r * spec.seqLen + c] = -1e9;
+
+  return {
+    params: f.params,
+    loss(x, y, { training, dropoutSeed }) {
+      const [b, t, v] = x.shape as [number, number, number];
+      if (t > spec.seqLen) throw new Error(`sequence of ${t} exceeds the model's seq_len ${spec.seqLen}`);
+      const mask = tf.tensor2d(maskData, [spec.seqLen, spec.seqLen]).slice([0, 0], [t, t]);
+      const emb = tf.reshape(matMul2d(tf.reshape(x, [b * t, v]) as tf.Tensor2D, tokens as tf.Tensor2D), [b, t, d]);
+      let h = tf.add(emb, tf.slice(positions, [0, 0], [t, d])) as tf.Tensor;
+      h = dropout(h, spec.dropout, mixSeed(dropoutSeed, 0), training);
+      blocks.forEach((block, i) => {
+        const seedBase = mixSeed(dropoutSeed, i + 1);
+        h = tf.add(h, attention(block, spec, applyLayerNorm(block.ln1, h), mask, b, t, seedBase, training));
+        const ff = applyDense(block.ff2, activate(applyDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D), 'gelu') as tf.Tensor2D);
+        h = tf.add(h, dropout(tf.reshape(ff, [b, t, d]), spec.dropout, mixSeed(seedBase, 2), training));
+      });
+      const logits = applyDense(output, tf.reshape(applyLayerNorm(lnFinal, h), [b * t, d]) as tf.Tensor2D);
+      return softmaxCrossEntropy(logits, tf.reshape(y, [b * t, v]) as tf.Tensor2D);
+    },
+    describe: () => ({ type: 'transformer', ...spec, parameters: f.params.reduce((n, p) => n + p.variable.size, 0) }),
+    dispose: () => disposeParams(f.params),
+  };
+}
+
+function attention(block: Block, spec: TransformerSpec, x: tf.Tensor, mask: tf.Tensor, b: number, t: number, seed: number, training: boolean): tf.Tensor {
+  const d = spec.dModel;
+  const dh = d / spec.heads;
+  const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
+  const heads = (layer: Dense): tf.Tensor4D => tf.transpose(tf.reshape(applyDense(layer, flat), [b, t, spec.heads, dh]), [0, 2, 1, 3]);
+  const q = heads(block.query);
+  const k = heads(block.key);
+  const v = heads(block.value);
+  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh)), mask);
+  const weights = dropout(tf.softmax(scores), spec.dropout, mixSeed(seed, 1), training);
+  const mixed = tf.reshape(tf.transpose(tf.matMul(weights as tf.Tensor4D, v), [0, 2, 1, 3]), [b * t, d]) as tf.Tensor2D;
+  return tf.reshape(applyDense(block.proj, mixed), [b, t, d]);
+}

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerConfig } from '../../core/config/types';
+import type { Param } from '../models/types';
+import { Adam } from './adam';
+import { RmsProp } from './rmsprop';
+import { Momentum, Sgd } from './sgd';
+import type { Optimizer } from './types';
+
+export type { Optimizer } from './types';
+
+export function createOptimizer(config: OptimizerConfig, params: Param[]): Optimizer {
+  const lr = config.learning_rate;
+  switch (config.type) {
+    case 'sgd':
+      return new Sgd(params, lr);
+    case 'momentum':
+      return new Momentum(params, lr, config.momentum, config.nesterov);
+    case 'adam':
+      return new Adam('adam', params, lr, config.beta1, config.beta2, config.epsilon, 0);
+    case 'adamw':
+      return new Adam('adamw', params, lr, config.beta1, config.beta2, config.epsilon, config.weight_decay);
+    case 'rmsprop':
+      return new RmsProp(params, lr, config.rho, config.momentum, config.epsilon);
+  }
+}
+
+/** Scales gradients so their global L2 norm is at most maxNorm; all in tf ops (no sync, same on resume). */
+export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
+    return grads.map((g) => tf.mul(g, scale));
+  });
+}

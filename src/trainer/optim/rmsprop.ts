@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
+import type { Param } from '../models/types';
+import { SlotSet } from './slots';
+import type { Optimizer } from './types';
+
+/** RMSprop as TensorFlow does it (not centred): ms = rho*ms + (1-rho)*g^2; mom = mu*mom + lr*g/sqrt(ms+eps); p -= mom. */
+export class RmsProp implements Optimizer {
+  readonly type = 'rmsprop';
+  iterations = 0;
+  private readonly slots: SlotSet;
+
+  constructor(private readonly params: Param[], public learningRate: number, private readonly rho: number, private readonly momentum: number, private readonly epsilon: number) {
+    this.slots = new SlotSet(params, ['rms', 'momentum']);
+  }
+
+  apply(grads: tf.Tensor[]): void {
+    const ms = this.slots.get('rms');
+    const mom = this.slots.get('momentum');
+    tf.tidy(() => {
+      const lr = tf.scalar(this.learningRate);
+      const rho = tf.scalar(this.rho);
+      const oneMinusRho = tf.scalar(1 - this.rho);
+      const mu = tf.scalar(this.momentum);
+      const eps = tf.scalar(this.epsilon);
+      this.params.forEach((p, i) => {
+        const g = grads[i]!;
+        const msNew = tf.add(tf.mul(rho, ms[i]!), tf.mul(oneMinusRho, tf.square(g)));
+        const momNew = tf.add(tf.mul(mu, mom[i]!), tf.div(tf.mul(lr, g), tf.sqrt(tf.add(msNew, eps))));
+        ms[i]!.assign(msNew);
+        mom[i]!.assign(momNew);
+        p.variable.assign(tf.sub(p.variable, momNew));
+      });
+    });
+    this.iterations++;
+  }
+
+  getState(): { state: OptimizerState; tensors: TensorMap } {
+    const { slots, tensors } = this.slots.export();
+    return {
+      state: { type: this.type, hyperparameters: { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }, iterations: this.iterations, slots, extra: {} },
+      tensors,
+    };
+  }
+
+  setState(state: OptimizerState, tensors: TensorMap): void {
+    this.slots.import(tensors);
+    this.iterations = state.iterations;
+  }
+
+  dispose(): void {
+    this.slots.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
+import type { Param } from '../models/types';
+import { SlotSet } from './slots';
+import type { Optimizer } from './types';
+
+/** Plain SGD: p -= lr * g. */
+export class Sgd implements Optimizer {
+  readonly type = 'sgd';
+  iterations = 0;
+  constructor(private readonly params: Param[], public learningRate: number) {}
+
+  apply(grads: tf.Tensor[]): void {
+    tf.tidy(() => {
+      const lr = tf.scalar(this.learningRate);
+      this.params.forEach((p, i) => p.variable.assign(tf.sub(p.variable, tf.mul(lr, grads[i]!))));
+    });
+    this.iterations++;
+  }
+
+  getState(): { state: OptimizerState; tensors: TensorMap } {
+    return { state: { type: this.type, hyperparameters: { learning_rate: this.learningRate }, iterations: this.iterations, slots: [], extra: {} }, tensors: {} };
+  }
+
+  setState(state: OptimizerState): void {
+    this.iterations = state.iterations;
+  }
+
+  dispose(): void {}
+}
+
+/** Heavy-ball momentum as TensorFlow does it: a = mu*a + g; p -= lr*a (Nesterov: p -= lr*(g + mu*a)). */
+export class Momentum implements Optimizer {
+  readonly type = 'momentum';
+  iterations = 0;
+  private readonly slots: SlotSet;
+
+  constructor(private readonly params: Param[], public learningRate: number, private readonly momentum: number, private readonly nesterov: boolean) {
+    this.slots = new SlotSet(params, ['momentum']);
+  }
+
+  apply(grads: tf.Tensor[]): void {
+    const acc = this.slots.get('momentum');
+    tf.tidy(() => {
+      const lr = tf.scalar(this.learningRate);
+      const mu = tf.scalar(this.momentum);
+      this.params.forEach((p, i) => {
+        const g = grads[i]!;
+        const a = tf.add(tf.mul(mu, acc[i]!), g);
+        acc[i]!.assign(a);
+        const step = this.nesterov ? tf.add(g, tf.mul(mu, a)) : a;
+        p.variable.assign(tf.sub(p.variable, tf.mul(lr, step)));
+      });
+    });
+    this.iterations++;
+  }
+
+  getState(): { state: OptimizerState; tensors: TensorMap } {
+    const { slots, tensors } = this.slots.export();
+    return {
+      state: { type: this.type, hyperparameters: { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov }, iterations: this.iterations, slots, extra: {} },
+      tensors,
+    };
+  }
+
+  setState(state: OptimizerState, tensors: TensorMap): void {
+    this.slots.import(tensors);
+    this.iterations = state.iterations;
+  }
+
+  dispose(): void {
+    this.slots.dispose();
+  }
+}

@@ -1,0 +1,58 @@
+/** run.json (rewritten atomically on each status change) and the append-only metrics.jsonl. */
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainConfig } from '../../core/config/types';
+import type { BackendChoice } from '../backend/selectBackend';
+
+export type RunStatus = 'training' | 'finished' | 'stopped' | 'failed';
+
+export interface RunRecord {
+  name: string;
+  status: RunStatus;
+  pid: number;
+  config_path: string;
+  config: TrainConfig;
+  backend: BackendChoice;
+  start_step: number;
+  max_steps: number;
+  step: number;
+  started_at: string;
+  ended_at: string | null;
+  resumed_from: string | null;
+  error: string | null;
+  model: Record<string, unknown>;
+  data: Record<string, unknown>;
+}
+
+export interface MetricsRow {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  examples_per_sec: number;
+  steps_per_sec: number;
+  wall_time: number;
+  /** Seconds since this process started training. */
+  elapsed: number;
+}
+
+export class RunFiles {
+  readonly runJson: string;
+  readonly metrics: string;
+
+  constructor(readonly outputDir: string) {
+    mkdirSync(outputDir, { recursive: true });
+    this.runJson = join(outputDir, 'run.json');
+    this.metrics = join(outputDir, 'metrics.jsonl');
+  }
+
+  writeRecord(record: RunRecord): void {
+    const temp = `${this.runJson}.tmp`;
+    writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
+    renameSync(temp, this.runJson);
+  }
+
+  appendMetrics(row: MetricsRow): void {
+    appendFileSync(this.metrics, `${JSON.stringify(row)}\n`);
+  }
+}

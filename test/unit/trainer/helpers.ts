@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { TrainConfig } from '../../../src/core/config/types';
+import { DEFAULT_CHECKPOINT_OPTIONS } from '../../../src/core/checkpoint/types';
+import type { TensorMap } from '../../../src/core/checkpoint/types';
+
+/** A complete TrainConfig for a tiny MLP run; override any part. */
+export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...DEFAULT_CHECKPOINT_OPTIONS,
+    config_path: '/virtual/tiny.yaml',
+    sources: ['/virtual/tiny.yaml'],
+    name: 'tiny',
+    seed: 7,
+    output_dir: '/virtual/out',
+    max_steps: 20,
+    batch_size: 8,
+    backend: 'cpu',
+    device: null,
+    model: { type: 'mlp', hidden: [12], activation: 'relu', dropout: 0.1 },
+    data: { type: 'synthetic_classification', samples: 50, features: 6, classes: 3, noise: 0.5, seed: 3 },
+    optimizer: { type: 'adam', learning_rate: 0.01, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.01, rho: 0.9, clip_norm: null },
+    scheduler: { type: 'cosine', warmup_steps: 3, decay_steps: null, step_size: 5, gamma: 0.5, min_lr: 0.001 },
+    log_steps: 5,
+    save_on_stop: true,
+    on_save_error: 'stop',
+    metric_for_best_model: 'loss',
+    greater_is_better: false,
+    async_save: true,
+    ...overrides,
+  };
+}
+
+export const tinyCharLm = (cell: 'gru' | 'lstm'): Partial<TrainConfig> => ({
+  model: { type: 'char_lm', cell, embedding_dim: 4, units: 6, layers: 1, dropout: 0.1 },
+  data: { type: 'synthetic_text', length: 300, seed: 5, seq_len: 6 },
+  batch_size: 4,
+});
+
+export const tinyTransformer: Partial<TrainConfig> = {
+  model: { type: 'transformer', d_model: 8, heads: 2, ff_dim: 12, blocks: 1, dropout: 0.1 },
+  data: { type: 'synthetic_text', length: 300, seed: 5, seq_len: 6 },
+  batch_size: 4,
+};
+
+export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  tf.enableProdMode();
+  await tf.setBackend(name);
+  await tf.ready();
+}
+
+/** Asserts bit equality of two weight maps; returns the first differing name for messages. */
+export function firstDifference(a: TensorMap, b: TensorMap): string | null {
+  const names = Object.keys(a);
+  if (names.join() !== Object.keys(b).join()) return `names differ: ${names.join()} vs ${Object.keys(b).join()}`;
+  for (const n of names) {
+    const x = new Uint32Array(a[n]!.data.buffer, a[n]!.data.byteOffset, a[n]!.data.length);
+    const y = new Uint32Array(b[n]!.data.buffer, b[n]!.data.byteOffset, b[n]!.data.length);
+    if (x.length !== y.length) return `${n}: length ${x.length} vs ${y.length}`;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `${n}[${i}]: ${a[n]!.data[i]} vs ${b[n]!.data[i]}`;
+  }
+  return null;
+}
