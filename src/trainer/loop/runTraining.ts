@@ -85,6 +85,7 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
       data: session.dataset.describe(),
     };
     files.writeRecord(record);
+    if (target) files.appendResumeMarker({ step: startStep, from: target.name, time: Date.now() });
     sink.emit({ type: 'started', protocol: PROTOCOL_VERSION, pid: process.pid, runDir: config.output_dir, configPath: config.config_path, backend, startStep, maxSteps: config.max_steps, time: Date.now() });
     for (const event of afterStart) sink.emit(event);
     if (startStep >= config.max_steps) warn(`the run is already at step ${startStep} of max_steps ${config.max_steps}: nothing to train (raise max_steps to continue)`, 'max_steps');

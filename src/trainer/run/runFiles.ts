@@ -55,4 +55,16 @@ export class RunFiles {
   appendMetrics(row: MetricsRow): void {
     appendFileSync(this.metrics, `${JSON.stringify(row)}\n`);
   }
+
+  /** Marks where a resumed run continues, so curves drop the abandoned branch and label the resume. */
+  appendResumeMarker(marker: ResumeMarker): void {
+    appendFileSync(this.metrics, `${JSON.stringify({ event: 'resumed', ...marker })}\n`);
+  }
+}
+
+export interface ResumeMarker {
+  step: number;
+  /** Checkpoint folder name resumed from. */
+  from: string;
+  time: number;
 }

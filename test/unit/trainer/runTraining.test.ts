@@ -86,6 +86,8 @@ describe('runTraining', () => {
     assert.ok(resumed.restoredOptimizer && resumed.restoredScheduler);
     assert.equal(resumeSink.of('started')[0]!.startStep, 6);
     assert.deepEqual(resumeSink.events.slice(0, 2).map((e) => e.type), ['started', 'resumed']);
+    const markers = readFileSync(join(interrupted.output_dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.event);
+    assert.deepEqual(markers.map(({ event, step, from }) => ({ event, step, from })), [{ event: 'resumed', step: 6, from: 'checkpoint-6' }], 'metrics.jsonl marks where the resumed run continues');
 
     const load = (dir: string) => loadCheckpoint(join(dir, 'checkpoints', 'checkpoint-10'), { restoreOptimizer: true, restoreScheduler: true });
     const [a, b] = await Promise.all([load(straight.output_dir), load(interrupted.output_dir)]);
