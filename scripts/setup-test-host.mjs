@@ -1,5 +1,5 @@
 // Installs what the integration tests need, once per machine, and reuses it afterwards:
-//   - Debian packages chromium, libkrb5-dev and ripgrep (apt-get, only when missing);
+//   - Debian packages chromium, libkrb5-dev, ripgrep, python3-torch and libopenblas0-pthread (apt-get, only when missing);
 //   - code-server from test/host/package-lock.json, with `npm ci`, into a cache folder OUTSIDE the
 //     clone keyed by the lockfile's hash, so a fresh clone on the same machine reuses it.
 // See shared/notes/vscode-test-host.md for why each fix below is needed.
@@ -22,6 +22,10 @@ const aptPackages = {
   chromium: '/usr/bin/chromium',
   'libkrb5-dev': '/usr/include/gssapi/gssapi.h', // code-server's nested `kerberos` builds against it
   ripgrep: '/usr/bin/rg', // seeds @vscode/ripgrep, whose postinstall would download rg from GitHub
+  // PyTorch for the Hugging Face / torchrun tests (issue 10) and the bench's reference; Debian's python3.
+  'python3-torch': '/usr/lib/python3/dist-packages/torch/__init__.py',
+  // Without it Debian's torch links the slow reference BLAS.
+  'libopenblas0-pthread': '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0',
 };
 
 /**
