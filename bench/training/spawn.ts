@@ -1,0 +1,47 @@
+/** Runs one measurement in a child process and parses its last JSON line. */
+import { spawn } from 'node:child_process';
+
+export interface Measurement {
+  model: string;
+  backend: string;
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+  loss: number;
+  detail: string;
+}
+
+export function runJson<T>(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (code === 0 && line.startsWith('{')) {
+        resolve(JSON.parse(line) as T);
+        return;
+      }
+      const why = signal ? `killed by ${signal} after ${timeoutMs / 1000} s` : `exit code ${code}`;
+      reject(new Error(`${[command, ...args].join(' ')}: ${why}: ${(stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`));
+    });
+  });
+}
+
+/** Whether Debian's torch is importable by /usr/bin/python3 (the python3 on PATH may be another one). */
+export async function torchVersion(python: string): Promise<string | null> {
+  try {
+    const out = await runJson<{ version: string }>(python, ['-c', 'import json, torch; print(json.dumps({"version": torch.__version__}))'], process.env, 60_000);
+    return out.version;
+  } catch {
+    return null;
+  }
+}

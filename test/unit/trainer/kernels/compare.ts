@@ -1,0 +1,73 @@
+/** Runs the same computation on the wasm backend (with the fast kernels) and on the cpu backend. */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerFastWasmKernels } from '../../../../src/trainer/kernels';
+
+export async function useWasmWithFastKernels(): Promise<string[]> {
+  tf.enableProdMode();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  return registerFastWasmKernels();
+}
+
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomData(next: () => number, shape: number[]): Float32Array {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = next() * 2 - 1;
+  return data;
+}
+
+export function randInt(next: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(next() * (hi - lo + 1));
+}
+
+interface Outcome {
+  shapes: number[][];
+  values: Float32Array[];
+}
+
+function run(fn: () => tf.Tensor | tf.Tensor[]): Outcome {
+  return tf.tidy(() => {
+    const out = fn();
+    const list = Array.isArray(out) ? out : [out];
+    return { shapes: list.map((t) => t.shape), values: list.map((t) => t.dataSync() as Float32Array) };
+  });
+}
+
+/**
+ * Asserts that `fn` gives the same shapes and values on wasm and cpu:
+ * |wasm - cpu| <= tolerance * max(1, |cpu|) element by element.
+ */
+export async function assertSameOnCpu(label: string, fn: () => tf.Tensor | tf.Tensor[], tolerance: number): Promise<number> {
+  const wasm = run(fn);
+  await tf.setBackend('cpu');
+  let cpu: Outcome;
+  try {
+    cpu = run(fn);
+  } finally {
+    await tf.setBackend('wasm');
+  }
+  assert.deepEqual(wasm.shapes, cpu.shapes, `${label}: shapes differ`);
+  let worst = 0;
+  wasm.values.forEach((values, t) => {
+    const expected = cpu.values[t]!;
+    for (let i = 0; i < values.length; i++) {
+      const err = Math.abs(values[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
+      if (!(err <= tolerance)) assert.fail(`${label}: output ${t} element ${i}: wasm ${values[i]} vs cpu ${expected[i]} (error ${err} > ${tolerance})`);
+      worst = Math.max(worst, err);
+    }
+  });
+  return worst;
+}
