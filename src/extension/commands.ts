@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_GLOB, pickConfig, pickResumeTarget, pickRunning, WORKSPACE_EXCLUDE } from './commands/pickers';
+import { external } from './external/lazy';
 import { isIdle } from './model/labels';
 import { DeleteRefusedError, deleteCheckpointFolder } from './model/safeDelete';
 import { latestValidCheckpoint, type RunModel, type RunView } from './model/runModel';
@@ -131,9 +132,12 @@ export function registerCommands(deps: CommandDeps): void {
       void vscode.window.showErrorMessage(`Training: ${run.name} is training; stop it before resuming.`);
       return undefined;
     }
-    const configPath = run.record?.configPath;
+    // A Hugging Face run trained from a terminal has no run.json: its external-trainer config names its folder.
+    const configPath =
+      run.record?.configPath ??
+      (await external().findExternalConfigFor(run.dir, (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort()));
     if (!configPath) {
-      void vscode.window.showErrorMessage(`Training: ${path.join(run.dir, 'run.json')} does not name the run's config, so it cannot be resumed from here; train its config with resume_from_checkpoint instead.`);
+      void vscode.window.showErrorMessage(`Training: ${path.join(run.dir, 'run.json')} does not name the run's config, and no external_trainer config in the workspace writes to ${run.dir}, so it cannot be resumed from here; train its config with resume_from_checkpoint instead.`);
       return undefined;
     }
     // JSON strings are valid YAML, so paths with spaces or colons survive --set parsing.

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { setContextKey } from './contextKeys';
+import { external, hfAwareSource } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
 import { engineCheckpointSource, TEMP_PREFIX } from './model/checkpointEngine';
 import { RunModel, type RunStatus } from './model/runModel';
@@ -34,7 +35,8 @@ let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const t0 = performance.now();
-  const model = new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX });
+  const checkpointSource = hfAwareSource(engineCheckpointSource);
+  const model = new RunModel({ source: checkpointSource, tempPrefix: TEMP_PREFIX });
   const training = new TrainingService({
     model,
     launchFor: (request) =>
@@ -43,20 +45,24 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
         { nodePath: readSettings().nodePath, trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')) },
         { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env },
       ),
+    externalTrainerFor: (request) => external().externalTrainerFor(request),
     outputDirOf: async (request) => {
+      const externalDir = await external().externalOutputDirOf(request);
+      if (externalDir !== undefined) return externalDir;
       // Knowing the folder before launch refuses a second trainer there at once, with no process started.
       // Required lazily: the YAML parser and schema load on first Train, not on activation.
       const { loadConfig } = require('../core/config/index') as typeof import('../core/config/index');
       return (await loadConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets })).output_dir;
     },
     stopTimeoutMs: () => readSettings().stopTimeoutMs,
+    hangTimeoutMs: () => readSettings().hangTimeoutMs,
   });
   const tree = new RunsTreeProvider(model);
   const treeView = vscode.window.createTreeView('trainingRuns.runs', { treeDataProvider: tree, showCollapseAll: true });
   const workspaceRuns = new WorkspaceRuns(model);
   const lossCurves = new LossCurvesManager({
     extensionUri: context.extensionUri,
-    listCheckpoints: (dir) => engineCheckpointSource.list(dir),
+    listCheckpoints: (dir) => checkpointSource.list(dir),
     actions: {
       onResume: async (runDir, checkpoint) => {
         await vscode.commands.executeCommand('trainingRuns.resume', runDir, checkpoint);

@@ -71,8 +71,9 @@ export class WorkspaceRuns implements vscode.Disposable {
 
   private watch(): void {
     for (const w of this.watchers) w.dispose();
-    // The marker patterns, plus checkpoint folders appearing and disappearing (deletes by retention).
-    const patterns = [...readSettings().runsGlobs, '**/checkpoints/*'];
+    // The marker patterns, plus checkpoint folders appearing and disappearing (deletes by retention),
+    // native ones in checkpoints/ and Hugging Face ones directly in the output folder.
+    const patterns = [...readSettings().runsGlobs, '**/checkpoints/*', '**/checkpoint-*'];
     this.watchers = patterns.map((p) => {
       const w = vscode.workspace.createFileSystemWatcher(p);
       w.onDidCreate(() => this.schedule());

@@ -5,6 +5,7 @@
  * Unknown keys stay errors, defaults and descriptions stay for hover and completion.
  */
 import { z } from 'zod';
+import { EXTERNAL_TRAINER_KEY, externalTrainerSchema } from './externalTrainerSchema';
 import { configFields } from './schema';
 
 type Json = Record<string, unknown>;
@@ -14,6 +15,8 @@ export function trainConfigJsonSchema(): Json {
   const fileSchema = z.strictObject({
     extends: z.string().min(1).describe('Base config to inherit from, relative to this file. Maps merge deeply; lists and scalars replace; a section whose type changes is replaced.'),
     ...configFields,
+    // A config may name an external command instead of the built-in trainer (examples/distributed).
+    [EXTERNAL_TRAINER_KEY]: externalTrainerSchema.optional().describe('Launch this command instead of the built-in trainer (e.g. torchrun); see examples/distributed/README.md.'),
   });
   const generated = z.toJSONSchema(fileSchema, { io: 'input', target: 'draft-2020-12' }) as Json;
   const partial = makePartial(generated) as Json;

@@ -7,7 +7,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, isAbsolute } from 'node:path';
 import { downsampleColumns, type SeriesPayload } from '../../core/metrics/downsample';
-import { emptyHistory, readAppendedMetrics, readMetricsFile, type MetricsHistory } from '../../core/metrics/metricsReader';
+import { emptyHistory, readAppendedMetrics, type MetricsHistory } from '../../core/metrics/metricsReader';
+import { readRunMetrics } from '../../core/metrics/runHistory';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, RunState } from '../../core/protocol/webview';
@@ -48,9 +49,9 @@ export class RunFeed {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** Reads metrics.jsonl (once), the checkpoint list and run.json's status. */
+  /** Reads the history (metrics.jsonl, or a Hugging Face run's log_history) once, the checkpoint list and run.json's status. */
   async load(): Promise<void> {
-    this.loading ??= readMetricsFile(join(this.runDir, 'metrics.jsonl')).then((h) => {
+    this.loading ??= readRunMetrics(this.runDir).then((h) => {
       for (const p of h.problems) this.log(p);
       if (h.problemCount > h.problems.length) this.log(`${this.runDir}/metrics.jsonl: ${h.problemCount - h.problems.length} more malformed lines skipped`);
       this.history = h;

@@ -64,5 +64,8 @@ export async function loadCheckpointDetails(info: CheckpointInfo): Promise<Check
 
 /** The full state of a checkpoint for the read-only Inspect document. */
 export async function inspectForDocument(checkpointPath: string): Promise<unknown> {
+  // Hugging Face checkpoint-<step> folders (no manifest) are described by src/core/hf.
+  const hf = require('../../core/hf/index') as typeof import('../../core/hf/index');
+  if (await hf.isHfCheckpointFolder(checkpointPath)) return hf.inspectHfCheckpoint(checkpointPath);
   return (await engine()).inspectCheckpoint(checkpointPath, { verify: true });
 }

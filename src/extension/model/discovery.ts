@@ -1,17 +1,26 @@
 /**
  * Which folder is a run, given a file that matched one of the `trainingRuns.runsGlobs` patterns
- * (run.json, or a file inside checkpoints/). vscode-free so it is unit-tested.
+ * (run.json, a file inside checkpoints/, or a Hugging Face `checkpoint-<step>/trainer_state.json`).
+ * vscode-free so it is unit-tested.
  */
 import * as path from 'node:path';
 
-export const DEFAULT_RUN_GLOBS = ['**/run.json', '**/checkpoints/checkpoint-*/manifest.json'];
+export const DEFAULT_RUN_GLOBS = ['**/run.json', '**/checkpoints/checkpoint-*/manifest.json', '**/checkpoint-*/trainer_state.json'];
 
-/** The run folder a matched file belongs to: the parent of a `checkpoints` folder on its path, else its folder. */
+const HF_CHECKPOINT_DIR = /^checkpoint-\d+$/;
+
+/**
+ * The run folder a matched file belongs to: the parent of a `checkpoints` folder on its path; for a
+ * file directly inside a Hugging Face `checkpoint-<step>` folder, that folder's parent (the
+ * Trainer's output_dir); else the file's folder.
+ */
 export function runDirFromMarker(filePath: string): string {
   const parts = path.resolve(filePath).split(path.sep);
   const idx = parts.lastIndexOf('checkpoints');
   if (idx > 0) return parts.slice(0, idx).join(path.sep) || path.sep;
-  return path.dirname(path.resolve(filePath));
+  const folder = path.dirname(path.resolve(filePath));
+  if (HF_CHECKPOINT_DIR.test(path.basename(folder)) && path.basename(filePath) !== 'run.json') return path.dirname(folder);
+  return folder;
 }
 
 /** Distinct run folders for a list of matched files, sorted. */

@@ -217,12 +217,20 @@ export class RunModel {
   }
 
   private async tempFolders(dir: string): Promise<string[]> {
-    try {
-      const entries = await readdir(path.join(dir, 'checkpoints'), { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && e.name.startsWith(this.options.tempPrefix)).map((e) => e.name);
-    } catch {
-      return [];
-    }
+    const folders = async (parent: string, isTemp: (name: string) => boolean): Promise<string[]> => {
+      try {
+        const entries = await readdir(parent, { withFileTypes: true });
+        return entries.filter((e) => e.isDirectory() && isTemp(e.name)).map((e) => e.name);
+      } catch {
+        return [];
+      }
+    };
+    // Native saves in checkpoints/<prefix>..., Hugging Face-style saves (examples/distributed) in tmp-checkpoint-<step>/.
+    const [native, hf] = await Promise.all([
+      folders(path.join(dir, 'checkpoints'), (name) => name.startsWith(this.options.tempPrefix)),
+      folders(dir, (name) => /^tmp-checkpoint-\d+$/.test(name)),
+    ]);
+    return [...native, ...hf];
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Deleting a checkpoint from the tree: only ever a `checkpoint-<step>` folder directly inside the
- * `checkpoints/` folder of a known run, and never following a link out of it (every entry is
+ * `checkpoints/` folder of a known run (or, for a Hugging Face run, a Hugging Face checkpoint folder
+ * directly inside the run folder), and never following a link out of it (every entry is
  * lstat'ed; links are removed as links, their targets untouched). vscode-free and unit-tested.
  */
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CHECKPOINTS_DIR, stepFromName } from '../../core/checkpoint/layout';
+import { isHfCheckpointFolder } from '../../core/hf/checkpointFolder';
 
 export class DeleteRefusedError extends Error {}
 
@@ -13,8 +15,14 @@ export class DeleteRefusedError extends Error {}
 export async function assertDeletableCheckpoint(checkpointPath: string, runDirs: readonly string[]): Promise<void> {
   const target = path.resolve(checkpointPath);
   const parent = path.dirname(target);
-  const owner = runDirs.map((d) => path.resolve(d)).find((d) => path.join(d, CHECKPOINTS_DIR) === parent);
-  if (!owner) throw new DeleteRefusedError(`${target} is not inside the checkpoints folder of a known run; nothing was deleted.`);
+  const runs = runDirs.map((d) => path.resolve(d));
+  const owner = runs.find((d) => path.join(d, CHECKPOINTS_DIR) === parent);
+  // Hugging Face runs keep checkpoint-<step> folders directly in the run (output) folder.
+  const hfOwner = owner ? undefined : runs.find((d) => d === parent);
+  if (hfOwner && !(await isHfCheckpointFolder(target))) {
+    throw new DeleteRefusedError(`${target} is not a Hugging Face checkpoint folder (checkpoint-<step> with trainer_state.json, weights ...); nothing was deleted.`);
+  }
+  if (!owner && !hfOwner) throw new DeleteRefusedError(`${target} is not inside the checkpoints folder of a known run; nothing was deleted.`);
   if (stepFromName(path.basename(target)) === null) {
     throw new DeleteRefusedError(`${target} is not a checkpoint folder (expected checkpoint-<step>); nothing was deleted.`);
   }

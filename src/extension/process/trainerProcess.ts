@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseTrainerEvent, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
-import { Emitter, type Disposable } from '../util/emitter';
+import { Emitter, type Disposable, type Listener } from '../util/emitter';
 
 export interface TrainerLaunch {
   /** Executable that runs the trainer script (a Node binary, or Electron with ELECTRON_RUN_AS_NODE). */
@@ -33,7 +33,33 @@ export interface TrainerExit {
 
 export type LogStream = 'stdout' | 'stderr' | 'runner';
 
-export class TrainerProcess implements Disposable {
+export interface TrainerProcessOptions {
+  /**
+   * Kill the trainer when no valid event arrived for this long (trainingRuns.hangTimeoutSeconds):
+   * a hung trainer is reported and cleaned up instead of training forever. 0 or absent: never.
+   */
+  silenceTimeoutMs?: number;
+}
+
+/**
+ * What the training service and the UI need of a running trainer: the built-in one (TrainerProcess)
+ * or an external command (src/extension/external/externalTrainerProcess.ts).
+ */
+export interface TrainerRun extends Disposable {
+  readonly launch: TrainerLaunch;
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  readonly stopping: boolean;
+  readonly onEvent: (listener: Listener<TrainerEvent>) => Disposable;
+  readonly onLog: (listener: Listener<{ stream: LogStream; text: string }>) => Disposable;
+  readonly exited: Promise<TrainerExit>;
+  /** Its own stop timeout (an external trainer's config), used by Stop instead of the setting. */
+  readonly stopTimeoutMs?: number | null;
+  stop(timeoutMs: number): Promise<TrainerExit>;
+  forceKill(reason: string): void;
+}
+
+export class TrainerProcess implements TrainerRun {
   private readonly child: ChildProcess;
   private readonly eventEmitter = new Emitter<TrainerEvent>();
   private readonly logEmitter = new Emitter<{ stream: LogStream; text: string }>();
@@ -45,6 +71,8 @@ export class TrainerProcess implements Disposable {
   private spawnError: Error | null = null;
   private exitInfo: TrainerExit | null = null;
   private recentStderr = '';
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private hung = false;
 
   readonly onEvent = this.eventEmitter.event;
   /** Trainer output and the runner's own notes (protocol violations, kill), for the output channel. */
@@ -52,7 +80,10 @@ export class TrainerProcess implements Disposable {
   /** Resolves once the process has exited and its streams are drained; never rejects. */
   readonly exited: Promise<TrainerExit>;
 
-  constructor(readonly launch: TrainerLaunch) {
+  constructor(
+    readonly launch: TrainerLaunch,
+    private readonly options: TrainerProcessOptions = {},
+  ) {
     this.child = fork(launch.script, launch.args, {
       execPath: launch.execPath,
       execArgv: [],
@@ -68,6 +99,7 @@ export class TrainerProcess implements Disposable {
       this.logEmitter.fire({ stream: 'stderr', text: t });
     });
     this.child.on('message', (raw) => this.handleMessage(raw));
+    this.armSilenceTimer();
     this.exited = new Promise<TrainerExit>((resolve) => {
       this.child.on('error', (err) => {
         // 'error' without 'close' happens when the executable cannot be spawned at all.
@@ -121,6 +153,7 @@ export class TrainerProcess implements Disposable {
   dispose(): void {
     this.forceKill('the window is closing');
     clearTimeout(this.killTimer);
+    clearTimeout(this.silenceTimer);
     this.eventEmitter.dispose();
     this.logEmitter.dispose();
   }
@@ -133,14 +166,27 @@ export class TrainerProcess implements Disposable {
       return;
     }
     const event = parsed.value;
+    this.armSilenceTimer();
     if (event.type === 'finished') this.finishedEvent = event;
     if (event.type === 'failed') this.failedEvent = event;
     this.eventEmitter.fire(event);
   }
 
+  /** (Re)starts the hang watchdog: garbage does not count as a sign of life, only valid events. */
+  private armSilenceTimer(): void {
+    const ms = this.options.silenceTimeoutMs ?? 0;
+    if (!(ms > 0) || this.exitInfo) return;
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      this.hung = true;
+      this.forceKill(`no event for ${ms / 1000} s (trainingRuns.hangTimeoutSeconds): it looks hung`);
+    }, ms);
+  }
+
   private finish(code: number | null, signal: NodeJS.Signals | null): TrainerExit {
     if (this.exitInfo) return this.exitInfo;
     clearTimeout(this.killTimer);
+    clearTimeout(this.silenceTimer);
     let status: RunOutcomeStatus;
     let message: string | null = null;
     if (this.spawnError && code === null && signal === null) {
@@ -150,6 +196,10 @@ export class TrainerProcess implements Disposable {
       status = 'failed';
     } else if (this.finishedEvent && code === 0) {
       status = this.finishedEvent.status;
+    } else if (this.hung) {
+      status = 'failed';
+      const seconds = (this.options.silenceTimeoutMs ?? 0) / 1000;
+      message = `The trainer sent no event for ${seconds} s and was killed (it looked hung; raise trainingRuns.hangTimeoutSeconds if its steps or saves are that slow). The last checkpoint may be older than the last step.`;
     } else if (this.stopRequested && (this.forcedKill || code === 0)) {
       // Asked to stop and gone: stopped, even if it had to be killed (then without a final save).
       status = 'stopped';

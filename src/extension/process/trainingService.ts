@@ -8,7 +8,7 @@ import type { TrainerEventOf } from '../../core/protocol/trainerEvents';
 import type { RunModel } from '../model/runModel';
 import { Emitter } from '../util/emitter';
 import type { TrainRequest } from './launch';
-import { TrainerProcess, type TrainerExit, type TrainerLaunch } from './trainerProcess';
+import { TrainerProcess, type TrainerExit, type TrainerLaunch, type TrainerRun } from './trainerProcess';
 
 export class BusyRunError extends Error {
   constructor(readonly runDir: string) {
@@ -20,7 +20,7 @@ export class BusyRunError extends Error {
 export interface TrainingHandle {
   readonly id: number;
   readonly request: TrainRequest;
-  readonly process: TrainerProcess;
+  readonly process: TrainerRun;
   /** Date.now() when the process was forked. */
   readonly launchedAt: number;
   /** Output folder: known before launch when the config could be read, else from `started`. */
@@ -36,9 +36,17 @@ export interface TrainingHandle {
 export interface TrainingServiceOptions {
   model: RunModel;
   launchFor(request: TrainRequest): TrainerLaunch;
+  /**
+   * Starts a trainer other than the built-in one for this request (an external command); null for
+   * the built-in trainer. The returned function starts the process, so nothing is spawned for a
+   * request refused as busy. Never throws: a bad config becomes a run that fails at once, saying why.
+   */
+  externalTrainerFor?(request: TrainRequest): Promise<(() => TrainerRun) | null>;
   /** The output folder a config will write to, or null when it cannot be told before launch. */
   outputDirOf(request: TrainRequest): Promise<string | null>;
   stopTimeoutMs(): number;
+  /** Kill a built-in trainer that sends no event for this long (0 = never); see TrainerProcessOptions. */
+  hangTimeoutMs?(): number;
 }
 
 export class TrainingService {
@@ -64,9 +72,10 @@ export class TrainingService {
   async start(request: TrainRequest): Promise<TrainingHandle> {
     const knownDir = await this.options.outputDirOf(request).catch(() => null);
     const runDir = knownDir ? path.resolve(knownDir) : null;
+    const startExternal = (await this.options.externalTrainerFor?.(request)) ?? null;
     if (runDir && this.byRunDir(runDir)) throw new BusyRunError(runDir);
 
-    const proc = new TrainerProcess(this.options.launchFor(request));
+    const proc = startExternal ? startExternal() : new TrainerProcess(this.options.launchFor(request), { silenceTimeoutMs: this.options.hangTimeoutMs?.() ?? 0 });
     let resolveStarted!: (e: TrainerEventOf<'started'> | null) => void;
     let resolveFirstStep!: (e: TrainerEventOf<'step'> | null) => void;
     let resolveExited!: (e: TrainerExit) => void;
@@ -119,7 +128,7 @@ export class TrainingService {
   /** Graceful stop (save, exit), then a forced kill after the configured timeout. */
   stop(handle: TrainingHandle): Promise<TrainerExit> {
     if (handle.runDir) this.options.model.markStopping(handle.runDir);
-    void handle.process.stop(this.options.stopTimeoutMs());
+    void handle.process.stop(handle.process.stopTimeoutMs ?? this.options.stopTimeoutMs());
     return handle.exited;
   }
 

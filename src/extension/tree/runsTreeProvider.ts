@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { CheckpointItemContext, RunItemContext } from '../contextKeys';
+import { external } from '../external/lazy';
 import { checkpointDetailNodes, type DetailNode } from '../model/checkpointDetails';
 import { loadCheckpointDetails } from '../model/checkpointEngine';
 import { formatAge, formatCount, formatDuration, formatValue } from '../model/format';
@@ -55,10 +56,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       case 'checkpoint':
         return this.checkpointItem(node);
       case 'writing': {
-        const item = new vscode.TreeItem(node.name.replace(/^\.tmp-/, ''), vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(node.name.replace(/^\.?tmp-/, ''), vscode.TreeItemCollapsibleState.None);
         item.description = 'being written…';
         item.iconPath = new vscode.ThemeIcon('loading~spin');
-        item.tooltip = `A save in progress (${node.name}); it appears as a checkpoint once its manifest is committed.`;
+        item.tooltip = `A save in progress (${node.name}); it appears as a checkpoint once it is committed.`;
         return item;
       }
       case 'message': {
@@ -99,7 +100,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const cached = this.detailsCache.get(info.path);
     let nodes = cached && cached.mtimeMs === info.mtimeMs ? cached.nodes : undefined;
     if (!nodes) {
-      nodes = checkpointDetailNodes(await loadCheckpointDetails(info));
+      const hf = external();
+      nodes = hf.isHfCheckpointRow(info)
+        ? await hf.inspectHfCheckpoint(info.path).then(hf.hfCheckpointDetailNodes, (err: Error) => [{ label: 'Unreadable', description: err.message, children: [] }])
+        : checkpointDetailNodes(await loadCheckpointDetails(info));
       this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
     }
     const problems: RunsTreeNode[] = info.problems.map((p) => ({ kind: 'message', text: p }));
@@ -136,7 +140,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (!c || !run) return item;
     const parts = [c.step !== null ? `step ${formatCount(c.step)}` : null, formatAge(c.mtimeMs), c.loss !== null ? `loss ${formatValue(c.loss)}` : null];
     const marks = [c.latest ? 'latest' : null, c.best ? 'best' : null, c.valid ? null : 'invalid'].filter((m) => m !== null);
-    item.description = [...parts.filter((p) => p !== null), ...marks].join(' · ');
+    // Only Hugging Face rows carry `format`; native rows never load the external module.
+    const hf = 'format' in c ? external() : undefined;
+    const formatMarks = hf?.isHfCheckpointRow(c) ? hf.hfCheckpointBadges(c) : [];
+    item.description = [...parts.filter((p) => p !== null), ...marks, ...formatMarks].join(' · ');
     item.iconPath = !c.valid
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
       : c.best

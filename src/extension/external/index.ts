@@ -1,0 +1,50 @@
+/**
+ * External trainers and Hugging Face runs, as the extension wires them (extension.ts loads this
+ * lazily, on the first Train or the first Hugging Face run, to keep activation light).
+ */
+import type { TrainRequest } from '../process/launch';
+import type { TrainerRun } from '../process/trainerProcess';
+import { isExternalTrainerConfig, loadExternalTrainerConfig } from './externalConfig';
+import { ExternalTrainerProcess, prepareExternalStart } from './externalTrainerProcess';
+import { FailedTrainerRun } from './failedRun';
+
+export { isExternalTrainerConfig, loadExternalTrainerConfig, type ExternalTrainerPlan } from './externalConfig';
+export { ExternalTrainerProcess } from './externalTrainerProcess';
+export { withHfCheckpoints, isHfCheckpointRow } from './hfCheckpointSource';
+export { hfCheckpointBadges, hfCheckpointDetailNodes } from './hfDetails';
+export { inspectHfCheckpoint, isHfCheckpointFolder } from '../../core/hf/index';
+export { readRunMetrics } from '../../core/metrics/runHistory';
+
+/** For TrainingService.externalTrainerFor: null for native configs; a bad config becomes a failing run. */
+export async function externalTrainerFor(request: TrainRequest): Promise<(() => TrainerRun) | null> {
+  if (!(await isExternalTrainerConfig(request.configPath))) return null;
+  try {
+    const plan = await loadExternalTrainerConfig(request.configPath, request.sets);
+    const start = await prepareExternalStart(plan);
+    return () => new ExternalTrainerProcess(plan, start);
+  } catch (err) {
+    return () => new FailedTrainerRun(request.configPath, err);
+  }
+}
+
+/** The run folder an external-trainer config writes to; undefined for native configs, null when unreadable. */
+export async function externalOutputDirOf(request: TrainRequest): Promise<string | null | undefined> {
+  if (!(await isExternalTrainerConfig(request.configPath))) return undefined;
+  return loadExternalTrainerConfig(request.configPath, request.sets).then(
+    (plan) => plan.outputDir,
+    () => null,
+  );
+}
+
+/**
+ * The external-trainer config among `candidates` whose output_dir is `runDir`: how Resume finds the
+ * config of a Hugging Face run that has no run.json (trained from a terminal). Null when none does.
+ */
+export async function findExternalConfigFor(runDir: string, candidates: readonly string[]): Promise<string | null> {
+  for (const file of candidates) {
+    if (!(await isExternalTrainerConfig(file))) continue;
+    const plan = await loadExternalTrainerConfig(file).catch(() => null);
+    if (plan && plan.outputDir === runDir) return file;
+  }
+  return null;
+}

@@ -1,0 +1,18 @@
+/**
+ * The external-trainer and Hugging Face code, loaded on first use rather than at activation
+ * (`require`, not `import`, so esbuild defers the module's initialisation, as checkpointEngine does).
+ */
+import type { CheckpointSource } from '../model/runModel';
+
+type External = typeof import('./index');
+export const external = (): External => require('./index') as External;
+
+/** `native` plus Hugging Face checkpoint folders, for run folders that have no native checkpoints. */
+export function hfAwareSource(native: CheckpointSource): CheckpointSource {
+  let combined: CheckpointSource | undefined;
+  const get = () => (combined ??= external().withHfCheckpoints(native));
+  return {
+    list: (runDir) => get().list(runDir),
+    trainerSummary: (checkpointPath) => get().trainerSummary(checkpointPath),
+  };
+}

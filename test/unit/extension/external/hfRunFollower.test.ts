@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseTrainerEvent, type TrainerEvent } from '../../../../src/core/protocol/trainerEvents';
+import { HfRunFollower } from '../../../../src/extension/external/hfRunFollower';
+import { writeHfCheckpoint } from './hfHelpers';
+
+describe('HfRunFollower', () => {
+  let out: string;
+  let events: TrainerEvent[];
+  const follower = (existing = new Map<string, number>(), reportedStep = -1) =>
+    new HfRunFollower({ outputDir: out, existing, reportedStep, maxSteps: null, emit: (e) => events.push(e), now: () => 1_000 });
+
+  beforeEach(() => {
+    out = path.join(mkdtempSync(path.join(tmpdir(), 'tr-follow-')), 'out');
+    events = [];
+  });
+  afterEach(() => rmSync(path.dirname(out), { recursive: true, force: true }));
+
+  it('reports nothing for a folder that does not exist yet', async () => {
+    await follower().poll();
+    assert.equal(events.length, 0);
+  });
+
+  it('reports each new checkpoint once: its unreported log entries as steps, then checkpoint_saved', async () => {
+    const f = follower();
+    writeHfCheckpoint(out, 2, { maxSteps: 4 });
+    await f.poll();
+    await f.poll();
+    writeHfCheckpoint(out, 4, { maxSteps: 4 });
+    await f.poll();
+    for (const e of events) assert.ok(parseTrainerEvent(e).ok, JSON.stringify(e));
+    assert.deepEqual(
+      events.map((e) => (e.type === 'step' ? `step ${e.step}/${e.maxSteps} loss ${e.loss}` : e.type === 'checkpoint_saved' ? `saved ${e.name}` : e.type)),
+      ['step 1/4 loss 1', 'step 2/4 loss 0.5', 'saved checkpoint-2', 'step 3/4 loss 0.3333333333333333', 'step 4/4 loss 0.25', 'saved checkpoint-4'],
+    );
+    assert.deepEqual(f.progress, { step: 4, loss: 0.25, maxSteps: 4 });
+  });
+
+  it('skips checkpoints that existed before the launch and log entries up to the resumed step', async () => {
+    const then = Math.floor(Date.now() / 1000) * 1000 - 60_000; // whole seconds: utimes round-trips them exactly
+    const old = writeHfCheckpoint(out, 2, { mtimeMs: then });
+    const existing = new Map([['checkpoint-2', then]]);
+    const f = follower(existing, 2);
+    await f.poll();
+    assert.equal(events.length, 0, `${old} was there before the launch`);
+    writeHfCheckpoint(out, 3);
+    await f.poll();
+    assert.deepEqual(events.map((e) => e.type), ['step', 'checkpoint_saved']);
+    assert.equal((events[0] as Extract<TrainerEvent, { type: 'step' }>).step, 3);
+  });
+
+  it('reports a checkpoint rewritten since the launch (a fresh run over an old folder) and the folders deleted meanwhile', async () => {
+    writeHfCheckpoint(out, 2, { mtimeMs: Date.now() - 60_000 });
+    const gone = writeHfCheckpoint(out, 1, { mtimeMs: Date.now() - 60_000 });
+    const f = follower(new Map([['checkpoint-2', Date.now() - 60_000], ['checkpoint-1', Date.now() - 60_000]]));
+    rmSync(gone, { recursive: true });
+    writeHfCheckpoint(out, 2, { mtimeMs: Date.now() });
+    await f.poll();
+    const saved = events.filter((e) => e.type === 'checkpoint_saved');
+    assert.deepEqual(saved.map((e) => [e.name, e.deleted]), [['checkpoint-2', ['checkpoint-1']]]);
+  });
+
+  it('waits for an incomplete checkpoint (no trainer_state.json yet) to become valid', async () => {
+    const f = follower();
+    const dir = writeHfCheckpoint(out, 1);
+    rmSync(path.join(dir, 'trainer_state.json'));
+    await f.poll();
+    assert.equal(events.length, 0);
+    writeHfCheckpoint(out, 1);
+    await f.poll();
+    assert.deepEqual(events.map((e) => e.type), ['step', 'checkpoint_saved']);
+  });
+});
