@@ -9,7 +9,7 @@ import type { HfCheckpointInspection } from '../../core/hf/checkpoints';
 import type { HfFile } from '../../core/hf/checkpointFolder';
 import type { DetailNode } from '../model/checkpointDetails';
 import { describeSlots } from '../model/checkpointDetails';
-import { formatBytes, formatCount, formatValue } from '../model/format';
+import { formatBytes, formatCount, formatValue } from '../../core/format';
 
 const leaf = (label: string, description: string, tooltip?: string): DetailNode => ({ label, description, children: [], ...(tooltip ? { tooltip } : {}) });
 const NOT_SAVED = 'not saved';

@@ -4,7 +4,7 @@
  * the checkpoint engine's inspection; vscode-free so the wording is unit-tested.
  */
 import type { OptimizerSummary, SchedulerState, TrainerState } from '../../core/checkpoint/types';
-import { formatBytes, formatCount, formatValue } from './format';
+import { formatBytes, formatCount, formatValue } from '../../core/format';
 
 export interface CheckpointDetailsInput {
   optimizer: OptimizerSummary | null;

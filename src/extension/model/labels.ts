@@ -1,5 +1,5 @@
 /** Labels shared by the quick picks (vscode-free so their wording is unit-tested). */
-import { formatAge, formatValue } from './format';
+import { formatAge, formatValue } from '../../core/format';
 import type { CheckpointView, RunView } from './runModel';
 
 /** "run · checkpoint-500 · 3 min ago · loss 0.41" */

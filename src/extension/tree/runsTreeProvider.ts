@@ -7,7 +7,7 @@ import type { CheckpointItemContext, RunItemContext } from '../contextKeys';
 import { external } from '../external/lazy';
 import { checkpointDetailNodes, type DetailNode } from '../model/checkpointDetails';
 import { loadCheckpointDetails } from '../model/checkpointEngine';
-import { formatAge, formatCount, formatDuration, formatValue } from '../model/format';
+import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
 import { latestValidCheckpoint, type RunModel, type RunStatus, type RunView } from '../model/runModel';
 
 export type RunsTreeNode =

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import { formatBytes, formatCount, formatDuration, formatValue } from '../model/format';
+import { formatBytes, formatCount, formatDuration, formatValue } from '../../core/format';
 import type { TrainerExit } from '../process/trainerProcess';
 import type { TrainingHandle, TrainingService } from '../process/trainingService';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { formatAge, formatBytes, formatDuration, formatValue } from '../../../src/extension/model/format';
+import { formatAge, formatBytes, formatDuration, formatValue } from '../../../src/core/format';
 import { resumeLabel } from '../../../src/extension/model/labels';
 import { RunModel, type CheckpointView, type RunView } from '../../../src/extension/model/runModel';
 import { BusyRunError, TrainingService } from '../../../src/extension/process/trainingService';

@@ -1,4 +1,4 @@
-/** Short human-readable figures for tree descriptions, quick picks and the status bar. */
+/** Short human-readable figures shared by the command line, the tree, quick picks and the status bar. */
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
