@@ -9,8 +9,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
 const watch = process.argv.includes('--watch');
 
-/** Native and optional backends are loaded at run time only if the user installed them. */
-const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'];
+/**
+ * Native and optional backends are loaded at run time only if the user installed them.
+ * @tensorflow/tfjs-backend-webgpu is pure JavaScript and bundled (evaluated only once Dawn is set up).
+ */
+const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
 
 const common = {
   bundle: true,

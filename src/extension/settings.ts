@@ -12,6 +12,8 @@ export interface TrainingRunsSettings {
   /** Default device: '' = the config's backend; 'cpu', 'wasm', or a GPU index. */
   device: string;
   stopTimeoutMs: number;
+  /** A trainer silent this long is reported hung and killed; 0 = never. */
+  hangTimeoutMs: number;
   openLossCurvesOnStart: boolean;
 }
 
@@ -25,5 +27,6 @@ export function readSettings(): TrainingRunsSettings {
     device: c.get<string>('device', ''),
     stopTimeoutMs: Math.max(1, Number.isFinite(timeoutSec) ? timeoutSec : 30) * 1000,
     openLossCurvesOnStart: c.get<boolean>('openLossCurvesOnStart', false),
+    hangTimeoutMs: Math.max(0, Number(c.get<number>('hangTimeoutSeconds', 900)) || 0) * 1000,
   };
 }

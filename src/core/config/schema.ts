@@ -148,7 +148,7 @@ export const configFields = {
   output_dir: z.string().min(1).optional().describe('Run folder (checkpoints, metrics.jsonl, run.json), relative to the config file that sets it. Default: runs/<name> beside the base config.'),
   max_steps: positiveInt().default(1000).describe('Total optimizer steps of the run (a resumed run continues up to this).'),
   batch_size: positiveInt().default(32).describe('Examples per step.'),
-  backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow', 'tensorflow-gpu', 'webgpu']).default('auto').describe('tfjs backend; auto tries tfjs-node-gpu, tfjs-node, wasm, then cpu.'),
+  backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow', 'tensorflow-gpu', 'webgpu']).default('auto').describe('tfjs backend; auto tries tensorflow-gpu (tfjs-node-gpu), webgpu (Dawn), tensorflow (tfjs-node), wasm, then cpu.'),
   device: wholeAtLeast(0).nullable().default(null).describe('GPU index for GPU backends; null = default device.'),
   model: modelSchema,
   data: dataSchema,

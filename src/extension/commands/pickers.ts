@@ -4,6 +4,12 @@ import * as vscode from 'vscode';
 import { isIdle, resumeLabel } from '../model/labels';
 import { latestValidCheckpoint, type CheckpointView, type RunModel, type RunView } from '../model/runModel';
 import type { TrainingHandle } from '../process/trainingService';
+import { resolveTrainerLaunch } from '../process/launch';
+import { readSettings, SETTINGS_SECTION } from '../settings';
+import { type AvailableBackends, deviceChoices, queryAvailableBackends } from './availableBackends';
+
+/** publisher.name from package.json: finds the installed extension's dist/trainer.js. */
+const EXTENSION_ID = 'training-runs.training-runs';
 
 export const WORKSPACE_EXCLUDE = '**/{node_modules,.git}/**';
 export const CONFIG_GLOB = '**/configs/**/*.{yaml,yml}';
@@ -20,14 +26,38 @@ export async function pickConfig(): Promise<string | undefined> {
     void vscode.window.showWarningMessage('Training: no configs found. Put YAML training configs in a configs/ folder, or open one and run Train again.');
     return undefined;
   }
-  const items = paths.map((p) => ({
+  type Item = vscode.QuickPickItem & { configPath?: string };
+  const items: Item[] = paths.map((p) => ({
     label: path.basename(p),
     description: vscode.workspace.asRelativePath(path.dirname(p)),
     detail: p === activePath ? 'active editor' : undefined,
     configPath: p,
   }));
-  const choice = await vscode.window.showQuickPick(items, { title: 'Train', placeHolder: 'Choose a training config' });
-  return choice?.configPath;
+  // Last, so Enter still trains the first config: where runs train, and which backends work here.
+  for (;;) {
+    const device = readSettings().device;
+    const deviceItem: Item = { label: `$(chip) Device: ${device === '' ? "the config's backend" : device}`, description: 'change it (shows which backends work on this machine)', alwaysShow: true };
+    const choice = await vscode.window.showQuickPick([...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, deviceItem], { title: 'Train', placeHolder: 'Choose a training config' });
+    if (choice !== deviceItem) return choice?.configPath;
+    const picked = await pickDevice(availableBackendsOnce, device);
+    // The trainingRuns.device setting is what new runs use (`-d`); set for this workspace.
+    if (picked !== undefined && picked !== device) await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('device', picked, vscode.ConfigurationTarget.Workspace);
+  }
+}
+
+let availableBackends: Promise<AvailableBackends> | null = null;
+
+/** Asked of the trainer once per session, on first use (never at activation), with a run's launch. */
+function availableBackendsOnce(): Promise<AvailableBackends> {
+  availableBackends ??= (() => {
+    const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? path.join(__dirname, '..'), 'dist', 'trainer.js');
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(script);
+    const launch = resolveTrainerLaunch({ configPath: path.join(cwd, 'configs', 'probe.yaml'), sets: [], device: '' }, { nodePath: readSettings().nodePath, trainerScript: script }, { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env });
+    const probe = queryAvailableBackends({ execPath: launch.execPath, script: launch.script, cwd: launch.cwd, env: launch.env });
+    probe.catch(() => (availableBackends = null)); // ask again next time after a failure
+    return probe;
+  })();
+  return availableBackends;
 }
 
 
@@ -60,4 +90,36 @@ export async function pickRunning(active: TrainingHandle[]): Promise<TrainingHan
   const items: Item[] = active.map((h) => ({ label: path.basename(h.runDir ?? h.request.configPath), description: h.runDir ?? h.request.configPath, handles: [h] }));
   items.push({ label: 'All runs', description: `${active.length} trainers`, handles: active });
   return (await vscode.window.showQuickPick(items, { title: 'Stop', placeHolder: 'Which run should stop (it saves a checkpoint first)?' }))?.handles;
+}
+
+/**
+ * The device for a run, with which backends work here (asked of the trainer lazily, while the pick
+ * shows as busy). Returns the `-d` value ('' = the config's backend), or undefined when dismissed.
+ */
+export async function pickDevice(load: () => Promise<AvailableBackends>, current: string): Promise<string | undefined> {
+  type Item = vscode.QuickPickItem & { device: string };
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = 'Train on';
+  pick.placeholder = 'Checking which backends work on this machine...';
+  pick.busy = true;
+  pick.show();
+  try {
+    const report = await load();
+    pick.items = deviceChoices(report).map((c) => ({ label: c.label, description: c.description, device: c.device, picked: c.device === current }));
+    pick.placeholder = `Choose a backend (auto picks ${report.auto ?? 'nothing here'})`;
+  } catch (error) {
+    pick.items = [{ label: 'Config\'s backend', description: (error as Error).message, device: '' }];
+  } finally {
+    pick.busy = false;
+  }
+  return new Promise((resolve) => {
+    pick.onDidAccept(() => {
+      resolve(pick.selectedItems[0]?.device);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      resolve(undefined);
+      pick.dispose();
+    });
+  });
 }

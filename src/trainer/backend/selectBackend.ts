@@ -1,13 +1,19 @@
 /**
- * Picks the tfjs backend. `auto` tries the native GPU and CPU bindings (only if the user installed
- * them; neither is a dependency), then wasm, then cpu, and records why each was skipped.
+ * Picks the tfjs backend. `auto` takes the fastest that loads: the native GPU binding
+ * (tfjs-node-gpu), WebGPU through Dawn, the native CPU binding (tfjs-node), wasm, then cpu, and
+ * records why each earlier one was skipped. A GPU index (`-d N`, or `device` in the config)
+ * restricts `auto` to the GPU backends: asking for a GPU never silently trains on the CPU.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerFastWasmKernels } from '../kernels';
 import type { BackendName } from '../../core/config/types';
 import { InputError } from '../util/errors';
+import { type Attempt, loadNative } from './nativeBackend';
+import { firstLine } from './optionalModule';
+import { activateWebgpu } from './webgpuBackend';
 
 export interface BackendChoice {
   /** tfjs backend name actually running. */
@@ -16,39 +22,46 @@ export interface BackendChoice {
   skipped: Array<{ name: string; reason: string }>;
 }
 
-/** What `-d/--device` or the config asked for: a backend, and a GPU index for the native GPU one. */
+/** What `-d/--device` or the config asked for: a backend, and a GPU index for the GPU ones. */
 export interface BackendRequest {
   backend: BackendName;
   device: number | null;
 }
 
-/** `-d` takes a GPU index, `cpu` or `wasm`. */
+export type ConcreteBackend = Exclude<BackendName, 'auto'>;
+/** Fastest first: what `auto` tries. */
+export const AUTO_ORDER: readonly ConcreteBackend[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+export const GPU_BACKENDS: readonly ConcreteBackend[] = ['tensorflow-gpu', 'webgpu'];
+
+const DEVICE_HELP = 'a GPU index (0, 1, ...), cpu, wasm, webgpu[:N], tensorflow or tensorflow-gpu[:N]';
+
+/** `-d` takes a GPU index (best GPU backend), a backend name, or a GPU backend with an index (`webgpu:1`). */
 export function parseDevice(value: string): BackendRequest {
-  if (value === 'cpu' || value === 'wasm') return { backend: value, device: null };
-  if (/^\d+$/.test(value)) return { backend: 'tensorflow-gpu', device: Number(value) };
-  throw new InputError(`-d/--device must be a GPU index (0, 1, ...), "cpu" or "wasm", not "${value}"`, 'device');
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return { backend: 'auto', device: Number(v) };
+  const m = /^(cpu|wasm|tensorflow|tensorflow-gpu|webgpu)(?::(\d+))?$/.exec(v);
+  if (m) {
+    const backend = m[1] as ConcreteBackend;
+    if (m[2] !== undefined && !GPU_BACKENDS.includes(backend)) throw new InputError(`-d/--device: ${backend} runs on no GPU, so "${v}" takes no index; use ${DEVICE_HELP}`, 'device');
+    return { backend, device: m[2] === undefined ? null : Number(m[2]) };
+  }
+  throw new InputError(`-d/--device must be ${DEVICE_HELP}, not "${value}"`, 'device');
 }
 
-type Attempt = { ok: true } | { ok: false; reason: string };
+const DESCRIPTION: Record<ConcreteBackend, (device: number | null, detail?: string) => string> = {
+  'tensorflow-gpu': (d) => `native TensorFlow on GPU ${d ?? 0} via @tensorflow/tfjs-node-gpu`,
+  webgpu: (_d, detail) => `WebGPU through Dawn on ${detail ?? 'the default adapter'}`,
+  tensorflow: () => 'native TensorFlow CPU via @tensorflow/tfjs-node',
+  wasm: () => 'WebAssembly SIMD, one thread, with replaced matmul/slice kernels',
+  cpu: () => 'pure JavaScript',
+};
 
-/** Native bindings are optional: loaded with a plain runtime require that the bundler leaves alone (marked external). */
-function loadNative(moduleName: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Attempt {
-  try {
-    if (moduleName === '@tensorflow/tfjs-node-gpu') require('@tensorflow/tfjs-node-gpu');
-    else require('@tensorflow/tfjs-node');
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND' && e.message.includes(moduleName)) return { ok: false, reason: `${moduleName} is not installed (optional: npm install ${moduleName})` };
-    const electron = process.versions.electron ? ' (native addons do not load in VS Code\'s Electron: set the trainer to run with a system node)' : '';
-    return { ok: false, reason: `${moduleName} is installed but failed to load: ${firstLine(e.message)}${electron}` };
-  }
-  if (!tf.findBackend('tensorflow')) {
-    return { ok: false, reason: `${moduleName} loaded but registered its backend with another copy of @tensorflow/tfjs (versions differ from ${tf.version.tfjs})` };
-  }
-  return { ok: true };
+/** tfjs's registered name for each of ours. */
+export function tfjsName(backend: ConcreteBackend): string {
+  return backend === 'tensorflow-gpu' ? 'tensorflow' : backend;
 }
 
-async function activate(name: string): Promise<Attempt> {
+async function setTfjsBackend(name: string): Promise<Attempt> {
   try {
     if (name === 'wasm') {
       // In the bundle the .wasm files sit in dist/wasm next to trainer.js; unbundled, tfjs finds its own.
@@ -57,60 +70,61 @@ async function activate(name: string): Promise<Attempt> {
     }
     const ok = await tf.setBackend(name);
     await tf.ready();
+    // Stock wasm kernels run transposed/batched matmuls and slices as scalar loops (bench/README.md).
+    if (ok && name === 'wasm') registerFastWasmKernels();
     return ok && tf.getBackend() === name ? { ok: true } : { ok: false, reason: `tf.setBackend('${name}') failed to initialise` };
   } catch (error) {
     return { ok: false, reason: firstLine((error as Error).message) };
   }
 }
 
-function firstLine(s: string): string {
-  return s.split('\n')[0]!.trim();
+/** Tries one backend and makes it active. */
+export async function activateBackend(backend: ConcreteBackend, device: number | null): Promise<Attempt> {
+  switch (backend) {
+    case 'tensorflow-gpu': {
+      const loaded = loadNative('@tensorflow/tfjs-node-gpu', device);
+      if (!loaded.ok) return loaded;
+      const active = await setTfjsBackend('tensorflow');
+      if (!active.ok) return active;
+      // tfjs-node-gpu quietly runs on the CPU when CUDA 11.2 / cuDNN 8.1 or the GPU are missing.
+      const usingGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+      if (usingGpu === false) return { ok: false, reason: '@tensorflow/tfjs-node-gpu loaded but TensorFlow found no usable CUDA GPU (it needs CUDA 11.2 and cuDNN 8.1)' };
+      return active;
+    }
+    case 'tensorflow': {
+      // tfjs-node-gpu, if already loaded (e.g. without a usable GPU), is the same native CPU code.
+      let loaded = loadNative('@tensorflow/tfjs-node', null);
+      if (!loaded.ok && tf.findBackend('tensorflow')) loaded = { ok: true };
+      return loaded.ok ? setTfjsBackend('tensorflow') : loaded;
+    }
+    case 'webgpu':
+      return activateWebgpu(device);
+    case 'wasm':
+    case 'cpu':
+      return setTfjsBackend(backend);
+  }
 }
 
 export async function selectBackend(request: BackendRequest): Promise<BackendChoice> {
   tf.enableProdMode();
   const skipped: BackendChoice['skipped'] = [];
-  const explicit = request.backend !== 'auto';
-  const fail = (name: string, reason: string): never => {
-    throw new InputError(`backend ${name} was asked for but cannot be used: ${reason}`, 'backend');
-  };
-
-  const tryNative = async (name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendChoice | null> => {
-    if (name === 'tensorflow-gpu' && request.device !== null) process.env.CUDA_VISIBLE_DEVICES = String(request.device);
-    const loaded = loadNative(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
-    const active = loaded.ok ? await activate('tensorflow') : loaded;
-    if (active.ok) {
-      const where = name === 'tensorflow-gpu' ? `GPU ${request.device ?? 0} via @tensorflow/tfjs-node-gpu` : 'native TensorFlow CPU via @tensorflow/tfjs-node';
-      return { name: 'tensorflow', reason: `${explicit ? 'requested' : 'auto: first available'}: ${where}`, skipped };
-    }
-    if (explicit) fail(name, active.reason);
-    skipped.push({ name, reason: active.reason });
-    return null;
-  };
-
-  switch (request.backend) {
-    case 'tensorflow-gpu':
-    case 'tensorflow':
-      return (await tryNative(request.backend))!;
-    case 'webgpu':
-      return fail('webgpu', 'WebGPU is not available to a Node.js trainer; use auto, wasm or cpu');
-    case 'cpu':
-    case 'wasm': {
-      const active = await activate(request.backend);
-      if (!active.ok) fail(request.backend, active.reason);
-      return { name: request.backend, reason: `requested${request.backend === 'wasm' ? ' (WebAssembly SIMD, one thread)' : ' (pure JavaScript)'}`, skipped };
-    }
-    case 'auto': {
-      for (const native of ['tensorflow-gpu', 'tensorflow'] as const) {
-        const chosen = await tryNative(native);
-        if (chosen) return chosen;
-      }
-      const wasm = await activate('wasm');
-      if (wasm.ok) return { name: 'wasm', reason: 'auto: no native TensorFlow binding installed; WebAssembly SIMD is the fastest embedded backend', skipped };
-      skipped.push({ name: 'wasm', reason: wasm.reason });
-      const cpu = await activate('cpu');
-      if (!cpu.ok) fail('cpu', cpu.reason);
-      return { name: 'cpu', reason: 'auto: fallback to the pure JavaScript backend', skipped };
-    }
+  if (request.backend !== 'auto') {
+    const backend = request.backend;
+    const device = GPU_BACKENDS.includes(backend) ? request.device : null;
+    const active = await activateBackend(backend, device);
+    if (!active.ok) throw new InputError(`backend ${backend} was asked for but cannot be used: ${active.reason}`, 'backend');
+    return { name: tfjsName(backend), reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`, skipped };
   }
+  const candidates = request.device === null ? AUTO_ORDER : GPU_BACKENDS;
+  for (const backend of candidates) {
+    const active = await activateBackend(backend, request.device);
+    if (active.ok) {
+      const why = skipped.length === 0 ? 'auto: fastest available' : `auto: first available after ${skipped.map((s) => s.name).join(', ')}`;
+      return { name: tfjsName(backend), reason: `${why}: ${DESCRIPTION[backend](request.device, active.detail)}`, skipped };
+    }
+    skipped.push({ name: backend, reason: active.reason });
+  }
+  const reasons = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  if (request.device !== null) throw new InputError(`GPU ${request.device} was asked for but cannot be used: no GPU backend can use it (${reasons}); use -d cpu or -d wasm to train on the CPU`, 'device');
+  throw new InputError(`no tfjs backend could be initialised (${reasons})`, 'backend');
 }

@@ -4,6 +4,7 @@
  * Commands are loaded lazily so `checkpoints` and `inspect` start without loading tfjs.
  */
 import { CheckpointError } from '../../core/checkpoint/errors';
+import { releaseGpuGlobals } from '../backend/release';
 import { UsageError } from './args';
 import packageJson from '../../../package.json';
 
@@ -15,6 +16,7 @@ Commands:
   inspect CHECKPOINT [--json] [--verify]
                                      show a checkpoint's manifest, sizes, optimizer, scheduler and trainer state;
                                      --verify also checks every file's checksum
+  backends [--json]                  which tfjs backends (GPU, wasm, cpu) work here, and why not the others
 
 Options:
   --help       show this help
@@ -38,14 +40,17 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./checkpointsCommand.js')).runCheckpointsCommand(rest);
     case 'inspect':
       return (await import('./inspectCommand.js')).runInspectCommand(rest);
+    case 'backends':
+      return (await import('./backendsCommand.js')).runBackendsCommand(rest);
     case 'train': {
       const { runTrainCommand } = await import('./trainCommand.js');
-      return runTrainCommand(rest);
+      // Dawn's GPU object would keep the process alive after a WebGPU run.
+      return runTrainCommand(rest).finally(() => releaseGpuGlobals());
     }
     case undefined:
-      throw new UsageError('missing command (checkpoints, inspect or train); run with --help for usage');
+      throw new UsageError('missing command (backends, checkpoints, inspect or train); run with --help for usage');
     default:
-      throw new UsageError(`unknown command "${command}" (expected checkpoints, inspect or train); run with --help for usage`);
+      throw new UsageError(`unknown command "${command}" (expected backends, checkpoints, inspect or train); run with --help for usage`);
   }
 }
 

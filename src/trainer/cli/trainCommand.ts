@@ -14,7 +14,8 @@ import { parseCommandArgs, UsageError } from './args';
 const HELP = `Usage: training-runs train -t CONFIG [-d DEVICE] [--set key.path=value ...] [--json]
 
   -t, --config CONFIG   a YAML config: a path, or a name in the project's configs/ folder
-  -d, --device DEVICE   a GPU index (native GPU backend), cpu or wasm; default: the config's backend
+  -d, --device DEVICE   a GPU index (the fastest GPU backend that can use it), cpu, wasm, webgpu[:N],
+                        tensorflow or tensorflow-gpu[:N]; default: the config's backend and device
   --set key=value       override a config value (read as YAML); repeatable
   --json                events as JSON lines on stdout
 

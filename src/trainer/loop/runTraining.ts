@@ -95,7 +95,7 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
     let windowSteps = 0;
     while (session.globalStep < config.max_steps && !stop.requested) {
       saver.throwIfFailed();
-      const result = session.trainStep();
+      const result = await session.trainStepAsync();
       windowSteps++;
       const step = result.step;
       if (step % config.log_steps === 0 || step === config.max_steps) {
@@ -150,7 +150,7 @@ class Saver {
 
   async save(): Promise<void> {
     const started = performance.now();
-    const content = this.session.snapshot();
+    const content = await this.session.snapshotAsync();
     content.metadata = { name: this.config.name, config_path: this.config.config_path, config: this.config, backend: this.backend.name, created: new Date().toISOString() };
     const pending = await this.manager.save(content);
     const blockingMs = performance.now() - started;

@@ -10,6 +10,7 @@ import { BatchSampler, type Dataset, type SamplerPosition, buildDataset } from '
 import { type Model, buildModel } from '../models';
 import { type Optimizer, clipByGlobalNorm, createOptimizer } from '../optim';
 import { LrScheduler } from '../schedulers';
+import { prefetchVariables } from '../backend/readback';
 import { InputError } from '../util/errors';
 import { mixSeed } from '../util/rng';
 
@@ -68,20 +69,39 @@ export class TrainingSession {
 
   /** One optimizer step on the next batch; the scheduler's LR is set first. */
   trainStep(): StepResult {
+    const { lossTensor, lr } = this.applyStep();
+    const loss = lossTensor.dataSync()[0]!;
+    lossTensor.dispose();
+    return this.finishStep(loss, lr);
+  }
+
+  /** trainStep for backends without synchronous reads (WebGPU in Node): the loss is read asynchronously. */
+  async trainStepAsync(): Promise<StepResult> {
+    const { lossTensor, lr } = this.applyStep();
+    const loss = (await lossTensor.data())[0]!;
+    lossTensor.dispose();
+    return this.finishStep(loss, lr);
+  }
+
+  private applyStep(): { lossTensor: tf.Tensor; lr: number } {
     const lr = this.scheduler.nextLr();
     this.optimizer.learningRate = lr;
     const arrays = this.dataset.batch(this.sampler.next());
     const dropoutSeed = mixSeed(this.config.seed, DROPOUT_STREAM, this.globalStep);
     const params = this.model.params;
-    const loss = tf.tidy(() => {
+    const lossTensor = tf.tidy(() => {
       const x = tf.tensor(arrays.x, arrays.xShape, 'float32');
       const y = tf.tensor(arrays.y, arrays.yShape, 'float32');
       const { value, grads } = tf.variableGrads(() => this.model.loss(x, y, { training: true, dropoutSeed }), params.map((p) => p.variable));
       let ordered = params.map((p) => grads[p.variable.name]!);
       if (this.config.optimizer.clip_norm !== null) ordered = clipByGlobalNorm(ordered, this.config.optimizer.clip_norm);
       this.optimizer.apply(ordered);
-      return value.dataSync()[0]!;
+      return value;
     });
+    return { lossTensor, lr };
+  }
+
+  private finishStep(loss: number, lr: number): StepResult {
     if (!Number.isFinite(loss)) {
       throw new Error(`the loss became ${loss} at step ${this.globalStep + 1} (learning rate ${lr}); lower optimizer.learning_rate or set optimizer.clip_norm`);
     }
@@ -91,6 +111,12 @@ export class TrainingSession {
     this.lossSinceSave.sum += loss;
     this.lossSinceSave.count++;
     return { step: this.globalStep, loss, lr, epoch: this.sampler.currentEpoch };
+  }
+
+  /** snapshot for backends without synchronous reads: every variable is downloaded first, then read from tfjs's CPU copy. */
+  async snapshotAsync(): Promise<CheckpointContent> {
+    await prefetchVariables();
+    return this.snapshot();
   }
 
   /** Copies of the current weights, in param order. */

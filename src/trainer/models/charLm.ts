@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { ParamFactory, applyDense, matMul2d, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
+import { ParamFactory, applyDense, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
 import type { Model } from './types';
 
 export interface CharLmSpec {
@@ -44,7 +44,7 @@ export function buildCharLm(spec: CharLmSpec, seed: number): Model {
     params: f.params,
     loss(x, y, { training, dropoutSeed }) {
       const [b, t, v] = x.shape as [number, number, number];
-      let seq = tf.reshape(matMul2d(tf.reshape(x, [b * t, v]) as tf.Tensor2D, table as tf.Tensor2D), [b, t, spec.embeddingDim]);
+      let seq = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, table as tf.Tensor2D), [b, t, spec.embeddingDim]);
       layers.forEach((layer, l) => {
         seq = runLayer(layer, spec, seq as tf.Tensor3D);
         seq = dropout(seq, spec.dropout, mixSeed(dropoutSeed, l), training);
@@ -68,7 +68,7 @@ function runLayer(layer: RecurrentLayer, spec: CharLmSpec, seq: tf.Tensor3D): tf
   const [b, t, width] = seq.shape;
   const u = spec.units;
   const gates = spec.cell === 'lstm' ? 4 : 3;
-  const projected = tf.add(matMul2d(tf.reshape(seq, [b * t, width]) as tf.Tensor2D, layer.kernel as tf.Tensor2D), layer.bias);
+  const projected = tf.add(tf.matMul(tf.reshape(seq, [b * t, width]) as tf.Tensor2D, layer.kernel as tf.Tensor2D), layer.bias);
   // split + reshape rather than unstack: wasm's Unpack copies the whole input once per time step.
   const timeMajor = tf.transpose(tf.reshape(projected, [b, t, gates * u]), [1, 0, 2]);
   const steps = tf.split(timeMajor, t, 0).map((s) => tf.reshape(s, [b, gates * u]) as tf.Tensor2D);
@@ -77,7 +77,7 @@ function runLayer(layer: RecurrentLayer, spec: CharLmSpec, seq: tf.Tensor3D): tf
   if (spec.cell === 'lstm') {
     let c: tf.Tensor2D = tf.zeros([b, u]);
     for (const xt of steps) {
-      const z = tf.add(xt, matMul2d(h, layer.recurrent as tf.Tensor2D));
+      const z = tf.add(xt, tf.matMul(h, layer.recurrent as tf.Tensor2D));
       const [i, fg, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       c = tf.add(tf.mul(tf.sigmoid(fg), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
       h = tf.mul(tf.sigmoid(o), tf.tanh(c));
@@ -89,8 +89,8 @@ function runLayer(layer: RecurrentLayer, spec: CharLmSpec, seq: tf.Tensor3D): tf
     const recN = tf.slice(layer.recurrent, [0, 2 * u], [u, u]) as tf.Tensor2D;
     for (const xt of steps) {
       const [xzr, xn] = tf.split(xt, [2 * u, u], 1) as [tf.Tensor2D, tf.Tensor2D];
-      const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, matMul2d(h, recZr))), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      const n = tf.tanh(tf.add(xn, matMul2d(tf.mul(r, h) as tf.Tensor2D, recN)));
+      const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(h, recZr))), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const n = tf.tanh(tf.add(xn, tf.matMul(tf.mul(r, h) as tf.Tensor2D, recN)));
       h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
       outputs.push(h);
     }

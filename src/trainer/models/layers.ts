@@ -52,28 +52,7 @@ export function dense(f: ParamFactory, name: string, fanIn: number, fanOut: numb
 }
 
 export function applyDense(layer: Dense, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(matMul2d(x, layer.kernel as tf.Tensor2D), layer.bias);
-}
-
-/**
- * a @ b for 2-D tensors. The wasm backend runs a matmul with a transposed operand as a scalar loop
- * (measured 14x slower than XNNPACK at 128x512x512), and the stock gradient of matMul uses exactly
- * those; on wasm we transpose explicitly first so all three products take the fast path.
- */
-const matMulExplicitTranspose = tf.customGrad((a, b, save) => {
-  const [x, w] = [a as tf.Tensor2D, b as tf.Tensor2D];
-  (save as tf.GradSaveFunc)([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy, saved) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
-    },
-  };
-});
-
-export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.getBackend() === 'wasm' ? (matMulExplicitTranspose(a, b) as tf.Tensor2D) : tf.matMul(a, b);
+  return tf.add(tf.matMul(x, layer.kernel as tf.Tensor2D), layer.bias);
 }
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
 import {
-  type Dense, type LayerNorm, ParamFactory, activate, matMul2d, applyDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
+  type Dense, type LayerNorm, ParamFactory, activate, applyDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
 } from './layers';
 import type { Model } from './types';
 
@@ -58,7 +58,7 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Model {
       const [b, t, v] = x.shape as [number, number, number];
       if (t > spec.seqLen) throw new Error(`sequence of ${t} exceeds the model's seq_len ${spec.seqLen}`);
       const mask = tf.tensor2d(maskData, [spec.seqLen, spec.seqLen]).slice([0, 0], [t, t]);
-      const emb = tf.reshape(matMul2d(tf.reshape(x, [b * t, v]) as tf.Tensor2D, tokens as tf.Tensor2D), [b, t, d]);
+      const emb = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, tokens as tf.Tensor2D), [b, t, d]);
       let h = tf.add(emb, tf.slice(positions, [0, 0], [t, d])) as tf.Tensor;
       h = dropout(h, spec.dropout, mixSeed(dropoutSeed, 0), training);
       blocks.forEach((block, i) => {

@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { TrainConfig } from '../../../src/core/config/types';
 import { DEFAULT_CHECKPOINT_OPTIONS } from '../../../src/core/checkpoint/types';
 import type { TensorMap } from '../../../src/core/checkpoint/types';
+import { activateBackend } from '../../../src/trainer/backend/selectBackend';
 
 /** A complete TrainConfig for a tiny MLP run; override any part. */
 export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
@@ -43,10 +44,11 @@ export const tinyTransformer: Partial<TrainConfig> = {
   batch_size: 4,
 };
 
+/** Switches backends the way the trainer does (on wasm: with the replacement kernels registered). */
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   tf.enableProdMode();
-  await tf.setBackend(name);
-  await tf.ready();
+  const attempt = await activateBackend(name, null);
+  if (!attempt.ok) throw new Error(`could not activate ${name}: ${attempt.reason}`);
 }
 
 /** Asserts bit equality of two weight maps; returns the first differing name for messages. */

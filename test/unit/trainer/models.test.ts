@@ -2,25 +2,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { buildDataset } from '../../../src/trainer/data';
 import { buildModel } from '../../../src/trainer/models';
-import { matMul2d } from '../../../src/trainer/models/layers';
 import { InputError } from '../../../src/trainer/util/errors';
 import { TrainingSession } from '../../../src/trainer/loop/session';
 import { tinyCharLm, tinyConfig, tinyTransformer, useBackend } from './helpers';
 
 describe('models', () => {
-  it('matMul2d on wasm (explicit-transpose gradient) matches tf.matMul and its gradient', async () => {
-    await useBackend('wasm');
-    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
-    const b = tf.tensor2d([0.5, -1, 2, 0.25, -0.5, 1], [3, 2]);
-    const dy = tf.tensor2d([1, -2, 0.5, 3], [2, 2]);
-    const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.mul(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D), dy))([a, b]);
-    const stock = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), dy))([a, b]);
-    assert.deepEqual(Array.from(matMul2d(a, b).dataSync()), Array.from(tf.matMul(a, b).dataSync()));
-    ours.forEach((g, i) => assert.deepEqual(Array.from(g.dataSync()), Array.from(stock[i]!.dataSync())));
-    tf.dispose([a, b, dy, ...ours, ...stock]);
-    await useBackend('cpu');
-  });
-
   it('every parameter has an explicit, stable, unique name independent of what ran before', async () => {
     await useBackend('cpu');
     for (const preset of [tinyCharLm('gru'), tinyCharLm('lstm'), tinyTransformer]) {
