@@ -139,6 +139,8 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
 class Saver {
   lastSavedStep = -1;
   private failure: Error | null = null;
+  /** The previous save's outcome, reported: a new save starts only after it (on_save_error: stop). */
+  private previous: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly session: TrainingSession,
@@ -149,6 +151,9 @@ class Saver {
   ) {}
 
   async save(): Promise<void> {
+    // A background save that failed must stop the run before anything more is saved.
+    await this.previous;
+    this.throwIfFailed();
     const started = performance.now();
     const content = await this.session.snapshotAsync();
     content.metadata = { name: this.config.name, config_path: this.config.config_path, config: this.config, backend: this.backend.name, created: new Date().toISOString() };
@@ -159,6 +164,7 @@ class Saver {
       (r) => this.sink.emit({ type: 'checkpoint_saved', step: r.step, path: r.path, name: r.name, bytes: r.bytes, blockingMs, durationMs: r.durationMs, deleted: r.deleted }),
       (error: unknown) => this.onFailure(pending.path, error),
     );
+    this.previous = reported;
     if (!this.config.async_save) await reported;
   }
 
