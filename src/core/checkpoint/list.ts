@@ -2,6 +2,7 @@
 import { discoverCheckpoints } from './discovery';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
+import { stateFileProblems } from './reader';
 import { readOptimizerState, readSchedulerState, summariseOptimizer } from './summaries';
 import type { CheckpointInfo } from './types';
 
@@ -26,7 +27,10 @@ export async function listCheckpoints(dir: string, options: ListOptions = {}): P
         optimizer: null,
         scheduler: null,
       };
-      if (!c.valid) return row;
+      if (!c.valid || !c.manifest) return row;
+      // Small files whose bytes may match the manifest and still not parse: resume would refuse them.
+      const stateProblems = await stateFileProblems(c.path, c.manifest, fs);
+      if (stateProblems.length > 0) return { ...row, valid: false, problems: [...row.problems, ...stateProblems] };
       try {
         const optimizer = await readOptimizerState(fs, c.path, c.manifest);
         row.optimizer = optimizer ? summariseOptimizer(optimizer, c.manifest) : null;

@@ -10,7 +10,7 @@ import { discoverCheckpoints } from './discovery';
 import { CheckpointError, errorMessage } from './errors';
 import { defaultFs, pathExists, type CheckpointFs } from './fs';
 import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, TEMP_PREFIX, checkpointName } from './layout';
-import { loadCheckpoint } from './reader';
+import { loadCheckpoint, stateFileProblems } from './reader';
 import { selectForDeletion } from './retention';
 import type { CheckpointContent, CheckpointOptions, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
@@ -209,12 +209,19 @@ export class CheckpointManager {
     if (resume === true) {
       const skipped: ResumeTarget['skipped'] = [];
       for (const candidate of await discoverCheckpoints(this.checkpointsDir, { fs: this.fs })) {
-        if (!candidate.valid) continue;
+        if (!candidate.valid) {
+          // Newer than what we resume from, yet unusable: say so rather than silently resume from an older one.
+          const reason = candidate.problems.join('; ');
+          skipped.push({ path: candidate.path, reason });
+          this.warn(`skipping checkpoint ${candidate.path} for resume: ${reason}; falling back to the next valid one`);
+          continue;
+        }
         const verified = await validateCheckpoint(candidate.path, { fs: this.fs, verifyChecksums: true });
-        if (verified.valid && verified.manifest) {
+        const problems = verified.valid && verified.manifest ? await stateFileProblems(candidate.path, verified.manifest, this.fs) : verified.problems;
+        if (problems.length === 0 && verified.manifest) {
           return { path: candidate.path, name: candidate.name, step: verified.manifest.step, skipped };
         }
-        const reason = verified.problems.join('; ');
+        const reason = problems.join('; ');
         skipped.push({ path: candidate.path, reason });
         this.warn(`skipping checkpoint ${candidate.path} for resume: ${reason}; falling back to the next valid one`);
       }
@@ -222,8 +229,9 @@ export class CheckpointManager {
     }
     const path = await this.locateExplicit(resume);
     const verified = await validateCheckpoint(path, { fs: this.fs, verifyChecksums: true });
-    if (!verified.valid || !verified.manifest) {
-      throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${verified.problems.join('; ')}`, 2);
+    const problems = verified.valid && verified.manifest ? await stateFileProblems(path, verified.manifest, this.fs) : verified.problems;
+    if (problems.length > 0 || !verified.manifest) {
+      throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${problems.join('; ')}`, 2);
     }
     return { path, name: basename(path), step: verified.manifest.step, skipped: [] };
   }

@@ -21,6 +21,16 @@ export interface LoadOptions {
 }
 
 export async function loadCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
+  try {
+    return await readCheckpoint(path, options);
+  } catch (error) {
+    // A file whose checksum matches can still be unusable (written wrong): bad input (exit 2), naming the file.
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(`checkpoint ${path} cannot be loaded: ${error instanceof Error ? error.message : String(error)}`, 2);
+  }
+}
+
+async function readCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
   const fs = options.fs ?? defaultFs;
   const validation = await validateCheckpoint(path, { fs });
   if (!validation.valid || !validation.manifest) {
@@ -71,8 +81,42 @@ export async function loadCheckpoint(path: string, options: LoadOptions): Promis
     content.optimizer = { state, tensors };
   }
   if (schedulerText) content.scheduler = parseSchedulerState(schedulerText.toString('utf8'), join(path, SCHEDULER_FILE));
-  if (metadataText) content.metadata = JSON.parse(metadataText.toString('utf8')) as Record<string, unknown>;
+  if (metadataText) content.metadata = parseJsonObject(metadataText.toString('utf8'), join(path, METADATA_FILE));
   return { content, warnings };
+}
+
+function parseJsonObject(text: string, label: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${label}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Problems with the small state files a resume reads (trainer, optimizer and scheduler state,
+ * metadata), each naming the file: checksums prove the bytes are the ones written, not that they
+ * parse. Cheap (no tensors read), so resume can fall back past such a checkpoint before loading.
+ */
+export async function stateFileProblems(path: string, manifest: Manifest, fs: CheckpointFs = defaultFs): Promise<string[]> {
+  const parsers: Array<[string, (text: string, label: string) => unknown]> = [
+    [TRAINER_STATE_FILE, parseTrainerState],
+    [OPTIMIZER_STATE_FILE, parseOptimizerState],
+    [SCHEDULER_FILE, parseSchedulerState],
+    [METADATA_FILE, parseJsonObject],
+  ];
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const problems: string[] = [];
+  if (!listed.has(TRAINER_STATE_FILE)) problems.push(`${join(path, TRAINER_STATE_FILE)}: missing from the checkpoint`);
+  for (const [file, parse] of parsers) {
+    if (!listed.has(file)) continue;
+    try {
+      parse(await fs.readFile(join(path, file), 'utf8'), join(path, file));
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return problems;
 }
 
 async function readVerified(fs: CheckpointFs, dir: string, manifest: Manifest, file: string): Promise<Buffer> {

@@ -1,0 +1,331 @@
+// `npm run chaos -- --trials N [--json PATH] [--seed S] [--keep]`
+//
+// Kill-at-any-moment test of the trainer and the checkpoint engine. One output folder; N times in a
+// row: resume with `resume_from_checkpoint: true`, SIGKILL the trainer at a random moment (most kills
+// aimed inside saves: when a `.tmp-` folder appears, or just after a commit during retention), then
+// check what the kill left. Finally one uninterrupted resume to max_steps, whose final weights must
+// equal those of a run that was never interrupted (the cpu backend is deterministic).
+//
+// Checked after every kill and resume (any failure is a violation, exit code 1):
+//   - the resume started from the newest committed checkpoint (listCheckpoints before the launch),
+//     whose checksums verify: never a partial one;
+//   - progress lost (last step reached minus the newest committed step) <= 2 x save_steps:
+//     save_steps since the last save plus the one save in flight (async saves block the next one);
+//   - no checkpoint reported saved disappears unless retention had save_total_limit newer ones;
+//   - no temporary folder left by a kill survives the next save;
+//   - final model.safetensors and optimizer.safetensors equal the uninterrupted run's, byte for byte.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { require as tsxRequire } from 'tsx/cjs/api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SAVE_STEPS = 5;
+const SAVE_TOTAL_LIMIT = 3;
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '100' },
+    json: { type: 'string' },
+    seed: { type: 'string', default: String(Date.now() % 100000) },
+    keep: { type: 'boolean', default: false },
+    bundle: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+if (values.help) {
+  process.stdout.write('Usage: npm run chaos -- --trials N [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n');
+  process.exit(0);
+}
+const trials = Number(values.trials);
+const seed = Number(values.seed);
+if (!Number.isInteger(trials) || trials < 1) fail(`--trials must be a positive integer, got "${values.trials}"`);
+if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
+
+function fail(message) {
+  process.stderr.write(`chaos: ${message}\n`);
+  process.exit(2);
+}
+
+/** mulberry32: reproducible kill plans for a given --seed. */
+function makeRandom(s) {
+  let a = s >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = makeRandom(seed);
+const randomInt = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/trainer.js, rebuilt when a source is newer (as scripts/cli.mjs does). */
+function trainerBundle() {
+  if (values.bundle) return values.bundle;
+  const bundle = join(root, 'dist/trainer.js');
+  const sources = Math.max(newestSource(join(root, 'src/core')), newestSource(join(root, 'src/trainer')));
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
+    const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (built.status !== 0) fail('building the trainer failed');
+  }
+  return bundle;
+}
+
+// The checkpoint engine's own API (TypeScript, loaded through tsx) judges what the kills left.
+const { listCheckpoints, validateCheckpoint } = tsxRequire('../src/core/checkpoint/index.ts', import.meta.url);
+const bundle = trainerBundle();
+const work = mkdtempSync(join(tmpdir(), 'chaos-'));
+const maxSteps = trials * 20 + 40;
+writeFileSync(
+  join(work, 'chaos.yaml'),
+  `name: chaos
+seed: 11
+max_steps: ${maxSteps}
+batch_size: 8
+backend: cpu
+model: { type: mlp, hidden: [16], activation: relu }
+data: { type: synthetic_classification, samples: 96, features: 6, classes: 3, noise: 0.2 }
+optimizer: { type: adam, learning_rate: 0.01 }
+scheduler: { type: cosine, warmup_steps: 10 }
+save_steps: ${SAVE_STEPS}
+save_total_limit: ${SAVE_TOTAL_LIMIT}
+async_save: true
+log_steps: 1
+output_dir: chaos
+`,
+);
+const runDir = join(work, 'chaos');
+const checkpointsDir = join(runDir, 'checkpoints');
+
+/**
+ * Runs the trainer (resuming); the callbacks may kill it. Resolves with its events and exit.
+ * `onTempFolder` is called when a `.tmp-` folder appears in the run's checkpoints folder.
+ */
+function train(outputDir, { onSpawn, onEvent, onTempFolder } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bundle, 'train', '-t', 'chaos.yaml', '--json', '--set', `output_dir=${outputDir}`, '--set', 'resume_from_checkpoint=true'], {
+      cwd: work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onSpawn?.(child);
+    const events = [];
+    let buffered = '';
+    let stderr = '';
+    let watcher = null;
+    const startWatching = () => {
+      if (watcher || !onTempFolder || !existsSync(join(work, outputDir, 'checkpoints'))) return;
+      watcher = watch(join(work, outputDir, 'checkpoints'), (_kind, name) => {
+        if (name && String(name).startsWith('.tmp-checkpoint')) onTempFolder(child);
+      });
+    };
+    startWatching();
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      let newline;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let event;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          continue; // a line cut by the kill
+        }
+        events.push(event);
+        startWatching();
+        onEvent?.(event, child);
+      }
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      watcher?.close();
+      resolve({ code, signal, events, stderr });
+    });
+  });
+}
+
+/** SIGKILL; true when a save was being written at that moment (its temporary folder exists). */
+let killedInsideSave = false;
+function kill(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  killedInsideSave = existsSync(checkpointsDir) && readdirSync(checkpointsDir).some((n) => n.startsWith('.tmp-checkpoint'));
+  child.kill('SIGKILL');
+}
+
+/** Highest step written to metrics.jsonl after byte `from` (appended synchronously every step). */
+function lastMetricsStep(from) {
+  const file = join(runDir, 'metrics.jsonl');
+  if (!existsSync(file)) return null;
+  let last = null;
+  for (const line of readFileSync(file).subarray(from).toString('utf8').split('\n')) {
+    try {
+      last = Math.max(last ?? 0, JSON.parse(line).step);
+    } catch {
+      // partial last line
+    }
+  }
+  return last;
+}
+
+const metricsSize = () => (existsSync(join(runDir, 'metrics.jsonl')) ? statSync(join(runDir, 'metrics.jsonl')).size : 0);
+const leftovers = () => (existsSync(checkpointsDir) ? readdirSync(checkpointsDir).filter((n) => n.startsWith('.tmp-') || n.startsWith('.replaced-')) : []);
+
+const violations = [];
+const violation = (trial, message) => {
+  violations.push({ trial, message });
+  process.stderr.write(`trial ${trial}: VIOLATION ${message}\n`);
+};
+
+const started = Date.now();
+process.stderr.write(`chaos: ${trials} trials in ${work} (seed ${seed}); reference run of ${maxSteps} steps...\n`);
+const reference = await train('reference');
+if (reference.code !== 0) fail(`the uninterrupted reference run failed (exit ${reference.code}): ${reference.stderr.trim()}`);
+
+const counts = { trials, resumes: 0, kills: 0, killsInsideSaves: 0, killsBeforeStart: 0, finishedBeforeKill: 0, checkpointsLost: 0, maxProgressLost: 0, tempFoldersSurvivingNextSave: 0 };
+/** Names reported by checkpoint_saved and not deleted by retention since. */
+const committed = new Map();
+let pendingLeftovers = [];
+
+for (let trial = 1; trial <= trials; trial++) {
+  const before = await listCheckpoints(runDir);
+  const expected = before.find((c) => c.latest) ?? null;
+  if (expected) {
+    const verified = await validateCheckpoint(expected.path, { verifyChecksums: true });
+    if (!verified.valid) violation(trial, `the newest committed checkpoint ${expected.name} does not verify: ${verified.problems.join('; ')}`);
+  }
+  const metricsFrom = metricsSize();
+  const stale = pendingLeftovers;
+  // Kill plans: inside the k-th save (delay after its temp folder appears), right after a commit
+  // (retention running), or at a random time (often while loading or resuming).
+  // The first trial always kills the instant the first save's temporary folder appears.
+  const mode = trial === 1 || random() < 0.6 ? 'inside-save' : random() < 0.5 ? 'after-commit' : 'random-time';
+  const savesToSkip = trial === 1 ? 0 : randomInt(0, 2);
+  const killDelay = trial === 1 ? 0 : randomInt(0, 20);
+  let savesSeen = 0;
+  let firstSaveChecked = false;
+  let timer = null;
+  let startStep = 0;
+  killedInsideSave = false;
+  const outcome = await train('chaos', {
+    // From the spawn: kills land while loading tfjs, taking over the lock, resuming or training.
+    onSpawn: (child) => {
+      if (mode === 'random-time') timer = setTimeout(() => kill(child), randomInt(50, 900));
+    },
+    onTempFolder: (child) => {
+      if (mode !== 'inside-save' || timer) return;
+      if (savesSeen++ < savesToSkip) return;
+      timer = setTimeout(() => kill(child), killDelay);
+    },
+    onEvent: (event, child) => {
+      if (event.type === 'started') startStep = event.startStep;
+      // Whatever the plan, no trial trains more than a few saves' worth (keeps max_steps ahead of the trials).
+      if (event.type === 'step' && event.step >= startStep + 4 * SAVE_STEPS && !timer) timer = setTimeout(() => kill(child), 0);
+      if (event.type === 'checkpoint_saved') {
+        if (!firstSaveChecked) {
+          firstSaveChecked = true;
+          const survivors = stale.filter((name) => existsSync(join(checkpointsDir, name)));
+          if (survivors.length > 0) {
+            counts.tempFoldersSurvivingNextSave += survivors.length;
+            violation(trial, `temporary folders survived the next save: ${survivors.join(', ')}`);
+          }
+        }
+        committed.set(event.name, event.step);
+        for (const name of event.deleted) committed.delete(name);
+        if (mode === 'after-commit' && !timer && savesSeen++ >= savesToSkip) timer = setTimeout(() => kill(child), randomInt(0, 5));
+      }
+    },
+  });
+  clearTimeout(timer);
+
+  const startedEvent = outcome.events.find((e) => e.type === 'started');
+  const resumed = outcome.events.find((e) => e.type === 'resumed');
+  if (outcome.signal === 'SIGKILL') counts.kills++;
+  else if (outcome.code === 0) counts.finishedBeforeKill++;
+  else violation(trial, `the trainer exited with ${outcome.code}: ${outcome.stderr.trim()}`);
+  if (!startedEvent) counts.killsBeforeStart++;
+  else {
+    counts.resumes += resumed ? 1 : 0;
+    if (expected && (!resumed || resumed.path !== expected.path || resumed.step !== expected.step)) {
+      violation(trial, `resumed from ${resumed ? `${resumed.path} (step ${resumed.step})` : 'nothing'}, expected the newest committed ${expected.path} (step ${expected.step})`);
+    }
+    if (!expected && (resumed || startedEvent.startStep !== 0)) violation(trial, `no committed checkpoint, yet it started at step ${startedEvent.startStep}`);
+    if (resumed && resumed.skipped.length > 0) violation(trial, `resume skipped checkpoints: ${JSON.stringify(resumed.skipped)}`);
+  }
+
+  pendingLeftovers = leftovers();
+  if (killedInsideSave || pendingLeftovers.some((n) => n.startsWith('.tmp-checkpoint') || n.startsWith('.replaced-'))) counts.killsInsideSaves++;
+  const after = await listCheckpoints(runDir);
+  const newest = after.find((c) => c.latest) ?? null;
+  const reached = Math.max(lastMetricsStep(metricsFrom) ?? 0, startedEvent?.startStep ?? 0, expected?.step ?? 0);
+  const lost = reached - (newest?.step ?? 0);
+  counts.maxProgressLost = Math.max(counts.maxProgressLost, lost);
+  if (lost > 2 * SAVE_STEPS) violation(trial, `progress lost ${lost} steps (reached ${reached}, newest committed ${newest?.step ?? 0}) > 2 x save_steps`);
+  for (const c of after.filter((c) => !c.valid)) violation(trial, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
+  const validSteps = after.filter((c) => c.valid).map((c) => c.step);
+  for (const [name, step] of committed) {
+    if (after.some((c) => c.valid && c.name === name)) continue;
+    if (validSteps.filter((s) => s > step).length >= SAVE_TOTAL_LIMIT) {
+      committed.delete(name); // retention's, reported deleted or not before the kill
+      continue;
+    }
+    counts.checkpointsLost++;
+    committed.delete(name);
+    violation(trial, `committed checkpoint ${name} was lost`);
+  }
+  if (trial % 10 === 0 || trial === trials) {
+    process.stderr.write(`  ${trial}/${trials} trials, newest committed step ${newest?.step ?? 0}, ${counts.killsInsideSaves} kills inside saves\n`);
+  }
+}
+
+// The final, uninterrupted resume to max_steps.
+const final = await train('chaos');
+counts.resumes += final.events.some((e) => e.type === 'resumed') ? 1 : 0;
+if (final.code !== 0) violation('final', `the final resume failed (exit ${final.code}): ${final.stderr.trim()}`);
+const compared = {};
+for (const file of ['model.safetensors', 'optimizer.safetensors']) {
+  const a = join(work, 'reference/checkpoints', `checkpoint-${maxSteps}`, file);
+  const b = join(checkpointsDir, `checkpoint-${maxSteps}`, file);
+  compared[file] = existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
+  if (!compared[file]) violation('final', `checkpoint-${maxSteps}/${file} differs from the uninterrupted run's (or is missing)`);
+}
+if (leftovers().length > 0) violation('final', `temporary folders left at the end: ${leftovers().join(', ')}`);
+
+const report = {
+  ...counts,
+  maxProgressLostBound: 2 * SAVE_STEPS,
+  saveSteps: SAVE_STEPS,
+  maxSteps,
+  seed,
+  finalWeightsEqual: compared['model.safetensors'],
+  finalOptimizerEqual: compared['optimizer.safetensors'],
+  violations,
+  seconds: Math.round((Date.now() - started) / 100) / 10,
+};
+if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(
+  [
+    `trials ${counts.trials}, resumes ${counts.resumes}, kills ${counts.kills} (inside saves ${counts.killsInsideSaves}, before start ${counts.killsBeforeStart}), finished before the kill ${counts.finishedBeforeKill}`,
+    `checkpoints lost ${counts.checkpointsLost}, progress lost at most ${counts.maxProgressLost} steps (bound ${2 * SAVE_STEPS}), temp folders surviving the next save ${counts.tempFoldersSurvivingNextSave}`,
+    `final weights equal the uninterrupted run's: ${compared['model.safetensors'] ? 'yes' : 'NO'} (optimizer state: ${compared['optimizer.safetensors'] ? 'yes' : 'NO'})`,
+    `${violations.length} violations, ${report.seconds} s`,
+  ].join('\n') + '\n',
+);
+if (values.keep) process.stderr.write(`kept ${work}\n`);
+else rmSync(work, { recursive: true, force: true });
+process.exit(violations.length > 0 ? 1 : 0);
