@@ -51,18 +51,10 @@ function fail(message) {
   process.exit(2);
 }
 
-/** mulberry32: reproducible kill plans for a given --seed. */
-function makeRandom(s) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = makeRandom(seed);
+// The trainer's seeded PRNG: reproducible kill plans for a given --seed.
+const { Rng } = tsxRequire('../src/trainer/util/rng.ts', import.meta.url);
+const rng = new Rng(seed);
+const random = () => rng.next();
 const randomInt = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 
 function newestSource(dir) {

@@ -3,17 +3,8 @@
  * NaN, and a warm-up + cosine learning rate; deterministic (seeded) so tests and screenshots repeat.
  */
 import type { CheckpointMarker, RunSnapshot, Series } from '../../../src/core/protocol/webview';
+import { Rng } from '../../../src/trainer/util/rng';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FixtureOptions {
   steps: number;
@@ -27,7 +18,8 @@ export interface FixtureOptions {
 }
 
 export function fixtureSeries(o: FixtureOptions): Series {
-  const random = mulberry32(o.seed ?? 1);
+  const rng = new Rng(o.seed ?? 1);
+  const random = () => rng.next();
   const floor = o.floor ?? 0.12;
   const baseLr = o.baseLr ?? 1e-3;
   const warmup = o.warmup ?? Math.round(o.steps * 0.05);

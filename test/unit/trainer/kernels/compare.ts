@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastWasmKernels } from '../../../../src/trainer/kernels';
+import { Rng } from '../../../../src/trainer/util/rng';
 
 export async function useWasmWithFastKernels(): Promise<string[]> {
   tf.enableProdMode();
@@ -11,16 +12,10 @@ export async function useWasmWithFastKernels(): Promise<string[]> {
   return registerFastWasmKernels();
 }
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+/** The trainer's seeded PRNG, so failures reproduce. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export function randomData(next: () => number, shape: number[]): Float32Array {
