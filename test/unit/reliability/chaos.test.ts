@@ -1,6 +1,6 @@
 /**
  * A few trials of `npm run chaos` (scripts/chaos.mjs) on the freshly bundled trainer: SIGKILL at
- * random moments, mostly inside saves, resume, and the checks the script makes (newest committed
+ * random moments, mostly inside (deliberately slowed) saves, resume, and the checks the script makes (newest committed
  * checkpoint resumed, progress lost <= 2 x save_steps, nothing lost, no temp folder surviving the
  * next save, final weights equal to an uninterrupted run's). The script itself runs hundreds.
  */
@@ -20,7 +20,9 @@ describe('reliability: chaos (kill -9 at random moments, resume)', function () {
     try {
       const report = join(out, 'report.json');
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(repo, 'scripts/chaos.mjs'), '--trials', '4', '--seed', '3', '--json', report, '--bundle', trainerBundle], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+        // Slowed flushes (test-only preload, inherited by the trainers) so kills aimed at saves land inside them on any machine.
+        const env = { ...process.env, NODE_OPTIONS: `--require ${join(__dirname, 'fixtures', 'slowSaves.cjs')}` };
+        const child = spawn(process.execPath, [join(repo, 'scripts/chaos.mjs'), '--trials', '4', '--seed', '3', '--json', report, '--bundle', trainerBundle], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
         let err = '';
         child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
         child.on('error', reject);
