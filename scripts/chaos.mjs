@@ -14,13 +14,14 @@
 //   - no checkpoint reported saved disappears unless retention had save_total_limit newer ones;
 //   - no temporary folder left by a kill survives the next save;
 //   - final model.safetensors and optimizer.safetensors equal the uninterrupted run's, byte for byte.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { require as tsxRequire } from 'tsx/cjs/api';
+import { ensureTrainerBundle } from './trainer-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SAVE_STEPS = 5;
@@ -57,25 +58,14 @@ const rng = new Rng(seed);
 const random = () => rng.next();
 const randomInt = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 
-function newestSource(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** dist/trainer.js, rebuilt when a source is newer (as scripts/cli.mjs does). */
+/** dist/trainer.js, rebuilt when a source is newer (scripts/trainer-bundle.mjs), unless --bundle names one. */
 function trainerBundle() {
   if (values.bundle) return values.bundle;
-  const bundle = join(root, 'dist/trainer.js');
-  const sources = Math.max(newestSource(join(root, 'src/core')), newestSource(join(root, 'src/trainer')));
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
-    const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (built.status !== 0) fail('building the trainer failed');
+  try {
+    return ensureTrainerBundle();
+  } catch (error) {
+    fail(error.message);
   }
-  return bundle;
 }
 
 // The checkpoint engine's own API (TypeScript, loaded through tsx) judges what the kills left.
