@@ -1,20 +1,31 @@
 /**
  * Where one training step spends its time, kernel by kernel (a tool for kernel work, not a benchmark):
  *   npx tsx bench/training/profile.ts --model char_lm --backend wasm-fast
+ * Backends: cpu, wasm, wasm-fast, wasm-blas (--blas-threads N).
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastWasmKernels } from '../../src/trainer/kernels';
+import { loadBlas, registerBlasKernels } from '../../src/trainer/kernels/blas';
 import { type ModelName, trainable } from './models';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'mlp' }, backend: { type: 'string', default: 'wasm-fast' }, top: { type: 'string', default: '15' }, kernel: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'mlp' }, backend: { type: 'string', default: 'wasm-fast' }, top: { type: 'string', default: '15' }, kernel: { type: 'string' }, 'blas-threads': { type: 'string' } } });
+
+/** Matmuls on the system BLAS over the fast kernels; throws (so the bench row shows why) when none loads. */
+function useBlasKernels(threads: string | undefined): string {
+  const load = loadBlas(threads === undefined ? {} : { threads: Number(threads) });
+  if (!load.ok) throw new Error(`wasm-blas: ${load.reason}`);
+  registerBlasKernels(load.blas);
+  return `BatchMatMul, _FusedMatMul on ${load.blas.name} (${load.blas.library}), ${load.blas.threads} thread${load.blas.threads === 1 ? '' : 's'}`;
+}
 
 async function main(): Promise<void> {
   tf.enableProdMode();
   await tf.setBackend(values.backend!.startsWith('wasm') ? 'wasm' : values.backend!);
   await tf.ready();
-  if (values.backend === 'wasm-fast') registerFastWasmKernels();
+  if (values.backend === 'wasm-fast' || values.backend === 'wasm-blas') registerFastWasmKernels();
+  if (values.backend === 'wasm-blas') console.log(useBlasKernels(values['blas-threads']));
   const job = trainable(values.model as ModelName);
   job.step();
   const t0 = performance.now();

@@ -1,12 +1,15 @@
 /**
  * Measures one model on one backend in a fresh process (kernel registries and heaps stay apart):
  *   npx tsx bench/training/worker.ts --model mlp --backend wasm-fast --warmup 3 --steps 30 --max-seconds 20
+ * Backends: cpu, wasm (stock kernels), wasm-fast (+ registerFastWasmKernels), wasm-blas (+ matmuls on
+ * the system BLAS; --blas-threads N, default min(cores, 4)), tensorflow.
  * Prints one JSON line: { model, backend, steps, seconds, stepsPerSecond, loss, detail }.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastWasmKernels } from '../../src/trainer/kernels';
+import { loadBlas, registerBlasKernels } from '../../src/trainer/kernels/blas';
 import { MODEL_NAMES, type ModelName, trainable } from './models';
 
 const { values } = parseArgs({
@@ -16,8 +19,17 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     steps: { type: 'string', default: '10' },
     'max-seconds': { type: 'string', default: '20' },
+    'blas-threads': { type: 'string' },
   },
 });
+
+/** Matmuls on the system BLAS over the fast kernels; throws (so the bench row shows why) when none loads. */
+function useBlasKernels(threads: string | undefined): string {
+  const load = loadBlas(threads === undefined ? {} : { threads: Number(threads) });
+  if (!load.ok) throw new Error(`wasm-blas: ${load.reason}`);
+  registerBlasKernels(load.blas);
+  return `BatchMatMul, _FusedMatMul on ${load.blas.name} (${load.blas.library}), ${load.blas.threads} thread${load.blas.threads === 1 ? '' : 's'}`;
+}
 
 async function useBackend(backend: string): Promise<string> {
   tf.enableProdMode();
@@ -26,6 +38,7 @@ async function useBackend(backend: string): Promise<string> {
   if (!(await tf.setBackend(tfName))) throw new Error(`backend ${tfName} failed to initialise`);
   await tf.ready();
   if (backend === 'wasm-fast') return `replaced ${registerFastWasmKernels().join(', ')}`;
+  if (backend === 'wasm-blas') return `replaced ${registerFastWasmKernels().join(', ')}; ${useBlasKernels(values['blas-threads'])}`;
   return backend === 'wasm' ? 'stock kernels' : '';
 }
 
