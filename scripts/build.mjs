@@ -1,7 +1,7 @@
 // Bundles the three targets with esbuild: extension host, trainer process, webview.
 // Usage: node scripts/build.mjs [--dev] [--watch]
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,7 @@ const watch = process.argv.includes('--watch');
  * Native and optional backends are loaded at run time only if the user installed them.
  * @tensorflow/tfjs-backend-webgpu is pure JavaScript and bundled (evaluated only once Dawn is set up).
  */
-const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
+const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'koffi'];
 
 const common = {
   bundle: true,
@@ -63,7 +63,26 @@ function copyWasm() {
   for (const f of readdirSync(src).filter((n) => n.endsWith('.wasm'))) cpSync(join(src, f), join(dest, f));
 }
 
+/**
+ * koffi (FFI to a system BLAS) is native: the trainer finds it in dist/node_modules (optionalModule.ts
+ * searches beside the bundle). Only its JavaScript entry and the prebuilt binary npm installed for
+ * this platform are copied, so a .vsix built here runs the BLAS path on this platform only; elsewhere
+ * the trainer reports that koffi cannot load and trains on WebAssembly alone.
+ */
+function copyKoffi() {
+  const dest = join(root, 'dist/node_modules');
+  rmSync(dest, { recursive: true, force: true });
+  const koffi = join(root, 'node_modules/koffi');
+  if (!existsSync(join(koffi, 'package.json'))) return; // optional dependency absent: nothing to ship
+  // Its JavaScript and license; not its C++ sources, docs or headers (vendor/, lib/, doc/).
+  const shipped = (src) => !/[\\/](vendor|lib|doc|CMakeLists.txt)$/.test(src) && !/\.(h|hh|c|cc|cpp|inc|def|md|d\.ts|S|asm)$/.test(src);
+  cpSync(koffi, join(dest, 'koffi'), { recursive: true, filter: shipped });
+  const scope = join(root, 'node_modules/@koromix');
+  if (existsSync(scope)) cpSync(scope, join(dest, '@koromix'), { recursive: true, filter: shipped });
+}
+
 copyWasm();
+copyKoffi();
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();
   console.log('watching…');

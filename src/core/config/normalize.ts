@@ -46,6 +46,7 @@ export function toTrainConfig(parsed: ParsedConfig, ctx: NormalizeContext): Trai
     sources: ctx.sources,
     name,
     output_dir,
+    blas: toBlas(parsed.blas, ctx),
     data: toData(parsed, ctx),
     optimizer: { ...NEUTRAL_OPTIMIZER, ...parsed.optimizer },
     scheduler: { ...NEUTRAL_SCHEDULER, ...parsed.scheduler },
@@ -61,6 +62,12 @@ function toData(parsed: ParsedConfig, ctx: NormalizeContext): DataConfig {
     default:
       return { ...data, seed: data.seed ?? parsed.seed };
   }
+}
+
+/** A BLAS path with a folder in it resolves like any path; a bare file name ('libopenblas.so.0') is left to the loader's search. */
+function toBlas(value: string, ctx: NormalizeContext): string {
+  if (value === 'auto' || value === 'off') return value;
+  return /[\\/]/.test(value) ? resolveFrom(ctx, ['blas'], value) : value;
 }
 
 /** Relative paths resolve against the directory of the file that wrote them (cwd for --set). */

@@ -150,6 +150,12 @@ export const configFields = {
   batch_size: positiveInt().default(32).describe('Examples per step.'),
   backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow', 'tensorflow-gpu', 'webgpu']).default('auto').describe('tfjs backend; auto tries tensorflow-gpu (tfjs-node-gpu), webgpu (Dawn), tensorflow (tfjs-node), wasm, then cpu.'),
   device: wholeAtLeast(0).nullable().default(null).describe('GPU index for GPU backends; null = default device.'),
+  blas: z
+    .string()
+    .min(1)
+    .default('auto')
+    .describe('Matrix products of the wasm backend on a system BLAS (OpenBLAS, MKL, BLIS or Apple Accelerate) through koffi: auto = use one when found, off = WebAssembly only, or the path or file name of a BLAS library.'),
+  cpu_threads: positiveInt().nullable().default(null).describe('Threads for the BLAS matrix products; null = the number of cores, at most 4.'),
   model: modelSchema,
   data: dataSchema,
   optimizer: optimizerSchema.prefault({ type: 'adam' }),

@@ -75,6 +75,10 @@ export interface TrainConfig extends CheckpointOptions {
   backend: BackendName;
   /** GPU index, or null. */
   device: number | null;
+  /** 'auto', 'off', or a BLAS library's path or file name (absolute when it was a relative path). */
+  blas: string;
+  /** BLAS threads; null = cores, at most 4. */
+  cpu_threads: number | null;
   model: ModelConfig;
   data: DataConfig;
   optimizer: OptimizerConfig;

@@ -13,6 +13,8 @@ const backendInfo = z.object({
   /** Why it was chosen, and why each earlier candidate was skipped. */
   reason: z.string(),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })).default([]),
+  /** The system BLAS running the wasm backend's matrix products (config `blas`), or null. */
+  blas: z.object({ name: z.string(), library: z.string(), threads: z.number().int().positive() }).nullable().default(null),
 });
 
 export const trainerEventSchema = z.discriminatedUnion('type', [

@@ -208,7 +208,7 @@ export class ExternalTrainerProcess implements TrainerRun {
       pid,
       runDir: this.plan.outputDir,
       configPath: this.plan.configPath,
-      backend: { name: 'external', reason: `external trainer: ${path.basename(this.plan.argv[0] ?? '')}`, skipped: [] },
+      backend: { name: 'external', reason: `external trainer: ${path.basename(this.plan.argv[0] ?? '')}`, skipped: [], blas: null },
       startStep,
       maxSteps: Math.max(1, start.maxSteps ?? startStep + 1),
       time: Date.now(),

@@ -34,7 +34,7 @@ export async function probeBackends(only: readonly ConcreteBackend[] = AUTO_ORDE
   const backends: BackendStatus[] = [];
   for (const name of only) {
     const attempt = await activateBackend(name, null);
-    backends.push(attempt.ok ? { name, available: true, reason: attempt.detail ? `${AVAILABLE_NOTE[name]} on ${attempt.detail}` : AVAILABLE_NOTE[name] } : { name, available: false, reason: attempt.reason });
+    backends.push(attempt.ok ? { name, available: true, reason: availableReason(name, attempt.detail) } : { name, available: false, reason: attempt.reason });
   }
   return {
     schema: 1,
@@ -42,4 +42,10 @@ export async function probeBackends(only: readonly ConcreteBackend[] = AUTO_ORDE
     backends,
     runtime: { node: process.versions.node, electron: process.versions.electron ?? null, platform: process.platform, arch: process.arch, tfjs: tf.version.tfjs },
   };
+}
+
+/** GPU backends name their adapter ("WebGPU through Dawn on NVIDIA H200"); wasm says where its matrix products run. */
+function availableReason(name: ConcreteBackend, detail: string | undefined): string {
+  if (!detail) return AVAILABLE_NOTE[name];
+  return name === 'wasm' ? `${AVAILABLE_NOTE[name]}, ${detail}` : `${AVAILABLE_NOTE[name]} on ${detail}`;
 }

@@ -11,6 +11,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerFastWasmKernels } from '../kernels';
 import type { BackendName } from '../../core/config/types';
 import { InputError } from '../util/errors';
+import { type BlasInUse, type BlasRequest, DEFAULT_BLAS_REQUEST, accelerateWasm, describeBlas } from './blasAcceleration';
 import { type Attempt, loadNative } from './nativeBackend';
 import { firstLine } from './optionalModule';
 import { activateWebgpu } from './webgpuBackend';
@@ -20,12 +21,16 @@ export interface BackendChoice {
   name: string;
   reason: string;
   skipped: Array<{ name: string; reason: string }>;
+  /** The system BLAS running the wasm backend's matrix products, or null. */
+  blas: BlasInUse | null;
 }
 
 /** What `-d/--device` or the config asked for: a backend, and a GPU index for the GPU ones. */
 export interface BackendRequest {
   backend: BackendName;
   device: number | null;
+  /** Config `blas` and `cpu_threads`, for the wasm backend; default: auto. */
+  blas?: BlasRequest;
 }
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -52,7 +57,7 @@ const DESCRIPTION: Record<ConcreteBackend, (device: number | null, detail?: stri
   'tensorflow-gpu': (d) => `native TensorFlow on GPU ${d ?? 0} via @tensorflow/tfjs-node-gpu`,
   webgpu: (_d, detail) => `WebGPU through Dawn on ${detail ?? 'the default adapter'}`,
   tensorflow: () => 'native TensorFlow CPU via @tensorflow/tfjs-node',
-  wasm: () => 'WebAssembly SIMD, one thread, with replaced matmul/slice kernels',
+  wasm: (_d, detail) => `WebAssembly SIMD with replaced kernels, ${detail ?? 'matrix products in WebAssembly'}`,
   cpu: () => 'pure JavaScript',
 };
 
@@ -79,7 +84,7 @@ async function setTfjsBackend(name: string): Promise<Attempt> {
 }
 
 /** Tries one backend and makes it active. */
-export async function activateBackend(backend: ConcreteBackend, device: number | null): Promise<Attempt> {
+export async function activateBackend(backend: ConcreteBackend, device: number | null, blas: BlasRequest = DEFAULT_BLAS_REQUEST): Promise<Attempt & { blas?: BlasInUse }> {
   switch (backend) {
     case 'tensorflow-gpu': {
       const loaded = loadNative('@tensorflow/tfjs-node-gpu', device);
@@ -99,7 +104,13 @@ export async function activateBackend(backend: ConcreteBackend, device: number |
     }
     case 'webgpu':
       return activateWebgpu(device);
-    case 'wasm':
+    case 'wasm': {
+      const active = await setTfjsBackend(backend);
+      if (!active.ok) return active;
+      // Outside setTfjsBackend's catch: a BLAS library the user named that fails to load stops the run.
+      const outcome = accelerateWasm(blas);
+      return { ok: true, detail: describeBlas(outcome), ...(outcome.active ? { blas: outcome.blas } : {}) };
+    }
     case 'cpu':
       return setTfjsBackend(backend);
   }
@@ -111,16 +122,16 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
   if (request.backend !== 'auto') {
     const backend = request.backend;
     const device = GPU_BACKENDS.includes(backend) ? request.device : null;
-    const active = await activateBackend(backend, device);
+    const active = await activateBackend(backend, device, request.blas);
     if (!active.ok) throw new InputError(`backend ${backend} was asked for but cannot be used: ${active.reason}`, 'backend');
-    return { name: tfjsName(backend), reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`, skipped };
+    return { name: tfjsName(backend), reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`, skipped, blas: active.blas ?? null };
   }
   const candidates = request.device === null ? AUTO_ORDER : GPU_BACKENDS;
   for (const backend of candidates) {
-    const active = await activateBackend(backend, request.device);
+    const active = await activateBackend(backend, request.device, request.blas);
     if (active.ok) {
       const why = skipped.length === 0 ? 'auto: fastest available' : `auto: first available after ${skipped.map((s) => s.name).join(', ')}`;
-      return { name: tfjsName(backend), reason: `${why}: ${DESCRIPTION[backend](request.device, active.detail)}`, skipped };
+      return { name: tfjsName(backend), reason: `${why}: ${DESCRIPTION[backend](request.device, active.detail)}`, skipped, blas: active.blas ?? null };
     }
     skipped.push({ name: backend, reason: active.reason });
   }

@@ -16,7 +16,7 @@ const HELP = `Usage: training-runs train -t CONFIG [-d DEVICE] [--set key.path=v
   -t, --config CONFIG   a YAML config: a path, or a name in the project's configs/ folder
   -d, --device DEVICE   a GPU index (the fastest GPU backend that can use it), cpu, wasm, webgpu[:N],
                         tensorflow or tensorflow-gpu[:N]; default: the config's backend and device
-  --set key=value       override a config value (read as YAML); repeatable
+  --set key=value       override a config value (read as YAML); repeatable, e.g. --set blas=off
   --json                events as JSON lines on stdout
 
 Stop with Ctrl+C (or SIGTERM): the current step finishes, a checkpoint is saved, exit code 0.
@@ -60,7 +60,8 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
     if (args.values.config && args.positionals.length > 0) throw new UsageError(`train: unexpected argument "${args.positionals[0]}"`);
     if (!args.values.config && args.positionals.length > 1) throw new UsageError(`train: expected one config, got ${args.positionals.join(' ')}`);
     const config = await loadConfig(configArg, { cwd: process.cwd(), sets: args.values.set ?? [] });
-    const backend: BackendRequest = args.values.device ? parseDevice(args.values.device) : { backend: config.backend, device: config.device };
+    const device: Omit<BackendRequest, 'blas'> = args.values.device ? parseDevice(args.values.device) : { backend: config.backend, device: config.device };
+    const backend: BackendRequest = { ...device, blas: { library: config.blas, threads: config.cpu_threads } };
     await runTraining({ config, backend, sink, stop });
     return 0;
   } catch (error) {

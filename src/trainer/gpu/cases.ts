@@ -48,6 +48,8 @@ export function caseConfig(model: ModelVariant, opt: OptimizerVariant, sched: Sc
     name: `${model}-${opt}-${sched}`,
     seed: 11,
     output_dir: outputDir,
+    blas: 'auto',
+    cpu_threads: null,
     max_steps: maxSteps,
     backend: 'cpu',
     device: null,

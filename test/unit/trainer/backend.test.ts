@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { activeBlasKernels } from '../../../src/trainer/kernels/blas';
 import { releaseGpuGlobals } from '../../../src/trainer/backend/release';
 import { parseDevice, selectBackend } from '../../../src/trainer/backend/selectBackend';
 import { adapterOptionFor, dawnOptionsFromEnv, noAdapterReason, parseAdapterList, vulkanLoaderPresent } from '../../../src/trainer/backend/webgpuBackend';
@@ -76,6 +78,34 @@ describe('backend selection', () => {
     assert.equal((await selectBackend({ backend: 'webgpu', device: null })).name, 'webgpu');
     await assert.rejects(selectBackend({ backend: 'webgpu', device: 1 }), /already runs on null-backend in this process/);
     await tf.setBackend('cpu');
+  });
+
+  it('wasm puts its matrix products on the system BLAS when one loads, and off keeps them in WebAssembly', async function () {
+    // The test set-up installs Debian's libopenblas0-pthread; a machine without it has nothing to check here.
+    if (!existsSync('/usr/lib/x86_64-linux-gnu/libopenblas.so.0') || !installed('koffi')) this.skip();
+    try {
+      const fast = await selectBackend({ backend: 'wasm', device: null, blas: { library: 'auto', threads: 1 } });
+      assert.equal(fast.name, 'wasm');
+      assert.ok(fast.blas, 'a BLAS is in use');
+      assert.match(fast.blas.name, /OpenBLAS/);
+      assert.equal(fast.blas.threads, 1);
+      assert.match(fast.reason, /matrix products on OpenBLAS .*\(1 thread\)/);
+      assert.ok(activeBlasKernels(), 'the BLAS matmul kernels are registered');
+      const off = await selectBackend({ backend: 'wasm', device: null, blas: { library: 'off', threads: null } });
+      assert.equal(off.blas, null);
+      assert.match(off.reason, /matrix products in WebAssembly \(no system BLAS: blas: off in the config\)/);
+      assert.equal(activeBlasKernels(), null, 'off puts the previous kernels back');
+    } finally {
+      await selectBackend({ backend: 'wasm', device: null, blas: { library: 'off', threads: null } });
+    }
+  });
+
+  it('a BLAS library the user named that cannot load stops the run (exit 2) naming the field and path', async () => {
+    const error = await selectBackend({ backend: 'auto', device: null, blas: { library: '/nowhere/libopenblas.so.0', threads: null } }).then(() => null, (e: unknown) => e);
+    if (tf.getBackend() === 'webgpu' || tf.getBackend() === 'tensorflow') return; // a faster backend won: blas applies to wasm only
+    assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
+    assert.equal(error.field, 'blas');
+    assert.match(error.message, /^blas: .*\/nowhere\/libopenblas\.so\.0.*; set blas to auto, off, or the path/);
   });
 
   it('cpu on request', async () => {

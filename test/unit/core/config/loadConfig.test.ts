@@ -62,6 +62,26 @@ describe('config: paths', () => {
     assert.equal(config.resume_from_checkpoint, 'runs/a/checkpoints/checkpoint-300');
   });
 
+  it('resolves a blas path with a folder against its file, keeps auto/off and bare library names', async () => {
+    const leafFile = path.join(chain, 'sub', 'leaf.yaml');
+    const auto = await loadConfig(leafFile, { cwd: '/tmp/work' });
+    assert.equal(auto.blas, 'auto');
+    assert.equal(auto.cpu_threads, null);
+    const relative = await loadConfig(leafFile, { cwd: '/tmp/work', sets: ['blas=lib/libopenblas.so.0', 'cpu_threads=2'] });
+    assert.equal(relative.blas, path.join('/tmp/work', 'lib', 'libopenblas.so.0'));
+    assert.equal(relative.cpu_threads, 2);
+    const bare = await loadConfig(leafFile, { cwd: '/tmp/work', sets: ['blas=libmkl_rt.so.2'] });
+    assert.equal(bare.blas, 'libmkl_rt.so.2');
+    const off = await loadConfig(leafFile, { cwd: '/tmp/work', sets: ['blas=off'] });
+    assert.equal(off.blas, 'off');
+  });
+
+  it('rejects cpu_threads below 1 naming the field and the fix', async () => {
+    const error = await configError(loadConfig(path.join(chain, 'sub', 'leaf.yaml'), { cwd: '/tmp/work', sets: ['cpu_threads=0'] }));
+    assert.equal(error.field, 'cpu_threads');
+    assert.match(error.suggestion ?? '', /null \(cores, at most 4\)/);
+  });
+
   it('defaults output_dir to runs/<name> beside the base of the chain, name to the file name', async () => {
     const config = await loadConfig(path.join(chain, 'minimal.yaml'), { cwd: fixtures });
     assert.equal(config.name, 'minimal');
