@@ -1,15 +1,28 @@
 /**
  * `npm run bench [-- --json PATH] [--quick]`: training throughput of the three reference models on
- * every available tfjs backend against PyTorch in the same run, then the checkpoint I/O bench.
- * Options: --models mlp,char_lm,transformer  --backends cpu,wasm,wasm-fast,tensorflow
- *          --no-torch  --no-checkpoint  --python /usr/bin/python3
+ * every available tfjs backend against PyTorch in the same run, the checkpoint I/O bench, the
+ * extension's activation in a real VS Code host, the trainer's start-up to its first step, and the
+ * loss-curves panel's first render and streaming redraws. See bench/README.md for the JSON.
+ * Options: --models mlp,char_lm,transformer  --backends cpu,wasm,wasm-fast,wasm-blas,tensorflow
+ *          --no-torch --no-training --no-checkpoint --no-extension --no-trainer --no-panel --no-build
+ *          --python /usr/bin/python3
  * The figures are noisy on a shared machine; the ratios within one run are what counts.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { checkpointResults } from './checkpointRows';
+import { ensureDist } from './distBuild';
+import { measureActivation } from './extension/activation';
+import { activationFailure } from './extension/activationReport';
+import { measureLossCurves } from './panel/lossCurvesMeasure';
+import { panelFailure, panelResults } from './panel/panelResults';
+import { type BenchResult, errorMessage, failedResult } from './result';
+import { measureTrainerStartup } from './trainer/startup';
 import { DESCRIPTIONS, MODEL_NAMES, type ModelName } from './training/models';
 import { type Measurement, runJson, torchVersion } from './training/spawn';
 
@@ -20,26 +33,30 @@ const { values } = parseArgs({
     models: { type: 'string' },
     backends: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
+    'no-training': { type: 'boolean', default: false },
     'no-checkpoint': { type: 'boolean', default: false },
+    'no-extension': { type: 'boolean', default: false },
+    'no-trainer': { type: 'boolean', default: false },
+    'no-panel': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
 
-interface Result {
-  group: 'training' | 'checkpoint';
-  name: string;
-  backend: string;
-  value: number | null;
-  unit: string;
-  reference: { name: string; value: number } | null;
-  ratio: number | null;
-  detail: string;
-}
+const repoRoot = resolve(__dirname, '..');
 
 /** Steps after warm-up; the cap keeps the slow backends (cpu) bounded. */
 const PLAN = values.quick
   ? { warmup: { mlp: 1, char_lm: 1, transformer: 1 }, steps: { mlp: 3, char_lm: 2, transformer: 2 }, maxSeconds: 4 }
   : { warmup: { mlp: 3, char_lm: 2, transformer: 2 }, steps: { mlp: 30, char_lm: 8, transformer: 8 }, maxSeconds: 20 };
+
+/** Host launches, trainer launches, panel renders and streaming seconds. */
+const APP_PLAN = values.quick
+  ? { hostLaunches: 1, trainerRuns: 2, panelRenders: 1, streamSeconds: 2 }
+  : { hostLaunches: 3, trainerRuns: 5, panelRenders: 3, streamSeconds: 5 };
+
+/** wasm-blas: wasm-fast plus matmuls on a system BLAS (bench/training/worker.ts); fails with a reason where none loads. */
+const TFJS_BACKENDS = ['cpu', 'wasm', 'wasm-fast', 'wasm-blas'] as const;
 
 function nativeInstalled(): boolean {
   try {
@@ -79,14 +96,14 @@ async function measureTorch(model: ModelName, variant: (typeof TORCH_VARIANTS)[n
   return { ...m, backend: variant.backend };
 }
 
-async function training(results: Result[], torch: string | null): Promise<void> {
+async function training(results: BenchResult[], torch: string | null): Promise<void> {
   const models = list(values.models, MODEL_NAMES, 'models');
-  const available = ['cpu', 'wasm', 'wasm-fast', ...(nativeInstalled() ? ['tensorflow'] : [])];
+  const available = [...TFJS_BACKENDS, ...(nativeInstalled() ? ['tensorflow'] : [])];
   const backends = list(values.backends, available, 'backends');
   console.log(`\ntraining throughput (steps/s after warm-up; Adam, float32; ratio = ours / the faster PyTorch row of this run)`);
   console.log(`${'model'.padEnd(40)} ${'backend'.padEnd(11)} ${'steps/s'.padStart(9)} ${'ratio'.padStart(7)}  steps`);
   for (const model of models) {
-    let reference: Result['reference'] = null;
+    let reference: BenchResult['reference'] = null;
     const row = (backend: string, m: Measurement | null, error?: string) => {
       const value = m?.stepsPerSecond ?? null;
       const isTorch = backend.startsWith('pytorch');
@@ -116,45 +133,64 @@ async function training(results: Result[], torch: string | null): Promise<void> 
   }
 }
 
-interface IoFigures {
-  bytes: number;
-  saveMs: number;
-  plainWriteFsyncMs: number;
-  loadVerifyMs: number;
-  plainReadMs: number;
-  asyncSaveBlockingMs: number;
-  discoveryMs: number;
-  statAllMs: number;
-  discoveryCheckpoints: number;
-}
-
-async function checkpoint(results: Result[]): Promise<void> {
-  console.log('\ncheckpoint I/O (bench/checkpoint/io.ts)');
+async function checkpoint(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-io-'));
   const json = join(dir, 'io.json');
   const args = ['--import', 'tsx', join(__dirname, 'checkpoint', 'io.ts'), '--json', json, ...(values.quick ? ['--reps', '1', '--runs', '10', '--per-run', '10'] : [])];
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = require('node:child_process').spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-      child.on('close', (code: number) => (code === 0 ? resolve() : reject(new Error(`bench/checkpoint/io.ts exited with ${code}`))));
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`bench/checkpoint/io.ts exited with ${code}`))));
     });
-    const io = JSON.parse(await readFile(json, 'utf8')) as IoFigures;
-    const add = (name: string, value: number, refName: string, ref: number) =>
-      results.push({ group: 'checkpoint', name, backend: 'node-fs', value, unit: 'ms', reference: { name: refName, value: ref }, ratio: value / ref, detail: `${(io.bytes / 1e6).toFixed(1)} MB` });
-    add('save', io.saveMs, 'write+fsync', io.plainWriteFsyncMs);
-    add('load_verify', io.loadVerifyMs, 'read', io.plainReadMs);
-    add('async_save_blocking', io.asyncSaveBlockingMs, 'full save', io.saveMs);
-    results.push({ group: 'checkpoint', name: 'discovery', backend: 'node-fs', value: io.discoveryMs, unit: 'ms', reference: { name: 'stat every file', value: io.statAllMs }, ratio: io.discoveryMs / io.statAllMs, detail: `${io.discoveryCheckpoints} checkpoints` });
+    return checkpointResults(JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>);
   } catch (e) {
-    console.log(`checkpoint bench failed: ${(e as Error).message}`);
-    results.push({ group: 'checkpoint', name: 'io', backend: 'node-fs', value: null, unit: 'ms', reference: null, ratio: null, detail: (e as Error).message });
+    return [failedResult({ group: 'checkpoint', name: 'io', backend: 'node-fs', unit: 'ms' }, errorMessage(e))];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** A stale dist/ is measured anyway under --no-build, with a warning on each row; a missing one fails the rows. */
+function withDistWarning(rows: BenchResult[], problem: string | null): BenchResult[] {
+  return problem ? rows.map((r) => (r.value === null ? r : { ...r, detail: `${r.detail} [warning: ${problem}]` })) : rows;
+}
+
+async function extension(distProblem: string | null): Promise<BenchResult[]> {
+  if (!existsSync(join(repoRoot, 'dist/extension.js'))) return activationFailure(distProblem ?? 'dist/extension.js is missing: run npm run build');
+  const rows = await measureActivation({ repoRoot, launches: APP_PLAN.hostLaunches, timeoutMs: 240_000, settleMs: 3000 });
+  return withDistWarning(rows, distProblem);
+}
+
+async function trainer(distProblem: string | null): Promise<BenchResult[]> {
+  const trainerScript = join(repoRoot, 'dist/trainer.js');
+  const plan = { trainerScript, configPath: join(repoRoot, 'examples/checkpointing/configs/train.yaml'), device: 'wasm', runs: APP_PLAN.trainerRuns, timeoutMs: 120_000 };
+  if (!existsSync(trainerScript)) {
+    const reason = distProblem ?? 'dist/trainer.js is missing: run npm run build';
+    return ['startup_started', 'startup_first_step'].map((name) => failedResult({ group: 'trainer', name, backend: plan.device, unit: 'ms' }, reason));
+  }
+  return withDistWarning(await measureTrainerStartup(plan), distProblem);
+}
+
+async function panel(): Promise<BenchResult[]> {
+  try {
+    const figures = await measureLossCurves({ steps: 1_000_000, renders: APP_PLAN.panelRenders, streamSeconds: APP_PLAN.streamSeconds });
+    return panelResults(figures, APP_PLAN.panelRenders);
+  } catch (e) {
+    return panelFailure(errorMessage(e));
+  }
+}
+
+function printRows(rows: BenchResult[]): void {
+  for (const r of rows) {
+    const value = r.value === null ? r.detail : `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`;
+    const reference = r.reference ? `vs ${r.reference.name} ${r.reference.value.toFixed(r.reference.value < 10 ? 2 : 0)} ${r.unit}` : '';
+    console.log(`${r.name.padEnd(30)} ${r.backend.padEnd(12)} ${value.padEnd(r.value === null ? 0 : 12)} ${reference.padEnd(46)} ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`}`);
+  }
+}
+
 async function main(): Promise<void> {
-  const torch = values['no-torch'] ? null : await torchVersion(values.python!);
+  const torch = values['no-torch'] || values['no-training'] ? null : await torchVersion(values.python!);
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
@@ -162,17 +198,29 @@ async function main(): Promise<void> {
     node: process.version,
     tfjs: tf.version.tfjs,
     torch,
-    loadAverageStart: loadavg()[0],
+    loadAverageStart: loadavg()[0] ?? 0,
     loadAverageEnd: 0,
     date: new Date().toISOString(),
     quick: values.quick,
   };
   console.log(`bench: ${machine.cpu}, ${machine.cores} CPUs, load average ${machine.loadAverageStart.toFixed(1)}; Node ${machine.node}, tfjs ${machine.tfjs}, PyTorch ${torch ?? `not found at ${values.python}`}`);
   console.log('Figures are noisy on a shared machine: compare the ratios within one run.');
-  const results: Result[] = [];
-  await training(results, torch);
-  if (!values['no-checkpoint']) await checkpoint(results);
-  machine.loadAverageEnd = loadavg()[0]!;
+  const results: BenchResult[] = [];
+  const run = async (skip: boolean | undefined, title: string, measure: () => Promise<BenchResult[]>) => {
+    if (skip) return;
+    console.log(`\n${title}…`);
+    const rows = await measure();
+    printRows(rows);
+    results.push(...rows);
+  };
+  if (!values['no-training']) await training(results, torch);
+  await run(values['no-checkpoint'], 'checkpoint I/O (bench/checkpoint/io.ts)', checkpoint);
+  const needsDist = !values['no-extension'] || !values['no-trainer'];
+  const distProblem = needsDist ? ensureDist(repoRoot, !values['no-build']) : null;
+  await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () => extension(distProblem));
+  await run(values['no-trainer'], 'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)', () => trainer(distProblem));
+  await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history)', panel);
+  machine.loadAverageEnd = loadavg()[0] ?? 0;
   if (values.json) {
     await writeFile(values.json, JSON.stringify({ schema: 1, machine, results }, null, 2) + '\n');
     console.log(`\nwrote ${values.json}`);

@@ -2,7 +2,7 @@
 export const repoRoot: string;
 export const fixtureWorkspace: string;
 export interface IntegrationRunOptions {
-  /** Folder with the extension's package.json; default the repo root. */
+  /** Folder with the extension's package.json (default the repo root), or a folder of such folders: each is loaded. */
   extensionPath?: string;
   /** Built suite entry exporting run(), e.g. out/test/integration/suite/index.js (see ../build.mjs). */
   testsPath: string;

@@ -1,6 +1,6 @@
 // Runs built integration suites inside a real VS Code extension host: code-server + headless Chromium.
 // See README.md in this folder.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureTestHost } from '../../../scripts/setup-test-host.mjs';
@@ -23,7 +23,8 @@ function cleanEnv(env) {
 
 /**
  * @param {{
- *   extensionPath?: string,  // folder with the extension's package.json (default: the repo root)
+ *   extensionPath?: string,  // folder with the extension's package.json (default: the repo root), or a folder of
+ *                            // such folders: VS Code then loads each (the web workbench takes one development path)
  *   testsPath: string,       // built suite entry (index.js exporting run()), see ../build.mjs
  *   workspace?: string,      // folder to open; default: a fresh temp copy of test/integration/fixtures/workspace
  *   env?: Record<string, string>, // extra environment for the extension host and tests
@@ -44,7 +45,9 @@ export async function runIntegrationTests({
   const started = performance.now();
   const extension = resolve(extensionPath);
   const tests = resolve(testsPath);
-  if (!existsSync(join(extension, 'package.json'))) throw new Error(`integration: no package.json in extensionPath ${extension}`);
+  const isExtension = (dir) => existsSync(join(dir, 'package.json'));
+  const holdsExtensions = () => readdirSync(extension, { withFileTypes: true }).some((e) => e.isDirectory() && isExtension(join(extension, e.name)));
+  if (!isExtension(extension) && !(existsSync(extension) && holdsExtensions())) throw new Error(`integration: no package.json in extensionPath ${extension} nor in its subfolders`);
   if (!existsSync(tests)) throw new Error(`integration: testsPath ${tests} does not exist; build the suites first (node test/integration/build.mjs).`);
 
   const host = ensureTestHost({ log });

@@ -1,0 +1,37 @@
+/** The panel bench's figures as `npm run bench` rows (group `panel`), each against its same-run reference. */
+import { againstReference, failedResult, type BenchResult } from '../result';
+import type { LossCurvesFigures } from './lossCurvesMeasure';
+
+export const PANEL_NAMES = { firstRender: 'first_render', firstRenderWebview: 'first_render_webview', redraw: 'redraw_streaming' } as const;
+
+const id = (name: string) => ({ group: 'panel', name, backend: 'chromium', unit: 'ms' }) as const;
+
+export function panelFailure(reason: string): BenchResult[] {
+  return Object.values(PANEL_NAMES).map((name) => failedResult(id(name), reason));
+}
+
+export function panelResults(f: LossCurvesFigures, renders: number): BenchResult[] {
+  const history = `${f.steps.toLocaleString('en-US')}-step metrics.jsonl (${f.fileMb.toFixed(1)} MB), ${f.pointsSent} points sent (${f.messageKiB.toFixed(0)} KiB)`;
+  const rest = f.firstRenderMs - f.hostReadMs - f.downsampleMs - f.serialiseMs - f.webviewRenderMs;
+  const of = renders > 1 ? `median of ${renders} renders, each in a fresh page` : 'one render';
+  return [
+    againstReference(
+      id(PANEL_NAMES.firstRender),
+      f.firstRenderMs,
+      { name: 'read + JSON.parse every line', value: f.plainParseMs },
+      `${history}: host read ${f.hostReadMs.toFixed(0)} ms + downsample ${f.downsampleMs.toFixed(1)} ms + serialise ${f.serialiseMs.toFixed(1)} ms + webview ${f.webviewRenderMs.toFixed(0)} ms + rest ${rest.toFixed(0)} ms (handing the message to the page through Playwright, standing in for VS Code's postMessage); ${of}; reference: readFile, split and JSON.parse of every line of the same file in the same process`,
+    ),
+    againstReference(
+      id(PANEL_NAMES.firstRenderWebview),
+      f.webviewRenderMs,
+      { name: 'bare uPlot draw', value: f.bareUplotRenderMs },
+      `webview: message to chart painted (validate, smooth, draw, two animation frames), ${f.pointsSent} points; ${of}; reference: a bare uPlot drawing the same points (same series and axes, no validation, smoothing or markers) in a blank page of the same size`,
+    ),
+    againstReference(
+      id(PANEL_NAMES.redraw),
+      f.stream.avgMs,
+      { name: 'bare uPlot setData', value: f.bareUplotRedrawMs },
+      `mean redraw while streaming 1,000 steps/s onto that chart for ${f.stream.seconds.toFixed(1)} s: ${f.stream.redraws} redraws, max ${f.stream.maxMs.toFixed(1)} ms, ${f.stream.points} points at the end; timed to the end of uPlot's deferred draw (the panel's own synchronous figure: ${f.stream.schedulerAvgMs.toFixed(1)} ms); reference: bare uPlot setData with the same point counts, timed the same way`,
+    ),
+  ];
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import type { LossCurvesFigures } from '../../../bench/panel/lossCurvesMeasure';
+import { panelFailure, panelResults } from '../../../bench/panel/panelResults';
+
+const figures: LossCurvesFigures = {
+  steps: 1_000_000,
+  fileMb: 128,
+  pointsSent: 2352,
+  messageKiB: 112,
+  hostReadMs: 1000,
+  downsampleMs: 7,
+  serialiseMs: 1,
+  webviewRenderMs: 60,
+  firstRenderMs: 1200,
+  plainParseMs: 2400,
+  bareUplotRenderMs: 30,
+  stream: { seconds: 5.5, redraws: 50, avgMs: 6, maxMs: 12, schedulerAvgMs: 2, points: 7352 },
+  bareUplotRedrawMs: 3,
+};
+
+describe('panel rows of npm run bench', () => {
+  it('puts each figure against its own same-run reference', () => {
+    const rows = panelResults(figures, 3);
+    assert.deepEqual(rows.map((r) => [r.name, r.value, r.reference?.value, r.ratio]), [
+      ['first_render', 1200, 2400, 0.5],
+      ['first_render_webview', 60, 30, 2],
+      ['redraw_streaming', 6, 3, 2],
+    ]);
+    assert.ok(rows.every((r) => r.group === 'panel' && r.unit === 'ms'));
+    assert.match(rows[0]!.detail, /1,000,000-step metrics\.jsonl.*median of 3 renders/);
+    assert.match(rows[2]!.detail, /50 redraws.*synchronous figure: 2\.0 ms/);
+  });
+
+  it('keeps the three names with null values when the panel could not be measured', () => {
+    const rows = panelFailure('chromium is missing');
+    assert.deepEqual(rows.map((r) => [r.name, r.value]), [['first_render', null], ['first_render_webview', null], ['redraw_streaming', null]]);
+    assert.match(rows[0]!.detail, /chromium is missing/);
+  });
+});
