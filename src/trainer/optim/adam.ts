@@ -2,13 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
 import { InputError } from '../util/errors';
+import { updateDirectly } from './directStorage';
+import { type AdamScalars, adamScalars, adamStep } from './fusedUpdates';
 import { SlotSet } from './slots';
-import type { Optimizer } from './types';
+import type { Optimizer, UpdateMode } from './types';
 
 /**
  * Adam, and AdamW when weightDecay > 0 with decoupled decay (p -= lr * wd * p, not added to the
  * gradient). The accumulated beta powers are kept as doubles and saved in `extra`, so a resumed
- * run uses exactly the values an uninterrupted one would.
+ * run uses exactly the values an uninterrupted one would. Updates are fused where the backend allows
+ * (fusedUpdates.ts, same float32 maths), else tf ops.
  */
 export class Adam implements Optimizer {
   iterations = 0;
@@ -24,6 +27,7 @@ export class Adam implements Optimizer {
     private readonly beta2: number,
     private readonly epsilon: number,
     private readonly weightDecay: number,
+    private readonly updates: UpdateMode = 'fused',
   ) {
     this.slots = new SlotSet(params, ['m', 'v']);
   }
@@ -33,25 +37,23 @@ export class Adam implements Optimizer {
     this.accBeta2 *= this.beta2;
     const m = this.slots.get('m');
     const v = this.slots.get('v');
+    const decay = this.type === 'adamw' && this.weightDecay > 0 ? this.weightDecay : null;
+    const scalars = adamScalars(this.learningRate, this.beta1, this.beta2, this.accBeta1, this.accBeta2, this.epsilon, decay);
+    const fused = (i: number): boolean =>
+      this.updates === 'fused' && updateDirectly(this.params[i]!.variable, [m[i]!, v[i]!], grads[i]!, (g, p, [mi, vi]) => adamStep(scalars, g, p, mi!, vi!));
     tf.tidy(() => {
-      const lr = tf.scalar(this.learningRate);
-      const b1 = tf.scalar(this.beta1);
-      const b2 = tf.scalar(this.beta2);
-      const oneMinusB1 = tf.scalar(1 - this.beta1);
-      const oneMinusB2 = tf.scalar(1 - this.beta2);
-      const correction1 = tf.scalar(1 - this.accBeta1);
-      const correction2 = tf.scalar(1 - this.accBeta2);
-      const eps = tf.scalar(this.epsilon);
-      const decay = this.type === 'adamw' && this.weightDecay > 0 ? tf.scalar(this.weightDecay) : null;
+      let ops: ReturnType<typeof opScalars> | null = null; // made only if some parameter needs the op path
       this.params.forEach((p, i) => {
+        if (fused(i)) return;
+        ops ??= opScalars(scalars);
         const g = grads[i]!;
-        const mNew = tf.add(tf.mul(b1, m[i]!), tf.mul(oneMinusB1, g));
-        const vNew = tf.add(tf.mul(b2, v[i]!), tf.mul(oneMinusB2, tf.square(g)));
+        const mNew = tf.add(tf.mul(ops.b1, m[i]!), tf.mul(ops.oneMinusB1, g));
+        const vNew = tf.add(tf.mul(ops.b2, v[i]!), tf.mul(ops.oneMinusB2, tf.square(g)));
         m[i]!.assign(mNew);
         v[i]!.assign(vNew);
-        let update = tf.div(tf.div(mNew, correction1), tf.add(tf.sqrt(tf.div(vNew, correction2)), eps));
-        if (decay) update = tf.add(update, tf.mul(decay, p.variable));
-        p.variable.assign(tf.sub(p.variable, tf.mul(lr, update)));
+        let update = tf.div(tf.div(mNew, ops.correction1), tf.add(tf.sqrt(tf.div(vNew, ops.correction2)), ops.eps));
+        if (ops.decay) update = tf.add(update, tf.mul(ops.decay, p.variable));
+        p.variable.assign(tf.sub(p.variable, tf.mul(ops.lr, update)));
       });
     });
     this.iterations++;
@@ -85,4 +87,19 @@ export class Adam implements Optimizer {
   dispose(): void {
     this.slots.dispose();
   }
+}
+
+/** The op path's scalars: the same float32 values the fused path uses. */
+function opScalars(s: AdamScalars) {
+  return {
+    lr: tf.scalar(s.lr),
+    b1: tf.scalar(s.beta1),
+    b2: tf.scalar(s.beta2),
+    oneMinusB1: tf.scalar(s.oneMinusBeta1),
+    oneMinusB2: tf.scalar(s.oneMinusBeta2),
+    correction1: tf.scalar(s.correction1),
+    correction2: tf.scalar(s.correction2),
+    eps: tf.scalar(s.epsilon),
+    decay: s.decay === null ? null : tf.scalar(s.decay),
+  };
 }

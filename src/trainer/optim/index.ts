@@ -4,23 +4,24 @@ import type { Param } from '../models/types';
 import { Adam } from './adam';
 import { RmsProp } from './rmsprop';
 import { Momentum, Sgd } from './sgd';
-import type { Optimizer } from './types';
+import type { Optimizer, UpdateMode } from './types';
 
-export type { Optimizer } from './types';
+export type { Optimizer, UpdateMode } from './types';
 
-export function createOptimizer(config: OptimizerConfig, params: Param[]): Optimizer {
+/** `updates` picks fused or op-by-op updates (fused by default; see UpdateMode). */
+export function createOptimizer(config: OptimizerConfig, params: Param[], updates: UpdateMode = 'fused'): Optimizer {
   const lr = config.learning_rate;
   switch (config.type) {
     case 'sgd':
-      return new Sgd(params, lr);
+      return new Sgd(params, lr, updates);
     case 'momentum':
-      return new Momentum(params, lr, config.momentum, config.nesterov);
+      return new Momentum(params, lr, config.momentum, config.nesterov, updates);
     case 'adam':
-      return new Adam('adam', params, lr, config.beta1, config.beta2, config.epsilon, 0);
+      return new Adam('adam', params, lr, config.beta1, config.beta2, config.epsilon, 0, updates);
     case 'adamw':
-      return new Adam('adamw', params, lr, config.beta1, config.beta2, config.epsilon, config.weight_decay);
+      return new Adam('adamw', params, lr, config.beta1, config.beta2, config.epsilon, config.weight_decay, updates);
     case 'rmsprop':
-      return new RmsProp(params, lr, config.rho, config.momentum, config.epsilon);
+      return new RmsProp(params, lr, config.rho, config.momentum, config.epsilon, updates);
   }
 }
 

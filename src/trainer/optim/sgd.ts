@@ -1,19 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
+import { updateDirectly } from './directStorage';
+import { momentumStep, sgdStep } from './fusedUpdates';
 import { SlotSet } from './slots';
-import type { Optimizer } from './types';
+import type { Optimizer, UpdateMode } from './types';
 
 /** Plain SGD: p -= lr * g. */
 export class Sgd implements Optimizer {
   readonly type = 'sgd';
   iterations = 0;
-  constructor(private readonly params: Param[], public learningRate: number) {}
+  constructor(private readonly params: Param[], public learningRate: number, private readonly updates: UpdateMode = 'fused') {}
 
   apply(grads: tf.Tensor[]): void {
+    const lrValue = this.learningRate;
+    const fused = (i: number): boolean => this.updates === 'fused' && updateDirectly(this.params[i]!.variable, [], grads[i]!, (g, p) => sgdStep(lrValue, g, p));
     tf.tidy(() => {
-      const lr = tf.scalar(this.learningRate);
-      this.params.forEach((p, i) => p.variable.assign(tf.sub(p.variable, tf.mul(lr, grads[i]!))));
+      let lr: tf.Scalar | null = null;
+      this.params.forEach((p, i) => {
+        if (fused(i)) return;
+        lr ??= tf.scalar(lrValue);
+        p.variable.assign(tf.sub(p.variable, tf.mul(lr, grads[i]!)));
+      });
     });
     this.iterations++;
   }
@@ -35,16 +43,27 @@ export class Momentum implements Optimizer {
   iterations = 0;
   private readonly slots: SlotSet;
 
-  constructor(private readonly params: Param[], public learningRate: number, private readonly momentum: number, private readonly nesterov: boolean) {
+  constructor(
+    private readonly params: Param[],
+    public learningRate: number,
+    private readonly momentum: number,
+    private readonly nesterov: boolean,
+    private readonly updates: UpdateMode = 'fused',
+  ) {
     this.slots = new SlotSet(params, ['momentum']);
   }
 
   apply(grads: tf.Tensor[]): void {
     const acc = this.slots.get('momentum');
+    const lrValue = this.learningRate;
+    const fused = (i: number): boolean =>
+      this.updates === 'fused' && updateDirectly(this.params[i]!.variable, [acc[i]!], grads[i]!, (g, p, [a]) => momentumStep(lrValue, this.momentum, this.nesterov, g, p, a!));
     tf.tidy(() => {
-      const lr = tf.scalar(this.learningRate);
-      const mu = tf.scalar(this.momentum);
+      let scalars: { lr: tf.Scalar; mu: tf.Scalar } | null = null;
       this.params.forEach((p, i) => {
+        if (fused(i)) return;
+        scalars ??= { lr: tf.scalar(lrValue), mu: tf.scalar(this.momentum) };
+        const { lr, mu } = scalars;
         const g = grads[i]!;
         const a = tf.add(tf.mul(mu, acc[i]!), g);
         acc[i]!.assign(a);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
 import { InputError } from '../util/errors';
+import { valuesCopy } from './directStorage';
 
 /** Slot variables per kind (e.g. m, v), one per param, zero-initialised, in param order. */
 export class SlotSet {
@@ -17,7 +18,7 @@ export class SlotSet {
     return s;
   }
 
-  /** Copies slot values out: kinds in order, then params in order. */
+  /** Copies slot values out (copies: slots may be updated in place later): kinds in order, then params in order. */
   export(): { slots: OptimizerState['slots']; tensors: TensorMap } {
     const slots: OptimizerState['slots'] = [];
     const tensors: TensorMap = {};
@@ -26,7 +27,7 @@ export class SlotSet {
         const variable = this.params[i]!.name;
         const name = `${variable}/${kind}`;
         slots.push({ name, variable, slot: kind });
-        tensors[name] = { dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array };
+        tensors[name] = { dtype: 'float32', shape: [...v.shape], data: valuesCopy(v) };
       });
     }
     return { slots, tensors };
