@@ -27,6 +27,7 @@ export interface WasmBackend {
   wasm: WasmModule;
   dataIdNextNumber: number;
   dataIdMap: {
+    has(dataId: object): boolean;
     get(dataId: object): WasmTensorData | undefined;
     set(dataId: object, data: WasmTensorData): void;
     delete(dataId: object): void;
