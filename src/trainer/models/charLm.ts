@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
+import { fusedGru } from './fused/gru';
+import { fusedLstm } from './fused/lstm';
 import { ParamFactory, applyDense, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
 import type { Model } from './types';
 
@@ -21,7 +23,7 @@ interface RecurrentLayer {
 /**
  * Character LM: one-hot x table (embedding), stacked GRU or LSTM cells unrolled over the sequence,
  * a dense projection to the vocabulary. Input projections for all time steps run as one matmul;
- * only the recurrent part loops.
+ * only the recurrent part loops, each layer as one fused op with its own gradient (fused/lstm.ts, fused/gru.ts).
  */
 export function buildCharLm(spec: CharLmSpec, seed: number): Model {
   const f = new ParamFactory(seed);
@@ -63,37 +65,8 @@ function lstmBias(f: ParamFactory, name: string, units: number): tf.Variable {
   return f.add(name, init, [4 * units]);
 }
 
-/** Runs one recurrent layer over [batch, time, in] and returns [batch, time, units]. */
+/** Runs one recurrent layer over [batch, time, in] as one fused op and returns [batch, time, units]. */
 function runLayer(layer: RecurrentLayer, spec: CharLmSpec, seq: tf.Tensor3D): tf.Tensor3D {
-  const [b, t, width] = seq.shape;
-  const u = spec.units;
-  const gates = spec.cell === 'lstm' ? 4 : 3;
-  const projected = tf.add(tf.matMul(tf.reshape(seq, [b * t, width]) as tf.Tensor2D, layer.kernel as tf.Tensor2D), layer.bias);
-  // split + reshape rather than unstack: wasm's Unpack copies the whole input once per time step.
-  const timeMajor = tf.transpose(tf.reshape(projected, [b, t, gates * u]), [1, 0, 2]);
-  const steps = tf.split(timeMajor, t, 0).map((s) => tf.reshape(s, [b, gates * u]) as tf.Tensor2D);
-  let h: tf.Tensor2D = tf.zeros([b, u]);
-  const outputs: tf.Tensor2D[] = [];
-  if (spec.cell === 'lstm') {
-    let c: tf.Tensor2D = tf.zeros([b, u]);
-    for (const xt of steps) {
-      const z = tf.add(xt, tf.matMul(h, layer.recurrent as tf.Tensor2D));
-      const [i, fg, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      c = tf.add(tf.mul(tf.sigmoid(fg), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      outputs.push(h);
-    }
-  } else {
-    // GRU (update z, reset r, candidate n); the candidate's recurrent weights see r * h.
-    const recZr = tf.slice(layer.recurrent, [0, 0], [u, 2 * u]) as tf.Tensor2D;
-    const recN = tf.slice(layer.recurrent, [0, 2 * u], [u, u]) as tf.Tensor2D;
-    for (const xt of steps) {
-      const [xzr, xn] = tf.split(xt, [2 * u, u], 1) as [tf.Tensor2D, tf.Tensor2D];
-      const [z, r] = tf.split(tf.sigmoid(tf.add(xzr, tf.matMul(h, recZr))), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      const n = tf.tanh(tf.add(xn, tf.matMul(tf.mul(r, h) as tf.Tensor2D, recN)));
-      h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
-      outputs.push(h);
-    }
-  }
-  return tf.transpose(tf.stack(outputs), [1, 0, 2]) as tf.Tensor3D;
+  const weights = { kernel: layer.kernel as tf.Tensor2D, recurrent: layer.recurrent as tf.Tensor2D, bias: layer.bias as tf.Tensor1D };
+  return spec.cell === 'lstm' ? fusedLstm(seq, weights) : fusedGru(seq, weights);
 }
