@@ -1,103 +1,55 @@
 /**
  * Checkpoint I/O benchmark (not a test): a 10M-parameter model plus Adam m and v (~120 MB).
- *   npx tsx bench/checkpoint/io.ts [--json PATH] [--dir DIR] [--reps N] [--runs 100] [--per-run 100]
- * Compares the checkpoint engine against plain fs on the same bytes:
- *   save (write, hash, fsync, manifest, rename, retention) vs writev + fsync of the same files;
+ *   npx tsx bench/checkpoint/io.ts [--json PATH] [--dir DIR] [--reps 9] [--step-rounds 5] [--runs 100] [--per-run 100] [--no-steps]
+ * Compares the checkpoint engine against plain fs on the same bytes, medians of N repetitions:
+ *   save (write, checksum, fsync, manifest, rename, retention) vs writev + fsync of the same files
+ *   (manifest included) one after another, then an fsync of their folder (see plainIo.ts);
  *   load + checksum verification vs reading the same files into fresh buffers;
  *   time an async save blocks the caller vs the whole save;
+ *   training steps while an async save runs vs without (stepSlowdown.ts; --no-steps skips it);
  *   discovery (quick validation) of runs × checkpoints vs a readdir + stat of every file.
  */
-import { mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { encodeContent } from '../../src/core/checkpoint/contents';
 import { discoverCheckpoints } from '../../src/core/checkpoint/discovery';
+import { MANIFEST_FILE } from '../../src/core/checkpoint/layout';
 import { CheckpointManager } from '../../src/core/checkpoint/manager';
-import { encodeSafetensors } from '../../src/core/checkpoint/safetensors';
-import type { CheckpointContent, TensorMap } from '../../src/core/checkpoint/types';
+import type { CheckpointContent } from '../../src/core/checkpoint/types';
 import { DEFAULT_CHECKPOINT_OPTIONS } from '../../src/core/checkpoint/types';
+import { benchContents, measure, median } from './fixture';
+import { type PlainFile, plainRead, plainWriteFsync, plainWriteFsyncParallel, statEverything } from './plainIo';
+import { measureStepSlowdown } from './stepSlowdown';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'string' },
     dir: { type: 'string' },
-    reps: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '9' },
+    'step-rounds': { type: 'string', default: '5' },
     runs: { type: 'string', default: '100' },
     'per-run': { type: 'string', default: '100' },
+    'no-steps': { type: 'boolean', default: false },
   },
 });
 const reps = Number(values.reps);
-const PARAMS = 10_000_000;
-const TENSORS = 10;
+const managerOptions = { ...DEFAULT_CHECKPOINT_OPTIONS, save_total_limit: null, metric_for_best_model: null, greater_is_better: false };
 
-function tensors(suffix: string, seed: number): TensorMap {
-  const map: TensorMap = {};
-  for (let i = 0; i < TENSORS; i++) {
-    const data = new Float32Array(PARAMS / TENSORS);
-    for (let j = 0; j < data.length; j += 997) data[j] = seed + j;
-    map[`layer_${i}/kernel${suffix}`] = { dtype: 'float32', shape: [1000, PARAMS / TENSORS / 1000], data };
-  }
-  return map;
+/** The files a save writes, manifest included (its size matters, not its checksums): the reference writes exactly these. */
+function referenceFiles(content: CheckpointContent): PlainFile[] {
+  const files = encodeContent(content, { saveOptimizer: true, saveScheduler: true });
+  const entries = files.map((f) => ({ path: f.name, size: f.chunks.reduce((n, c) => n + c.byteLength, 0), checksum: '00000000' }));
+  const manifest = { format: 'training-runs-checkpoint', version: 1, step: content.step, save_counter: 1, created: new Date().toISOString(), checksum_algorithm: 'crc32', files: entries };
+  return [...files, { name: MANIFEST_FILE, chunks: [Buffer.from(JSON.stringify(manifest, null, 2))] }];
 }
 
-function content(step: number): CheckpointContent {
-  const weights = tensors('', 1);
-  const m = tensors('/m', 2);
-  const v = tensors('/v', 3);
-  const slots = [...Object.keys(m), ...Object.keys(v)].map((name) => ({ name, variable: name.replace(/\/[mv]$/, ''), slot: name.slice(-1) }));
-  return {
-    step,
-    weights,
-    optimizer: {
-      state: { type: 'adam', hyperparameters: { learning_rate: 1e-3 }, iterations: step, slots, extra: { accBeta1: 0.5, accBeta2: 0.9 } },
-      tensors: { ...m, ...v },
-    },
-    scheduler: { type: 'constant', config: {}, step, last_lr: 1e-3, next_lr: 1e-3 },
-    trainerState: {
-      global_step: step, epoch: 0, data_position: {}, rng: {}, loss: 1, best_metric_name: null, best_metric: null, best_checkpoint: null, greater_is_better: false,
-    },
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/** CPU milliseconds (user + system, all threads of this process) of the last `time` call. */
-let lastCpuMs = 0;
-
-async function time<T>(fn: () => Promise<T>): Promise<number> {
-  const cpu = process.cpuUsage();
-  const t = performance.now();
-  await fn();
-  const used = process.cpuUsage(cpu);
-  lastCpuMs = (used.user + used.system) / 1000;
-  return performance.now() - t;
-}
-
-async function plainWriteFsync(dir: string, files: Array<{ name: string; chunks: Uint8Array[] }>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const f of files) {
-    const h = await open(join(dir, f.name), 'w');
-    for (let i = 0; i < f.chunks.length; i += 256) await h.writev(f.chunks.slice(i, i + 256));
-    await h.sync();
-    await h.close();
-  }
-}
-
-async function plainRead(dir: string, names: string[]): Promise<number> {
-  let bytes = 0;
-  for (const n of names) bytes += (await readFile(join(dir, n))).length;
-  return bytes;
-}
-
-async function makeDiscoveryFixture(root: string, runs: number, perRun: number): Promise<number> {
+async function makeDiscoveryFixture(root: string, content: CheckpointContent, runs: number, perRun: number): Promise<number> {
   // One real small checkpoint, cloned without fsync (building 10,000 with fsync would take minutes).
   const seedRun = join(root, 'seed');
-  const small: CheckpointContent = { ...content(1), weights: { w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } } };
-  small.optimizer = undefined;
-  const manager = new CheckpointManager(seedRun, { ...DEFAULT_CHECKPOINT_OPTIONS, save_total_limit: null, metric_for_best_model: null, greater_is_better: false });
+  const small: CheckpointContent = { ...content, weights: { w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } }, optimizer: undefined };
+  const manager = new CheckpointManager(seedRun, managerOptions);
   await (await manager.save(small)).done;
   const seedDir = join(seedRun, 'checkpoints', 'checkpoint-1');
   const files = await Promise.all((await readdir(seedDir)).map(async (n) => [n, await readFile(join(seedDir, n))] as const));
@@ -113,110 +65,130 @@ async function makeDiscoveryFixture(root: string, runs: number, perRun: number):
   return count;
 }
 
-async function statEverything(root: string): Promise<number> {
-  let n = 0;
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    await Promise.all(entries.map(async (e) => {
-      const p = join(dir, e.name);
-      await stat(p);
-      n++;
-      if (e.isDirectory()) await walk(p);
-    }));
-  };
-  await walk(root);
-  return n;
-}
+type Sample = { wallMs: number; cpuMs: number };
+const wall = (xs: Sample[]) => median(xs.map((x) => x.wallMs));
+const cpuOf = (xs: Sample[]) => median(xs.map((x) => x.cpuMs));
+const best = (xs: Sample[]) => Math.min(...xs.map((x) => x.wallMs));
 
 async function main(): Promise<void> {
   const base = await mkdtemp(join(values.dir ?? tmpdir(), 'ckpt-bench-'));
-  const results: Record<string, number> = {};
+  const results: Record<string, number | string | null> = {};
+  const content = benchContents();
   try {
-    const files = [
-      { name: 'model.safetensors', chunks: encodeSafetensors(content(0).weights) },
-      { name: 'optimizer.safetensors', chunks: encodeSafetensors(content(0).optimizer!.tensors) },
-    ];
-    const totalBytes = files.reduce((n, f) => n + f.chunks.reduce((m, c) => m + c.byteLength, 0), 0);
-    results.bytes = totalBytes;
+    const files = referenceFiles(content(0));
+    results.bytes = files.reduce((n, f) => n + f.chunks.reduce((m, c) => m + c.byteLength, 0), 0);
+    results.referenceFiles = files.length;
+    results.reps = reps;
 
-    const cpu = { plainWrite: [] as number[], save: [] as number[], plainRead: [] as number[], load: [] as number[] };
-    const plainWrites: number[] = [];
-    const saves: number[] = [];
-    const blocking: number[] = [];
-    const plainReads: number[] = [];
-    const loads: number[] = [];
+    const s = { plain: [] as Sample[], parallel: [] as Sample[], save: [] as Sample[], blocking: [] as number[], read: [] as Sample[], load: [] as Sample[] };
     // No retention inside the timed save (the plain side deletes its files untimed too): like for like.
-    const manager = new CheckpointManager(join(base, 'run'), {
-      ...DEFAULT_CHECKPOINT_OPTIONS, save_total_limit: null, metric_for_best_model: null, greater_is_better: false,
-    });
+    const manager = new CheckpointManager(join(base, 'run'), managerOptions);
     for (let i = 0; i < reps; i++) {
-      plainWrites.push(await time(() => plainWriteFsync(join(base, `plain-${i}`), files)));
-      cpu.plainWrite.push(lastCpuMs);
-      const c = content(i + 1);
-      const cpuStart = process.cpuUsage();
-      const t0 = performance.now();
-      const pending = await manager.save(c);
-      blocking.push(performance.now() - t0);
-      await pending.done;
-      saves.push(performance.now() - t0);
-      const used = process.cpuUsage(cpuStart);
-      cpu.save.push((used.user + used.system) / 1000);
+      let path = '';
+      const writers = [
+        async () => s.plain.push(await measure(() => plainWriteFsync(join(base, `plain-${i}`), files))),
+        async () => s.parallel.push(await measure(() => plainWriteFsyncParallel(join(base, `parallel-${i}`), files))),
+        async () =>
+          s.save.push(
+            await measure(async () => {
+              const t0 = performance.now();
+              const pending = await manager.save(content(i + 1));
+              s.blocking.push(performance.now() - t0);
+              path = pending.path;
+              await pending.done;
+            }),
+          ),
+      ];
+      // Every other repetition in reverse, so that whatever the order favours (the first write, the last) evens out.
+      for (const write of i % 2 === 0 ? writers : [...writers].reverse()) await write();
       // Reads right after writes come from the page cache, for both sides alike.
-      plainReads.push(await time(() => plainRead(join(base, `plain-${i}`), files.map((f) => f.name))));
-      cpu.plainRead.push(lastCpuMs);
-      loads.push(await time(() => manager.load(pending.path, { restoreOptimizer: true, restoreScheduler: true })));
-      cpu.load.push(lastCpuMs);
-      await rm(join(base, `plain-${i}`), { recursive: true, force: true });
-      await rm(pending.path, { recursive: true, force: true });
+      s.read.push(await measure(() => plainRead(join(base, `plain-${i}`), files.map((f) => f.name))));
+      s.load.push(await measure(() => manager.load(path, { restoreOptimizer: true, restoreScheduler: true })));
+      for (const dir of [join(base, `plain-${i}`), join(base, `parallel-${i}`), path]) await rm(dir, { recursive: true, force: true });
     }
     Object.assign(results, {
-      plainWriteFsyncMs: median(plainWrites),
-      saveMs: median(saves),
-      asyncSaveBlockingMs: median(blocking),
-      plainReadMs: median(plainReads),
-      loadVerifyMs: median(loads),
-      plainWriteFsyncCpuMs: median(cpu.plainWrite),
-      saveCpuMs: median(cpu.save),
-      plainReadCpuMs: median(cpu.plainRead),
-      loadVerifyCpuMs: median(cpu.load),
-      bestPlainWriteFsyncMs: Math.min(...plainWrites),
-      bestSaveMs: Math.min(...saves),
-      bestPlainReadMs: Math.min(...plainReads),
-      bestLoadVerifyMs: Math.min(...loads),
+      plainWriteFsyncMs: wall(s.plain),
+      saveMs: wall(s.save),
+      asyncSaveBlockingMs: median(s.blocking),
+      plainReadMs: wall(s.read),
+      loadVerifyMs: wall(s.load),
+      plainWriteFsyncCpuMs: cpuOf(s.plain),
+      saveCpuMs: cpuOf(s.save),
+      plainReadCpuMs: cpuOf(s.read),
+      loadVerifyCpuMs: cpuOf(s.load),
+      bestPlainWriteFsyncMs: best(s.plain),
+      bestSaveMs: best(s.save),
+      bestPlainReadMs: best(s.read),
+      bestLoadVerifyMs: best(s.load),
+      plainWriteFsyncParallelMs: wall(s.parallel),
+      plainWriteFsyncParallelCpuMs: cpuOf(s.parallel),
     });
+
+    if (!values['no-steps']) {
+      try {
+        // Each round is a save while training (about a second): fewer than the I/O repetitions, never more.
+        const rounds = Math.min(reps, Number(values['step-rounds']));
+        const slowdown = await measureStepSlowdown(manager, content, rounds);
+        Object.assign(results, {
+          stepRounds: rounds,
+          backgroundSaveStepSlowdown: slowdown.slowdown,
+          stepMs: slowdown.stepMs,
+          stepDuringSaveMs: slowdown.stepDuringSaveMs,
+          stepsDuringSave: slowdown.stepsDuringSave,
+          saveDuringTrainingMs: slowdown.saveDuringTrainingMs,
+          stepWorkload: slowdown.workload,
+        });
+      } catch (error) {
+        // Training code under change must not cost the I/O figures: say why this one is missing.
+        Object.assign(results, { backgroundSaveStepSlowdown: null, stepWorkload: `failed: ${(error as Error).message}` });
+      }
+    }
 
     const runs = Number(values.runs);
     const perRun = Number(values['per-run']);
     const fixture = join(base, 'many');
-    results.discoveryCheckpoints = await makeDiscoveryFixture(fixture, runs, perRun);
+    results.discoveryCheckpoints = await makeDiscoveryFixture(fixture, content(1), runs, perRun);
     const runDirs = Array.from({ length: runs }, (_, r) => join(fixture, `run-${r}`));
     const discover = async () => {
       for (const d of runDirs) await discoverCheckpoints(d);
     };
     await discover(); // warm the dentry cache for both sides
-    results.discoveryMs = median([await time(discover), await time(discover), await time(discover)]);
-    results.statAllMs = median([await time(() => statEverything(fixture)), await time(() => statEverything(fixture)), await time(() => statEverything(fixture))]);
+    results.discoveryMs = wall([await measure(discover), await measure(discover), await measure(discover)]);
+    results.statAllMs = wall([await measure(() => statEverything(fixture)), await measure(() => statEverything(fixture)), await measure(() => statEverything(fixture))]);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
-
-  const mb = results.bytes! / 1e6;
-  const rows: Array<[string, string, string]> = [
-    ['save (engine) vs write+fsync', `${results.saveMs!.toFixed(0)} ms vs ${results.plainWriteFsyncMs!.toFixed(0)} ms`, `${(results.saveMs! / results.plainWriteFsyncMs!).toFixed(2)}x`],
-    ['load+verify vs plain read', `${results.loadVerifyMs!.toFixed(0)} ms vs ${results.plainReadMs!.toFixed(0)} ms`, `${(results.loadVerifyMs! / results.plainReadMs!).toFixed(2)}x`],
-    ['async save blocking vs full save', `${results.asyncSaveBlockingMs!.toFixed(1)} ms vs ${results.saveMs!.toFixed(0)} ms`, `${((100 * results.asyncSaveBlockingMs!) / results.saveMs!).toFixed(1)}%`],
-    [`discovery ${results.discoveryCheckpoints} ckpts vs stat all`, `${results.discoveryMs!.toFixed(0)} ms vs ${results.statAllMs!.toFixed(0)} ms`, `${(results.discoveryMs! / results.statAllMs!).toFixed(2)}x`],
-  ];
-  rows.push(
-    ['  best of reps: save vs write+fsync', `${results.bestSaveMs!.toFixed(0)} ms vs ${results.bestPlainWriteFsyncMs!.toFixed(0)} ms`, `${(results.bestSaveMs! / results.bestPlainWriteFsyncMs!).toFixed(2)}x`],
-    ['  best of reps: load+verify vs read', `${results.bestLoadVerifyMs!.toFixed(0)} ms vs ${results.bestPlainReadMs!.toFixed(0)} ms`, `${(results.bestLoadVerifyMs! / results.bestPlainReadMs!).toFixed(2)}x`],
-    ['  CPU time: save vs write+fsync', `${results.saveCpuMs!.toFixed(0)} ms vs ${results.plainWriteFsyncCpuMs!.toFixed(0)} ms`, ''],
-    ['  CPU time: load+verify vs read', `${results.loadVerifyCpuMs!.toFixed(0)} ms vs ${results.plainReadCpuMs!.toFixed(0)} ms`, ''],
-  );
-  console.log(`checkpoint I/O, ${mb.toFixed(1)} MB (10M params + Adam m, v), median of ${reps}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
-  for (const [a, b, c] of rows) console.log(`${a.padEnd(40)} ${b.padEnd(26)} ${c}`);
-  console.log(`save throughput ${(mb / (results.saveMs! / 1000)).toFixed(0)} MB/s, load ${(mb / (results.loadVerifyMs! / 1000)).toFixed(0)} MB/s`);
+  report(results as Record<string, number> & { stepWorkload?: string });
   if (values.json) await writeFile(values.json, JSON.stringify(results, null, 2) + '\n');
+}
+
+function report(r: Record<string, number> & { stepWorkload?: string }): void {
+  const ms = (x: number, digits = 0) => `${x.toFixed(digits)} ms`;
+  const rows: Array<[string, string, string]> = [
+    ['save (engine) vs write+fsync', `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncMs!)}`, `${(r.saveMs! / r.plainWriteFsyncMs!).toFixed(2)}x`],
+    ['load+verify vs plain read', `${ms(r.loadVerifyMs!)} vs ${ms(r.plainReadMs!)}`, `${(r.loadVerifyMs! / r.plainReadMs!).toFixed(2)}x`],
+    ['async save blocking vs full save', `${ms(r.asyncSaveBlockingMs!, 1)} vs ${ms(r.saveMs!)}`, `${((100 * r.asyncSaveBlockingMs!) / r.saveMs!).toFixed(1)}%`],
+  ];
+  if (typeof r.backgroundSaveStepSlowdown === 'number') {
+    rows.push(['train step during async save vs without', `${ms(r.stepDuringSaveMs!, 1)} vs ${ms(r.stepMs!, 1)}`, `${r.backgroundSaveStepSlowdown.toFixed(2)}x`]);
+  } else if (r.stepWorkload) {
+    rows.push(['train step during async save vs without', r.stepWorkload, '']);
+  }
+  rows.push(
+    [`discovery ${r.discoveryCheckpoints} ckpts vs stat all`, `${ms(r.discoveryMs!)} vs ${ms(r.statAllMs!)}`, `${(r.discoveryMs! / r.statAllMs!).toFixed(2)}x`],
+    ['  best of reps: save vs write+fsync', `${ms(r.bestSaveMs!)} vs ${ms(r.bestPlainWriteFsyncMs!)}`, `${(r.bestSaveMs! / r.bestPlainWriteFsyncMs!).toFixed(2)}x`],
+    ['  best of reps: load+verify vs read', `${ms(r.bestLoadVerifyMs!)} vs ${ms(r.bestPlainReadMs!)}`, `${(r.bestLoadVerifyMs! / r.bestPlainReadMs!).toFixed(2)}x`],
+    ['  CPU time: save vs write+fsync', `${ms(r.saveCpuMs!)} vs ${ms(r.plainWriteFsyncCpuMs!)}`, ''],
+    ['  CPU time: load+verify vs read', `${ms(r.loadVerifyCpuMs!)} vs ${ms(r.plainReadCpuMs!)}`, ''],
+    ['  save vs write+fsync, all files at once', `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncParallelMs!)}`, `${(r.saveMs! / r.plainWriteFsyncParallelMs!).toFixed(2)}x`],
+  );
+  if (typeof r.backgroundSaveStepSlowdown === 'number') {
+    rows.push(['  save while training vs alone', `${ms(r.saveDuringTrainingMs!)} vs ${ms(r.saveMs!)}`, `${r.stepsDuringSave} steps`]);
+  }
+  const mb = r.bytes! / 1e6;
+  console.log(`checkpoint I/O, ${mb.toFixed(1)} MB in ${r.referenceFiles} files (10M params + Adam m, v), median of ${r.reps}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(42)} ${b.padEnd(26)} ${c}`);
+  console.log(`save throughput ${(mb / (r.saveMs! / 1000)).toFixed(0)} MB/s, load ${(mb / (r.loadVerifyMs! / 1000)).toFixed(0)} MB/s`);
 }
 
 main().catch((error: unknown) => {

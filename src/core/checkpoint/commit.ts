@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { errorCode } from './errors';
 import { fsyncDir, pathExists, type CheckpointFs } from './fs';
-import { CHECKSUM_ALGORITHM, writeHashed, writeHashedSynced } from './hashedIo';
+import { CHECKSUM_ALGORITHM, writeHashedSynced } from './hashedIo';
 import { MANIFEST_FILE, REPLACED_PREFIX, TEMP_PREFIX } from './layout';
 import type { Manifest, ManifestFile } from './types';
 
@@ -48,8 +48,7 @@ export async function commitCheckpoint(request: CommitRequest): Promise<CommitRe
     // allSettled: never leave a write running (its error unobserved) when another one failed.
     const settled = await Promise.allSettled(
       request.files.map(async (file): Promise<ManifestFile> => {
-        const written = await writeHashed(fs, join(temp, file.name), file.chunks);
-        await written.syncAndClose();
+        const written = await writeHashedSynced(fs, join(temp, file.name), file.chunks);
         return { path: file.name, size: written.size, checksum: written.checksum };
       }),
     );
@@ -68,7 +67,7 @@ export async function commitCheckpoint(request: CommitRequest): Promise<CommitRe
       checksum_algorithm: CHECKSUM_ALGORITHM,
       files: entries,
     };
-    await writeHashedSynced(fs, join(temp, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2)));
+    await writeHashedSynced(fs, join(temp, MANIFEST_FILE), [Buffer.from(JSON.stringify(manifest, null, 2))]);
     await fsyncDir(fs, temp);
     await request.onStage?.('manifest-written');
 

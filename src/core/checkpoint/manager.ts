@@ -181,6 +181,8 @@ export class CheckpointManager {
 
   /** Runs only after a commit. Invalid folders are reported once and never deleted. */
   private async applyRetention(justWritten: string): Promise<string[]> {
+    // Without a limit nothing is ever deleted: no need to list and re-validate every checkpoint after each save.
+    if (this.options.save_total_limit === null) return [];
     const all = await discoverCheckpoints(this.checkpointsDir, { fs: this.fs });
     for (const c of all.filter((c) => !c.valid && !this.reportedInvalid.has(c.path))) {
       this.reportedInvalid.add(c.path);

@@ -1,6 +1,6 @@
 /** safetensors files on disk (see safetensors.ts for the format). */
 import { defaultFs, type CheckpointFs } from './fs';
-import { readHashed, writeHashed } from './hashedIo';
+import { readHashed, writeHashedSynced } from './hashedIo';
 import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafetensorsHeader } from './safetensors';
 import type { TensorMap } from './types';
 
@@ -11,9 +11,7 @@ export async function writeSafetensors(
   metadata: Record<string, string> = {},
   fs: CheckpointFs = defaultFs,
 ): Promise<{ size: number; checksum: string }> {
-  const written = await writeHashed(fs, path, encodeSafetensors(tensors, metadata));
-  await written.syncAndClose();
-  return { size: written.size, checksum: written.checksum };
+  return writeHashedSynced(fs, path, encodeSafetensors(tensors, metadata));
 }
 
 export async function readSafetensors(path: string, fs: CheckpointFs = defaultFs): Promise<{ tensors: TensorMap; metadata: Record<string, string> }> {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import * as nodeFs from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { CommitStage } from '../../../../src/core/checkpoint/commit';
 import { discoverCheckpoints, latestValid } from '../../../../src/core/checkpoint/discovery';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
-import { crashableFs, makeContent, managerOptions, withTempDir } from './helpers';
+import { crashableFs, fsWith, makeContent, managerOptions, withTempDir } from './helpers';
 
 /** Saves checkpoint-100 normally, then "kills the process" at `stage` of saving `step`. */
 async function crashDuringSave(dir: string, step: number, stage: CommitStage): Promise<void> {
@@ -90,6 +91,41 @@ describe('interrupted saves', () => {
       const result = await (await manager.save(makeContent(2))).done;
       assert.deepEqual(stages, ['files-written', 'manifest-written', 'renamed', 'files-written', 'manifest-written', 'renamed']);
       assert.deepEqual(result.deleted, ['checkpoint-1']);
+    });
+  });
+
+  it('fsyncs every file before the manifest exists, the manifest and its folder before the rename, the parent after it', async () => {
+    await withTempDir(async (dir) => {
+      const events: string[] = [];
+      const name = (path: unknown) => basename(String(path));
+      const recordingFs = fsWith({
+        open: (async (...args: Parameters<typeof nodeFs.open>) => {
+          const handle = await nodeFs.open(...args);
+          events.push(`open ${name(args[0])}`);
+          const sync = handle.sync.bind(handle);
+          handle.sync = async () => {
+            await sync();
+            events.push(`synced ${name(args[0])}`);
+          };
+          return handle;
+        }) as typeof nodeFs.open,
+        rename: (async (from: string, to: string) => {
+          await nodeFs.rename(from, to);
+          events.push(`renamed to ${name(to)}`);
+        }) as typeof nodeFs.rename,
+      });
+      await (await new CheckpointManager(dir, managerOptions(), { fs: recordingFs }).save(makeContent(7))).done;
+      const at = (event: string) => {
+        const index = events.indexOf(event);
+        assert.ok(index >= 0, `${event} missing from ${events.join(', ')}`);
+        return index;
+      };
+      const temp = events.find((e) => e.startsWith('open .tmp-checkpoint-7'))!.slice('open '.length);
+      const dataFiles = ['model.safetensors', 'optimizer.safetensors', 'optimizer.json', 'scheduler.json', 'trainer_state.json', 'metadata.json'];
+      for (const file of dataFiles) assert.ok(at(`synced ${file}`) < at('open manifest.json'), `${file} fsynced before the manifest is created`);
+      assert.ok(at('synced manifest.json') < at(`synced ${temp}`));
+      assert.ok(at(`synced ${temp}`) < at('renamed to checkpoint-7'));
+      assert.ok(at('renamed to checkpoint-7') < at('synced checkpoints'));
     });
   });
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { selectForDeletion } from '../../../../src/core/checkpoint/retention';
-import { makeContent, managerOptions, setCheckpointTime, withTempDir } from './helpers';
+import { fsWith, makeContent, managerOptions, setCheckpointTime, withTempDir } from './helpers';
 
 const names = async (dir: string) => (await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('checkpoint-')).sort();
 
@@ -101,6 +102,27 @@ describe('retention', () => {
       assert.deepEqual(warnings, [
         `${broken} is not a valid checkpoint (not counted toward save_total_limit, not deleted): ${join(broken, 'manifest.json')}: missing (the save never completed)`,
       ]);
+    });
+  });
+
+  it('without save_total_limit, reads no other checkpoint after a save', async () => {
+    await withTempDir(async (dir) => {
+      const first = new CheckpointManager(dir, managerOptions({ save_total_limit: null }));
+      for (const step of [1, 2, 3]) await (await first.save(makeContent(step))).done;
+      const manifestsRead: string[] = [];
+      const counting = fsWith({
+        readFile: (async (...args: Parameters<typeof nodeFs.readFile>) => {
+          if (String(args[0]).endsWith('manifest.json')) manifestsRead.push(String(args[0]));
+          return nodeFs.readFile(...args);
+        }) as typeof nodeFs.readFile,
+      });
+      const manager = new CheckpointManager(dir, managerOptions({ save_total_limit: null }), { fs: counting });
+      await (await manager.save(makeContent(4))).done; // learns the save counter from the manifests, once
+      manifestsRead.length = 0;
+      const result = await (await manager.save(makeContent(5))).done;
+      assert.deepEqual(result.deleted, []);
+      assert.deepEqual(manifestsRead, []);
+      assert.deepEqual(await names(dir), ['checkpoint-1', 'checkpoint-2', 'checkpoint-3', 'checkpoint-4', 'checkpoint-5']);
     });
   });
 
