@@ -27,7 +27,8 @@ function passThrough(rows: unknown[]): BenchResult[] {
 
 function fromFlatFigures(io: IoJson): BenchResult[] {
   const mb = num(io, 'bytes');
-  const size = mb === null ? '' : `${(mb / 1e6).toFixed(1)} MB`;
+  const checksum = typeof io['checksum'] === 'string' ? `, ${io['checksum']}` : '';
+  const size = mb === null ? '' : `${(mb / 1e6).toFixed(1)} MB${checksum}`;
   const cpu = (ours: string, ref: string) => {
     const a = num(io, ours);
     const b = num(io, ref);

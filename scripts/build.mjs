@@ -13,7 +13,7 @@ const watch = process.argv.includes('--watch');
  * Native and optional backends are loaded at run time only if the user installed them.
  * @tensorflow/tfjs-backend-webgpu is pure JavaScript and bundled (evaluated only once Dawn is set up).
  */
-const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'koffi'];
+const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'koffi', '@node-rs/crc32'];
 
 const common = {
   bundle: true,
@@ -31,7 +31,8 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    // @node-rs/crc32: the checkpoint engine's optional fast checksum, shipped in dist/node_modules.
+    external: ['vscode', '@node-rs/crc32'],
   },
   {
     ...common,
@@ -81,8 +82,18 @@ function copyKoffi() {
   if (existsSync(scope)) cpSync(scope, join(dest, '@koromix'), { recursive: true, filter: shipped });
 }
 
+/** @node-rs/crc32 (fast checksums for the checkpoint engine): its loader and this platform's binary. */
+function copyCrc32() {
+  const scope = join(root, 'node_modules/@node-rs');
+  if (!existsSync(join(scope, 'crc32/package.json'))) return;
+  for (const name of readdirSync(scope).filter((n) => n === 'crc32' || n.startsWith('crc32-'))) {
+    cpSync(join(scope, name), join(root, 'dist/node_modules/@node-rs', name), { recursive: true, filter: (src) => !/\.(md|d\.ts)$/.test(src) });
+  }
+}
+
 copyWasm();
 copyKoffi();
+copyCrc32();
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();
   console.log('watching…');
