@@ -27,7 +27,7 @@ const VALUE_FIXES: Record<string, string> = {
   max_steps: 'use the total number of steps to train, e.g. 500',
   save_steps: 'save every N ≥ 1 steps, e.g. 100',
   log_steps: 'log every N ≥ 1 steps, e.g. 10',
-  cpu_threads: 'use null (cores, at most 4) or a number of threads ≥ 1, e.g. 2',
+  cpu_threads: 'use null (cores - 1, between 1 and 4) or a number of threads ≥ 1, e.g. 2',
   resume_from_checkpoint: 'use true (latest checkpoint in output_dir), false, or a checkpoint folder path',
   'optimizer.learning_rate': 'use a positive learning rate such as 0.001',
   'data.type': 'make model.type and data.type agree',

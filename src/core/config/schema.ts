@@ -155,7 +155,7 @@ export const configFields = {
     .min(1)
     .default('auto')
     .describe('Matrix products of the wasm backend on a system BLAS (OpenBLAS, MKL, BLIS or Apple Accelerate) through koffi: auto = use one when found, off = WebAssembly only, or the path or file name of a BLAS library.'),
-  cpu_threads: positiveInt().nullable().default(null).describe('Threads for the BLAS matrix products; null = the number of cores, at most 4.'),
+  cpu_threads: positiveInt().nullable().default(null).describe('Threads for the BLAS matrix products; null = the number of cores less one, between 1 and 4.'),
   model: modelSchema,
   data: dataSchema,
   optimizer: optimizerSchema.prefault({ type: 'adam' }),

@@ -77,7 +77,7 @@ export interface TrainConfig extends CheckpointOptions {
   device: number | null;
   /** 'auto', 'off', or a BLAS library's path or file name (absolute when it was a relative path). */
   blas: string;
-  /** BLAS threads; null = cores, at most 4. */
+  /** BLAS threads; null = cores - 1, between 1 and 4. */
   cpu_threads: number | null;
   model: ModelConfig;
   data: DataConfig;

@@ -9,7 +9,7 @@ import { InputError } from '../util/errors';
 export interface BlasRequest {
   /** 'auto', 'off', or a library path or file name. */
   library: string;
-  /** null = the loader's default (cores, at most 4). */
+  /** null = the loader's default (cores - 1, between 1 and 4). */
   threads: number | null;
 }
 

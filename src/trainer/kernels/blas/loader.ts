@@ -17,8 +17,13 @@ const SGEMM = 'void cblas_sgemm(int order, int transA, int transB, int m, int n,
 /** Thread-count setters, in the order tried (OpenBLAS, oneMKL, BLIS, whose dim_t is 64-bit). */
 const THREAD_SETTERS = ['void openblas_set_num_threads(int n)', 'void MKL_Set_Num_Threads(int n)', 'void bli_thread_set_num_threads(int64_t n)'];
 
-export function defaultBlasThreads(): number {
-  return Math.min(availableParallelism(), 4);
+/**
+ * One core is left to the trainer's own thread, which runs everything but the products in wasm
+ * between BLAS calls (and to the editor): on 2 cores a second OpenBLAS thread spinning in wait
+ * made steps no faster and often slower (MLP 110-167 vs 132-177 steps/s with 1).
+ */
+export function defaultBlasThreads(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores - 1));
 }
 
 export function loadBlas(options: BlasLoadOptions = {}): BlasLoad {

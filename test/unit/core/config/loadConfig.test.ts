@@ -79,7 +79,7 @@ describe('config: paths', () => {
   it('rejects cpu_threads below 1 naming the field and the fix', async () => {
     const error = await configError(loadConfig(path.join(chain, 'sub', 'leaf.yaml'), { cwd: '/tmp/work', sets: ['cpu_threads=0'] }));
     assert.equal(error.field, 'cpu_threads');
-    assert.match(error.suggestion ?? '', /null \(cores, at most 4\)/);
+    assert.match(error.suggestion ?? '', /null \(cores - 1, between 1 and 4\)/);
   });
 
   it('defaults output_dir to runs/<name> beside the base of the chain, name to the file name', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadBlas } from '../../../../src/trainer/kernels/blas';
+import { defaultBlasThreads, loadBlas } from '../../../../src/trainer/kernels/blas';
 import { requireKoffi } from '../../../../src/trainer/kernels/blas/koffi';
 import { blasCandidates } from '../../../../src/trainer/kernels/blas/libraries';
 import { tryBlasLibrary } from '../../../../src/trainer/kernels/blas/loader';
@@ -115,5 +115,11 @@ describe('system BLAS loader (koffi)', function () {
     assert.throws(() => blas.sgemm(false, false, 2, 2, 3, 1, a.subarray(1), 3, b, 2, 0, c, 2), /A has 5 elements/);
     assert.throws(() => blas.sgemm(false, true, 2, 3, 3, 1, a, 3, b, 3, 0, c, 3), RangeError);
     assert.throws(() => blas.sgemm(false, false, 2, 2, 3, 1, a, 2, b, 2, 0, c, 2), /lda 2/);
+  });
+});
+
+describe('BLAS thread default', () => {
+  it('leaves one core to the trainer thread, between 1 and 4 threads', () => {
+    assert.deepEqual([1, 2, 3, 4, 8, 64].map((cores) => defaultBlasThreads(cores)), [1, 1, 2, 3, 4, 4]);
   });
 });
