@@ -3,7 +3,7 @@
  * every available tfjs backend against PyTorch in the same run, the checkpoint I/O bench, the
  * extension's activation in a real VS Code host, the trainer's start-up to its first step, and the
  * loss-curves panel's first render and streaming redraws. See bench/README.md for the JSON.
- * Options: --models mlp,char_lm,transformer  --backends cpu,wasm,wasm-fast,wasm-blas,tensorflow
+ * Options: --models mlp,char_lm,transformer  --backends cpu,wasm,wasm-fast,wasm-blas,wasm-blas-2t,tensorflow
  *          --no-torch --no-training --no-checkpoint --no-extension --no-trainer --no-panel --no-build
  *          --python /usr/bin/python3
  * The figures are noisy on a shared machine; the ratios within one run are what counts.
@@ -55,8 +55,13 @@ const APP_PLAN = values.quick
   ? { hostLaunches: 1, trainerRuns: 2, panelRenders: 1, streamSeconds: 2 }
   : { hostLaunches: 3, trainerRuns: 5, panelRenders: 3, streamSeconds: 5 };
 
-/** wasm-blas: wasm-fast plus matmuls on a system BLAS (bench/training/worker.ts); fails with a reason where none loads. */
-const TFJS_BACKENDS = ['cpu', 'wasm', 'wasm-fast', 'wasm-blas'] as const;
+/**
+ * wasm-blas: wasm-fast plus matmuls on a system BLAS (bench/training/worker.ts) with the trainer's
+ * default thread count (cores - 1, 1 to 4); wasm-blas-2t: the same on 2 BLAS threads, as the issue
+ * asks of backends that can use them. Both fail with a reason where no BLAS loads.
+ */
+const TFJS_BACKENDS = ['cpu', 'wasm', 'wasm-fast', 'wasm-blas', 'wasm-blas-2t'] as const;
+const WORKER_ARGS: Record<string, string[]> = { 'wasm-blas-2t': ['--backend', 'wasm-blas', '--blas-threads', '2'] };
 
 function nativeInstalled(): boolean {
   try {
@@ -75,7 +80,7 @@ function list<T extends string>(arg: string | undefined, all: readonly T[], what
 }
 
 async function measureTfjs(model: ModelName, backend: string): Promise<Measurement> {
-  const args = ['--import', 'tsx', join(__dirname, 'training', 'worker.ts'), '--model', model, '--backend', backend,
+  const args = ['--import', 'tsx', join(__dirname, 'training', 'worker.ts'), '--model', model, ...(WORKER_ARGS[backend] ?? ['--backend', backend]),
     '--warmup', String(PLAN.warmup[model]), '--steps', String(PLAN.steps[model]), '--max-seconds', String(PLAN.maxSeconds)];
   return runJson<Measurement>(process.execPath, args, process.env, (PLAN.maxSeconds * 4 + 120) * 1000);
 }

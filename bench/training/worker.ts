@@ -2,7 +2,7 @@
  * Measures one model on one backend in a fresh process (kernel registries and heaps stay apart):
  *   npx tsx bench/training/worker.ts --model mlp --backend wasm-fast --warmup 3 --steps 30 --max-seconds 20
  * Backends: cpu, wasm (stock kernels), wasm-fast (+ registerFastWasmKernels), wasm-blas (+ matmuls on
- * the system BLAS; --blas-threads N, default min(cores, 4)), tensorflow.
+ * the system BLAS; --blas-threads N, default the trainer's: cores - 1, 1 to 4), tensorflow.
  * Prints one JSON line: { model, backend, steps, seconds, stepsPerSecond, loss, detail }.
  */
 import { parseArgs } from 'node:util';
