@@ -1,7 +1,7 @@
 // Bundles the three targets with esbuild: extension host, trainer process, webview.
 // Usage: node scripts/build.mjs [--dev] [--watch]
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,8 @@ const watch = process.argv.includes('--watch');
  * Native and optional backends are loaded at run time only if the user installed them.
  * @tensorflow/tfjs-backend-webgpu is pure JavaScript and bundled (evaluated only once Dawn is set up).
  */
-const optionalNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'koffi', '@node-rs/crc32'];
+// Every bundle of the project (tests' too) keeps these external: one list, scripts/optional-native.json.
+const optionalNative = JSON.parse(readFileSync(join(root, 'scripts/optional-native.json'), 'utf8'));
 
 const common = {
   bundle: true,

@@ -4,7 +4,7 @@
 // Usage: node test/integration/build.mjs [--tests DIR] [--out DIR] [--fresh-workspace DIR]
 //   --fresh-workspace DIR: also replace DIR with a copy of the fixture workspace (for F5 "Extension Tests").
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -45,7 +45,7 @@ export async function buildSuites({ testsDir = defaultTestsDir, outDir, dev = tr
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode', 'mocha'],
+    external: ['vscode', 'mocha', ...JSON.parse(readFileSync(join(repoRoot, 'scripts/optional-native.json'), 'utf8'))],
     sourcemap: dev ? 'inline' : false,
     logLevel: 'warning',
     absWorkingDir: repoRoot,

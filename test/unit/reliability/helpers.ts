@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import optionalNative from '../../../scripts/optional-native.json';
 import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
 
 export const repo = join(__dirname, '../../..');
@@ -28,7 +29,7 @@ export function buildTrainer(): Promise<void> {
       format: 'cjs',
       target: 'node20',
       outfile: bundle,
-      external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+      external: optionalNative,
       logLevel: 'error',
     })
     .then(() => undefined);

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import optionalNative from '../../../scripts/optional-native.json';
 import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
 
 const repo = join(__dirname, '../../..');
@@ -67,7 +68,7 @@ describe('train command (spawned bundle)', function () {
       format: 'cjs',
       target: 'node20',
       outfile: bundle,
-      external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+      external: optionalNative,
       logLevel: 'error',
     });
     writeFileSync(join(work, 'tiny.yaml'), TINY);

@@ -4,6 +4,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import optionalNative from '../../../../scripts/optional-native.json';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { makeContent, managerOptions, setCheckpointTime, withTempDir } from '../../core/checkpoint/helpers';
 
@@ -48,6 +49,7 @@ describe('command line', function () {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
+      external: optionalNative,
       logLevel: 'error',
       plugins: [{ name: 'train-external', setup: (b) => b.onResolve({ filter: /\/trainCommand(\.js)?$/ }, (a) => ({ path: a.path, external: true })) }],
     });
