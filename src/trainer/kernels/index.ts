@@ -13,13 +13,14 @@ import * as tf from '@tensorflow/tfjs';
 import { fastPow, fastTanh } from './elementwise';
 import { sharedCast, sharedIdentity } from './identity';
 import { type StockKernels, fastBatchMatMul, fastFusedMatMul } from './matMul';
+import { fastSum } from './reduce';
 import { unsortedSegmentSum } from './segmentSum';
 import { fastSlice, fastSplitV, fastUnpack } from './slice';
 
 const BACKEND = 'wasm';
 
 /** Stock kernel functions, captured once: after registration `getKernel` returns ours. */
-type Stock = StockKernels & Record<'slice' | 'splitV' | 'unpack' | 'identity' | 'cast' | 'tanh' | 'sigmoid' | 'pow', tf.KernelFunc>;
+type Stock = StockKernels & Record<'slice' | 'splitV' | 'unpack' | 'identity' | 'cast' | 'tanh' | 'pow' | 'sum', tf.KernelFunc>;
 let stock: Stock | null = null;
 /** Stock configs by name: their setupFunc (which binds the C++ entry points) moves onto ours, and unregister restores them. */
 const stockConfigs = new Map<string, tf.KernelConfig>();
@@ -43,8 +44,8 @@ function captureStock(): Stock {
     identity: stockKernel(tf.Identity),
     cast: stockKernel(tf.Cast),
     tanh: stockKernel(tf.Tanh),
-    sigmoid: stockKernel(tf.Sigmoid),
     pow: stockKernel(tf.Pow),
+    sum: stockKernel(tf.Sum),
   };
   return stock;
 }
@@ -59,8 +60,9 @@ function replacements(s: Stock): Array<[string, tf.KernelFunc]> {
     [tf.UnsortedSegmentSum, unsortedSegmentSum],
     [tf.Identity, sharedIdentity(s.identity)],
     [tf.Cast, sharedCast(s.cast)],
-    [tf.Tanh, fastTanh(s.tanh, s.sigmoid)],
+    [tf.Tanh, fastTanh(s.tanh)],
     [tf.Pow, fastPow(s.pow)],
+    [tf.Sum, fastSum(s.sum)],
   ];
 }
 

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, mixSeed } from '../util/rng';
+import { gelu } from './fused/gelu';
+import { layerNormalize } from './fused/layerNorm';
 import type { Param } from './types';
 
 export class ParamFactory {
@@ -65,11 +67,9 @@ export function activate(x: tf.Tensor, kind: Activation): tf.Tensor {
       return tf.tanh(x);
     case 'sigmoid':
       return tf.sigmoid(x);
-    case 'gelu': {
-      // tanh approximation: only elementwise kernels every backend has with gradients.
-      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-    }
+    case 'gelu':
+      // tanh approximation; one fused kernel on wasm and cpu, elementwise ops elsewhere.
+      return gelu(x);
   }
 }
 
@@ -92,9 +92,9 @@ export function layerNorm(f: ParamFactory, name: string, dim: number): LayerNorm
   return { gamma: f.constant(`${name}/gamma`, [dim], 1), beta: f.constant(`${name}/beta`, [dim], 0) };
 }
 
+/** Over the last axis, epsilon 1e-5; one fused kernel on wasm and cpu, tf.moments and elementwise ops elsewhere. */
 export function applyLayerNorm(ln: LayerNorm, x: tf.Tensor): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), ln.gamma), ln.beta);
+  return layerNormalize(x, ln.gamma, ln.beta, 1e-5);
 }
 
 /** Mean softmax cross-entropy over rows; labels are one-hot. */

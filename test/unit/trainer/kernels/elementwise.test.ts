@@ -17,12 +17,25 @@ describe('fast wasm Tanh / Pow / Identity / Cast', function () {
     assert.ok(worst < 1e-6);
   });
 
-  it('tanh keeps 2e-7 relative precision for |x| < 0.1 (series branch)', async () => {
+  it('tanh keeps 2e-7 relative precision for |x| < 0.1 (where 2·sigmoid(2x) − 1 would cancel)', async () => {
     const data = Float32Array.from({ length: 199 }, (_, i) => (i - 99) * 1e-3); // |x| < 0.1
     const values = tf.tidy(() => tf.tanh(tf.tensor(data)).dataSync());
     data.forEach((v, i) => {
       const expected = Math.tanh(v);
       assert.ok(Math.abs(values[i]! - expected) <= 2e-7 * Math.abs(expected) + 1e-30, `tanh(${v}) = ${values[i]} vs ${expected}`);
+    });
+  });
+
+  it('tanh is within 2.4e-7 relative of Math.tanh from -12 to 12, and exactly ±1 (zero gradient) once float32 saturates', () => {
+    const data = Float32Array.from({ length: 48001 }, (_, i) => -12 + i * 5e-4);
+    const [values, grads] = tf.tidy(() => {
+      const x = tf.tensor(data);
+      return [tf.tanh(x).dataSync(), tf.grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x).dataSync()];
+    });
+    data.forEach((v, i) => {
+      const expected = Math.tanh(v);
+      assert.ok(Math.abs(values[i]! - expected) <= 2.4e-7 * Math.abs(expected) + 1e-30, `tanh(${v}) = ${values[i]} vs ${expected}`);
+      if (Math.abs(v) > 9.1) assert.equal(grads[i], 0, `gradient at ${v}`);
     });
   });
 

@@ -20,7 +20,7 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
   });
 
   it('registers its kernels over the stock ones, idempotently, and can put the stock ones back', () => {
-    assert.deepEqual(replaced, ['BatchMatMul', '_FusedMatMul', 'Slice', 'SplitV', 'Unpack', 'UnsortedSegmentSum', 'Identity', 'Cast', 'Tanh', 'Pow']);
+    assert.deepEqual(replaced, ['BatchMatMul', '_FusedMatMul', 'Slice', 'SplitV', 'Unpack', 'UnsortedSegmentSum', 'Identity', 'Cast', 'Tanh', 'Pow', 'Sum']);
     const before = tf.getKernel('Unpack', 'wasm')!.kernelFunc;
     assert.deepEqual(registerFastWasmKernels(), replaced);
     assert.equal(tf.getKernel('Unpack', 'wasm')!.kernelFunc, before, 'a second call must not re-register');
