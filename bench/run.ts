@@ -22,6 +22,7 @@ import { activationFailure } from './extension/activationReport';
 import { measureLossCurves } from './panel/lossCurvesMeasure';
 import { panelFailure, panelResults } from './panel/panelResults';
 import { type BenchResult, errorMessage, failedResult } from './result';
+import { measureGpu } from './gpuRows';
 import { measureTrainerStartup } from './trainer/startup';
 import { DESCRIPTIONS, MODEL_NAMES, type ModelName } from './training/models';
 import { type Measurement, runJson, torchVersion } from './training/spawn';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'no-extension': { type: 'boolean', default: false },
     'no-trainer': { type: 'boolean', default: false },
     'no-panel': { type: 'boolean', default: false },
+    'no-gpu': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
@@ -225,6 +227,8 @@ async function main(): Promise<void> {
   await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () => extension(distProblem));
   await run(values['no-trainer'], 'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)', () => trainer(distProblem));
   await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history)', panel);
+  // The GPU's own reference is PyTorch CUDA on the same GPU, where python3 has it (bench/gpu/torch_cuda.py).
+  await run(values['no-gpu'], 'GPU backends (bench/gpu/check.ts, throughput only)', () => measureGpu({ quick: values.quick, python: 'python3', timeoutMs: 30 * 60_000 }));
   machine.loadAverageEnd = loadavg()[0] ?? 0;
   if (values.json) {
     await writeFile(values.json, JSON.stringify({ schema: 1, machine, results }, null, 2) + '\n');
