@@ -22,8 +22,11 @@ node scripts/build.mjs
 mkdir -p "$carry/app/dist/wasm"
 gzip -9 -c dist/trainer.js > "$carry/app/dist/trainer.js.gz"
 cp dist/wasm/*.wasm "$carry/app/dist/wasm/"
+# The optional native packages stay external, as in every bundle (scripts/optional-native.json).
+externals=$(node -p "require('./scripts/optional-native.json').map((n) => '--external:' + n).join(' ')")
+# shellcheck disable=SC2086
 npx esbuild bench/gpu/check.ts --bundle --platform=node --format=cjs --target=node20 \
-  --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+  $externals \
   --log-level=warning --outfile="$carry/app/gpu-check.js.tmp"
 gzip -9 -c "$carry/app/gpu-check.js.tmp" > "$carry/app/gpu-check.js.gz" && rm "$carry/app/gpu-check.js.tmp"
 # The check bundle looks for dist/wasm next to itself too.
