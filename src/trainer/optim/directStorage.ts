@@ -28,6 +28,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, asWasmBackend, sizeOf } from '../kernels/wasmBackend';
+import { wasmBackendMemory } from '../simd/heapModules';
 import { registerHeap } from './simdUpdates';
 
 /** One tensor's storage for one update: read the old values from `read`, write the new ones to `write` (the same array when in place). */
@@ -63,8 +64,8 @@ function updateOnWasm(backend: WasmBackend, param: tf.Variable, slots: readonly 
   const written = [param, ...slots].map((v) => wasmEntry(backend, v, size));
   if (!written.every((d) => d !== null && d.refCount === 1)) return false;
   // The emscripten module's memory: the SIMD loops import it to work on the heap in place.
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (memory instanceof WebAssembly.Memory) registerHeap(memory);
+  const memory = wasmBackendMemory(backend.wasm);
+  if (memory) registerHeap(memory);
   // Views last: nothing below allocates on the heap, so it cannot grow and detach them.
   const heap = backend.wasm.HEAPU8.buffer;
   const view = (memoryOffset: number): Float32Array => new Float32Array(heap, memoryOffset, size);

@@ -1,22 +1,13 @@
 /**
  * The fused updates as WebAssembly SIMD loops that run in place on the wasm backend's own heap:
- * a small module, built at run time (wasmEncoding.ts), imports the backend's memory, so one call
- * updates a parameter and its slots 4 lanes at a time with no copy. f32x4 add, sub, mul, div and
- * sqrt round each lane exactly as the scalar float32 operations of fusedUpdates.ts and the
- * backend's own kernels do, in the same order, so the results are the same bits.
+ * a small module, built at run time (simd/wasmEncoding.ts, simd/heapModules.ts), imports the
+ * backend's memory, so one call updates a parameter and its slots 4 lanes at a time with no copy.
+ * f32x4 add, sub, mul, div and sqrt round each lane exactly as the scalar float32 operations of
+ * fusedUpdates.ts and the backend's own kernels do, in the same order, so the results are the same bits.
  */
-import { type Expr, type LoopFunction, type Store, encodeModule } from './wasmEncoding';
-
-const load = (array: number): Expr => ({ op: 'load', array });
-const scalar = (index: number): Expr => ({ op: 'scalar', index });
-const temp = (index: number): Expr => ({ op: 'temp', index });
-const tee = (index: number, value: Expr): Expr => ({ op: 'tee', index, value });
-const add = (a: Expr, b: Expr): Expr => ({ op: 'add', a, b });
-const sub = (a: Expr, b: Expr): Expr => ({ op: 'sub', a, b });
-const mul = (a: Expr, b: Expr): Expr => ({ op: 'mul', a, b });
-const div = (a: Expr, b: Expr): Expr => ({ op: 'div', a, b });
-const sqrt = (a: Expr): Expr => ({ op: 'sqrt', a });
-const store = (array: number, value: Expr): Store => ({ array, value });
+import { SimdModule } from '../simd/heapModules';
+import { add, div, load, mul, scalar, sqrt, store, sub, tee, temp } from '../simd/expressions';
+import type { Expr, LoopFunction } from '../simd/wasmEncoding';
 
 // Arrays: 0 is the gradient, 1 the parameter, then the slots. Scalars and temps by name below.
 const G = 0;
@@ -81,39 +72,14 @@ export type SimdKernelName = 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw' 
 /** Arguments: byte offsets of the arrays (gradient, parameter, slots), the end byte (a multiple of 16), then the float32 scalars. */
 export type SimdKernels = Record<SimdKernelName, (...args: number[]) => void>;
 
-/** Compiled once per kind of memory (unshared, shared); null where the engine has no SIMD. */
-const compiled = new Map<boolean, WebAssembly.Module | null>();
-const kernelsByMemory = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
-/** The heap's current buffer maps to its kernels; growth replaces the buffer, and the next registerHeap adds it. */
-const kernelsByBuffer = new WeakMap<ArrayBufferLike, SimdKernels>();
-
-function compile(shared: boolean): WebAssembly.Module | null {
-  if (!compiled.has(shared)) {
-    try {
-      compiled.set(shared, new WebAssembly.Module(encodeModule(FUNCTIONS, shared)));
-    } catch {
-      compiled.set(shared, null); // no SIMD in this engine: the JavaScript loops do the same maths
-    }
-  }
-  return compiled.get(shared)!;
-}
-
-function instantiate(memory: WebAssembly.Memory): SimdKernels | null {
-  const module = compile(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
-  return module && (new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels);
-}
+const UPDATES = new SimdModule<SimdKernelName>(FUNCTIONS);
 
 /** Makes the SIMD loops available for arrays on this memory's current buffer. */
 export function registerHeap(memory: WebAssembly.Memory): void {
-  let kernels = kernelsByMemory.get(memory);
-  if (kernels === undefined) {
-    kernels = instantiate(memory);
-    kernelsByMemory.set(memory, kernels);
-  }
-  if (kernels) kernelsByBuffer.set(memory.buffer, kernels);
+  UPDATES.register(memory);
 }
 
 /** The SIMD loops that can reach `buffer`, or null when it is not a registered heap. */
 export function simdKernelsFor(buffer: ArrayBufferLike): SimdKernels | null {
-  return kernelsByBuffer.get(buffer) ?? null;
+  return UPDATES.for(buffer);
 }

@@ -1,8 +1,8 @@
 /**
  * One GRU layer over a whole sequence as a single op with its own gradient, built like lstm.ts:
- * the input projection is one matmul; each step is h·R_zr, a fused gate part, (r·h)·R_n and a second
- * fused part; backward mirrors it per step, and the weight gradients are single matmuls over all
- * steps at the end. Same maths, weight names and shapes as the op-by-op layer (gruReference.ts):
+ * the input projection is one matmul (the bias is added in the gate parts); each step is h·R_zr, a
+ * fused gate part, (r·h)·R_n and a second fused part; backward mirrors it per step, and the weight
+ * gradients are single matmuls over all steps at the end, batch-major. Same maths, weight names and shapes as the op-by-op layer (gruReference.ts):
  * gate order z, r, n; the candidate's recurrent weights see r·h.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +10,7 @@ import { compositeGruSteps } from './gruComposite';
 import type { GruGateSteps } from './gruGateSteps';
 import { kernelGruSteps } from './gruKernels';
 import { hasRnnKernels } from './lstmKernelMemory';
+import { stackSteps } from './lstmStepStack';
 
 export interface GruWeights {
   /** [in, 3U] */
@@ -30,70 +31,75 @@ export function fusedGru(seq: tf.Tensor3D, weights: GruWeights, steps: GruGateSt
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, kernel, recurrent, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as tf.GradSaveFunc;
-    const { value, hsAll, zrAll, candidatesAll, resetHiddenAll } = forward(x, kernel, recurrent, bias, steps);
-    save([x, kernel, recurrent, hsAll, zrAll, candidatesAll, resetHiddenAll]);
-    return { value, gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => backward(dy, saved, steps) };
+    const { value, hsPrev, resetHiddenAll, zrs, candidates, hs } = forward(x, kernel, recurrent, bias, steps);
+    // h of every step but the last: h₋₁ of steps 1..T−1 in backward.
+    save([x, kernel, recurrent, hsPrev, resetHiddenAll, ...zrs, ...candidates, ...hs.slice(0, hs.length - 1)]);
+    return { value, gradFunc: (dy: tf.Tensor3D, kept: tf.Tensor[]) => backward(dy, kept, steps) };
   });
   return op(seq, weights.kernel, weights.recurrent, weights.bias) as tf.Tensor3D;
 }
 
-function splitRecurrent(recurrent: tf.Tensor2D): { zr: tf.Tensor2D; n: tf.Tensor2D } {
-  const u = recurrent.shape[0];
-  return { zr: tf.slice(recurrent, [0, 0], [u, 2 * u]), n: tf.slice(recurrent, [0, 2 * u], [u, u]) };
+function splitColumns(w: tf.Tensor2D, u: number): { zr: tf.Tensor2D; n: tf.Tensor2D } {
+  const rows = w.shape[0];
+  return { zr: tf.slice(w, [0, 0], [rows, 2 * u]), n: tf.slice(w, [0, 2 * u], [rows, u]) };
 }
 
 interface Forward {
+  /** [B, T, U] */
   value: tf.Tensor3D;
-  /** [T, B, U] each, [T, B, 2U] for zr; r·h as [T·B, U] */
-  hsAll: tf.Tensor3D;
-  zrAll: tf.Tensor3D;
-  candidatesAll: tf.Tensor3D;
-  resetHiddenAll: tf.Tensor2D;
+  /** [B, T, U]: h_{s−1} at step s (zero at s = 0), and r·h₋₁ of every step, batch-major like x */
+  hsPrev: tf.Tensor3D;
+  resetHiddenAll: tf.Tensor3D;
+  /** per step: zr [B, 2U], the candidate n and h [B, U], kept as they are (no concat) for backward */
+  zrs: tf.Tensor2D[];
+  candidates: tf.Tensor2D[];
+  hs: tf.Tensor2D[];
 }
 
 function forward(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrent: tf.Tensor2D, bias: tf.Tensor1D, steps: GruGateSteps): Forward {
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
-  const rec = splitRecurrent(recurrent);
-  const projected = tf.reshape(tf.fused.matMul({ a: tf.reshape(x, [b * t, width]), b: kernel, bias }), [b, t, 3 * u]) as tf.Tensor3D;
+  const rec = splitColumns(recurrent, u);
+  // The bias is added by the gate steps: a fused bias here would be one more pass over [B, T, 3U].
+  const projected = tf.reshape(tf.matMul(tf.reshape(x, [b * t, width]), kernel), [b, t, 3 * u]) as tf.Tensor3D;
   const hs: tf.Tensor2D[] = [];
   const zrs: tf.Tensor2D[] = [];
   const candidates: tf.Tensor2D[] = [];
   const resetHiddens: tf.Tensor2D[] = [];
-  let h: tf.Tensor2D = tf.zeros([b, u]);
+  const zeroState: tf.Tensor2D = tf.zeros([b, u]);
+  let h = zeroState;
   for (let s = 0; s < t; s++) {
     // h₀ = 0, so step 0's recurrent products are zero: no matmuls.
-    const a = steps.forwardA(projected, s > 0 ? tf.matMul(h, rec.zr) : tf.zeros([b, 2 * u]), h, s);
-    const out = steps.forwardB(projected, s > 0 ? tf.matMul(a.resetHidden, rec.n) : tf.zeros([b, u]), a.zr, h, s);
+    const a = steps.forwardA(projected, s > 0 ? tf.matMul(h, rec.zr) : tf.zeros([b, 2 * u]), bias, h, s);
+    const out = steps.forwardB(projected, s > 0 ? tf.matMul(a.resetHidden, rec.n) : tf.zeros([b, u]), bias, a.zr, h, s);
     h = out.h;
     hs.push(h);
     zrs.push(a.zr);
     candidates.push(out.candidate);
     resetHiddens.push(a.resetHidden);
   }
-  const hsAll = tf.reshape(tf.concat(hs, 0), [t, b, u]) as tf.Tensor3D;
   return {
-    value: tf.transpose(hsAll, [1, 0, 2]),
-    hsAll,
-    zrAll: tf.reshape(tf.concat(zrs, 0), [t, b, 2 * u]),
-    candidatesAll: tf.reshape(tf.concat(candidates, 0), [t, b, u]),
-    resetHiddenAll: tf.concat(resetHiddens, 0),
+    value: stackSteps(hs),
+    hsPrev: stackSteps([zeroState, ...hs.slice(0, t - 1)]),
+    resetHiddenAll: stackSteps(resetHiddens),
+    zrs,
+    candidates,
+    hs,
   };
 }
 
-function backward(dy: tf.Tensor3D, saved: tf.Tensor[], steps: GruGateSteps): tf.Tensor[] {
-  const [x, kernel, recurrent, hsAll, zrAll, candidatesAll, resetHiddenAll] = saved as [
-    tf.Tensor3D,
-    tf.Tensor2D,
-    tf.Tensor2D,
-    tf.Tensor3D,
-    tf.Tensor3D,
-    tf.Tensor3D,
-    tf.Tensor2D,
-  ];
+/**
+ * BPTT, then the weight gradients as single products over every step, batch-major (the order of
+ * x and dy), each gate group (z and r, n) stacked once: no Concat, Slice or Transpose of them.
+ */
+function backward(dy: tf.Tensor3D, kept: tf.Tensor[], steps: GruGateSteps): tf.Tensor[] {
+  const [x, kernel, recurrent, hsPrev, resetHiddenAll] = kept as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D];
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
-  const rec = splitRecurrent(recurrent);
+  const zrs = kept.slice(5, 5 + t) as tf.Tensor2D[];
+  const candidates = kept.slice(5 + t, 5 + 2 * t) as tf.Tensor2D[];
+  const hs = kept.slice(5 + 2 * t) as tf.Tensor2D[];
+  const rec = splitColumns(recurrent, u);
   // Transposed once here, not materialised again by every step's products.
   const recZrT = tf.transpose(rec.zr);
   const recNT = tf.transpose(rec.n);
@@ -102,26 +108,27 @@ function backward(dy: tf.Tensor3D, saved: tf.Tensor[], steps: GruGateSteps): tf.
   let dhRecurrent: tf.Tensor2D = tf.zeros([b, u]);
   let dhCarry: tf.Tensor2D = dhRecurrent;
   for (let s = t - 1; s >= 0; s--) {
-    const a = steps.backwardA(zrAll, candidatesAll, hsAll, dy, dhRecurrent, dhCarry, s);
+    const hPrev = s > 0 ? hs[s - 1]! : null;
+    const a = steps.backwardA(zrs[s]!, candidates[s]!, hPrev, dy, dhRecurrent, dhCarry, s);
     // r·h₀ = 0 at step 0: its gradient only matters for r, whose gradient there is 0 too.
     const dResetHidden: tf.Tensor2D = s > 0 ? tf.matMul(a.dN, recNT) : tf.zeros([b, u]);
-    const out = steps.backwardB(zrAll, hsAll, dResetHidden, a.dZ, a.dhDirect, s);
+    const out = steps.backwardB(zrs[s]!, hPrev, dResetHidden, a.dZ, a.dhDirect);
     dGatesZrPerStep[s] = out.dGatesZr;
     dNPerStep[s] = a.dN;
     dhCarry = out.dhCarry;
     if (s > 0) dhRecurrent = tf.matMul(out.dGatesZr, recZrT);
   }
-  const dGatesZr = tf.concat(dGatesZrPerStep, 0) as tf.Tensor2D; // [T·B, 2U], time-major
-  const dN = tf.concat(dNPerStep, 0) as tf.Tensor2D; // [T·B, U]
-  // h_{s-1}ᵀ·dGates_zr,s over s ≥ 1 (h₀ = 0 adds nothing); (r·h)ᵀ·dN over every step.
-  const hsFlat = tf.reshape(hsAll, [t * b, u]);
-  const dRecZr =
-    t > 1 ? tf.matMul(tf.slice(hsFlat, [0, 0], [(t - 1) * b, u]), tf.slice(dGatesZr, [b, 0], [(t - 1) * b, 2 * u]), true, false) : tf.zeros([u, 2 * u]);
-  const dRecN = tf.matMul(resetHiddenAll, dN, true, false);
-  const dGates = tf.concat([dGatesZr, dN], 1);
-  const dGatesBatchMajor = tf.reshape(tf.transpose(tf.reshape(dGates, [t, b, 3 * u]), [1, 0, 2]), [b * t, 3 * u]);
-  const dKernel = tf.matMul(tf.reshape(x, [b * t, width]), dGatesBatchMajor, true, false);
-  const dBias = tf.sum(dGates, 0);
-  const dx = tf.reshape(tf.matMul(dGatesBatchMajor, kernel, false, true), [b, t, width]);
-  return [dx, dKernel, tf.concat([dRecZr, dRecN], 1), dBias];
+  const dGatesZr = tf.reshape(stackSteps(dGatesZrPerStep), [b * t, 2 * u]) as tf.Tensor2D;
+  const dN = tf.reshape(stackSteps(dNPerStep), [b * t, u]) as tf.Tensor2D;
+  const xFlat = tf.reshape(x, [b * t, width]) as tf.Tensor2D;
+  // Σ_s h_{s−1}ᵀ·dGates_zr,s (the rows of step 0 meet h₀ = 0) and Σ_s (r·h₋₁)ᵀ·dN_s.
+  const flat = (x: tf.Tensor3D) => tf.reshape(x, [b * t, u]) as tf.Tensor2D;
+  const dRecurrent = tf.concat([tf.matMul(flat(hsPrev), dGatesZr, true, false), tf.matMul(flat(resetHiddenAll), dN, true, false)], 1);
+  const dKernel = tf.concat([tf.matMul(xFlat, dGatesZr, true, false), tf.matMul(xFlat, dN, true, false)], 1);
+  // Column sums as products with a row of ones: BLAS calls instead of reductions along axis 0.
+  const ones = tf.ones([1, b * t]) as tf.Tensor2D;
+  const dBias = tf.reshape(tf.concat([tf.matMul(ones, dGatesZr), tf.matMul(ones, dN)], 1), [3 * u]);
+  const k = splitColumns(kernel, u);
+  const dx = tf.reshape(tf.add(tf.matMul(dGatesZr, k.zr, false, true), tf.matMul(dN, k.n, false, true)), [b, t, width]);
+  return [dx, dKernel, dRecurrent, dBias];
 }

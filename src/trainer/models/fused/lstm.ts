@@ -4,8 +4,8 @@
  *   `h·recurrent` matmul (whatever BatchMatMul kernel is registered) and one fused gate step that also
  *   keeps what backward needs;
  * - backward: BPTT with one fused gate step and one `dGates·recurrentᵀ` matmul per step; the weight
- *   gradients are single matmuls over all steps at the end (hsᵀ·dGates, xsᵀ·dGates, a sum for the bias).
- * No Concat, Unpack or stack per step: each step's tensors are concatenated once at the end.
+ *   gradients are single matmuls over all steps at the end (hsᵀ·dGates, xsᵀ·dGates, onesᵀ·dGates).
+ * No Concat, Unpack or stack per step: each step's outputs are stacked once, batch-major, at the end.
  * Same maths, weight names and shapes as the op-by-op layer (lstmReference.ts), gate order i, f, g, o.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +13,7 @@ import { compositeGateSteps } from './lstmComposite';
 import type { LstmGateSteps } from './lstmGateSteps';
 import { hasRnnKernels } from './lstmKernelMemory';
 import { kernelGateSteps } from './lstmKernels';
+import { stackSteps } from './lstmStepStack';
 
 export interface LstmWeights {
   /** [in, 4U] */
@@ -33,72 +34,73 @@ export function fusedLstm(seq: tf.Tensor3D, weights: LstmWeights, steps: LstmGat
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, kernel, recurrent, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as tf.GradSaveFunc;
-    const { value, hsAll, cellsAll, savedAll } = forward(x, kernel, recurrent, bias, steps);
-    save([x, kernel, recurrent, hsAll, cellsAll, savedAll]);
-    return { value, gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => backward(dy, saved, steps) };
+    const { value, hsPrev, saved, cells } = forward(x, kernel, recurrent, bias, steps);
+    save([x, kernel, recurrent, hsPrev, ...saved, ...cells]);
+    return { value, gradFunc: (dy: tf.Tensor3D, kept: tf.Tensor[]) => backward(dy, kept, steps) };
   });
   return op(seq, weights.kernel, weights.recurrent, weights.bias) as tf.Tensor3D;
 }
 
 interface Forward {
+  /** [B, T, U] */
   value: tf.Tensor3D;
-  /** [T·B, U], time-major */
-  hsAll: tf.Tensor2D;
-  /** [T, B, U] */
-  cellsAll: tf.Tensor3D;
-  /** [T, B, 5U] */
-  savedAll: tf.Tensor3D;
+  /** [B, T, U]: h_{s−1} at step s, zero at s = 0 (the left operand of the recurrent kernel's gradient) */
+  hsPrev: tf.Tensor3D;
+  /** per step: [B, 5U] (i, f, g, o, tanh c) and c [B, U], kept as they are (no concat) for backward */
+  saved: tf.Tensor2D[];
+  cells: tf.Tensor2D[];
 }
 
 function forward(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrent: tf.Tensor2D, bias: tf.Tensor1D, steps: LstmGateSteps): Forward {
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
-  const projected = tf.reshape(tf.fused.matMul({ a: tf.reshape(x, [b * t, width]), b: kernel, bias }), [b, t, 4 * u]) as tf.Tensor3D;
+  // The bias is added by the gate step: a fused bias here would be one more pass over [B, T, 4U].
+  const projected = tf.reshape(tf.matMul(tf.reshape(x, [b * t, width]), kernel), [b, t, 4 * u]) as tf.Tensor3D;
   const hs: tf.Tensor2D[] = [];
   const cells: tf.Tensor2D[] = [];
   const saved: tf.Tensor2D[] = [];
-  let c: tf.Tensor2D = tf.zeros([b, u]);
+  const zeroState: tf.Tensor2D = tf.zeros([b, u]);
+  let c = zeroState;
   // h₀ = 0, so step 0's recurrent product is zero: no matmul.
   let recurrentPart: tf.Tensor2D = tf.zeros([b, 4 * u]);
   for (let s = 0; s < t; s++) {
     if (s > 0) recurrentPart = tf.matMul(hs[s - 1]!, recurrent);
-    const out = steps.forward(projected, recurrentPart, c, s);
+    const out = steps.forward(projected, recurrentPart, bias, c, s);
     c = out.c;
     hs.push(out.h);
     cells.push(out.c);
     saved.push(out.saved);
   }
-  const hsAll = tf.concat(hs, 0);
-  return {
-    value: tf.transpose(tf.reshape(hsAll, [t, b, u]), [1, 0, 2]),
-    hsAll,
-    cellsAll: tf.reshape(tf.concat(cells, 0), [t, b, u]),
-    savedAll: tf.reshape(tf.concat(saved, 0), [t, b, 5 * u]),
-  };
+  return { value: stackSteps(hs), hsPrev: stackSteps([zeroState, ...hs.slice(0, t - 1)]), saved, cells };
 }
 
-function backward(dy: tf.Tensor3D, saved: tf.Tensor[], steps: LstmGateSteps): tf.Tensor[] {
-  const [x, kernel, recurrent, hsAll, cellsAll, savedAll] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D];
+/**
+ * BPTT, then the weight gradients as single products over every step, batch-major (the order of
+ * x and dy): dGates [B·T, 4U] from one stack of the steps, no Concat, Slice or Transpose of it.
+ */
+function backward(dy: tf.Tensor3D, kept: tf.Tensor[], steps: LstmGateSteps): tf.Tensor[] {
+  const [x, kernel, recurrent, hsPrev] = kept as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D];
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
+  const saved = kept.slice(4, 4 + t) as tf.Tensor2D[];
+  const cells = kept.slice(4 + t, 4 + 2 * t) as tf.Tensor2D[];
   const dGatesPerStep: tf.Tensor2D[] = new Array<tf.Tensor2D>(t);
   // Transposed once here, not materialised again by every step's dGates·recurrentᵀ.
   const recurrentT = tf.transpose(recurrent);
   let dhRecurrent: tf.Tensor2D = tf.zeros([b, u]);
   let dc: tf.Tensor2D = dhRecurrent;
   for (let s = t - 1; s >= 0; s--) {
-    const out = steps.backward(savedAll, cellsAll, dy, dhRecurrent, dc, s);
+    const out = steps.backward(saved[s]!, s > 0 ? cells[s - 1]! : null, dy, dhRecurrent, dc, s);
     dGatesPerStep[s] = out.dGates;
     dc = out.dcPrev;
     if (s > 0) dhRecurrent = tf.matMul(out.dGates, recurrentT);
   }
-  const dGates = tf.concat(dGatesPerStep, 0); // [T·B, 4U], time-major
-  // h_{s-1}ᵀ·dGates_s summed over s ≥ 1 (h₀ = 0 adds nothing): rows 0..T-2 of hs against rows 1..T-1 of dGates.
-  const dRecurrent =
-    t > 1 ? tf.matMul(tf.slice(hsAll, [0, 0], [(t - 1) * b, u]), tf.slice(dGates, [b, 0], [(t - 1) * b, 4 * u]), true, false) : tf.zerosLike(recurrent);
-  const dGatesBatchMajor = tf.reshape(tf.transpose(tf.reshape(dGates, [t, b, 4 * u]), [1, 0, 2]), [b * t, 4 * u]);
-  const dKernel = tf.matMul(tf.reshape(x, [b * t, width]), dGatesBatchMajor, true, false);
-  const dBias = tf.sum(dGates, 0);
-  const dx = tf.reshape(tf.matMul(dGatesBatchMajor, kernel, false, true), [b, t, width]);
+  const dGates = tf.reshape(stackSteps(dGatesPerStep), [b * t, 4 * u]) as tf.Tensor2D;
+  // Σ_s h_{s−1}ᵀ·dGates_s: the rows of step 0 meet h₀ = 0 and add nothing.
+  const dRecurrent = tf.matMul(tf.reshape(hsPrev, [b * t, u]) as tf.Tensor2D, dGates, true, false);
+  const dKernel = tf.matMul(tf.reshape(x, [b * t, width]) as tf.Tensor2D, dGates, true, false);
+  // Column sums as a product with a row of ones: one BLAS call instead of a reduction along axis 0.
+  const dBias = tf.reshape(tf.matMul(tf.ones([1, b * t]) as tf.Tensor2D, dGates), [4 * u]);
+  const dx = tf.reshape(tf.matMul(dGates, kernel, false, true), [b, t, width]);
   return [dx, dKernel, dRecurrent, dBias];
 }

@@ -5,15 +5,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LstmGateSteps } from './lstmGateSteps';
 
-/** Row t of a [A, T, C] tensor along axis 1 (or [T, A, C] along axis 0) as [A, C]. */
-function stepOf(x: tf.Tensor3D, t: number, axis: 0 | 1): tf.Tensor2D {
-  const [d0, d1, d2] = x.shape;
-  return axis === 1 ? tf.reshape(tf.slice(x, [0, t, 0], [d0, 1, d2]), [d0, d2]) : tf.reshape(tf.slice(x, [t, 0, 0], [1, d1, d2]), [d1, d2]);
+/** Step t of a batch-major [B, T, C] tensor as [B, C]. */
+function stepOf(x: tf.Tensor3D, t: number): tf.Tensor2D {
+  const [d0, , d2] = x.shape;
+  return tf.reshape(tf.slice(x, [0, t, 0], [d0, 1, d2]), [d0, d2]);
 }
 
 export const compositeGateSteps: LstmGateSteps = {
-  forward(projected, recurrentPart, cellPrev, t) {
-    const z = tf.add(stepOf(projected, t, 1), recurrentPart);
+  forward(projected, recurrentPart, bias, cellPrev, t) {
+    const z = tf.add(tf.add(stepOf(projected, t), recurrentPart), bias);
     const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const i = tf.sigmoid(zi);
     const f = tf.sigmoid(zf);
@@ -23,10 +23,10 @@ export const compositeGateSteps: LstmGateSteps = {
     const tc = tf.tanh(c);
     return { h: tf.mul(o, tc), c, saved: tf.concat([i, f, g, o, tc], 1) };
   },
-  backward(savedAll, cellsAll, dOutputs, dhRecurrent, dcNext, t) {
-    const [i, f, g, o, tc] = tf.split(stepOf(savedAll, t, 0), 5, 1) as tf.Tensor2D[] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const cellPrev = t > 0 ? stepOf(cellsAll, t - 1, 0) : tf.zerosLike(dcNext);
-    const dh = tf.add(stepOf(dOutputs, t, 1), dhRecurrent);
+  backward(saved, cellPrevOrNull, dOutputs, dhRecurrent, dcNext, t) {
+    const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const cellPrev = cellPrevOrNull ?? tf.zerosLike(dcNext);
+    const dh = tf.add(stepOf(dOutputs, t), dhRecurrent);
     const dc = tf.add(dcNext, tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))));
     const sigmoidSlope = (y: tf.Tensor2D) => tf.mul(y, tf.sub(1, y));
     const dGates = tf.concat(

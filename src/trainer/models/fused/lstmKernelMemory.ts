@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, heapF32, sizeOf } from '../../kernels/wasmBackend';
+import { type LoopFunctions, type SimdModule, wasmBackendMemory } from '../../simd/heapModules';
 
 type Info = tf.TensorInfo;
 
@@ -16,6 +17,11 @@ export interface Memory {
   sigmoid(x: Info): Info;
   /** Frees a temporary made by `allocate` or `sigmoid`. */
   release(x: Info): void;
+  /**
+   * SIMD loops over this memory (the wasm heap), or null (cpu, or no SIMD in the engine). Call it
+   * after the last allocation: the functions are found by the heap's current buffer.
+   */
+  simdLoops<Name extends string>(module: SimdModule<Name>): LoopFunctions<Name> | null;
 }
 
 export function cpuMemory(backend: unknown): Memory {
@@ -42,6 +48,7 @@ export function cpuMemory(backend: unknown): Memory {
       return outputs[0]!;
     },
     release: (x) => void cpu.disposeData(x.dataId),
+    simdLoops: () => null,
   };
   return memory;
 }
@@ -60,6 +67,12 @@ export function wasmMemory(backend: unknown): Memory {
       return kernel.kernelFunc({ inputs: { x }, backend: wasm as unknown as tf.KernelBackend, attrs: {} }) as Info;
     },
     release: (x) => void wasm.disposeData(x.dataId),
+    simdLoops(module) {
+      const heap = wasmBackendMemory(wasm.wasm);
+      if (!heap) return null;
+      module.register(heap);
+      return module.for(heap.buffer);
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { asWasmBackend, heapF32 } from '../../../../src/trainer/kernels/wasmBack
 import type { UpdateTarget } from '../../../../src/trainer/optim/directStorage';
 import { adamScalars, adamStep, momentumStep, rmsPropStep, sgdStep } from '../../../../src/trainer/optim/fusedUpdates';
 import { registerHeap, simdKernelsFor } from '../../../../src/trainer/optim/simdUpdates';
-import { encodeModule } from '../../../../src/trainer/optim/wasmEncoding';
+import { encodeModule } from '../../../../src/trainer/simd/wasmEncoding';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { useBackend } from '../helpers';
 import { maxUlpDifference } from './helpers';

@@ -1,23 +1,33 @@
 /**
- * Just enough of the WebAssembly binary format to build the optimizer's SIMD loops at run time
- * (no toolchain, no .wasm file to ship): a module that imports a memory and exports functions made
- * of one loop over float32x4 expressions. See simdUpdates.ts for the loops.
+ * Just enough of the WebAssembly binary format to build SIMD loops at run time (no toolchain, no
+ * .wasm file to ship): a module that imports a memory and exports functions, each one loop over
+ * float32x4 statements. Used by the optimizer's updates (optim/simdUpdates.ts) and the fused RNN
+ * gate kernels (models/fused/lstmSimd.ts, gruSimd.ts).
  */
 
 /** Expressions over 4 lanes at the loop's current element. */
 export type Expr =
   | { op: 'load'; array: number } // v128 at array pointer `array` + i
   | { op: 'scalar'; index: number } // a scalar parameter, splat to 4 lanes
+  | { op: 'const'; value: number } // a float32 constant in every lane
   | { op: 'temp'; index: number }
   | { op: 'tee'; index: number; value: Expr } // stores into a temp and yields the value
-  | { op: 'add' | 'sub' | 'mul' | 'div'; a: Expr; b: Expr }
-  | { op: 'sqrt'; a: Expr };
+  | { op: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax'; a: Expr; b: Expr }
+  | { op: 'sqrt' | 'abs' | 'neg'; a: Expr };
 
-/** One statement of the loop body: v128 store of `value` at array pointer `array` + i. */
+/** A v128 store of `value` at array pointer `array` + i. */
 export interface Store {
   array: number;
   value: Expr;
 }
+
+/** Sets temp `temp` to `value` (a named intermediate, read later with { op: 'temp' }). */
+export interface SetTemp {
+  temp: number;
+  value: Expr;
+}
+
+export type Statement = Store | SetTemp;
 
 /**
  * A function (arrayPointers..., endByte: i32, scalars...: f32) that runs `body` for i = 0, 16,
@@ -28,18 +38,23 @@ export interface LoopFunction {
   arrays: number;
   scalars: number;
   temps: number;
-  body: Store[];
+  body: Statement[];
 }
 
 const I32 = 0x7f;
 const F32 = 0x7d;
 const V128 = 0x7b;
 const SIMD = 0xfd;
-const BINARY: Record<'add' | 'sub' | 'mul' | 'div', number> = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 }; // f32x4.*
-const F32X4_SQRT = 0xe3;
+// f32x4.* opcodes. min/max propagate NaN (several instructions on x64); pmin(a, b) = b < a ? b : a
+// and pmax(a, b) = a < b ? b : a are one instruction each and keep a NaN in `a`.
+const BINARY: Record<'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax', number> = {
+  add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9, pmin: 0xea, pmax: 0xeb,
+};
+const UNARY: Record<'sqrt' | 'abs' | 'neg', number> = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3 };
 const F32X4_SPLAT = 0x13;
 const V128_LOAD = 0x00;
 const V128_STORE = 0x0b;
+const V128_CONST = 0x0c;
 
 function unsigned(n: number): number[] {
   const out: number[] = [];
@@ -50,6 +65,12 @@ function unsigned(n: number): number[] {
     out.push(byte);
   } while (n !== 0);
   return out;
+}
+
+/** The 16 bytes of v128.const with `value` (as float32) in every lane. */
+function f32x4Bytes(value: number): number[] {
+  const lane = [...new Uint8Array(new Float32Array([value]).buffer)];
+  return [...lane, ...lane, ...lane, ...lane];
 }
 
 const simd = (opcode: number): number[] => [SIMD, ...unsigned(opcode)];
@@ -80,22 +101,28 @@ function encodeFunction(f: LoopFunction): number[] {
         return [...address(e.array), ...simd(V128_LOAD), ...memarg];
       case 'scalar':
         return localGet(at.splat(e.index));
+      case 'const':
+        return [...simd(V128_CONST), ...f32x4Bytes(e.value)];
       case 'temp':
         return localGet(at.temp(e.index));
       case 'tee':
         return [...expr(e.value), ...localTee(at.temp(e.index))];
       case 'sqrt':
-        return [...expr(e.a), ...simd(F32X4_SQRT)];
+      case 'abs':
+      case 'neg':
+        return [...expr(e.a), ...simd(UNARY[e.op])];
       default:
         return [...expr(e.a), ...expr(e.b), ...simd(BINARY[e.op])];
     }
   };
+  const statement = (s: Statement): number[] =>
+    'temp' in s ? [...expr(s.value), ...localSet(at.temp(s.temp))] : [...address(s.array), ...expr(s.value), ...simd(V128_STORE), ...memarg];
   const code = [
     ...Array.from({ length: f.scalars }, (_, j) => [...localGet(at.scalarParam(j)), ...simd(F32X4_SPLAT), ...localSet(at.splat(j))]).flat(),
     0x02, 0x40, // block
     0x03, 0x40, // loop
     ...localGet(at.i), ...localGet(at.end), 0x4f, 0x0d, 1, // i32.ge_u; br_if 1 (leave the block)
-    ...f.body.flatMap((s) => [...address(s.array), ...expr(s.value), ...simd(V128_STORE), ...memarg]),
+    ...f.body.flatMap(statement),
     ...localGet(at.i), 0x41, 16, 0x6a, ...localSet(at.i), // i += 16
     0x0c, 0, // br 0 (next iteration)
     0x0b, 0x0b, // end loop, end block
