@@ -47,10 +47,13 @@ const { values } = parseArgs({
 
 const repoRoot = resolve(__dirname, '..');
 
-/** Steps after warm-up; the cap keeps the slow backends (cpu) bounded. */
+/**
+ * Steps after warm-up; the cap keeps the slow backends (cpu, stock wasm) bounded. Enough steps that
+ * the fast backends and PyTorch run for 2-3 s each: 30 MLP steps took 0.2 s, too short to trust.
+ */
 const PLAN = values.quick
   ? { warmup: { mlp: 1, char_lm: 1, transformer: 1 }, steps: { mlp: 3, char_lm: 2, transformer: 2 }, maxSeconds: 4 }
-  : { warmup: { mlp: 3, char_lm: 2, transformer: 2 }, steps: { mlp: 30, char_lm: 8, transformer: 8 }, maxSeconds: 20 };
+  : { warmup: { mlp: 10, char_lm: 3, transformer: 3 }, steps: { mlp: 300, char_lm: 30, transformer: 30 }, maxSeconds: 20 };
 
 /** Host launches, trainer launches, panel renders and streaming seconds. */
 const APP_PLAN = values.quick
