@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
+import { causalSelfAttention } from './fused/attention';
 import {
-  type Dense, type LayerNorm, ParamFactory, activate, applyDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
+  type Dense, type LayerNorm, ParamFactory, activate, applyInnerDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
 } from './layers';
 import type { Model } from './types';
 
@@ -49,25 +50,22 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Model {
   }
   const lnFinal = layerNorm(f, 'ln_final', d);
   const output = dense(f, 'output', d, spec.vocab);
-  const maskData = new Float32Array(spec.seqLen * spec.seqLen);
-  for (let r = 0; r < spec.seqLen; r++) for (let c = r + 1; c < spec.seqLen; c++) maskData[r * spec.seqLen + c] = -1e9;
 
   return {
     params: f.params,
     loss(x, y, { training, dropoutSeed }) {
       const [b, t, v] = x.shape as [number, number, number];
       if (t > spec.seqLen) throw new Error(`sequence of ${t} exceeds the model's seq_len ${spec.seqLen}`);
-      const mask = tf.tensor2d(maskData, [spec.seqLen, spec.seqLen]).slice([0, 0], [t, t]);
       const emb = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, tokens as tf.Tensor2D), [b, t, d]);
       let h = tf.add(emb, tf.slice(positions, [0, 0], [t, d])) as tf.Tensor;
       h = dropout(h, spec.dropout, mixSeed(dropoutSeed, 0), training);
       blocks.forEach((block, i) => {
         const seedBase = mixSeed(dropoutSeed, i + 1);
-        h = tf.add(h, attention(block, spec, applyLayerNorm(block.ln1, h), mask, b, t, seedBase, training));
-        const ff = applyDense(block.ff2, activate(applyDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D), 'gelu') as tf.Tensor2D);
+        h = tf.add(h, attention(block, spec, applyLayerNorm(block.ln1, h), b, t, seedBase, training));
+        const ff = applyInnerDense(block.ff2, activate(applyInnerDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D), 'gelu') as tf.Tensor2D);
         h = tf.add(h, dropout(tf.reshape(ff, [b, t, d]), spec.dropout, mixSeed(seedBase, 2), training));
       });
-      const logits = applyDense(output, tf.reshape(applyLayerNorm(lnFinal, h), [b * t, d]) as tf.Tensor2D);
+      const logits = applyInnerDense(output, tf.reshape(applyLayerNorm(lnFinal, h), [b * t, d]) as tf.Tensor2D);
       return softmaxCrossEntropy(logits, tf.reshape(y, [b * t, v]) as tf.Tensor2D);
     },
     describe: () => ({ type: 'transformer', ...spec, parameters: f.params.reduce((n, p) => n + p.variable.size, 0) }),
@@ -75,16 +73,16 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Model {
   };
 }
 
-function attention(block: Block, spec: TransformerSpec, x: tf.Tensor, mask: tf.Tensor, b: number, t: number, seed: number, training: boolean): tf.Tensor {
+function attention(block: Block, spec: TransformerSpec, x: tf.Tensor, b: number, t: number, seed: number, training: boolean): tf.Tensor {
   const d = spec.dModel;
-  const dh = d / spec.heads;
-  const flat = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
-  const heads = (layer: Dense): tf.Tensor4D => tf.transpose(tf.reshape(applyDense(layer, flat), [b, t, spec.heads, dh]), [0, 2, 1, 3]);
-  const q = heads(block.query);
-  const k = heads(block.key);
-  const v = heads(block.value);
-  const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh)), mask);
-  const weights = dropout(tf.softmax(scores), spec.dropout, mixSeed(seed, 1), training);
-  const mixed = tf.reshape(tf.transpose(tf.matMul(weights as tf.Tensor4D, v), [0, 2, 1, 3]), [b * t, d]) as tf.Tensor2D;
-  return tf.reshape(applyDense(block.proj, mixed), [b, t, d]);
+  // q, k and v from one product against the three kernels side by side (the variables keep their own names and shapes).
+  const qkvLayer = {
+    kernel: tf.concat([block.query.kernel, block.key.kernel, block.value.kernel], 1),
+    bias: tf.concat([block.query.bias, block.key.bias, block.value.bias]),
+  };
+  const qkv = tf.reshape(applyInnerDense(qkvLayer, tf.reshape(x, [b * t, d]) as tf.Tensor2D), [b, t, 3 * d]) as tf.Tensor3D;
+  // Dropout on the attention weights needs them as a tensor: then the op-by-op path.
+  const weightsDropout = training && spec.dropout > 0 ? (w: tf.Tensor) => dropout(w, spec.dropout, mixSeed(seed, 1), training) : undefined;
+  const mixed = causalSelfAttention(qkv, spec.heads, weightsDropout);
+  return tf.reshape(applyInnerDense(block.proj, tf.reshape(mixed, [b * t, d]) as tf.Tensor2D), [b, t, d]);
 }

@@ -47,23 +47,27 @@ export function planGemm(a: TensorInfo, b: TensorInfo, transA: boolean, transB: 
   };
 }
 
-/** Runs the plan into `out` (already made with `plan.outShape`). Views are taken here, after every allocation. */
-export function runGemm(blas: Blas, backend: WasmBackend, plan: GemmPlan, a: TensorInfo, b: TensorInfo, out: TensorInfo): Float32Array {
+/**
+ * Runs the plan into `out` (already made with `plan.outShape`). Views are taken here, after every
+ * allocation. With `accumulate` the products are added to what `out` holds (BLAS beta = 1).
+ */
+export function runGemm(blas: Blas, backend: WasmBackend, plan: GemmPlan, a: TensorInfo, b: TensorInfo, out: TensorInfo, accumulate = false): Float32Array {
   const { m, k, n, transA, transB, batch } = plan;
   const heap = backend.wasm.HEAPU8.buffer;
   const outAll = new Float32Array(heap, tensorData(backend, out).memoryOffset, batch * m * n);
   if (outAll.length === 0) return outAll;
   if (k === 0) {
-    outAll.fill(0); // an empty sum (the heap is not zeroed, and XNNPACK refuses k = 0)
+    if (!accumulate) outAll.fill(0); // an empty sum (the heap is not zeroed, and XNNPACK refuses k = 0)
     return outAll;
   }
+  const beta = accumulate ? 1 : 0;
   const aAll = new Float32Array(heap, tensorData(backend, a).memoryOffset, sizeOf(a.shape));
   const bAll = new Float32Array(heap, tensorData(backend, b).memoryOffset, sizeOf(b.shape));
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   if (batch === 1 || (plan.sharedB && !transA && plan.aBatchOf === null)) {
     // One product: the batches of an untransposed a against one b are just more rows.
-    blas.sgemm(transA, transB, batch * m, n, k, 1, aAll, lda, bAll, ldb, 0, outAll, n);
+    blas.sgemm(transA, transB, batch * m, n, k, 1, aAll, lda, bAll, ldb, beta, outAll, n);
     return outAll;
   }
   const aSize = m * k;
@@ -75,7 +79,7 @@ export function runGemm(blas: Blas, backend: WasmBackend, plan: GemmPlan, a: Ten
     blas.sgemm(transA, transB, m, n, k, 1,
       aAll.subarray(ai * aSize, ai * aSize + aSize), lda,
       bAll.subarray(bi * bSize, bi * bSize + bSize), ldb,
-      0, outAll.subarray(i * outSize, i * outSize + outSize), n);
+      beta, outAll.subarray(i * outSize, i * outSize + outSize), n);
   }
   return outAll;
 }

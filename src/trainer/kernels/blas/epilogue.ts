@@ -36,20 +36,21 @@ export function isFusedActivation(name: unknown): name is FusedActivation {
   return (FUSED_ACTIVATIONS as readonly unknown[]).includes(name ?? 'linear');
 }
 
-/** out += bias, broadcast as `kind` over rows of n. */
-export function addBias(out: Float32Array, n: number, bias: Float32Array, kind: Broadcast): void {
+/**
+ * out = bias, broadcast as `kind` over rows of n: written before the product, which the BLAS then
+ * adds (beta = 1) with the same single rounding as adding the bias afterwards, minus one pass.
+ */
+export function fillBias(out: Float32Array, n: number, bias: Float32Array, kind: Broadcast): void {
   const size = out.length;
   if (kind === 'scalar') {
-    const v = bias[0]!;
-    for (let i = 0; i < size; i++) out[i]! += v;
+    out.fill(bias[0]!);
   } else if (kind === 'row') {
-    for (let row = 0; row < size; row += n) {
-      for (let j = 0; j < n; j++) out[row + j]! += bias[j]!;
-    }
+    const row = bias.subarray(0, n);
+    for (let start = 0; start < size; start += n) out.set(row, start);
   } else if (kind === 'full') {
-    for (let i = 0; i < size; i++) out[i]! += bias[i]!;
+    out.set(bias.subarray(0, size));
   } else {
-    for (let i = 0; i < size; i++) out[i]! += bias[kind[i]!]!;
+    for (let i = 0; i < size; i++) out[i] = bias[kind[i]!]!;
   }
 }
 

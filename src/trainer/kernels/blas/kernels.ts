@@ -7,7 +7,7 @@
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { asWasmBackend, sizeOf, tensorData } from '../wasmBackend';
 import { planGemm, runGemm } from './batchedGemm';
-import { type Broadcast, activate, addBias, broadcastKind, isFusedActivation } from './epilogue';
+import { type Broadcast, activate, broadcastKind, fillBias, isFusedActivation } from './epilogue';
 import type { Blas } from './types';
 
 /** What a kernel reads at call time: the BLAS in use and the kernel it replaced. */
@@ -59,10 +59,10 @@ export function blasFusedMatMul(context: BlasKernelContext, kernelName: string):
 
     const backend = asWasmBackend(args.backend);
     const out = backend.makeOutput(plan.outShape, 'float32');
-    const product = runGemm(context.blas(), backend, plan, inputs.a, inputs.b, out);
     // Views of bias and weights only now: makeOutput may have grown (and detached) the heap.
     const view = (t: TensorInfo) => new Float32Array(backend.wasm.HEAPU8.buffer, tensorData(backend, t).memoryOffset, sizeOf(t.shape));
-    if (inputs.bias) addBias(product, plan.n, view(inputs.bias), biasKind as Broadcast);
+    if (inputs.bias) fillBias(view(out), plan.n, view(inputs.bias), biasKind as Broadcast);
+    const product = runGemm(context.blas(), backend, plan, inputs.a, inputs.b, out, inputs.bias !== undefined);
     activate(product, plan.n, activation, {
       leakyreluAlpha: attrs.leakyreluAlpha ?? 0.2,
       prelu: preluKind ? view(inputs.preluActivationWeights!) : null,

@@ -4,12 +4,14 @@
  * Op by op this is 9 kernels forward and about 20 backward over the whole activation (the
  * transformer's [2048, 512]). Fused, the forward pass is one JS pass around the backend's own
  * Sigmoid and Multiply kernels (y = x·σ(2u), since 0.5·(1 + tanh(u)) = σ(2u): no cancellation, so
- * the precision is the Sigmoid kernel's) and the backward pass one JS pass reusing σ. The kernels
+ * the precision is the Sigmoid kernel's) and the backward pass one pass reusing σ; on wasm the two
+ * arithmetic passes are WebAssembly SIMD loops (geluSimd.ts), on cpu JS loops. The kernels
  * are registered for wasm and cpu when this module loads; on any other backend (webgpu,
  * tensorflow) `gelu` runs the same maths op by op (`geluComposite`) with tfjs's own gradients.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FLOAT_KERNEL_BACKENDS, backendKernel, disposeIntermediate, floatKernel } from '../../kernels/floatKernel';
+import { type GeluLoops, doubledInnerSimd, geluBackwardSimd, geluLoops } from './geluSimd';
 
 export const GELU_KERNEL = 'TrainingRunsGelu';
 export const GELU_GRAD_KERNEL = 'TrainingRunsGeluGrad';
@@ -23,23 +25,28 @@ export function geluComposite(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
-/** 2u = 2·√(2/π)·(x + 0.044715·x³): with it y = x·σ(2u), since 0.5·(1 + tanh(u)) = σ(2u). */
-function doubledInner(x: Float32Array, z: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
+/** 2u = 2·√(2/π)·(x + 0.044715·x³) from element `from` on: with it y = x·σ(2u), since 0.5·(1 + tanh(u)) = σ(2u). */
+function doubledInner(x: Float32Array, z: Float32Array, from: number): void {
+  for (let i = from; i < x.length; i++) {
     const v = x[i]!;
     z[i] = 2 * SQRT_2_OVER_PI * (v + CUBIC * v * v * v);
   }
 }
 
-/** dx = dy·(σ + 2·x·σ·(1 − σ)·√(2/π)·(1 + 3·0.044715·x²)), with σ = σ(2u) saved by the forward pass. */
-function backward(dy: Float32Array, x: Float32Array, s: Float32Array, dx: Float32Array): void {
+/** dx = dy·(σ + 2·x·σ·(1 − σ)·√(2/π)·(1 + 3·0.044715·x²)) from element `from` on, with σ = σ(2u) saved by the forward pass. */
+function backward(dy: Float32Array, x: Float32Array, s: Float32Array, dx: Float32Array, from: number): void {
   const a = 2 * SQRT_2_OVER_PI;
   const b = 6 * SQRT_2_OVER_PI * CUBIC;
-  for (let i = 0; i < x.length; i++) {
+  for (let i = from; i < x.length; i++) {
     const v = x[i]!;
     const sig = s[i]!;
     dx[i] = dy[i]! * (sig + v * sig * (1 - sig) * (a + b * v * v));
   }
+}
+
+/** SIMD loops on wasm (where the engine has SIMD), null on cpu: taken inside the kernel body, after its allocations. */
+function simdLoops(backendName: string, backend: unknown): GeluLoops | null {
+  return backendName === 'wasm' ? geluLoops((backend as { wasm?: unknown }).wasm) : null;
 }
 
 function registerGeluKernels(): void {
@@ -51,7 +58,10 @@ function registerGeluKernels(): void {
         // Outputs [y, σ(2u)]: the gradient reuses σ instead of recomputing it (two of its three passes).
         kernelFunc: ({ inputs, backend }) => {
           const { x } = inputs as { x: tf.TensorInfo };
-          const [z] = floatKernel(backend, [x], [x.shape], ([xs], [zs]) => doubledInner(xs!, zs!));
+          const [z] = floatKernel(backend, [x], [x.shape], ([xs], [zs]) => {
+            const loops = simdLoops(backendName, backend);
+            doubledInner(xs!, zs!, loops ? doubledInnerSimd(loops, xs!, zs!) : 0);
+          });
           // σ and x·σ with the backend's own kernels: on wasm XNNPACK's are several times faster than JS loops.
           const s = backendKernel(backendName, backend, tf.Sigmoid, { x: z! });
           disposeIntermediate(backend, z!);
@@ -65,7 +75,10 @@ function registerGeluKernels(): void {
         backendName,
         kernelFunc: ({ inputs, backend }) => {
           const { dy, x, s } = inputs as Record<'dy' | 'x' | 's', tf.TensorInfo>;
-          return floatKernel(backend, [dy, x, s], [x.shape], ([dys, xs, ss], [dxs]) => backward(dys!, xs!, ss!, dxs!))[0]!;
+          return floatKernel(backend, [dy, x, s], [x.shape], ([dys, xs, ss], [dxs]) => {
+            const loops = simdLoops(backendName, backend);
+            backward(dys!, xs!, ss!, dxs!, loops ? geluBackwardSimd(loops, dys!, xs!, ss!, dxs!) : 0);
+          })[0]!;
         },
       });
     }

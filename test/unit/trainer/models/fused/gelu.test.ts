@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { asWasmBackend, heapF32 } from '../../../../../src/trainer/kernels/wasmBackend';
 import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu, geluComposite } from '../../../../../src/trainer/models/fused/gelu';
+import { doubledInnerSimd, geluBackwardSimd, geluLoops } from '../../../../../src/trainer/models/fused/geluSimd';
 import { Rng } from '../../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, values } from './fusedCompare';
 
@@ -54,6 +56,27 @@ describe('fused GELU', function () {
       assertClose(`${backend} slope`, [dx!], [x.map(exactSlope)], 2e-6);
     });
   }
+
+  it('on wasm: the SIMD loops run, match the scalar formulas and leave the last n % 4 elements to them', async () => {
+    await onBackend('wasm', () => {
+      const n = 4 * 25 + 3;
+      const [x, dy, s] = [randomInput(31, n, 3), randomInput(32, n, 1), Float32Array.from(randomInput(33, n, 1), (v) => 1 / (1 + Math.exp(-v)))];
+      const tensors = [x, dy, s, new Float32Array(n), new Float32Array(n)].map((data) => tf.tensor(data));
+      const wasm = asWasmBackend(tf.backend());
+      const loops = geluLoops(wasm.wasm);
+      assert.ok(loops, 'this engine has WebAssembly SIMD');
+      const [xv, dyv, sv, zv, dxv] = tensors.map((t) => heapF32(wasm, t)) as Float32Array[];
+      assert.equal(doubledInnerSimd(loops, xv!, zv!), n - 3);
+      assert.equal(geluBackwardSimd(loops, dyv!, xv!, sv!, dxv!), n - 3);
+      const c = Math.sqrt(2 / Math.PI);
+      const z = Array.from(x, (v) => 2 * c * (v + 0.044715 * v ** 3));
+      const dx = Array.from(x, (v, i) => dy[i]! * (s[i]! + v * s[i]! * (1 - s[i]!) * (2 * c + 6 * c * 0.044715 * v * v)));
+      assertClose('2u', [zv!.slice(0, n - 3)], [Float32Array.from(z.slice(0, n - 3))], 1e-6);
+      assertClose('dx', [dxv!.slice(0, n - 3)], [Float32Array.from(dx.slice(0, n - 3))], 1e-6);
+      assert.deepEqual([...zv!.slice(n - 3), ...dxv!.slice(n - 3)], [0, 0, 0, 0, 0, 0], 'the remainder is left to the scalar loops');
+      tf.dispose(tensors);
+    });
+  });
 
   it('leaks no tensors or bytes, forward alone (σ freed at once) or with the gradient (σ saved, then freed)', async () => {
     await onBackend('wasm', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { asWasmBackend, heapF32 } from '../../../../../src/trainer/kernels/wasmBackend';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormComposite, layerNormalize } from '../../../../../src/trainer/models/fused/layerNorm';
+import { layerNormLoops } from '../../../../../src/trainer/models/fused/layerNormSimd';
 import { Rng } from '../../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, values } from './fusedCompare';
 
@@ -62,8 +64,9 @@ function assertMatches(label: string, actual: Float32Array[], expected: Float32A
 
 describe('fused layer norm', function () {
   this.timeout(30000);
-  // The transformer's shape, odd widths, a single row, rank 1 and width 1 (zero variance).
-  const cases = [makeCase(1, [4, 16, 128]), makeCase(5, [3, 7]), makeCase(9, [1, 33]), makeCase(13, [20]), makeCase(21, [5, 1])];
+  // The transformer's shape, odd widths, a single row, rank 1, width 1 (zero variance), and rows
+  // past the last block of 8 of the SIMD gamma/beta sums.
+  const cases = [makeCase(1, [4, 16, 128]), makeCase(5, [3, 7]), makeCase(9, [1, 33]), makeCase(13, [20]), makeCase(21, [5, 1]), makeCase(25, [13, 12])];
 
   for (const backend of ['cpu', 'wasm'] as const) {
     it(`on ${backend}: runs one kernel each way and matches the op-by-op layer norm on cpu (values ${VALUE_TOLERANCE}, gradients ${GRAD_TOLERANCE})`, async () => {
@@ -90,6 +93,42 @@ describe('fused layer norm', function () {
       assert.throws(() => assertClose('composite vs exact', [composite!], [exact], 1e-4));
     });
   }
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`on ${backend}: gradients of rows with a large mean match those of the same rows shifted to mean 0 (layer norm ignores shifts)`, async () => {
+      const c = makeCase(19, [6, 10], 0.01, 1000);
+      const shifted = { ...c, x: c.x.map((v) => v - 1000) }; // exact in float32 at this spread
+      const [large, centred] = await onBackend(backend, () => [values(valueAndGrads(layerNormalize, c)), values(valueAndGrads(layerNormalize, shifted))]);
+      assertClose(`${backend} gradients`, large!.slice(1), centred!.slice(1), GRAD_TOLERANCE);
+    });
+  }
+
+  it('on wasm: the SIMD row loop runs and takes the mean as high and low parts (x − high is exact near the mean)', async () => {
+    await onBackend('wasm', () => {
+      const c = makeCase(23, [8], 0.01, 1000);
+      const mean = c.x.reduce((a, b) => a + b, 0) / 8;
+      const rstd = 1 / Math.sqrt(c.x.reduce((a, b) => a + (b - mean) ** 2, 0) / 8 + EPSILON);
+      const tensors = [c.x, c.gamma, c.beta, new Float32Array(8)].map((data) => tf.tensor(data));
+      const wasm = asWasmBackend(tf.backend());
+      const loops = layerNormLoops(wasm.wasm);
+      assert.ok(loops, 'this engine has WebAssembly SIMD');
+      const [x, gamma, beta, y] = tensors.map((t) => heapF32(wasm, t)) as Float32Array[];
+      const high = Math.fround(mean);
+      loops.layerNormRow(x!.byteOffset, gamma!.byteOffset, beta!.byteOffset, y!.byteOffset, 32, high, mean - high, rstd);
+      assertClose('row', [y!], [exactLayerNorm(c)], VALUE_TOLERANCE);
+      tf.dispose(tensors);
+    });
+  });
+
+  it('frees the saved row statistics at once when no gradient is recorded', async () => {
+    await onBackend('wasm', () => {
+      const [x, gamma, beta] = [tf.ones([4, 8]), tf.ones([8]), tf.zeros([8])];
+      const before = tf.memory();
+      layerNormalize(x, gamma, beta, EPSILON).dispose();
+      assert.deepEqual([tf.memory().numTensors, tf.memory().numBytes], [before.numTensors, before.numBytes]);
+      tf.dispose([x, gamma, beta]);
+    });
+  });
 
   it('gives the gradient of x alone when gamma and beta are constants, and leaks no tensors', async () => {
     await onBackend('wasm', () => {
