@@ -2,44 +2,15 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { type Blas, loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../src/trainer/kernels/blas';
 import { assertSameOnCpu, randInt, randomData, rng, useWasmWithFastKernels } from './compare';
+import { type BatchPairs, type MatMulCase, matMulCases, matMulOperands } from './matMulCases';
 
 /** Relative tolerance (to max(1, |cpu|)) for float32 products of inner size <= 64 summed in another order. */
 const TOLERANCE = 1e-5;
 
-interface Case {
-  batchA: number[];
-  batchB: number[];
-  m: number;
-  k: number;
-  n: number;
-  transposeA: boolean;
-  transposeB: boolean;
-}
-
 // Broadcasts the cpu backend gets right (it indexes batches modulo their count): equal, one side 1 or absent.
-const BATCHES: Array<[number[], number[]]> = [[[], []], [[3], [3]], [[2, 3], [2, 3]], [[4], []], [[], [4]], [[2, 2], [1, 2]], [[5], [1]], [[1], [3]]];
+const BATCHES: BatchPairs = [[[], []], [[3], [3]], [[2, 3], [2, 3]], [[4], []], [[], [4]], [[2, 2], [1, 2]], [[5], [1]], [[1], [3]]];
 
-function cases(seed: number): Case[] {
-  const next = rng(seed);
-  const out: Case[] = [];
-  for (const [batchA, batchB] of BATCHES) {
-    for (const transposeA of [false, true]) {
-      for (const transposeB of [false, true]) {
-        out.push({ batchA, batchB, m: randInt(next, 1, 33), k: randInt(next, 1, 64), n: randInt(next, 1, 33), transposeA, transposeB });
-      }
-    }
-  }
-  return out;
-}
-
-function operands(c: Case, seed: number): [tf.Tensor, tf.Tensor] {
-  const next = rng(seed);
-  const aShape = [...c.batchA, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
-  const bShape = [...c.batchB, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
-  return [tf.tensor(randomData(next, aShape), aShape), tf.tensor(randomData(next, bShape), bShape)];
-}
-
-const name = (c: Case) => `a[${c.batchA}] b[${c.batchB}] m${c.m} k${c.k} n${c.n} tA=${c.transposeA} tB=${c.transposeB}`;
+const name = (c: MatMulCase) => `a[${c.batchA}] b[${c.batchB}] m${c.m} k${c.k} n${c.n} tA=${c.transposeA} tB=${c.transposeB}`;
 
 interface SgemmCall {
   transA: boolean;
@@ -83,9 +54,9 @@ describe('BLAS BatchMatMul / _FusedMatMul on the wasm backend', function () {
   after(() => unregisterBlasKernels());
 
   it('matches the cpu backend forward and backward on random shapes, all transposes and batches (broadcast included)', async () => {
-    for (const [i, c] of cases(1).entries()) {
+    for (const [i, c] of matMulCases(1, BATCHES).entries()) {
       await assertSameOnCpu(`matMul ${name(c)}`, () => {
-        const [a, b] = operands(c, 100 + i);
+        const [a, b] = matMulOperands(c, 100 + i);
         const out = tf.matMul(a, b, c.transposeA, c.transposeB);
         // tfjs-core's matMul gradient does not reduce broadcast batches (on any backend): gradients only for equal batches.
         if (c.batchA.join() !== c.batchB.join()) return out;
