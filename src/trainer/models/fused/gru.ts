@@ -2,7 +2,7 @@
  * One GRU layer over a whole sequence as a single op with its own gradient, built like lstm.ts:
  * the input projection is one matmul (the bias is added in the gate parts); each step is h·R_zr, a
  * fused gate part, (r·h)·R_n and a second fused part; backward mirrors it per step, and the weight
- * gradients are single matmuls over all steps at the end, batch-major. Same maths, weight names and shapes as the op-by-op layer (gruReference.ts):
+ * gradients are single matmuls over all steps at the end, batch-major. Same maths, weight names and shapes as the op-by-op layer (test/unit/trainer/models/gruReference.ts):
  * gate order z, r, n; the candidate's recurrent weights see r·h.
  */
 import * as tf from '@tensorflow/tfjs';

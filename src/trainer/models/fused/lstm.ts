@@ -6,7 +6,7 @@
  * - backward: BPTT with one fused gate step and one `dGates·recurrentᵀ` matmul per step; the weight
  *   gradients are single matmuls over all steps at the end (hsᵀ·dGates, xsᵀ·dGates, onesᵀ·dGates).
  * No Concat, Unpack or stack per step: each step's outputs are stacked once, batch-major, at the end.
- * Same maths, weight names and shapes as the op-by-op layer (lstmReference.ts), gate order i, f, g, o.
+ * Same maths, weight names and shapes as the op-by-op layer (test/unit/trainer/models/lstmReference.ts), gate order i, f, g, o.
  */
 import * as tf from '@tensorflow/tfjs';
 import { compositeGateSteps } from './lstmComposite';

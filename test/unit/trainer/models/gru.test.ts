@@ -4,7 +4,7 @@ import { fusedGru } from '../../../../src/trainer/models/fused/gru';
 import { compositeGruSteps } from '../../../../src/trainer/models/fused/gruComposite';
 import type { GruGateSteps } from '../../../../src/trainer/models/fused/gruGateSteps';
 import { GRU_BACKWARD_A, GRU_BACKWARD_B, GRU_FORWARD_A, GRU_FORWARD_B, kernelGruSteps } from '../../../../src/trainer/models/fused/gruKernels';
-import { opByOpGru } from '../../../../src/trainer/models/fused/gruReference';
+import { opByOpGru } from './gruReference';
 import { type Layer, SHAPES, assertCallsPerStep, assertClose, dispose, lossAndGrads, problem, useBackend } from './rnnCompare';
 
 const withSteps =

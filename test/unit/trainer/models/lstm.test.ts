@@ -4,7 +4,7 @@ import { fusedLstm } from '../../../../src/trainer/models/fused/lstm';
 import { compositeGateSteps } from '../../../../src/trainer/models/fused/lstmComposite';
 import type { LstmGateSteps } from '../../../../src/trainer/models/fused/lstmGateSteps';
 import { LSTM_GATE_BACKWARD, LSTM_GATE_FORWARD, kernelGateSteps } from '../../../../src/trainer/models/fused/lstmKernels';
-import { opByOpLstm } from '../../../../src/trainer/models/fused/lstmReference';
+import { opByOpLstm } from './lstmReference';
 import { type Layer, SHAPES, assertCallsPerStep, assertClose, dispose, lossAndGrads, problem, useBackend } from './rnnCompare';
 
 const withSteps =
