@@ -9,7 +9,7 @@
  *   training steps while an async save runs vs without (stepSlowdown.ts; --no-steps skips it);
  *   discovery (quick validation) of runs × checkpoints vs a readdir + stat of every file.
  */
-import { CRC32_IMPLEMENTATION } from '../../src/core/checkpoint/checksum';
+import { crc32Implementation } from '../../src/core/checkpoint/checksum';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     results.bytes = files.reduce((n, f) => n + f.chunks.reduce((m, c) => m + c.byteLength, 0), 0);
     results.referenceFiles = files.length;
     results.reps = reps;
-    results.checksum = `crc32 (${CRC32_IMPLEMENTATION})`;
+    results.checksum = `crc32 (${crc32Implementation()})`;
 
     const s = { plain: [] as Sample[], parallel: [] as Sample[], save: [] as Sample[], blocking: [] as number[], read: [] as Sample[], load: [] as Sample[] };
     // No retention inside the timed save (the plain side deletes its files untimed too): like for like.

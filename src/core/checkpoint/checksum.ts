@@ -52,20 +52,21 @@ function loadFastCrc32(): Crc32 | null {
   }
 }
 
-const fastCrc32 = loadFastCrc32();
+/** Loaded on first use: the extension host imports this module at activation and may never hash. */
+let fastCrc32: Crc32 | null | undefined;
+const fast = (): Crc32 | null => (fastCrc32 === undefined ? (fastCrc32 = loadFastCrc32()) : fastCrc32);
 
 /** Which implementation `crc32` uses: the bench and the tests report it. */
-export const CRC32_IMPLEMENTATION: '@node-rs/crc32' | 'zlib' | 'portable' = fastCrc32 ? '@node-rs/crc32' : nativeCrc32 ? 'zlib' : 'portable';
+export function crc32Implementation(): '@node-rs/crc32' | 'zlib' | 'portable' {
+  return fast() ? '@node-rs/crc32' : nativeCrc32 ? 'zlib' : 'portable';
+}
 
-export const crc32: Crc32 = fastCrc32 ?? nativeCrc32 ?? portableCrc32;
+export const crc32: Crc32 = (data, value) => (fast() ?? nativeCrc32 ?? portableCrc32)(data, value);
 
 /** For tests: every implementation available here, by name. */
 export function crc32Implementations(): Array<[string, Crc32]> {
-  return [
-    ...(fastCrc32 ? [['@node-rs/crc32', fastCrc32] as [string, Crc32]] : []),
-    ...(nativeCrc32 ? [['zlib', nativeCrc32] as [string, Crc32]] : []),
-    ['portable', portableCrc32],
-  ];
+  const f = fast();
+  return [...(f ? [['@node-rs/crc32', f] as [string, Crc32]] : []), ...(nativeCrc32 ? [['zlib', nativeCrc32] as [string, Crc32]] : []), ['portable', portableCrc32]];
 }
 
 export function createChecksum(algorithm: string): RunningChecksum {
