@@ -15,10 +15,11 @@ export interface Koffi {
 
 export type KoffiLoad = { ok: true; koffi: Koffi } | { ok: false; reason: string };
 
-export function requireKoffi(): KoffiLoad {
+/** `load` is for tests, which stand in a missing or broken koffi. */
+export function requireKoffi(load: () => unknown = () => require('koffi')): KoffiLoad {
   try {
     // Lazily: requiring it at module top level would break every import of the kernels where it is absent.
-    return { ok: true, koffi: require('koffi') as Koffi };
+    return { ok: true, koffi: load() as Koffi };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'MODULE_NOT_FOUND' && /'koffi'/.test(e.message)) return { ok: false, reason: 'koffi is not installed (optional dependency; npm install koffi)' };

@@ -123,3 +123,19 @@ describe('BLAS thread default', () => {
     assert.deepEqual([1, 2, 3, 4, 8, 64].map((cores) => defaultBlasThreads(cores)), [1, 1, 2, 3, 4, 4]);
   });
 });
+
+describe('koffi missing or broken', () => {
+  const failing = (code: string | undefined, message: string) => () => {
+    throw Object.assign(new Error(message), { code });
+  };
+
+  it('a missing koffi is a reason to train without BLAS, not a crash', () => {
+    const load = requireKoffi(failing('MODULE_NOT_FOUND', "Cannot find module 'koffi'\nRequire stack:\n- /x/trainer.js"));
+    assert.deepEqual(load, { ok: false, reason: 'koffi is not installed (optional dependency; npm install koffi)' });
+  });
+
+  it('a koffi whose native part fails to load says so in one line', () => {
+    const load = requireKoffi(failing('ERR_DLOPEN_FAILED', 'koffi.node: invalid ELF header\nat Module._extensions'));
+    assert.deepEqual(load, { ok: false, reason: 'koffi failed to load: koffi.node: invalid ELF header' });
+  });
+});
