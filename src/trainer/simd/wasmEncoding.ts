@@ -56,7 +56,7 @@ const V128_LOAD = 0x00;
 const V128_STORE = 0x0b;
 const V128_CONST = 0x0c;
 
-function unsigned(n: number): number[] {
+export function unsigned(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -77,9 +77,9 @@ const simd = (opcode: number): number[] => [SIMD, ...unsigned(opcode)];
 const localGet = (i: number): number[] => [0x20, ...unsigned(i)];
 const localSet = (i: number): number[] => [0x21, ...unsigned(i)];
 const localTee = (i: number): number[] => [0x22, ...unsigned(i)];
-const vector = (items: number[][]): number[] => [...unsigned(items.length), ...items.flat()];
-const name = (s: string): number[] => vector([...new TextEncoder().encode(s)].map((b) => [b]));
-const section = (id: number, content: number[]): number[] => [id, ...unsigned(content.length), ...content];
+export const vector = (items: number[][]): number[] => [...unsigned(items.length), ...items.flat()];
+export const name = (s: string): number[] => vector([...new TextEncoder().encode(s)].map((b) => [b]));
+export const section = (id: number, content: number[]): number[] => [id, ...unsigned(content.length), ...content];
 
 /** Locals: params (arrays i32, end i32, scalars f32), then i (i32), splats (v128), temps (v128). */
 function layout(f: LoopFunction) {

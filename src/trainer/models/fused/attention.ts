@@ -6,14 +6,16 @@
  * Op by op that is 3 Transposes, 2 batched matmuls, a RealDiv, an Add of the mask and a Softmax
  * forward, and about twice as many kernels backward, each over the [b, heads, t, t] scores. Fused
  * (attentionKernels.ts) it is strided BLAS products on the [b, t, ·] arrays themselves (no head
- * split or merge), the backend's Softmax kernel forward and one JS pass per score block backward.
+ * split or merge), the backend's Softmax kernel forward and one SIMD pass per score block backward.
  * It needs the BLAS matmul kernels on the wasm backend (`registerBlasKernels`); anywhere else, or
  * with dropout on the attention weights, `causalSelfAttention` runs `causalAttentionComposite`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeBlasKernels } from '../../kernels/blas';
 import { asWasmBackend, heapF32 } from '../../kernels/wasmBackend';
-import { type AttentionDims, type Columns, MASKED, attentionBackward, attentionMix, attentionScores } from './attentionKernels';
+import { softmaxGradRowsOn } from '../../simd/softmaxGradRows';
+import { wasmBackendMemory } from '../../simd/heapModules';
+import { type AttentionDims, type Columns, MASKED, type SoftmaxGradRows, attentionBackward, attentionMix, attentionScores, softmaxGradRows } from './attentionKernels';
 
 export const ATTENTION_KERNEL = 'TrainingRunsCausalAttention';
 export const ATTENTION_GRAD_KERNEL = 'TrainingRunsCausalAttentionGrad';
@@ -55,6 +57,18 @@ function dimsOf(shape: number[], heads: number): AttentionDims {
 /** q, k and v inside one [b, t, 3d] array. */
 function thirds(data: Float32Array, d: number): [Columns, Columns, Columns] {
   return [0, 1, 2].map((i) => ({ data, offset: i * d, stride: 3 * d })) as [Columns, Columns, Columns];
+}
+
+/**
+ * The softmax gradient of a block as the SIMD function on the heap (over whole rows: the masked
+ * probabilities are exactly 0, so the entries after the diagonal come out 0 as in the JS pass),
+ * or the JS pass where the engine has no SIMD or a row is not a whole number of f32x4.
+ */
+function softmaxGradOnHeap(backend: ReturnType<typeof asWasmBackend>, t: number): SoftmaxGradRows {
+  const memory = wasmBackendMemory(backend.wasm);
+  const simd = memory && t % 4 === 0 ? softmaxGradRowsOn(memory) : null;
+  if (!simd) return softmaxGradRows;
+  return (dp, p, rows, scale) => simd(dp.byteOffset, p.byteOffset, rows * 4, rows * rows * 4, scale);
 }
 
 function blasInUse() {
@@ -99,9 +113,13 @@ function registerAttentionKernels(): void {
         const d = dims.heads * dims.headDim;
         const backend = asWasmBackend(backendArg);
         const dqkv = backend.makeOutput(qkv.shape, 'float32');
+        // One t×t block of dP/dS on the heap, where the SIMD softmax gradient can reach it.
+        const block = backend.makeOutput([dims.time, dims.time], 'float32');
         const [q, k, v] = thirds(heapF32(backend, qkv), d);
         const [dq, dk, dv] = thirds(heapF32(backend, dqkv), d);
-        attentionBackward(blasInUse(), dims, { data: heapF32(backend, dy), offset: 0, stride: d }, q, k, v, heapF32(backend, probs), dq, dk, dv);
+        const ds = heapF32(backend, block);
+        attentionBackward(blasInUse(), dims, { data: heapF32(backend, dy), offset: 0, stride: d }, q, k, v, heapF32(backend, probs), dq, dk, dv, ds, softmaxGradOnHeap(backend, dims.time));
+        backend.disposeData(block.dataId);
         return dqkv;
       },
     });

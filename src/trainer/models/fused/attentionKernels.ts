@@ -61,12 +61,13 @@ export function attentionMix(blas: Blas, dims: AttentionDims, probs: Float32Arra
   }
 }
 
-/** Reused between calls: one t×t block of score gradients. */
-let scratch = new Float32Array(0);
+/** In place over `rows` rows of t: dP becomes dS = scale · P ⊙ (dP − Σⱼ dP·P). */
+export type SoftmaxGradRows = (dp: Float32Array, p: Float32Array, t: number, scale: number) => void;
 
 /**
  * Gradients of the forward pass for dy = dL/dout, per (batch, head):
  *   dP = dy·Vᵀ,  dV = Pᵀ·dy,  dS = scale · P ⊙ (dP − rowsum(dP ⊙ P)),  dQ = dS·K,  dK = dSᵀ·Q.
+ * `ds` (t·t floats) holds one block of dP then dS; `softmaxGrad` turns one into the other.
  */
 export function attentionBackward(
   blas: Blas,
@@ -79,10 +80,10 @@ export function attentionBackward(
   dq: Columns,
   dk: Columns,
   dv: Columns,
+  ds: Float32Array,
+  softmaxGrad: SoftmaxGradRows = softmaxGradRows,
 ): void {
   const { batch, time: t, heads, headDim, scale } = dims;
-  if (scratch.length < t * t) scratch = new Float32Array(t * t);
-  const ds = scratch.subarray(0, t * t);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const block = (b * heads + h) * t * t;
@@ -90,15 +91,15 @@ export function attentionBackward(
       const dyHead = headView(dy, dims, b, h);
       blas.sgemm(false, true, t, t, headDim, 1, dyHead, dy.stride, headView(v, dims, b, h), v.stride, 0, ds, t);
       blas.sgemm(true, false, t, headDim, t, 1, p, t, dyHead, dy.stride, 0, headView(dv, dims, b, h), dv.stride);
-      softmaxGradRows(ds, p, t, scale);
+      softmaxGrad(ds, p, t, scale);
       blas.sgemm(false, false, t, headDim, t, 1, ds, t, headView(k, dims, b, h), k.stride, 0, headView(dq, dims, b, h), dq.stride);
       blas.sgemm(true, false, t, headDim, t, 1, ds, t, headView(q, dims, b, h), q.stride, 0, headView(dk, dims, b, h), dk.stride);
     }
   }
 }
 
-/** In place: dP becomes dS = scale · P ⊙ (dP − Σⱼ dP·P) over the causal columns, 0 after them. */
-function softmaxGradRows(dp: Float32Array, p: Float32Array, t: number, scale: number): void {
+/** In place: dP becomes dS = scale · P ⊙ (dP − Σⱼ dP·P) over the causal columns, 0 after them (the JS pass). */
+export function softmaxGradRows(dp: Float32Array, p: Float32Array, t: number, scale: number): void {
   for (let i = 0; i < t; i++) {
     const row = i * t;
     let dot = 0;
