@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastWasmKernels } from '../../../../src/trainer/kernels';
-import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../src/trainer/kernels/blas';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from '../../../../src/trainer/models/fused/attention';
 import { type TransformerSpec, buildTransformer } from '../../../../src/trainer/models/transformer';
 import { Rng } from '../../../../src/trainer/util/rng';
-import { assertClose, kernelsRun, onBackend } from './fused/fusedCompare';
+import { assertClose, kernelsRun, onBackend, useWasmWithBlasKernels } from './fused/fusedCompare';
 
 const SPEC: TransformerSpec = { vocab: 11, seqLen: 8, dModel: 16, heads: 2, ffDim: 32, blocks: 2, dropout: 0 };
 
@@ -54,18 +52,7 @@ describe('transformer', function () {
   });
 
   describe('on wasm with the BLAS kernels', () => {
-    before(async function () {
-      const load = loadBlas({ threads: 1 });
-      if (!load.ok) {
-        console.warn(`    skipped: ${load.reason}`);
-        this.skip();
-      }
-      await onBackend('wasm', () => {
-        registerFastWasmKernels();
-        registerBlasKernels(load.blas);
-      });
-    });
-    after(() => unregisterBlasKernels());
+    useWasmWithBlasKernels();
 
     it('gives the loss and every gradient of the op-by-op model on cpu, through the fused attention', async () => {
       const expected = await onBackend('cpu', () => lossAndGrads(SPEC, true));

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastWasmKernels } from '../../../../../src/trainer/kernels';
-import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/kernels/blas';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, causalAttentionComposite, causalSelfAttention } from '../../../../../src/trainer/models/fused/attention';
 import { Rng } from '../../../../../src/trainer/util/rng';
-import { assertClose, kernelsRun, onBackend, values } from './fusedCompare';
+import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/kernels/blas';
+import { assertClose, kernelsRun, onBackend, values, useWasmWithBlasKernels } from './fusedCompare';
 
 /** Fused (BLAS products, softmax in double) vs op by op on cpu (float32 throughout): values and gradients. */
 const TOLERANCE = 2e-5;
@@ -30,18 +29,7 @@ function valueAndGrad(op: Attention, [b, t, d]: [number, number, number], heads:
 describe('fused causal attention (wasm with BLAS kernels)', function () {
   this.timeout(60000);
 
-  before(async function () {
-    const load = loadBlas({ threads: 1 });
-    if (!load.ok) {
-      console.warn(`    skipped: ${load.reason}`);
-      this.skip();
-    }
-    await onBackend('wasm', () => {
-      registerFastWasmKernels();
-      registerBlasKernels(load.blas);
-    });
-  });
-  after(() => unregisterBlasKernels());
+  useWasmWithBlasKernels();
 
   it(`matches the op-by-op attention on cpu within ${TOLERANCE}, the gradient of q, k and v included`, async () => {
     // [batch, time, d] of the output: qkv is [batch, time, 3d].

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerFastWasmKernels } from '../../../../../src/trainer/kernels';
+import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/kernels/blas';
 
 export async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T | Promise<T>): Promise<T> {
   tf.enableProdMode();
@@ -40,4 +42,23 @@ export function assertClose(label: string, actual: Float32Array[], expected: Flo
 export async function kernelsRun(fn: () => tf.Tensor): Promise<string[]> {
   const info = await tf.profile(() => fn());
   return info.kernels.map((k) => k.name);
+}
+
+/**
+ * Mocha hooks for the enclosing describe: wasm with the fast and the BLAS matmul kernels (1 thread),
+ * skipped with the loader's reason where no BLAS loads; the BLAS kernels are removed afterwards.
+ */
+export function useWasmWithBlasKernels(): void {
+  before(async function () {
+    const load = loadBlas({ threads: 1 });
+    if (!load.ok) {
+      console.warn(`    skipped: ${load.reason}`);
+      this.skip();
+    }
+    await onBackend('wasm', () => {
+      registerFastWasmKernels();
+      registerBlasKernels(load.blas);
+    });
+  });
+  after(() => unregisterBlasKernels());
 }
