@@ -109,11 +109,21 @@ function train(outputDir, { onSpawn, onEvent, onTempFolder } = {}) {
     let buffered = '';
     let stderr = '';
     let watcher = null;
+    // Each temporary folder once, when it appears: the watcher also reports its rename away at
+    // the commit, and the first save creates the checkpoints folder (and its temporary folder) before
+    // the watcher can start, so folders already there when it starts count too.
+    const seenTempFolders = new Set();
+    const tempFolderAppeared = (name) => {
+      if (!name || !String(name).startsWith('.tmp-checkpoint') || seenTempFolders.has(String(name))) return;
+      if (!existsSync(join(work, outputDir, 'checkpoints', String(name)))) return;
+      seenTempFolders.add(String(name));
+      onTempFolder(child);
+    };
     const startWatching = () => {
-      if (watcher || !onTempFolder || !existsSync(join(work, outputDir, 'checkpoints'))) return;
-      watcher = watch(join(work, outputDir, 'checkpoints'), (_kind, name) => {
-        if (name && String(name).startsWith('.tmp-checkpoint')) onTempFolder(child);
-      });
+      const dir = join(work, outputDir, 'checkpoints');
+      if (watcher || !onTempFolder || !existsSync(dir)) return;
+      watcher = watch(dir, (_kind, name) => tempFolderAppeared(name));
+      for (const name of readdirSync(dir)) tempFolderAppeared(name);
     };
     startWatching();
     child.stdout.on('data', (chunk) => {
