@@ -37,7 +37,9 @@ export async function resolveCheckpointsDir(dir: string, fs: CheckpointFs = defa
   return dir;
 }
 
-export function compareNewestFirst(a: DiscoveredCheckpoint, b: DiscoveredCheckpoint): number {
+type Ordered = Pick<DiscoveredCheckpoint, 'mtimeMs' | 'saveCounter' | 'step' | 'name'>;
+
+export function compareNewestFirst(a: Ordered, b: Ordered): number {
   return (
     b.mtimeMs - a.mtimeMs ||
     b.saveCounter - a.saveCounter ||
@@ -50,13 +52,7 @@ export function compareNewestFirst(a: DiscoveredCheckpoint, b: DiscoveredCheckpo
 export async function discoverCheckpoints(dir: string, options: DiscoverOptions = {}): Promise<DiscoveredCheckpoint[]> {
   const fs = options.fs ?? defaultFs;
   const checkpointsDir = await resolveCheckpointsDir(dir, fs);
-  let names: string[];
-  try {
-    const entries = await fs.readdir(checkpointsDir, { withFileTypes: true });
-    names = entries.filter((e) => e.isDirectory() && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
-  } catch {
-    return [];
-  }
+  const names = await checkpointFolderNames(checkpointsDir, fs);
   const found = await Promise.all(
     names.map(async (name): Promise<DiscoveredCheckpoint> => {
       const path = join(checkpointsDir, name);
@@ -74,6 +70,16 @@ export async function discoverCheckpoints(dir: string, options: DiscoverOptions 
     }),
   );
   return found.sort(compareNewestFirst);
+}
+
+/** Names of the `checkpoint-*` folders in a checkpoints folder; [] when it cannot be read. */
+export async function checkpointFolderNames(checkpointsDir: string, fs: CheckpointFs): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(checkpointsDir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 /** The newest valid checkpoint, or null. */

@@ -1,48 +1,129 @@
 /** `checkpoints DIR --json` rows: every checkpoint folder, newest first, exactly one `latest` when any is valid. */
-import { discoverCheckpoints } from './discovery';
+import { join } from 'node:path';
+import { checkpointFolderNames, compareNewestFirst, resolveCheckpointsDir, type DiscoveredCheckpoint } from './discovery';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
+import { readListingIndex, type IndexedCheckpoint } from './listingIndex';
+import { stepFromName } from './layout';
 import { stateFileProblems } from './reader';
-import { readOptimizerState, readSchedulerState, summariseOptimizer } from './summaries';
+import { readOptimizerState, readSchedulerState, readTrainerState, summariseOptimizer } from './summaries';
 import type { CheckpointInfo } from './types';
+import { validateCheckpoint } from './validate';
 
 export interface ListOptions {
   verifyChecksums?: boolean;
+  /**
+   * Take the rows of checkpoints named in the run's listing index (listingIndex.ts) as committed,
+   * validating only the others: one file read per run instead of a stat of every file. For listing
+   * many runs; a file changed inside a committed checkpoint afterwards is only seen without it.
+   * Ignored with `verifyChecksums`.
+   */
+  useIndex?: boolean;
   fs?: CheckpointFs;
+}
+
+/** A row and the save counter that orders equal modification times. */
+export interface ListedCheckpoint {
+  info: CheckpointInfo;
+  saveCounter: number;
 }
 
 export async function listCheckpoints(dir: string, options: ListOptions = {}): Promise<CheckpointInfo[]> {
   const fs = options.fs ?? defaultFs;
-  const found = await discoverCheckpoints(dir, { fs, verifyChecksums: options.verifyChecksums ?? false });
-  const rows = await Promise.all(
-    found.map(async (c): Promise<CheckpointInfo> => {
-      const row: CheckpointInfo = {
-        path: c.path,
-        name: c.name,
-        step: c.step,
-        mtimeMs: c.mtimeMs,
-        valid: c.valid,
-        latest: false,
-        problems: [...c.problems],
-        optimizer: null,
-        scheduler: null,
-      };
-      if (!c.valid || !c.manifest) return row;
-      // Small files whose bytes may match the manifest and still not parse: resume would refuse them.
-      const stateProblems = await stateFileProblems(c.path, c.manifest, fs);
-      if (stateProblems.length > 0) return { ...row, valid: false, problems: [...row.problems, ...stateProblems] };
-      try {
-        const optimizer = await readOptimizerState(fs, c.path, c.manifest);
-        row.optimizer = optimizer ? summariseOptimizer(optimizer, c.manifest) : null;
-        row.scheduler = await readSchedulerState(fs, c.path, c.manifest);
-      } catch (error) {
-        row.valid = false;
-        row.problems.push(errorMessage(error));
-      }
-      return row;
+  const verifyChecksums = options.verifyChecksums ?? false;
+  const checkpointsDir = await resolveCheckpointsDir(dir, fs);
+  const [names, index] = await Promise.all([
+    checkpointFolderNames(checkpointsDir, fs),
+    options.useIndex && !verifyChecksums ? readListingIndex(checkpointsDir, fs) : null,
+  ]);
+  const listed = await Promise.all(
+    names.map((name) => {
+      const path = join(checkpointsDir, name);
+      const indexed = index?.get(name);
+      return indexed ? fromIndex(path, indexed) : describeCheckpoint(path, name, { fs, verifyChecksums });
     }),
   );
+  listed.sort((a, b) => compareNewestFirst(ordering(a), ordering(b)));
+  const rows = listed.map((l) => l.info);
   const latest = rows.find((r) => r.valid);
   if (latest) latest.latest = true;
   return rows;
 }
+
+/** Validates one checkpoint folder and reads what its row shows (optimizer, scheduler, trainer summary). */
+export async function describeCheckpoint(path: string, name: string, options: { fs: CheckpointFs; verifyChecksums: boolean }): Promise<ListedCheckpoint> {
+  const { fs } = options;
+  const result = await validateCheckpoint(path, options);
+  const c: DiscoveredCheckpoint = {
+    path,
+    name,
+    step: result.manifest?.step ?? stepFromName(name),
+    mtimeMs: result.mtimeMs,
+    valid: result.valid,
+    problems: result.problems,
+    manifest: result.manifest,
+    saveCounter: result.manifest?.save_counter ?? -1,
+  };
+  const row: CheckpointInfo = {
+    path: c.path,
+    name: c.name,
+    step: c.step,
+    mtimeMs: c.mtimeMs,
+    valid: c.valid,
+    latest: false,
+    problems: [...c.problems],
+    optimizer: null,
+    scheduler: null,
+    trainer: null,
+  };
+  const listed = { info: row, saveCounter: c.saveCounter };
+  if (!c.valid || !c.manifest) return listed;
+  // Small files whose bytes may match the manifest and still not parse: resume would refuse them.
+  const stateProblems = await stateFileProblems(c.path, c.manifest, fs);
+  if (stateProblems.length > 0) return { ...listed, info: { ...row, valid: false, problems: [...row.problems, ...stateProblems] } };
+  try {
+    const optimizer = await readOptimizerState(fs, c.path, c.manifest);
+    row.optimizer = optimizer ? summariseOptimizer(optimizer, c.manifest) : null;
+    row.scheduler = await readSchedulerState(fs, c.path, c.manifest);
+    const trainer = await readTrainerState(fs, c.path, c.manifest);
+    row.trainer = trainer ? { loss: trainer.loss, bestCheckpoint: trainer.best_checkpoint } : null;
+  } catch (error) {
+    row.valid = false;
+    row.problems.push(errorMessage(error));
+  }
+  return listed;
+}
+
+/** The index entry of a valid row (what listingIndexUpdate.ts writes). */
+export function toIndexEntry(listed: ListedCheckpoint): IndexedCheckpoint {
+  const { info } = listed;
+  return {
+    name: info.name,
+    step: info.step,
+    mtimeMs: info.mtimeMs,
+    saveCounter: listed.saveCounter,
+    optimizer: info.optimizer,
+    scheduler: info.scheduler,
+    trainer: info.trainer ?? null,
+  };
+}
+
+function fromIndex(path: string, entry: IndexedCheckpoint): ListedCheckpoint {
+  return {
+    info: {
+      path,
+      name: entry.name,
+      step: entry.step,
+      mtimeMs: entry.mtimeMs,
+      valid: true,
+      latest: false,
+      problems: [],
+      optimizer: entry.optimizer,
+      scheduler: entry.scheduler,
+      trainer: entry.trainer,
+    },
+    saveCounter: entry.saveCounter,
+  };
+}
+
+const ordering = (l: ListedCheckpoint) => ({ mtimeMs: l.info.mtimeMs, saveCounter: l.saveCounter, step: l.info.step, name: l.info.name });

@@ -10,9 +10,11 @@ import { discoverCheckpoints } from './discovery';
 import { CheckpointError, errorMessage } from './errors';
 import { defaultFs, pathExists, type CheckpointFs } from './fs';
 import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, TEMP_PREFIX, checkpointName } from './layout';
+import { LISTING_INDEX_FILE } from './listingIndex';
+import { entryForCommitted, updateListingIndex } from './listingIndexUpdate';
 import { loadCheckpoint, stateFileProblems } from './reader';
 import { selectForDeletion } from './retention';
-import type { CheckpointContent, CheckpointOptions, TrainerState } from './types';
+import type { CheckpointContent, CheckpointOptions, Manifest, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
 
 export interface CheckpointManagerOptions extends CheckpointOptions {
@@ -90,7 +92,7 @@ export class CheckpointManager {
         { ...content, trainerState },
         { saveOptimizer: this.options.save_optimizer_state, saveScheduler: this.options.save_scheduler_state },
       );
-      return this.runSave(name, content.step, files, best);
+      return this.runSave(name, content.step, files, best, { optimizer: content.optimizer, scheduler: content.scheduler, trainerState });
     })();
     // Observed here so an unawaited failure is not an unhandled rejection; callers still see it.
     done.catch(() => undefined);
@@ -106,7 +108,13 @@ export class CheckpointManager {
     if (pending) await pending;
   }
 
-  private async runSave(name: string, step: number, files: ReturnType<typeof encodeContent>, best: Best | null): Promise<SaveResult> {
+  private async runSave(
+    name: string,
+    step: number,
+    files: ReturnType<typeof encodeContent>,
+    best: Best | null,
+    written: Pick<CheckpointContent, 'optimizer' | 'scheduler' | 'trainerState'>,
+  ): Promise<SaveResult> {
     const started = performance.now();
     for (const action of await cleanupLeftovers(this.checkpointsDir, this.fs)) this.warn(action);
     const saveCounter = await this.nextSaveCounter();
@@ -123,6 +131,7 @@ export class CheckpointManager {
     if (best) this.best = best;
     await this.persistSaveCounter(saveCounter);
     const deleted = await this.applyRetention(name);
+    await this.updateIndex(committed.path, name, committed.manifest, written);
     return { path: committed.path, name, step, bytes: committed.bytes, durationMs: performance.now() - started, deleted };
   }
 
@@ -176,6 +185,15 @@ export class CheckpointManager {
       await this.fs.rename(temp, target);
     } catch (error) {
       this.warn(`could not update ${target}: ${errorMessage(error)} (manifests still carry the save counter)`);
+    }
+  }
+
+  /** The listing index is a cache for readers: failing to update it never fails the save. */
+  private async updateIndex(path: string, name: string, manifest: Manifest, written: Pick<CheckpointContent, 'optimizer' | 'scheduler' | 'trainerState'>): Promise<void> {
+    try {
+      await updateListingIndex(this.checkpointsDir, this.fs, [await entryForCommitted(path, name, manifest, written, this.fs)]);
+    } catch (error) {
+      this.warn(`could not update ${join(this.checkpointsDir, LISTING_INDEX_FILE)}: ${errorMessage(error)} (listing validates the checkpoints instead)`);
     }
   }
 

@@ -139,6 +139,11 @@ export interface CheckpointInfo {
   problems: string[];
   optimizer: OptimizerSummary | null;
   scheduler: SchedulerState | null;
+  /**
+   * From trainer_state.json: the last logged loss and the best checkpoint so far; null when invalid
+   * or unreadable, absent where a source does not read it (Hugging Face rows).
+   */
+  trainer?: { loss: number | null; bestCheckpoint: string | null } | null;
 }
 
 export interface OptimizerSummary {

@@ -49,7 +49,7 @@ describe('reliability: disk errors on save (real trainer, injected failures)', f
       assert.equal(failed[0]!.kind, 'runtime');
       assert.deepEqual(eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step), [5]);
       const dir = join(work, out, 'checkpoints');
-      assert.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('.save-counter')).sort(), ['checkpoint-5'], 'no temp folder, nothing after the failure');
+      assert.deepEqual(readdirSync(dir).sort(), ['.index.json', '.save-counter', 'checkpoint-5'], 'no temp folder, nothing after the failure');
       const previous = await validateCheckpoint(join(dir, 'checkpoint-5'), { verifyChecksums: true });
       assert.deepEqual(previous.problems, []);
     });

@@ -33,10 +33,10 @@ describe('interrupted saves', () => {
       await withTempDir(async (dir) => {
         await crashDuringSave(dir, 200, stage);
         const left = await entries(dir);
-        assert.equal(left.length, 3);
-        assert.match(left[0]!, /^\.save-counter$/);
-        assert.match(left[1]!, /^\.tmp-checkpoint-200-\d+-\d+$/);
-        assert.equal(left[2], 'checkpoint-100');
+        assert.equal(left.length, 4);
+        assert.deepEqual(left.slice(0, 2), ['.index.json', '.save-counter']);
+        assert.match(left[2]!, /^\.tmp-checkpoint-200-\d+-\d+$/);
+        assert.equal(left[3], 'checkpoint-100');
         const found = await discoverCheckpoints(dir);
         assert.deepEqual(found.map((c) => c.name), ['checkpoint-100']);
         assert.equal(latestValid(found)?.name, 'checkpoint-100');
@@ -46,7 +46,7 @@ describe('interrupted saves', () => {
         const warnings: string[] = [];
         const next = new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) });
         await (await next.save(makeContent(300))).done;
-        assert.deepEqual(await entries(dir), ['.save-counter', 'checkpoint-100', 'checkpoint-300']);
+        assert.deepEqual(await entries(dir), ['.index.json', '.save-counter', 'checkpoint-100', 'checkpoint-300']);
         assert.equal(warnings.length, 1);
         assert.match(warnings[0]!, /removed .*\.tmp-checkpoint-200-\d+-\d+ \(left by an interrupted save\)/);
       });
@@ -70,12 +70,12 @@ describe('interrupted saves', () => {
       } as typeof fs;
       const doomed = new CheckpointManager(dir, managerOptions(), { fs: killingFs });
       await assert.rejects((await doomed.save(makeContent(100, { lr: 9 }))).done, /killed mid-replace/);
-      assert.deepEqual((await entries(dir)).filter((n) => !n.startsWith('.tmp-')), ['.replaced-checkpoint-100', '.save-counter']);
+      assert.deepEqual((await entries(dir)).filter((n) => !n.startsWith('.tmp-')), ['.index.json', '.replaced-checkpoint-100', '.save-counter']);
 
       const warnings: string[] = [];
       const next = new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) });
       await (await next.save(makeContent(200))).done;
-      assert.deepEqual(await entries(dir), ['.save-counter', 'checkpoint-100', 'checkpoint-200']);
+      assert.deepEqual(await entries(dir), ['.index.json', '.save-counter', 'checkpoint-100', 'checkpoint-200']);
       assert.ok(warnings.some((w) => w.startsWith(`restored ${join(dir, 'checkpoints', 'checkpoint-100')}`)));
       const restored = await next.load(join(dir, 'checkpoints', 'checkpoint-100'), { restoreOptimizer: false, restoreScheduler: true });
       assert.equal(restored.content.scheduler?.last_lr, makeContent(100).scheduler?.last_lr);

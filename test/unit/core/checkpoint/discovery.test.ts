@@ -95,7 +95,8 @@ describe('checkpoint discovery', () => {
       const rows = await listCheckpoints(dir);
       assert.deepEqual(await listCheckpoints(join(dir, 'checkpoints')), rows);
       const row = rows[0]!;
-      assert.deepEqual(Object.keys(row), ['path', 'name', 'step', 'mtimeMs', 'valid', 'latest', 'problems', 'optimizer', 'scheduler']);
+      assert.deepEqual(Object.keys(row), ['path', 'name', 'step', 'mtimeMs', 'valid', 'latest', 'problems', 'optimizer', 'scheduler', 'trainer']);
+      assert.deepEqual(row.trainer, { loss: 1 / 21, bestCheckpoint: null });
       assert.equal(row.path, join(dir, 'checkpoints', 'checkpoint-20'));
       assert.equal(row.step, 20);
       assert.equal(row.mtimeMs, Date.UTC(2026, 0, 1) + 1000);

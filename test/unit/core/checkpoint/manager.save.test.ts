@@ -111,7 +111,7 @@ describe('CheckpointManager save and load', () => {
       again.optimizer = undefined;
       const pending = await manager.save(again);
       await pending.done;
-      assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), ['.save-counter', 'checkpoint-100']);
+      assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), ['.index.json', '.save-counter', 'checkpoint-100']);
       assert.deepEqual((await readdir(pending.path)).sort(), ['manifest.json', 'metadata.json', 'model.safetensors', 'scheduler.json', 'trainer_state.json']);
       const { content } = await manager.load(pending.path, { restoreOptimizer: false, restoreScheduler: true });
       assert.equal(content.scheduler!.last_lr, 0.5);
@@ -135,7 +135,7 @@ describe('CheckpointManager save and load', () => {
         const pending = await manager.save(makeContent(2));
         await assert.rejects(pending.done, (e: Error & { code?: string }) => e.code === code);
         await assert.rejects(manager.flush(), (e: Error & { code?: string }) => e.code === code);
-        assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), ['.save-counter', 'checkpoint-1']);
+        assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), ['.index.json', '.save-counter', 'checkpoint-1']);
         assert.equal((await validateCheckpoint(join(dir, 'checkpoints', 'checkpoint-1'), { verifyChecksums: true })).valid, true);
       });
     });

@@ -71,7 +71,7 @@ describe('command line', function () {
         ['checkpoint-100', 100, true, false],
         ['checkpoint-300', 300, true, false],
       ]);
-      assert.deepEqual(Object.keys(rows[0]!), ['path', 'name', 'step', 'mtimeMs', 'valid', 'latest', 'problems', 'optimizer', 'scheduler']);
+      assert.deepEqual(Object.keys(rows[0]!), ['path', 'name', 'step', 'mtimeMs', 'valid', 'latest', 'problems', 'optimizer', 'scheduler', 'trainer']);
       assert.deepEqual((rows[0]!.optimizer as { slotKinds: string[] }).slotKinds, ['m', 'v']);
     });
   });
