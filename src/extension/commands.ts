@@ -168,7 +168,7 @@ export function registerCommands(deps: CommandDeps): void {
   });
   register('trainingRuns.stopAll', () => training.stopAll());
 
-  register('trainingRuns.refresh', () => deps.workspaceRuns.scan());
+  register('trainingRuns.refresh', () => deps.workspaceRuns.scan({ exact: true }));
 
   register(SHOW_LOG_COMMAND, async (key?: string | RunsTreeNode) => {
     let k = typeof key === 'string' ? key : key ? runOf(key)?.dir : undefined;

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { setContextKey } from './contextKeys';
 import { runDirsFromMarkers } from './model/discovery';
-import type { RunModel } from './model/runModel';
+import type { ListRequest, RunModel } from './model/runModel';
 import { readSettings } from './settings';
 
 const EXCLUDE = '**/{node_modules,.git}/**';
@@ -16,7 +16,8 @@ export class WorkspaceRuns implements vscode.Disposable {
   private watchers: vscode.FileSystemWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
-  private rescanQueued = false;
+  private nextScan: Promise<void> | undefined;
+  private exactQueued = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly model: RunModel) {
@@ -32,19 +33,25 @@ export class WorkspaceRuns implements vscode.Disposable {
     );
   }
 
-  /** Discover now; concurrent calls share one scan and queue at most one more. */
-  scan(): Promise<void> {
-    if (this.scanning) {
-      this.rescanQueued = true;
-      return this.scanning;
-    }
-    this.scanning = this.doScan().finally(() => {
-      this.scanning = undefined;
-      if (this.rescanQueued) {
-        this.rescanQueued = false;
-        void this.scan();
-      }
+  /**
+   * Discover now. A call during a scan waits for one more scan after it (shared by every such call),
+   * so what it asked for is seen. `exact` (the Refresh command) validates every checkpoint's files
+   * instead of trusting the runs' listing indexes.
+   */
+  scan(request: ListRequest = {}): Promise<void> {
+    if (request.exact) this.exactQueued = true;
+    if (!this.scanning) return this.startScan();
+    this.nextScan ??= this.scanning.catch(() => undefined).then(() => {
+      this.nextScan = undefined;
+      return this.startScan();
     });
+    return this.nextScan;
+  }
+
+  private startScan(): Promise<void> {
+    const exact = this.exactQueued;
+    this.exactQueued = false;
+    this.scanning = this.doScan({ exact }).finally(() => (this.scanning = undefined));
     return this.scanning;
   }
 
@@ -60,11 +67,11 @@ export class WorkspaceRuns implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  private async doScan(): Promise<void> {
+  private async doScan(request: ListRequest): Promise<void> {
     const globs = readSettings().runsGlobs;
     const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(g, EXCLUDE)));
     const dirs = runDirsFromMarkers(found.flat().map((u) => u.fsPath));
-    await this.model.setRunDirs(dirs);
+    await this.model.setRunDirs(dirs, request);
     await setContextKey('trainingRuns.hasRuns', this.model.runs().length > 0);
     await setContextKey('trainingRuns.loaded', true);
   }

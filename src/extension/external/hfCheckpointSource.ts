@@ -10,7 +10,7 @@ import type { CheckpointInfo } from '../../core/checkpoint/types';
 import { isHfOutputDir, listHfCheckpoints, type HfCheckpointInfo } from '../../core/hf/checkpoints';
 import { isHfCheckpointFolder } from '../../core/hf/checkpointFolder';
 import { readTrainerState } from '../../core/hf/trainerState';
-import type { CheckpointSource } from '../model/runModel';
+import type { CheckpointSource, ListRequest } from '../model/runModel';
 
 export type HfCheckpointRow = CheckpointInfo & Omit<HfCheckpointInfo, keyof CheckpointInfo>;
 
@@ -20,11 +20,11 @@ export function isHfCheckpointRow(info: CheckpointInfo): info is HfCheckpointRow
 
 export function withHfCheckpoints(native: CheckpointSource): CheckpointSource {
   return {
-    async list(runDir: string): Promise<CheckpointInfo[]> {
+    async list(runDir: string, request?: ListRequest): Promise<CheckpointInfo[]> {
       // The native lister also reads checkpoint-<step> folders placed directly in the folder (as
       // manifest-less, invalid rows), so Hugging Face folders are recognised first.
       if (await isHfOutputDir(runDir)) return listHfCheckpoints(runDir);
-      return native.list(runDir);
+      return native.list(runDir, request);
     },
     async trainerSummary(checkpointPath: string) {
       if (!(await isHfCheckpointFolder(checkpointPath))) return native.trainerSummary(checkpointPath);

@@ -12,7 +12,7 @@ export function hfAwareSource(native: CheckpointSource): CheckpointSource {
   let combined: CheckpointSource | undefined;
   const get = () => (combined ??= external().withHfCheckpoints(native));
   return {
-    list: (runDir) => get().list(runDir),
+    list: (runDir, request) => get().list(runDir, request),
     trainerSummary: (checkpointPath) => get().trainerSummary(checkpointPath),
   };
 }

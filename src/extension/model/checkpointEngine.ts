@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CheckpointInfo, TrainerState } from '../../core/checkpoint/types';
 import type { CheckpointDetailsInput } from './checkpointDetails';
-import type { CheckpointSource } from './runModel';
+import type { CheckpointSource, ListRequest } from './runModel';
 
 // `require` (not `import()`) so esbuild defers each module's initialisation to first use while
 // tsx-run unit tests resolve the TypeScript sources the same way.
@@ -30,8 +30,8 @@ async function readTrainerState(checkpointPath: string): Promise<TrainerState | 
 }
 
 export const engineCheckpointSource: CheckpointSource = {
-  async list(runDir: string): Promise<CheckpointInfo[]> {
-    return (await engine()).listCheckpoints(runDir);
+  async list(runDir: string, request?: ListRequest): Promise<CheckpointInfo[]> {
+    return (await engine()).listCheckpoints(runDir, { useIndex: !request?.exact });
   },
   async trainerSummary(checkpointPath: string) {
     const t = await readTrainerState(checkpointPath);

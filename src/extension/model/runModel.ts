@@ -44,8 +44,16 @@ export interface RunView {
   problems: string[];
 }
 
+export interface ListRequest {
+  /**
+   * Validate every checkpoint's files (an explicit refresh). Otherwise rows named in a run's
+   * listing index are taken from it: listing many runs after every save stays cheap.
+   */
+  exact?: boolean;
+}
+
 export interface CheckpointSource {
-  list(runDir: string): Promise<CheckpointInfo[]>;
+  list(runDir: string, request?: ListRequest): Promise<CheckpointInfo[]>;
   /** Loss and best-checkpoint name from a checkpoint's trainer_state.json; null when unreadable. */
   trainerSummary(checkpointPath: string): Promise<{ loss: number | null; bestCheckpoint: string | null } | null>;
 }
@@ -87,18 +95,18 @@ export class RunModel {
   }
 
   /** Replace the set of discovered run folders (active runs are kept) and re-read them all. */
-  async setRunDirs(dirs: readonly string[]): Promise<void> {
+  async setRunDirs(dirs: readonly string[], request: ListRequest = {}): Promise<void> {
     const wanted = new Set(dirs.map((d) => path.resolve(d)));
     for (const dir of this.active.keys()) wanted.add(dir);
     for (const dir of [...this.runsByDir.keys()]) if (!wanted.has(dir)) this.runsByDir.delete(dir);
-    await Promise.all([...wanted].map((d) => this.read(d)));
+    await Promise.all([...wanted].map((d) => this.read(d, request)));
     this.changed.fire();
   }
 
-  /** Re-read one run (or all) from disk. */
-  async refresh(dir?: string): Promise<void> {
+  /** Re-read one run (or all) from disk; exact (every checkpoint's files validated) unless told otherwise. */
+  async refresh(dir?: string, request: ListRequest = { exact: true }): Promise<void> {
     const dirs = dir ? [path.resolve(dir)] : [...this.runsByDir.keys()];
-    await Promise.all(dirs.map((d) => this.read(d)));
+    await Promise.all(dirs.map((d) => this.read(d, request)));
     this.changed.fire();
   }
 
@@ -151,7 +159,7 @@ export class RunModel {
         break;
       case 'checkpoint_saved':
       case 'resumed':
-        void this.refresh(d);
+        void this.refresh(d, { exact: false });
         return;
       case 'failed':
         this.runsByDir.set(d, { ...run, statusDetail: event.message });
@@ -173,18 +181,21 @@ export class RunModel {
     this.changed.fire();
   }
 
-  private async read(dir: string): Promise<void> {
+  private async read(dir: string, request: ListRequest = {}): Promise<void> {
     const previous = this.runsByDir.get(dir);
     const problems: string[] = [];
     const { record, problem } = await readRunRecord(dir);
     if (problem) problems.push(problem);
     let infos: CheckpointInfo[] = [];
     try {
-      infos = await this.options.source.list(dir);
+      infos = await this.options.source.list(dir, request);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`Cannot list checkpoints: ${(err as Error).message}`);
     }
-    const summaries = await Promise.all(infos.map((c) => (c.valid ? this.options.source.trainerSummary(c.path) : Promise.resolve(null))));
+    // Rows of the engine carry their trainer summary; other sources' rows are read here.
+    const summaries = await Promise.all(
+      infos.map((c) => (!c.valid ? null : c.trainer !== undefined ? c.trainer : this.options.source.trainerSummary(c.path))),
+    );
     // The newest valid checkpoint's trainer state knows which one is best so far.
     const bestName = summaries.find((s) => s !== null)?.bestCheckpoint ?? null;
     const checkpoints: CheckpointView[] = infos.map((c, i) => ({ ...c, loss: summaries[i]?.loss ?? null, best: bestName !== null && c.name === bestName }));

@@ -105,6 +105,9 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     assert.deepEqual(new Set(names), new Set(byMtime));
     assert.equal(names[0], 'checkpoint-40');
     assert.equal(names.length, 4);
+    // The trainer keeps the run's listing index, which background re-reads list from.
+    const index = JSON.parse(readFileSync(path.join(tinyRun, 'checkpoints', '.index.json'), 'utf8')) as { checkpoints: Array<{ name: string }> };
+    assert.deepEqual(index.checkpoints.map((c) => c.name).sort(), [...names].sort());
 
     const newest = ckptNodes[0]!;
     const item = api.tree.getTreeItem(newest);
@@ -137,7 +140,10 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
 
   it('shows an invalid checkpoint with its reason and never offers it for Resume', async () => {
     truncateSync(path.join(tinyRun, 'checkpoints', 'checkpoint-40', 'model.safetensors'), 10);
-    await api.runs.refresh(tinyRun);
+    // A background re-read trusts the listing index; the Refresh Runs command validates every file.
+    await api.runs.refresh(tinyRun, { exact: false });
+    assert.equal(api.runs.get(tinyRun)?.checkpoints.find((c) => c.name === 'checkpoint-40')?.valid, true);
+    await vscode.commands.executeCommand('trainingRuns.refresh');
     const run = api.runs.get(tinyRun)!;
     const broken = run.checkpoints.find((c) => c.name === 'checkpoint-40');
     assert.equal(broken?.valid, false);

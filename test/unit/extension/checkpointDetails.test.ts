@@ -56,10 +56,15 @@ describe('checkpoint details (real checkpoints written by the engine)', () => {
       await setCheckpointTime(path.join(run, 'checkpoints', 'checkpoint-20'), 100);
       await setCheckpointTime(path.join(run, 'checkpoints', 'checkpoint-30'), 200);
       const model = new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX });
-      await model.setRunDirs([run]);
+      await model.setRunDirs([run], { exact: true });
       const engineOrder = (await listCheckpoints(run)).map((c) => c.name);
       assert.deepEqual(model.get(run)?.checkpoints.map((c) => c.name), engineOrder);
       assert.deepEqual(engineOrder, ['checkpoint-10', 'checkpoint-30', 'checkpoint-20']);
+      // A background re-read trusts the run's listing index: the times as committed, until an exact refresh.
+      await model.setRunDirs([run]);
+      assert.deepEqual(model.get(run)?.checkpoints.map((c) => c.name), ['checkpoint-30', 'checkpoint-20', 'checkpoint-10']);
+      await model.refresh(run);
+      assert.deepEqual(model.get(run)?.checkpoints.map((c) => c.name), engineOrder);
     });
   });
 });

@@ -50,6 +50,27 @@ describe('RunModel', () => {
     assert.equal(run && latestValidCheckpoint(run)?.name, 'checkpoint-300');
   });
 
+  it('takes loss and best from the rows when the engine gives them, reading no trainer state', async () => {
+    const list = [info(runA, 20, 2000, { trainer: { loss: 0.25, bestCheckpoint: 'checkpoint-10' } }), info(runA, 10, 1000, { trainer: { loss: 0.5, bestCheckpoint: null } })];
+    const source = fakeSource(new Map([[runA, list]]));
+    const model = new RunModel({ source: { ...source, trainerSummary: async () => assert.fail('trainer state read again') }, tempPrefix: '.tmp-' });
+    await model.setRunDirs([runA]);
+    assert.deepEqual(model.get(runA)?.checkpoints.map((c) => [c.loss, c.best]), [[0.25, false], [0.5, true]]);
+  });
+
+  it('lists from the runs\' indexes when scanning or after a save, exactly on an explicit refresh', async () => {
+    const requests: Array<boolean | undefined> = [];
+    const source = fakeSource(new Map([[runA, [info(runA, 10, 1000)]]]));
+    const model = new RunModel({ source: { ...source, list: (dir, request) => (requests.push(request?.exact), source.list(dir, request)) }, tempPrefix: '.tmp-' });
+    await model.setRunDirs([runA]);
+    await model.setRunDirs([runA], { exact: true });
+    await model.refresh(runA);
+    assert.deepEqual(requests, [undefined, true, true]);
+    model.applyEvent(runA, { type: 'checkpoint_saved', step: 10, name: 'checkpoint-10', path: path.join(runA, 'checkpoints', 'checkpoint-10'), bytes: 1, blockingMs: 0, durationMs: 1, deleted: [] });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(requests, [undefined, true, true, false]);
+  });
+
   it('never offers an invalid checkpoint as the latest valid one', async () => {
     const list = [info(runA, 500, 3000, { valid: false, problems: ['model.safetensors: checksum mismatch'] }), info(runA, 400, 2000)];
     const model = new RunModel({ source: fakeSource(new Map([[runA, list]])), tempPrefix: '.tmp-' });
