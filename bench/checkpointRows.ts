@@ -47,6 +47,15 @@ function fromFlatFigures(io: IoJson): BenchResult[] {
     row('async_save_blocking', 'asyncSaveBlockingMs', 'full save', 'saveMs', size),
     row('discovery', 'discoveryMs', 'stat every file', 'statAllMs', `${num(io, 'discoveryCheckpoints') ?? '?'} checkpoints`),
   ];
+  // Added later: absent from older io.ts output, so only carried when present.
+  const listing: Array<[string, string, string]> = [
+    ['listing_indexed', 'listingIndexedMs', 'from the runs\' listing indexes, every run at once (as the Runs view reads them)'],
+    ['listing_indexed_sequential', 'listingIndexedSequentialMs', 'from the runs\' listing indexes, one run after another'],
+    ['listing_exact', 'listingExactMs', 'every checkpoint validated and its state files read, every run at once'],
+  ];
+  for (const [name, key, how] of listing) {
+    if (key in io) rows.push(row(name, key, 'stat every file', 'statAllMs', `${num(io, 'discoveryCheckpoints') ?? '?'} checkpoints, ${how}`));
+  }
   if ('backgroundSaveStepSlowdown' in io) {
     // As bench/README.md documents it: the ratio itself is the value (unit x), both step times in detail.
     const id = { group: 'checkpoint', name: 'background_save_step_slowdown', backend: 'node-fs', unit: 'x' } as const;

@@ -7,7 +7,8 @@
  *   load + checksum verification vs reading the same files into fresh buffers;
  *   time an async save blocks the caller vs the whole save;
  *   training steps while an async save runs vs without (stepSlowdown.ts; --no-steps skips it);
- *   discovery (quick validation) of runs × checkpoints vs a readdir + stat of every file.
+ *   discovery (quick validation) of runs × checkpoints vs a readdir + stat of every file;
+ *   listing those runs as the Runs view does, from their listing indexes and exact, vs the same stat.
  */
 import { crc32Implementation } from '../../src/core/checkpoint/checksum';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeContent } from '../../src/core/checkpoint/contents';
 import { discoverCheckpoints } from '../../src/core/checkpoint/discovery';
+import { defaultFs } from '../../src/core/checkpoint/fs';
+import { listCheckpoints } from '../../src/core/checkpoint/list';
+import { updateListingIndex } from '../../src/core/checkpoint/listingIndexUpdate';
 import { MANIFEST_FILE } from '../../src/core/checkpoint/layout';
 import { CheckpointManager } from '../../src/core/checkpoint/manager';
 import type { CheckpointContent } from '../../src/core/checkpoint/types';
@@ -62,6 +66,8 @@ async function makeDiscoveryFixture(root: string, content: CheckpointContent, ru
       await Promise.all(files.map(([n, b]) => writeFile(join(dir, n), b)));
       count++;
     }
+    // The listing index a trainer keeps (it describes every checkpoint once, as after an upgrade).
+    await updateListingIndex(join(root, `run-${r}`, 'checkpoints'), defaultFs, []);
   }
   return count;
 }
@@ -157,6 +163,16 @@ async function main(): Promise<void> {
     await discover(); // warm the dentry cache for both sides
     results.discoveryMs = wall([await measure(discover), await measure(discover), await measure(discover)]);
     results.statAllMs = wall([await measure(() => statEverything(fixture)), await measure(() => statEverything(fixture)), await measure(() => statEverything(fixture))]);
+    // Listing as the Runs view does it (rows with optimizer, scheduler and trainer summaries; every
+    // run at once): from the runs' listing indexes, and exact (every checkpoint validated).
+    const listAll = (useIndex: boolean) => async () => void (await Promise.all(runDirs.map((d) => listCheckpoints(d, { useIndex }))));
+    const listEach = async () => {
+      for (const d of runDirs) await listCheckpoints(d, { useIndex: true });
+    };
+    await listAll(true)();
+    results.listingIndexedMs = wall([await measure(listAll(true)), await measure(listAll(true)), await measure(listAll(true)), await measure(listAll(true)), await measure(listAll(true))]);
+    results.listingIndexedSequentialMs = wall([await measure(listEach), await measure(listEach), await measure(listEach), await measure(listEach), await measure(listEach)]);
+    results.listingExactMs = wall([await measure(listAll(false)), await measure(listAll(false)), await measure(listAll(false))]);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
@@ -178,6 +194,9 @@ function report(r: Record<string, number> & { stepWorkload?: string }): void {
   }
   rows.push(
     [`discovery ${r.discoveryCheckpoints} ckpts vs stat all`, `${ms(r.discoveryMs!)} vs ${ms(r.statAllMs!)}`, `${(r.discoveryMs! / r.statAllMs!).toFixed(2)}x`],
+    ['listing from the indexes vs stat all', `${ms(r.listingIndexedMs!)} vs ${ms(r.statAllMs!)}`, `${((100 * r.listingIndexedMs!) / r.statAllMs!).toFixed(1)}%`],
+    ['  one run after another', `${ms(r.listingIndexedSequentialMs!)} vs ${ms(r.statAllMs!)}`, `${((100 * r.listingIndexedSequentialMs!) / r.statAllMs!).toFixed(1)}%`],
+    ['listing exact vs stat all', `${ms(r.listingExactMs!)} vs ${ms(r.statAllMs!)}`, `${(r.listingExactMs! / r.statAllMs!).toFixed(2)}x`],
     ['  best of reps: save vs write+fsync', `${ms(r.bestSaveMs!)} vs ${ms(r.bestPlainWriteFsyncMs!)}`, `${(r.bestSaveMs! / r.bestPlainWriteFsyncMs!).toFixed(2)}x`],
     ['  best of reps: load+verify vs read', `${ms(r.bestLoadVerifyMs!)} vs ${ms(r.bestPlainReadMs!)}`, `${(r.bestLoadVerifyMs! / r.bestPlainReadMs!).toFixed(2)}x`],
     ['  CPU time: save vs write+fsync', `${ms(r.saveCpuMs!)} vs ${ms(r.plainWriteFsyncCpuMs!)}`, ''],
