@@ -47,6 +47,13 @@ describe('checkpoint rows of npm run bench', () => {
     assert.deepEqual(checkpointResults(flat).map((r) => r.name), ['save', 'load_verify', 'async_save_blocking', 'discovery']);
   });
 
+  it('carries the listing figures when io.ts reports them, against the same stat of every file', () => {
+    const rows = checkpointResults({ ...flat, listingIndexedMs: 2, listingIndexedSequentialMs: 3, listingExactMs: 150 });
+    assert.deepEqual(rows.map((r) => r.name), ['save', 'load_verify', 'async_save_blocking', 'discovery', 'listing_indexed', 'listing_indexed_sequential', 'listing_exact']);
+    assert.deepEqual(rows.slice(4).map((r) => [r.value, r.reference?.value, r.ratio]), [[2, 50, 0.04], [3, 50, 0.06], [150, 50, 3]]);
+    assert.match(rows[4]!.detail, /10000 checkpoints, from the runs' listing indexes, every run at once/);
+  });
+
   it('turns a missing flat figure or a failed slowdown into a null row with the reason', () => {
     const { discoveryMs: _dropped, ...withoutDiscovery } = flat;
     const rows = checkpointResults({ ...withoutDiscovery, backgroundSaveStepSlowdown: null, stepWorkload: 'failed: no wasm' });
