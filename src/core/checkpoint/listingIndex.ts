@@ -36,7 +36,7 @@ export async function readListingIndex(checkpointsDir: string, fs: CheckpointFs)
   try {
     raw = JSON.parse((await fs.readFile(join(checkpointsDir, LISTING_INDEX_FILE))).toString('utf8'));
   } catch {
-    return null; // absent, or torn by another writer: validate instead
+    return null; // absent or unreadable (not JSON, e.g. cut short by a power loss): validate instead
   }
   if (!isRecord(raw) || raw['format'] !== FORMAT || raw['version'] !== 1 || !Array.isArray(raw['checkpoints'])) return null;
   const entries = raw['checkpoints'] as unknown[];
@@ -86,10 +86,11 @@ export async function writeListingIndex(checkpointsDir: string, fs: CheckpointFs
   // The temporary name starts like every other leftover the next save sweeps up.
   const temp = join(checkpointsDir, `${TEMP_PREFIX}index-${process.pid}-${Date.now()}.json`);
   const body = { format: FORMAT, version: 1, checkpoints: [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
-  await fs.writeFile(temp, JSON.stringify(body));
   try {
+    await fs.writeFile(temp, JSON.stringify(body));
     await fs.rename(temp, target);
   } catch (error) {
+    // A write cut short (ENOSPC) leaves a partial file: never leave it behind.
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }

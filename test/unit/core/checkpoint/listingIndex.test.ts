@@ -130,7 +130,10 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       const fs = {
         ...nodeFs,
         writeFile: async (path: string, ...rest: unknown[]) => {
-          if (String(path).includes('.tmp-index-')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          if (String(path).includes('.tmp-index-')) {
+            await nodeFs.writeFile(path, '{"format":"training-runs-chec'); // cut short, as a full disk does
+            throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+          }
           return (nodeFs.writeFile as (p: string, ...r: unknown[]) => Promise<void>)(path, ...rest);
         },
       } as unknown as CheckpointFs;
