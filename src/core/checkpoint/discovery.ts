@@ -53,23 +53,24 @@ export async function discoverCheckpoints(dir: string, options: DiscoverOptions 
   const fs = options.fs ?? defaultFs;
   const checkpointsDir = await resolveCheckpointsDir(dir, fs);
   const names = await checkpointFolderNames(checkpointsDir, fs);
-  const found = await Promise.all(
-    names.map(async (name): Promise<DiscoveredCheckpoint> => {
-      const path = join(checkpointsDir, name);
-      const result = await validateCheckpoint(path, { fs, verifyChecksums: options.verifyChecksums ?? false });
-      return {
-        path,
-        name,
-        step: result.manifest?.step ?? stepFromName(name),
-        mtimeMs: result.mtimeMs,
-        valid: result.valid,
-        problems: result.problems,
-        manifest: result.manifest,
-        saveCounter: result.manifest?.save_counter ?? -1,
-      };
-    }),
-  );
+  const verifyChecksums = options.verifyChecksums ?? false;
+  const found = await Promise.all(names.map((name) => discoverOne(join(checkpointsDir, name), name, { fs, verifyChecksums })));
   return found.sort(compareNewestFirst);
+}
+
+/** One checkpoint folder, validated. */
+export async function discoverOne(path: string, name: string, options: { fs: CheckpointFs; verifyChecksums: boolean }): Promise<DiscoveredCheckpoint> {
+  const result = await validateCheckpoint(path, options);
+  return {
+    path,
+    name,
+    step: result.manifest?.step ?? stepFromName(name),
+    mtimeMs: result.mtimeMs,
+    valid: result.valid,
+    problems: result.problems,
+    manifest: result.manifest,
+    saveCounter: result.manifest?.save_counter ?? -1,
+  };
 }
 
 /** Names of the `checkpoint-*` folders in a checkpoints folder; [] when it cannot be read. */

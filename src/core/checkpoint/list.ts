@@ -1,14 +1,12 @@
 /** `checkpoints DIR --json` rows: every checkpoint folder, newest first, exactly one `latest` when any is valid. */
 import { join } from 'node:path';
-import { checkpointFolderNames, compareNewestFirst, resolveCheckpointsDir, type DiscoveredCheckpoint } from './discovery';
+import { checkpointFolderNames, compareNewestFirst, discoverOne, resolveCheckpointsDir } from './discovery';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { readListingIndex, type IndexedCheckpoint } from './listingIndex';
-import { stepFromName } from './layout';
 import { stateFileProblems } from './reader';
 import { readOptimizerState, readSchedulerState, readTrainerState, summariseOptimizer } from './summaries';
 import type { CheckpointInfo } from './types';
-import { validateCheckpoint } from './validate';
 
 export interface ListOptions {
   verifyChecksums?: boolean;
@@ -53,17 +51,7 @@ export async function listCheckpoints(dir: string, options: ListOptions = {}): P
 /** Validates one checkpoint folder and reads what its row shows (optimizer, scheduler, trainer summary). */
 export async function describeCheckpoint(path: string, name: string, options: { fs: CheckpointFs; verifyChecksums: boolean }): Promise<ListedCheckpoint> {
   const { fs } = options;
-  const result = await validateCheckpoint(path, options);
-  const c: DiscoveredCheckpoint = {
-    path,
-    name,
-    step: result.manifest?.step ?? stepFromName(name),
-    mtimeMs: result.mtimeMs,
-    valid: result.valid,
-    problems: result.problems,
-    manifest: result.manifest,
-    saveCounter: result.manifest?.save_counter ?? -1,
-  };
+  const c = await discoverOne(path, name, options);
   const row: CheckpointInfo = {
     path: c.path,
     name: c.name,
