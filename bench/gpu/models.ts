@@ -14,7 +14,7 @@ import { SPECS } from '../training/models';
 export const GPU_MODEL_NAMES = ['mlp_4096', 'mlp', 'char_lm', 'transformer'] as const;
 export type GpuModelName = (typeof GPU_MODEL_NAMES)[number];
 
-/** Shared with bench/gpu/torch_cuda.py: keep both in step. */
+/** Shared with `job("mlp_4096")` in bench/training/torch_models.py: keep both in step. */
 export const MLP_4096 = { inputs: 1024, hidden: [4096, 4096], outputs: 10, batch: 1024 } as const;
 
 export const GPU_DESCRIPTIONS: Record<GpuModelName, string> = {

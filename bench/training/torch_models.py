@@ -1,6 +1,7 @@
-"""PyTorch reference for bench/training: the same three models, shapes and Adam as models.ts.
+"""PyTorch reference for bench/training: the same three models, shapes and Adam as models.ts
+(and bench/gpu's 4096-wide MLP, which bench/gpu/torch_cuda.py runs with `measure` on CUDA).
 
-Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/training/torch_models.py MODEL WARMUP STEPS MAX_SECONDS
+Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/training/torch_models.py MODEL WARMUP STEPS MAX_SECONDS [THREADS]
 Prints one JSON line like the tfjs worker: {model, backend, steps, seconds, stepsPerSecond, loss, detail}.
 """
 import json
@@ -12,14 +13,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
 torch.manual_seed(1)
 
 
 class Mlp(nn.Module):
-    def __init__(self):
+    """Two hidden ReLU layers: 784-512-512-10 (models.ts MLP) or 1024-4096-4096-10 (bench/gpu MLP_4096)."""
+
+    def __init__(self, inputs=784, width=512, classes=10):
         super().__init__()
-        self.l1, self.l2, self.out = nn.Linear(784, 512), nn.Linear(512, 512), nn.Linear(512, 10)
+        self.l1, self.l2, self.out = nn.Linear(inputs, width), nn.Linear(width, width), nn.Linear(width, classes)
 
     def forward(self, x):
         return self.out(F.relu(self.l2(F.relu(self.l1(x)))))
@@ -74,13 +76,14 @@ class Transformer(nn.Module):
 def job(name):
     if name == 'mlp':
         return Mlp(), torch.rand(128, 784), torch.randint(0, 10, (128,))
+    if name == 'mlp_4096':
+        return Mlp(1024, 4096), torch.rand(1024, 1024), torch.randint(0, 10, (1024,))
     model = CharLm() if name == 'char_lm' else Transformer()
     return model, torch.randint(0, 65, (32, 64)), torch.randint(0, 65, (32, 64))
 
 
-def main():
-    name, warmup, steps, max_seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-    model, x, y = job(name)
+def measure(model, x, y, warmup, steps, max_seconds):
+    """Adam steps after `warmup` (at least one), until `steps` or `max_seconds`: (steps done, seconds, last loss)."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
 
     def step():
@@ -89,15 +92,22 @@ def main():
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss.item()  # synchronises a GPU, as the trainer's loss read does
 
-    for _ in range(warmup):
+    for _ in range(max(1, warmup)):
         step()
     done, loss, start = 0, float('nan'), time.perf_counter()
     while done < steps and (done == 0 or time.perf_counter() - start < max_seconds):
         loss = step()
         done += 1
-    seconds = time.perf_counter() - start
+    return done, time.perf_counter() - start, loss
+
+
+def main():
+    name, warmup, steps, max_seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
+    model, x, y = job(name)
+    done, seconds, loss = measure(model, x, y, warmup, steps, max_seconds)
     print(json.dumps({'model': name, 'backend': 'pytorch', 'steps': done, 'seconds': seconds, 'stepsPerSecond': done / seconds,
                       'loss': loss, 'detail': f'torch {torch.__version__}, {torch.get_num_threads()} threads'}))
 
