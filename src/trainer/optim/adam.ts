@@ -60,17 +60,8 @@ export class Adam implements Optimizer {
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    const { slots, tensors } = this.slots.export();
-    return {
-      state: {
-        type: this.type,
-        hyperparameters: { learning_rate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weight_decay: this.type === 'adamw' ? this.weightDecay : 0 },
-        iterations: this.iterations,
-        slots,
-        extra: { accBeta1: this.accBeta1, accBeta2: this.accBeta2 },
-      },
-      tensors,
-    };
+    const hyperparameters = { learning_rate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weight_decay: this.type === 'adamw' ? this.weightDecay : 0 };
+    return this.slots.snapshot(this.type, hyperparameters, this.iterations, { accBeta1: this.accBeta1, accBeta2: this.accBeta2 });
   }
 
   setState(state: OptimizerState, tensors: TensorMap): void {

@@ -52,11 +52,7 @@ export class RmsProp implements Optimizer {
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    const { slots, tensors } = this.slots.export();
-    return {
-      state: { type: this.type, hyperparameters: { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }, iterations: this.iterations, slots, extra: {} },
-      tensors,
-    };
+    return this.slots.snapshot(this.type, { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }, this.iterations);
   }
 
   setState(state: OptimizerState, tensors: TensorMap): void {

@@ -75,11 +75,7 @@ export class Momentum implements Optimizer {
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    const { slots, tensors } = this.slots.export();
-    return {
-      state: { type: this.type, hyperparameters: { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov }, iterations: this.iterations, slots, extra: {} },
-      tensors,
-    };
+    return this.slots.snapshot(this.type, { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov }, this.iterations);
   }
 
   setState(state: OptimizerState, tensors: TensorMap): void {

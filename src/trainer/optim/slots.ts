@@ -18,8 +18,14 @@ export class SlotSet {
     return s;
   }
 
+  /** An optimizer's state for a checkpoint: its scalars as given, with copies of the slots. */
+  snapshot(type: string, hyperparameters: OptimizerState['hyperparameters'], iterations: number, extra: OptimizerState['extra'] = {}): { state: OptimizerState; tensors: TensorMap } {
+    const { slots, tensors } = this.export();
+    return { state: { type, hyperparameters, iterations, slots, extra }, tensors };
+  }
+
   /** Copies slot values out (copies: slots may be updated in place later): kinds in order, then params in order. */
-  export(): { slots: OptimizerState['slots']; tensors: TensorMap } {
+  private export(): { slots: OptimizerState['slots']; tensors: TensorMap } {
     const slots: OptimizerState['slots'] = [];
     const tensors: TensorMap = {};
     for (const [kind, vars] of this.slots) {
