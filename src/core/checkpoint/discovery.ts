@@ -75,11 +75,16 @@ export async function discoverOne(path: string, name: string, options: { fs: Che
 
 /** Names of the `checkpoint-*` folders in a checkpoints folder; [] when it cannot be read. */
 export async function checkpointFolderNames(checkpointsDir: string, fs: CheckpointFs): Promise<string[]> {
+  return (await readCheckpointFolderNames(checkpointsDir, fs)) ?? [];
+}
+
+/** As checkpointFolderNames, but null when the folder cannot be read (missing, not a folder). */
+export async function readCheckpointFolderNames(checkpointsDir: string, fs: CheckpointFs): Promise<string[] | null> {
   try {
     const entries = await fs.readdir(checkpointsDir, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory() && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
   } catch {
-    return [];
+    return null;
   }
 }
 
