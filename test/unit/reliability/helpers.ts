@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -34,6 +34,15 @@ export function buildTrainer(): Promise<void> {
     })
     .then(() => undefined);
   return built;
+}
+
+/** Copies tfjs-backend-wasm's .wasm files next to the bundle, as dist/wasm sits next to dist/trainer.js, for runs on `wasm`. */
+export function copyWasmFilesNextToBundle(): void {
+  const target = join(bundleDir, 'wasm');
+  if (existsSync(target)) return;
+  mkdirSync(target);
+  const wasmDir = join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(target, f));
 }
 
 /** A small, fast, deterministic run: saves every 5 steps, keeps all checkpoints. */

@@ -3,17 +3,14 @@
  * is not disturbed), spawned as the extension and a terminal would.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import optionalNative from '../../../scripts/optional-native.json';
 import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
+import { buildTrainer, cli, copyWasmFilesNextToBundle, events, trainerBundle as bundle } from '../reliability/helpers';
 
-const repo = join(__dirname, '../../..');
 const work = mkdtempSync(join(tmpdir(), 'trainer-cli-'));
-const bundle = join(work, 'trainer.js');
 
 const TINY = `name: tiny
 seed: 3
@@ -28,55 +25,17 @@ save_steps: 10
 log_steps: 5
 `;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], onStdout?: (chunk: string, child: ChildProcess) => void): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, 'train', ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      onStdout?.(stdout, child);
-    });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function events(stdout: string): TrainerEvent[] {
-  return stdout.trim().split('\n').map((line) => {
-    const parsed = parseTrainerEvent(JSON.parse(line));
-    assert.ok(parsed.ok, `line does not parse as an event: ${line}`);
-    return parsed.value;
-  });
-}
+const run = (args: string[], onStdout?: (all: string, child: ChildProcess) => void) => cli(['train', ...args], { cwd: work, onStdout });
 
 describe('train command (spawned bundle)', function () {
   this.timeout(60000);
 
   before(async () => {
-    await esbuild.build({
-      entryPoints: [join(repo, 'src/trainer/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: bundle,
-      external: optionalNative,
-      logLevel: 'error',
-    });
+    await buildTrainer();
     writeFileSync(join(work, 'tiny.yaml'), TINY);
-    // Like dist/wasm next to dist/trainer.js, so the bundled trainer finds them via setWasmPaths.
-    mkdirSync(join(work, 'wasm'));
-    const wasmDir = join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-    for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(work, 'wasm', f));
+    copyWasmFilesNextToBundle();
   });
+  after(() => rmSync(work, { recursive: true, force: true }));
 
   for (const device of ['cpu', 'wasm']) {
     it(`-d ${device}: 8 steps, then a resume in a new process to 16, gives files bit-identical to 16 straight`, async () => {
