@@ -11,7 +11,6 @@
  * Writes DIR/results.json. Exit codes: 0 all checks passed on at least one GPU backend,
  * 1 a correctness check failed, 2 bad usage, 3 no GPU backend available here (nothing on a GPU ran).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +24,7 @@ import { GPU_TOLERANCE, CPU_FAMILY_TOLERANCE, type Tolerance } from '../../src/t
 import { type CaseResult, compareResume, compareRun } from '../../src/trainer/gpu/correctness';
 import { GPU_DESCRIPTIONS, GPU_MODEL_NAMES, type GpuModelName } from './models';
 import { type GpuMeasurement, measure } from './measure';
+import { runChild } from '../training/spawn';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, noGpu: 3 } as const;
 
@@ -102,24 +102,6 @@ async function correctness(candidates: ConcreteBackend[], reference: ConcreteBac
   return results;
 }
 
-function runChild(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolvePromise({ code: null, stdout, stderr: `${stderr}${e.message}` });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The line of a child's stderr that says what went wrong (not a stack frame). */
 function errorLine(stderr: string, fallback: string): string {
@@ -146,14 +128,14 @@ async function bench(models: GpuModelName[], backends: ConcreteBackend[], quick:
     const torch = await runChild(python, [torchScript(), model, String(plan.warmup), String(plan.steps), String(plan.maxSeconds)], (plan.maxSeconds * 4 + 120) * 1000);
     const torchResult = torch.code === 0 ? lastJson<GpuMeasurement>(torch.stdout) : null;
     const reference = torchResult ? { name: 'pytorch-cuda', value: torchResult.stepsPerSecond } : null;
-    const torchWhy = torch.code === 3 ? 'torch has no CUDA device' : `not measured: ${errorLine(torch.stderr, `exit ${torch.code}`)}`;
+    const torchWhy = torch.code === 3 ? 'torch has no CUDA device' : `not measured: ${errorLine(torch.stderr + (torch.error?.message ?? ''), `exit ${torch.code}`)}`;
     rows.push({ group: 'training', name: model, backend: 'pytorch-cuda', value: torchResult?.stepsPerSecond ?? null, unit: 'steps/s', reference: null, ratio: null, detail: torchResult?.detail ?? torchWhy });
     for (const backend of backends) {
       const args = [...process.execArgv, process.argv[1]!, 'measure', '--model', model, '--backend', backend, '--warmup', String(plan.warmup), '--steps', String(plan.steps), '--max-seconds', String(plan.maxSeconds)];
       const child = await runChild(process.execPath, args, (plan.maxSeconds * 4 + 180) * 1000);
       const m = child.code === 0 ? lastJson<GpuMeasurement>(child.stdout) : null;
       const value = m?.stepsPerSecond ?? null;
-      const detail = m ? `${m.steps} steps in ${m.seconds.toFixed(2)} s, first step ${m.firstStepSeconds.toFixed(2)} s${m.detail ? `, ${m.detail}` : ''}` : `failed: ${errorLine(child.stderr, `exit ${child.code}`)}`;
+      const detail = m ? `${m.steps} steps in ${m.seconds.toFixed(2)} s, first step ${m.firstStepSeconds.toFixed(2)} s${m.detail ? `, ${m.detail}` : ''}` : `failed: ${errorLine(child.stderr + (child.error?.message ?? ''), `exit ${child.code}`)}`;
       rows.push({ group: 'training', name: model, backend, value, unit: 'steps/s', reference, ratio: value !== null && reference ? value / reference.value : null, detail });
     }
     for (const r of rows.filter((x) => x.name === model)) log(`  ${GPU_DESCRIPTIONS[model].padEnd(36)} ${r.backend.padEnd(15)} ${r.value === null ? '       -' : r.value.toFixed(2).padStart(8)} steps/s${r.ratio === null ? '' : `  ${r.ratio.toFixed(3)}x torch`}  ${r.detail}`);
