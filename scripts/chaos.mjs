@@ -13,6 +13,7 @@
 //     save_steps since the last save plus the one save in flight (async saves block the next one);
 //   - no checkpoint reported saved disappears unless retention had save_total_limit newer ones;
 //   - no temporary folder left by a kill survives the next save;
+//   - listing from the run's listing index gives exactly the exact listing;
 //   - final model.safetensors and optimizer.safetensors equal the uninterrupted run's, byte for byte.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
@@ -189,7 +190,7 @@ process.stderr.write(`chaos: ${trials} trials in ${work} (seed ${seed}); referen
 const reference = await train('reference');
 if (reference.code !== 0) fail(`the uninterrupted reference run failed (exit ${reference.code}): ${reference.stderr.trim()}`);
 
-const counts = { trials, resumes: 0, kills: 0, killsInsideSaves: 0, killsBeforeStart: 0, finishedBeforeKill: 0, checkpointsLost: 0, maxProgressLost: 0, tempFoldersSurvivingNextSave: 0 };
+const counts = { trials, resumes: 0, kills: 0, killsInsideSaves: 0, killsBeforeStart: 0, finishedBeforeKill: 0, checkpointsLost: 0, maxProgressLost: 0, tempFoldersSurvivingNextSave: 0, indexListingMismatches: 0 };
 /** Names reported by checkpoint_saved and not deleted by retention since. */
 const committed = new Map();
 let pendingLeftovers = [];
@@ -269,6 +270,13 @@ for (let trial = 1; trial <= trials; trial++) {
   counts.maxProgressLost = Math.max(counts.maxProgressLost, lost);
   if (lost > 2 * SAVE_STEPS) violation(trial, `progress lost ${lost} steps (reached ${reached}, newest committed ${newest?.step ?? 0}) > 2 x save_steps`);
   for (const c of after.filter((c) => !c.valid)) violation(trial, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
+  // Whatever moment the kill hit (before, during or after the index update), the listing index never
+  // shows anything but what validating every folder shows.
+  const indexed = await listCheckpoints(runDir, { useIndex: true });
+  if (JSON.stringify(indexed) !== JSON.stringify(after)) {
+    counts.indexListingMismatches++;
+    violation(trial, `listing from the index differs from the exact listing: ${JSON.stringify(indexed.map((c) => c.name))} vs ${JSON.stringify(after.map((c) => c.name))}`);
+  }
   const validSteps = after.filter((c) => c.valid).map((c) => c.step);
   for (const [name, step] of committed) {
     if (after.some((c) => c.valid && c.name === name)) continue;
@@ -313,7 +321,7 @@ if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\
 process.stdout.write(
   [
     `trials ${counts.trials}, resumes ${counts.resumes}, kills ${counts.kills} (inside saves ${counts.killsInsideSaves}, before start ${counts.killsBeforeStart}), finished before the kill ${counts.finishedBeforeKill}`,
-    `checkpoints lost ${counts.checkpointsLost}, progress lost at most ${counts.maxProgressLost} steps (bound ${2 * SAVE_STEPS}), temp folders surviving the next save ${counts.tempFoldersSurvivingNextSave}`,
+    `checkpoints lost ${counts.checkpointsLost}, progress lost at most ${counts.maxProgressLost} steps (bound ${2 * SAVE_STEPS}), temp folders surviving the next save ${counts.tempFoldersSurvivingNextSave}, index listings differing ${counts.indexListingMismatches}`,
     `final weights equal the uninterrupted run's: ${compared['model.safetensors'] ? 'yes' : 'NO'} (optimizer state: ${compared['optimizer.safetensors'] ? 'yes' : 'NO'})`,
     `${violations.length} violations, ${report.seconds} s`,
   ].join('\n') + '\n',
