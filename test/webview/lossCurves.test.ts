@@ -3,15 +3,16 @@
  * own page and CSP, with a stand-in VS Code webview API.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { debiasedEma } from '../../src/core/metrics/ema';
 import type { HostToWebview } from '../../src/core/protocol/webview';
-import { buildWebviewBundle, repoRoot } from './harness/bundle';
-import { cspViolations, HIGH_CONTRAST_THEME, installVsCodeStub, launchChromium, LIGHT_THEME, postedMessages, postToPanel, switchTheme, waitForPosted } from './harness/browser';
+import { repoRoot } from './harness/bundle';
+import { cspViolations, HIGH_CONTRAST_THEME, installVsCodeStub, LIGHT_THEME, postedMessages, postToPanel, switchTheme, waitForPosted } from './harness/browser';
 import { fixtureCheckpoints, fixtureRun, fixtureSeries } from './harness/fixtureRun';
-import { servePanel, type PanelServer } from './harness/server';
+import type { PanelServer } from './harness/server';
+import { openPanelHarness, type PanelHarness } from './harness/session';
 
 interface DrawnRun {
   runDir: string;
@@ -37,22 +38,16 @@ const RUN_B = '/runs/mlp-sgd';
 
 describe('loss-curves webview (headless Chromium)', function () {
   this.timeout(60_000);
-  let assets: string;
+  let harness: PanelHarness | undefined;
   let server: PanelServer;
   let browser: Browser;
   let page: Page;
 
   before(async () => {
-    assets = await buildWebviewBundle();
-    server = await servePanel(assets);
-    browser = await launchChromium();
+    harness = await openPanelHarness();
+    ({ server, browser } = harness);
   });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (assets) rmSync(assets, { recursive: true, force: true });
-  });
+  after(async () => harness?.close());
 
   async function openPanel(state?: unknown, viewport = { width: 1100, height: 640 }): Promise<Page> {
     const context = await browser.newContext({ viewport });

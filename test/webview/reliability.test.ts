@@ -5,19 +5,18 @@
  * markup in run names and checkpoint paths (workspace content) is shown as text, never run.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { contentSecurityPolicy } from '../../src/extension/lossCurves/panelHtml';
-import { buildWebviewBundle } from './harness/bundle';
-import { cspViolations, installVsCodeStub, launchChromium, postedMessages, postToPanel, waitForPosted } from './harness/browser';
+import { cspViolations, installVsCodeStub, postedMessages, postToPanel, waitForPosted } from './harness/browser';
 import { fixtureCheckpoints, fixtureRun, fixtureSeries } from './harness/fixtureRun';
-import { servePanel, type PanelServer } from './harness/server';
+import type { PanelServer } from './harness/server';
+import { openPanelHarness, type PanelHarness } from './harness/session';
 
 const HOSTILE = `<img src="https://evil.example/x.png" onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
 
 describe('loss-curves webview: hostile content and bad messages (headless Chromium)', function () {
   this.timeout(60_000);
-  let assets = '';
+  let harness: PanelHarness | undefined;
   let server: PanelServer;
   let browser: Browser;
   let page: Page;
@@ -25,15 +24,10 @@ describe('loss-curves webview: hostile content and bad messages (headless Chromi
   let pageErrors: string[];
 
   before(async () => {
-    assets = await buildWebviewBundle();
-    server = await servePanel(assets);
-    browser = await launchChromium();
+    harness = await openPanelHarness();
+    ({ server, browser } = harness);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (assets) rmSync(assets, { recursive: true, force: true });
-  });
+  after(async () => harness?.close());
   beforeEach(async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
     page = await context.newPage();
