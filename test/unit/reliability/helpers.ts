@@ -45,8 +45,8 @@ export function copyWasmFilesNextToBundle(): void {
   for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(target, f));
 }
 
-/** A small, fast, deterministic run: saves every 5 steps, keeps all checkpoints. */
-export const TINY = `name: tiny
+/** A small, fast, deterministic run without its checkpoint settings. */
+export const TINY_RUN = `name: tiny
 seed: 3
 max_steps: 20
 batch_size: 8
@@ -55,9 +55,12 @@ model: { type: mlp, hidden: [8], activation: relu }
 data: { type: synthetic_classification, samples: 64, features: 4, classes: 3, noise: 0.3 }
 optimizer: { type: adam, learning_rate: 0.01 }
 output_dir: out
-save_steps: 5
-save_total_limit: null
 log_steps: 5
+`;
+
+/** The tiny run saving every 5 steps and keeping all checkpoints. */
+export const TINY = `${TINY_RUN}save_steps: 5
+save_total_limit: null
 `;
 
 export function writeTinyConfig(dir: string, extra = ''): string {

@@ -8,21 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
-import { buildTrainer, cli, copyWasmFilesNextToBundle, events, trainerBundle as bundle } from '../reliability/helpers';
+import { TINY_RUN, buildTrainer, cli, copyWasmFilesNextToBundle, events, trainerBundle as bundle } from '../reliability/helpers';
 
 const work = mkdtempSync(join(tmpdir(), 'trainer-cli-'));
 
-const TINY = `name: tiny
-seed: 3
-max_steps: 20
-batch_size: 8
-backend: cpu
-model: { type: mlp, hidden: [8], activation: relu }
-data: { type: synthetic_classification, samples: 64, features: 4, classes: 3, noise: 0.3 }
-optimizer: { type: adam, learning_rate: 0.01 }
-output_dir: out
-save_steps: 10
-log_steps: 5
+/** Saves every 10 steps, keeps the default 3. */
+const TINY = `${TINY_RUN}save_steps: 10
 `;
 
 const run = (args: string[], onStdout?: (all: string, child: ChildProcess) => void) => cli(['train', ...args], { cwd: work, onStdout });
