@@ -17,7 +17,7 @@ export interface IssueContext {
   fallback: SourcePos;
 }
 
-const SECTIONS = ['model', 'data', 'optimizer', 'scheduler'] as const;
+const SECTIONS = ['model', 'data', 'optimizer', 'scheduler', 'launcher'] as const;
 
 /** Fixes for values that pass the type check but cannot work. */
 const VALUE_FIXES: Record<string, string> = {
@@ -32,6 +32,10 @@ const VALUE_FIXES: Record<string, string> = {
   'optimizer.learning_rate': 'use a positive learning rate such as 0.001',
   'data.type': 'make model.type and data.type agree',
   'model.heads': 'pick heads that divide d_model, e.g. 4 for d_model 64',
+  'launcher.time': 'write a Slurm time limit such as "30" (minutes), "2:00:00" or "1-12:00:00", quoted',
+  'launcher.mem': 'write memory per node such as "16G" or "4000M"',
+  'launcher.signal_seconds_before_end': 'use fewer seconds than the time limit, e.g. 120 for a limit of an hour or more',
+  'launcher.extra_args.*': 'remove it: the batch script sets it (signal, requeue, output, job name)',
 };
 
 export function issuesToErrors(issues: readonly z.core.$ZodIssue[], ctx: IssueContext): ConfigError[] {
@@ -59,7 +63,7 @@ function issueToErrors(issue: z.core.$ZodIssue, ctx: IssueContext): ConfigError[
   if (issue.code === 'custom') {
     // Cross-field checks write "what is wrong; expected what".
     const [message = issue.message, expectedText = ''] = issue.message.split('; expected ');
-    return [error('invalid_value', path, ctx, message, expectedText, VALUE_FIXES[dotted(path)])];
+    return [error('invalid_value', path, ctx, message, expectedText, VALUE_FIXES[dotted(genericPath(path))])];
   }
   return [error('invalid_value', path, ctx, `${describeValue(value)} is not allowed`, expected, VALUE_FIXES[dotted(genericPath(path))])];
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_CHECKPOINT_OPTIONS as CKPT } from '../checkpoint/types';
+import { launcherSchema } from './launcherSchema';
 
 const wholeAtLeast = (min: number) => z.number().int().min(min);
 const positiveInt = () => wholeAtLeast(1);
@@ -177,6 +178,7 @@ export const configFields = {
     .union([z.boolean(), z.string().min(1)])
     .default(CKPT.resume_from_checkpoint)
     .describe('true = resume from the latest valid checkpoint in output_dir; a path = that checkpoint; false = start fresh.'),
+  launcher: launcherSchema,
 };
 
 export const mergedConfigSchema = z.strictObject(configFields).superRefine((config, ctx) => {

@@ -4,6 +4,9 @@
  * All relative paths are already resolved to absolute ones by the loader.
  */
 import type { CheckpointOptions } from '../checkpoint/types';
+import type { LauncherConfig } from './launcherSchema';
+
+export type { LauncherConfig, SlurmLauncherConfig } from './launcherSchema';
 
 export type BackendName = 'auto' | 'cpu' | 'wasm' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu';
 
@@ -91,4 +94,6 @@ export interface TrainConfig extends CheckpointOptions {
   greater_is_better: boolean;
   /** Run the save in the background while training continues. */
   async_save: boolean;
+  /** Where the trainer runs: here, or in a Slurm batch job. */
+  launcher: LauncherConfig;
 }

@@ -50,6 +50,7 @@ export function caseConfig(model: ModelVariant, opt: OptimizerVariant, sched: Sc
     output_dir: outputDir,
     blas: 'auto',
     cpu_threads: null,
+    launcher: { type: 'local' },
     max_steps: maxSteps,
     backend: 'cpu',
     device: null,

@@ -20,6 +20,7 @@ export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     device: null,
     blas: 'auto',
     cpu_threads: null,
+    launcher: { type: 'local' },
     model: { type: 'mlp', hidden: [12], activation: 'relu', dropout: 0.1 },
     data: { type: 'synthetic_classification', samples: 50, features: 6, classes: 3, noise: 0.5, seed: 3 },
     optimizer: { type: 'adam', learning_rate: 0.01, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0.01, rho: 0.9, clip_norm: null },
