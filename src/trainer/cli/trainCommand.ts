@@ -11,20 +11,27 @@ import { StopController } from '../loop/stopController';
 import { chooseSinks } from '../output/sinks';
 import { parseCommandArgs, UsageError } from './args';
 
-const HELP = `Usage: training-runs train -t CONFIG [-d DEVICE] [--set key.path=value ...] [--json]
+const HELP = `Usage: training-runs train -t CONFIG [-d DEVICE] [--set key.path=value ...] [--json] [--launcher local|slurm [--follow]]
 
   -t, --config CONFIG   a YAML config: a path, or a name in the project's configs/ folder
   -d, --device DEVICE   a GPU index (the fastest GPU backend that can use it), cpu, wasm, webgpu[:N],
                         tensorflow or tensorflow-gpu[:N]; default: the config's backend and device
   --set key=value       override a config value (read as YAML); repeatable, e.g. --set blas=off
   --json                events as JSON lines on stdout
+  --launcher WHERE      local: train here; slurm: submit a batch job (sbatch) that runs this trainer
+                        and resumes across time limits and requeues; default: the config's launcher
+  --follow              with slurm: print the job's state until it ends (Ctrl+C stops following)
 
 Stop with Ctrl+C (or SIGTERM): the current step finishes, a checkpoint is saved, exit code 0.
 Exit codes: 0 finished or stopped, 1 training failure, 2 bad usage or config.`;
 
+const LAUNCHERS = ['local', 'slurm'] as const;
+
 export async function runTrainCommand(argv: string[]): Promise<number> {
   const stop = new StopController();
+  const stopFollowing = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
+    stopFollowing.abort();
     // A second interrupt means "now": leave without waiting for the step or the save.
     if (stop.requested && signal === 'SIGINT') {
       process.stderr.write('interrupted again: exiting without saving\n');
@@ -49,6 +56,8 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
       device: { type: 'string', short: 'd' },
       set: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      launcher: { type: 'string' },
+      follow: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (args.values.help) {
@@ -59,7 +68,15 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
     if (!configArg) throw new UsageError('train: missing the config (train -t CONFIG); run train --help for usage');
     if (args.values.config && args.positionals.length > 0) throw new UsageError(`train: unexpected argument "${args.positionals[0]}"`);
     if (!args.values.config && args.positionals.length > 1) throw new UsageError(`train: expected one config, got ${args.positionals.join(' ')}`);
+    const launcherArg = args.values.launcher;
+    if (launcherArg !== undefined && !LAUNCHERS.some((l) => l === launcherArg)) throw new UsageError(`train: --launcher must be local or slurm, got "${launcherArg}"`);
     const config = await loadConfig(configArg, { cwd: process.cwd(), sets: args.values.set ?? [] });
+    if ((launcherArg ?? config.launcher.type) === 'slurm') {
+      const { submitToSlurm } = await import('./submitCommand.js');
+      const request = { config, sets: args.values.set ?? [], device: args.values.device, json, follow: args.values.follow ?? false, abort: stopFollowing.signal };
+      return await submitToSlurm(request);
+    }
+    if (args.values.follow) throw new UsageError('train: --follow needs --launcher slurm');
     const device: Omit<BackendRequest, 'blas'> = args.values.device ? parseDevice(args.values.device) : { backend: config.backend, device: config.device };
     const backend: BackendRequest = { ...device, blas: { library: config.blas, threads: config.cpu_threads } };
     await runTraining({ config, backend, sink, stop });

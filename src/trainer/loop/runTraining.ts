@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION, type TrainerEvent } from '../../core/protocol/trainer
 import { type BackendChoice, type BackendRequest, selectBackend } from '../backend/selectBackend';
 import type { EventSink } from '../output/sinks';
 import { type RunRecord, RunFiles } from '../run/runFiles';
+import { slurmJobStart } from '../run/slurmEnv';
 import { TrainingSession } from './session';
 import { StopController } from './stopController';
 
@@ -83,6 +84,7 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
       error: null,
       model: session.model.describe(),
       data: session.dataset.describe(),
+      slurm: slurmJobStart(),
     };
     files.writeRecord(record);
     if (target) files.appendResumeMarker({ step: startStep, from: target.name, time: Date.now() });

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../core/config/types';
 import type { BackendChoice } from '../backend/selectBackend';
+import type { SlurmJobStart } from './slurmEnv';
 
 export type RunStatus = 'training' | 'finished' | 'stopped' | 'failed';
 
@@ -22,6 +23,8 @@ export interface RunRecord {
   error: string | null;
   model: Record<string, unknown>;
   data: Record<string, unknown>;
+  /** The Slurm job and restart this start belongs to; null outside Slurm. */
+  slurm: SlurmJobStart | null;
 }
 
 export interface MetricsRow {

@@ -9,6 +9,10 @@ const contributed: Array<{ command: string; category?: string }> = manifest.cont
 const menus: Record<string, Array<{ command: string; when?: string }>> = manifest.contributes.menus;
 
 describe('extension manifest', () => {
+  it('runs where the workspace is (a cluster login node under Remote-SSH), not beside the UI', () => {
+    assert.deepEqual(manifest.extensionKind, ['workspace']);
+  });
+
   it('registers every contributed command in commands.ts, all in category "Training"', () => {
     const registered = new Set([...commandsSource.matchAll(/register\('([\w.]+)'/g)].map((m) => m[1]));
     registered.add('trainingRuns.showLog'); // registered through SHOW_LOG_COMMAND
