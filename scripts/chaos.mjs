@@ -35,12 +35,13 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 100000) },
     keep: { type: 'boolean', default: false },
     bundle: { type: 'string' },
+    slurm: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run chaos -- --trials N [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n');
+  process.stdout.write('Usage: npm run chaos -- [--slurm] --trials N [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)\n');
   process.exit(0);
 }
 const trials = Number(values.trials);
@@ -51,6 +52,12 @@ if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed
 function fail(message) {
   process.stderr.write(`chaos: ${message}\n`);
   process.exit(2);
+}
+
+if (values.slurm) {
+  const { runSlurmChaos } = await import('./chaos-slurm.mjs');
+  const slurmTrials = process.argv.some((arg) => arg.startsWith('--trials')) ? trials : 20;
+  process.exit(await runSlurmChaos({ trials: slurmTrials, seed, bundle: trainerBundle(), json: values.json, keep: values.keep }));
 }
 
 // The trainer's seeded PRNG: reproducible kill plans for a given --seed.
