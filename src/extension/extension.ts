@@ -12,9 +12,10 @@ import { external, hfAwareSource } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
 import { engineCheckpointSource, TEMP_PREFIX } from './model/checkpointEngine';
 import { RunModel, type RunStatus } from './model/runModel';
-import { projectDirOf, resolveTrainerLaunch } from './process/launch';
+import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
+import { slurm } from './slurm/lazy';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
@@ -37,15 +38,17 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const t0 = performance.now();
   const checkpointSource = hfAwareSource(engineCheckpointSource);
   const model = new RunModel({ source: checkpointSource, tempPrefix: TEMP_PREFIX });
+  const launchFor = (request: TrainRequest) =>
+    resolveTrainerLaunch(
+      request,
+      { nodePath: readSettings().nodePath, trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')) },
+      { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env },
+    );
   const training = new TrainingService({
     model,
-    launchFor: (request) =>
-      resolveTrainerLaunch(
-        request,
-        { nodePath: readSettings().nodePath, trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')) },
-        { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env },
-      ),
-    externalTrainerFor: (request) => external().externalTrainerFor(request),
+    launchFor,
+    // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
+    externalTrainerFor: async (request) => (await slurm().slurmRunFor(request, launchFor(request))) ?? external().externalTrainerFor(request),
     outputDirOf: async (request) => {
       const externalDir = await external().externalOutputDirOf(request);
       if (externalDir !== undefined) return externalDir;

@@ -55,6 +55,13 @@ export interface JobInfo {
   nodeList: string | null;
 }
 
+/** One line for logs and the command line: "job 12: pending (Resources), restart 1". */
+export function describeJob(info: JobInfo): string {
+  const reason = info.reason !== 'None' ? ` (${info.reason})` : '';
+  const restart = info.restarts > 0 ? `, restart ${info.restarts}` : '';
+  return `job ${info.jobId}: ${info.state.toLowerCase()}${reason}${restart}`;
+}
+
 /** Key=Value pairs of one `scontrol show -o` line; a value runs until the next ` Key=`. */
 export function parseKeyValues(line: string): Map<string, string> {
   const pairs = new Map<string, string>();

@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { slurmLauncher } from '../../core/config/launcherSchema';
 import type { SlurmLauncherConfig, TrainConfig } from '../../core/config/types';
 import { SlurmClient } from '../../core/slurm/client';
-import type { JobInfo } from '../../core/slurm/jobInfo';
+import { describeJob } from '../../core/slurm/jobInfo';
 import { followJob } from '../../core/slurm/jobControl';
 import { submitBatchJob } from '../../core/slurm/submit';
+import { trainerJobSpec } from '../../core/slurm/trainerJob';
 
 export interface SubmitRequest {
   config: TrainConfig;
@@ -28,35 +29,25 @@ function slurmSettings(config: TrainConfig): SlurmLauncherConfig {
   return config.launcher.type === 'slurm' ? config.launcher : slurmLauncher.parse({ type: 'slurm' });
 }
 
-/** The trainer command line the job runs: this Node, this trainer bundle, the same config and overrides. */
-export function jobArgv(config: TrainConfig, sets: readonly string[], device: string | undefined): string[] {
-  const trainer = path.resolve(process.argv[1] ?? '');
-  const argv = [process.execPath, trainer, 'train', '-t', config.config_path, '--launcher', 'local', '--json'];
-  for (const set of sets) argv.push('--set', set);
-  if (device !== undefined) argv.push('-d', device);
-  return argv;
+/** The command that would train here: this Node, this trainer bundle, the same config and overrides. */
+function localCommand(config: TrainConfig, sets: readonly string[], device: string | undefined): string[] {
+  const command = [process.execPath, path.resolve(process.argv[1] ?? ''), 'train', '-t', config.config_path];
+  for (const set of sets) command.push('--set', set);
+  if (device !== undefined) command.push('-d', device);
+  return command;
 }
 
 export async function submitToSlurm(request: SubmitRequest): Promise<number> {
   const { config } = request;
   const client = new SlurmClient();
-  const job = await submitBatchJob(client, {
-    jobName: config.name,
-    runDir: config.output_dir,
-    cwd: path.dirname(config.config_path),
-    launcher: slurmSettings(config),
-    argv: jobArgv(config, request.sets, request.device),
-    restartArgs: ['--set', 'resume_from_checkpoint=true'],
-    useSrun: false,
-  });
+  const spec = trainerJobSpec(config, { command: localCommand(config, request.sets, request.device), cwd: process.cwd(), launcher: slurmSettings(config) });
+  const job = await submitBatchJob(client, spec);
   const say = (json: object, text: string): void => {
     process.stdout.write(request.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
   };
   say({ type: 'slurm_submitted', ...job }, `submitted job ${job.jobId}; batch script ${job.script}; output ${job.output}`);
   if (!request.follow) return 0;
-  const describe = (info: JobInfo): string =>
-    `job ${info.jobId}: ${info.state.toLowerCase()}${info.reason !== 'None' ? ` (${info.reason})` : ''}${info.restarts > 0 ? `, restart ${info.restarts}` : ''}`;
-  const last = await followJob(client, job.jobId, { onChange: (info) => say({ type: 'slurm_job', ...info }, describe(info)), abort: request.abort });
+  const last = await followJob(client, job.jobId, { onChange: (info) => say({ type: 'slurm_job', ...info }, describeJob(info)), abort: request.abort });
   if (request.abort.aborted) return 0;
   return last?.state === 'COMPLETED' ? 0 : 1;
 }

@@ -1,0 +1,98 @@
+/**
+ * The extension's view of a Slurm run (vscode-free): Train of a config with a slurm launcher
+ * becomes a SlurmJobRun that submits the job, logs its states, passes the trainer's events on across
+ * a requeue, and stops it with a checkpoint. Against the real local cluster; skipped with the reason
+ * where it cannot start.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listCheckpoints } from '../../../src/core/checkpoint';
+import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
+import type { TrainerLaunch, TrainerRun } from '../../../src/extension/process/trainerProcess';
+import { slurmRunFor } from '../../../src/extension/slurm';
+import { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
+import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
+import { buildTrainer, trainerBundle } from '../reliability/helpers';
+import { longRun, scontrol, waitFor } from './helpers';
+
+describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
+  this.timeout(600_000);
+  let cluster: LocalSlurm | null = null;
+  let dir: string;
+
+  before(async function () {
+    const started = await startLocalSlurm();
+    if ('skip' in started) {
+      console.log(`      skipped: ${started.skip}`);
+      this.skip();
+    } else {
+      cluster = started.cluster;
+    }
+    await buildTrainer();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slurm-ext-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** What Train would start for this config, with the launch the extension would have forked. */
+  async function train(config: string): Promise<{ run: SlurmJobRun; events: TrainerEvent[]; log: string[] }> {
+    const configPath = join(dir, 'cluster.yaml');
+    writeFileSync(configPath, config);
+    const launch: TrainerLaunch = { execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env };
+    const start = await slurmRunFor({ configPath, sets: [], device: '' }, launch, 300);
+    assert.ok(start, 'a slurm launcher makes a Slurm run');
+    const run: TrainerRun = start();
+    assert.ok(run instanceof SlurmJobRun);
+    const events: TrainerEvent[] = [];
+    const log: string[] = [];
+    run.onEvent((e) => events.push(e));
+    run.onLog((l) => log.push(l.text.trim()));
+    return { run, events, log };
+  }
+
+  it('a local launcher is not a Slurm run', async () => {
+    const configPath = join(dir, 'local.yaml');
+    writeFileSync(configPath, longRun(10, '{ type: local }'));
+    const launch: TrainerLaunch = { execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env };
+    assert.equal(await slurmRunFor({ configPath, sets: [], device: '' }, launch), null);
+  });
+
+  it('logs pending then running, passes the events of every start on across a requeue, and ends finished', async () => {
+    const { run, events, log } = await train(longRun(1200, '{ type: slurm, extra_args: ["--hold"] }'));
+    await waitFor('the pending state in the log', 60_000, () => log.find((l) => /^job \d+: pending \(JobHeldUser\)$/.test(l)));
+    await scontrol(cluster!, ['release', run.jobId!]);
+    await waitFor('the running state in the log', 60_000, () => log.find((l) => /^job \d+: running$/.test(l)));
+    await waitFor('a checkpoint', 120_000, () => events.find((e) => e.type === 'checkpoint_saved'));
+    await cluster!.client.requeue(run.jobId!);
+    await waitFor('the requeued job pending', 60_000, async () => ((await cluster!.client.show(run.jobId!))?.restarts === 1 ? true : undefined));
+    await waitFor('the requeued job to start', 60_000, async () => {
+      await cluster!.client.startNow(run.jobId!).catch(() => undefined);
+      return events.filter((e) => e.type === 'started').length === 2 ? true : undefined;
+    });
+    const exit = await run.exited;
+    assert.equal(exit.status, 'finished', log.join('\n'));
+    assert.equal(events.filter((e) => e.type === 'resumed').length, 1);
+    const last = events.filter((e) => e.type === 'finished').at(-1);
+    assert.equal(last?.type === 'finished' && last.step, 1200);
+    assert.ok(log.some((l) => /^job \d+: pending \(BeginTime\), restart 1$/.test(l)), log.join('\n'));
+    run.dispose();
+  });
+
+  it('Stop asks the trainer to save, and the run ends stopped with a checkpoint at its last step', async () => {
+    const { run, events } = await train(longRun(100_000, '{ type: slurm }'));
+    await waitFor('a checkpoint', 120_000, () => events.find((e) => e.type === 'checkpoint_saved'));
+    const exit = await run.stop(60_000);
+    assert.deepEqual([exit.status, exit.forcedKill], ['stopped', false]);
+    const finished = events.find((e) => e.type === 'finished');
+    assert.ok(finished?.type === 'finished' && finished.status === 'stopped');
+    const newest = (await listCheckpoints(join(dir, 'out'))).find((c) => c.valid);
+    assert.equal(newest?.step, finished.step);
+    run.dispose();
+  });
+});
