@@ -55,6 +55,8 @@ export interface TrainerRun extends Disposable {
   readonly exited: Promise<TrainerExit>;
   /** Its own stop timeout (an external trainer's config), used by Stop instead of the setting. */
   readonly stopTimeoutMs?: number | null;
+  /** True for work that is not this window's process (a cluster job): closing the window leaves it running. */
+  readonly outlivesWindow?: boolean;
   stop(timeoutMs: number): Promise<TrainerExit>;
   forceKill(reason: string): void;
 }

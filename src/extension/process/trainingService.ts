@@ -136,9 +136,9 @@ export class TrainingService {
     return Promise.all(this.active().map((h) => this.stop(h)));
   }
 
-  /** Window closing: ask every trainer to save, but never wait past `graceMs` before killing. */
+  /** Window closing: ask every trainer to save, but never wait past `graceMs` before killing; cluster jobs run on. */
   async shutdown(graceMs: number): Promise<void> {
-    const all = this.active();
+    const all = this.active().filter((h) => !h.process.outlivesWindow);
     await Promise.all(all.map((h) => h.process.stop(Math.min(graceMs, this.options.stopTimeoutMs()))));
   }
 

@@ -18,6 +18,7 @@ import { Emitter } from '../util/emitter';
 
 export class SlurmJobRun implements TrainerRun {
   readonly pid = undefined;
+  readonly outlivesWindow = true;
   readonly exited: Promise<TrainerExit>;
   private readonly events = new Emitter<TrainerEvent>();
   private readonly logs = new Emitter<{ stream: LogStream; text: string }>();

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { listCheckpoints } from '../../../src/core/checkpoint';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import type { TrainerLaunch, TrainerRun } from '../../../src/extension/process/trainerProcess';
+import { RunModel } from '../../../src/extension/model/runModel';
+import { TrainingService } from '../../../src/extension/process/trainingService';
 import { slurmRunFor } from '../../../src/extension/slurm';
 import { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
 import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
@@ -94,5 +96,26 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
     const newest = (await listCheckpoints(join(dir, 'out'))).find((c) => c.valid);
     assert.equal(newest?.step, finished.step);
     run.dispose();
+  });
+
+  it('closing the window (the service shuts down) stops following the job but leaves it running', async () => {
+    const configPath = join(dir, 'cluster.yaml');
+    writeFileSync(configPath, longRun(100_000, '{ type: slurm }'));
+    const launchFor = () => ({ execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env });
+    const model = new RunModel({ source: { list: async () => [], trainerSummary: async () => null }, tempPrefix: '.tmp-' });
+    const service = new TrainingService({
+      model,
+      launchFor,
+      externalTrainerFor: (request) => slurmRunFor(request, launchFor(), 300),
+      outputDirOf: async () => join(dir, 'out'),
+      stopTimeoutMs: () => 5000,
+    });
+    const handle = await service.start({ configPath, sets: [], device: '' });
+    await handle.started;
+    const jobId = (handle.process as SlurmJobRun).jobId!;
+    await service.shutdown(5000);
+    service.dispose();
+    assert.equal((await cluster!.client.show(jobId))?.state, 'RUNNING');
+    await cluster!.client.cancel(jobId);
   });
 });
