@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,13 +123,44 @@ const alive = (pid: number): boolean => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function stopByPid(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; alive(pid) && waited < 10_000; waited += 100) await sleep(100);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** PIDs of slurmd's job step daemons (slurmstepd) of this cluster: their working folder is inside it. */
+function stepDaemonsOf(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'slurmstepd' && readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 async function stopDaemons(dir: string): Promise<void> {
   for (const daemon of DAEMONS) {
     const pid = pidIn(join(dir, `${daemon}.pid`));
-    if (pid === null || !alive(pid)) continue;
-    process.kill(pid, 'SIGTERM');
-    for (let waited = 0; alive(pid) && waited < 10_000; waited += 100) await sleep(100);
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid !== null) await stopByPid(pid);
+  }
+  // A step daemon still finishing a job would outlive slurmd.
+  for (const pid of stepDaemonsOf(dir)) await stopByPid(pid);
+}
+
+/** Jobs left by a failed test would outlive the daemons: cancel them and wait (up to 30 s) until the queue is empty. */
+async function cancelAllJobs(env: NodeJS.ProcessEnv): Promise<void> {
+  const jobs = (await run('squeue', ['--noheader', '--format=%i'], env).catch(() => '')).split('\n').filter((id) => id.trim() !== '');
+  if (jobs.length === 0) return;
+  await run('scancel', jobs.map((id) => id.trim()), env).catch(() => undefined);
+  for (let waited = 0; waited < 30_000; waited += 500) {
+    if ((await run('squeue', ['--noheader', '--format=%i'], env).catch(() => '')).trim() === '') return;
+    await sleep(500);
   }
 }
 
@@ -166,6 +197,7 @@ export async function startLocalSlurm(): Promise<LocalSlurmResult> {
       env,
       client: new SlurmClient({ env }),
       async stop() {
+        await cancelAllJobs(env);
         await stopDaemons(dir);
         rmSync(dir, { recursive: true, force: true });
       },

@@ -57,6 +57,16 @@ describe('Slurm: the trainer on a real local cluster', function () {
     assert.deepEqual([run.status, run.step, run.slurm], ['finished', 200, { job_id: job.jobId, restart_count: 0 }]);
   });
 
+  it('--follow prints the job\'s states until it ends, and exits 0 when it completed', async () => {
+    const c = cluster!;
+    const result = await cli(['train', '-t', write(longRun(100, '{ type: slurm }')), '--follow'], { cwd: dir, env: c.env });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^submitted job (\d+); batch script .*slurm-job\.sh; output .*slurm-\d+\.out$/);
+    assert.match(lines[lines.length - 1]!, /^job \d+: completed$/);
+    assert.ok(lines.some((line) => /^job \d+: running$/.test(line)), result.stdout);
+  });
+
   it('a job requeued mid-run (scontrol requeue) saves, resumes from its latest checkpoint and finishes at max_steps', async () => {
     const c = cluster!;
     const maxSteps = 1500;
