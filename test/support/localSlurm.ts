@@ -204,3 +204,21 @@ export async function startLocalSlurm(): Promise<LocalSlurmResult> {
     },
   };
 }
+
+/** A run long enough to be interrupted: about 50-100 steps per second here on the cpu backend. */
+export function longRun(maxSteps: number, launcher: string, outputDir = 'out'): string {
+  return `name: cluster
+seed: 3
+max_steps: ${maxSteps}
+batch_size: 32
+backend: cpu
+model: { type: mlp, hidden: [64, 64], activation: relu }
+data: { type: synthetic_classification, samples: 512, features: 20, classes: 4 }
+optimizer: { type: adam, learning_rate: 0.01 }
+output_dir: ${outputDir}
+log_steps: 50
+save_steps: 100
+save_total_limit: null
+launcher: ${launcher}
+`;
+}

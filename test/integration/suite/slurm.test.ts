@@ -16,30 +16,14 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainerExit } from '../../../src/extension/process/trainerProcess';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
-import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
+import { type LocalSlurm, longRun, startLocalSlurm } from '../../support/localSlurm';
 
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'slurm-suite');
 
 function config(name: string, maxSteps: number, launcher: string): string {
   const file = path.join(project, 'configs', `${name}.yaml`);
-  writeFileSync(
-    file,
-    `name: ${name}
-seed: 3
-max_steps: ${maxSteps}
-batch_size: 32
-backend: cpu
-model: { type: mlp, hidden: [64, 64], activation: relu }
-data: { type: synthetic_classification, samples: 512, features: 20, classes: 4 }
-optimizer: { type: adam, learning_rate: 0.01 }
-output_dir: ../runs/${name}
-log_steps: 50
-save_steps: 100
-save_total_limit: null
-launcher: ${launcher}
-`,
-  );
+  writeFileSync(file, longRun(maxSteps, launcher, `../runs/${name}`));
   return file;
 }
 

@@ -4,37 +4,23 @@
  * the cluster cannot start.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopJob } from '../../../src/core/slurm/jobControl';
 import { listCheckpoints } from '../../../src/core/checkpoint';
-import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
-import { assertOneLine, buildTrainer, cli } from '../reliability/helpers';
-import { eventsOfType, jobEvents, longRun, readRunJson, runToEnd, scontrol, submit, waitFor } from './helpers';
+import type { LocalSlurm } from '../../support/localSlurm';
+import { assertOneLine, cli } from '../reliability/helpers';
+import { eventsOfType, jobEvents, longRun, readRunJson, runToEnd, scontrol, submit, useLocalSlurm, waitFor } from './helpers';
 
 describe('Slurm: the trainer on a real local cluster', function () {
   this.timeout(600_000);
+  const slurm = useLocalSlurm('slurm-run-');
   let cluster: LocalSlurm | null = null;
   let dir: string;
-
-  before(async function () {
-    const started = await startLocalSlurm();
-    if ('skip' in started) {
-      console.log(`      skipped: ${started.skip}`);
-      this.skip();
-    } else {
-      cluster = started.cluster;
-    }
-    await buildTrainer();
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'slurm-run-'));
+    cluster = slurm.cluster();
+    dir = slurm.dir();
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const write = (text: string): string => {
     const file = join(dir, 'cluster.yaml');

@@ -1,33 +1,17 @@
 /** Submitting the real trainer to the local test cluster and reading what its job wrote. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobInfo } from '../../../src/core/slurm/jobInfo';
 import type { SlurmJobRecord } from '../../../src/core/slurm/submit';
 import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
-import type { LocalSlurm } from '../../support/localSlurm';
-import { cli } from '../reliability/helpers';
+import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
+import { buildTrainer, cli } from '../reliability/helpers';
+export { longRun } from '../../support/localSlurm';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A run long enough to be interrupted: about 50-100 steps per second here on the cpu backend. */
-export function longRun(maxSteps: number, launcher: string): string {
-  return `name: cluster
-seed: 3
-max_steps: ${maxSteps}
-batch_size: 32
-backend: cpu
-model: { type: mlp, hidden: [64, 64], activation: relu }
-data: { type: synthetic_classification, samples: 512, features: 20, classes: 4 }
-optimizer: { type: adam, learning_rate: 0.01 }
-output_dir: out
-log_steps: 50
-save_steps: 100
-save_total_limit: null
-launcher: ${launcher}
-`;
-}
 
 /** `train --launcher slurm --json` with the cluster's environment: the job record it printed. */
 export async function submit(cluster: LocalSlurm, dir: string, config: string): Promise<SlurmJobRecord> {
@@ -90,4 +74,30 @@ export function scontrol(cluster: LocalSlurm, args: string[]): Promise<void> {
 
 export function readRunJson(dir: string): { status: string; step: number; start_step: number; slurm: { job_id: string; restart_count: number } | null } {
   return JSON.parse(readFileSync(join(dir, 'out', 'run.json'), 'utf8'));
+}
+
+/**
+ * For a suite on the local cluster: starts it (and bundles the trainer) before the suite, skipping
+ * the suite with the reason printed when it cannot start; stops it after; a fresh folder per test.
+ */
+export function useLocalSlurm(folderPrefix: string): { cluster(): LocalSlurm; dir(): string } {
+  let cluster: LocalSlurm | null = null;
+  let dir = '';
+  before(async function () {
+    const started = await startLocalSlurm();
+    if ('skip' in started) {
+      console.log(`      skipped: ${started.skip}`);
+      this.skip();
+    }
+    cluster = started.cluster;
+    await buildTrainer();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), folderPrefix));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  return { cluster: () => cluster!, dir: () => dir };
 }

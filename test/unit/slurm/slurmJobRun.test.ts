@@ -5,8 +5,7 @@
  * where it cannot start.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listCheckpoints } from '../../../src/core/checkpoint';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
@@ -15,32 +14,19 @@ import { RunModel } from '../../../src/extension/model/runModel';
 import { TrainingService } from '../../../src/extension/process/trainingService';
 import { slurmRunFor } from '../../../src/extension/slurm';
 import { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
-import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
-import { buildTrainer, trainerBundle } from '../reliability/helpers';
-import { longRun, scontrol, waitFor } from './helpers';
+import type { LocalSlurm } from '../../support/localSlurm';
+import { trainerBundle } from '../reliability/helpers';
+import { longRun, scontrol, useLocalSlurm, waitFor } from './helpers';
 
 describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
   this.timeout(600_000);
+  const slurm = useLocalSlurm('slurm-ext-');
   let cluster: LocalSlurm | null = null;
   let dir: string;
-
-  before(async function () {
-    const started = await startLocalSlurm();
-    if ('skip' in started) {
-      console.log(`      skipped: ${started.skip}`);
-      this.skip();
-    } else {
-      cluster = started.cluster;
-    }
-    await buildTrainer();
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'slurm-ext-'));
+    cluster = slurm.cluster();
+    dir = slurm.dir();
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** What Train would start for this config, with the launch the extension would have forked. */
   async function train(config: string): Promise<{ run: SlurmJobRun; events: TrainerEvent[]; log: string[] }> {
