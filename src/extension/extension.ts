@@ -17,6 +17,7 @@ import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
+import { Prompts } from './ui/prompts';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
 import { WorkspaceRuns } from './workspaceRuns';
 
@@ -27,6 +28,8 @@ export interface TrainingRunsApi {
   workspaceRuns: WorkspaceRuns;
   tree: RunsTreeProvider;
   lossCurves: LossCurvesManager;
+  /** The questions commands ask (integration tests answer them through `answerWith`). */
+  prompts: Prompts;
   /** Milliseconds activate() took, measured inside it. */
   activationMs: number;
 }
@@ -107,12 +110,13 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     { dispose: () => training.dispose() },
     { dispose: () => model.dispose() },
   );
-  registerCommands({ context, model, training, tree, ui, workspaceRuns, lossCurves: () => lossCurves });
+  const prompts = new Prompts();
+  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.
   void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, activationMs: performance.now() - t0 };
+  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, activationMs: performance.now() - t0 };
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */

@@ -6,12 +6,14 @@ import { latestValidCheckpoint, type CheckpointView, type RunModel, type RunView
 import type { TrainingHandle } from '../process/trainingService';
 import { resolveTrainerLaunch } from '../process/launch';
 import { readSettings, SETTINGS_SECTION } from '../settings';
+import { WORKSPACE_EXCLUDE } from '../model/discovery';
 import { type AvailableBackends, deviceChoices, queryAvailableBackends } from './availableBackends';
 
 /** publisher.name from package.json: finds the installed extension's dist/trainer.js. */
 const EXTENSION_ID = 'training-runs.training-runs';
 
-export const WORKSPACE_EXCLUDE = '**/{node_modules,.git}/**';
+export { WORKSPACE_EXCLUDE } from '../model/discovery';
+export { lossCurvesPickItems } from '../model/labels';
 export const CONFIG_GLOB = '**/configs/**/*.{yaml,yml}';
 
 const isYaml = (p: string) => /\.ya?ml$/i.test(p);

@@ -10,8 +10,8 @@ import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import { formatBytes, formatCount, formatDuration, formatValue } from '../../core/format';
 import type { TrainerExit } from '../process/trainerProcess';
 import type { TrainingHandle, TrainingService } from '../process/trainingService';
+import { COMMANDS } from '../commands/ids';
 
-export const SHOW_LOG_COMMAND = 'trainingRuns.showLog';
 
 export class TrainingSessionUi implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
@@ -118,7 +118,7 @@ export class TrainingSessionUi implements vscode.Disposable {
       : ' starting…';
     this.statusBar.text = `$(pulse) ${name}${figures}${more}`;
     this.statusBar.tooltip = `Training ${handle.runDir ?? handle.request.configPath}\nClick to show its log.`;
-    this.statusBar.command = { title: 'Show Training Log', command: SHOW_LOG_COMMAND, arguments: [this.keyOf(handle)] };
+    this.statusBar.command = { title: 'Show Training Log', command: COMMANDS.showLog, arguments: [this.keyOf(handle)] };
     this.statusBar.show();
   }
 
