@@ -15,8 +15,9 @@ import { createResume } from './commands/resume';
 import { commandTargets, firstPath, optionsArg, type CommandTarget } from './commands/targets';
 import { trainPreflight } from './commands/trainPreflight';
 import { isIdle } from './model/labels';
+import { readRunRecord } from './model/runRecord';
 import { DeleteRefusedError, deleteCheckpointFolder } from './model/safeDelete';
-import type { RunModel, RunView } from './model/runModel';
+import { isProcessAlive, type RunModel, type RunView } from './model/runModel';
 import { BusyRunError, type TrainingHandle, type TrainingService } from './process/trainingService';
 import type { TrainerExit } from './process/trainerProcess';
 import { readSettings } from './settings';
@@ -73,6 +74,12 @@ export function registerCommands(deps: CommandDeps): void {
     return t?.kind === 'path' ? t.path : t?.node.kind === 'checkpoint' ? t.node.path : undefined;
   };
 
+  /** run.json says a live process trains there (read now: the model may not have seen it yet). */
+  async function trainingElsewhere(dir: string): Promise<boolean> {
+    const { record } = await readRunRecord(dir);
+    return record?.status === 'training' && record.pid !== null && isProcessAlive(record.pid);
+  }
+
   async function startTraining(configPath: string, sets: string[], device: string | undefined): Promise<TrainingHandle | undefined> {
     try {
       return await training.start({ configPath, sets, device: device ?? readSettings().device });
@@ -90,6 +97,7 @@ export function registerCommands(deps: CommandDeps): void {
     const settled = await trainPreflight(configPath, sets, {
       prompts: deps.prompts,
       listCheckpoints: deps.listCheckpoints,
+      isBusy: async (dir) => training.byRunDir(dir) !== undefined || (await trainingElsewhere(dir)),
       replaced: async (runDir) => {
         deps.lossCurves()?.resetRun(runDir);
         await model.refresh(runDir);

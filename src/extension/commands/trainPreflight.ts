@@ -22,6 +22,8 @@ export const REPLACE = 'Replace';
 export interface PreflightDeps {
   prompts: Prompts;
   listCheckpoints(runDir: string): Promise<CheckpointInfo[]>;
+  /** A trainer (of this window or another process) writes there now: nothing to ask, the start is refused. */
+  isBusy(runDir: string): Promise<boolean>;
   /** Called after Replace moved a folder's checkpoints aside (panels reset, the tree re-reads). */
   replaced?(runDir: string): Promise<void> | void;
 }
@@ -37,6 +39,7 @@ export async function trainPreflight(configPath: string, sets: readonly string[]
     return [...sets];
   }
   const dir = path.resolve(config.output_dir);
+  if (await deps.isBusy(dir)) return [...sets];
   const rows = await deps.listCheckpoints(dir).catch(() => [] as CheckpointInfo[]);
   const valid = rows.filter((c) => c.valid);
   const name = path.basename(dir);

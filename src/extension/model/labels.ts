@@ -8,7 +8,7 @@ export function resumeLabel(run: RunView, c: CheckpointView, nowMs: number = Dat
 }
 
 /** A run that may be resumed or have checkpoints deleted: not training in any process we know of. */
-export function isIdle(run: RunView): boolean {
+export function isIdle(run: Pick<RunView, 'status'>): boolean {
   return run.status !== 'training' && run.status !== 'stopping';
 }
 

@@ -8,7 +8,10 @@ import type { CheckpointView, RunView } from './runModel';
 export interface ResumePlan {
   /** Set when the checkpoint already reached the run's target: the run must be given a new one. */
   pastEnd: { step: number; maxSteps: number; proposedMaxSteps: number } | null;
-  /** Checkpoints of a later step than the one resumed from (the branch a resume abandons). */
+  /**
+   * Valid checkpoints of a later step than the one resumed from (the branch a resume abandons).
+   * Invalid ones are not resumable anyway and stay listed as invalid.
+   */
   later: CheckpointView[];
 }
 
@@ -17,7 +20,7 @@ export function planResume(run: RunView, checkpoint: CheckpointView): ResumePlan
   const maxSteps = run.record?.maxSteps ?? null;
   // Another stretch as long as the run's own target: 500 of 500 proposes 1,000.
   const pastEnd = step !== null && maxSteps !== null && step >= maxSteps ? { step, maxSteps, proposedMaxSteps: Math.max(step, maxSteps) + maxSteps } : null;
-  const later = step === null ? [] : run.checkpoints.filter((c) => c.path !== checkpoint.path && c.step !== null && c.step > step);
+  const later = step === null ? [] : run.checkpoints.filter((c) => c.valid && c.path !== checkpoint.path && c.step !== null && c.step > step);
   return { pastEnd, later };
 }
 

@@ -98,3 +98,11 @@ describe('Open Loss Curves picker', () => {
     assert.deepEqual(lossCurvesPickItems([a, run('/w/b', [], { status: 'training' })]).map((i) => i.picked), [false, true]);
   });
 });
+
+describe('resume plan and invalid checkpoints', () => {
+  it('an invalid later checkpoint is no branch to abandon', () => {
+    const c3 = checkpoint('/r', 300);
+    const broken = checkpoint('/r', 400, { valid: false, problems: ['model.safetensors truncated'] });
+    assert.deepEqual(planResume(run('/r', [broken, c3]), c3).later, []);
+  });
+});
