@@ -16,6 +16,7 @@ import { projectDirOf, resolveTrainerLaunch } from './process/launch';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
+import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
 import { Prompts } from './ui/prompts';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
@@ -28,6 +29,8 @@ export interface TrainingRunsApi {
   workspaceRuns: WorkspaceRuns;
   tree: RunsTreeProvider;
   lossCurves: LossCurvesManager;
+  /** Config problems published as diagnostics (open and save of files under configs/). */
+  configDiagnostics: ConfigDiagnostics;
   /** The questions commands ask (integration tests answer them through `answerWith`). */
   prompts: Prompts;
   /** Milliseconds activate() took, measured inside it. */
@@ -99,7 +102,9 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     }
   });
 
+  const configDiagnostics = new ConfigDiagnostics();
   context.subscriptions.push(
+    configDiagnostics,
     treeView,
     tree,
     workspaceRuns,
@@ -116,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
 
   // Discovery runs after activation returns: the view fills in when it is done.
   void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, activationMs: performance.now() - t0 };
+  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics, activationMs: performance.now() - t0 };
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */
