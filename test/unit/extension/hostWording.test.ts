@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
+import { describeTrainFacts, extendsOf, readConfigFacts } from '../../../src/extension/commands/configFacts';
 import { stopTracebackNote } from '../../../src/extension/external/externalTrainerProcess';
 import type { TrainerExit } from '../../../src/extension/process/trainerProcess';
 import { suggestedReplacement, tokenRange } from '../../../src/extension/ui/configDiagnosticText';
@@ -94,5 +95,22 @@ describe('trainer under IPC', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Train quick pick facts', () => {
+  it('shows model, optimizer, max_steps and what the config extends', async () => {
+    assert.equal(describeTrainFacts({ model: { type: 'mlp' }, optimizer: { type: 'adam', learning_rate: 0.001 }, max_steps: 1500 }, '../project.yaml'), 'mlp · adam lr 0.001 · max_steps 1,500 · extends ../project.yaml');
+    assert.equal(extendsOf('# c\nextends: "../project.yaml"  # base\nmax_steps: 3\n'), '../project.yaml');
+    assert.equal(extendsOf('max_steps: 3\n'), null);
+  });
+
+  it('reads an example config through the trainer\'s loader, and says the device choice applies', async () => {
+    const facts = await readConfigFacts(path.join(__dirname, '../../../examples/checkpointing/configs/train.yaml'));
+    assert.equal(facts.builtIn, true);
+    assert.match(facts.text, /^mlp · adam lr 0\.001 · max_steps 500 · extends /);
+    const external = await readConfigFacts(path.join(__dirname, '../../../examples/distributed/configs/torchrun.yaml'));
+    assert.equal(external.builtIn, false, 'no Device choice for an external command');
+    assert.match(external.text, /^external: .*torch/);
   });
 });
