@@ -70,10 +70,11 @@ describe('Commands from every menu, and the questions before a run starts', func
   it('gives every tree item a unique id, down to the Scheduler\'s type and every detail leaf', async () => {
     const nodes = await walk();
     const ids = nodes.map((n) => api.tree.getTreeItem(n).id).filter((id): id is string => id !== undefined);
-    const schedulers = nodes.filter((n) => n.kind === 'detail' && n.node.label === 'Scheduler');
+    const ofThisRun = nodes.filter((n) => n.kind === 'detail' && n.checkpointPath.startsWith(runDir));
+    const schedulers = ofThisRun.filter((n) => n.kind === 'detail' && n.node.label === 'Scheduler');
     assert.ok(schedulers.length >= 3, 'expected a Scheduler node under each checkpoint');
     // The example's cosine scheduler has its own `type` beside the node's `type` leaf.
-    const typeLeaves = nodes.filter((n) => n.kind === 'detail' && n.node.label === 'type' && n.node.description === 'cosine');
+    const typeLeaves = ofThisRun.filter((n) => n.kind === 'detail' && n.node.label === 'type' && n.node.description === 'cosine');
     assert.ok(typeLeaves.length >= 2 * schedulers.length, `type leaves: ${typeLeaves.length}`);
     const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
     assert.deepEqual(duplicates, []);
