@@ -1,8 +1,9 @@
 /**
- * What the user sees while runs train: one output channel per run with the trainer's log, a status
- * bar item (run, step/total, loss, ETA) that opens that log, a progress notification whose Cancel
- * stops gracefully, and the final message (failure with "Show Log"; a config error opens the file
- * at its line).
+ * What the user sees while runs train: one output channel per run with the trainer's log (one line
+ * per event, eventLines.ts), a status bar item (run, step/total, last loss, ETA) that opens that
+ * log, a dismissable start notification offering Stop, and the final message (stopped: which
+ * checkpoint was saved; finished: Open Loss Curves / Show Log; failure with "Show Log"; a config
+ * error opens the file at its line).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
