@@ -1,26 +1,36 @@
 /**
- * Every command of the extension is registered here (category "Training" in package.json).
- * Commands accept optional arguments so they can be driven without quick picks (keybindings,
- * other extensions, tests): each one documents them and returns what it started or changed.
+ * Every command of the extension is registered here (ids in commands/ids.ts, category "Training"
+ * in package.json). Commands accept optional arguments so they can be driven without quick picks
+ * (keybindings, other extensions, tests), and every argument VS Code passes from the menus they are
+ * contributed to (see commands/targets.ts): each one documents them and returns what it started or
+ * changed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CONFIG_GLOB, pickConfig, pickResumeTarget, pickRunning, WORKSPACE_EXCLUDE } from './commands/pickers';
-import { external } from './external/lazy';
+import type { CheckpointInfo } from '../core/checkpoint/types';
+import { COMMANDS } from './commands/ids';
+import { CONFIG_GLOB, lossCurvesPickItems, pickConfig, pickRunning, WORKSPACE_EXCLUDE } from './commands/pickers';
+import { createResume } from './commands/resume';
+import { commandTargets, firstPath, optionsArg, type CommandTarget } from './commands/targets';
+import { trainPreflight } from './commands/trainPreflight';
 import { isIdle } from './model/labels';
+import { readRunRecord } from './model/runRecord';
 import { DeleteRefusedError, deleteCheckpointFolder } from './model/safeDelete';
-import { latestValidCheckpoint, type RunModel, type RunView } from './model/runModel';
+import { isProcessAlive, type RunModel, type RunView } from './model/runModel';
 import { BusyRunError, type TrainingHandle, type TrainingService } from './process/trainingService';
 import type { TrainerExit } from './process/trainerProcess';
 import { readSettings } from './settings';
-import type { RunsTreeNode, RunsTreeProvider } from './tree/runsTreeProvider';
+import type { RunsTreeProvider } from './tree/runsTreeProvider';
 import { CheckpointInspectProvider } from './ui/inspectDocument';
-import { SHOW_LOG_COMMAND, type TrainingSessionUi } from './ui/trainingSessionUi';
+import type { Prompts } from './ui/prompts';
+import type { TrainingSessionUi } from './ui/trainingSessionUi';
 import type { WorkspaceRuns } from './workspaceRuns';
 
 export interface LossCurvesOpener {
   show(runDirs: string[]): unknown;
+  /** A run's folder was emptied for a fresh start: open panels drop its old curve and markers. */
+  resetRun(runDir: string): unknown;
 }
 
 export interface CommandDeps {
@@ -29,7 +39,9 @@ export interface CommandDeps {
   training: TrainingService;
   tree: RunsTreeProvider;
   ui: TrainingSessionUi;
+  prompts: Prompts;
   workspaceRuns: WorkspaceRuns;
+  listCheckpoints(runDir: string): Promise<CheckpointInfo[]>;
   /** Absent until the loss-curves panel is available. */
   lossCurves: () => LossCurvesOpener | undefined;
 }
@@ -46,16 +58,27 @@ export interface DeleteOptions {
   confirm?: boolean;
 }
 
-type RunTarget = RunsTreeNode | string | undefined;
-
 export function registerCommands(deps: CommandDeps): void {
   const { context, model, training, tree } = deps;
-  const register = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
-  const runOf = (target: RunTarget): RunView | undefined => (typeof target === 'string' ? model.get(target) : target ? tree.runOf(target) : undefined);
-  const checkpointPathOf = (target: RunsTreeNode | string | undefined): string | undefined =>
-    typeof target === 'string' ? path.resolve(target) : target?.kind === 'checkpoint' ? target.path : undefined;
   const runOfCheckpoint = (checkpointPath: string): RunView | undefined => model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
+  /** The runs the targets name: run and checkpoint nodes, run folders, checkpoint folders. */
+  const runsOf = (targets: readonly CommandTarget[]): RunView[] => {
+    const runs = targets.map((t) => (t.kind === 'node' ? tree.runOf(t.node) : (model.get(t.path) ?? runOfCheckpoint(t.path))));
+    return [...new Set(runs.filter((r): r is RunView => r !== undefined))];
+  };
+  /** A checkpoint node or a path (of a checkpoint folder) among the arguments. */
+  const checkpointPathOf = (arg: unknown): string | undefined => {
+    const [t] = commandTargets(arg);
+    return t?.kind === 'path' ? t.path : t?.node.kind === 'checkpoint' ? t.node.path : undefined;
+  };
+
+  /** run.json says a live process trains there (read now: the model may not have seen it yet). */
+  async function trainingElsewhere(dir: string): Promise<boolean> {
+    const { record } = await readRunRecord(dir);
+    return record?.status === 'training' && record.pid !== null && isProcessAlive(record.pid);
+  }
 
   async function startTraining(configPath: string, sets: string[], device: string | undefined): Promise<TrainingHandle | undefined> {
     try {
@@ -69,18 +92,37 @@ export function registerCommands(deps: CommandDeps): void {
     }
   }
 
-  /** Train(config?: path | Uri, options?: TrainOptions) → TrainingHandle | undefined. */
-  register('trainingRuns.train', async (config?: string | vscode.Uri, options?: TrainOptions) => {
-    const configPath = config instanceof vscode.Uri ? config.fsPath : config ? path.resolve(config) : await pickConfig();
+  /** Settles resume_from_checkpoint with the user (trainPreflight.ts), then trains. */
+  async function trainConfig(configPath: string, sets: string[], device: string | undefined): Promise<TrainingHandle | undefined> {
+    const settled = await trainPreflight(configPath, sets, {
+      prompts: deps.prompts,
+      listCheckpoints: deps.listCheckpoints,
+      isBusy: async (dir) => training.byRunDir(dir) !== undefined || (await trainingElsewhere(dir)),
+      replaced: async (runDir) => {
+        deps.lossCurves()?.resetRun(runDir);
+        await model.refresh(runDir);
+      },
+    });
+    return settled ? startTraining(configPath, settled, device) : undefined;
+  }
+
+  /**
+   * Train(config?: path | Uri | Uri[], options?: TrainOptions) → TrainingHandle | undefined. A tree
+   * element (the view's Train button passes the focused one) or a file that is not YAML opens the picker.
+   */
+  register(COMMANDS.train, async (config?: unknown, options?: unknown) => {
+    const given = firstPath(commandTargets(config));
+    const configPath = given && /\.ya?ml$/i.test(given) ? given : await pickConfig();
     if (!configPath) return undefined;
-    return startTraining(configPath, options?.sets ?? [], options?.device);
+    const { sets, device } = optionsArg<TrainOptions>(options, ['sets', 'device']);
+    return trainConfig(configPath, Array.isArray(sets) ? sets.map(String) : [], typeof device === 'string' ? device : undefined);
   });
 
   /** Trains the example project's train.yaml (welcome view button), copying the example in if needed. */
-  register('trainingRuns.trainExample', async () => {
+  register(COMMANDS.trainExample, async () => {
     const found = (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort();
     const train = found.find((p) => p.endsWith(`${path.sep}checkpointing${path.sep}configs${path.sep}train.yaml`)) ?? found.find((p) => path.basename(p) === 'train.yaml');
-    if (train) return startTraining(train, [], undefined);
+    if (train) return trainConfig(train, [], undefined);
     const folder = vscode.workspace.workspaceFolders?.[0];
     const bundled = context.asAbsolutePath(path.join('examples', 'checkpointing'));
     if (!folder || !fs.existsSync(bundled)) {
@@ -88,70 +130,19 @@ export function registerCommands(deps: CommandDeps): void {
       return undefined;
     }
     const target = path.join(folder.uri.fsPath, 'checkpointing-example');
-    const ok = await vscode.window.showInformationMessage(`Copy the example project into ${target} and train it?`, 'Copy and Train');
+    const ok = await deps.prompts.choose('information', `Copy the example project into ${target} and train it?`, {}, 'Copy and Train');
     if (ok !== 'Copy and Train') return undefined;
     await fs.promises.cp(bundled, target, { recursive: true, filter: (src) => !src.includes(`${path.sep}runs`) });
-    return startTraining(path.join(target, 'configs', 'train.yaml'), [], undefined);
+    return trainConfig(path.join(target, 'configs', 'train.yaml'), [], undefined);
   });
 
-  /**
-   * Resume(run?: node | runDir | checkpoint node | checkpoint path, checkpoint?: path | 'latest')
-   * → TrainingHandle | undefined. Resumes with the run's own config, into the same folder.
-   */
-  const resume = async (target?: RunTarget, checkpointArg?: string): Promise<TrainingHandle | undefined> => {
-    let run: RunView | undefined;
-    let checkpointPath: string | undefined;
-    const asCheckpoint = checkpointPathOf(target);
-    if (typeof target === 'string' && model.get(target)) run = model.get(target);
-    else if (asCheckpoint && runOfCheckpoint(asCheckpoint)) {
-      run = runOfCheckpoint(asCheckpoint);
-      checkpointPath = asCheckpoint;
-    } else if (target) run = runOf(target);
-    else {
-      const picked = await pickResumeTarget(model);
-      if (!picked) return undefined;
-      run = picked.run;
-      checkpointPath = picked.checkpoint.path;
-    }
-    if (!run) {
-      void vscode.window.showErrorMessage(`Training: ${String(typeof target === 'string' ? target : 'that item')} is not a known run or checkpoint.`);
-      return undefined;
-    }
-    if (checkpointArg && checkpointArg !== 'latest') checkpointPath = path.resolve(checkpointArg);
-    checkpointPath ??= latestValidCheckpoint(run)?.path;
-    const checkpoint = run.checkpoints.find((c) => c.path === checkpointPath);
-    if (!checkpoint) {
-      void vscode.window.showErrorMessage(`Training: ${run.name} has no valid checkpoint to resume from.`);
-      return undefined;
-    }
-    if (!checkpoint.valid) {
-      void vscode.window.showErrorMessage(`Training: ${checkpoint.name} is invalid and cannot be resumed: ${checkpoint.problems.join('; ')}`);
-      return undefined;
-    }
-    if (!isIdle(run)) {
-      void vscode.window.showErrorMessage(`Training: ${run.name} is training; stop it before resuming.`);
-      return undefined;
-    }
-    // A Hugging Face run trained from a terminal has no run.json: its external-trainer config names its folder.
-    const configPath =
-      run.record?.configPath ??
-      (await external().findExternalConfigFor(run.dir, (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort()));
-    if (!configPath) {
-      void vscode.window.showErrorMessage(`Training: ${path.join(run.dir, 'run.json')} does not name the run's config, and no external_trainer config in the workspace writes to ${run.dir}, so it cannot be resumed from here; train its config with resume_from_checkpoint instead.`);
-      return undefined;
-    }
-    // JSON strings are valid YAML, so paths with spaces or colons survive --set parsing.
-    const sets = [`resume_from_checkpoint=${JSON.stringify(checkpoint.path)}`, `output_dir=${JSON.stringify(run.dir)}`];
-    // Keep the run's own target even if it was started with a --set override of max_steps.
-    if (run.record?.maxSteps) sets.push(`max_steps=${run.record.maxSteps}`);
-    return startTraining(configPath, sets, undefined);
-  };
-  register('trainingRuns.resume', resume);
-  register('trainingRuns.resumeFromCheckpoint', (node?: RunsTreeNode | string) => resume(node));
+  const resume = createResume({ model, tree, prompts: deps.prompts, startTraining: (configPath, sets) => startTraining(configPath, sets, undefined) });
+  register(COMMANDS.resume, resume);
+  register(COMMANDS.resumeFromCheckpoint, (node?: unknown) => resume(node));
 
   /** Stop(run?: node | runDir) → TrainerExit[]: graceful stop, then kill after the stop timeout. */
-  register('trainingRuns.stop', async (target?: RunTarget): Promise<TrainerExit[]> => {
-    const run = runOf(target);
+  register(COMMANDS.stop, async (target?: unknown): Promise<TrainerExit[]> => {
+    const run = runsOf(commandTargets(target))[0];
     let handles: TrainingHandle[] | undefined;
     if (run) handles = [training.byRunDir(run.dir)].filter((h): h is TrainingHandle => h !== undefined);
     else handles = await pickRunning(training.active());
@@ -166,12 +157,14 @@ export function registerCommands(deps: CommandDeps): void {
     }
     return Promise.all(handles.map((h) => training.stop(h)));
   });
-  register('trainingRuns.stopAll', () => training.stopAll());
+  register(COMMANDS.stopAll, () => training.stopAll());
 
-  register('trainingRuns.refresh', () => deps.workspaceRuns.scan({ exact: true }));
+  register(COMMANDS.refresh, () => deps.workspaceRuns.scan({ exact: true }));
 
-  register(SHOW_LOG_COMMAND, async (key?: string | RunsTreeNode) => {
-    let k = typeof key === 'string' ? key : key ? runOf(key)?.dir : undefined;
+  /** ShowLog(run?: node | runDir | config path): the run's output channel. */
+  register(COMMANDS.showLog, async (target?: unknown) => {
+    const targets = commandTargets(target);
+    let k = runsOf(targets)[0]?.dir ?? firstPath(targets);
     if (!k) {
       const withLogs = model.runs().filter((r) => deps.ui.hasChannel(r.dir));
       k = (await vscode.window.showQuickPick(withLogs.map((r) => ({ label: r.name, description: r.dir }))))?.description;
@@ -179,22 +172,19 @@ export function registerCommands(deps: CommandDeps): void {
     if (k) deps.ui.channelFor(k).show(true);
   });
 
-  /** OpenLossCurves(runs?: node | runDir | runDir[]). */
-  register('trainingRuns.openLossCurves', async (target?: RunTarget | string[]) => {
+  /** OpenLossCurves(runs?: node | runDir | (node | runDir)[]) → true when a panel opened. */
+  register(COMMANDS.openLossCurves, async (target?: unknown, selection?: unknown) => {
     const panel = deps.lossCurves();
     if (!panel) {
       void vscode.window.showInformationMessage('Training: the loss curves panel is not available in this build.');
       return false;
     }
-    let dirs: string[];
-    if (Array.isArray(target)) dirs = target.map((d) => path.resolve(d));
-    else if (target) dirs = [runOf(target)?.dir ?? (typeof target === 'string' ? path.resolve(target) : '')].filter((d) => d !== '');
-    else {
-      const picked = await vscode.window.showQuickPick(
-        model.runs().map((r) => ({ label: r.name, description: r.status, detail: r.dir, picked: r.status === 'training' })),
-        { title: 'Open Loss Curves', canPickMany: true, placeHolder: 'Runs to chart' },
-      );
-      dirs = (picked ?? []).map((p) => p.detail ?? '').filter((d) => d !== '');
+    const targets = commandTargets(selection ?? target);
+    // Run folders not (yet) in the model are charted as given; tree elements that are no run open the picker.
+    let dirs = [...runsOf(targets).map((r) => r.dir), ...targets.flatMap((t) => (t.kind === 'path' && !model.get(t.path) && !runOfCheckpoint(t.path) ? [t.path] : []))];
+    if (dirs.length === 0) {
+      const picked = await vscode.window.showQuickPick(lossCurvesPickItems(model.runs()), { title: 'Open Loss Curves', canPickMany: true, placeHolder: 'Runs to chart' });
+      dirs = (picked ?? []).map((p) => p.runDir);
     }
     if (dirs.length === 0) return false;
     await panel.show(dirs);
@@ -202,7 +192,7 @@ export function registerCommands(deps: CommandDeps): void {
   });
 
   /** DeleteCheckpoint(checkpoint: node | path, options?: DeleteOptions) → true when deleted. */
-  register('trainingRuns.deleteCheckpoint', async (target?: RunsTreeNode | string, options?: DeleteOptions) => {
+  register(COMMANDS.deleteCheckpoint, async (target?: unknown, options?: unknown) => {
     const checkpointPath = checkpointPathOf(target);
     if (!checkpointPath) return false;
     const run = runOfCheckpoint(checkpointPath) ?? model.get(path.dirname(path.dirname(checkpointPath)));
@@ -210,8 +200,9 @@ export function registerCommands(deps: CommandDeps): void {
       void vscode.window.showErrorMessage(`Training: ${run.name} is training; stop it before deleting its checkpoints.`);
       return false;
     }
-    if (options?.confirm !== false) {
-      const answer = await vscode.window.showWarningMessage(
+    if (optionsArg<DeleteOptions>(options, ['confirm']).confirm !== false) {
+      const answer = await deps.prompts.choose(
+        'warning',
         `Delete ${path.basename(checkpointPath)}${run ? ` of ${run.name}` : ''}?`,
         { modal: true, detail: `The folder ${checkpointPath} and everything in it will be deleted permanently.` },
         'Delete',
@@ -230,19 +221,20 @@ export function registerCommands(deps: CommandDeps): void {
     return true;
   });
 
-  register('trainingRuns.revealCheckpoint', async (target?: RunsTreeNode | string) => {
+  register(COMMANDS.revealCheckpoint, async (target?: unknown) => {
     const p = checkpointPathOf(target);
     if (p) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(p));
+    return p;
   });
 
-  register('trainingRuns.copyCheckpointPath', async (target?: RunsTreeNode | string) => {
+  register(COMMANDS.copyCheckpointPath, async (target?: unknown) => {
     const p = checkpointPathOf(target);
     if (p) await vscode.env.clipboard.writeText(p);
     return p;
   });
 
   /** InspectCheckpoint(checkpoint: node | path) → the opened read-only document. */
-  register('trainingRuns.inspectCheckpoint', async (target?: RunsTreeNode | string) => {
+  register(COMMANDS.inspectCheckpoint, async (target?: unknown) => {
     const p = checkpointPathOf(target);
     if (!p) return undefined;
     const doc = await vscode.workspace.openTextDocument(CheckpointInspectProvider.uriFor(p));

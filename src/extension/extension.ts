@@ -17,7 +17,9 @@ import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
 import { slurm } from './slurm/lazy';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
+import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
+import { Prompts } from './ui/prompts';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
 import { WorkspaceRuns } from './workspaceRuns';
 
@@ -28,6 +30,10 @@ export interface TrainingRunsApi {
   workspaceRuns: WorkspaceRuns;
   tree: RunsTreeProvider;
   lossCurves: LossCurvesManager;
+  /** Config problems published as diagnostics (open and save of files under configs/). */
+  configDiagnostics: ConfigDiagnostics;
+  /** The questions commands ask (integration tests answer them through `answerWith`). */
+  prompts: Prompts;
   /** Milliseconds activate() took, measured inside it. */
   activationMs: number;
 }
@@ -99,7 +105,9 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     }
   });
 
+  const configDiagnostics = new ConfigDiagnostics();
   context.subscriptions.push(
+    configDiagnostics,
     treeView,
     tree,
     workspaceRuns,
@@ -110,12 +118,13 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     { dispose: () => training.dispose() },
     { dispose: () => model.dispose() },
   );
-  registerCommands({ context, model, training, tree, ui, workspaceRuns, lossCurves: () => lossCurves });
+  const prompts = new Prompts();
+  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.
   void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, activationMs: performance.now() - t0 };
+  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics, activationMs: performance.now() - t0 };
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */

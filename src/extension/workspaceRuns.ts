@@ -5,11 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { setContextKey } from './contextKeys';
-import { runDirsFromMarkers } from './model/discovery';
+import { runDirsFromMarkers, WORKSPACE_EXCLUDE } from './model/discovery';
 import type { ListRequest, RunModel } from './model/runModel';
 import { readSettings } from './settings';
 
-const EXCLUDE = '**/{node_modules,.git}/**';
 const DEBOUNCE_MS = 300;
 
 export class WorkspaceRuns implements vscode.Disposable {
@@ -69,7 +68,7 @@ export class WorkspaceRuns implements vscode.Disposable {
 
   private async doScan(request: ListRequest): Promise<void> {
     const globs = readSettings().runsGlobs;
-    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(g, EXCLUDE)));
+    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(g, WORKSPACE_EXCLUDE)));
     const dirs = runDirsFromMarkers(found.flat().map((u) => u.fsPath));
     await this.model.setRunDirs(dirs, request);
     await setContextKey('trainingRuns.hasRuns', this.model.runs().length > 0);

@@ -80,9 +80,12 @@ export function throwAll(errors: ConfigError[]): never {
  * File paths are shown relative to `cwd` (default: the process's) when they lie beneath it.
  */
 export function formatConfigError(e: ConfigError, opts: { cwd?: string } = {}): string {
-  const parts = [locationOf(e, opts.cwd ?? process.cwd())];
-  if (e.field) parts.push(e.field);
-  let text = `${parts.join(': ')}: ${e.message}`;
+  return `${locationOf(e, opts.cwd ?? process.cwd())}: ${describeConfigProblem(e)}`;
+}
+
+/** The line without its location, for places that show the location themselves (editor diagnostics). */
+export function describeConfigProblem(e: ConfigError): string {
+  let text = e.field ? `${e.field}: ${e.message}` : e.message;
   const showExpected = e.expected && !(e.kind === 'unknown_key' && e.suggestion);
   if (showExpected) text += `; expected ${e.expected}`;
   if (e.suggestion) text += `; ${e.suggestion}`;

@@ -6,12 +6,15 @@ import { latestValidCheckpoint, type CheckpointView, type RunModel, type RunView
 import type { TrainingHandle } from '../process/trainingService';
 import { resolveTrainerLaunch } from '../process/launch';
 import { readSettings, SETTINGS_SECTION } from '../settings';
+import { WORKSPACE_EXCLUDE } from '../model/discovery';
+import { readConfigFacts } from './configFacts';
 import { type AvailableBackends, deviceChoices, queryAvailableBackends } from './availableBackends';
 
 /** publisher.name from package.json: finds the installed extension's dist/trainer.js. */
 const EXTENSION_ID = 'training-runs.training-runs';
 
-export const WORKSPACE_EXCLUDE = '**/{node_modules,.git}/**';
+export { WORKSPACE_EXCLUDE } from '../model/discovery';
+export { lossCurvesPickItems } from '../model/labels';
 export const CONFIG_GLOB = '**/configs/**/*.{yaml,yml}';
 
 const isYaml = (p: string) => /\.ya?ml$/i.test(p);
@@ -27,17 +30,21 @@ export async function pickConfig(): Promise<string | undefined> {
     return undefined;
   }
   type Item = vscode.QuickPickItem & { configPath?: string };
-  const items: Item[] = paths.map((p) => ({
+  const facts = await Promise.all(paths.map((p) => readConfigFacts(p)));
+  const items: Item[] = paths.map((p, i) => ({
     label: path.basename(p),
     description: vscode.workspace.asRelativePath(path.dirname(p)),
-    detail: p === activePath ? 'active editor' : undefined,
+    detail: [p === activePath ? 'active editor' : null, facts[i]!.text].filter((d) => d !== null).join(' · '),
     configPath: p,
   }));
+  // The Device choice is for the built-in trainer only: an external command picks its own devices.
+  const deviceApplies = facts.some((f) => f.builtIn);
   // Last, so Enter still trains the first config: where runs train, and which backends work here.
   for (;;) {
     const device = readSettings().device;
-    const deviceItem: Item = { label: `$(chip) Device: ${device === '' ? "the config's backend" : device}`, description: 'change it (shows which backends work on this machine)', alwaysShow: true };
-    const choice = await vscode.window.showQuickPick([...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, deviceItem], { title: 'Train', placeHolder: 'Choose a training config' });
+    const deviceItem: Item = { label: `$(chip) Device: ${device === '' ? "the config's backend" : device}`, description: 'for TensorFlow.js configs: change it (shows which backends work on this machine)', alwaysShow: true };
+    const extra = deviceApplies ? [{ label: '', kind: vscode.QuickPickItemKind.Separator }, deviceItem] : [];
+    const choice = await vscode.window.showQuickPick([...items, ...extra], { title: 'Train', placeHolder: 'Choose a training config' });
     if (choice !== deviceItem) return choice?.configPath;
     const picked = await pickDevice(availableBackendsOnce, device);
     // The trainingRuns.device setting is what new runs use (`-d`); set for this workspace.

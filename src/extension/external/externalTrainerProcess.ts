@@ -154,6 +154,7 @@ export class ExternalTrainerProcess implements TrainerRun {
       this.stopRequested = true;
       const timeout = timeoutMs;
       this.note(`Stop: sending SIGINT to process group ${this.child.pid}; killing it if it has not exited in ${Math.round(timeout / 1000)} s`);
+      this.note(stopTracebackNote(this.plan.argv));
       this.signal('SIGINT');
       this.killTimer = setTimeout(() => this.forceKill(`did not exit within ${timeout} ms of SIGINT`), timeout);
     }
@@ -270,4 +271,14 @@ export class ExternalTrainerProcess implements TrainerRun {
       // gone in between
     }
   }
+}
+
+/**
+ * Said in the log on Stop: launchers report the SIGINT they pass on to their workers as a failure
+ * (torchrun raises SignalException and prints its traceback), which reads like a crash but is not.
+ */
+export function stopTracebackNote(argv: readonly string[]): string {
+  const launcher = path.basename(argv[0] ?? '');
+  const what = /torchrun|torch\.distributed/.test(argv.join(' ')) ? `${launcher === 'torchrun' ? 'torchrun' : 'torch.distributed'} prints a SignalException traceback` : `${launcher || 'the command'} may print a traceback`;
+  return `(Expected: ${what} after this SIGINT. It is how the launcher reports the stop, not a failure; the run ends "stopped" once it has saved.)`;
 }

@@ -145,10 +145,14 @@ export class HfRunFollower {
     }
     if (state.max_steps && state.max_steps > 0) this.maxSteps = state.max_steps;
     const entries = state.log_history.filter((e) => typeof e.loss === 'number' && e.step > this.reportedStep).sort((a, b) => a.step - b.step);
+    // The entries of a checkpoint arrive together, long after most of them were logged: the speed is
+    // the newest entry's steps over the time since the launch, for all of them (the first entry's own
+    // count over that time would make a resume look many times slower than it is).
+    const now = this.now();
+    const elapsedSec = Math.max(1e-3, (now - this.startedAt) / 1000);
+    const newestStep = entries[entries.length - 1]?.step ?? this.startStep;
+    const stepsPerSec = Math.max(0, newestStep - this.startStep) / elapsedSec;
     for (const entry of entries) {
-      const now = this.now();
-      const elapsedSec = Math.max(1e-3, (now - this.startedAt) / 1000);
-      const stepsPerSec = Math.max(0, entry.step - this.startStep) / elapsedSec;
       const maxSteps = Math.max(1, this.maxSteps ?? entry.step);
       this.reportedStep = entry.step;
       this.lastLoss = entry.loss as number;

@@ -81,6 +81,17 @@ export class LossCurvesManager implements vscode.Disposable {
     this.states.set(dir, feed.state);
   }
 
+  /**
+   * The run's folder was emptied for a fresh start (Train → Replace): panels showing it re-read it
+   * and drop the old curve and checkpoint markers.
+   */
+  resetRun(runDir: string): void {
+    const dir = resolve(runDir);
+    const feed = this.feeds.get(dir);
+    if (!feed) return;
+    void feed.reload().then(() => this.broadcast(feed, [{ kind: 'reloaded' }]));
+  }
+
   /** Tells the panels the run's state (enables Resume/Stop). */
   setRunState(runDir: string, state: RunState): void {
     const dir = resolve(runDir);

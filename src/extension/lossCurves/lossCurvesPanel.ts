@@ -90,6 +90,9 @@ export class LossCurvesPanel implements vscode.Disposable {
       case 'checkpointsChanged':
         this.enqueue({ type: 'checkpoints', runDir: feed.runDir, checkpoints: feed.checkpoints });
         break;
+      case 'reloaded':
+        if (this.ready) void this.sendInit();
+        break;
     }
   }
 

@@ -20,7 +20,9 @@ export type FeedChange =
   | { kind: 'point'; step: number; loss: number | null; lr: number | null }
   | { kind: 'resumed'; marker: ResumeMarkerMessage }
   | { kind: 'state'; state: RunState }
-  | { kind: 'checkpointsChanged' };
+  | { kind: 'checkpointsChanged' }
+  /** The run's files were replaced (a fresh start into its folder): panels take a new snapshot. */
+  | { kind: 'reloaded' };
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -59,6 +61,14 @@ export class RunFeed {
       return h;
     });
     await Promise.all([this.loading, this.refreshCheckpoints(), this.state === 'unknown' ? this.readStatus() : undefined]);
+  }
+
+  /** Forgets what was read and reads the run again (its history was moved aside). */
+  async reload(): Promise<void> {
+    this.history = null;
+    this.loading = null;
+    this.early = [];
+    await this.load();
   }
 
   async refreshCheckpoints(): Promise<void> {

@@ -7,6 +7,9 @@ import * as path from 'node:path';
 
 export const DEFAULT_RUN_GLOBS = ['**/run.json', '**/checkpoints/checkpoint-*/manifest.json', '**/checkpoint-*/trainer_state.json'];
 
+/** Never searched for runs or configs: dependencies, git, and checkpoints moved aside (abandonedBranch.ts). */
+export const WORKSPACE_EXCLUDE = '**/{node_modules,.git,abandoned-branches}/**';
+
 const HF_CHECKPOINT_DIR = /^checkpoint-\d+$/;
 
 /**

@@ -65,7 +65,8 @@ export interface RunModelOptions {
   tempPrefix: string;
 }
 
-const defaultIsAlive = (pid: number): boolean => {
+/** Whether a process of that id exists (one of another user counts). */
+export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -83,7 +84,7 @@ export class RunModel {
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly options: RunModelOptions) {
-    this.isAlive = options.isProcessAlive ?? defaultIsAlive;
+    this.isAlive = options.isProcessAlive ?? isProcessAlive;
   }
 
   runs(): RunView[] {

@@ -19,6 +19,10 @@ const runRecordSchema = z.looseObject({
   config_path: z.string().optional(),
   configPath: z.string().optional(),
   config: z.looseObject({ config_path: z.string().optional(), name: z.string().optional(), max_steps: z.number().optional() }).optional(),
+  step: z.number().int().optional(),
+  started_at: z.string().nullable().optional(),
+  ended_at: z.string().nullable().optional(),
+  backend: z.looseObject({ name: z.string().optional() }).nullable().optional(),
   error: z.union([z.string(), z.looseObject({ message: z.string().optional() })]).nullable().optional(),
 });
 
@@ -29,8 +33,19 @@ export interface RunRecord {
   /** The config the run was started with: Resume starts from it again. */
   configPath: string | null;
   maxSteps: number | null;
+  /** The last step it recorded. */
+  step: number | null;
+  /** Epoch milliseconds; null when not recorded or unreadable. */
+  startedAt: number | null;
+  endedAt: number | null;
+  backend: string | null;
   error: string | null;
 }
+
+const timeOf = (iso: string | null | undefined): number | null => {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(t) ? t : null;
+};
 
 export type RunRecordResult = { record: RunRecord | null; problem: string | null };
 
@@ -60,6 +75,10 @@ export async function readRunRecord(runDir: string): Promise<RunRecordResult> {
       name: r.name ?? r.config?.name ?? null,
       configPath: r.config_path ?? r.configPath ?? r.config?.config_path ?? null,
       maxSteps: r.max_steps ?? r.config?.max_steps ?? null,
+      step: r.step ?? null,
+      startedAt: timeOf(r.started_at),
+      endedAt: timeOf(r.ended_at),
+      backend: r.backend?.name ?? null,
       error,
     },
     problem: null,

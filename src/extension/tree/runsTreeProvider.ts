@@ -7,15 +7,20 @@ import type { CheckpointItemContext, RunItemContext } from '../contextKeys';
 import { external } from '../external/lazy';
 import { checkpointDetailNodes, type DetailNode } from '../model/checkpointDetails';
 import { loadCheckpointDetails } from '../model/checkpointEngine';
-import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
 import { latestValidCheckpoint, type RunModel, type RunStatus, type RunView } from '../model/runModel';
+import { CHECKPOINT_LOSS_LABEL, CHECKPOINT_LOSS_TOOLTIP, checkpointDescription, checkpointLearningRate, checkpointMarks, newestFirst, runDescription, runTooltip } from './rowText';
+import { formatValue } from '../../core/format';
 
 export type RunsTreeNode =
   | { kind: 'run'; runDir: string }
   | { kind: 'checkpoint'; runDir: string; path: string }
   | { kind: 'writing'; runDir: string; name: string }
   | { kind: 'message'; text: string; tooltip?: string }
-  | { kind: 'detail'; checkpointPath: string; node: DetailNode };
+  /** `id`: the parent's id and this node's index among its siblings, unique by construction. */
+  | { kind: 'detail'; checkpointPath: string; node: DetailNode; id: string };
+
+/** How often relative ages ("3 min ago") are re-rendered while the tree exists. */
+const AGE_REFRESH_MS = 30_000;
 
 const STATUS_ICONS: Record<RunStatus, vscode.ThemeIcon> = {
   training: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -32,8 +37,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private readonly subscription: { dispose(): void };
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly model: RunModel) {
+  private readonly ageTimer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly model: RunModel,
+    options: { ageRefreshMs?: number } = {},
+  ) {
     this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+    // Rows say "just now" / "3 min ago": re-render them as time passes, not only when files change.
+    this.ageTimer = setInterval(() => this.model.runs().length > 0 && this.changed.fire(undefined), options.ageRefreshMs ?? AGE_REFRESH_MS);
   }
 
   /** The model view behind a node, for commands invoked from the tree. */
@@ -42,10 +54,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   getChildren(node?: RunsTreeNode): vscode.ProviderResult<RunsTreeNode[]> {
-    if (!node) return this.model.runs().map((r) => ({ kind: 'run', runDir: r.dir }));
+    if (!node) return newestFirst(this.model.runs()).map((r) => ({ kind: 'run', runDir: r.dir }));
     if (node.kind === 'run') return this.runChildren(node.runDir);
     if (node.kind === 'checkpoint') return this.checkpointChildren(node);
-    if (node.kind === 'detail') return node.node.children.map((child) => ({ kind: 'detail', checkpointPath: node.checkpointPath, node: child }));
+    if (node.kind === 'detail') return node.node.children.map((child, i) => ({ kind: 'detail', checkpointPath: node.checkpointPath, node: child, id: `${node.id}/${i}` }));
     return [];
   }
 
@@ -73,13 +85,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         const item = new vscode.TreeItem(node.node.label, state);
         item.description = node.node.description;
         item.tooltip = node.node.tooltip ?? `${node.node.label}: ${node.node.description}`;
-        item.id = `${node.checkpointPath}#${node.node.label}:${node.node.description}`;
+        item.id = node.id;
         return item;
       }
     }
   }
 
   dispose(): void {
+    clearInterval(this.ageTimer);
     this.subscription.dispose();
     this.changed.dispose();
   }
@@ -107,7 +120,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
     }
     const problems: RunsTreeNode[] = info.problems.map((p) => ({ kind: 'message', text: p }));
-    return [...problems, ...nodes.map((n): RunsTreeNode => ({ kind: 'detail', checkpointPath: info.path, node: n }))];
+    return [...problems, ...nodes.map((n, i): RunsTreeNode => ({ kind: 'detail', checkpointPath: info.path, node: n, id: `detail:${info.path}#${i}` }))];
   }
 
   private runItem(runDir: string): vscode.TreeItem {
@@ -116,14 +129,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     item.id = `run:${runDir}`;
     item.resourceUri = vscode.Uri.file(runDir);
     if (!run) return item;
-    const progress = run.live ? ` · ${formatCount(run.live.step)}/${formatCount(run.live.maxSteps)} · loss ${formatValue(run.live.loss)}` : '';
-    item.description = `${run.status === 'unknown' ? '' : run.status}${progress}`;
+    item.description = runDescription(run);
     item.iconPath = STATUS_ICONS[run.status];
-    const lines = [run.dir, `Status: ${run.status}${run.statusDetail ? ` (${run.statusDetail})` : ''}`];
-    if (run.record?.configPath) lines.push(`Config: ${run.record.configPath}`);
-    if (run.live?.etaSec != null) lines.push(`ETA: ${formatDuration(run.live.etaSec)}`);
-    lines.push(`${run.checkpoints.length} checkpoint(s)`);
-    item.tooltip = lines.join('\n');
+    item.tooltip = runTooltip(run);
     const training = run.status === 'training' || run.status === 'stopping';
     const resumable = !training && run.record?.configPath != null && latestValidCheckpoint(run) !== undefined;
     const context: RunItemContext = training ? 'run.training' : resumable ? 'run.idle.resumable' : 'run.idle';
@@ -138,12 +146,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     item.id = `checkpoint:${node.path}`;
     item.resourceUri = vscode.Uri.file(node.path);
     if (!c || !run) return item;
-    const parts = [c.step !== null ? `step ${formatCount(c.step)}` : null, formatAge(c.mtimeMs), c.loss !== null ? `loss ${formatValue(c.loss)}` : null];
-    const marks = [c.latest ? 'latest' : null, c.best ? 'best' : null, c.valid ? null : 'invalid'].filter((m) => m !== null);
+    const marks = checkpointMarks(c);
     // Only Hugging Face rows carry `format`; native rows never load the external module.
     const hf = 'format' in c ? external() : undefined;
     const formatMarks = hf?.isHfCheckpointRow(c) ? hf.hfCheckpointBadges(c) : [];
-    item.description = [...parts.filter((p) => p !== null), ...marks, ...formatMarks].join(' · ');
+    item.description = checkpointDescription(c, formatMarks);
     item.iconPath = !c.valid
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
       : c.best
@@ -154,6 +161,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${c.name}**${marks.length ? ` — ${marks.join(', ')}` : ''}\n\n`);
     tooltip.appendText(`${c.path}\nModified ${new Date(c.mtimeMs).toLocaleString()}\n`);
+    if (c.loss !== null) tooltip.appendText(`${CHECKPOINT_LOSS_LABEL} ${formatValue(c.loss)}: ${CHECKPOINT_LOSS_TOOLTIP}\n`);
+    const lr = checkpointLearningRate(c);
+    if (c.optimizer) tooltip.appendText(`Optimizer: ${c.optimizer.type}${lr !== null ? `, learning rate ${formatValue(lr)}` : ''}\n`);
     if (!c.valid) tooltip.appendMarkdown(`\n**Invalid:** `).appendText(c.problems.join('; ') || 'unknown reason');
     item.tooltip = tooltip;
     const running = run.status === 'training' || run.status === 'stopping';

@@ -1,23 +1,30 @@
 /**
- * What the user sees while runs train: one output channel per run with the trainer's log, a status
- * bar item (run, step/total, loss, ETA) that opens that log, a progress notification whose Cancel
- * stops gracefully, and the final message (failure with "Show Log"; a config error opens the file
- * at its line).
+ * What the user sees while runs train: one output channel per run with the trainer's log (one line
+ * per event, eventLines.ts), a status bar item (run, step/total, last loss, ETA) that opens that
+ * log, a dismissable start notification offering Stop, and the final message (stopped: which
+ * checkpoint was saved; finished: Open Loss Curves / Show Log; failure with "Show Log"; a config
+ * error opens the file at its line).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import { formatBytes, formatCount, formatDuration, formatValue } from '../../core/format';
+import { describeEvent, endedMessage, failureLine } from './eventLines';
+import { formatCount, formatDuration, formatValue } from '../../core/format';
 import type { TrainerExit } from '../process/trainerProcess';
 import type { TrainingHandle, TrainingService } from '../process/trainingService';
+import { COMMANDS } from '../commands/ids';
 
-export const SHOW_LOG_COMMAND = 'trainingRuns.showLog';
+
+const STOP = 'Stop';
+const OPEN_CURVES = 'Open Loss Curves';
+const SHOW_LOG = 'Show Log';
 
 export class TrainingSessionUi implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
   private readonly statusBar = vscode.window.createStatusBarItem('trainingRuns.progress', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: Array<{ dispose(): void }> = [];
   private readonly lastStep = new Map<TrainingHandle, TrainerEvent & { type: 'step' }>();
+  private readonly lastSaved = new Map<TrainingHandle, TrainerEvent & { type: 'checkpoint_saved' }>();
   private focused: TrainingHandle | undefined;
 
   constructor(
@@ -73,28 +80,15 @@ export class TrainingSessionUi implements vscode.Disposable {
       if (event.type === 'step') lastStepLine = now;
       const line = describeEvent(event);
       if (line) channel.appendLine(line);
-      if (event.type === 'started') this.hooks.onStarted?.(path.resolve(event.runDir));
+      if (event.type === 'started') {
+        this.hooks.onStarted?.(path.resolve(event.runDir));
+        void this.announceStart(handle, event);
+      }
+      if (event.type === 'checkpoint_saved') this.lastSaved.set(handle, event);
       if (event.type === 'step') this.noteStep(handle, event);
     });
     this.focused = handle;
     this.renderStatusBar();
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Training ${path.basename(handle.runDir ?? handle.request.configPath)}`, cancellable: true },
-      (progress, token) => {
-        token.onCancellationRequested(() => void this.service.stop(handle));
-        let reported = 0;
-        let lastReport = 0;
-        const sub = handle.process.onEvent((event) => {
-          if (event.type !== 'step' || Date.now() - lastReport < 250) return;
-          lastReport = Date.now();
-          const pct = (100 * event.step) / event.maxSteps;
-          const eta = event.etaSec != null ? ` · ETA ${formatDuration(event.etaSec)}` : '';
-          progress.report({ message: `step ${formatCount(event.step)}/${formatCount(event.maxSteps)} · loss ${formatValue(event.loss)}${eta}`, increment: Math.max(0, pct - reported) });
-          reported = Math.max(reported, pct);
-        });
-        return handle.exited.finally(() => sub.dispose());
-      },
-    );
   }
 
   private noteStep(handle: TrainingHandle, event: TrainerEvent & { type: 'step' }): void {
@@ -114,11 +108,11 @@ export class TrainingSessionUi implements vscode.Disposable {
     const step = this.lastStep.get(handle);
     const more = active.length > 1 ? ` (+${active.length - 1})` : '';
     const figures = step
-      ? ` ${formatCount(step.step)}/${formatCount(step.maxSteps)} · loss ${formatValue(step.loss)}${step.etaSec != null ? ` · ETA ${formatDuration(step.etaSec)}` : ''}`
+      ? ` ${formatCount(step.step)}/${formatCount(step.maxSteps)} · last loss ${formatValue(step.loss)}${step.etaSec != null ? ` · ETA ${formatDuration(step.etaSec)}` : ''}`
       : ' starting…';
     this.statusBar.text = `$(pulse) ${name}${figures}${more}`;
-    this.statusBar.tooltip = `Training ${handle.runDir ?? handle.request.configPath}\nClick to show its log.`;
-    this.statusBar.command = { title: 'Show Training Log', command: SHOW_LOG_COMMAND, arguments: [this.keyOf(handle)] };
+    this.statusBar.tooltip = `Training ${handle.runDir ?? handle.request.configPath}\nLast loss: the loss of the last logged step (a checkpoint row shows the mean since the previous save).\nClick to show its log.`;
+    this.statusBar.command = { title: 'Show Training Log', command: COMMANDS.showLog, arguments: [this.keyOf(handle)] };
     this.statusBar.show();
   }
 
@@ -130,20 +124,37 @@ export class TrainingSessionUi implements vscode.Disposable {
     const channel = this.channelFor(key);
     const name = path.basename(handle.runDir ?? handle.request.configPath);
     channel.appendLine(`■ ${exit.status} (exit code ${exit.exitCode ?? '-'}${exit.signal ? `, ${exit.signal}` : ''})${exit.message ? `: ${exit.message}` : ''}`);
+    const saved = this.lastSaved.get(handle);
+    this.lastSaved.delete(handle);
     if (exit.status !== 'failed') {
-      const note = exit.forcedKill ? ' (killed after the stop timeout)' : '';
-      void vscode.window.showInformationMessage(`Training ${name}: ${exit.status}${note}.`);
+      const runDir = handle.runDir;
+      const text = endedMessage(name, exit, saved);
+      const choice = await vscode.window.showInformationMessage(text, ...(runDir ? [OPEN_CURVES] : []), SHOW_LOG);
+      if (choice === OPEN_CURVES && runDir) await vscode.commands.executeCommand(COMMANDS.openLossCurves, runDir);
+      if (choice === SHOW_LOG) channel.show();
       return;
     }
     const failure = exit.failure;
     if (failure?.file) {
-      const where = `${failure.file}${failure.line ? `:${failure.line}${failure.column ? `:${failure.column}` : ''}` : ''}`;
       void this.openAt(failure.file, failure.line, failure.column);
-      void vscode.window.showErrorMessage(`Training ${name}: ${where}: ${failure.message}`, 'Show Log').then((choice) => choice && channel.show());
+      void vscode.window.showErrorMessage(`Training ${name}: ${failureLine(failure)}`, 'Show Log').then((choice) => choice && channel.show());
       return;
     }
     const message = failure?.message ?? exit.message ?? 'the trainer failed';
     void vscode.window.showErrorMessage(`Training ${name} failed: ${message}`, 'Show Log').then((choice) => choice && channel.show());
+  }
+
+  /**
+   * Said once when a run starts (the status bar then shows its progress): a notification that can
+   * be dismissed, with the same "Stop" as everywhere else, rather than a progress box over the chart.
+   */
+  private async announceStart(handle: TrainingHandle, event: TrainerEvent & { type: 'started' }): Promise<void> {
+    const name = path.basename(event.runDir);
+    const from = event.startStep > 0 ? `resumed at step ${formatCount(event.startStep)}` : 'started';
+    const choice = await vscode.window.showInformationMessage(`Training ${name}: ${from}, to step ${formatCount(event.maxSteps)}. Progress is in the status bar.`, STOP, OPEN_CURVES, SHOW_LOG);
+    if (choice === STOP && this.service.active().includes(handle)) await this.service.stop(handle);
+    if (choice === OPEN_CURVES) await vscode.commands.executeCommand(COMMANDS.openLossCurves, path.resolve(event.runDir));
+    if (choice === SHOW_LOG) this.channelFor(this.keyOf(handle)).show();
   }
 
   private async openAt(file: string, line?: number, column?: number): Promise<void> {
@@ -153,24 +164,5 @@ export class TrainingSessionUi implements vscode.Disposable {
     } catch {
       // The file may be gone (a --set override has no file); the message still names the place.
     }
-  }
-}
-
-function describeEvent(e: TrainerEvent): string | null {
-  switch (e.type) {
-    case 'started':
-      return `started: ${e.runDir} · backend ${e.backend.name} (${e.backend.reason}) · from step ${e.startStep} to ${e.maxSteps}`;
-    case 'step':
-      return `step ${e.step}/${e.maxSteps} · epoch ${e.epoch} · loss ${formatValue(e.loss)} · lr ${formatValue(e.lr)} · ${e.stepsPerSec.toFixed(1)} steps/s`;
-    case 'checkpoint_saved':
-      return `saved ${e.name} (${formatBytes(e.bytes)}, ${Math.round(e.durationMs)} ms, training paused ${Math.round(e.blockingMs)} ms)${e.deleted.length ? `; removed ${e.deleted.join(', ')}` : ''}`;
-    case 'resumed':
-      return `resumed from ${e.path} at step ${e.step} (optimizer ${e.restoredOptimizer ? 'restored' : 'fresh'}, scheduler ${e.restoredScheduler ? 'restored' : 'fresh'})${e.skipped.map((s) => `\n  skipped ${s.path}: ${s.reason}`).join('')}`;
-    case 'warning':
-      return `warning: ${e.message}`;
-    case 'finished':
-      return `${e.status} at step ${e.step} · loss ${formatValue(e.loss)} · ${formatDuration(e.durationMs / 1000)}`;
-    case 'failed':
-      return `failed (${e.kind}): ${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${e.message}`;
   }
 }

@@ -12,6 +12,7 @@ import type { EventSink } from '../output/sinks';
 import { type RunRecord, RunFiles } from '../run/runFiles';
 import { slurmJobStart } from '../run/slurmEnv';
 import { TrainingSession } from './session';
+import { RateWindow } from './rateWindow';
 import { StopController } from './stopController';
 
 export interface RunOptions {
@@ -93,22 +94,18 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
     if (startStep >= config.max_steps) warn(`the run is already at step ${startStep} of max_steps ${config.max_steps}: nothing to train (raise max_steps to continue)`, 'max_steps');
 
     const saver = new Saver(session, manager, config, backend, sink);
-    let windowStart = performance.now();
-    let windowSteps = 0;
+    const rate = new RateWindow(performance.now());
     while (session.globalStep < config.max_steps && !stop.requested) {
       saver.throwIfFailed();
       const result = await session.trainStepAsync();
-      windowSteps++;
+      rate.step(performance.now());
       const step = result.step;
       if (step % config.log_steps === 0 || step === config.max_steps) {
-        const now = performance.now();
-        const stepsPerSec = (windowSteps * 1000) / Math.max(1e-6, now - windowStart);
+        const stepsPerSec = rate.report(performance.now());
         const examplesPerSec = stepsPerSec * config.batch_size;
         const etaSec = stepsPerSec > 0 ? (config.max_steps - step) / stepsPerSec : null;
         sink.emit({ type: 'step', step, maxSteps: config.max_steps, epoch: result.epoch, loss: result.loss, lr: result.lr, examplesPerSec, stepsPerSec, etaSec, time: Date.now() });
         files.appendMetrics({ step, epoch: result.epoch, loss: result.loss, lr: result.lr, examples_per_sec: examplesPerSec, steps_per_sec: stepsPerSec, wall_time: Date.now() / 1000, elapsed: (Date.now() - startedAt) / 1000 });
-        windowStart = now;
-        windowSteps = 0;
       }
       if (step % config.save_steps === 0) await saver.save();
       options.afterStep?.(step);

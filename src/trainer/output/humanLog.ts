@@ -1,3 +1,4 @@
+import { formatBytes } from '../../core/format';
 import type { TrainerEvent, TrainerEventOf } from '../../core/protocol/trainerEvents';
 
 export function formatDuration(seconds: number): string {
@@ -25,7 +26,7 @@ export function formatEvent(e: TrainerEvent): string {
     case 'step':
       return `step ${e.step}/${e.maxSteps} epoch ${e.epoch} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(3)} ${e.stepsPerSec.toFixed(1)} steps/s ${Math.round(e.examplesPerSec)} ex/s ETA ${e.etaSec === null ? '?' : formatDuration(e.etaSec)}`;
     case 'checkpoint_saved':
-      return `saved ${e.name} (${(e.bytes / 1024).toFixed(1)} KiB, paused ${e.blockingMs.toFixed(0)} ms, ${e.durationMs.toFixed(0)} ms total)${e.deleted.length ? `; removed ${e.deleted.join(', ')}` : ''}`;
+      return `saved ${e.name} (${formatBytes(e.bytes)}, paused ${e.blockingMs.toFixed(0)} ms, ${e.durationMs.toFixed(0)} ms total)${e.deleted.length ? `; removed ${e.deleted.join(', ')}` : ''}`;
     case 'resumed':
       return `resumed from ${e.path} at step ${e.step} (optimizer ${e.restoredOptimizer ? 'restored' : 'fresh'}, scheduler ${e.restoredScheduler ? 'restored' : 'fresh'})${e.skipped.map((s) => `\n  skipped ${s.path}: ${s.reason}`).join('')}`;
     case 'warning':

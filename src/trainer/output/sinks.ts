@@ -1,6 +1,7 @@
 /**
  * Where trainer events go: the parent process over IPC (when forked with a channel), JSON lines on
- * stdout (--json), or a readable log with a progress line on a terminal.
+ * stdout (--json), or a readable log with a progress line on a terminal (not under IPC: the parent
+ * renders the events).
  */
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import { formatEvent, progressLine } from './humanLog';
@@ -91,7 +92,11 @@ function ignoreBrokenPipe(stream: NodeJS.WriteStream): void {
 export function chooseSinks(json: boolean): EventSink {
   ignoreBrokenPipe(process.stdout);
   const sinks: EventSink[] = [];
-  if (process.send && process.connected) sinks.push(new IpcSink());
-  sinks.push(json ? new JsonLinesSink() : new HumanSink());
+  const ipc = Boolean(process.send && process.connected);
+  if (ipc) sinks.push(new IpcSink());
+  // A parent listening over IPC (the extension) writes its own line for each event: printing them
+  // here too would log every step and save twice. stdout then carries only what else is printed.
+  if (json) sinks.push(new JsonLinesSink());
+  else if (!ipc) sinks.push(new HumanSink());
   return new MultiSink(sinks);
 }

@@ -139,7 +139,10 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     if (!stoppedExit) this.skip();
     const chosen = path.join(runDir, 'checkpoint-5');
     const seen: TrainerEvent[] = [];
+    // checkpoint-5 is older than the stop's checkpoint: Resume asks before branching (answered here).
+    api.prompts.answerWith((q) => q.choices.find((c) => c.startsWith('Branch')));
     const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.resume', chosen);
+    api.prompts.answerWith(undefined);
     assert.ok(handle, 'Resume returned no handle');
     handle.process.onEvent((e) => seen.push(e));
     assert.ok(handle.request.sets.some((s) => s.includes('checkpoint-5')), handle.request.sets.join(' '));

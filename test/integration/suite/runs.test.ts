@@ -199,8 +199,11 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
   });
 
   it('refuses a second Train on a busy output folder', async () => {
-    // In this window: refused before any process starts.
+    // In this window: refused before any process starts. (longRun has the stop's checkpoint: Train asks
+    // whether to resume, train into a new folder or replace; Replace keeps the folder.)
+    api.prompts.answerWith(() => 'Replace');
     const handle = await train(longConfig);
+    api.prompts.answerWith(undefined);
     assert.ok(handle);
     await handle.started;
     const second = await train(longConfig);

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 const root = path.join(__dirname, '..', '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const commandsSource = readFileSync(path.join(root, 'src/extension/commands.ts'), 'utf8');
+const idsSource = readFileSync(path.join(root, 'src/extension/commands/ids.ts'), 'utf8');
 const contributed: Array<{ command: string; category?: string }> = manifest.contributes.commands;
 const menus: Record<string, Array<{ command: string; when?: string }>> = manifest.contributes.menus;
 
@@ -14,8 +15,8 @@ describe('extension manifest', () => {
   });
 
   it('registers every contributed command in commands.ts, all in category "Training"', () => {
-    const registered = new Set([...commandsSource.matchAll(/register\('([\w.]+)'/g)].map((m) => m[1]));
-    registered.add('trainingRuns.showLog'); // registered through SHOW_LOG_COMMAND
+    const ids = new Map([...idsSource.matchAll(/(\w+): '([\w.]+)'/g)].map((m) => [m[1], m[2]]));
+    const registered = new Set([...commandsSource.matchAll(/register\(COMMANDS\.(\w+)/g)].map((m) => ids.get(m[1]!)));
     for (const c of contributed) {
       assert.ok(registered.has(c.command), `${c.command} is contributed but not registered in commands.ts`);
       assert.equal(c.category, 'Training', c.command);

@@ -73,3 +73,25 @@ describe('HfRunFollower', () => {
     assert.deepEqual(events.map((e) => e.type), ['step', 'checkpoint_saved']);
   });
 });
+
+describe('HfRunFollower speed and ETA after a resume', () => {
+  it('rates a checkpoint\'s burst of log entries by the newest one, so the ETA is sane', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'tr-follow-eta-')), 'out');
+    try {
+      let now = 0;
+      const events: TrainerEvent[] = [];
+      // Resumed at step 60 of 200; checkpoint-80 (entries 61..80) appears 10 s after the launch.
+      const f = new HfRunFollower({ outputDir: out, existing: new Map(), reportedStep: 60, maxSteps: 200, emit: (e) => events.push(e), now: () => now });
+      writeHfCheckpoint(out, 80, { maxSteps: 200 });
+      now = 10_000;
+      await f.poll();
+      const steps = events.filter((e): e is Extract<TrainerEvent, { type: 'step' }> => e.type === 'step');
+      assert.deepEqual([steps[0]?.step, steps[steps.length - 1]?.step], [61, 80]);
+      // 20 steps in 10 s: 2 steps/s, so 120 steps left take 60 s (not the 17 min a 1-step count gave).
+      for (const s of steps) assert.equal(s.stepsPerSec, 2);
+      assert.equal(steps[steps.length - 1]?.etaSec, 60);
+    } finally {
+      rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Surfaces of the host that are not commands: config problems in the Problems panel with a quick
+ * fix, and tree rows whose relative ages are re-rendered as time passes.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainingRunsApi } from '../../../src/extension/extension';
+import { RunsTreeProvider } from '../../../src/extension/tree/runsTreeProvider';
+
+const extensionId = 'training-runs.training-runs';
+const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
+const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+const project = path.join(workspace, 'surfaces-suite');
+
+async function until<T>(what: string, get: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = get();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Config diagnostics and tree ages in the real host', function () {
+  this.timeout(90_000);
+  let api: TrainingRunsApi;
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<TrainingRunsApi>(extensionId)!.activate();
+    mkdirSync(path.join(project, 'configs'), { recursive: true });
+    cpSync(path.join(repoRoot, 'examples', 'checkpointing', 'project.yaml'), path.join(project, 'project.yaml'));
+  });
+  after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+  it('publishes a config problem at its line and column, once located, with a did-you-mean quick fix; saving the fix clears it', async () => {
+    const file = path.join(project, 'configs', 'typo.yaml');
+    writeFileSync(file, 'extends: ../project.yaml\nmax_steps: 10\noptimizer:\n  learnin_rate: 0.1\n');
+    const uri = vscode.Uri.file(file);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const [diagnostic] = await until('a diagnostic', () => {
+      const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Training Runs');
+      return found.length > 0 ? found : undefined;
+    });
+    assert.ok(diagnostic);
+    assert.deepEqual([diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.character], [3, 2, 14]);
+    assert.equal(doc.getText(diagnostic.range), 'learnin_rate');
+    assert.match(diagnostic.message, /^optimizer\.learnin_rate: unknown key; did you mean "learning_rate"\?$/);
+    assert.doesNotMatch(diagnostic.message, /typo\.yaml/);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Change to "learning_rate"');
+    assert.ok(fix?.edit, actions.map((a) => a.title).join(', '));
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.ok(await doc.save());
+    await until('the diagnostic to clear', () => (vscode.languages.getDiagnostics(uri).some((d) => d.source === 'Training Runs') ? undefined : true));
+    assert.match(doc.getText(), /learning_rate: 0\.1/);
+  });
+
+  it('re-renders the tree while time passes, so "just now" becomes "1 min ago" without a file change', async () => {
+    mkdirSync(path.join(project, 'runs', 'aged'), { recursive: true });
+    writeFileSync(path.join(project, 'runs', 'aged', 'run.json'), JSON.stringify({ status: 'finished', max_steps: 10 }));
+    await api.workspaceRuns.scan();
+    assert.ok(api.runs.get(path.join(project, 'runs', 'aged')));
+    const tree = new RunsTreeProvider(api.runs, { ageRefreshMs: 50 });
+    try {
+      let fired = 0;
+      const sub = tree.onDidChangeTreeData(() => fired++);
+      await new Promise((r) => setTimeout(r, 400));
+      sub.dispose();
+      assert.ok(fired >= 3, `fired ${fired} times in 400 ms`);
+    } finally {
+      tree.dispose();
+    }
+  });
+});
