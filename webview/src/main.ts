@@ -253,6 +253,7 @@ updatePanel();
   scales: () => ({ x: chart.uplot?.scales.x, y: chart.uplot?.scales.y }),
   lrScales: () => (chart.lrUplot ? { x: chart.lrUplot.scales.x, lr: chart.lrUplot.scales['lr'] } : null),
   lrSeriesCount: () => chart.lrUplot?.series.length ?? 0,
+  cursorLeft: () => ({ loss: chart.uplot?.cursor.left ?? null, lr: chart.lrUplot?.cursor.left ?? null }),
   /** Each pane's value axis as last drawn: tick values, their labels (null: none) and pixel offsets. */
   valueAxes: () => valueAxesDrawn(),
   axisStroke: () => {
