@@ -9,13 +9,9 @@ import type { HostToWebview } from '../../../src/core/protocol/webview';
 import { installVsCodeStub, postToPanel } from './browser';
 import type { PanelServer } from './server';
 
-export interface DrawnRun {
-  runDir: string;
-  steps: number[];
-  raw: Array<number | null>;
-  smoothed: Array<number | null>;
-  lr: Array<number | null>;
-}
+export type { DrawnRun };
+
+import type { DrawnRun } from '../../../webview/src/chart';
 
 export const DEFAULT_VIEWPORT = { width: 1100, height: 640 };
 
