@@ -7,20 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { debiasedEma } from '../../src/core/metrics/ema';
-import type { HostToWebview } from '../../src/core/protocol/webview';
 import { repoRoot } from './harness/bundle';
-import { cspViolations, HIGH_CONTRAST_THEME, installVsCodeStub, LIGHT_THEME, postedMessages, postToPanel, switchTheme, waitForPosted } from './harness/browser';
+import { cspViolations, HIGH_CONTRAST_THEME, LIGHT_THEME, postedMessages, postToPanel, switchTheme, waitForPosted } from './harness/browser';
 import { fixtureCheckpoints, fixtureRun, fixtureSeries } from './harness/fixtureRun';
+import { DEFAULT_VIEWPORT, drawnRuns, initPanel, openPanelPage } from './harness/panelPage';
 import type { PanelServer } from './harness/server';
 import { openPanelHarness, type PanelHarness } from './harness/session';
-
-interface DrawnRun {
-  runDir: string;
-  steps: number[];
-  raw: Array<number | null>;
-  smoothed: Array<number | null>;
-  lr: Array<number | null>;
-}
 
 const RUN_A = '/runs/mlp-adam';
 
@@ -49,21 +41,9 @@ describe('loss-curves webview (headless Chromium)', function () {
   });
   after(async () => harness?.close());
 
-  async function openPanel(state?: unknown, viewport = { width: 1100, height: 640 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    const p = await context.newPage();
-    p.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
-    await installVsCodeStub(p, { state });
-    await p.goto(server.url);
-    return p;
-  }
-
-  const drawn = (p: Page): Promise<DrawnRun[]> => p.evaluate(() => (globalThis as any).__lossCurves.drawnRuns());
-
-  async function init(p: Page, message: HostToWebview): Promise<void> {
-    await postToPanel(p, message);
-    await p.waitForFunction(() => (globalThis as any).__lossCurves.seriesCount() > 1);
-  }
+  const openPanel = (state?: unknown, viewport = DEFAULT_VIEWPORT): Promise<Page> => openPanelPage(browser, server, state, viewport);
+  const drawn = drawnRuns;
+  const init = initPanel;
 
   afterEach(async () => {
     if (page) {
@@ -91,8 +71,9 @@ describe('loss-curves webview (headless Chromium)', function () {
     assert.deepEqual(run.raw, series.loss);
     assert.deepEqual(run.lr, series.lr);
     assert.equal(run.raw[249], null);
-    // uPlot holds x + (raw, smoothed, lr) for the one run.
-    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.seriesCount()), 4);
+    // The loss pane holds x + (raw, smoothed) for the one run, the learning-rate pane x + lr.
+    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.seriesCount()), 3);
+    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.lrSeriesCount()), 2);
   });
 
   it('smooths with the reference debiased EMA, and the slider changes it', async () => {
@@ -125,7 +106,8 @@ describe('loss-curves webview (headless Chromium)', function () {
   it('switches the loss axis to log scale and back, and remembers it', async () => {
     page = await openPanel();
     await waitForPosted(page, 'ready');
-    const series = { steps: [1, 2, 3, 4, 5], loss: [1, 0.1, 0, 0.01, 0.001], lr: [1, 1, 1, 1, 1] };
+    // Less than two decades: linear until the user asks for log.
+    const series = { steps: [1, 2, 3, 4, 5], loss: [1, 0.5, 0, 0.3, 0.05], lr: [1, 1, 1, 1, 1] };
     await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', series)] });
     const distr = (): Promise<number> => page.evaluate(() => (globalThis as any).__lossCurves.scales().y.distr);
     assert.equal(await distr(), 1);
@@ -153,12 +135,13 @@ describe('loss-curves webview (headless Chromium)', function () {
       type: 'init',
       runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 300, seed: 1 })), fixtureRun(RUN_B, 'mlp-sgd', fixtureSeries({ steps: 200, seed: 2 }))],
     });
-    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.seriesCount()), 7);
+    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.seriesCount()), 5);
+    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.lrSeriesCount()), 3);
     const swatches = await page.locator('.legend-item .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
     assert.equal(swatches.length, 2);
     assert.notEqual(swatches[0], swatches[1]);
 
-    const over = await page.locator('.u-over').boundingBox();
+    const over = await page.locator('.loss-pane .u-over').boundingBox();
     assert.ok(over);
     await page.mouse.move(over.x + over.width * 0.25, over.y + over.height / 2);
     await page.waitForFunction(() => /^step \d+$/.test(document.querySelector('.cursor-step')?.textContent ?? ''));
@@ -195,9 +178,8 @@ describe('loss-curves webview (headless Chromium)', function () {
     assert.equal(await page.locator('#stop').getAttribute('disabled'), '');
     await page.locator('#resume-latest').click();
 
-    // The invalid checkpoint shows its reason and cannot be resumed from.
-    // (It sits on the right edge, half under the lr axis: click its left half.)
-    await page.locator(`.checkpoint-marker[data-path="${RUN_A}/checkpoints/checkpoint-300"]`).click({ position: { x: 2, y: 5 } });
+    // The invalid checkpoint (on the right edge) shows its reason and cannot be resumed from.
+    await page.locator(`.checkpoint-marker[data-path="${RUN_A}/checkpoints/checkpoint-300"]`).click();
     await page.locator('.details .problem').waitFor();
     assert.equal(await page.locator('#resume-checkpoint').getAttribute('disabled'), '');
 
@@ -254,7 +236,7 @@ describe('loss-curves webview (headless Chromium)', function () {
     await waitForPosted(page, 'ready');
     const series = fixtureSeries({ steps: 1000 });
     await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', series, { totalPoints: 100_000 })] });
-    const box = await page.locator('.u-over').boundingBox();
+    const box = await page.locator('.loss-pane .u-over').boundingBox();
     assert.ok(box);
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.2);
     await page.mouse.down();
@@ -302,7 +284,7 @@ describe('loss-curves webview (headless Chromium)', function () {
       ],
     });
     await page.locator(`.checkpoint-marker[data-path="${RUN_B}/checkpoints/checkpoint-1500"]`).click();
-    const over = await page.locator('.u-over').boundingBox();
+    const over = await page.locator('.loss-pane .u-over').boundingBox();
     assert.ok(over);
     await page.mouse.move(over.x + over.width * 0.62, over.y + over.height * 0.5);
     await page.waitForTimeout(200);

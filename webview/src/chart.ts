@@ -1,17 +1,25 @@
 /**
- * The loss chart: one uPlot with, per visible run, the raw loss (faint), the smoothed loss (bold,
- * TensorBoard's debiased EMA) and the learning rate (dashed, on its own right-hand axis). Drag a
- * box to zoom both axes; double-click or resetZoom() to go back.
+ * The loss chart: two uPlot panes with one step axis. The top pane has, per visible run, the raw
+ * loss (faint) and the smoothed loss (bold, TensorBoard's debiased EMA); the pane underneath has
+ * the learning rate (dashed), so 1e-3 is never squashed beside a loss of 0.05 on one axis. Cursor
+ * and step zoom are shared; drag a box in the loss pane to zoom both axes, double-click or
+ * resetZoom() to go back. The loss axis turns logarithmic by itself when the loss spans more than
+ * two decades, unless the user chose.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { debiasedEma } from '../../src/core/metrics/ema';
+import { lossPaneOptions, lrPaneOptions, type PaneHooks } from './plotOptions';
 import type { RunData } from './runStore';
-import { withAlpha, type ChartTheme } from './theme';
+import type { ChartTheme } from './theme';
+
+/** The user's choice of loss axis, or 'auto': log when the loss spans more than AUTO_LOG_DECADES. */
+export type LogScaleSetting = boolean | 'auto';
+export const AUTO_LOG_DECADES = 2;
 
 export interface ChartSettings {
   smoothing: number;
-  logScale: boolean;
+  logScale: LogScaleSetting;
   hiddenRuns: ReadonlySet<string>;
 }
 
@@ -20,7 +28,7 @@ export interface ChartEvents {
   onCursor(step: number | null): void;
   /** The user zoomed the step axis to [min, max]. */
   onUserZoom(min: number, max: number): void;
-  /** After every draw: marker overlays reposition here. */
+  /** After every draw of the loss pane: marker overlays reposition here. */
   onDraw(plot: uPlot): void;
 }
 
@@ -33,27 +41,63 @@ export interface DrawnRun {
   lr: Array<number | null>;
 }
 
-const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
+
+/** Decades between the smallest and largest positive loss of these runs (0 when fewer than two). */
+export function lossDecades(runs: readonly RunData[]): number {
+  let min = Infinity;
+  let max = 0;
+  for (const run of runs) {
+    for (const v of run.loss) {
+      if (v === null || !(v > 0) || !Number.isFinite(v)) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return max > min ? Math.log10(max / min) : 0;
+}
+
+const MIN_PANE_HEIGHT = 160;
+let nextSyncKey = 0;
 
 export class LossChart {
-  private plot: uPlot | null = null;
+  private loss: uPlot | null = null;
+  private lr: uPlot | null = null;
+  private readonly lossHost = document.createElement('div');
+  private readonly lrHost = document.createElement('div');
+  private readonly syncKey = `loss-curves-${nextSyncKey++}`;
   private configKey = '';
   private drawn: DrawnRun[] = [];
+  private log = false;
   zoomed = false;
 
   constructor(
     private readonly container: HTMLElement,
     private readonly events: ChartEvents,
   ) {
+    this.lossHost.className = 'loss-pane';
+    this.lrHost.className = 'lr-pane';
+    container.append(this.lossHost, this.lrHost);
     new ResizeObserver(() => this.resize()).observe(container);
   }
 
+  /** The loss pane (markers live on it). */
   get uplot(): uPlot | null {
-    return this.plot;
+    return this.loss;
+  }
+
+  /** The learning-rate pane; null when no visible run logged a learning rate. */
+  get lrUplot(): uPlot | null {
+    return this.lr;
   }
 
   get drawnRuns(): readonly DrawnRun[] {
     return this.drawn;
+  }
+
+  /** Whether the loss axis is logarithmic now (chosen by the user, or automatically). */
+  get logScale(): boolean {
+    return this.log;
   }
 
   /** Plot-area width in CSS pixels (what the host downsamples to). */
@@ -61,120 +105,108 @@ export class LossChart {
     return Math.max(100, Math.round(this.container.clientWidth || 800));
   }
 
-  /** Recomputes the series and redraws; rebuilds uPlot only when runs, scale type or theme changed. */
+  /** Recomputes the series and redraws; rebuilds the panes only when runs, scale type or theme changed. */
   render(runs: RunData[], settings: ChartSettings, theme: ChartTheme, colorOf: (runDir: string) => string): void {
     const visible = runs.filter((r) => !settings.hiddenRuns.has(r.runDir));
-    this.drawn = visible.map((run) => this.computeRun(run, settings));
-    const data = this.align(this.drawn);
-    const key = JSON.stringify([visible.map((r) => r.runDir), settings.logScale, theme]);
-    if (!this.plot || key !== this.configKey) {
-      this.plot?.destroy();
+    this.log = settings.logScale === 'auto' ? lossDecades(visible) > AUTO_LOG_DECADES : settings.logScale;
+    this.drawn = visible.map((run) => this.computeRun(run, settings.smoothing));
+    const hasLr = this.drawn.some((r) => r.lr.some((v) => finite(v) !== null));
+    const [lossData, lrData] = this.align(this.drawn);
+    const key = JSON.stringify([visible.map((r) => r.runDir), this.log, hasLr, theme]);
+    if (!this.loss || key !== this.configKey) {
+      this.destroy();
       this.configKey = key;
       this.zoomed = false;
-      this.plot = new uPlot(this.options(visible, settings, theme, colorOf), data, this.container);
+      const panes = visible.map((r) => ({ label: r.label, color: colorOf(r.runDir) }));
+      const { loss, lr } = this.paneSizes(hasLr);
+      this.lrHost.hidden = !hasLr;
+      this.loss = new uPlot(lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks()), lossData, this.lossHost);
+      if (hasLr) this.lr = new uPlot(lrPaneOptions(panes, lr, theme, this.hooks()), lrData, this.lrHost);
     } else {
-      this.plot.setData(data, !this.zoomed);
+      this.loss.setData(lossData, !this.zoomed);
+      this.lr?.setData(lrData, !this.zoomed);
     }
   }
 
   resetZoom(): void {
-    if (!this.plot) return;
     this.zoomed = false;
-    this.plot.setData(this.plot.data, true);
+    for (const plot of [this.loss, this.lr]) plot?.setData(plot.data, true);
   }
 
-  private computeRun(run: RunData, settings: ChartSettings): DrawnRun {
-    const smoothedAll = debiasedEma(run.loss, settings.smoothing);
-    const positive = (v: number | null): number | null => (v === null || (settings.logScale && v <= 0) ? null : v);
+  private destroy(): void {
+    this.loss?.destroy();
+    this.lr?.destroy();
+    this.loss = null;
+    this.lr = null;
+  }
+
+  private hooks(): PaneHooks {
+    return {
+      syncKey: this.syncKey,
+      onCursor: (u) => {
+        // Both panes move together (uPlot's cursor sync); the loss pane speaks for both.
+        if (u === this.loss) this.events.onCursor(u.cursor.idx == null ? null : (u.data[0][u.cursor.idx] ?? null));
+      },
+      onStepZoom: (u) => this.followStepZoom(u),
+      onSelect: (u) => {
+        // A drag that ends in a selection is the user zooming (uPlot then sets the scales).
+        if (u.select.width <= 0 && u.select.height <= 0) return;
+        this.zoomed = true;
+        setTimeout(() => {
+          const min = u.scales.x?.min;
+          const max = u.scales.x?.max;
+          if (min != null && max != null) this.events.onUserZoom(min, max);
+        }, 0);
+      },
+      onDoubleClick: () => this.resetZoom(),
+      onDraw: (u) => {
+        if (u === this.loss) this.events.onDraw(u);
+      },
+    };
+  }
+
+  /** Gives the other pane the step range one pane was zoomed to (equal ranges end the echo). */
+  private followStepZoom(source: uPlot): void {
+    const other = source === this.loss ? this.lr : this.loss;
+    const { min, max } = source.scales.x ?? {};
+    if (!other || min == null || max == null) return;
+    const { min: otherMin, max: otherMax } = other.scales.x ?? {};
+    if (otherMin !== min || otherMax !== max) other.setScale('x', { min, max });
+  }
+
+  private computeRun(run: RunData, smoothing: number): DrawnRun {
+    const smoothedAll = debiasedEma(run.loss, smoothing);
+    const shown = (v: number | null): number | null => {
+      const f = finite(v);
+      return f === null || (this.log && f <= 0) ? null : f;
+    };
     return {
       runDir: run.runDir,
       steps: run.steps,
-      raw: run.loss.map((v) => positive(v === null ? null : finite(v))),
-      smoothed: Array.from(smoothedAll, (v) => positive(finite(v))),
+      raw: run.loss.map(shown),
+      smoothed: Array.from(smoothedAll, shown),
       lr: run.lr,
     };
   }
 
-  /** One x array for all runs: uPlot.join fills the gaps between grids with undefined (spanned). */
-  private align(runs: DrawnRun[]): uPlot.AlignedData {
-    if (runs.length === 0) return [[]];
-    const tables = runs.map((r) => [r.steps, r.raw, r.smoothed, r.lr] as uPlot.AlignedData);
-    if (tables.length === 1) return tables[0] as uPlot.AlignedData;
-    return uPlot.join(tables);
+  /** One x array for all runs in each pane: uPlot.join fills the gaps between grids with undefined. */
+  private align(runs: DrawnRun[]): [uPlot.AlignedData, uPlot.AlignedData] {
+    if (runs.length === 0) return [[[]], [[]]];
+    const join = (tables: uPlot.AlignedData[]): uPlot.AlignedData => (tables.length === 1 ? (tables[0] as uPlot.AlignedData) : uPlot.join(tables));
+    return [join(runs.map((r) => [r.steps, r.raw, r.smoothed])), join(runs.map((r) => [r.steps, r.lr]))];
   }
 
-  private options(visible: RunData[], settings: ChartSettings, theme: ChartTheme, colorOf: (runDir: string) => string): uPlot.Options {
-    const series: uPlot.Series[] = [{ label: 'step' }];
-    for (const run of visible) {
-      const color = colorOf(run.runDir);
-      series.push(
-        { label: `${run.label} loss`, stroke: withAlpha(color, theme.highContrast ? 0.5 : 0.22), width: 1, scale: 'y', spanGaps: false },
-        { label: `${run.label} smoothed`, stroke: color, width: 2, scale: 'y', spanGaps: false },
-        { label: `${run.label} lr`, stroke: withAlpha(color, 0.8), width: 1, dash: [4, 4], scale: 'lr', spanGaps: true },
-      );
-    }
-    const axis = (label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
-      label,
-      stroke: theme.foreground,
-      font: theme.font,
-      labelFont: theme.font,
-      grid: { stroke: theme.grid, width: 1 },
-      ticks: { stroke: theme.grid, width: 1 },
-      ...extra,
-    });
-    return {
-      width: this.plotWidth(),
-      height: Math.max(160, this.container.clientHeight || 400),
-      legend: { show: false },
-      cursor: {
-        drag: { x: true, y: true, uni: 30 },
-        // Our reset (not uPlot's) so a double-click is not taken for a user zoom.
-        bind: {
-          dblclick: () => () => {
-            this.resetZoom();
-            return null;
-          },
-        },
-        points: { size: 6 },
-      },
-      scales: {
-        x: { time: false },
-        y: settings.logScale ? { distr: 3, log: 10 } : {},
-        lr: {},
-      },
-      axes: [
-        axis('step'),
-        axis(settings.logScale ? 'loss (log)' : 'loss', { scale: 'y' }),
-        axis('learning rate', {
-          scale: 'lr',
-          side: 1,
-          size: 72,
-          grid: { show: false },
-          values: (_u, ticks) => ticks.map((t) => (t === 0 ? '0' : t.toExponential(1))),
-        }),
-      ],
-      series,
-      hooks: {
-        setCursor: [(u) => this.events.onCursor(u.cursor.idx == null ? null : (u.data[0][u.cursor.idx] ?? null))],
-        // A drag that ends in a selection is the user zooming (uPlot then sets the scales).
-        setSelect: [
-          (u) => {
-            if (u.select.width <= 0 && u.select.height <= 0) return;
-            this.zoomed = true;
-            setTimeout(() => {
-              const min = u.scales.x?.min;
-              const max = u.scales.x?.max;
-              if (min != null && max != null) this.events.onUserZoom(min, max);
-            }, 0);
-          },
-        ],
-        draw: [(u) => this.events.onDraw(u)],
-      },
-    };
+  private paneSizes(hasLr: boolean): { loss: { width: number; height: number }; lr: { width: number; height: number } } {
+    const width = this.plotWidth();
+    const total = Math.max(MIN_PANE_HEIGHT, this.container.clientHeight || 400);
+    const lrHeight = hasLr ? Math.min(200, Math.max(110, Math.round(total * 0.3))) : 0;
+    return { loss: { width, height: Math.max(MIN_PANE_HEIGHT, total - lrHeight) }, lr: { width, height: lrHeight } };
   }
 
   private resize(): void {
-    if (!this.plot) return;
-    this.plot.setSize({ width: this.plotWidth(), height: Math.max(160, this.container.clientHeight || 400) });
+    if (!this.loss) return;
+    const { loss, lr } = this.paneSizes(this.lr !== null);
+    this.loss.setSize(loss);
+    this.lr?.setSize(lr);
   }
 }

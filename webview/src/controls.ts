@@ -1,6 +1,7 @@
 /**
  * The panel's controls: toolbar (run, Resume latest, Stop, smoothing, log scale, reset zoom), the
- * legend with per-run read-out, and the selected checkpoint's details with its Resume button.
+ * key to the three kinds of line, the legend with per-run read-out, and the selected checkpoint's
+ * details with its Resume button.
  * vscode-elements has no slider, so smoothing is a native range input styled with theme variables.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -9,6 +10,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { CheckpointMarker, RunState } from '../../src/core/protocol/webview';
 import { MAX_SMOOTHING } from '../../src/core/metrics/ema';
+import { AUTO_LOG_DECADES } from './chart';
 import { checkpointStateLabel } from './markers';
 
 export interface ControlEvents {
@@ -50,7 +52,7 @@ export class Controls {
   private readonly stop = document.createElement('vscode-button') as VscodeButton;
   private readonly smoothing = el('input', 'smoothing');
   private readonly smoothingValue = el('span', 'smoothing-value');
-  private readonly logScale = document.createElement('vscode-checkbox') as VscodeCheckbox;
+  private readonly logScale = document.createElement('vscode-checkbox') as VscodeCheckbox & { label: string };
   private readonly resetZoom = document.createElement('vscode-button') as VscodeButton;
   private readonly legend = el('div', 'legend');
   private readonly cursorStep = el('span', 'cursor-step');
@@ -87,7 +89,7 @@ export class Controls {
     smoothingWrap.append(el('span', 'label', 'Smoothing'), this.smoothing, this.smoothingValue);
 
     this.logScale.id = 'log-scale';
-    this.logScale.textContent = 'Log scale';
+    this.logScale.label = 'Log scale';
     this.logScale.addEventListener('change', () => events.onLogScale(this.logScale.checked));
 
     this.resetZoom.textContent = 'Reset zoom';
@@ -104,14 +106,22 @@ export class Controls {
     this.details.hidden = true;
 
     const legendBar = el('div', 'legend-bar');
-    legendBar.append(this.cursorStep, this.legend);
+    legendBar.append(this.cursorStep, this.legend, seriesKey());
     root.append(toolbar, legendBar, this.chartHost, this.details, this.message);
   }
 
-  setSettings(smoothing: number, logScale: boolean): void {
+  setSmoothing(smoothing: number): void {
     this.smoothing.value = String(smoothing);
     this.smoothingValue.textContent = smoothing.toFixed(3);
-    this.logScale.checked = logScale;
+  }
+
+  /** The loss axis as drawn; `auto`: chosen from the data, not by the user (yet). */
+  showLogScale(on: boolean, auto: boolean): void {
+    this.logScale.checked = on;
+    this.logScale.label = auto ? 'Log scale (auto)' : 'Log scale';
+    this.logScale.title = auto
+      ? `Chosen from the data: log when the loss spans more than ${AUTO_LOG_DECADES} decades. Click to choose yourself.`
+      : '';
   }
 
   setRuns(runs: Array<{ runDir: string; label: string }>, selected: string | null): void {
@@ -173,4 +183,19 @@ export class Controls {
     this.message.textContent = text;
     this.message.hidden = text === '';
   }
+}
+
+/** What the three kinds of line mean; each sample is drawn as its lines are (see plotOptions.ts). */
+function seriesKey(): HTMLElement {
+  const key = el('div', 'series-key');
+  for (const [kind, text] of [
+    ['raw', 'raw loss'],
+    ['smoothed', 'smoothed loss'],
+    ['lr', 'learning rate'],
+  ] as const) {
+    const item = el('span', `series-key-item key-${kind}`);
+    item.append(el('span', 'key-line'), el('span', 'key-text', text));
+    key.append(item);
+  }
+  return key;
 }

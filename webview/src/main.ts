@@ -17,7 +17,7 @@ import { connectToHost } from './vscodeApi';
 
 const host = connectToHost();
 const restored = parsePanelState(host.getState());
-const settings: PanelState = restored.ok ? restored.value : { runDirs: [], smoothing: 0.6, logScale: false, selectedRun: null, hiddenRuns: [] };
+const settings: PanelState = restored.ok ? restored.value : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [] };
 
 function log(level: 'info' | 'warn' | 'error', message: string): void {
   (level === 'error' ? console.error : console.warn)(`[loss-curves] ${message}`);
@@ -52,6 +52,7 @@ const controls = new Controls(document.getElementById('app') ?? document.body, {
     scheduler.schedule();
   },
   onLogScale(on) {
+    // An explicit choice; 'auto' no longer applies to these runs.
     settings.logScale = on;
     saveState();
     scheduler.flush();
@@ -132,19 +133,27 @@ function drawMarkers(plot: NonNullable<typeof chart.uplot>): void {
   );
 }
 
+/**
+ * The legend's numbers for one run: its last logged values, or the values at the cursor's step;
+ * nothing where the cursor is outside the steps this run logged. "loss (last)" is the last step's
+ * loss, as in the status bar; the Runs view's checkpoint rows show the mean since the last save.
+ */
 function readout(run: RunData): string {
   if (cursorStep === null) {
     const last = run.steps.length - 1;
     if (last < 0) return 'no points yet';
-    return `step ${run.steps[last]} · loss ${fmt(run.loss[last] ?? null)} · lr ${fmt(run.lr[last] ?? null)}`;
+    return `step ${run.steps[last]} · loss (last) ${fmt(run.loss[last] ?? null)} · lr ${fmt(run.lr[last] ?? null)}`;
   }
   const drawn = chart.drawnRuns.find((d) => d.runDir === run.runDir);
-  if (!drawn) return '';
+  const first = drawn?.steps[0];
+  const last = drawn?.steps[drawn.steps.length - 1];
+  if (!drawn || first === undefined || last === undefined || cursorStep < first || cursorStep > last) return '';
   return `loss ${fmt(valueNear(drawn.steps, drawn.raw, cursorStep))} · smoothed ${fmt(valueNear(drawn.steps, drawn.smoothed, cursorStep))} · lr ${fmt(valueNear(drawn.steps, drawn.lr, cursorStep))}`;
 }
 
 function fmt(v: number | null): string {
   if (v === null) return '–';
+  if (v === 0) return '0';
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4);
 }
@@ -180,6 +189,7 @@ function updatePanel(): void {
 
 const scheduler = new RedrawScheduler(() => {
   chart.render(store.all(), { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns) }, theme, colorOf);
+  controls.showLogScale(chart.logScale, settings.logScale === 'auto');
   updatePanel();
 });
 
@@ -192,7 +202,7 @@ function handle(message: HostToWebview): void {
       if (!restored.ok && message.settings && !received) {
         // Opened afresh: take what these runs were last shown with.
         Object.assign(settings, { ...message.settings, runDirs: settings.runDirs });
-        controls.setSettings(settings.smoothing, settings.logScale);
+        controls.setSmoothing(settings.smoothing);
       }
       received = true;
       if (selected && !store.get(selected.runDir)) selected = null;
@@ -232,7 +242,7 @@ onThemeChange(() => {
   scheduler.flush();
 });
 
-controls.setSettings(settings.smoothing, settings.logScale);
+controls.setSmoothing(settings.smoothing);
 store.setPointBudget(chart.plotWidth() * 2);
 updatePanel();
 
@@ -241,6 +251,11 @@ updatePanel();
   drawnRuns: () => chart.drawnRuns,
   seriesCount: () => chart.uplot?.series.length ?? 0,
   scales: () => ({ x: chart.uplot?.scales.x, y: chart.uplot?.scales.y }),
+  lrScales: () => (chart.lrUplot ? { x: chart.lrUplot.scales.x, lr: chart.lrUplot.scales['lr'] } : null),
+  lrSeriesCount: () => chart.lrUplot?.series.length ?? 0,
+  cursorLeft: () => ({ loss: chart.uplot?.cursor.left ?? null, lr: chart.lrUplot?.cursor.left ?? null }),
+  /** Each pane's value axis as last drawn: tick values, their labels (null: none) and pixel offsets. */
+  valueAxes: () => valueAxesDrawn(),
   axisStroke: () => {
     const u = chart.uplot;
     const stroke = u?.axes[0]?.stroke;
@@ -249,5 +264,28 @@ updatePanel();
   redrawStats: () => ({ ...scheduler.stats }),
   settings: () => ({ ...settings }),
 };
+
+interface DrawnAxis {
+  _splits?: number[] | null;
+  _values?: Array<string | null> | null;
+}
+
+function valueAxesDrawn(): Record<string, unknown> {
+  const read = (plot: NonNullable<typeof chart.uplot> | null, scale: string) => {
+    if (!plot) return null;
+    const axis = plot.axes[1] as unknown as DrawnAxis;
+    const ticks = axis._splits ?? [];
+    return {
+      min: plot.scales[scale]?.min,
+      max: plot.scales[scale]?.max,
+      distr: plot.scales[scale]?.distr,
+      heightPx: plot.bbox.height / devicePixelRatio,
+      ticks,
+      labels: axis._values ?? [],
+      positions: ticks.map((t) => plot.valToPos(t, scale)),
+    };
+  };
+  return { loss: read(chart.uplot, 'y'), lr: read(chart.lrUplot, 'lr') };
+}
 
 host.post({ type: 'ready', plotWidth: chart.plotWidth() });

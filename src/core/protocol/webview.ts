@@ -57,7 +57,8 @@ export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
 export const panelStateSchema = z.object({
   runDirs: z.array(runDir),
   smoothing: z.number().min(0).max(0.999).default(0.6),
-  logScale: z.boolean().default(false),
+  /** The user's choice of loss axis; 'auto' (until they choose): log when the loss spans more than two decades. */
+  logScale: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   selectedRun: z.string().nullable().default(null),
   hiddenRuns: z.array(z.string()).default([]),
 });

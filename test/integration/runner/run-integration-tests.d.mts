@@ -26,3 +26,5 @@ export interface IntegrationRunResult {
   seconds: number;
 }
 export function runIntegrationTests(options: IntegrationRunOptions): Promise<IntegrationRunResult>;
+/** Environment for code-server and its host, everything they write kept inside tempRoot. */
+export function isolatedHostEnv(tempRoot: string, extra?: Record<string, string>): Record<string, string>;

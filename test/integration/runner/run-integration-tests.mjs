@@ -22,6 +22,29 @@ function cleanEnv(env) {
 }
 
 /**
+ * The environment for code-server and its extension host: this process's (less the caller's VS Code
+ * variables), then `extra`, with everything they write kept inside `tempRoot` and no marketplace.
+ * Also used by scripts/screenshots.mjs.
+ */
+export function isolatedHostEnv(tempRoot, extra = {}) {
+  const state = (name) => {
+    const d = join(tempRoot, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  return {
+    ...cleanEnv(process.env),
+    ...extra,
+    // Everything code-server and the host write goes into tempRoot, nothing into $HOME.
+    XDG_CONFIG_HOME: state('xdg-config'),
+    XDG_DATA_HOME: state('xdg-data'),
+    XDG_CACHE_HOME: state('xdg-cache'),
+    TMPDIR: state('tmp'),
+    EXTENSIONS_GALLERY: '{}', // no marketplace look-ups (open-vsx.org)
+  };
+}
+
+/**
  * @param {{
  *   extensionPath?: string,  // folder with the extension's package.json (default: the repo root), or a folder of
  *                            // such folders: VS Code then loads each (the web workbench takes one development path)
@@ -63,19 +86,12 @@ export async function runIntegrationTests({
       mkdirSync(d, { recursive: true });
       return d;
     };
-    const serverEnv = {
-      ...cleanEnv(process.env),
+    const serverEnv = isolatedHostEnv(tempRoot, {
       ...env,
-      // Everything code-server and the host write goes into tempRoot, nothing into $HOME.
-      XDG_CONFIG_HOME: state('xdg-config'),
-      XDG_DATA_HOME: state('xdg-data'),
-      XDG_CACHE_HOME: state('xdg-cache'),
-      TMPDIR: state('tmp'),
-      EXTENSIONS_GALLERY: '{}', // no marketplace look-ups (open-vsx.org)
       TRAINING_RUNS_TEST_COUNTS: countsFile,
       TRAINING_RUNS_REPO_ROOT: repoRoot,
       TRAINING_RUNS_TEST_WORKSPACE: workspaceDir,
-    };
+    });
     server = await startCodeServer({ entry: host.codeServerEntry, stateDir: state('code-server'), env: serverEnv });
     const result = await runTestsInWorkbench({
       baseUrl: server.url,

@@ -48,12 +48,15 @@ export async function readRemoteAuthority(baseUrl) {
   return authority;
 }
 
-/** The workbench URL that opens `workspace` and runs the tests at `testsPath` for `extensionPath`. */
-export function workbenchTestUrl({ baseUrl, authority, extensionPath, testsPath, workspace }) {
+/**
+ * The workbench URL that opens `workspace` with the extension at `extensionPath` under development,
+ * and runs the tests at `testsPath` when given (scripts/screenshots.mjs opens it without tests).
+ */
+export function workbenchUrl({ baseUrl, authority, extensionPath, testsPath, workspace }) {
   const remote = (p) => `vscode-remote://${authority}${p}`;
   const payload = [
     ['extensionDevelopmentPath', remote(extensionPath)],
-    ['extensionTestsPath', remote(testsPath.replace(/\.js$/, ''))],
+    ...(testsPath ? [['extensionTestsPath', remote(testsPath.replace(/\.js$/, ''))]] : []),
     ['skipWelcome', 'true'],
   ];
   return `${baseUrl}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
@@ -85,7 +88,7 @@ export async function runTestsInWorkbench({ baseUrl, extensionPath, testsPath, w
     });
     await page.exposeFunction('codeAutomationExit', (code) => finish({ hostExitCode: typeof code === 'number' ? code : Number(code) }));
     page.on('crash', () => finish({ hostExitCode: null, error: 'the workbench page crashed' }));
-    await page.goto(workbenchTestUrl({ baseUrl, authority, extensionPath, testsPath, workspace }), { timeout: 60_000 });
+    await page.goto(workbenchUrl({ baseUrl, authority, extensionPath, testsPath, workspace }), { timeout: 60_000 });
     let timer;
     const timedOut = new Promise((resolve) => {
       timer = setTimeout(() => resolve({ hostExitCode: null, error: `no result from the extension host within ${timeoutMs} ms` }), timeoutMs);

@@ -40,7 +40,8 @@ describe('the packaged extension', function () {
     const vsix = join(temp, 'training-runs.vsix');
     const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs')], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
-    const vsce = spawnSync(process.execPath, [join(repoRoot, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', vsix], { cwd: repoRoot, encoding: 'utf8' });
+    // As `npm run package`: the README's relative links (screenshots) stay relative, resolved in the installed extension.
+    const vsce = spawnSync(process.execPath, [join(repoRoot, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '--out', vsix], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(vsce.status, 0, `vsce package failed:\n${vsce.stdout}${vsce.stderr}`);
     console.log(`      [measure] .vsix size: ${(statSync(vsix).size / 1024 / 1024).toFixed(2)} MiB`);
 
@@ -48,7 +49,7 @@ describe('the packaged extension', function () {
     const files = (await unzip(vsix, unpacked)).filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
     const forbidden = files.filter((f) => /\.(ts|map)$/.test(f) || /^(src|test|scripts|bench|webview\/src|node_modules)\//.test(f) || /(^|\/)runs\//.test(f));
     assert.deepEqual(forbidden, [], 'no sources, tests, maps or runs in the package');
-    for (const needed of ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/webview/loss-curves.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'media/schema/training-config.schema.json']) {
+    for (const needed of ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/webview/loss-curves.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'media/schema/training-config.schema.json', 'media/icon.png', 'README.md', 'CHANGELOG.md']) {
       assert.ok(files.includes(needed), `the package has ${needed}`);
     }
 
