@@ -2,6 +2,7 @@
 import { basename, join } from 'node:path';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
+import { readRegularText } from './hashedIo';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_TENSORS_FILE } from './layout';
 import { readSafetensorsHeader } from './safetensorsFile';
 import { fileSize, listed, readOptimizerState, readSchedulerState, readTrainerState, summariseOptimizer } from './summaries';
@@ -66,7 +67,7 @@ export async function inspectCheckpoint(path: string, options: { verify?: boolea
   const scheduler = await attempt(() => readSchedulerState(fs, path, manifest));
   const trainerState = await attempt(() => readTrainerState(fs, path, manifest));
   const metadata = await attempt(async () =>
-    listed(manifest, METADATA_FILE) ? (JSON.parse(await fs.readFile(join(path, METADATA_FILE), 'utf8')) as Record<string, unknown>) : null,
+    listed(manifest, METADATA_FILE) ? (JSON.parse(await readRegularText(fs, join(path, METADATA_FILE))) as Record<string, unknown>) : null,
   );
   return {
     path,

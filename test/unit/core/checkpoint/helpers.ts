@@ -95,6 +95,7 @@ export function crashableFs(): { fs: CheckpointFs; crash(): void } {
     rm: guard(nodeFs.rm),
     readdir: guard(nodeFs.readdir),
     stat: guard(nodeFs.stat),
+    lstat: guard(nodeFs.lstat),
     mkdir: guard(nodeFs.mkdir),
     unlink: guard(nodeFs.unlink),
   } as unknown as CheckpointFs;
