@@ -57,7 +57,9 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
   const hasOptimizer = listed.has(OPTIMIZER_STATE_FILE) && listed.has(OPTIMIZER_TENSORS_FILE);
   const loadOptimizer = options.restoreOptimizer && hasOptimizer;
   const loadScheduler = options.restoreScheduler && listed.has(SCHEDULER_FILE);
-  if (options.restoreOptimizer && !hasOptimizer) {
+  if (options.restoreOptimizer && !hasOptimizer && manifest.removed_on_purpose?.includes(OPTIMIZER_TENSORS_FILE)) {
+    warnings.push(`checkpoint ${name}'s optimizer state was removed on purpose (prune-optimizer): the optimizer starts fresh (step count 0, empty moments)`);
+  } else if (options.restoreOptimizer && !hasOptimizer) {
     warnings.push(`checkpoint ${name} has no optimizer state (${OPTIMIZER_STATE_FILE}, ${OPTIMIZER_TENSORS_FILE}): the optimizer starts fresh (step count 0, empty moments)`);
   }
   if (options.restoreScheduler && !listed.has(SCHEDULER_FILE)) {

@@ -89,4 +89,18 @@ describe('reliability: hostile resumes and output folders (real command line)', 
       assert.match(assertOneLine(r.stderr), message);
     }
   });
+
+  it('prune-optimizer removes the optimizer state on purpose; the checkpoint stays valid and latest', async () => {
+    const run = damagedCopy(() => undefined);
+    const checkpoint = join(work, run, 'checkpoints', 'checkpoint-20');
+    const pruned = await cli(['prune-optimizer', checkpoint, '--json'], { cwd: work });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(JSON.parse(pruned.stdout).removed, ['optimizer.safetensors', 'optimizer.json']);
+    const listed = await cli(['checkpoints', run, '--json', '--verify'], { cwd: work });
+    const rows = JSON.parse(listed.stdout) as Array<{ name: string; valid: boolean; latest: boolean }>;
+    assert.deepEqual(rows.find((r) => r.latest)?.name, 'checkpoint-20');
+    const missing = await cli(['prune-optimizer', join(work, 'no-such-checkpoint')], { cwd: work });
+    assert.equal(missing.code, 2);
+    assert.match(assertOneLine(missing.stderr), /^error: .*no-such-checkpoint is not a valid checkpoint/);
+  });
 });
