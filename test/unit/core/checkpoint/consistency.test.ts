@@ -3,6 +3,8 @@ import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createChecksum } from '../../../../src/core/checkpoint/checksum';
 import { CheckpointError } from '../../../../src/core/checkpoint/errors';
+import { inspectCheckpoint } from '../../../../src/core/checkpoint/inspect';
+import { listCheckpoints } from '../../../../src/core/checkpoint/list';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { encodeSafetensors } from '../../../../src/core/checkpoint/safetensors';
 import { makeContent, managerOptions, setCheckpointTime, withTempDir } from './helpers';
@@ -46,6 +48,10 @@ describe('consistency checks at save and at load', () => {
       assert.equal(resumed?.target.name, 'checkpoint-400');
       assert.equal(resumed?.content.trainerState.global_step, 400);
       assert.match(resumed?.target.skipped[0]?.reason ?? '', /trainer_state\.json: global_step 5 disagrees with the checkpoint's step 500/);
+      // Listing and inspect say so too, and retention (which keeps only valid checkpoints) never counts it.
+      const row = (await listCheckpoints(dir)).find((r) => r.name === 'checkpoint-500');
+      assert.equal(row?.valid, false);
+      assert.match((await inspectCheckpoint(paths[500]!, { verify: true })).problems.join('; '), /global_step 5 disagrees with the checkpoint's step 500/);
     });
   });
 
