@@ -7,19 +7,10 @@ import { defaultFs } from '../../../../src/core/checkpoint/fs';
 import { inspectCheckpoint } from '../../../../src/core/checkpoint/inspect';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
-import { makeContent, managerOptions, setCheckpointTime, withTempDir } from './helpers';
+import { managerOptions, saveInOrder, withTempDir } from './helpers';
 
 /** checkpoint-100 then checkpoint-200 (newest); returns their paths. */
-async function twoCheckpoints(dir: string): Promise<[string, string]> {
-  const manager = new CheckpointManager(dir, managerOptions());
-  const paths: string[] = [];
-  for (const [i, step] of [100, 200].entries()) {
-    const saved = await (await manager.save(makeContent(step))).done;
-    await setCheckpointTime(saved.path, i);
-    paths.push(saved.path);
-  }
-  return paths as [string, string];
-}
+const twoCheckpoints = async (dir: string) => (await saveInOrder(dir, [100, 200])) as [string, string];
 
 const hostile: Array<{ name: string; kind: string; plant(path: string): Promise<void> }> = [
   { name: 'a symbolic link to /dev/zero', kind: 'a symbolic link', plant: (path) => symlink('/dev/zero', path) },

@@ -5,18 +5,12 @@ import { listCheckpoints } from '../../../../src/core/checkpoint/list';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { pruneOptimizerState } from '../../../../src/core/checkpoint/pruneOptimizer';
 import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
-import { makeContent, managerOptions, setCheckpointTime, withTempDir } from './helpers';
+import { managerOptions, saveInOrder, withTempDir } from './helpers';
 
 describe('optimizer state removed on purpose (prune-optimizer)', () => {
   it('is a state of its own: still valid, still the latest, and resume restoring the optimizer uses it with a warning', async () => {
     await withTempDir(async (dir) => {
-      const manager = new CheckpointManager(dir, managerOptions());
-      const paths: string[] = [];
-      for (const [i, step] of [100, 200].entries()) {
-        const saved = await (await manager.save(makeContent(step))).done;
-        await setCheckpointTime(saved.path, i);
-        paths.push(saved.path);
-      }
+      const paths = await saveInOrder(dir, [100, 200]);
       const newest = paths[1]!;
       const before = (await stat(join(newest, 'manifest.json'))).mtimeMs;
       const result = await pruneOptimizerState(newest);
