@@ -1,4 +1,4 @@
-// `npm run chaos -- --trials N [--json PATH] [--seed S] [--keep]`
+// `npm run chaos -- --trials N [--rollbacks R] [--many M] [--json PATH] [--seed S] [--keep]`
 //
 // Kill-at-any-moment test of the trainer and the checkpoint engine. One output folder; N times in a
 // row: resume with `resume_from_checkpoint: true`, SIGKILL the trainer at a random moment (most kills
@@ -15,8 +15,12 @@
 //   - no temporary folder left by a kill survives the next save;
 //   - listing from the run's listing index gives exactly the exact listing;
 //   - final model.safetensors and optimizer.safetensors equal the uninterrupted run's, byte for byte.
+// Then R rollback trials: resume from the second-newest checkpoint by its path, retrain, and SIGKILL
+// just after a same-name replace (when a `.replaced-` folder appears); the listing from the index
+// must still equal the exact listing. Last, the many-checkpoints case: M copies of one checkpoint
+// under `ulimit -n 1024`; resume=true must pick the newest and skip none.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +35,8 @@ const SAVE_TOTAL_LIMIT = 3;
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '100' },
+    rollbacks: { type: 'string', default: '10' },
+    many: { type: 'string', default: '1500' },
     json: { type: 'string' },
     seed: { type: 'string', default: String(Date.now() % 100000) },
     keep: { type: 'boolean', default: false },
@@ -41,11 +47,17 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run chaos -- [--slurm] --trials N [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)\n');
+  process.stdout.write('Usage: npm run chaos -- [--slurm] --trials N [--rollbacks R] [--many M] [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]
+  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)
+');
   process.exit(0);
 }
 const trials = Number(values.trials);
+const rollbacks = Number(values.rollbacks);
+const many = Number(values.many);
 const seed = Number(values.seed);
+if (!Number.isInteger(rollbacks) || rollbacks < 0) fail(`--rollbacks must be a whole number, got "${values.rollbacks}"`);
+if (!Number.isInteger(many) || many < 0) fail(`--many must be a whole number, got "${values.many}"`);
 if (!Number.isInteger(trials) || trials < 1) fail(`--trials must be a positive integer, got "${values.trials}"`);
 if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
 
@@ -80,7 +92,7 @@ function trainerBundle() {
 const { listCheckpoints, validateCheckpoint } = tsxRequire('../src/core/checkpoint/index.ts', import.meta.url);
 const bundle = trainerBundle();
 const work = mkdtempSync(join(tmpdir(), 'chaos-'));
-const maxSteps = trials * 20 + 40;
+const maxSteps = (trials + rollbacks) * 20 + 40;
 writeFileSync(
   join(work, 'chaos.yaml'),
   `name: chaos
@@ -106,12 +118,13 @@ const checkpointsDir = join(runDir, 'checkpoints');
  * Runs the trainer (resuming); the callbacks may kill it. Resolves with its events and exit.
  * `onTempFolder` is called when a `.tmp-` folder appears in the run's checkpoints folder.
  */
-function train(outputDir, { onSpawn, onEvent, onTempFolder } = {}) {
+function train(outputDir, { onSpawn, onEvent, onTempFolder, resumeFrom = 'true', openFileLimit = null } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, 'train', '-t', 'chaos.yaml', '--json', '--set', `output_dir=${outputDir}`, '--set', 'resume_from_checkpoint=true'], {
-      cwd: work,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = [bundle, 'train', '-t', 'chaos.yaml', '--json', '--set', `output_dir=${outputDir}`, '--set', `resume_from_checkpoint=${resumeFrom}`];
+    const quoted = [process.execPath, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const child = openFileLimit
+      ? spawn('bash', ['-c', `ulimit -n ${openFileLimit} && exec ${quoted}`], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     onSpawn?.(child);
     const events = [];
     let buffered = '';
@@ -122,10 +135,10 @@ function train(outputDir, { onSpawn, onEvent, onTempFolder } = {}) {
     // the watcher can start, so folders already there when it starts count too.
     const seenTempFolders = new Set();
     const tempFolderAppeared = (name) => {
-      if (!name || !String(name).startsWith('.tmp-checkpoint') || seenTempFolders.has(String(name))) return;
+      if (!name || !/^\.(tmp|replaced)-checkpoint/.test(String(name)) || seenTempFolders.has(String(name))) return;
       if (!existsSync(join(work, outputDir, 'checkpoints', String(name)))) return;
       seenTempFolders.add(String(name));
-      onTempFolder(child);
+      onTempFolder(child, String(name));
     };
     const startWatching = () => {
       const dir = join(work, outputDir, 'checkpoints');
@@ -164,7 +177,7 @@ function train(outputDir, { onSpawn, onEvent, onTempFolder } = {}) {
 let killedInsideSave = false;
 function kill(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  killedInsideSave = existsSync(checkpointsDir) && readdirSync(checkpointsDir).some((n) => n.startsWith('.tmp-checkpoint'));
+  killedInsideSave = existsSync(checkpointsDir) && readdirSync(checkpointsDir).some((n) => n.startsWith('.tmp-checkpoint') || n.startsWith('.replaced-'));
   child.kill('SIGKILL');
 }
 
@@ -300,6 +313,42 @@ for (let trial = 1; trial <= trials; trial++) {
   }
 }
 
+// Rollback trials: resume from the second-newest checkpoint, retrain, kill just after a same-name replace.
+const rollbackCounts = { rollbacks, killsAfterReplace: 0, resumedElsewhere: 0, indexListingMismatches: 0 };
+for (let trial = 1; trial <= rollbacks; trial++) {
+  const valid = (await listCheckpoints(runDir)).filter((c) => c.valid);
+  if (valid.length < 2) break;
+  const target = valid[1];
+  let timer = null;
+  let replacedSeen = false;
+  const outcome = await train('chaos', {
+    resumeFrom: JSON.stringify(target.path),
+    onTempFolder: (child, name) => {
+      if (!name.startsWith('.replaced-') || timer) return;
+      replacedSeen = true;
+      timer = setTimeout(() => kill(child), randomInt(0, 3));
+    },
+    onEvent: (event, child) => {
+      if (event.type === 'step' && event.step >= target.step + 4 * SAVE_STEPS && !timer) timer = setTimeout(() => kill(child), 0);
+    },
+  });
+  clearTimeout(timer);
+  if (outcome.signal === 'SIGKILL' && replacedSeen) rollbackCounts.killsAfterReplace++;
+  const resumed = outcome.events.find((e) => e.type === 'resumed');
+  if (outcome.events.some((e) => e.type === 'started') && resumed?.path !== target.path) {
+    rollbackCounts.resumedElsewhere++;
+    violation(`rollback ${trial}`, `resumed from ${resumed?.path ?? 'nothing'}, asked for ${target.path}`);
+  }
+  const exact = await listCheckpoints(runDir);
+  const indexed = await listCheckpoints(runDir, { useIndex: true });
+  if (JSON.stringify(indexed) !== JSON.stringify(exact)) {
+    rollbackCounts.indexListingMismatches++;
+    violation(`rollback ${trial}`, `after a kill around a same-name replace, listing from the index differs from the exact listing`);
+  }
+  for (const c of exact.filter((c) => !c.valid)) violation(`rollback ${trial}`, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
+}
+process.stderr.write(`  ${rollbacks} rollback trials, ${rollbackCounts.killsAfterReplace} kills just after a same-name replace\n`);
+
 // The final, uninterrupted resume to max_steps.
 const final = await train('chaos');
 counts.resumes += final.events.some((e) => e.type === 'resumed') ? 1 : 0;
@@ -313,8 +362,33 @@ for (const file of ['model.safetensors', 'optimizer.safetensors']) {
 }
 if (leftovers().length > 0) violation('final', `temporary folders left at the end: ${leftovers().join(', ')}`);
 
+// Many checkpoints under a low open-file limit: resume=true must pick the newest copy and skip none.
+const manyResult = { copies: many, openFileLimit: 1024, pickedNewest: null, skipped: null, seconds: null };
+if (many > 0) {
+  const manyDir = join(work, 'many', 'checkpoints');
+  mkdirSync(manyDir, { recursive: true });
+  const source = join(checkpointsDir, `checkpoint-${maxSteps}`);
+  const step = JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8')).step;
+  for (let i = 1; i <= many; i++) {
+    const copy = join(manyDir, `checkpoint-${i}`);
+    cpSync(source, copy, { recursive: true });
+    const time = new Date(Date.UTC(2026, 0, 1) + i * 1000);
+    utimesSync(join(copy, 'manifest.json'), time, time);
+  }
+  const manyStarted = Date.now();
+  const outcome = await train('many', { openFileLimit: 1024 });
+  manyResult.seconds = (Date.now() - manyStarted) / 1000;
+  const resumed = outcome.events.find((e) => e.type === 'resumed');
+  manyResult.pickedNewest = resumed?.path === join(manyDir, `checkpoint-${many}`) && resumed?.step === step;
+  manyResult.skipped = resumed?.skipped.length ?? null;
+  if (outcome.code !== 0) violation('many', `the trainer exited with ${outcome.code}: ${outcome.stderr.trim()}`);
+  if (!manyResult.pickedNewest || manyResult.skipped !== 0) violation('many', `with ${many} checkpoints it resumed from ${resumed?.path ?? 'nothing'} skipping ${manyResult.skipped}, expected checkpoint-${many}`);
+}
+
 const report = {
   ...counts,
+  rollback: rollbackCounts,
+  many: manyResult,
   maxProgressLostBound: 2 * SAVE_STEPS,
   saveSteps: SAVE_STEPS,
   maxSteps,
@@ -329,6 +403,8 @@ process.stdout.write(
   [
     `trials ${counts.trials}, resumes ${counts.resumes}, kills ${counts.kills} (inside saves ${counts.killsInsideSaves}, before start ${counts.killsBeforeStart}), finished before the kill ${counts.finishedBeforeKill}`,
     `checkpoints lost ${counts.checkpointsLost}, progress lost at most ${counts.maxProgressLost} steps (bound ${2 * SAVE_STEPS}), temp folders surviving the next save ${counts.tempFoldersSurvivingNextSave}, index listings differing ${counts.indexListingMismatches}`,
+    `rollbacks ${rollbackCounts.rollbacks}: kills just after a same-name replace ${rollbackCounts.killsAfterReplace}, index listings differing ${rollbackCounts.indexListingMismatches}, resumed elsewhere ${rollbackCounts.resumedElsewhere}`,
+    `many checkpoints: ${manyResult.copies} under ulimit -n ${manyResult.openFileLimit}: picked the newest ${manyResult.pickedNewest}, skipped ${manyResult.skipped}, ${manyResult.seconds} s`,
     `final weights equal the uninterrupted run's: ${compared['model.safetensors'] ? 'yes' : 'NO'} (optimizer state: ${compared['optimizer.safetensors'] ? 'yes' : 'NO'})`,
     `${violations.length} violations, ${report.seconds} s`,
   ].join('\n') + '\n',

@@ -5,10 +5,10 @@
  * candidates; `cleanupLeftovers` removes them at the next save).
  */
 import { join } from 'node:path';
-import { errorCode } from './errors';
+import { errorCode, errorMessage } from './errors';
 import { fsyncDir, pathExists, type CheckpointFs } from './fs';
 import { CHECKSUM_ALGORITHM, writeHashedSynced } from './hashedIo';
-import { MANIFEST_FILE, REPLACED_PREFIX, TEMP_PREFIX } from './layout';
+import { MANIFEST_FILE, leftoverKind, ownTempName, replacedName } from './layout';
 import type { Manifest, ManifestFile } from './types';
 
 export interface FileToWrite {
@@ -38,9 +38,9 @@ export interface CommitResult {
 export async function commitCheckpoint(request: CommitRequest): Promise<CommitResult> {
   const { fs, checkpointsDir, name } = request;
   await fs.mkdir(checkpointsDir, { recursive: true });
-  const temp = join(checkpointsDir, `${TEMP_PREFIX}${name}-${process.pid}-${Date.now()}`);
+  const temp = join(checkpointsDir, ownTempName(`${name}-${process.pid}-${Date.now()}`));
   const finalPath = join(checkpointsDir, name);
-  const replaced = join(checkpointsDir, `${REPLACED_PREFIX}${name}`);
+  const replaced = join(checkpointsDir, replacedName(name));
   let movedAside = false;
   try {
     await fs.mkdir(temp);
@@ -92,7 +92,9 @@ export async function commitCheckpoint(request: CommitRequest): Promise<CommitRe
 
 /**
  * Removes temporary folders of interrupted saves and puts back a folder moved aside by a save that
- * crashed mid-replace. Returns what it did, for warnings.
+ * crashed mid-replace: only names this program made (layout.ts marks them), never a user's own
+ * `.tmp-*` folder. Returns what it did or could not do, for warnings: a leftover that cannot be
+ * removed (unreadable, permissions) never fails a save.
  */
 export async function cleanupLeftovers(checkpointsDir: string, fs: CheckpointFs): Promise<string[]> {
   let names: string[];
@@ -104,18 +106,24 @@ export async function cleanupLeftovers(checkpointsDir: string, fs: CheckpointFs)
   }
   const actions: string[] = [];
   for (const entry of names) {
+    const kind = leftoverKind(entry);
+    if (!kind) continue;
     const path = join(checkpointsDir, entry);
-    if (entry.startsWith(TEMP_PREFIX)) {
-      await fs.rm(path, { recursive: true, force: true });
-      actions.push(`removed ${path} (left by an interrupted save)`);
-    } else if (entry.startsWith(REPLACED_PREFIX)) {
-      const original = join(checkpointsDir, entry.slice(REPLACED_PREFIX.length));
+    try {
+      if ('remove' in kind) {
+        await fs.rm(path, { recursive: true, force: true });
+        actions.push(`removed ${path} (left by an interrupted save)`);
+        continue;
+      }
+      const original = join(checkpointsDir, kind.restoreAs);
       if (await pathExists(fs, original)) {
         await fs.rm(path, { recursive: true, force: true });
       } else {
         await fs.rename(path, original);
         actions.push(`restored ${original} (a save replacing it was interrupted)`);
       }
+    } catch (error) {
+      actions.push(`could not clean up ${path}: ${errorMessage(error)} (left in place; remove it by hand)`);
     }
   }
   return actions;

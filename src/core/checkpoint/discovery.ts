@@ -4,10 +4,12 @@
  * Ties go to the higher save counter, then the higher step, then the name (descending).
  */
 import { join } from 'node:path';
+import { CHECKPOINT_READ_CONCURRENCY, mapLimited, retryTransient } from './concurrency';
+import { rethrowReaderFailure } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { CHECKPOINTS_DIR, CHECKPOINT_PREFIX, stepFromName } from './layout';
 import type { Manifest } from './types';
-import { validateCheckpoint } from './validate';
+import { validateCheckpoint, type ManifestIdentity, type ValidationResult } from './validate';
 
 export interface DiscoveredCheckpoint {
   path: string;
@@ -19,6 +21,7 @@ export interface DiscoveredCheckpoint {
   manifest: Manifest | null;
   /** From the manifest; -1 when unknown (invalid). */
   saveCounter: number;
+  manifestIdentity: ManifestIdentity | null;
 }
 
 export interface DiscoverOptions {
@@ -54,13 +57,17 @@ export async function discoverCheckpoints(dir: string, options: DiscoverOptions 
   const checkpointsDir = await resolveCheckpointsDir(dir, fs);
   const names = await checkpointFolderNames(checkpointsDir, fs);
   const verifyChecksums = options.verifyChecksums ?? false;
-  const found = await Promise.all(names.map((name) => discoverOne(join(checkpointsDir, name), name, { fs, verifyChecksums })));
+  const found = await mapLimited(names, CHECKPOINT_READ_CONCURRENCY, (name) => discoverOne(join(checkpointsDir, name), name, { fs, verifyChecksums }));
   return found.sort(compareNewestFirst);
 }
 
-/** One checkpoint folder, validated. */
+/**
+ * One entry of a checkpoints folder, validated (retried while the reader lacks resources; a
+ * ReaderIoError after that). A symbolic link is listed as invalid, saying why, rather than followed:
+ * retention would delete or keep a folder that lives elsewhere.
+ */
 export async function discoverOne(path: string, name: string, options: { fs: CheckpointFs; verifyChecksums: boolean }): Promise<DiscoveredCheckpoint> {
-  const result = await validateCheckpoint(path, options);
+  const result = (await symbolicLink(path, options.fs)) ?? (await retryTransient(() => validateCheckpoint(path, options)));
   return {
     path,
     name,
@@ -70,10 +77,25 @@ export async function discoverOne(path: string, name: string, options: { fs: Che
     problems: result.problems,
     manifest: result.manifest,
     saveCounter: result.manifest?.save_counter ?? -1,
+    manifestIdentity: result.manifestIdentity,
   };
 }
 
-/** Names of the `checkpoint-*` folders in a checkpoints folder; [] when it cannot be read. */
+/** An invalid result for a symbolic link (ordered by the link's own time, so resume reports it), or null for anything else. */
+async function symbolicLink(path: string, fs: CheckpointFs): Promise<ValidationResult | null> {
+  let stat;
+  try {
+    stat = await fs.lstat(path);
+  } catch (error) {
+    rethrowReaderFailure(error, path);
+    return null; // validation says what is wrong
+  }
+  if (!stat.isSymbolicLink()) return null;
+  const problem = `${path}: is a symbolic link, not a checkpoint folder: not used for resume or retention (move the folder here, or name it in resume_from_checkpoint)`;
+  return { valid: false, problems: [problem], manifest: null, mtimeMs: stat.mtimeMs, manifestIdentity: null };
+}
+
+/** Names of the `checkpoint-*` folders (and links named so, listed as invalid) in a checkpoints folder; [] when it cannot be read. */
 export async function checkpointFolderNames(checkpointsDir: string, fs: CheckpointFs): Promise<string[]> {
   return (await readCheckpointFolderNames(checkpointsDir, fs)) ?? [];
 }
@@ -82,8 +104,9 @@ export async function checkpointFolderNames(checkpointsDir: string, fs: Checkpoi
 export async function readCheckpointFolderNames(checkpointsDir: string, fs: CheckpointFs): Promise<string[] | null> {
   try {
     const entries = await fs.readdir(checkpointsDir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
-  } catch {
+    return entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
+  } catch (error) {
+    rethrowReaderFailure(error, checkpointsDir);
     return null;
   }
 }

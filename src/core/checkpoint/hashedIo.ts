@@ -2,7 +2,7 @@
  * File writes and reads that compute the checksum while the bytes move: the checksum runs on the
  * main thread while libuv's pool does the I/O, so verification costs little beyond the I/O itself.
  */
-import type { CheckpointFs } from './fs';
+import { openRegularFile, type CheckpointFs } from './fs';
 import { CHECKSUM_ALGORITHM, createChecksum } from './checksum';
 
 export { CHECKSUM_ALGORITHM };
@@ -100,9 +100,9 @@ async function writeRemainder(handle: Handle, batch: Uint8Array[], written: numb
   }
 }
 
-/** Reads a whole file, computing its `algorithm` checksum as it arrives (null: no checksum). */
+/** Reads a whole regular file (anything else is refused before a byte is read), computing its `algorithm` checksum as it arrives (null: no checksum). */
 export async function readHashed(fs: CheckpointFs, path: string, algorithm: string | null): Promise<{ bytes: Buffer; checksum: string | null }> {
-  const handle = await fs.open(path, 'r');
+  const handle = await openRegularFile(fs, path);
   try {
     const { size } = await handle.stat();
     // allocUnsafe: the bytes are overwritten by the read, zero-filling first would cost a second pass.
@@ -124,9 +124,9 @@ export async function readHashed(fs: CheckpointFs, path: string, algorithm: stri
   }
 }
 
-/** Streams a file through the hash without keeping it (validation of files not loaded). */
+/** Streams a regular file through the hash without keeping it (validation of files not loaded). */
 export async function hashFile(fs: CheckpointFs, path: string, algorithm: string = CHECKSUM_ALGORITHM): Promise<string> {
-  const handle = await fs.open(path, 'r');
+  const handle = await openRegularFile(fs, path);
   try {
     const hasher = createChecksum(algorithm);
     const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)] as const;
@@ -146,4 +146,9 @@ export async function hashFile(fs: CheckpointFs, path: string, algorithm: string
   } finally {
     await handle.close();
   }
+}
+
+/** A small file's text, read only if it is a regular file (state files, metadata). */
+export async function readRegularText(fs: CheckpointFs, path: string): Promise<string> {
+  return (await readHashed(fs, path, null)).bytes.toString('utf8');
 }

@@ -2,7 +2,8 @@
 import { basename, join } from 'node:path';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
-import { METADATA_FILE, MODEL_FILE, OPTIMIZER_TENSORS_FILE } from './layout';
+import { readRegularText } from './hashedIo';
+import { METADATA_FILE, MODEL_FILE, OPTIMIZER_TENSORS_FILE, TRAINER_STATE_FILE } from './layout';
 import { readSafetensorsHeader } from './safetensorsFile';
 import { fileSize, listed, readOptimizerState, readSchedulerState, readTrainerState, summariseOptimizer } from './summaries';
 import type { DType, Manifest, ManifestFile, OptimizerState, OptimizerSummary, SchedulerState, TrainerState } from './types';
@@ -65,8 +66,11 @@ export async function inspectCheckpoint(path: string, options: { verify?: boolea
   });
   const scheduler = await attempt(() => readSchedulerState(fs, path, manifest));
   const trainerState = await attempt(() => readTrainerState(fs, path, manifest));
+  if (trainerState && manifest && trainerState.global_step !== manifest.step) {
+    problems.push(`${join(path, TRAINER_STATE_FILE)}: global_step ${trainerState.global_step} disagrees with the checkpoint's step ${manifest.step}`);
+  }
   const metadata = await attempt(async () =>
-    listed(manifest, METADATA_FILE) ? (JSON.parse(await fs.readFile(join(path, METADATA_FILE), 'utf8')) as Record<string, unknown>) : null,
+    listed(manifest, METADATA_FILE) ? (JSON.parse(await readRegularText(fs, join(path, METADATA_FILE))) as Record<string, unknown>) : null,
   );
   return {
     path,

@@ -16,6 +16,29 @@ export const LOCK_FILE = '.lock';
 export const TEMP_PREFIX = '.tmp-';
 /** An old folder moved aside while a save replaces it under the same name. */
 export const REPLACED_PREFIX = '.replaced-';
+/**
+ * Ends every temporary or moved-aside name this program makes under checkpoints/: cleanup touches
+ * only names with it, never a user's own `.tmp-*` or `.replaced-*` folder.
+ */
+const OWN_MARK = '.training-runs';
+
+/** `.tmp-<what>.training-runs`: a temporary file or folder of this program. */
+export function ownTempName(what: string): string {
+  return `${TEMP_PREFIX}${what}${OWN_MARK}`;
+}
+
+/** `.replaced-<checkpoint>.training-runs`: a checkpoint moved aside while a save replaces it. */
+export function replacedName(checkpoint: string): string {
+  return `${REPLACED_PREFIX}${checkpoint}${OWN_MARK}`;
+}
+
+/** What cleanup may do with an entry of checkpoints/: remove it, restore it under its original name, or leave it (not ours). */
+export function leftoverKind(entry: string): { remove: true } | { restoreAs: string } | null {
+  if (!entry.endsWith(OWN_MARK)) return null;
+  if (entry.startsWith(TEMP_PREFIX)) return { remove: true };
+  if (entry.startsWith(REPLACED_PREFIX)) return { restoreAs: entry.slice(REPLACED_PREFIX.length, -OWN_MARK.length) };
+  return null;
+}
 
 export function checkpointName(step: number): string {
   return `${CHECKPOINT_PREFIX}${step}`;

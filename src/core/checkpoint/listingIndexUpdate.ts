@@ -5,27 +5,28 @@
  * did not know (saved by an older trainer, or before the index existed) are described once.
  */
 import { join } from 'node:path';
+import { CHECKPOINT_READ_CONCURRENCY, mapLimited } from './concurrency';
 import { checkpointFolderNames } from './discovery';
 import type { CheckpointFs } from './fs';
 import { MANIFEST_FILE, OPTIMIZER_STATE_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
-import { describeCheckpoint, toIndexEntry } from './list';
-import { readListingIndex, writeListingIndex, type IndexedCheckpoint } from './listingIndex';
+import { currentManifestIdentity, describeCheckpoint, toIndexEntry } from './list';
+import { entryMatchesFolder, readListingIndex, writeListingIndex, type IndexedCheckpoint } from './listingIndex';
 import { parseOptimizerState, parseSchedulerState } from './stateSchemas';
 import { listed, summariseOptimizer } from './summaries';
 import type { CheckpointContent, Manifest } from './types';
+import { identityOf } from './validate';
 
 export async function updateListingIndex(checkpointsDir: string, fs: CheckpointFs, written: readonly IndexedCheckpoint[]): Promise<void> {
   const [names, previous] = await Promise.all([checkpointFolderNames(checkpointsDir, fs), readListingIndex(checkpointsDir, fs)]);
-  const known = new Map(previous);
-  for (const entry of written) known.set(entry.name, entry);
-  const entries = await Promise.all(
-    names.map(async (name): Promise<IndexedCheckpoint | null> => {
-      const entry = known.get(name);
-      if (entry) return entry;
-      const described = await describeCheckpoint(join(checkpointsDir, name), name, { fs, verifyChecksums: false });
-      return described.info.valid ? toIndexEntry(described) : null;
-    }),
-  );
+  const justWritten = new Map(written.map((e) => [e.name, e]));
+  const entries = await mapLimited(names, CHECKPOINT_READ_CONCURRENCY, async (name): Promise<IndexedCheckpoint | null> => {
+    const path = join(checkpointsDir, name);
+    const entry = justWritten.get(name) ?? previous?.get(name);
+    // A previous row stands only while its folder still holds the manifest it was made from.
+    if (entry && (justWritten.has(name) || entryMatchesFolder(entry, await currentManifestIdentity(fs, path)))) return entry;
+    const described = await describeCheckpoint(path, name, { fs, verifyChecksums: false });
+    return described.info.valid ? toIndexEntry(described) : null;
+  });
   await writeListingIndex(checkpointsDir, fs, entries.filter((e): e is IndexedCheckpoint => e !== null));
 }
 
@@ -40,12 +41,12 @@ export async function entryForCommitted(
   content: Pick<CheckpointContent, 'optimizer' | 'scheduler' | 'trainerState'>,
   fs: CheckpointFs,
 ): Promise<IndexedCheckpoint> {
-  const mtimeMs = (await fs.stat(join(path, MANIFEST_FILE))).mtimeMs;
+  const manifestIdentity = identityOf(await fs.lstat(join(path, MANIFEST_FILE)));
   const optimizer =
     content.optimizer && listed(manifest, OPTIMIZER_STATE_FILE)
       ? summariseOptimizer(parseOptimizerState(JSON.stringify(content.optimizer.state), join(path, OPTIMIZER_STATE_FILE)), manifest)
       : null;
   const scheduler = content.scheduler && listed(manifest, SCHEDULER_FILE) ? parseSchedulerState(JSON.stringify(content.scheduler), join(path, SCHEDULER_FILE)) : null;
   const trainer = listed(manifest, TRAINER_STATE_FILE) ? { loss: content.trainerState.loss, bestCheckpoint: content.trainerState.best_checkpoint } : null;
-  return { name, step: manifest.step, mtimeMs, saveCounter: manifest.save_counter, optimizer, scheduler, trainer };
+  return { name, step: manifest.step, mtimeMs: manifestIdentity.mtimeMs, saveCounter: manifest.save_counter, optimizer, scheduler, trainer, manifest: manifestIdentity };
 }

@@ -7,12 +7,12 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { cleanupLeftovers, commitCheckpoint, type CommitStage } from './commit';
 import { encodeContent } from './contents';
 import { discoverCheckpoints } from './discovery';
-import { CheckpointError, errorMessage } from './errors';
+import { CheckpointError, errorMessage, ReaderIoError } from './errors';
 import { defaultFs, pathExists, type CheckpointFs } from './fs';
-import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, TEMP_PREFIX, checkpointName } from './layout';
+import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, checkpointName, ownTempName } from './layout';
 import { LISTING_INDEX_FILE } from './listingIndex';
 import { entryForCommitted, updateListingIndex } from './listingIndexUpdate';
-import { loadCheckpoint, stateFileProblems } from './reader';
+import { filesNotNeeded, loadCheckpoint, stateFileProblems, type LoadOptions } from './reader';
 import { selectForDeletion } from './retention';
 import type { CheckpointContent, CheckpointOptions, Manifest, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
@@ -55,6 +55,10 @@ export interface ResumeTarget {
   skipped: Array<{ path: string; reason: string }>;
 }
 
+/** What a resume restores, hence which files it needs. */
+export type ResumeNeeds = Pick<LoadOptions, 'restoreOptimizer' | 'restoreScheduler' | 'weightsDtype'>;
+const FULL_RESUME: ResumeNeeds = { restoreOptimizer: true, restoreScheduler: true };
+
 interface Best {
   name: string;
   value: number | null;
@@ -91,6 +95,7 @@ export class CheckpointManager {
       const files = encodeContent(
         { ...content, trainerState },
         { saveOptimizer: this.options.save_optimizer_state, saveScheduler: this.options.save_scheduler_state },
+        name,
       );
       return this.runSave(name, content.step, files, best, { optimizer: content.optimizer, scheduler: content.scheduler, trainerState });
     })();
@@ -127,10 +132,14 @@ export class CheckpointManager {
       fs: this.fs,
       onStage: this.hooks.onStage,
     });
+    // Committed: from here on the save has succeeded, whatever housekeeping fails (warnings only).
     this.counter = saveCounter;
     if (best) this.best = best;
     await this.persistSaveCounter(saveCounter);
-    const deleted = await this.applyRetention(name);
+    const deleted = await this.applyRetention(name).catch((error: unknown) => {
+      this.warn(`retention after saving ${name} failed: ${errorMessage(error)} (the checkpoint is saved; nothing was deleted)`);
+      return [];
+    });
     await this.updateIndex(committed.path, name, committed.manifest, written);
     return { path: committed.path, name, step, bytes: committed.bytes, durationMs: performance.now() - started, deleted };
   }
@@ -212,7 +221,7 @@ export class CheckpointManager {
     for (const name of toDelete) {
       try {
         // Rename first: a crash mid-delete then leaves a temp folder, never a half-deleted candidate.
-        const doomed = join(this.checkpointsDir, `${TEMP_PREFIX}delete-${name}`);
+        const doomed = join(this.checkpointsDir, ownTempName(`delete-${name}`));
         await this.fs.rename(join(this.checkpointsDir, name), doomed);
         await this.fs.rm(doomed, { recursive: true, force: true });
         deleted.push(name);
@@ -223,37 +232,63 @@ export class CheckpointManager {
     return deleted;
   }
 
-  /** false → null; true → newest checkpoint whose checksums verify; a path → that checkpoint or a CheckpointError (exit 2). */
-  async resolveResume(resume: boolean | string): Promise<ResumeTarget | null> {
+  /**
+   * false → null; true → newest checkpoint whose checksums verify and whose state files parse; a path
+   * → that checkpoint or a CheckpointError (exit 2). Judged by what a resume restoring `needs` reads.
+   */
+  async resolveResume(resume: boolean | string, needs: ResumeNeeds = FULL_RESUME): Promise<ResumeTarget | null> {
+    const picked = await this.pick(resume, needs, async (path, manifest) => {
+      const problems = await stateFileProblems(path, manifest, this.fs);
+      if (problems.length > 0) throw new CheckpointError(problems.join('; '));
+    });
+    return picked?.target ?? null;
+  }
+
+  /**
+   * resolveResume and load at once: a checkpoint that verifies yet fails to load (malformed tensors,
+   * a trainer state disagreeing with its manifest, weights of another dtype) is passed over like one
+   * whose checksum fails. Adopts the checkpoint's best-model record so retention keeps protecting it.
+   */
+  async resume(resume: boolean | string, needs: ResumeNeeds): Promise<({ target: ResumeTarget } & Awaited<ReturnType<typeof loadCheckpoint>>) | null> {
+    const picked = await this.pick(resume, needs, (path) => loadCheckpoint(path, { ...needs, fs: this.fs }));
+    if (!picked) return null;
+    const state = picked.value.content.trainerState;
+    if (state.best_checkpoint) this.best = { name: state.best_checkpoint, value: state.best_metric };
+    return { target: picked.target, ...picked.value };
+  }
+
+  private async pick<T>(
+    resume: boolean | string,
+    needs: ResumeNeeds,
+    accept: (path: string, manifest: Manifest) => Promise<T>,
+  ): Promise<{ target: ResumeTarget; value: T } | null> {
     if (resume === false) return null;
-    if (resume === true) {
-      const skipped: ResumeTarget['skipped'] = [];
-      for (const candidate of await discoverCheckpoints(this.checkpointsDir, { fs: this.fs })) {
-        if (!candidate.valid) {
-          // Newer than what we resume from, yet unusable: say so rather than silently resume from an older one.
-          const reason = candidate.problems.join('; ');
-          skipped.push({ path: candidate.path, reason });
-          this.warn(`skipping checkpoint ${candidate.path} for resume: ${reason}; falling back to the next valid one`);
-          continue;
-        }
-        const verified = await validateCheckpoint(candidate.path, { fs: this.fs, verifyChecksums: true });
-        const problems = verified.valid && verified.manifest ? await stateFileProblems(candidate.path, verified.manifest, this.fs) : verified.problems;
-        if (problems.length === 0 && verified.manifest) {
-          return { path: candidate.path, name: candidate.name, step: verified.manifest.step, skipped };
-        }
-        const reason = problems.join('; ');
-        skipped.push({ path: candidate.path, reason });
-        this.warn(`skipping checkpoint ${candidate.path} for resume: ${reason}; falling back to the next valid one`);
+    const attempt = async (path: string): Promise<{ value: T; step: number } | { reason: string }> => {
+      const verified = await validateCheckpoint(path, { fs: this.fs, verifyChecksums: true, notNeeded: filesNotNeeded(needs) });
+      if (!verified.valid || !verified.manifest) return { reason: verified.problems.join('; ') };
+      try {
+        return { value: await accept(path, verified.manifest), step: verified.manifest.step };
+      } catch (error) {
+        if (error instanceof ReaderIoError) throw error;
+        return { reason: errorMessage(error) };
       }
-      return null;
+    };
+    if (resume !== true) {
+      const path = await this.locateExplicit(resume);
+      const result = await attempt(path);
+      if ('reason' in result) throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${result.reason}`, 2);
+      return { target: { path, name: basename(path), step: result.step, skipped: [] }, value: result.value };
     }
-    const path = await this.locateExplicit(resume);
-    const verified = await validateCheckpoint(path, { fs: this.fs, verifyChecksums: true });
-    const problems = verified.valid && verified.manifest ? await stateFileProblems(path, verified.manifest, this.fs) : verified.problems;
-    if (problems.length > 0 || !verified.manifest) {
-      throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${problems.join('; ')}`, 2);
+    const skipped: ResumeTarget['skipped'] = [];
+    for (const candidate of await discoverCheckpoints(this.checkpointsDir, { fs: this.fs })) {
+      // Without a manifest (or a link) nothing can make it usable; otherwise judge it by what this resume reads.
+      const result = !candidate.valid && !candidate.manifest ? { reason: candidate.problems.join('; ') } : await attempt(candidate.path);
+      if (!('reason' in result)) return { target: { path: candidate.path, name: candidate.name, step: result.step, skipped }, value: result.value };
+      // Newer than what we resume from, yet unusable: say so rather than silently resume from an older one.
+      skipped.push({ path: candidate.path, reason: result.reason });
+      this.warn(`skipping checkpoint ${candidate.path} for resume: ${result.reason}; falling back to the next valid one`);
     }
-    return { path, name: basename(path), step: verified.manifest.step, skipped: [] };
+    return null;
   }
 
   /** As given (relative to the working folder), else relative to this run's checkpoints folder. */

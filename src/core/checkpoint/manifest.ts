@@ -12,6 +12,7 @@ const manifestSchema = z.object({
   files: z
     .array(z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), checksum: z.string().min(1) }))
     .min(1),
+  removed_on_purpose: z.array(z.string()).optional(),
 });
 
 /** Parses manifest text; throws an Error naming the file and the first bad field. */

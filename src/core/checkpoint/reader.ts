@@ -4,20 +4,28 @@
  * silently different run.
  */
 import { basename, join } from 'node:path';
-import { CheckpointError } from './errors';
+import { CheckpointError, rethrowReaderFailure } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
-import { readHashed } from './hashedIo';
+import { readHashed, readRegularText } from './hashedIo';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
 import { decodeSafetensors } from './safetensors';
 import { parseOptimizerState, parseSchedulerState, parseTrainerState } from './stateSchemas';
-import type { CheckpointContent, Manifest } from './types';
+import { contentProblems, type ConsistencyLabels } from './consistency';
+import type { CheckpointContent, DType, Manifest, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
 
 export interface LoadOptions {
   restoreOptimizer: boolean;
   restoreScheduler: boolean;
+  /** The dtype the model's weights have: a checkpoint with others is refused (int32 weights are not float32 weights). */
+  weightsDtype?: DType;
   fs?: CheckpointFs;
+}
+
+/** Files a load with these options does not read, so their absence or damage does not stop it. */
+export function filesNotNeeded(options: Pick<LoadOptions, 'restoreOptimizer' | 'restoreScheduler'>): ReadonlySet<string> {
+  return new Set([...(options.restoreOptimizer ? [] : [OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE]), ...(options.restoreScheduler ? [] : [SCHEDULER_FILE])]);
 }
 
 export async function loadCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
@@ -32,7 +40,7 @@ export async function loadCheckpoint(path: string, options: LoadOptions): Promis
 
 async function readCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
   const fs = options.fs ?? defaultFs;
-  const validation = await validateCheckpoint(path, { fs });
+  const validation = await validateCheckpoint(path, { fs, notNeeded: filesNotNeeded(options) });
   if (!validation.valid || !validation.manifest) {
     throw new CheckpointError(`checkpoint ${path} is not valid: ${validation.problems.join('; ')}`, 2);
   }
@@ -49,7 +57,9 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
   const hasOptimizer = listed.has(OPTIMIZER_STATE_FILE) && listed.has(OPTIMIZER_TENSORS_FILE);
   const loadOptimizer = options.restoreOptimizer && hasOptimizer;
   const loadScheduler = options.restoreScheduler && listed.has(SCHEDULER_FILE);
-  if (options.restoreOptimizer && !hasOptimizer) {
+  if (options.restoreOptimizer && !hasOptimizer && manifest.removed_on_purpose?.includes(OPTIMIZER_TENSORS_FILE)) {
+    warnings.push(`checkpoint ${name}'s optimizer state was removed on purpose (prune-optimizer): the optimizer starts fresh (step count 0, empty moments)`);
+  } else if (options.restoreOptimizer && !hasOptimizer) {
     warnings.push(`checkpoint ${name} has no optimizer state (${OPTIMIZER_STATE_FILE}, ${OPTIMIZER_TENSORS_FILE}): the optimizer starts fresh (step count 0, empty moments)`);
   }
   if (options.restoreScheduler && !listed.has(SCHEDULER_FILE)) {
@@ -82,6 +92,8 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
   }
   if (schedulerText) content.scheduler = parseSchedulerState(schedulerText.toString('utf8'), join(path, SCHEDULER_FILE));
   if (metadataText) content.metadata = parseJsonObject(metadataText.toString('utf8'), join(path, METADATA_FILE));
+  const problems = contentProblems(content, fileLabels(path), options.weightsDtype);
+  if (problems.length > 0) throw new CheckpointError(`checkpoint ${path} is inconsistent: ${problems.join('; ')}`, 2);
   return { content, warnings };
 }
 
@@ -111,8 +123,12 @@ export async function stateFileProblems(path: string, manifest: Manifest, fs: Ch
   for (const [file, parse] of parsers) {
     if (!listed.has(file)) continue;
     try {
-      parse(await fs.readFile(join(path, file), 'utf8'), join(path, file));
+      const parsed = parse(await readRegularText(fs, join(path, file)), join(path, file));
+      // The one cross-check the state files alone allow; the rest needs the tensors (loadCheckpoint).
+      const step = file === TRAINER_STATE_FILE ? (parsed as TrainerState).global_step : manifest.step;
+      if (step !== manifest.step) problems.push(`${join(path, file)}: global_step ${step} disagrees with the checkpoint's step ${manifest.step}`);
     } catch (error) {
+      rethrowReaderFailure(error, join(path, file));
       problems.push(error instanceof Error ? error.message : String(error));
     }
   }
@@ -128,4 +144,15 @@ async function readVerified(fs: CheckpointFs, dir: string, manifest: Manifest, f
   if (bytes.length !== entry.size) throw new CheckpointError(`${path}: size ${bytes.length} bytes, manifest says ${entry.size}`, 2);
   if (checksum !== entry.checksum) throw new CheckpointError(`${path}: ${algorithm} checksum mismatch (file is corrupt)`, 2);
   return bytes;
+}
+
+/** The files each part of a checkpoint comes from, for consistency problems. */
+export function fileLabels(dir: string): ConsistencyLabels {
+  return {
+    trainerState: join(dir, TRAINER_STATE_FILE),
+    optimizerState: join(dir, OPTIMIZER_STATE_FILE),
+    scheduler: join(dir, SCHEDULER_FILE),
+    weights: join(dir, MODEL_FILE),
+    optimizerTensors: join(dir, OPTIMIZER_TENSORS_FILE),
+  };
 }

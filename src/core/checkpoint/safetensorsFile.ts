@@ -1,5 +1,5 @@
 /** safetensors files on disk (see safetensors.ts for the format). */
-import { defaultFs, type CheckpointFs } from './fs';
+import { defaultFs, openRegularFile, type CheckpointFs } from './fs';
 import { readHashed, writeHashedSynced } from './hashedIo';
 import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafetensorsHeader } from './safetensors';
 import type { TensorMap } from './types';
@@ -21,7 +21,7 @@ export async function readSafetensors(path: string, fs: CheckpointFs = defaultFs
 
 /** Only the header: names, dtypes and shapes without reading the tensor data. */
 export async function readSafetensorsHeader(path: string, fs: CheckpointFs = defaultFs): Promise<SafetensorsHeader> {
-  const handle = await fs.open(path, 'r');
+  const handle = await openRegularFile(fs, path);
   try {
     const { size } = await handle.stat();
     const lengthBytes = Buffer.alloc(8);

@@ -98,6 +98,8 @@ export interface Manifest {
   created: string;
   checksum_algorithm: string;
   files: ManifestFile[];
+  /** Files removed on purpose after the commit (e.g. optimizer state by `prune-optimizer`): not damage. */
+  removed_on_purpose?: string[];
 }
 
 export interface RetentionOptions {

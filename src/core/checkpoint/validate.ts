@@ -1,10 +1,13 @@
 /**
  * Is a folder a committed, intact checkpoint? Quick validation reads the manifest and stats every
- * file it lists; `verifyChecksums` also hashes every file (done before resuming).
+ * file it lists; `verifyChecksums` also hashes every file (done before resuming). Only regular
+ * files count (a FIFO or a link to /dev/zero would otherwise be read for ever). A failure of the
+ * reader itself (EMFILE, EIO ...) is thrown as a ReaderIoError, never reported as a problem of the
+ * checkpoint.
  */
 import { join } from 'node:path';
-import { errorCode, errorMessage } from './errors';
-import { defaultFs, type CheckpointFs } from './fs';
+import { errorCode, errorMessage, rethrowReaderFailure } from './errors';
+import { defaultFs, fileKind, notRegularFileProblem, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
 import { hashFile } from './hashedIo';
 import { MANIFEST_FILE, MODEL_FILE } from './layout';
@@ -18,16 +21,31 @@ export interface ValidationResult {
   manifest: Manifest | null;
   /** Modification time of the manifest (the file written last at commit), else of the folder; 0 if missing. */
   mtimeMs: number;
+  /** Which manifest file this was (null without one): the listing index trusts a row only while its folder's manifest is still this one. */
+  manifestIdentity: ManifestIdentity | null;
+}
+
+export interface ManifestIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+export function identityOf(stat: ManifestIdentity): ManifestIdentity {
+  return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs };
 }
 
 export interface ValidateOptions {
   verifyChecksums?: boolean;
   fs?: CheckpointFs;
+  /** Files this use does not read (e.g. optimizer state when a resume does not restore it): their absence or damage is no problem here. */
+  notNeeded?: ReadonlySet<string>;
 }
 
 export async function validateCheckpoint(path: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const fs = options.fs ?? defaultFs;
-  const invalid = (problem: string, mtimeMs = 0): ValidationResult => ({ valid: false, problems: [problem], manifest: null, mtimeMs });
+  const invalid = (problem: string, mtimeMs = 0): ValidationResult => ({ valid: false, problems: [problem], manifest: null, mtimeMs, manifestIdentity: null });
 
   let folderMtime: number;
   try {
@@ -35,18 +53,28 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
     if (!stat.isDirectory()) return invalid(`${path}: not a folder`);
     folderMtime = stat.mtimeMs;
   } catch (error) {
+    rethrowReaderFailure(error, path);
     return invalid(errorCode(error) === 'ENOENT' ? `${path}: does not exist` : `${path}: ${errorMessage(error)}`);
   }
 
   const manifestPath = join(path, MANIFEST_FILE);
   let manifest: Manifest;
   let mtimeMs: number;
+  let manifestIdentity: ManifestIdentity;
   try {
-    mtimeMs = (await fs.stat(manifestPath)).mtimeMs;
+    const stat = await fs.lstat(manifestPath);
+    if (!stat.isFile()) return invalid(notRegularFileProblem(manifestPath, fileKind(stat)), folderMtime);
+    mtimeMs = stat.mtimeMs;
+    manifestIdentity = identityOf(stat);
     manifest = parseManifest(await fs.readFile(manifestPath, 'utf8'), manifestPath);
   } catch (error) {
+    rethrowReaderFailure(error, manifestPath);
     if (errorCode(error) !== 'ENOENT') return invalid(errorMessage(error), folderMtime);
-    const empty = (await fs.readdir(path).catch(() => [])).length === 0;
+    const entries = await fs.readdir(path).catch((readError: unknown) => {
+      rethrowReaderFailure(readError, path);
+      return [];
+    });
+    const empty = entries.length === 0;
     return invalid(`${manifestPath}: missing (${empty ? 'the folder is empty' : 'the save never completed'})`, folderMtime);
   }
 
@@ -57,11 +85,17 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
   if (options.verifyChecksums && !canVerify) {
     problems.push(`${manifestPath}: checksum algorithm "${algorithm}" is not supported (${SUPPORTED_CHECKSUMS.join(', ')})`);
   }
+  const needed = manifest.files.filter((f) => !options.notNeeded?.has(f.path));
   await Promise.all(
-    manifest.files.map(async (file) => {
+    needed.map(async (file) => {
       const filePath = join(path, file.path);
       try {
-        const { size } = await fs.stat(filePath);
+        const stat = await fs.lstat(filePath);
+        if (!stat.isFile()) {
+          problems.push(notRegularFileProblem(filePath, fileKind(stat)));
+          return;
+        }
+        const size = stat.size;
         if (size !== file.size) {
           problems.push(`${filePath}: size ${size} bytes, manifest says ${file.size} (truncated or overwritten)`);
           return;
@@ -71,10 +105,11 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
           if (actual !== file.checksum) problems.push(`${filePath}: ${algorithm} checksum mismatch (file is corrupt)`);
         }
       } catch (error) {
+        rethrowReaderFailure(error, filePath);
         problems.push(errorCode(error) === 'ENOENT' ? `${filePath}: missing (listed in the manifest)` : `${filePath}: ${errorMessage(error)}`);
       }
     }),
   );
   problems.sort();
-  return { valid: problems.length === 0, problems, manifest, mtimeMs };
+  return { valid: problems.length === 0, problems, manifest, mtimeMs, manifestIdentity };
 }

@@ -16,6 +16,9 @@ Commands:
   inspect CHECKPOINT [--json] [--verify]
                                      show a checkpoint's manifest, sizes, optimizer, scheduler and trainer state;
                                      --verify also checks every file's checksum
+  prune-optimizer CHECKPOINT [--json]
+                                     remove a checkpoint's optimizer state on purpose (it stays valid; a resume
+                                     starts the optimizer afresh)
   backends [--json]                  which tfjs backends (GPU, wasm, cpu) work here, and why not the others
 
 Options:
@@ -40,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./checkpointsCommand.js')).runCheckpointsCommand(rest);
     case 'inspect':
       return (await import('./inspectCommand.js')).runInspectCommand(rest);
+    case 'prune-optimizer':
+      return (await import('./pruneOptimizerCommand.js')).runPruneOptimizerCommand(rest);
     case 'backends':
       return (await import('./backendsCommand.js')).runBackendsCommand(rest);
     case 'train': {
@@ -48,9 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       return runTrainCommand(rest).finally(() => releaseGpuGlobals());
     }
     case undefined:
-      throw new UsageError('missing command (backends, checkpoints, inspect or train); run with --help for usage');
+      throw new UsageError('missing command (backends, checkpoints, inspect, prune-optimizer or train); run with --help for usage');
     default:
-      throw new UsageError(`unknown command "${command}" (expected backends, checkpoints, inspect or train); run with --help for usage`);
+      throw new UsageError(`unknown command "${command}" (expected backends, checkpoints, inspect, prune-optimizer or train); run with --help for usage`);
   }
 }
 

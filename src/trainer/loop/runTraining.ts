@@ -56,10 +56,12 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
     // Resume before announcing the start (startStep depends on it); its events follow `started`.
     let resumedFrom: string | null = null;
     const afterStart: TrainerEvent[] = [];
-    const target = await manager.resolveResume(config.resume_from_checkpoint);
-    if (target) {
-      const restoreOptions = { restoreOptimizer: config.restore_optimizer_state, restoreScheduler: config.restore_scheduler_state };
-      const { content, warnings } = await manager.load(target.path, restoreOptions);
+    const restoreOptions = { restoreOptimizer: config.restore_optimizer_state, restoreScheduler: config.restore_scheduler_state };
+    // Judged and loaded from the folders themselves (never the listing index), as this resume needs them.
+    const resumed = await manager.resume(config.resume_from_checkpoint, { ...restoreOptions, weightsDtype: 'float32' });
+    const target = resumed?.target ?? null;
+    if (resumed && target) {
+      const { content, warnings } = resumed;
       const report = session.restore(content, restoreOptions);
       resumedFrom = target.path;
       afterStart.push({ type: 'resumed', path: target.path, step: session.globalStep, restoredOptimizer: report.restoredOptimizer, restoredScheduler: report.restoredScheduler, skipped: target.skipped });

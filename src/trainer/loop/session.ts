@@ -170,11 +170,16 @@ export class TrainingSession {
       warnings.push(`the checkpoint was trained with seed ${String(savedSeed)} and the config says ${this.config.seed}: batches and dropout masks will differ from the original run`);
     }
     const position = state.data_position as Partial<SamplerPosition> & { dataset_size?: number };
-    if (position.dataset_size !== undefined && position.dataset_size !== this.dataset.size) {
-      warnings.push(`the dataset had ${position.dataset_size} examples when saved and has ${this.dataset.size} now; the data order differs from the original run`);
-      this.sampler.setPosition({ epoch: position.epoch ?? 0, index: 0 });
-    } else {
-      this.sampler.setPosition({ epoch: position.epoch ?? 0, index: position.index ?? 0 });
+    const resized = position.dataset_size !== undefined && position.dataset_size !== this.dataset.size;
+    if (resized) warnings.push(`the dataset had ${position.dataset_size} examples when saved and has ${this.dataset.size} now; the data order differs from the original run`);
+    try {
+      this.sampler.setPosition({ epoch: position.epoch ?? 0, index: resized ? 0 : (position.index ?? 0) });
+    } catch (error) {
+      // Bad input, not a training failure: one line, exit 2.
+      throw new InputError(`the checkpoint's trainer_state.json data_position cannot be used: ${error instanceof Error ? error.message : String(error)}`, 'resume_from_checkpoint');
+    }
+    if (state.global_step !== content.step) {
+      throw new InputError(`the checkpoint's trainer_state.json global_step ${state.global_step} disagrees with its step ${content.step}`, 'resume_from_checkpoint');
     }
 
     let restoredOptimizer = false;
@@ -210,6 +215,7 @@ export class TrainingSession {
     for (const p of this.model.params) {
       const entry = weights[p.name];
       if (!entry) throw new InputError(`the checkpoint lacks weight ${p.name}: it was saved from a different model config`, 'model');
+      if (entry.dtype !== 'float32') throw new InputError(`weight ${p.name} is ${entry.dtype} in the checkpoint; the model's weights are float32`, 'resume_from_checkpoint');
       if (entry.shape.join(',') !== p.variable.shape.join(',')) {
         throw new InputError(`weight ${p.name} has shape [${entry.shape}] in the checkpoint and [${p.variable.shape}] in this model: the model config changed`, 'model');
       }

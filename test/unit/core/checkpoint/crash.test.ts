@@ -35,7 +35,7 @@ describe('interrupted saves', () => {
         const left = await entries(dir);
         assert.equal(left.length, 4);
         assert.deepEqual(left.slice(0, 2), ['.index.json', '.save-counter']);
-        assert.match(left[2]!, /^\.tmp-checkpoint-200-\d+-\d+$/);
+        assert.match(left[2]!, /^\.tmp-checkpoint-200-\d+-\d+\.training-runs$/);
         assert.equal(left[3], 'checkpoint-100');
         const found = await discoverCheckpoints(dir);
         assert.deepEqual(found.map((c) => c.name), ['checkpoint-100']);
@@ -48,7 +48,7 @@ describe('interrupted saves', () => {
         await (await next.save(makeContent(300))).done;
         assert.deepEqual(await entries(dir), ['.index.json', '.save-counter', 'checkpoint-100', 'checkpoint-300']);
         assert.equal(warnings.length, 1);
-        assert.match(warnings[0]!, /removed .*\.tmp-checkpoint-200-\d+-\d+ \(left by an interrupted save\)/);
+        assert.match(warnings[0]!, /removed .*\.tmp-checkpoint-200-\d+-\d+\.training-runs \(left by an interrupted save\)/);
       });
     });
   }
@@ -70,7 +70,7 @@ describe('interrupted saves', () => {
       } as typeof fs;
       const doomed = new CheckpointManager(dir, managerOptions(), { fs: killingFs });
       await assert.rejects((await doomed.save(makeContent(100, { lr: 9 }))).done, /killed mid-replace/);
-      assert.deepEqual((await entries(dir)).filter((n) => !n.startsWith('.tmp-')), ['.index.json', '.replaced-checkpoint-100', '.save-counter']);
+      assert.deepEqual((await entries(dir)).filter((n) => !n.startsWith('.tmp-')), ['.index.json', '.replaced-checkpoint-100.training-runs', '.save-counter']);
 
       const warnings: string[] = [];
       const next = new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) });

@@ -4,7 +4,7 @@ import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckpointFs } from '../../../../src/core/checkpoint/fs';
-import type { CheckpointManagerOptions } from '../../../../src/core/checkpoint/manager';
+import { CheckpointManager, type CheckpointManagerOptions } from '../../../../src/core/checkpoint/manager';
 import type { CheckpointContent } from '../../../../src/core/checkpoint/types';
 import { DEFAULT_CHECKPOINT_OPTIONS } from '../../../../src/core/checkpoint/types';
 
@@ -75,6 +75,18 @@ export async function setCheckpointTime(checkpointDir: string, seconds: number):
   await utimes(join(checkpointDir, 'manifest.json'), time, time);
 }
 
+/** Saves `steps` in order, one second apart (explicit manifest times, the last is the newest); returns their paths in that order. */
+export async function saveInOrder(dir: string, steps: number[]): Promise<string[]> {
+  const manager = new CheckpointManager(dir, managerOptions());
+  const paths: string[] = [];
+  for (const [i, step] of steps.entries()) {
+    const saved = await (await manager.save(makeContent(step))).done;
+    await setCheckpointTime(saved.path, i);
+    paths.push(saved.path);
+  }
+  return paths;
+}
+
 /**
  * A file system that dies at a chosen moment, like a killed process: once `crash()` is called every
  * call rejects, so no cleanup can run.
@@ -95,6 +107,7 @@ export function crashableFs(): { fs: CheckpointFs; crash(): void } {
     rm: guard(nodeFs.rm),
     readdir: guard(nodeFs.readdir),
     stat: guard(nodeFs.stat),
+    lstat: guard(nodeFs.lstat),
     mkdir: guard(nodeFs.mkdir),
     unlink: guard(nodeFs.unlink),
   } as unknown as CheckpointFs;

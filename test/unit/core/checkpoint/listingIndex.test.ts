@@ -94,7 +94,7 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       const text = await readFile(file, 'utf8');
       const wrongType = text.replace('"mtimeMs":', '"mtimeMs":"soon","was":');
       const wrongNested = text.replace('"iterations":', '"iterations":"many","was":');
-      for (const broken of [text.slice(0, text.length / 2), text.replace('"version":1', '"version":2'), '[]', wrongType, wrongNested]) {
+      for (const broken of [text.slice(0, text.length / 2), text.replace('"version":2', '"version":1'), '[]', wrongType, wrongNested]) {
         assert.notEqual(broken, text);
         await writeFile(file, broken);
         assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact, broken.slice(0, 40));
@@ -143,6 +143,45 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!, /could not update .*\.index\.json: ENOSPC.*listing validates the checkpoints instead/);
       assert.deepEqual((await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('.')), ['.save-counter']);
+    });
+  });
+});
+
+describe('the listing index only ever saves time', () => {
+  it('rollback, retrain and a kill just after a same-name replace: listing from the index shows the new branch, and the next save repairs the row', async () => {
+    await withTempDir(async (dir) => {
+      const first = new CheckpointManager(dir, managerOptions());
+      for (const step of [100, 200]) await save(first, step, 0.5);
+      // Rolled back to 100 and retrained: checkpoint-200 is replaced, and the trainer dies right after the rename.
+      const retrain = new CheckpointManager(dir, managerOptions(), {
+        onStage: (stage) => {
+          if (stage === 'renamed') throw new Error('SIGKILL');
+        },
+      });
+      await assert.rejects((await retrain.save(makeContent(200, { loss: 0.125 }))).done, /SIGKILL/);
+      const exact = await listCheckpoints(dir);
+      assert.equal(exact.find((r) => r.name === 'checkpoint-200')?.trainer?.loss, 0.125);
+      assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact);
+      await save(new CheckpointManager(dir, managerOptions()), 300, 0.1);
+      const index = JSON.parse(await readFile(join(dir, 'checkpoints', '.index.json'), 'utf8'));
+      assert.equal(index.checkpoints.find((e: { name: string }) => e.name === 'checkpoint-200').trainer.loss, 0.125);
+      assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), await listCheckpoints(dir));
+    });
+  });
+
+  it('a hand-edited row (wrong step, wrong time) is not believed', async () => {
+    await withTempDir(async (dir) => {
+      const manager = new CheckpointManager(dir, managerOptions());
+      for (const step of [10, 20]) await save(manager, step);
+      const indexPath = join(dir, 'checkpoints', '.index.json');
+      const index = JSON.parse(await readFile(indexPath, 'utf8'));
+      index.checkpoints[0].step = 999999;
+      index.checkpoints[1].mtimeMs += 10 ** 9;
+      index.checkpoints[1].manifest.mtimeMs += 10 ** 9;
+      await writeFile(indexPath, JSON.stringify(index));
+      const exact = await listCheckpoints(dir);
+      assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact);
+      assert.deepEqual(exact.map((r) => r.step), [20, 10]);
     });
   });
 });

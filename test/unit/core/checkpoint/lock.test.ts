@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LockError } from '../../../../src/core/checkpoint/errors';
 import { acquireRunLock } from '../../../../src/core/checkpoint/lock';
-import { withTempDir } from './helpers';
+import type { ProcessIdentity } from '../../../../src/core/checkpoint/processIdentity';
+import { systemProcessIdentity } from '../../../../src/core/checkpoint/processIdentity';
+import * as nodeFs from 'node:fs/promises';
+import { fsWith, systemError, withTempDir } from './helpers';
+
+/** This machine's identity, except that process `pid` started at `startTime`. */
+const identityWith = (pid: number, startTime: string, bootId = 'boot-a'): ProcessIdentity => ({
+  bootId: () => bootId,
+  startTime: (p) => (p === pid ? startTime : systemProcessIdentity.startTime(p)),
+});
 
 describe('run lock', () => {
   it('refuses a second writer while the holder lives, naming its PID', async () => {
@@ -13,7 +22,10 @@ describe('run lock', () => {
       await assert.rejects(acquireRunLock(dir, { isAlive: (pid) => pid === 4242 }), (e: unknown) => {
         assert.ok(e instanceof LockError);
         assert.equal(e.holderPid, 4242);
-        assert.equal(e.message, `${dir} is in use by another trainer (PID 4242, since 2026-01-01T00:00:00Z); stop it or choose another output_dir`);
+        assert.equal(
+          e.message,
+          `${dir} is in use by another trainer (PID 4242, since 2026-01-01T00:00:00Z); stop it or choose another output_dir; if no trainer runs there any more, delete ${join(dir, '.lock')}`,
+        );
         return true;
       });
     });
@@ -63,6 +75,73 @@ describe('run lock', () => {
       await assert.rejects(readFile(join(dir, '.lock')), { code: 'ENOENT' });
       await (await acquireRunLock(dir)).release();
       await lock.release(); // idempotent
+    });
+  });
+
+  it('takes over the lock of a restarted container: the same PID, host and boot, but a later process start', async () => {
+    await withTempDir(async (dir) => {
+      // The old trainer was PID 1 and wrote its start time; the restarted one is PID 1 again (here: this process's PID).
+      await writeFile(join(dir, '.lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), started: 'x', boot_id: 'boot-a', process_start: '100', token: 'old' }));
+      const warnings: string[] = [];
+      const started = performance.now();
+      const lock = await acquireRunLock(dir, { identity: identityWith(process.pid, '5000'), onWarning: (m) => warnings.push(m) });
+      const ms = performance.now() - started;
+      assert.deepEqual(warnings, [
+        `took over the lock of ${dir} left by process ${process.pid}, whose PID now belongs to a process started later (a restarted container or job)`,
+      ]);
+      const written = JSON.parse(await readFile(join(dir, '.lock'), 'utf8'));
+      assert.equal(written.process_start, '5000');
+      assert.equal(written.boot_id, 'boot-a');
+      assert.match(written.token, /^[0-9a-f]{32}$/);
+      assert.ok(ms < 1000, `${ms} ms`);
+      await lock.release();
+    });
+  });
+
+  it('takes over a lock written before a reboot even when its PID is alive again', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, '.lock'), JSON.stringify({ pid: 4242, hostname: hostname(), started: 'x', boot_id: 'boot-old', process_start: '100', token: 't' }));
+      const warnings: string[] = [];
+      const lock = await acquireRunLock(dir, { isAlive: () => true, identity: identityWith(4242, '100', 'boot-new'), onWarning: (m) => warnings.push(m) });
+      assert.deepEqual(warnings, [`took over the lock of ${dir} left by process 4242, from before the machine restarted`]);
+      await lock.release();
+    });
+  });
+
+  it('still refuses a live holder whose start time matches (the same process)', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, '.lock'), JSON.stringify({ pid: 4242, hostname: hostname(), started: 'x', boot_id: 'boot-a', process_start: '100', token: 't' }));
+      await assert.rejects(acquireRunLock(dir, { isAlive: () => true, identity: identityWith(4242, '100') }), /in use by another trainer \(PID 4242/);
+    });
+  });
+
+  it('reads its own start time from /proc on Linux', function () {
+    if (process.platform !== 'linux') this.skip();
+    assert.match(systemProcessIdentity.bootId() ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(systemProcessIdentity.startTime(process.pid) ?? '', /^\d+$/);
+    assert.equal(systemProcessIdentity.startTime(2 ** 30), null);
+  });
+
+  it('release leaves a successor\'s lock alone', async () => {
+    await withTempDir(async (dir) => {
+      const lock = await acquireRunLock(dir);
+      const successor = JSON.stringify({ pid: process.pid, hostname: hostname(), started: 'y', token: 'someone-else' });
+      await writeFile(join(dir, '.lock'), successor);
+      await lock.release();
+      assert.equal(await readFile(join(dir, '.lock'), 'utf8'), successor);
+    });
+  });
+
+  it('an output_dir that is a file, /dev/null, unwritable, or a lock path that is a folder: one clear LockError', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'file'), 'x');
+      await assert.rejects(acquireRunLock(join(dir, 'file')), new LockError(`output_dir ${join(dir, 'file')} cannot be used: it is not a folder (or a path inside it is a file); choose another output_dir`, null));
+      await assert.rejects(acquireRunLock('/dev/null'), /^LockError: output_dir \/dev\/null cannot be used: it is not a folder/);
+      await mkdir(join(dir, 'run', '.lock'), { recursive: true });
+      await assert.rejects(acquireRunLock(join(dir, 'run')), new LockError(`${join(dir, 'run', '.lock')} is a folder, not a lock file: remove it (or choose another output_dir)`, null));
+      // Injected: the tests may run as root, whom permissions do not stop.
+      const denied = fsWith({ writeFile: (async () => Promise.reject(systemError('EACCES'))) as typeof nodeFs.writeFile });
+      await assert.rejects(acquireRunLock(join(dir, 'ro'), { fs: denied }), new LockError(`output_dir ${join(dir, 'ro')} cannot be used: permission denied; choose another output_dir`, null));
     });
   });
 });
