@@ -3,8 +3,9 @@ import { basename, join } from 'node:path';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_TENSORS_FILE } from './layout';
+import { parseJsonObject } from './reader';
 import { readSafetensorsHeader } from './safetensorsFile';
-import { fileSize, listed, readOptimizerState, readSchedulerState, readTrainerState, summariseOptimizer } from './summaries';
+import { fileSize, listed, readOptimizerState, readSchedulerState, readStateText, readTrainerState, summariseOptimizer } from './summaries';
 import type { DType, Manifest, ManifestFile, OptimizerState, OptimizerSummary, SchedulerState, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
 
@@ -66,7 +67,7 @@ export async function inspectCheckpoint(path: string, options: { verify?: boolea
   const scheduler = await attempt(() => readSchedulerState(fs, path, manifest));
   const trainerState = await attempt(() => readTrainerState(fs, path, manifest));
   const metadata = await attempt(async () =>
-    listed(manifest, METADATA_FILE) ? (JSON.parse(await fs.readFile(join(path, METADATA_FILE), 'utf8')) as Record<string, unknown>) : null,
+    listed(manifest, METADATA_FILE) ? parseJsonObject(await readStateText(fs, join(path, METADATA_FILE)), join(path, METADATA_FILE)) : null,
   );
   return {
     path,

@@ -10,6 +10,8 @@ import { SUPPORTED_CHECKSUMS } from './checksum';
 import { readHashed } from './hashedIo';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
 import { decodeSafetensors } from './safetensors';
+import { parseBoundedJson } from '../limits/boundedFile';
+import { readStateText } from './summaries';
 import { parseOptimizerState, parseSchedulerState, parseTrainerState } from './stateSchemas';
 import type { CheckpointContent, Manifest } from './types';
 import { validateCheckpoint } from './validate';
@@ -85,12 +87,8 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
   return { content, warnings };
 }
 
-function parseJsonObject(text: string, label: string): Record<string, unknown> {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`${label}: not valid JSON (${(error as Error).message})`);
-  }
+export function parseJsonObject(text: string, label: string): Record<string, unknown> {
+  return parseBoundedJson(text, label) as Record<string, unknown>;
 }
 
 /**
@@ -111,7 +109,7 @@ export async function stateFileProblems(path: string, manifest: Manifest, fs: Ch
   for (const [file, parse] of parsers) {
     if (!listed.has(file)) continue;
     try {
-      parse(await fs.readFile(join(path, file), 'utf8'), join(path, file));
+      parse(await readStateText(fs, join(path, file)), join(path, file));
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
     }

@@ -1,5 +1,7 @@
 /** Reading the small state files of a checkpoint for display (list rows, inspect, tree nodes). */
 import { join } from 'node:path';
+import { readBoundedText } from '../limits/boundedFile';
+import { READ_LIMITS } from '../limits/readLimits';
 import type { CheckpointFs } from './fs';
 import { OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
 import { parseOptimizerState, parseSchedulerState, parseTrainerState } from './stateSchemas';
@@ -16,7 +18,7 @@ export function fileSize(manifest: Manifest | null, file: string): number {
 export async function readOptimizerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<OptimizerState | null> {
   if (!listed(manifest, OPTIMIZER_STATE_FILE)) return null;
   const path = join(dir, OPTIMIZER_STATE_FILE);
-  return parseOptimizerState(await fs.readFile(path, 'utf8'), path);
+  return parseOptimizerState(await readStateText(fs, path), path);
 }
 
 export function summariseOptimizer(state: OptimizerState, manifest: Manifest | null): OptimizerSummary {
@@ -33,11 +35,16 @@ export function summariseOptimizer(state: OptimizerState, manifest: Manifest | n
 export async function readSchedulerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<SchedulerState | null> {
   if (!listed(manifest, SCHEDULER_FILE)) return null;
   const path = join(dir, SCHEDULER_FILE);
-  return parseSchedulerState(await fs.readFile(path, 'utf8'), path);
+  return parseSchedulerState(await readStateText(fs, path), path);
 }
 
 export async function readTrainerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<TrainerState | null> {
   if (!listed(manifest, TRAINER_STATE_FILE)) return null;
   const path = join(dir, TRAINER_STATE_FILE);
-  return parseTrainerState(await fs.readFile(path, 'utf8'), path);
+  return parseTrainerState(await readStateText(fs, path), path);
+}
+
+/** A state file's text, refused when it is not a regular file or larger than READ_LIMITS.jsonFileBytes. */
+export function readStateText(fs: CheckpointFs, path: string): Promise<string> {
+  return readBoundedText(path, READ_LIMITS.jsonFileBytes, fs);
 }

@@ -7,6 +7,8 @@ import { errorCode, errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
 import { hashFile } from './hashedIo';
+import { HF_TRAINER_STATE, isHfMarkerFile } from '../hf/layout';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import { MANIFEST_FILE, MODEL_FILE } from './layout';
 import { parseManifest } from './manifest';
 import type { Manifest } from './types';
@@ -42,12 +44,20 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
   let manifest: Manifest;
   let mtimeMs: number;
   try {
-    mtimeMs = (await fs.stat(manifestPath)).mtimeMs;
+    const info = await fs.stat(manifestPath);
+    mtimeMs = info.mtimeMs;
+    if (!info.isFile()) return invalid(`${manifestPath}: not a regular file; a checkpoint's manifest is a plain JSON file`, folderMtime);
+    if (info.size > READ_LIMITS.manifestBytes) {
+      return invalid(new ReadLimitError(manifestPath, 'size', READ_LIMITS.manifestBytes, `is ${info.size} bytes`).message, folderMtime);
+    }
     manifest = parseManifest(await fs.readFile(manifestPath, 'utf8'), manifestPath);
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') return invalid(errorMessage(error), folderMtime);
-    const empty = (await fs.readdir(path).catch(() => [])).length === 0;
-    return invalid(`${manifestPath}: missing (${empty ? 'the folder is empty' : 'the save never completed'})`, folderMtime);
+    const names = await fs.readdir(path).catch(() => [] as string[]);
+    if (names.some(isHfMarkerFile)) {
+      return invalid(`${path}: a Hugging Face Trainer checkpoint (${HF_TRAINER_STATE}, no ${MANIFEST_FILE}), not one this trainer wrote; list its output folder to read it as such`, folderMtime);
+    }
+    return invalid(`${manifestPath}: missing (${names.length === 0 ? 'the folder is empty' : 'the save never completed'})`, folderMtime);
   }
 
   const problems: string[] = [];
