@@ -12,8 +12,6 @@ export const READ_LIMITS = {
   jsonFileBytes: 64 * 1024 * 1024,
   /** Nesting of any JSON document read (arrays and objects). */
   jsonDepth: 256,
-  /** The listing index holds one row per checkpoint. */
-  listingIndexEntries: 1_000_000,
   /** The safetensors reference reader refuses larger headers too. */
   safetensorsHeaderBytes: 100_000_000,
   /** One metrics.jsonl record; longer lines are skipped and reported. */
@@ -33,8 +31,6 @@ export const READ_LIMITS = {
   pickleValues: 1_000_000,
   pickleDepth: 1_000,
   pickleIntegerBytes: 1024,
-  /** Reading a checkpoint's details in the extension host's worker. */
-  workspaceReadMs: 10_000,
 } as const;
 
 /** A file exceeds one of READ_LIMITS: the message names the file, the field and the limit. */
