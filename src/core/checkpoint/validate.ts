@@ -7,7 +7,7 @@ import { errorCode, errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
 import { hashFile } from './hashedIo';
-import { HF_TRAINER_STATE, isHfMarkerFile } from '../hf/layout';
+import { HF_TRAINER_STATE, isHfOnlyFile } from '../hf/layout';
 import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import { MANIFEST_FILE, MODEL_FILE } from './layout';
 import { parseManifest } from './manifest';
@@ -54,7 +54,7 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
   } catch (error) {
     if (errorCode(error) !== 'ENOENT') return invalid(errorMessage(error), folderMtime);
     const names = await fs.readdir(path).catch(() => [] as string[]);
-    if (names.some(isHfMarkerFile)) {
+    if (names.some(isHfOnlyFile)) {
       return invalid(`${path}: a Hugging Face Trainer checkpoint (${HF_TRAINER_STATE}, no ${MANIFEST_FILE}), not one this trainer wrote; list its output folder to read it as such`, folderMtime);
     }
     return invalid(`${manifestPath}: missing (${names.length === 0 ? 'the folder is empty' : 'the save never completed'})`, folderMtime);

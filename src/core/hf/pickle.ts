@@ -15,6 +15,8 @@ import {
   PickleSet,
   PickleStorageRef,
   PickleTuple,
+  littleEndianSigned,
+  parseIntegerText,
   type PickleValue,
 } from './pickleValues';
 import { READ_LIMITS } from '../limits/readLimits';
@@ -394,18 +396,4 @@ class PickleMachine {
       }
     }
   }
-}
-
-/** Two's-complement little-endian integer → number when exact, else bigint. Built from hex in one step (linear). */
-function littleEndianSigned(bytes: Uint8Array): number | bigint {
-  if (bytes.length === 0) return 0;
-  let value = BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
-  if ((bytes[bytes.length - 1] as number) & 0x80) value -= 1n << BigInt(bytes.length * 8);
-  return Number.isSafeInteger(Number(value)) ? Number(value) : value;
-}
-
-function parseIntegerText(text: string, onError: () => never): number | bigint {
-  if (!/^[+-]?\d+$/.test(text)) onError();
-  const value = BigInt(text);
-  return Number.isSafeInteger(Number(value)) ? Number(value) : value;
 }

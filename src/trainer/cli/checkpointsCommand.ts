@@ -29,7 +29,9 @@ async function listRows(dir: string, verify: boolean): Promise<Array<CheckpointI
   const rows = await listCheckpoints(dir, { verifyChecksums: verify });
   if (rows.some((r) => r.valid)) return rows;
   const hf = await listHfCheckpoints(dir);
-  return hf.length > 0 ? hf : rows;
+  // An interrupted save of this trainer also lacks its manifest: only files torch writes tell.
+  const torchWritten = hf.some((r) => r.hasOptimizerFile || r.hasSchedulerFile || r.hasScaler || r.rngFiles > 0 || (r.weights !== null && r.weights !== 'safetensors'));
+  return torchWritten ? hf : rows;
 }
 
 function formatRows(dir: string, rows: Array<CheckpointInfo | HfCheckpointInfo>): string {

@@ -8,6 +8,7 @@ import optionalNative from '../../../../scripts/optional-native.json';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { encodeSafetensors } from '../../../../src/core/checkpoint/safetensors';
 import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
+import { pickleOf, torchArchive } from '../../core/hf/zipWriter';
 import { makeContent, managerOptions, setCheckpointTime, withTempDir } from '../../core/checkpoint/helpers';
 
 const root = resolve(__dirname, '../../../..');
@@ -101,6 +102,7 @@ describe('command line', function () {
         await mkdir(folder);
         await writeFile(join(folder, 'trainer_state.json'), JSON.stringify({ global_step: step, log_history: [{ step, loss: 0.5 }] }));
         await writeFile(join(folder, 'model.safetensors'), Buffer.concat(encodeSafetensors({ w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } })));
+        await writeFile(join(folder, 'rng_state.pth'), torchArchive(pickleOf([0x7d])));
       }
       const { code, stdout, stderr } = await cli(['checkpoints', dir, '--json']);
       assert.equal(code, 0, stderr);
