@@ -4,6 +4,7 @@
  */
 import { openRegularFile, type CheckpointFs } from './fs';
 import { CHECKSUM_ALGORITHM, createChecksum } from './checksum';
+import { ReadLimitError } from '../limits/readLimits';
 
 export { CHECKSUM_ALGORITHM };
 /** Reads are chunked so hashing chunk i overlaps reading chunk i+1. */
@@ -100,11 +101,21 @@ async function writeRemainder(handle: Handle, batch: Uint8Array[], written: numb
   }
 }
 
-/** Reads a whole regular file (anything else is refused before a byte is read), computing its `algorithm` checksum as it arrives (null: no checksum). */
-export async function readHashed(fs: CheckpointFs, path: string, algorithm: string | null): Promise<{ bytes: Buffer; checksum: string | null }> {
+/**
+ * Reads a whole regular file (anything else is refused before a byte is read), computing its
+ * `algorithm` checksum as it arrives (null: no checksum). A file larger than `maxBytes` is refused
+ * before anything is allocated.
+ */
+export async function readHashed(
+  fs: CheckpointFs,
+  path: string,
+  algorithm: string | null,
+  maxBytes: number = Number.POSITIVE_INFINITY,
+): Promise<{ bytes: Buffer; checksum: string | null }> {
   const handle = await openRegularFile(fs, path);
   try {
     const { size } = await handle.stat();
+    if (size > maxBytes) throw new ReadLimitError(path, 'size', maxBytes, `is ${size} bytes`);
     // allocUnsafe: the bytes are overwritten by the read, zero-filling first would cost a second pass.
     const bytes = Buffer.allocUnsafe(size);
     const hasher = algorithm ? createChecksum(algorithm) : null;
@@ -148,7 +159,7 @@ export async function hashFile(fs: CheckpointFs, path: string, algorithm: string
   }
 }
 
-/** A small file's text, read only if it is a regular file (state files, metadata). */
-export async function readRegularText(fs: CheckpointFs, path: string): Promise<string> {
-  return (await readHashed(fs, path, null)).bytes.toString('utf8');
+/** A small file's text, read only if it is a regular file of at most `maxBytes` (state files, metadata). */
+export async function readRegularText(fs: CheckpointFs, path: string, maxBytes?: number): Promise<string> {
+  return (await readHashed(fs, path, null, maxBytes)).bytes.toString('utf8');
 }

@@ -2,10 +2,10 @@
 import { basename, join } from 'node:path';
 import { errorMessage } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
-import { readRegularText } from './hashedIo';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_TENSORS_FILE, TRAINER_STATE_FILE } from './layout';
+import { parseJsonObject } from './reader';
 import { readSafetensorsHeader } from './safetensorsFile';
-import { fileSize, listed, readOptimizerState, readSchedulerState, readTrainerState, summariseOptimizer } from './summaries';
+import { fileSize, listed, readOptimizerState, readSchedulerState, readStateText, readTrainerState, summariseOptimizer } from './summaries';
 import type { DType, Manifest, ManifestFile, OptimizerState, OptimizerSummary, SchedulerState, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
 
@@ -70,7 +70,7 @@ export async function inspectCheckpoint(path: string, options: { verify?: boolea
     problems.push(`${join(path, TRAINER_STATE_FILE)}: global_step ${trainerState.global_step} disagrees with the checkpoint's step ${manifest.step}`);
   }
   const metadata = await attempt(async () =>
-    listed(manifest, METADATA_FILE) ? (JSON.parse(await readRegularText(fs, join(path, METADATA_FILE))) as Record<string, unknown>) : null,
+    listed(manifest, METADATA_FILE) ? parseJsonObject(await readStateText(fs, join(path, METADATA_FILE)), join(path, METADATA_FILE)) : null,
   );
   return {
     path,

@@ -1,5 +1,7 @@
 /** manifest.json: written last, it is what makes a checkpoint folder a committed checkpoint. */
 import { z } from 'zod';
+import { parseBoundedJson } from '../limits/boundedFile';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import type { Manifest } from './types';
 
 const manifestSchema = z.object({
@@ -17,11 +19,11 @@ const manifestSchema = z.object({
 
 /** Parses manifest text; throws an Error naming the file and the first bad field. */
 export function parseManifest(text: string, label: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${label}: not valid JSON (${(error as Error).message})`);
+  const raw = parseBoundedJson(text, label);
+  const files = (raw as { files?: unknown } | null)?.files;
+  // Before the schema walks them: a million entries would take minutes and gigabytes.
+  if (Array.isArray(files) && files.length > READ_LIMITS.manifestEntries) {
+    throw new ReadLimitError(label, 'field "files"', READ_LIMITS.manifestEntries, `has ${files.length} entries`);
   }
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {

@@ -10,6 +10,8 @@ import { SUPPORTED_CHECKSUMS } from './checksum';
 import { readHashed, readRegularText } from './hashedIo';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
 import { decodeSafetensors } from './safetensors';
+import { parseBoundedJson } from '../limits/boundedFile';
+import { readStateText } from './summaries';
 import { parseOptimizerState, parseSchedulerState, parseTrainerState } from './stateSchemas';
 import { contentProblems, type ConsistencyLabels } from './consistency';
 import type { CheckpointContent, DType, Manifest, TrainerState } from './types';
@@ -97,12 +99,8 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
   return { content, warnings };
 }
 
-function parseJsonObject(text: string, label: string): Record<string, unknown> {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`${label}: not valid JSON (${(error as Error).message})`);
-  }
+export function parseJsonObject(text: string, label: string): Record<string, unknown> {
+  return parseBoundedJson(text, label) as Record<string, unknown>;
 }
 
 /**
@@ -123,7 +121,7 @@ export async function stateFileProblems(path: string, manifest: Manifest, fs: Ch
   for (const [file, parse] of parsers) {
     if (!listed.has(file)) continue;
     try {
-      const parsed = parse(await readRegularText(fs, join(path, file)), join(path, file));
+      const parsed = parse(await readStateText(fs, join(path, file)), join(path, file));
       // The one cross-check the state files alone allow; the rest needs the tensors (loadCheckpoint).
       const step = file === TRAINER_STATE_FILE ? (parsed as TrainerState).global_step : manifest.step;
       if (step !== manifest.step) problems.push(`${join(path, file)}: global_step ${step} disagrees with the checkpoint's step ${manifest.step}`);

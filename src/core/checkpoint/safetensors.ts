@@ -6,12 +6,12 @@
  * only F32 and I32 are needed here.
  */
 import { endianness } from 'node:os';
+import { parseBoundedJson } from '../limits/boundedFile';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import type { DType, TensorEntry, TensorMap } from './types';
 
 const DTYPE_CODES: Record<DType, 'F32' | 'I32'> = { float32: 'F32', int32: 'I32' };
 const BYTES_PER_ELEMENT = 4;
-/** Header larger than this is certainly corrupt (the Rust reader's limit is 100 MB). */
-const MAX_HEADER_BYTES = 100_000_000;
 
 export interface SafetensorsHeaderEntry {
   name: string;
@@ -65,21 +65,26 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
   return [prefix, ...chunks];
 }
 
+/**
+ * Refuses a declared header length before anything is allocated for it: larger than the limit
+ * (the Rust reader's) or than the file. Returns the length as a safe number.
+ */
+export function checkHeaderLength(declared: bigint, fileSize: number, label: string): number {
+  if (declared > BigInt(READ_LIMITS.safetensorsHeaderBytes)) {
+    throw new ReadLimitError(label, 'safetensors header length', READ_LIMITS.safetensorsHeaderBytes, `is ${declared} bytes`);
+  }
+  const length = Number(declared);
+  if (8 + length > fileSize) throw new Error(`${label}: safetensors header length ${length} does not fit the file (${fileSize} bytes; truncated?)`);
+  return length;
+}
+
 /** Parses the header from the first bytes of a file (at least 8 + header length). `label` names the file in errors. */
 export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number, label: string): SafetensorsHeader {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.length < 8) throw new Error(`${label}: too short for a safetensors file (${view.length} bytes)`);
-  const headerLength = Number(view.readBigUInt64LE(0));
-  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > fileSize) {
-    throw new Error(`${label}: safetensors header length ${headerLength} does not fit the file (${fileSize} bytes)`);
-  }
+  const headerLength = checkHeaderLength(view.readBigUInt64LE(0), fileSize, label);
   if (view.length < 8 + headerLength) throw new Error(`${label}: header truncated`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(view.subarray(8, 8 + headerLength).toString('utf8'));
-  } catch (error) {
-    throw new Error(`${label}: safetensors header is not valid JSON (${(error as Error).message})`);
-  }
+  const raw = parseBoundedJson(view.subarray(8, 8 + headerLength).toString('utf8'), `${label} (safetensors header)`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${label}: safetensors header is not an object`);
   const dataStart = 8 + headerLength;
   const dataSize = fileSize - dataStart;
@@ -131,10 +136,12 @@ export function decodeSafetensors(bytes: Uint8Array, label: string): { tensors: 
     const byteOffset = bytes.byteOffset + header.dataStart + t.begin;
     const length = (t.end - t.begin) / BYTES_PER_ELEMENT;
     const Ctor = t.dtype === 'float32' ? Float32Array : Int32Array;
+    // Unaligned data (a header length not padded to 8): copy into a fresh buffer of its own. Not
+    // Buffer#slice, which is a view that may sit in Node's shared pool at any offset.
     const data =
       byteOffset % BYTES_PER_ELEMENT === 0
         ? new Ctor(bytes.buffer as ArrayBuffer, byteOffset, length)
-        : new Ctor(bytes.slice(header.dataStart + t.begin, header.dataStart + t.end).buffer);
+        : new Ctor(Uint8Array.from(bytes.subarray(header.dataStart + t.begin, header.dataStart + t.end)).buffer);
     tensors[t.name] = { dtype: t.dtype, shape: t.shape, data } as TensorEntry;
   }
   return { tensors, metadata: header.metadata };

@@ -1,7 +1,8 @@
 /** safetensors files on disk (see safetensors.ts for the format). */
 import { defaultFs, openRegularFile, type CheckpointFs } from './fs';
 import { readHashed, writeHashedSynced } from './hashedIo';
-import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafetensorsHeader } from './safetensors';
+import type { FileHandle } from 'node:fs/promises';
+import { checkHeaderLength, decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafetensorsHeader } from './safetensors';
 import type { TensorMap } from './types';
 
 /** Writes and flushes a safetensors file; returns its size and checksum (CHECKSUM_ALGORITHM). */
@@ -24,15 +25,28 @@ export async function readSafetensorsHeader(path: string, fs: CheckpointFs = def
   const handle = await openRegularFile(fs, path);
   try {
     const { size } = await handle.stat();
-    const lengthBytes = Buffer.alloc(8);
-    await handle.read(lengthBytes, 0, 8, 0);
-    const headerLength = Number(lengthBytes.readBigUInt64LE(0));
-    if (headerLength > size) throw new Error(`${path}: safetensors header length ${headerLength} exceeds the file size ${size}`);
-    const head = Buffer.alloc(8 + headerLength);
-    lengthBytes.copy(head);
-    await handle.read(head, 8, headerLength, 8);
-    return parseSafetensorsHeader(head, size, path);
+    return parseSafetensorsHeader(await readHeaderBytes(handle, size, path), size, path);
   } finally {
     await handle.close();
+  }
+}
+
+/** The 8-byte length and the JSON header, with the length checked before the header is allocated. */
+export async function readHeaderBytes(handle: FileHandle, size: number, path: string): Promise<Buffer> {
+  if (size < 8) throw new Error(`${path}: truncated (${size} bytes, shorter than the 8-byte header length)`);
+  const lengthBytes = Buffer.alloc(8);
+  await readFully(handle, lengthBytes, 0, path);
+  const head = Buffer.alloc(8 + checkHeaderLength(lengthBytes.readBigUInt64LE(0), size, path));
+  lengthBytes.copy(head);
+  await readFully(handle, head.subarray(8), 8, path);
+  return head;
+}
+
+async function readFully(handle: FileHandle, into: Buffer, position: number, path: string): Promise<void> {
+  let done = 0;
+  while (done < into.length) {
+    const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`${path}: truncated (ended at byte ${position + done})`);
+    done += bytesRead;
   }
 }

@@ -1,5 +1,6 @@
 /** Validation of the JSON state files read back from a checkpoint (errors name the file and field). */
 import { z } from 'zod';
+import { parseBoundedJson } from '../limits/boundedFile';
 import type { OptimizerState, SchedulerState, TrainerState } from './types';
 
 const hyperValue = z.union([z.number(), z.boolean(), z.string(), z.null()]);
@@ -34,12 +35,7 @@ const trainerStateSchema = z.looseObject({
 });
 
 function parseWith<T>(schema: z.ZodType<T>, text: string, label: string): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${label}: not valid JSON (${(error as Error).message})`);
-  }
+  const raw = parseBoundedJson(text, label);
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,5 +1,6 @@
 /** Reading the small state files of a checkpoint for display (list rows, inspect, tree nodes). */
 import { join } from 'node:path';
+import { READ_LIMITS } from '../limits/readLimits';
 import type { CheckpointFs } from './fs';
 import { readRegularText } from './hashedIo';
 import { OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
@@ -17,7 +18,7 @@ export function fileSize(manifest: Manifest | null, file: string): number {
 export async function readOptimizerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<OptimizerState | null> {
   if (!listed(manifest, OPTIMIZER_STATE_FILE)) return null;
   const path = join(dir, OPTIMIZER_STATE_FILE);
-  return parseOptimizerState(await readRegularText(fs, path), path);
+  return parseOptimizerState(await readStateText(fs, path), path);
 }
 
 export function summariseOptimizer(state: OptimizerState, manifest: Manifest | null): OptimizerSummary {
@@ -34,11 +35,16 @@ export function summariseOptimizer(state: OptimizerState, manifest: Manifest | n
 export async function readSchedulerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<SchedulerState | null> {
   if (!listed(manifest, SCHEDULER_FILE)) return null;
   const path = join(dir, SCHEDULER_FILE);
-  return parseSchedulerState(await readRegularText(fs, path), path);
+  return parseSchedulerState(await readStateText(fs, path), path);
 }
 
 export async function readTrainerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<TrainerState | null> {
   if (!listed(manifest, TRAINER_STATE_FILE)) return null;
   const path = join(dir, TRAINER_STATE_FILE);
-  return parseTrainerState(await readRegularText(fs, path), path);
+  return parseTrainerState(await readStateText(fs, path), path);
+}
+
+/** A state file's text, refused, before a byte is read, when it is not a regular file or is larger than READ_LIMITS.jsonFileBytes. */
+export function readStateText(fs: CheckpointFs, path: string): Promise<string> {
+  return readRegularText(fs, path, READ_LIMITS.jsonFileBytes);
 }

@@ -10,6 +10,8 @@ import { errorCode, errorMessage, rethrowReaderFailure } from './errors';
 import { defaultFs, fileKind, notRegularFileProblem, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
 import { hashFile } from './hashedIo';
+import { HF_TRAINER_STATE, isHfOnlyFile } from '../hf/layout';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import { MANIFEST_FILE, MODEL_FILE } from './layout';
 import { parseManifest } from './manifest';
 import type { Manifest } from './types';
@@ -64,18 +66,23 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
   try {
     const stat = await fs.lstat(manifestPath);
     if (!stat.isFile()) return invalid(notRegularFileProblem(manifestPath, fileKind(stat)), folderMtime);
+    if (stat.size > READ_LIMITS.manifestBytes) {
+      return invalid(new ReadLimitError(manifestPath, 'size', READ_LIMITS.manifestBytes, `is ${stat.size} bytes`).message, folderMtime);
+    }
     mtimeMs = stat.mtimeMs;
     manifestIdentity = identityOf(stat);
     manifest = parseManifest(await fs.readFile(manifestPath, 'utf8'), manifestPath);
   } catch (error) {
     rethrowReaderFailure(error, manifestPath);
     if (errorCode(error) !== 'ENOENT') return invalid(errorMessage(error), folderMtime);
-    const entries = await fs.readdir(path).catch((readError: unknown) => {
+    const names = await fs.readdir(path).catch((readError: unknown) => {
       rethrowReaderFailure(readError, path);
-      return [];
+      return [] as string[];
     });
-    const empty = entries.length === 0;
-    return invalid(`${manifestPath}: missing (${empty ? 'the folder is empty' : 'the save never completed'})`, folderMtime);
+    if (names.some(isHfOnlyFile)) {
+      return invalid(`${path}: a Hugging Face Trainer checkpoint (${HF_TRAINER_STATE}, no ${MANIFEST_FILE}), not one this trainer wrote; list its output folder to read it as such`, folderMtime);
+    }
+    return invalid(`${manifestPath}: missing (${names.length === 0 ? 'the folder is empty' : 'the save never completed'})`, folderMtime);
   }
 
   const problems: string[] = [];

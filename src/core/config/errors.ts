@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 export type ConfigErrorKind =
   | 'not_found'
+  | 'unreadable'
   | 'yaml_syntax'
   | 'extends'
   | 'extends_cycle'

@@ -1,8 +1,9 @@
 /** Reads one YAML config file into a Layer, keeping the line and column of every key and value. */
-import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { readBoundedText } from '../limits/boundedFile';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import { ConfigError, type SourcePos } from './errors';
-import { pathKey, type ConfigPath, type Layer, type OriginMap } from './layer';
+import { dotted, pathKey, type ConfigPath, type Layer, type OriginMap } from './layer';
 
 const SYNTAX_FIXES: Record<string, string> = {
   TAB_AS_INDENT: 'indent with spaces, not tabs',
@@ -18,23 +19,43 @@ const SYNTAX_FIXES: Record<string, string> = {
 export async function readYamlLayer(file: string): Promise<Layer> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Only a regular file of bounded size: a FIFO named by `extends:` would block forever.
+    text = await readBoundedText(file, READ_LIMITS.configBytes);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError({
-      kind: 'not_found',
+      kind: code === 'ENOENT' ? 'not_found' : 'unreadable',
       at: { file, line: null, column: null },
       field: '',
-      message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      expected: 'a readable YAML file',
+      message: code ? `cannot read config file (${code})` : `cannot read config file: ${(err as Error).message.replace(`${file}: `, '')}`,
+      expected: `a readable YAML file (a regular file of at most ${READ_LIMITS.configBytes} bytes)`,
     });
   }
   return parseYamlLayer(text, file);
 }
 
+/** A file-level ConfigError for input that exceeds a limit (nesting, aliases). */
+function limitError(file: string, field: string, message: string, expected: string, pos?: SourcePos): ConfigError {
+  return new ConfigError({ kind: 'invalid_value', at: pos ?? { file, line: null, column: null }, field, message, expected });
+}
+
 export function parseYamlLayer(text: string, file: string): Layer {
+  if (text.length > READ_LIMITS.configBytes) {
+    throw limitError(file, '', new ReadLimitError(file, 'size', READ_LIMITS.configBytes, `is ${text.length} characters`).message, 'a config of ordinary size');
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    // The yaml parser recurses per nesting level: thousands of levels exhaust the stack.
+    if (err instanceof RangeError) throw limitError(file, '', 'the YAML is nested too deeply to read', `at most ${READ_LIMITS.configDepth} levels`);
+    throw err;
+  }
   const syntaxError = doc.errors[0];
+  if (syntaxError && /call stack/i.test(syntaxError.message)) {
+    throw limitError(file, '', 'the YAML is nested too deeply to read', `at most ${READ_LIMITS.configDepth} levels`);
+  }
   if (syntaxError) {
     const pos = syntaxError.linePos?.[0];
     throw new ConfigError({
@@ -61,24 +82,40 @@ export function parseYamlLayer(text: string, file: string): Layer {
       expected: 'top-level "key: value" lines, e.g. "max_steps: 500"',
     });
   }
-  const value = toValue(doc.contents, [], doc, origins, posAt);
+  recordOrigins(doc.contents, [], origins, posAt, file);
+  let value: unknown;
+  try {
+    // The yaml library's own conversion counts alias expansions (billion laughs) and stops early.
+    value = doc.toJS({ maxAliasCount: READ_LIMITS.configAliases });
+  } catch (err) {
+    if (err instanceof ReferenceError || err instanceof RangeError) {
+      throw limitError(file, '', `YAML aliases expand too far (${err.message})`, `at most ${READ_LIMITS.configAliases} alias expansions; write the values out instead`);
+    }
+    throw err;
+  }
   return { value: value as Record<string, unknown>, origins };
 }
 
-function toValue(node: Node | null, path: ConfigPath, doc: Document, origins: OriginMap, posAt: (offset: number) => SourcePos): unknown {
-  if (node === null) return null;
-  if (isAlias(node)) return toValue(node.resolve(doc) ?? null, path, doc, origins, posAt);
-  if (isScalar(node)) return node.value;
+/**
+ * Where each key and value was written, and that every key is a plain name. Aliases are not
+ * followed (their values come from the yaml library's conversion, which bounds them), so this
+ * walk is linear in the file, and nesting deeper than READ_LIMITS.configDepth is refused.
+ */
+function recordOrigins(node: Node | null, path: ConfigPath, origins: OriginMap, posAt: (offset: number) => SourcePos, file: string): void {
+  if (node === null || isAlias(node) || isScalar(node)) return;
+  if (path.length >= READ_LIMITS.configDepth) {
+    throw limitError(file, dotted(path), `nested deeper than ${READ_LIMITS.configDepth} levels`, 'a config of ordinary depth', node.range ? posAt(node.range[0]) : undefined);
+  }
   if (isSeq(node)) {
-    return node.items.map((item, index) => {
+    node.items.forEach((item, index) => {
       const itemNode = item as Node | null;
       const itemPath = [...path, index];
       if (itemNode?.range) origins.set(pathKey(itemPath), { value: posAt(itemNode.range[0]) });
-      return toValue(itemNode, itemPath, doc, origins, posAt);
+      recordOrigins(itemNode, itemPath, origins, posAt, file);
     });
+    return;
   }
   if (isMap(node)) {
-    const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const keyPos = keyNode?.range ? posAt(keyNode.range[0]) : undefined;
@@ -97,11 +134,9 @@ function toValue(node: Node | null, path: ConfigPath, doc: Document, origins: Or
       const childPath = [...path, key];
       const valuePos = valueNode?.range ? posAt(valueNode.range[0]) : keyPos;
       if (valuePos) origins.set(pathKey(childPath), keyPos ? { key: keyPos, value: valuePos } : { value: valuePos });
-      out[key] = toValue(valueNode, childPath, doc, origins, posAt);
+      recordOrigins(valueNode, childPath, origins, posAt, file);
     }
-    return out;
   }
-  return null;
 }
 
 function syntaxFix(code: string, message: string): string {

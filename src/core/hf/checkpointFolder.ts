@@ -4,9 +4,12 @@
  * parses, weights exist (single file, or every shard an index lists), no file is empty, safetensors
  * headers fit their files, and torch archives have an intact zip directory (a truncated copy loses it).
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage } from '../checkpoint/errors';
+import { readHeaderBytes } from '../checkpoint/safetensorsFile';
+import { parseBoundedJson, readBoundedText } from '../limits/boundedFile';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import {
   HF_BIN_INDEX,
   HF_BIN_WEIGHTS,
@@ -23,9 +26,6 @@ import {
 } from './layout';
 import { readTrainerState, type HfTrainerState } from './trainerState';
 import { ZipArchive } from './zipArchive';
-
-/** The safetensors reference reader refuses larger headers too. */
-const MAX_SAFETENSORS_HEADER = 100_000_000;
 
 export interface HfFile {
   name: string;
@@ -164,11 +164,11 @@ async function checkWeights(path: string, files: HfCheckpointFiles): Promise<str
       const indexPath = join(path, indexName);
       let shards: string[];
       try {
-        const index = JSON.parse(await readFile(indexPath, 'utf8')) as { weight_map?: unknown };
-        if (typeof index.weight_map !== 'object' || index.weight_map === null) return [`${indexPath}: no "weight_map" object`];
+        const index = parseBoundedJson(await readBoundedText(indexPath, READ_LIMITS.jsonFileBytes), indexPath) as { weight_map?: unknown } | null;
+        if (typeof index?.weight_map !== 'object' || index.weight_map === null) return [`${indexPath}: no "weight_map" object`];
         shards = [...new Set(Object.values(index.weight_map as Record<string, unknown>).map(String))].sort();
       } catch (error) {
-        return [`${indexPath}: not valid JSON (${errorMessage(error)})`];
+        return [errorMessage(error)];
       }
       const problems: string[] = [];
       for (const shard of shards) {
@@ -188,20 +188,18 @@ async function checkSafetensors(path: string): Promise<string[]> {
   try {
     const size = (await handle.stat()).size;
     if (size === 0) return []; // reported as empty already
-    if (size < 8) return [`${path}: truncated (${size} bytes, shorter than the 8-byte header length)`];
-    const head = Buffer.alloc(8);
-    await handle.read(head, 0, 8, 0);
-    const headerLength = Number(head.readBigUInt64LE(0));
-    if (headerLength > MAX_SAFETENSORS_HEADER) return [`${path}: header length ${headerLength} is not plausible (corrupt file)`];
-    if (8 + headerLength > size) return [`${path}: truncated (header says ${headerLength} bytes, file has ${size})`];
-    const header = Buffer.alloc(headerLength);
-    await handle.read(header, 0, headerLength, 8);
-    const entries = JSON.parse(header.toString('utf8')) as Record<string, { data_offsets?: [number, number] }>;
-    const dataEnd = Math.max(0, ...Object.entries(entries).filter(([k]) => k !== '__metadata__').map(([, e]) => e.data_offsets?.[1] ?? 0));
-    if (8 + headerLength + dataEnd > size) return [`${path}: truncated (tensors need ${8 + headerLength + dataEnd} bytes, file has ${size})`];
+    const head = await readHeaderBytes(handle, size, path);
+    const entries = parseBoundedJson(head.toString('utf8', 8), `${path} (safetensors header)`);
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return [`${path}: safetensors header is not a JSON object`];
+    let dataEnd = 0;
+    for (const [name, entry] of Object.entries(entries as Record<string, { data_offsets?: unknown } | null>)) {
+      const end = name === '__metadata__' || !Array.isArray(entry?.data_offsets) ? 0 : Number(entry.data_offsets[1]);
+      if (end > dataEnd) dataEnd = end;
+    }
+    if (head.length + dataEnd > size) return [`${path}: truncated (tensors need ${head.length + dataEnd} bytes, file has ${size})`];
     return [];
   } catch (error) {
-    return [`${path}: unreadable safetensors header (${errorMessage(error)})`];
+    return [`unreadable safetensors header: ${errorMessage(error)}`];
   } finally {
     await handle.close();
   }
@@ -218,12 +216,28 @@ async function checkTorchArchive(path: string): Promise<string[]> {
   }
 }
 
-/** rng_state_<rank>.pth should cover ranks 0..max without gaps. */
-function checkRankFiles(path: string, rng: HfFile[]): string[] {
-  const ranks = rng.map((f) => rngRank(f.name)).filter((r): r is number => typeof r === 'number');
-  if (ranks.length === 0) return [];
-  const max = Math.max(...ranks);
-  const missing: string[] = [];
-  for (let rank = 0; rank <= max; rank++) if (!ranks.includes(rank)) missing.push(`rng_state_${rank}.pth`);
-  return missing.length ? [`${path}: ${missing.join(', ')} missing (RNG files for ranks 0..${max} expected)`] : [];
+/** Gaps named in a problem; the rest are counted. */
+const MAX_NAMED_MISSING_RANKS = 10;
+
+/**
+ * rng_state_<rank>.pth should cover ranks 0..max without gaps. Works from the files present (sorted
+ * ranks), never by counting up to the largest rank a name claims.
+ */
+export function checkRankFiles(path: string, rng: HfFile[]): string[] {
+  const ranks = [...new Set(rng.map((f) => rngRank(f.name)).filter((r): r is number => typeof r === 'number'))].sort((a, b) => a - b);
+  const max = ranks[ranks.length - 1];
+  if (max === undefined) return [];
+  if (max >= READ_LIMITS.rngRanks) {
+    return [new ReadLimitError(join(path, `rng_state_${max}.pth`), 'rank', READ_LIMITS.rngRanks, `is ${max}`).message];
+  }
+  const missingCount = max + 1 - ranks.length;
+  if (missingCount === 0) return [];
+  const named: string[] = [];
+  let expected = 0;
+  for (const rank of ranks) {
+    for (; expected < rank && named.length < MAX_NAMED_MISSING_RANKS; expected++) named.push(`rng_state_${expected}.pth`);
+    expected = rank + 1;
+  }
+  const more = missingCount > named.length ? ` and ${missingCount - named.length} more` : '';
+  return [`${path}: ${named.join(', ')}${more} missing (RNG files for ranks 0..${max} expected)`];
 }

@@ -38,3 +38,8 @@ export function isHfMarkerFile(name: string): boolean {
     rngRank(name) !== undefined
   );
 }
+
+/** Files only a Hugging Face checkpoint has: trainer_state.json and model.safetensors are in native ones too. */
+export function isHfOnlyFile(name: string): boolean {
+  return isHfMarkerFile(name) && name !== HF_TRAINER_STATE && name !== HF_SAFE_WEIGHTS;
+}

@@ -15,8 +15,11 @@ import {
   PickleSet,
   PickleStorageRef,
   PickleTuple,
+  littleEndianSigned,
+  parseIntegerText,
   type PickleValue,
 } from './pickleValues';
+import { READ_LIMITS } from '../limits/readLimits';
 
 export { PickleDict, PickleError, PickleGlobal, PickleObject, PickleSet, PickleStorageRef, PickleTuple, type PickleValue };
 
@@ -33,6 +36,8 @@ class PickleMachine {
   private stack: PickleValue[] = [];
   private readonly marks: PickleValue[][] = [];
   private readonly memo = new Map<number, PickleValue>();
+  /** Values pushed so far: bounds both memory and time (READ_LIMITS.pickleValues). */
+  private pushed = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -78,7 +83,20 @@ class PickleMachine {
   }
   /** A method, not `this.stack.push(...)`: that reads `this.stack` before a popMark() in its argument swaps it. */
   private push(value: PickleValue): void {
+    if (++this.pushed > READ_LIMITS.pickleValues) this.fail(`builds more than ${READ_LIMITS.pickleValues} values (the limit)`);
     this.stack.push(value);
+  }
+  /** A LONG1/LONG4 integer's bytes, at most READ_LIMITS.pickleIntegerBytes. */
+  private integerBytes(length: number, at: number): Uint8Array {
+    if (length > READ_LIMITS.pickleIntegerBytes) this.fail(`integer of ${length} bytes is longer than the limit of ${READ_LIMITS.pickleIntegerBytes}`, at);
+    return this.take(length);
+  }
+  /** Text INT/LONG digits, bounded like integerBytes (about 2.5 digits a byte). */
+  private integerText(at: number): string {
+    const text = this.line().trim();
+    const maxDigits = READ_LIMITS.pickleIntegerBytes * 3;
+    if (text.length > maxDigits) this.fail(`integer of ${text.length} digits is longer than the limit of ${maxDigits}`, at);
+    return text;
   }
   private pop(): PickleValue {
     if (this.stack.length === 0) this.fail('pops an empty stack');
@@ -126,6 +144,7 @@ class PickleMachine {
         case 0x2e: // STOP
           return this.pop();
         case 0x28: // MARK
+          if (this.marks.length >= READ_LIMITS.pickleDepth) this.fail(`nests MARKs deeper than the limit of ${READ_LIMITS.pickleDepth}`, at);
           this.marks.push(this.stack);
           this.stack = [];
           break;
@@ -158,20 +177,20 @@ class PickleMachine {
           this.push(this.u16());
           break;
         case 0x8a: // LONG1
-          this.push(littleEndianSigned(this.take(this.u8())));
+          this.push(littleEndianSigned(this.integerBytes(this.u8(), at)));
           break;
         case 0x8b: // LONG4
-          this.push(littleEndianSigned(this.take(this.u32())));
+          this.push(littleEndianSigned(this.integerBytes(this.u32(), at)));
           break;
         case 0x49: {
           // INT (text); "00"/"01" are protocol 0's False/True
-          const text = this.line().trim();
+          const text = this.integerText(at);
           this.push(text === '00' ? false : text === '01' ? true : parseIntegerText(text, () => this.fail(`bad INT ${text}`, at)));
           break;
         }
         case 0x4c: {
           // LONG (text, trailing L)
-          const text = this.line().trim().replace(/L$/, '');
+          const text = this.integerText(at).replace(/L$/, '');
           this.push(parseIntegerText(text, () => this.fail(`bad LONG ${text}`, at)));
           break;
         }
@@ -377,19 +396,4 @@ class PickleMachine {
       }
     }
   }
-}
-
-/** Two's-complement little-endian integer → number when exact, else bigint. */
-function littleEndianSigned(bytes: Uint8Array): number | bigint {
-  if (bytes.length === 0) return 0;
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] as number);
-  if ((bytes[bytes.length - 1] as number) & 0x80) value -= 1n << BigInt(bytes.length * 8);
-  return Number.isSafeInteger(Number(value)) ? Number(value) : value;
-}
-
-function parseIntegerText(text: string, onError: () => never): number | bigint {
-  if (!/^[+-]?\d+$/.test(text)) onError();
-  const value = BigInt(text);
-  return Number.isSafeInteger(Number(value)) ? Number(value) : value;
 }

@@ -70,3 +70,17 @@ export type PickleValue =
 export class PickleError extends Error {
   override readonly name = 'PickleError';
 }
+
+/** Two's-complement little-endian integer → number when exact, else bigint. Built from hex in one step (linear). */
+export function littleEndianSigned(bytes: Uint8Array): number | bigint {
+  if (bytes.length === 0) return 0;
+  let value = BigInt(`0x${Buffer.from(bytes).reverse().toString('hex')}`);
+  if ((bytes[bytes.length - 1] as number) & 0x80) value -= 1n << BigInt(bytes.length * 8);
+  return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+}
+
+export function parseIntegerText(text: string, onError: () => never): number | bigint {
+  if (!/^[+-]?\d+$/.test(text)) onError();
+  const value = BigInt(text);
+  return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+}

@@ -12,6 +12,7 @@ import { ZipArchive, type ZipEntry } from './zipArchive';
 /** data.pkl of an optimizer holds one small record per tensor; beyond this something is wrong. */
 const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
 const MAX_SCALAR_STORAGE_BYTES = 64;
+const MAX_PARAMETER_WRAPPERS = 4;
 
 export interface TensorDescription {
   dtype: string;
@@ -122,9 +123,10 @@ export function isGlobal(value: PickleValue | undefined, qualifiedName: string):
  * (storage_ref, storage_offset, size, stride, requires_grad, hooks)); nn.Parameter wraps one in
  * torch._utils._rebuild_parameter. Anything else → null.
  */
-export function describeTensor(value: PickleValue | undefined): TensorDescription | null {
+export function describeTensor(value: PickleValue | undefined, depth = 0): TensorDescription | null {
   if (!(value instanceof PickleObject) || !(value.args instanceof PickleTuple)) return null;
-  if (isGlobal(value.callable, 'torch._utils._rebuild_parameter')) return describeTensor(value.args.items[0]);
+  // A Parameter wraps one tensor; a hostile pickle may nest (or loop) wrappers without end.
+  if (isGlobal(value.callable, 'torch._utils._rebuild_parameter')) return depth < MAX_PARAMETER_WRAPPERS ? describeTensor(value.args.items[0], depth + 1) : null;
   if (!isGlobal(value.callable, 'torch._utils._rebuild_tensor_v2') && !isGlobal(value.callable, 'torch._utils._rebuild_tensor')) return null;
   const [storage, offset, size] = value.args.items;
   if (!(storage instanceof PickleStorageRef) || !(storage.persistentId instanceof PickleTuple)) return null;

@@ -3,8 +3,9 @@
  * the rest (stateful_callbacks, total_flos, trial_params ...) pass through untouched, since every
  * transformers release adds some.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { jsonDepthExceeds, readBoundedText } from '../limits/boundedFile';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 
 const logEntrySchema = z.looseObject({
   step: z.number().int().nonnegative(),
@@ -28,6 +29,7 @@ export type HfTrainerState = z.infer<typeof trainerStateSchema>;
 
 /** Parses trainer_state.json text; throws an Error naming the file and the first bad field. */
 export function parseTrainerState(text: string, path: string): HfTrainerState {
+  if (jsonDepthExceeds(text, READ_LIMITS.jsonDepth)) throw new ReadLimitError(path, 'JSON nesting', READ_LIMITS.jsonDepth, 'is deeper than allowed');
   let raw: unknown;
   try {
     // Python's json writes NaN/Infinity for non-finite losses; JSON.parse does not accept them.
@@ -45,5 +47,5 @@ export function parseTrainerState(text: string, path: string): HfTrainerState {
 }
 
 export async function readTrainerState(path: string): Promise<HfTrainerState> {
-  return parseTrainerState(await readFile(path, 'utf8'), path);
+  return parseTrainerState(await readBoundedText(path, READ_LIMITS.jsonFileBytes), path);
 }

@@ -11,6 +11,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
+import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 
 export interface ZipEntry {
   name: string;
@@ -29,8 +30,7 @@ const EOCD_MIN = 22;
 const MAX_COMMENT = 0xffff;
 const STORED = 0;
 const DEFLATED = 8;
-/** The central directory of a torch archive is a few KB per tensor; refuse absurd sizes. */
-const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
+const CENTRAL_ENTRY_MIN = 46;
 
 export class ZipFormatError extends Error {
   override readonly name = 'ZipFormatError';
@@ -41,14 +41,16 @@ export class ZipArchive {
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
+    private readonly size: number,
     readonly entries: ZipEntry[],
   ) {}
 
   static async open(path: string): Promise<ZipArchive> {
     const handle = await open(path, 'r');
     try {
-      const size = (await handle.stat()).size;
-      return new ZipArchive(handle, path, await readCentralDirectory(handle, path, size));
+      const info = await handle.stat();
+      if (!info.isFile()) throw new ZipFormatError(`${path}: not a regular file; only regular files are read`);
+      return new ZipArchive(handle, path, info.size, await readCentralDirectory(handle, path, info.size));
     } catch (error) {
       await handle.close();
       throw error;
@@ -59,20 +61,39 @@ export class ZipArchive {
     return this.entries.find((entry) => predicate(entry.name));
   }
 
-  /** The entry's uncompressed bytes; refuses entries larger than `maxBytes`. */
+  /**
+   * The entry's uncompressed bytes; refuses entries larger than `maxBytes`. The declared sizes are
+   * checked before anything is allocated (a stored entry's compressed size is its size; deflate
+   * never grows data by more than a few bytes per block), and inflating stops at `maxBytes`.
+   */
   async read(entry: ZipEntry, maxBytes: number): Promise<Buffer> {
+    const field = `entry ${entry.name}`;
     if (entry.uncompressedSize > maxBytes) {
-      throw new ZipFormatError(`${this.path}: entry ${entry.name} is ${entry.uncompressedSize} bytes, more than the ${maxBytes} read here`);
+      throw new ZipFormatError(`${this.path}: ${field} is ${entry.uncompressedSize} bytes, more than the ${maxBytes} read here`);
     }
-    const local = await readAt(this.handle, entry.localHeaderOffset, 30, this.path);
+    if (entry.method !== STORED && entry.method !== DEFLATED) {
+      throw new ZipFormatError(`${this.path}: ${field} uses compression method ${entry.method}; only stored and deflate are read`);
+    }
+    const maxCompressed = entry.method === STORED ? maxBytes : maxBytes + (maxBytes >> 10) + 1024;
+    if (entry.compressedSize > maxCompressed) {
+      throw new ReadLimitError(this.path, `${field} compressed size`, maxCompressed, `is ${entry.compressedSize} bytes`);
+    }
+    const local = await this.readAt(entry.localHeaderOffset, 30);
     if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) {
-      throw new ZipFormatError(`${this.path}: entry ${entry.name} has no local header at offset ${entry.localHeaderOffset}`);
+      throw new ZipFormatError(`${this.path}: ${field} has no local header at offset ${entry.localHeaderOffset}`);
     }
     const dataStart = entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-    const raw = await readAt(this.handle, dataStart, entry.compressedSize, this.path);
+    const raw = await this.readAt(dataStart, entry.compressedSize);
     if (entry.method === STORED) return raw;
-    if (entry.method === DEFLATED) return inflateRawSync(raw, { maxOutputLength: maxBytes });
-    throw new ZipFormatError(`${this.path}: entry ${entry.name} uses compression method ${entry.method}; only stored and deflate are read`);
+    try {
+      return inflateRawSync(raw, { maxOutputLength: maxBytes });
+    } catch (error) {
+      throw new ZipFormatError(`${this.path}: ${field} does not inflate within ${maxBytes} bytes (${(error as Error).message})`);
+    }
+  }
+
+  private readAt(position: number, length: number): Promise<Buffer> {
+    return readAt(this.handle, position, length, this.path, this.size);
   }
 
   async close(): Promise<void> {
@@ -80,7 +101,11 @@ export class ZipArchive {
   }
 }
 
-async function readAt(handle: FileHandle, position: number, length: number, path: string): Promise<Buffer> {
+/** `length` bytes at `position`; a range outside the `size`-byte file is refused before allocating. */
+async function readAt(handle: FileHandle, position: number, length: number, path: string, size: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(position) || position < 0 || position + length > size) {
+    throw new ZipFormatError(`${path}: truncated or damaged (wants ${length} bytes at offset ${position} of a ${size}-byte file)`);
+  }
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
   if (bytesRead !== length) throw new ZipFormatError(`${path}: truncated (wanted ${length} bytes at offset ${position}, got ${bytesRead})`);
@@ -91,7 +116,7 @@ async function readCentralDirectory(handle: FileHandle, path: string, size: numb
   if (size < EOCD_MIN) throw new ZipFormatError(`${path}: ${size} bytes is too small to be a zip archive (truncated?)`);
   const tailLength = Math.min(size, EOCD_MIN + MAX_COMMENT);
   const tailStart = size - tailLength;
-  const tail = await readAt(handle, tailStart, tailLength, path);
+  const tail = await readAt(handle, tailStart, tailLength, path, size);
   let eocd = -1;
   for (let i = tail.length - EOCD_MIN; i >= 0; i--) {
     if (tail.readUInt32LE(i) === EOCD_SIGNATURE) {
@@ -107,22 +132,29 @@ async function readCentralDirectory(handle: FileHandle, path: string, size: numb
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     // zip64: a locator sits just before the classic record and points at the zip64 record.
     const locatorAt = tailStart + eocd - 20;
-    const locator = await readAt(handle, locatorAt, 20, path);
+    const locator = await readAt(handle, locatorAt, 20, path, size);
     if (locator.readUInt32LE(0) !== ZIP64_LOCATOR_SIGNATURE) throw new ZipFormatError(`${path}: zip64 locator missing`);
-    const record = await readAt(handle, Number(locator.readBigUInt64LE(8)), 56, path);
+    const record = await readAt(handle, Number(locator.readBigUInt64LE(8)), 56, path, size);
     if (record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) throw new ZipFormatError(`${path}: zip64 end record missing`);
     count = Number(record.readBigUInt64LE(32));
     cdSize = Number(record.readBigUInt64LE(40));
     cdOffset = Number(record.readBigUInt64LE(48));
   }
-  if (cdSize > MAX_CENTRAL_DIRECTORY || cdOffset + cdSize > size) {
+  if (cdSize > READ_LIMITS.zipCentralDirectoryBytes) {
+    throw new ReadLimitError(path, 'zip central directory size', READ_LIMITS.zipCentralDirectoryBytes, `is ${cdSize} bytes`);
+  }
+  if (cdOffset + cdSize > size) {
     throw new ZipFormatError(`${path}: central directory (${cdSize} bytes at ${cdOffset}) lies outside the ${size}-byte file (truncated?)`);
   }
-  const cd = await readAt(handle, cdOffset, cdSize, path);
+  if (count > READ_LIMITS.zipEntries) throw new ReadLimitError(path, 'zip entry count', READ_LIMITS.zipEntries, `is ${count}`);
+  if (count * CENTRAL_ENTRY_MIN > cdSize) {
+    throw new ZipFormatError(`${path}: ${count} entries cannot fit a ${cdSize}-byte central directory (damaged)`);
+  }
+  const cd = await readAt(handle, cdOffset, cdSize, path, size);
   const entries: ZipEntry[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > cd.length || cd.readUInt32LE(at) !== CENTRAL_SIGNATURE) {
+    if (at + CENTRAL_ENTRY_MIN > cd.length || cd.readUInt32LE(at) !== CENTRAL_SIGNATURE) {
       throw new ZipFormatError(`${path}: central directory entry ${i} is damaged`);
     }
     const nameLength = cd.readUInt16LE(at + 28);
@@ -135,22 +167,26 @@ async function readCentralDirectory(handle: FileHandle, path: string, size: numb
       uncompressedSize: cd.readUInt32LE(at + 24),
       localHeaderOffset: cd.readUInt32LE(at + 42),
     };
-    applyZip64Extra(entry, cd.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength));
+    if (!applyZip64Extra(entry, cd.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength))) {
+      throw new ZipFormatError(`${path}: central directory entry ${i} (${entry.name}) has a damaged zip64 extra field`);
+    }
     entries.push(entry);
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
 }
 
-/** Sizes and offsets that overflow 32 bits live in the zip64 extra field (id 1), in this order. */
-function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
+/** Sizes and offsets that overflow 32 bits live in the zip64 extra field (id 1), in this order. False when it is cut short. */
+function applyZip64Extra(entry: ZipEntry, extra: Buffer): boolean {
   let at = 0;
   while (at + 4 <= extra.length) {
     const id = extra.readUInt16LE(at);
     const length = extra.readUInt16LE(at + 2);
     if (id === 1) {
       let field = at + 4;
+      const end = Math.min(extra.length, field + length);
       const next = (): number => {
+        if (field + 8 > end) return Number.NaN;
         const value = Number(extra.readBigUInt64LE(field));
         field += 8;
         return value;
@@ -158,8 +194,10 @@ function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
       if (entry.uncompressedSize === 0xffffffff) entry.uncompressedSize = next();
       if (entry.compressedSize === 0xffffffff) entry.compressedSize = next();
       if (entry.localHeaderOffset === 0xffffffff) entry.localHeaderOffset = next();
-      return;
+      return [entry.uncompressedSize, entry.compressedSize, entry.localHeaderOffset].every(Number.isSafeInteger);
     }
     at += 4 + length;
   }
+  // No zip64 field: a size or offset of 0xffffffff then points at nothing.
+  return ![entry.uncompressedSize, entry.compressedSize, entry.localHeaderOffset].includes(0xffffffff);
 }

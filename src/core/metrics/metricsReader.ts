@@ -10,6 +10,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { READ_LIMITS } from '../limits/readLimits';
 import { MetricsSeries } from './series';
 
 export interface ResumeMarker {
@@ -29,6 +30,8 @@ export interface MetricsHistory {
   bytesRead: number;
   /** Lines consumed, so problems found later still name the right line. */
   lines: number;
+  /** bytesRead is inside a line longer than READ_LIMITS.metricsLineBytes, skipped up to its newline. */
+  skippingLongLine: boolean;
 }
 
 /** Told about every record as it is applied (used to forward lines appended while a run trains). */
@@ -38,7 +41,7 @@ export interface MetricsObserver {
 }
 
 export function emptyHistory(): MetricsHistory {
-  return { series: new MetricsSeries(), resumes: [], problems: [], problemCount: 0, bytesRead: 0, lines: 0 };
+  return { series: new MetricsSeries(), resumes: [], problems: [], problemCount: 0, bytesRead: 0, lines: 0, skippingLongLine: false };
 }
 
 const MAX_PROBLEMS = 20;
@@ -46,21 +49,9 @@ const MAX_PROBLEMS = 20;
 /** Reads the whole file; a missing file is an empty history (the run has not logged yet). */
 export async function readMetricsFile(path: string): Promise<MetricsHistory> {
   const history = emptyHistory();
-  const parser = new MetricsLineParser(path, history);
+  const feeder = new LineFeeder(new MetricsLineParser(path, history), history);
   try {
-    let carry = '';
-    for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-      const text = carry + (chunk as string);
-      let start = 0;
-      let nl = text.indexOf('\n', start);
-      while (nl >= 0) {
-        parser.lineAt(text, start, nl);
-        start = nl + 1;
-        nl = text.indexOf('\n', start);
-      }
-      history.bytesRead += Buffer.byteLength(text.slice(0, start), 'utf8');
-      carry = text.slice(start);
-    }
+    for await (const chunk of createReadStream(path, { highWaterMark: READ_LIMITS.metricsChunkBytes })) feeder.feed(chunk as Buffer);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return history;
     throw error;
@@ -70,7 +61,8 @@ export async function readMetricsFile(path: string): Promise<MetricsHistory> {
 
 /**
  * Reads what was appended to the file since `history.bytesRead` (complete lines only) into the
- * history. Returns false when the file is now shorter than what was read (rewritten: read it anew).
+ * history, a bounded chunk at a time. Returns false when the file is now shorter than what was read
+ * (rewritten: read it anew).
  */
 export async function readAppendedMetrics(path: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean> {
   let handle;
@@ -83,24 +75,82 @@ export async function readAppendedMetrics(path: string, history: MetricsHistory,
   try {
     const { size } = await handle.stat();
     if (size < history.bytesRead) return false;
-    if (size === history.bytesRead) return true;
-    const buffer = Buffer.alloc(size - history.bytesRead);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, history.bytesRead);
-    const end = buffer.subarray(0, bytesRead).lastIndexOf(10);
-    if (end < 0) return true; // no complete line yet
-    const text = buffer.toString('utf8', 0, end + 1);
-    const parser = new MetricsLineParser(path, history, observer);
-    let start = 0;
-    let nl = text.indexOf('\n');
-    while (nl >= 0) {
-      parser.lineAt(text, start, nl);
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
+    const feeder = new LineFeeder(new MetricsLineParser(path, history, observer), history);
+    const buffer = Buffer.alloc(Math.min(READ_LIMITS.metricsChunkBytes, size - history.bytesRead));
+    // Read up to the size seen now: lines appended meanwhile wait for the next call.
+    for (let position = history.bytesRead; position < size; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+      if (bytesRead === 0) break;
+      feeder.feed(buffer.subarray(0, bytesRead));
+      position += bytesRead;
     }
-    history.bytesRead += end + 1;
     return true;
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Cuts file bytes into lines for the parser in linear time. A line is held (as byte chunks, not a
+ * growing string) until its newline arrives; one longer than READ_LIMITS.metricsLineBytes is
+ * dropped as it streams past and reported once its newline is reached. history.bytesRead advances
+ * over every line consumed, skipped ones included; a final line without newline is left unread.
+ */
+class LineFeeder {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+
+  constructor(
+    private readonly parser: MetricsLineParser,
+    private readonly history: MetricsHistory,
+  ) {}
+
+  feed(chunk: Buffer): void {
+    let start = 0;
+    if (this.history.skippingLongLine || this.heldBytes > 0) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) return this.hold(chunk);
+      this.endHeldLine(chunk.subarray(0, nl));
+      start = nl + 1;
+    }
+    const last = chunk.lastIndexOf(10);
+    if (last >= start) {
+      const text = chunk.toString('utf8', start, last + 1);
+      for (let from = 0, nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {
+        if (nl - from > READ_LIMITS.metricsLineBytes) this.parser.overlongLine();
+        else this.parser.lineAt(text, from, nl);
+      }
+      this.history.bytesRead += last + 1 - start;
+      start = last + 1;
+    }
+    if (start < chunk.length) this.hold(chunk.subarray(start));
+  }
+
+  private hold(bytes: Buffer): void {
+    if (this.history.skippingLongLine) {
+      this.history.bytesRead += bytes.length;
+      return;
+    }
+    this.held.push(Buffer.from(bytes)); // a copy: the caller reuses its buffer
+    this.heldBytes += bytes.length;
+    if (this.heldBytes > READ_LIMITS.metricsLineBytes) {
+      this.history.skippingLongLine = true;
+      this.history.bytesRead += this.heldBytes;
+      this.held = [];
+      this.heldBytes = 0;
+    }
+  }
+
+  private endHeldLine(tail: Buffer): void {
+    if (this.history.skippingLongLine || this.heldBytes + tail.length > READ_LIMITS.metricsLineBytes) {
+      this.history.skippingLongLine = false;
+      this.parser.overlongLine();
+    } else {
+      this.parser.line(Buffer.concat([...this.held, tail]).toString('utf8'));
+    }
+    this.history.bytesRead += this.heldBytes + tail.length + 1;
+    this.held = [];
+    this.heldBytes = 0;
   }
 }
 
@@ -170,6 +220,12 @@ export class MetricsLineParser {
     }
     const lr = record['lr'];
     this.point(step, loss ?? Number.NaN, typeof lr === 'number' ? lr : Number.NaN);
+  }
+
+  /** A line longer than READ_LIMITS.metricsLineBytes: counted, reported and skipped unread. */
+  overlongLine(): void {
+    this.history.lines++;
+    this.problem(`longer than ${READ_LIMITS.metricsLineBytes} bytes (the limit for one record)`);
   }
 
   private point(step: number, loss: number, lr: number): void {

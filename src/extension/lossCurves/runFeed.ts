@@ -166,7 +166,7 @@ export class RunFeed {
     if (!history) return;
     const quiet = Date.now() - this.lastEventAt > EVENTS_QUIET_MS;
     // With events flowing, parse into a scratch history only to move the read position on.
-    const target = quiet ? history : { ...emptyHistory(), bytesRead: history.bytesRead, lines: history.lines };
+    const target = quiet ? history : { ...emptyHistory(), bytesRead: history.bytesRead, lines: history.lines, skippingLongLine: history.skippingLongLine };
     const problemsBefore = target.problems.length;
     const changes: FeedChange[] = [];
     try {
@@ -176,6 +176,7 @@ export class RunFeed {
       });
       history.bytesRead = target.bytesRead;
       history.lines = target.lines;
+      history.skippingLongLine = target.skippingLongLine;
       if (!ok) this.log(`${this.runDir}/metrics.jsonl was rewritten; reopen the panel to reload it`);
       for (const p of target.problems.slice(problemsBefore)) this.log(p);
     } catch (error) {

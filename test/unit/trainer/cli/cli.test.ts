@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import optionalNative from '../../../../scripts/optional-native.json';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
+import { encodeSafetensors } from '../../../../src/core/checkpoint/safetensors';
+import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
+import { pickleOf, torchArchive } from '../../core/hf/zipWriter';
 import { makeContent, managerOptions, setCheckpointTime, withTempDir } from '../../core/checkpoint/helpers';
 
 const root = resolve(__dirname, '../../../..');
@@ -89,6 +92,26 @@ describe('command line', function () {
       assert.equal(missing.code, 2);
       assert.equal(missing.stdout, '');
       assert.equal(missing.stderr, `error: checkpoints: ${join(dir, 'nope')} is not a folder (give a run's output folder or its checkpoints/ folder)\n`);
+    });
+  });
+
+  it('checkpoints DIR on a Hugging Face Trainer output folder lists its checkpoints, not "save never completed"', async () => {
+    await withTempDir(async (dir) => {
+      for (const step of [10, 20]) {
+        const folder = join(dir, `checkpoint-${step}`);
+        await mkdir(folder);
+        await writeFile(join(folder, 'trainer_state.json'), JSON.stringify({ global_step: step, log_history: [{ step, loss: 0.5 }] }));
+        await writeFile(join(folder, 'model.safetensors'), Buffer.concat(encodeSafetensors({ w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } })));
+        await writeFile(join(folder, 'rng_state.pth'), torchArchive(pickleOf([0x7d])));
+      }
+      const { code, stdout, stderr } = await cli(['checkpoints', dir, '--json']);
+      assert.equal(code, 0, stderr);
+      const rows = JSON.parse(stdout) as Array<{ name: string; valid: boolean; format: string; problems: string[] }>;
+      assert.deepEqual(rows.map((r) => [r.name, r.valid, r.format]).sort(), [['checkpoint-10', true, 'huggingface'], ['checkpoint-20', true, 'huggingface']]);
+      const table = await cli(['checkpoints', dir]);
+      assert.doesNotMatch(table.stdout, /never completed/);
+      const validation = await validateCheckpoint(join(dir, 'checkpoint-10'));
+      assert.match(validation.problems[0]!, /checkpoint-10: a Hugging Face Trainer checkpoint \(trainer_state\.json, no manifest\.json\), not one this trainer wrote/);
     });
   });
 
