@@ -53,7 +53,7 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
 
     // Resume before announcing the start (startStep depends on it); its events follow `started`.
     let resumedFrom: string | null = null;
-    const afterStart: TrainerEvent[] = [];
+    const afterStart: TrainerEvent[] = backend.notes.map((n) => ({ type: 'warning', message: n.message, code: n.code }));
     const target = await manager.resolveResume(config.resume_from_checkpoint);
     if (target) {
       const restoreOptions = { restoreOptimizer: config.restore_optimizer_state, restoreScheduler: config.restore_scheduler_state };
