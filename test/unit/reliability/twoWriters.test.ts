@@ -28,7 +28,8 @@ async function twoWindows(runDir: string) {
 }
 
 describe('reliability: two writers, two windows (real trainers)', function () {
-  this.timeout(60_000);
+  // Three trainer start-ups in one test: 30-45 s with both cores busy, so 60 s was a race too.
+  this.timeout(180_000);
   let work = '';
 
   before(async () => {
