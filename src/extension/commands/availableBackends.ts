@@ -5,13 +5,9 @@
  * binding, which takes a moment. vscode-free, so it is unit-tested.
  */
 import { execFile } from 'node:child_process';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { SOFTWARE_ADAPTER_LABEL, backendsReportSchema as reportSchema } from '../../core/protocol/backendsReport';
 
-const reportSchema = z.object({
-  schema: z.literal(1),
-  auto: z.string().nullable(),
-  backends: z.array(z.object({ name: z.string(), available: z.boolean(), reason: z.string() })),
-});
 export type AvailableBackends = z.infer<typeof reportSchema>;
 
 export interface ProbeLaunch {
@@ -49,6 +45,10 @@ export interface DeviceChoice {
 /** Quick-pick rows: the config's choice, then each backend with whether it works here and why not. */
 export function deviceChoices(report: AvailableBackends): DeviceChoice[] {
   const rows: DeviceChoice[] = [{ device: '', label: 'Config\'s backend', description: `backend from the YAML (auto picks ${report.auto ?? 'nothing here'})`, available: true }];
-  for (const b of report.backends) rows.push({ device: b.name, label: `${b.available ? '$(check)' : '$(circle-slash)'} ${b.name}`, description: b.reason, available: b.available });
+  for (const b of report.backends) {
+    // Works, but computes on the CPU: say so in the label, where the eye lands first.
+    const icon = !b.available ? '$(circle-slash)' : b.software ? '$(warning)' : '$(check)';
+    rows.push({ device: b.name, label: `${icon} ${b.name}${b.software ? ` (${SOFTWARE_ADAPTER_LABEL})` : ''}`, description: b.reason, available: b.available });
+  }
   return rows;
 }

@@ -7,7 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 import { electronHint, firstLine, requireAtRuntime, resolveOptional } from './optionalModule';
 
 export type NativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
-export type Attempt = { ok: true; detail?: string } | { ok: false; reason: string };
+/** Something the run's log should say about the backend (a software adapter, native output while loading). */
+export interface BackendNote {
+  code: string;
+  message: string;
+}
+/** `software`: a GPU backend that runs on a software (CPU) adapter. */
+export type Attempt = { ok: true; detail?: string; software?: boolean; notes?: BackendNote[] } | { ok: false; reason: string };
 
 /** Both packages register the backend `tensorflow`: only one can load per process. */
 let loadedPackage: NativePackage | null = null;

@@ -5,17 +5,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { AUTO_ORDER, type ConcreteBackend, activateBackend } from './selectBackend';
+import { SOFTWARE_ADAPTER_LABEL } from '../../core/protocol/backendsReport';
 
 export interface BackendStatus {
   name: ConcreteBackend;
   available: boolean;
   /** Why not, or what it runs on (adapter, binding). */
   reason: string;
+  /** Available, but on a software (CPU) adapter: `auto` passes it over. */
+  software?: boolean;
 }
 
 export interface BackendsReport {
   schema: 1;
-  /** What `auto` (with no GPU index) would pick. */
+  /** What `auto` (with no GPU index) would pick: the first available one not on a software adapter. */
   auto: ConcreteBackend | null;
   backends: BackendStatus[];
   runtime: { node: string; electron: string | null; platform: string; arch: string; tfjs: string };
@@ -33,12 +36,15 @@ export async function probeBackends(only: readonly ConcreteBackend[] = AUTO_ORDE
   tf.enableProdMode();
   const backends: BackendStatus[] = [];
   for (const name of only) {
-    const attempt = await activateBackend(name, null);
-    backends.push(attempt.ok ? { name, available: true, reason: availableReason(name, attempt.detail) } : { name, available: false, reason: attempt.reason });
+    // As if named explicitly, so a software adapter shows up as what it is rather than as missing.
+    const attempt = await activateBackend(name, null, undefined, true);
+    if (!attempt.ok) backends.push({ name, available: false, reason: attempt.reason });
+    else if (attempt.software) backends.push({ name, available: true, software: true, reason: `${SOFTWARE_ADAPTER_LABEL}: ${availableReason(name, attempt.detail)}; auto passes it over (slower than wasm), -d ${name} uses it` });
+    else backends.push({ name, available: true, reason: availableReason(name, attempt.detail) });
   }
   return {
     schema: 1,
-    auto: backends.find((b) => b.available)?.name ?? null,
+    auto: backends.find((b) => b.available && !b.software)?.name ?? null,
     backends,
     runtime: { node: process.versions.node, electron: process.versions.electron ?? null, platform: process.platform, arch: process.arch, tfjs: tf.version.tfjs },
   };

@@ -12,8 +12,9 @@ import { registerFastWasmKernels } from '../kernels';
 import type { BackendName } from '../../core/config/types';
 import { InputError } from '../util/errors';
 import { type BlasInUse, type BlasRequest, DEFAULT_BLAS_REQUEST, accelerateWasm, describeBlas } from './blasAcceleration';
-import { type Attempt, loadNative } from './nativeBackend';
+import { type Attempt, type BackendNote, loadNative } from './nativeBackend';
 import { firstLine } from './optionalModule';
+import { PASSED_OVER } from './softwareAdapter';
 import { activateWebgpu } from './webgpuBackend';
 
 export interface BackendChoice {
@@ -23,6 +24,8 @@ export interface BackendChoice {
   skipped: Array<{ name: string; reason: string }>;
   /** The system BLAS running the wasm backend's matrix products, or null. */
   blas: BlasInUse | null;
+  /** For the run's log, once: a software adapter in use, native output while loading. */
+  notes: BackendNote[];
 }
 
 /** What `-d/--device` or the config asked for: a backend, and a GPU index for the GPU ones. */
@@ -83,8 +86,11 @@ async function setTfjsBackend(name: string): Promise<Attempt> {
   }
 }
 
-/** Tries one backend and makes it active. */
-export async function activateBackend(backend: ConcreteBackend, device: number | null, blas: BlasRequest = DEFAULT_BLAS_REQUEST): Promise<Attempt & { blas?: BlasInUse }> {
+/**
+ * Tries one backend and makes it active. `allowSoftware`: a GPU backend may run on a software (CPU)
+ * adapter (only when that backend was named explicitly).
+ */
+export async function activateBackend(backend: ConcreteBackend, device: number | null, blas: BlasRequest = DEFAULT_BLAS_REQUEST, allowSoftware = false): Promise<Attempt & { blas?: BlasInUse }> {
   switch (backend) {
     case 'tensorflow-gpu': {
       const loaded = loadNative('@tensorflow/tfjs-node-gpu', device);
@@ -103,7 +109,7 @@ export async function activateBackend(backend: ConcreteBackend, device: number |
       return loaded.ok ? setTfjsBackend('tensorflow') : loaded;
     }
     case 'webgpu':
-      return activateWebgpu(device);
+      return activateWebgpu(device, { allowSoftware });
     case 'wasm': {
       const active = await setTfjsBackend(backend);
       if (!active.ok) return active;
@@ -122,16 +128,18 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
   if (request.backend !== 'auto') {
     const backend = request.backend;
     const device = GPU_BACKENDS.includes(backend) ? request.device : null;
-    const active = await activateBackend(backend, device, request.blas);
+    const active = await activateBackend(backend, device, request.blas, true);
     if (!active.ok) throw new InputError(`backend ${backend} was asked for but cannot be used: ${active.reason}`, 'backend');
-    return { name: tfjsName(backend), reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`, skipped, blas: active.blas ?? null };
+    return { name: tfjsName(backend), reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`, skipped, blas: active.blas ?? null, notes: active.notes ?? [] };
   }
   const candidates = request.device === null ? AUTO_ORDER : GPU_BACKENDS;
   for (const backend of candidates) {
     const active = await activateBackend(backend, request.device, request.blas);
     if (active.ok) {
       const why = skipped.length === 0 ? 'auto: fastest available' : `auto: first available after ${skipped.map((s) => s.name).join(', ')}`;
-      return { name: tfjsName(backend), reason: `${why}: ${DESCRIPTION[backend](request.device, active.detail)}`, skipped, blas: active.blas ?? null };
+      // A usable but passed-over adapter is worth naming in the reason itself, not only in `skipped`.
+      const passedOver = skipped.filter((s) => s.reason.startsWith(PASSED_OVER)).map((s) => ` (${s.name} ${s.reason})`).join('');
+      return { name: tfjsName(backend), reason: `${why}${passedOver}: ${DESCRIPTION[backend](request.device, active.detail)}`, skipped, blas: active.blas ?? null, notes: active.notes ?? [] };
     }
     skipped.push({ name: backend, reason: active.reason });
   }

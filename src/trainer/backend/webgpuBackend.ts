@@ -4,14 +4,19 @@
  *
  * Order matters: the backend module registers itself only if `navigator.gpu` exists when it is
  * first evaluated, so Dawn's `navigator` and globals (GPUBufferUsage, ...) are installed first.
- * Dawn needs the Vulkan loader (libvulkan.so.1) and a hardware driver; it refuses software Vulkan
- * (lavapipe), so CPU-only machines get no adapter and the caller falls back.
+ * Dawn needs the Vulkan loader (libvulkan.so.1) and a Vulkan driver. Mesa 25's software driver
+ * (lavapipe) is accepted: such a software adapter is only used when asked for (softwareAdapter.ts).
+ * What Dawn and the driver print on stderr while loading is captured (nativeStderr.ts) and handed
+ * back as a note for the run's log.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Attempt } from './nativeBackend';
+import type { Attempt, BackendNote } from './nativeBackend';
+import { captureNativeStderr } from './nativeStderr';
 import { electronHint, firstLine, importAtRuntime, resolveOptional } from './optionalModule';
+import { isSoftwareAdapter, passedOverReason, softwareAdapterWarning } from './softwareAdapter';
 
 /** The part of Dawn's `webgpu` module used here. */
 export interface DawnModule {
@@ -21,8 +26,15 @@ export interface DawnModule {
 export interface DawnGpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
 }
+export interface DawnAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
 export interface DawnAdapter {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: DawnAdapterInfo;
 }
 
 /** One adapter as Dawn lists it; `index` is what `-d` counts. */
@@ -41,7 +53,7 @@ export const DAWN_OPTIONS_ENV = 'TRAINING_RUNS_DAWN_OPTIONS';
 const NO_SUCH_ADAPTER = 'adapter=training-runs: list adapters';
 
 let dawn: DawnModule | null = null;
-let activeAdapter: string | null = null;
+let activeAdapter: { name: string; software: boolean } | null = null;
 /** Dawn's GPU object behind the registered backend: replacing or dropping it while the device lives crashes dawn.node. */
 let activeGpu: { gpu: DawnGpu; device: number | null } | null = null;
 
@@ -79,7 +91,36 @@ export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boole
 
 export function noAdapterReason(env: NodeJS.ProcessEnv = process.env): string {
   if (!vulkanLoaderPresent(env)) return 'no WebGPU adapter: the Vulkan loader libvulkan.so.1 is missing (install libvulkan1 and a GPU driver)';
-  return 'no WebGPU adapter: no GPU driver Dawn accepts (software Vulkan such as lavapipe is refused; point VK_DRIVER_FILES at the GPU driver\'s ICD file if it is installed elsewhere)';
+  return 'no WebGPU adapter: no Vulkan driver Dawn accepts (point VK_DRIVER_FILES at the GPU driver\'s ICD file if it is installed elsewhere)';
+}
+
+/**
+ * Mesa prints "XDG_RUNTIME_DIR is invalid or not set" without a writable one (containers, CI, ssh
+ * without a login session): give it a private folder before the driver loads.
+ */
+export function ensureRuntimeDir(env: NodeJS.ProcessEnv = process.env): void {
+  const current = env.XDG_RUNTIME_DIR;
+  if (current) {
+    try {
+      accessSync(current, constants.W_OK);
+      return;
+    } catch {
+      // not writable: replace it below
+    }
+  }
+  const dir = join(tmpdir(), `training-runs-runtime-${process.getuid?.() ?? 'user'}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    env.XDG_RUNTIME_DIR = dir;
+  } catch {
+    // Only a warning from Mesa is at stake.
+  }
+}
+
+/** How `activateWebgpu` may use what it finds. */
+export interface WebgpuRequest {
+  /** Use a software (CPU) adapter: true only when webgpu was named explicitly (`-d webgpu[:N]`). */
+  allowSoftware: boolean;
 }
 
 async function loadDawn(): Promise<{ ok: true; module: DawnModule } | { ok: false; reason: string }> {
@@ -125,31 +166,44 @@ function installNavigator(module: DawnModule, gpu: DawnGpu): void {
 
 /**
  * Makes `webgpu` the active tfjs backend on GPU `device` (Dawn's adapter order) or the
- * high-performance default. Extra Dawn options come from TRAINING_RUNS_DAWN_OPTIONS.
+ * high-performance default. Extra Dawn options come from TRAINING_RUNS_DAWN_OPTIONS. Native
+ * output while loading comes back as a note rather than on stderr.
  */
-export async function activateWebgpu(device: number | null, env: NodeJS.ProcessEnv = process.env): Promise<Attempt> {
-  if (activeGpu) return reactivate(device);
+export async function activateWebgpu(device: number | null, request: WebgpuRequest, env: NodeJS.ProcessEnv = process.env): Promise<Attempt> {
+  if (activeGpu) return reactivate(device, request);
   const options = dawnOptionsFromEnv(env);
   // Without the Vulkan loader Dawn finds nothing and prints warnings to stderr: skip it (fast, quiet).
   if (!vulkanLoaderPresent(env) && !options.includes('backend=null') && resolveOptional(WEBGPU_PACKAGE).found) return { ok: false, reason: noAdapterReason(env) };
   const loaded = await loadDawn();
   if (!loaded.ok) return loaded;
+  ensureRuntimeDir(env);
+  const { value, output } = await captureNativeStderr(() => activateOn(loaded.module, options, device, request, env));
+  if (!output || !value.ok) return value;
+  const note: BackendNote = { code: 'native_output', message: `native output while loading WebGPU (Dawn, Vulkan driver): ${output.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ')}` };
+  return { ...value, notes: [...(value.notes ?? []), note] };
+}
+
+async function activateOn(module: DawnModule, options: string[], device: number | null, request: WebgpuRequest, env: NodeJS.ProcessEnv): Promise<Attempt> {
   let gpu: DawnGpu;
   let adapter: DawnAdapter | null;
   try {
     if (device !== null) {
-      const pick = adapterOptionFor(await listAdapters(loaded.module, options), device);
+      const pick = adapterOptionFor(await listAdapters(module, options), device);
       if (!pick.ok) return { ok: false, reason: pick.reason };
       options.push(pick.option);
     }
-    gpu = loaded.module.create(options);
+    gpu = module.create(options);
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch (error) {
     return { ok: false, reason: `Dawn could not list adapters: ${firstLine((error as Error).message)}` };
   }
   if (!adapter) return { ok: false, reason: noAdapterReason(env) };
+  const name = describeAdapter(adapter);
+  const software = isSoftwareAdapter(adapter.info);
+  // Passed over before any device exists, so this process can still try another adapter later.
+  if (software && !request.allowSoftware) return { ok: false, reason: passedOverReason(name, device) };
   activeGpu = { gpu, device };
-  installNavigator(loaded.module, gpu);
+  installNavigator(module, gpu);
   try {
     // Bundled, but evaluated only here (after navigator.gpu exists), where it registers 'webgpu'.
     require('@tensorflow/tfjs-backend-webgpu');
@@ -160,17 +214,24 @@ export async function activateWebgpu(device: number | null, env: NodeJS.ProcessE
   } catch (error) {
     return { ok: false, reason: `WebGPU backend failed to initialise: ${firstLine((error as Error).message)}` };
   }
-  activeAdapter = describeAdapter(adapter);
-  return { ok: true, detail: activeAdapter };
+  activeAdapter = { name, software };
+  return runningOn(activeAdapter);
+}
+
+function runningOn(adapter: { name: string; software: boolean }): Attempt {
+  if (!adapter.software) return { ok: true, detail: adapter.name };
+  return { ok: true, detail: adapter.name, software: true, notes: [{ code: 'software_adapter', message: softwareAdapterWarning(adapter.name) }] };
 }
 
 /** The backend is already set up on one adapter in this process: switch back to it if it is the one asked for. */
-async function reactivate(device: number | null): Promise<Attempt> {
-  if (device !== null && device !== (activeGpu?.device ?? 0)) return { ok: false, reason: `WebGPU already runs on ${activeAdapter ?? 'another adapter'} in this process; one process uses one adapter` };
+async function reactivate(device: number | null, request: WebgpuRequest): Promise<Attempt> {
+  if (device !== null && device !== (activeGpu?.device ?? 0)) return { ok: false, reason: `WebGPU already runs on ${activeAdapter?.name ?? 'another adapter'} in this process; one process uses one adapter` };
+  if (activeAdapter?.software && !request.allowSoftware) return { ok: false, reason: passedOverReason(activeAdapter.name, device) };
   try {
     const ok = await tf.setBackend('webgpu');
     await tf.ready();
-    return ok ? { ok: true, detail: activeAdapter ?? undefined } : { ok: false, reason: 'tf.setBackend(\'webgpu\') failed' };
+    if (!ok) return { ok: false, reason: 'tf.setBackend(\'webgpu\') failed' };
+    return runningOn(activeAdapter ?? { name: 'the default adapter', software: false });
   } catch (error) {
     return { ok: false, reason: `WebGPU backend failed to initialise: ${firstLine((error as Error).message)}` };
   }
@@ -178,5 +239,5 @@ async function reactivate(device: number | null): Promise<Attempt> {
 
 /** The adapter the webgpu backend runs on, once activated. */
 export function activeWebgpuAdapter(): string | null {
-  return activeAdapter;
+  return activeAdapter?.name ?? null;
 }

@@ -55,7 +55,7 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
 
     // Resume before announcing the start (startStep depends on it); its events follow `started`.
     let resumedFrom: string | null = null;
-    const afterStart: TrainerEvent[] = [];
+    const afterStart: TrainerEvent[] = backend.notes.map((n) => ({ type: 'warning', message: n.message, code: n.code }));
     const restoreOptions = { restoreOptimizer: config.restore_optimizer_state, restoreScheduler: config.restore_scheduler_state };
     // Judged and loaded from the folders themselves (never the listing index), as this resume needs them.
     const resumed = await manager.resume(config.resume_from_checkpoint, { ...restoreOptions, weightsDtype: 'float32' });

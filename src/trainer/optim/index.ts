@@ -28,7 +28,11 @@ export function createOptimizer(config: OptimizerConfig, params: Param[], update
 /** Scales gradients so their global L2 norm is at most maxNorm; all in tf ops (no sync, same on resume). */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+    // Added one by one, not with tf.addN: tfjs-backend-webgpu binds every AddN input to one shader,
+    // and over the transformer's parameters (on lavapipe) its result was wrong and changed from run
+    // to run. The cpu backend's AddN adds in the same order, so its results are unchanged.
+    const squares = grads.map((g) => tf.sum(tf.square(g)));
+    const norm = tf.sqrt(squares.reduce((total, s) => tf.add(total, s)));
     const scale = tf.div(maxNorm, tf.maximum(norm, maxNorm));
     return grads.map((g) => tf.mul(g, scale));
   });

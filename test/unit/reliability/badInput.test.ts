@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NO_VULKAN_DRIVERS } from '../../support/vulkanDrivers';
 import { assertOneLine, buildTrainer, cli, eventsOf } from './helpers';
 
 const corpus = join(__dirname, '../core/config/fixtures/broken');
@@ -48,24 +49,26 @@ describe('reliability: bad input (real command line)', function () {
     });
   }
 
-  const badUsage: Array<[string, string[], RegExp]> = [
+  const badUsage: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
     ['an unknown flag', ['train', '-t', '_base.yaml', '--bogus'], /Unknown option '--bogus'/],
     ['a flag missing its value', ['train', '-t'], /'-t, --config <value>' argument missing/],
     ['--set missing its value', ['train', '-t', '_base.yaml', '--set'], /'--set <value>' argument missing/],
     ['--set without "="', ['train', '-t', '_base.yaml', '--set', 'max_steps'], /missing "="/],
     ['a device that does not exist (name)', ['train', '-t', '_base.yaml', '-d', 'tpu'], /-d\/--device must be a GPU index/],
-    ['a GPU index without a GPU backend', ['train', '-t', '_base.yaml', '-d', '7'], /cannot be used/],
+    // Without any Vulkan driver the Vulkan loader and Dawn print warnings: they must not reach stderr.
+    ['a GPU index without a GPU backend (no Vulkan driver)', ['train', '-t', '_base.yaml', '-d', '7'], /GPU 7 was asked for but cannot be used: .*webgpu: GPU 7 is not among the WebGPU adapters Dawn sees \(none\)/, NO_VULKAN_DRIVERS],
+    ['a GPU index this machine does not have', ['train', '-t', '_base.yaml', '-d', '7'], /GPU 7 was asked for but cannot be used/],
     ['a config that does not exist', ['train', '-t', 'no-such-config.yaml'], /no-such-config/],
     ['an unknown command', ['trian'], /unknown command "trian"/],
     ['an unknown flag of checkpoints', ['checkpoints', '.', '--bogus'], /Unknown option '--bogus'/],
     ['inspect without a checkpoint', ['inspect'], /missing CHECKPOINT/],
   ];
-  for (const [what, args, reason] of badUsage) {
+  for (const [what, args, reason, env] of badUsage) {
     it(`${what} → exit 2 with one line`, async () => {
       // Runs that get as far as the lock write their output folder outside the corpus.
       const out = mkdtempSync(join(tmpdir(), 'bad-usage-'));
       const sets = args[0] === 'train' && args.length > 2 ? ['--set', `output_dir=${out}`] : [];
-      const r = await cli([...args.slice(0, 1), ...sets, ...args.slice(1)], { cwd: corpus }).finally(() => rmSync(out, { recursive: true, force: true }));
+      const r = await cli([...args.slice(0, 1), ...sets, ...args.slice(1)], { cwd: corpus, env }).finally(() => rmSync(out, { recursive: true, force: true }));
       assert.equal(r.code, 2, r.stderr);
       assert.match(assertOneLine(r.stderr), reason);
     });

@@ -28,7 +28,8 @@ async function twoWindows(runDir: string) {
 }
 
 describe('reliability: two writers, two windows (real trainers)', function () {
-  this.timeout(60_000);
+  // Three trainer start-ups in one test: 30-45 s with both cores busy, so 60 s was a race too.
+  this.timeout(180_000);
   let work = '';
 
   before(async () => {
@@ -47,7 +48,10 @@ describe('reliability: two writers, two windows (real trainers)', function () {
       onStdout: (out, child) => {
         if (second || !out.includes('"type":"checkpoint_saved"')) return;
         holderPid = child.pid!;
-        windowsDuring = twoWindows(join(work, 'busy'));
+        // The trainer keeps saving: paused (still alive, still holding the lock) while both windows
+        // read, or one window may see a checkpoint the other read too early to see (a busy machine).
+        child.kill('SIGSTOP');
+        windowsDuring = twoWindows(join(work, 'busy')).finally(() => child.kill('SIGCONT'));
         second = cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=busy'], { cwd: work });
         void second.then(() => windowsDuring).then(() => child.kill('SIGINT'));
       },

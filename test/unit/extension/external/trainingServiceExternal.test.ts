@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { externalOutputDirOf, externalTrainerFor } from '../../../../src/extension/external/index';
@@ -65,11 +65,14 @@ describe('TrainingService with external trainers', function () {
   });
 
   it('Stop kills after the config\'s stop_timeout_seconds rather than the setting', async () => {
-    const file = config('stubborn.yaml', `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "process.on('SIGINT', () => {}); setInterval(() => {}, 1000)"]\n  output_dir: runs/stubborn\n  stop_timeout_seconds: 0.3\n`);
+    // The child says when its SIGINT handler is in place: a fixed wait lost that race on a busy machine.
+    const ready = path.join(project, 'sigint-handler-installed');
+    const script = `process.on('SIGINT', () => {}); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000)`;
+    const file = config('stubborn.yaml', `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}]\n  output_dir: runs/stubborn\n  stop_timeout_seconds: 0.3\n`);
     const s = service();
     const handle = await s.start({ configPath: file, sets: [], device: '' });
     await handle.started;
-    await new Promise((r) => setTimeout(r, 200)); // let node install its SIGINT handler
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     const exit = await s.stop(handle);
     assert.equal(exit.forcedKill, true);
