@@ -97,8 +97,10 @@ describe('validation gaps', () => {
   });
 });
 
+type Save = { metrics?: Record<string, number | null>; loss?: number | null };
+
 describe('best checkpoint: ties and missing metrics', () => {
-  async function bestAfter(saves: Array<{ metrics?: Record<string, number | null>; loss?: number | null }>, options: { metric: string; greater: boolean }) {
+  async function bestAfter(saves: Save[], options: { metric: string; greater: boolean }) {
     return withTempDir(async (dir) => {
       const manager = new CheckpointManager(dir, managerOptions({ metric_for_best_model: options.metric, greater_is_better: options.greater }));
       let state = null;
@@ -126,9 +128,9 @@ describe('best checkpoint: ties and missing metrics', () => {
   });
 
   it('a missing, null or non-finite metric never becomes the best', async () => {
-    const saves = [{ metrics: {} }, { metrics: { acc: null } }, { metrics: { acc: Number.NaN } }];
+    const saves: Save[] = [{ metrics: {} }, { metrics: { acc: null } }, { metrics: { acc: Number.NaN } }];
     assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: true }), { checkpoint: null, metric: null, name: 'acc', greater: true });
-    const later = [{ metrics: { acc: 0.2 } }, { metrics: { acc: null } }, { metrics: { acc: Number.POSITIVE_INFINITY } }];
+    const later: Save[] = [{ metrics: { acc: 0.2 } }, { metrics: { acc: null } }, { metrics: { acc: Number.POSITIVE_INFINITY } }];
     assert.deepEqual(await bestAfter(later, { metric: 'acc', greater: true }), { checkpoint: 'checkpoint-1', metric: 0.2, name: 'acc', greater: true });
   });
 
