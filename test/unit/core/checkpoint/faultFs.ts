@@ -105,3 +105,10 @@ export function crashingRm(v: VirtualFs, when: (path: string) => boolean): { cra
   }) as CheckpointFs['rm']);
   return { crashedOn };
 }
+
+/** A replacement for any fs or handle method that always fails with `code`. */
+export function alwaysFails<F>(code: string): F {
+  return (async () => {
+    throw systemError(code);
+  }) as unknown as F;
+}

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { crc32 } from '../../../../src/core/checkpoint/checksum';
 import { fsyncDir, pathExists, type CheckpointFs } from '../../../../src/core/checkpoint/fs';
 import { hashFile, readHashed, writeHashedSynced } from '../../../../src/core/checkpoint/hashedIo';
-import { virtualFs, type VirtualFs } from './faultFs';
-import { systemError, withTempDir } from './helpers';
+import { alwaysFails, virtualFs, type VirtualFs } from './faultFs';
+import { withTempDir } from './helpers';
 
 type Handle = Awaited<ReturnType<typeof nodeFs.open>>;
 const crcHex = (bytes: Uint8Array) => crc32(bytes).toString(16).padStart(8, '0');
@@ -121,9 +121,7 @@ describe('checksummed file I/O: large, empty and failing files', () => {
       await writeFile(join(real, 'f'), Buffer.alloc(100, 1));
       const v = virtualFs(real);
       patchHandles(v, (handle) => {
-        handle.read = (async () => {
-          throw systemError('EIO');
-        }) as unknown as Handle['read'];
+        handle.read = alwaysFails<Handle['read']>('EIO');
       });
       await assert.rejects(readHashed(v.fs, join(v.root, 'f'), 'crc32'), { code: 'EIO' });
       await assert.rejects(hashFile(v.fs, join(v.root, 'f')), { code: 'EIO' });
@@ -139,9 +137,7 @@ describe('checksummed file I/O: large, empty and failing files', () => {
       assert.equal(count(calls, 'sync'), 1);
       assert.equal(v.openHandles(), 0);
       patchHandles(v, (handle) => {
-        handle.sync = (async () => {
-          throw systemError('EIO');
-        }) as Handle['sync'];
+        handle.sync = alwaysFails<Handle['sync']>('EIO');
       });
       await assert.rejects(fsyncDir(v.fs, v.root), { code: 'EIO' });
       assert.equal(v.openHandles(), 0);

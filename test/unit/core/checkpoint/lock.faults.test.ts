@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LockError } from '../../../../src/core/checkpoint/errors';
 import type { CheckpointFs } from '../../../../src/core/checkpoint/fs';
 import { acquireRunLock, isProcessAlive } from '../../../../src/core/checkpoint/lock';
-import { virtualFs } from './faultFs';
+import { alwaysFails, virtualFs } from './faultFs';
 import { systemError, withTempDir } from './helpers';
 
 const lockText = (pid: number, host = hostname()) => JSON.stringify({ pid, hostname: host, started: '2026-01-01T00:00:00Z' });
@@ -73,9 +73,7 @@ describe('run lock: liveness and faults', () => {
     it(`surfaces ${code} when writing the lock (not "others keep taking it")`, async () => {
       await withTempDir(async (real) => {
         const v = virtualFs(real);
-        v.override('writeFile', () => (async () => {
-          throw systemError(code);
-        }) as unknown as CheckpointFs['writeFile']);
+        v.override('writeFile', () => alwaysFails<CheckpointFs['writeFile']>(code));
         await assert.rejects(acquireRunLock(v.root, { fs: v.fs }), { code });
         assert.equal(v.calls.writeFile, 1);
       });
@@ -86,9 +84,7 @@ describe('run lock: liveness and faults', () => {
     await withTempDir(async (real) => {
       await writeFile(join(real, '.lock'), lockText(4242));
       const v = virtualFs(real);
-      v.override('readFile', () => (async () => {
-        throw systemError('EIO');
-      }) as unknown as CheckpointFs['readFile']);
+      v.override('readFile', () => alwaysFails<CheckpointFs['readFile']>('EIO'));
       await assert.rejects(acquireRunLock(v.root, { fs: v.fs, isAlive: () => false }), { code: 'EIO' });
     });
   });
@@ -97,9 +93,7 @@ describe('run lock: liveness and faults', () => {
     await withTempDir(async (real) => {
       await writeFile(join(real, '.lock'), lockText(4242));
       const v = virtualFs(real);
-      v.override('rename', () => (async () => {
-        throw systemError('EACCES');
-      }) as unknown as CheckpointFs['rename']);
+      v.override('rename', () => alwaysFails<CheckpointFs['rename']>('EACCES'));
       await assert.rejects(acquireRunLock(v.root, { fs: v.fs, isAlive: () => false }), { code: 'EACCES' });
       assert.equal(await readFile(join(real, '.lock'), 'utf8'), lockText(4242));
     });
@@ -108,12 +102,8 @@ describe('run lock: liveness and faults', () => {
   it('tries exactly 5 times when the lock keeps appearing and vanishing, then says so', async () => {
     await withTempDir(async (real) => {
       const v = virtualFs(real);
-      v.override('writeFile', () => (async () => {
-        throw systemError('EEXIST');
-      }) as unknown as CheckpointFs['writeFile']);
-      v.override('readFile', () => (async () => {
-        throw systemError('ENOENT');
-      }) as unknown as CheckpointFs['readFile']);
+      v.override('writeFile', () => alwaysFails<CheckpointFs['writeFile']>('EEXIST'));
+      v.override('readFile', () => alwaysFails<CheckpointFs['readFile']>('ENOENT'));
       await assert.rejects(acquireRunLock(v.root, { fs: v.fs }), (e: unknown) => {
         assert.ok(e instanceof LockError);
         assert.equal(e.holderPid, null);
@@ -199,9 +189,7 @@ describe('run lock: liveness and faults', () => {
     await withTempDir(async (real) => {
       const v = virtualFs(real);
       const lock = await acquireRunLock(v.root, { fs: v.fs });
-      v.override('unlink', () => (async () => {
-        throw systemError('EROFS');
-      }) as unknown as CheckpointFs['unlink']);
+      v.override('unlink', () => alwaysFails<CheckpointFs['unlink']>('EROFS'));
       await assert.rejects(lock.release(), { code: 'EROFS' });
     });
   });
