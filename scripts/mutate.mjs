@@ -63,7 +63,7 @@ function optionsFor(module) {
     htmlReporter: { fileName: join(root, 'mutation/.cache', `${module}.html`) },
     tempDirName: '.stryker-tmp',
     // The sandbox needs the sources, tests and their fixtures only.
-    ignorePatterns: ['dist', 'out', '.test-host', '.vscode-test', 'mutation', 'test-results', 'runs', 'examples/**/runs', '*.vsix'],
+    ignorePatterns: ['dist', 'out', '.test-host', '.vscode-test', 'mutation', 'runs', 'examples/**/runs', '*.vsix'],
     cleanTempDir: 'always',
     logLevel: 'warn',
   };
