@@ -176,6 +176,15 @@ describe('run lock: liveness and faults', () => {
     }
   });
 
+  it('takes over a dead holder\'s lock when nobody listens for warnings', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, '.lock'), lockText(4242));
+      const lock = await acquireRunLock(dir, { isAlive: () => false });
+      assert.equal(JSON.parse(await readFile(join(dir, '.lock'), 'utf8')).pid, process.pid);
+      await lock.release();
+    });
+  });
+
   it('release leaves a lock it does not own (taken over meanwhile) in place', async () => {
     await withTempDir(async (dir) => {
       const lock = await acquireRunLock(dir);
