@@ -1,0 +1,98 @@
+// `npm run mutate [-- MODULE ...] [--full] [--concurrency N]`: mutation testing of the core with
+// StrykerJS (mocha runner, tsx), one module at a time against that module's unit tests.
+//   MODULE       checkpoint, config, hf, metrics (default: all four, in that order)
+//   --full       ignore the incremental cache (a full run of the module)
+//   --concurrency N   Stryker's test-runner processes (default 2)
+//   --report     no run: print and record the scores of the last run's results
+// Incremental: each module's previous results live in mutation/.cache/<module>.json (not committed);
+// only mutants whose code or covering tests changed run again. Writes mutation/scores/<module>.json
+// (committed: a drop shows in review), prints the score of each file, the survivors judged equivalent
+// (reviewed in mutation/equivalent-mutants.json) and every other survivor.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarise, printSummary, loadEquivalents } from './mutation/report.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MODULES = ['checkpoint', 'config', 'hf', 'metrics'];
+
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const reportOnly = args.includes('--report');
+const concurrencyAt = args.indexOf('--concurrency');
+const concurrency = concurrencyAt >= 0 ? Number(args[concurrencyAt + 1]) : 2;
+const named = args.filter((a, i) => !a.startsWith('--') && (concurrencyAt < 0 || i !== concurrencyAt + 1));
+for (const m of named) {
+  if (!MODULES.includes(m)) {
+    console.error(`mutate: unknown module "${m}"; expected one of ${MODULES.join(', ')}`);
+    process.exit(2);
+  }
+}
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('mutate: --concurrency needs a whole number of processes, at least 1');
+  process.exit(2);
+}
+const modules = named.length > 0 ? named : MODULES;
+
+let Stryker;
+if (!reportOnly) {
+  try {
+    ({ Stryker } = await import('@stryker-mutator/core'));
+  } catch (error) {
+    console.error(`mutate: cannot load @stryker-mutator/core (run \`npm ci\` first): ${error.message}`);
+    process.exit(2);
+  }
+}
+
+/** Stryker's options for one module: its sources mutated, its unit tests run. */
+function optionsFor(module) {
+  return {
+    testRunner: 'mocha',
+    plugins: ['@stryker-mutator/mocha-runner'],
+    mochaOptions: { config: join(root, '.mocharc.json'), spec: [`test/unit/core/${module}/**/*.test.ts`] },
+    mutate: [`src/core/${module}/**/*.ts`],
+    coverageAnalysis: 'perTest',
+    incremental: true,
+    force: full,
+    incrementalFile: join(root, 'mutation/.cache', `${module}.json`),
+    concurrency,
+    // The machine is shared: a slow test is not a hang. Timeouts still count as killed.
+    timeoutMS: 30_000,
+    timeoutFactor: 3,
+    reporters: ['progress-append-only', 'html'],
+    htmlReporter: { fileName: join(root, 'mutation/.cache', `${module}.html`) },
+    tempDirName: '.stryker-tmp',
+    // The sandbox needs the sources, tests and their fixtures only.
+    ignorePatterns: ['dist', 'out', '.test-host', '.vscode-test', 'mutation', 'runs', 'examples/**/runs', '*.vsix'],
+    cleanTempDir: 'always',
+    logLevel: 'warn',
+  };
+}
+
+/** The results of the module's last run, from Stryker's incremental file (a mutation-testing report). */
+function lastResults(module) {
+  const path = join(root, 'mutation/.cache', `${module}.json`);
+  if (!existsSync(path)) {
+    console.error(`mutate: no results for ${module} yet (${path}); run without --report first`);
+    process.exit(2);
+  }
+  const report = JSON.parse(readFileSync(path, 'utf8'));
+  return Object.entries(report.files).flatMap(([fileName, file]) => file.mutants.map((m) => ({ ...m, fileName })));
+}
+
+const equivalents = loadEquivalents(join(root, 'mutation/equivalent-mutants.json'));
+mkdirSync(join(root, 'mutation/scores'), { recursive: true });
+const summaries = [];
+for (const module of modules) {
+  if (!reportOnly) console.log(`\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}, concurrency ${concurrency}) ===`);
+  const started = Date.now();
+  const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
+  const summary = summarise(module, results, root, equivalents);
+  if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
+  writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
+  summaries.push(summary);
+}
+let failed = false;
+for (const summary of summaries) failed = printSummary(summary) || failed;
+// A listed equivalent that no longer survives (or no longer exists) is stale: the list must be kept true.
+process.exit(failed ? 1 : 0);
