@@ -11,9 +11,9 @@ import { systemError } from './helpers';
 
 type Method = keyof CheckpointFs;
 type Handle = Awaited<ReturnType<typeof nodeFs.open>>;
-const METHODS: Method[] = ['open', 'readFile', 'writeFile', 'rename', 'rm', 'readdir', 'stat', 'mkdir', 'unlink'];
+const METHODS: Method[] = ['open', 'readFile', 'writeFile', 'rename', 'rm', 'readdir', 'stat', 'lstat', 'mkdir', 'unlink'];
 /** Arguments that are paths, by method. */
-const PATH_ARGS: Record<Method, number[]> = { open: [0], readFile: [0], writeFile: [0], rename: [0, 1], rm: [0], readdir: [0], stat: [0], mkdir: [0], unlink: [0] };
+const PATH_ARGS: Record<Method, number[]> = { open: [0], readFile: [0], writeFile: [0], rename: [0, 1], rm: [0], readdir: [0], stat: [0], lstat: [0], mkdir: [0], unlink: [0] };
 
 export interface VirtualFs {
   fs: CheckpointFs;
