@@ -47,9 +47,7 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run chaos -- [--slurm] --trials N [--rollbacks R] [--many M] [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]
-  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)
-');
+  process.stdout.write('Usage: npm run chaos -- [--slurm] --trials N [--rollbacks R] [--many M] [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)\n');
   process.exit(0);
 }
 const trials = Number(values.trials);

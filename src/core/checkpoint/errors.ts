@@ -31,6 +31,8 @@ export class LockError extends Error {
   constructor(
     message: string,
     readonly holderPid: number | null,
+    /** The system error code behind it (EACCES, EROFS, EIO ...), where one was. */
+    readonly code?: string,
   ) {
     super(message);
   }

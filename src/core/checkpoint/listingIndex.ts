@@ -14,6 +14,8 @@
  * (`useIndex: false`, the default) and every resume validate the files themselves.
  * It is a cache: not fsynced, rebuilt when unreadable, and never a reason for a save to fail.
  */
+import { parseBoundedJson } from '../limits/boundedFile';
+import { READ_LIMITS } from '../limits/readLimits';
 import { join } from 'node:path';
 import type { CheckpointFs } from './fs';
 import { readRegularText } from './hashedIo';
@@ -52,9 +54,10 @@ export function entryMatchesFolder(entry: IndexedCheckpoint, current: ManifestId
 export async function readListingIndex(checkpointsDir: string, fs: CheckpointFs): Promise<Map<string, IndexedCheckpoint> | null> {
   let raw: unknown;
   try {
-    raw = JSON.parse(await readRegularText(fs, join(checkpointsDir, LISTING_INDEX_FILE)));
+    const path = join(checkpointsDir, LISTING_INDEX_FILE);
+    raw = parseBoundedJson(await readRegularText(fs, path, READ_LIMITS.jsonFileBytes), path);
   } catch {
-    return null; // absent or unreadable (not JSON, e.g. cut short by a power loss): validate instead
+    return null; // absent, unreadable, over the limits or not JSON (cut short by a power loss): validate instead
   }
   if (!isRecord(raw) || raw['format'] !== FORMAT || raw['version'] !== VERSION || !Array.isArray(raw['checkpoints'])) return null;
   const entries = raw['checkpoints'] as unknown[];

@@ -77,7 +77,7 @@ function unusable(outputDir: string, error: unknown): LockError {
         : code === 'EROFS'
           ? 'the file system is read-only'
           : errorMessage(error);
-  return new LockError(`output_dir ${outputDir} cannot be used: ${why}; choose another output_dir`, null);
+  return new LockError(`output_dir ${outputDir} cannot be used: ${why}; choose another output_dir`, null, code);
 }
 
 export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): Promise<RunLock> {

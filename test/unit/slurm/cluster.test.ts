@@ -45,7 +45,8 @@ describe('Slurm: the trainer on a real local cluster', function () {
 
   it('--follow prints the job\'s states until it ends, and exits 0 when it completed', async () => {
     const c = cluster!;
-    const result = await cli(['train', '-t', write(longRun(100, '{ type: slurm }')), '--follow'], { cwd: dir, env: c.env });
+    // Long enough that a poll sees it running on a busy machine too.
+    const result = await cli(['train', '-t', write(longRun(400, '{ type: slurm }')), '--follow'], { cwd: dir, env: c.env });
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trim().split('\n');
     assert.match(lines[0]!, /^submitted job (\d+); batch script .*slurm-job\.sh; output .*slurm-\d+\.out$/);

@@ -98,6 +98,7 @@ export function useLocalSlurm(folderPrefix: string): { cluster(): LocalSlurm; di
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), folderPrefix));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a cancelled job's trainer can still be removing its temporary folders.
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   return { cluster: () => cluster!, dir: () => dir };
 }

@@ -16,7 +16,7 @@ import { slurmRunFor } from '../../../src/extension/slurm';
 import { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
 import type { LocalSlurm } from '../../support/localSlurm';
 import { trainerBundle } from '../reliability/helpers';
-import { longRun, scontrol, useLocalSlurm, waitFor } from './helpers';
+import { longRun, runToEnd, scontrol, useLocalSlurm, waitFor } from './helpers';
 
 describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
   this.timeout(600_000);
@@ -103,5 +103,7 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
     service.dispose();
     assert.equal((await cluster!.client.show(jobId))?.state, 'RUNNING');
     await cluster!.client.cancel(jobId);
+    // Its trainer may still be writing the run folder as it dies: wait before the folder is removed.
+    await runToEnd(cluster!, jobId, 120_000);
   });
 });

@@ -41,7 +41,7 @@ describe('listing index: schema of a hand-written file', () => {
     const v = virtualFs(dir);
     return readListingIndex(join(v.root, 'checkpoints'), v.fs);
   }
-  const file = (checkpoints: unknown, extra: Json = {}) => ({ format: 'training-runs-checkpoint-index', version: 1, checkpoints, ...extra });
+  const file = (checkpoints: unknown, extra: Json = {}) => ({ format: 'training-runs-checkpoint-index', version: 2, checkpoints, ...extra });
 
   it('trusts the entry the manager wrote, by name', async () => {
     const read = await readWith(file([entry]));
@@ -51,7 +51,7 @@ describe('listing index: schema of a hand-written file', () => {
   });
 
   it('distrusts a file of another format or version, without a list, or not an object', async () => {
-    for (const body of [file([entry], { format: 'other' }), file([entry], { version: 2 }), file({}), [file([entry])], 'null', '{"format":']) {
+    for (const body of [file([entry], { format: 'other' }), file([entry], { version: 1 }), file({}), [file([entry])], 'null', '{"format":']) {
       assert.equal(await readWith(body), null, JSON.stringify(body).slice(0, 60));
     }
   });
@@ -117,7 +117,7 @@ describe('listing index: schema of a hand-written file', () => {
     await writeListingIndex(join(v.root, 'checkpoints'), v.fs, names.map((name) => ({ ...(entry as object), name }) as never));
     const written = JSON.parse(await readFile(join(checkpointsDir(), LISTING_INDEX_FILE), 'utf8')) as { checkpoints: Json[]; format: string; version: number };
     assert.deepEqual(written.checkpoints.map((c) => c.name), ['checkpoint-1', 'checkpoint-10', 'checkpoint-9']);
-    assert.deepEqual([written.format, written.version], ['training-runs-checkpoint-index', 1]);
+    assert.deepEqual([written.format, written.version], ['training-runs-checkpoint-index', 2]);
     failRenameOnce(v, (from) => from.includes('.tmp-index-'));
     await assert.rejects(writeListingIndex(join(v.root, 'checkpoints'), v.fs, []), { code: 'ENOSPC' });
     assert.deepEqual((await readdir(checkpointsDir())).filter((n) => n.startsWith('.tmp-')), []);

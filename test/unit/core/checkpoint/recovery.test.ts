@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { cleanupLeftovers } from '../../../../src/core/checkpoint/commit';
 import { discoverCheckpoints } from '../../../../src/core/checkpoint/discovery';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
+import { ownTempName, replacedName } from '../../../../src/core/checkpoint/layout';
 import { crashingRm, failRenameOnce, virtualFs } from './faultFs';
 import { makeContent, managerOptions, withTempDir } from './helpers';
 
@@ -49,7 +50,7 @@ describe('commit and recovery under faults (every call through the injected fs)'
       await (await manager.save(makeContent(100, { lr: 1 }))).done;
       const checkpoints = join(real, 'checkpoints');
       // The crash came after the rename into place, before the moved-aside folder was removed.
-      await mkdir(join(checkpoints, '.replaced-checkpoint-100'));
+      await mkdir(join(checkpoints, replacedName('checkpoint-100')));
       await writeFile(join(checkpoints, '.replaced-checkpoint-100', 'manifest.json'), '{"old": true}');
       const warnings: string[] = [];
       const next = new CheckpointManager(real, managerOptions(), { onWarning: (m) => warnings.push(m) });
@@ -79,11 +80,11 @@ describe('commit and recovery under faults (every call through the injected fs)'
       const doomed = new CheckpointManager(v.root, managerOptions({ save_total_limit: 1 }), { fs: v.fs, onWarning: (m) => warnings.push(m) });
       const result = await (await doomed.save(makeContent(2))).done;
       assert.equal(crash.crashedOn.length, 1);
-      assert.match(crash.crashedOn[0]!, /\.tmp-delete-checkpoint-1$/);
+      assert.ok(crash.crashedOn[0]!.endsWith(ownTempName('delete-checkpoint-1')), crash.crashedOn[0]);
       assert.deepEqual(result.deleted, []);
       assert.match(warnings.join('\n'), /retention could not delete .*checkpoint-1: ECRASH/);
       const left = await names(join(real, 'checkpoints'));
-      assert.deepEqual(left, ['.index.json', '.save-counter', '.tmp-delete-checkpoint-1', 'checkpoint-2']);
+      assert.deepEqual(left, ['.index.json', '.save-counter', ownTempName('delete-checkpoint-1'), 'checkpoint-2']);
       const found = await discoverCheckpoints(v.root, { fs: v.fs });
       assert.deepEqual(found.map((c) => [c.name, c.valid]), [['checkpoint-2', true]]);
       // The next save sweeps the half-deleted folder up.
