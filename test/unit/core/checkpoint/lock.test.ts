@@ -135,13 +135,13 @@ describe('run lock', () => {
   it('an output_dir that is a file, /dev/null, unwritable, or a lock path that is a folder: one clear LockError', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 'file'), 'x');
-      await assert.rejects(acquireRunLock(join(dir, 'file')), new LockError(`output_dir ${join(dir, 'file')} cannot be used: it is not a folder (or a path inside it is a file); choose another output_dir`, null));
+      await assert.rejects(acquireRunLock(join(dir, 'file')), new LockError(`output_dir ${join(dir, 'file')} cannot be used: it is not a folder (or a path inside it is a file); choose another output_dir`, null, 'EEXIST'));
       await assert.rejects(acquireRunLock('/dev/null'), /^LockError: output_dir \/dev\/null cannot be used: it is not a folder/);
       await mkdir(join(dir, 'run', '.lock'), { recursive: true });
       await assert.rejects(acquireRunLock(join(dir, 'run')), new LockError(`${join(dir, 'run', '.lock')} is a folder, not a lock file: remove it (or choose another output_dir)`, null));
       // Injected: the tests may run as root, whom permissions do not stop.
       const denied = fsWith({ writeFile: (async () => Promise.reject(systemError('EACCES'))) as typeof nodeFs.writeFile });
-      await assert.rejects(acquireRunLock(join(dir, 'ro'), { fs: denied }), new LockError(`output_dir ${join(dir, 'ro')} cannot be used: permission denied; choose another output_dir`, null));
+      await assert.rejects(acquireRunLock(join(dir, 'ro'), { fs: denied }), new LockError(`output_dir ${join(dir, 'ro')} cannot be used: permission denied; choose another output_dir`, null, 'EACCES'));
     });
   });
 });

@@ -51,7 +51,7 @@ describe('commit and recovery under faults (every call through the injected fs)'
       const checkpoints = join(real, 'checkpoints');
       // The crash came after the rename into place, before the moved-aside folder was removed.
       await mkdir(join(checkpoints, replacedName('checkpoint-100')));
-      await writeFile(join(checkpoints, '.replaced-checkpoint-100', 'manifest.json'), '{"old": true}');
+      await writeFile(join(checkpoints, replacedName('checkpoint-100'), 'manifest.json'), '{"old": true}');
       const warnings: string[] = [];
       const next = new CheckpointManager(real, managerOptions(), { onWarning: (m) => warnings.push(m) });
       await (await next.save(makeContent(200))).done;
