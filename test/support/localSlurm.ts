@@ -7,7 +7,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './freePort';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlurmClient } from '../../src/core/slurm/client';
@@ -28,16 +28,6 @@ function onPath(program: string): boolean {
   return ['/usr/sbin', '/usr/bin', ...(process.env.PATH ?? '').split(':')].some((dir) => existsSync(join(dir, program)));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeout = 30_000): Promise<string> {
   return new Promise((resolve, reject) =>

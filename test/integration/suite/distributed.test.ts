@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../support/freePort';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
@@ -29,16 +29,6 @@ function torchMissing(): string | null {
   return `${PYTHON} cannot import torch (${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n').pop()}); install python3-torch to run this suite`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Resolves with the first event matching `match` (events are recorded from the start in `seen`). */
 function waitFor<T extends TrainerEvent>(handle: TrainingHandle, seen: TrainerEvent[], match: (e: TrainerEvent) => e is T, what: string, ms = 60_000): Promise<T> {
