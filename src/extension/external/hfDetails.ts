@@ -7,6 +7,7 @@
  */
 import type { HfCheckpointInspection } from '../../core/hf/checkpoints';
 import type { HfFile } from '../../core/hf/checkpointFolder';
+import { HF_SAFE_WEIGHTS } from '../../core/hf/layout';
 import type { DetailNode } from '../model/checkpointDetails';
 import { describeSlots } from '../model/checkpointDetails';
 import { formatBytes, formatCount, formatValue } from '../../core/format';
@@ -108,12 +109,13 @@ function modelNode(c: HfCheckpointInspection): DetailNode {
     label: 'Model',
     description: `${c.weights} · ${formatBytes(total(files))}${c.hasScaler ? ' · AMP scaler' : ''}`,
     children: [...files.map((f) => leaf(f.name, formatBytes(f.size))), ...scaler],
+    ...(files.some((f) => f.name === HF_SAFE_WEIGHTS) ? { tensorsFrom: HF_SAFE_WEIGHTS } : {}),
   };
 }
 
 function filesNode(files: HfFile[]): DetailNode {
   if (files.length === 0) return leaf('Files', 'none');
-  return { label: 'Files', description: `${files.length} files · ${formatBytes(total(files))}`, children: files.map((f) => leaf(f.name, formatBytes(f.size))) };
+  return { label: 'Files', description: `${files.length} files · ${formatBytes(total(files))}`, children: files.map((f) => ({ ...leaf(f.name, formatBytes(f.size)), file: f.name })) };
 }
 
 function total(files: HfFile[]): number {

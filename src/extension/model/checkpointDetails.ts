@@ -4,6 +4,7 @@
  * the checkpoint engine's inspection; vscode-free so the wording is unit-tested.
  */
 import type { OptimizerSummary, SchedulerState, TrainerState } from '../../core/checkpoint/types';
+import { MODEL_FILE } from '../../core/checkpoint/layout';
 import { formatBytes, formatCount, formatValue } from '../../core/format';
 
 export interface CheckpointDetailsInput {
@@ -19,6 +20,10 @@ export interface DetailNode {
   description: string;
   tooltip?: string;
   children: DetailNode[];
+  /** A file this node stands for, relative to the checkpoint folder: clicking the node opens it. */
+  file?: string;
+  /** A safetensors file (relative to the checkpoint folder) whose tensors are listed under this node. */
+  tensorsFrom?: string;
 }
 
 const leaf = (label: string, description: string): DetailNode => ({ label, description, children: [] });
@@ -74,7 +79,7 @@ function trainerNode(t: TrainerState | null): DetailNode {
 
 function modelNode(m: CheckpointDetailsInput['model']): DetailNode {
   if (!m) return leaf('Model', NOT_SAVED);
-  return { label: 'Model', description: `${formatCount(m.parameters)} parameters · ${formatBytes(m.bytes)}`, children: [] };
+  return { label: 'Model', description: `${formatCount(m.parameters)} parameters · ${formatBytes(m.bytes)}`, children: [], tensorsFrom: MODEL_FILE };
 }
 
 function filesNode(files: CheckpointDetailsInput['files']): DetailNode {
@@ -83,6 +88,6 @@ function filesNode(files: CheckpointDetailsInput['files']): DetailNode {
   return {
     label: 'Files',
     description: `${files.length} files · ${formatBytes(total)}`,
-    children: files.map((f) => leaf(f.path, formatBytes(f.size))),
+    children: files.map((f) => ({ ...leaf(f.path, formatBytes(f.size)), file: f.path })),
   };
 }

@@ -10,6 +10,9 @@ import { loadCheckpointDetails } from '../model/checkpointEngine';
 import { latestValidCheckpoint, type RunModel, type RunStatus, type RunView } from '../model/runModel';
 import { CHECKPOINT_LOSS_LABEL, CHECKPOINT_LOSS_TOOLTIP, checkpointDescription, checkpointLearningRate, checkpointMarks, newestFirst, runDescription, runTooltip } from './rowText';
 import { formatValue } from '../../core/format';
+import { COMMANDS } from '../commands/ids';
+import { readTensorNodes } from '../model/tensorNodes';
+import { join } from 'node:path';
 
 export type RunsTreeNode =
   | { kind: 'run'; runDir: string }
@@ -86,6 +89,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         item.description = node.node.description;
         item.tooltip = node.node.tooltip ?? `${node.node.label}: ${node.node.description}`;
         item.id = node.id;
+        if (node.node.file) item.command = openFileCommand(node.checkpointPath, node.node.file);
         return item;
       }
     }
@@ -117,6 +121,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       nodes = hf.isHfCheckpointRow(info)
         ? await hf.inspectHfCheckpoint(info.path).then(hf.hfCheckpointDetailNodes, (err: Error) => [{ label: 'Unreadable', description: err.message, children: [] }])
         : checkpointDetailNodes(await loadCheckpointDetails(info));
+      nodes = await Promise.all(nodes.map((n) => withTensors(info.path, n)));
       this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
     }
     const problems: RunsTreeNode[] = info.problems.map((p) => ({ kind: 'message', text: p }));
@@ -171,4 +176,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     item.contextValue = context;
     return item;
   }
+}
+
+/** The Model node with its tensors listed beneath what it already shows. */
+async function withTensors(checkpointPath: string, node: DetailNode): Promise<DetailNode> {
+  if (!node.tensorsFrom) return node;
+  return { ...node, children: [...node.children, ...(await readTensorNodes(join(checkpointPath, node.tensorsFrom)))] };
+}
+
+/** A file node's click: JSON opens in an editor, safetensors through Inspect Checkpoint; others do nothing. */
+function openFileCommand(checkpointPath: string, file: string): vscode.Command | undefined {
+  if (file.endsWith('.json')) return { title: 'Open File', command: 'vscode.open', arguments: [vscode.Uri.file(join(checkpointPath, file))] };
+  if (file.endsWith('.safetensors')) return { title: 'Inspect Checkpoint', command: COMMANDS.inspectCheckpoint, arguments: [checkpointPath] };
+  return undefined;
 }

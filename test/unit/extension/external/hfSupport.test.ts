@@ -7,6 +7,7 @@ import { withHfCheckpoints, isHfCheckpointRow } from '../../../../src/extension/
 import { hfCheckpointBadges, hfCheckpointDetailNodes } from '../../../../src/extension/external/hfDetails';
 import { readRunMetrics } from '../../../../src/core/metrics/runHistory';
 import type { DetailNode } from '../../../../src/extension/model/checkpointDetails';
+import { readTensorNodes } from '../../../../src/extension/model/tensorNodes';
 import { runDirFromMarker } from '../../../../src/extension/model/discovery';
 import { RunModel, type CheckpointSource } from '../../../../src/extension/model/runModel';
 import { deleteCheckpointFolder, DeleteRefusedError } from '../../../../src/extension/model/safeDelete';
@@ -110,6 +111,12 @@ describe('Hugging Face runs in the extension', () => {
       assert.equal(find(find(nodes, 'Scheduler')?.children ?? [], 'next lr')?.description, 'unknown');
       assert.match(find(nodes, 'RNG')?.description ?? '', /^2 files \(one per rank\)/);
       assert.match(find(nodes, 'Trainer')?.description ?? '', new RegExp(`^step ${newest.step}`));
+      // The Model node names model.safetensors for its tensor list, and the real header lists them.
+      const model = find(nodes, 'Model');
+      assert.equal(model?.tensorsFrom, 'model.safetensors');
+      const tensors = await readTensorNodes(path.join(newest.path, 'model.safetensors'));
+      assert.ok(tensors.length > 0 && tensors.every((t) => /^\[[\d, ]*\] \w+$/.test(t.description)), JSON.stringify(tensors.slice(0, 3)));
+      assert.equal(find(nodes, 'Files')?.children.find((f) => f.label === 'trainer_state.json')?.file, 'trainer_state.json');
     });
   });
 });
