@@ -1,12 +1,14 @@
 /**
  * Surfaces of the host that are not commands: config problems in the Problems panel with a quick
- * fix, and tree rows whose relative ages are re-rendered as time passes.
+ * fix, tree rows whose relative ages are re-rendered as time passes, and Open Loss Curves' picker,
+ * whose pre-selection decides what Enter charts.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
+import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import { RunsTreeProvider } from '../../../src/extension/tree/runsTreeProvider';
 
 const extensionId = 'training-runs.training-runs';
@@ -58,6 +60,32 @@ describe('Config diagnostics and tree ages in the real host', function () {
     assert.ok(await doc.save());
     await until('the diagnostic to clear', () => (vscode.languages.getDiagnostics(uri).some((d) => d.source === 'Training Runs') ? undefined : true));
     assert.match(doc.getText(), /learning_rate: 0\.1/);
+  });
+
+  it('Open Loss Curves with no run given pre-selects the run that trains, so Enter charts it', async () => {
+    const runDir = path.join(project, 'runs', 'picked');
+    const config = path.join(project, 'configs', 'picked.yaml');
+    writeFileSync(config, `extends: ../project.yaml\nmax_steps: 100000\nsave_steps: 100000\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`);
+    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' });
+    assert.ok(handle, 'no run started');
+    try {
+      await handle.started;
+      await until('the run to show as training', () => (api.runs.get(runDir)?.status === 'training' ? true : undefined));
+      let done = false;
+      const opened = vscode.commands.executeCommand<boolean>('trainingRuns.openLossCurves').then((r) => ((done = true), r));
+      // Enter on the picker, as soon as it is up: it charts what is pre-selected (nothing, without the fix).
+      const deadline = Date.now() + 15_000;
+      while (!done && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 300));
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      }
+      assert.equal(await opened, true, 'Enter charted nothing');
+      assert.ok(api.lossCurves.openPanels.some((p) => p.runDirs.includes(runDir)), 'no panel charts the training run');
+    } finally {
+      await vscode.commands.executeCommand('trainingRuns.stop', runDir);
+      await handle.exited;
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   it('re-renders the tree while time passes, so "just now" becomes "1 min ago" without a file change', async () => {
