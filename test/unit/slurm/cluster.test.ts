@@ -82,9 +82,20 @@ describe('Slurm: the trainer on a real local cluster', function () {
 
   it('a 1-minute time limit: the signal before the end saves and requeues, and the run finishes across restarts', async () => {
     const c = cluster!;
-    const maxSteps = 2000;
-    const job = await submit(c, dir, write(longRun(maxSteps, '{ type: slurm, time: "1", signal_seconds_before_end: 30 }')));
-    const seen = await runToEnd(c, job.jobId, 540_000, (info) => console.log(`      ${info.state} ${info.reason} restarts=${info.restarts}`));
+    const launcher = '{ type: slurm, time: "1", signal_seconds_before_end: 30 }';
+    // More steps than any machine trains in the 30 s before the signal; once the limit has stopped
+    // the first start, the config asks for 200 steps more, which the restarted job reads and finishes.
+    const config = write(longRun(1_000_000, launcher));
+    let maxSteps = 0;
+    const job = await submit(c, dir, config);
+    const seen = await runToEnd(c, job.jobId, 540_000, (info) => {
+      console.log(`      ${info.state} ${info.reason} restarts=${info.restarts}`);
+      const stopped = eventsOfType(jobEvents(job.output), 'finished').at(-1);
+      if (maxSteps === 0 && info.restarts >= 1 && stopped?.status === 'stopped') {
+        maxSteps = stopped.step + 200;
+        writeFileSync(config, longRun(maxSteps, launcher));
+      }
+    });
     assert.equal(seen[seen.length - 1]!.state, 'COMPLETED');
     const events = jobEvents(job.output);
     const finished = eventsOfType(events, 'finished');

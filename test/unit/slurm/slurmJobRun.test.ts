@@ -68,7 +68,8 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
     assert.equal(events.filter((e) => e.type === 'resumed').length, 1);
     const last = events.filter((e) => e.type === 'finished').at(-1);
     assert.equal(last?.type === 'finished' && last.step, 1200);
-    assert.ok(log.some((l) => /^job \d+: pending \(BeginTime\), restart 1$/.test(l)), log.join('\n'));
+    // Slurm's reason for the requeued job is BeginTime until the test starts it at once, then none: either may be seen.
+    assert.ok(log.some((l) => /^job \d+: pending( \(BeginTime\))?, restart 1$/.test(l)), log.join('\n'));
     run.dispose();
   });
 
