@@ -3,7 +3,7 @@
  * uses to build rows: a figure against the reference measured in the same run, or a failure that
  * keeps the row's name with `value: null` and the reason in `detail`.
  */
-export type BenchGroup = 'training' | 'checkpoint' | 'extension' | 'trainer' | 'panel' | 'gpu';
+export type BenchGroup = 'training' | 'checkpoint' | 'extension' | 'trainer' | 'panel' | 'gpu' | 'scale';
 
 export interface BenchReference {
   name: string;

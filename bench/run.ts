@@ -5,6 +5,7 @@
  * loss-curves panel's first render and streaming redraws. See bench/README.md for the JSON.
  * Options: --models mlp,char_lm,transformer  --backends cpu,wasm,wasm-fast,wasm-blas,wasm-blas-2t,tensorflow
  *          --no-torch --no-training --no-checkpoint --no-extension --no-trainer --no-panel --no-build
+ *          --no-scale --scale-runs N --baseline REF (the scale rows' reference: that commit, built in a temporary worktree)
  *          --python /usr/bin/python3
  * The figures are noisy on a shared machine; the ratios within one run are what counts.
  */
@@ -23,6 +24,7 @@ import { measureLossCurves } from './panel/lossCurvesMeasure';
 import { panelFailure, panelResults } from './panel/panelResults';
 import { type BenchResult, errorMessage, failedResult } from './result';
 import { measureGpu } from './gpuRows';
+import { measureScale } from './scale/scale';
 import { measureTrainerStartup } from './trainer/startup';
 import { DESCRIPTIONS, MODEL_NAMES, type ModelName } from './training/models';
 import { type Measurement, runJson, torchVersion } from './training/spawn';
@@ -40,6 +42,9 @@ const { values } = parseArgs({
     'no-trainer': { type: 'boolean', default: false },
     'no-panel': { type: 'boolean', default: false },
     'no-gpu': { type: 'boolean', default: false },
+    'no-scale': { type: 'boolean', default: false },
+    'scale-runs': { type: 'string' },
+    baseline: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
@@ -225,11 +230,15 @@ async function main(): Promise<void> {
   };
   if (!values['no-training']) await training(results, torch);
   await run(values['no-checkpoint'], 'checkpoint I/O (bench/checkpoint/io.ts)', checkpoint);
-  const needsDist = !values['no-extension'] || !values['no-trainer'];
+  const needsDist = !values['no-extension'] || !values['no-trainer'] || !values['no-scale'];
   const distProblem = needsDist ? ensureDist(repoRoot, !values['no-build']) : null;
   await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () => extension(distProblem));
   await run(values['no-trainer'], 'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)', () => trainer(distProblem));
   await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history)', panel);
+  // The baseline commit is measured in the same run as this checkout: the reference of each scale row.
+  const scaleRuns = Number(values['scale-runs'] ?? (values.quick ? 100 : 1000));
+  const scalePlan = { repoRoot, launches: values.quick ? 1 : 2, runs: scaleRuns, checkpointsPerRun: 20, hfRuns: Math.max(1, Math.round(scaleRuns / 20)), baseline: values.baseline ?? null, timeoutMs: 40 * 60_000 };
+  await run(values['no-scale'], `Runs view at scale (real VS Code host, ${scaleRuns} runs${values.baseline ? `, against ${values.baseline}` : ''})`, () => measureScale(scalePlan));
   // The GPU's own reference is PyTorch CUDA on the same GPU, where python3 has it (bench/gpu/torch_cuda.py).
   await run(values['no-gpu'], 'GPU backends (bench/gpu/check.ts, throughput only)', () => measureGpu({ quick: values.quick, python: 'python3', timeoutMs: 30 * 60_000 }));
   machine.loadAverageEnd = loadavg()[0] ?? 0;
