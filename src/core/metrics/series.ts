@@ -18,6 +18,22 @@ export class MetricsSeries {
   private lr = new Float64Array(1024);
   private size = 0;
 
+  /**
+   * A series that takes ownership of these columns (equal lengths, steps ascending), e.g. read back
+   * from a cache; they become its storage, so the caller must not use them afterwards.
+   */
+  static fromColumns(columns: { steps: Float64Array<ArrayBuffer>; loss: Float64Array<ArrayBuffer>; lr: Float64Array<ArrayBuffer> }): MetricsSeries {
+    const series = new MetricsSeries();
+    const n = columns.steps.length;
+    if (columns.loss.length !== n || columns.lr.length !== n) throw new Error('metrics columns of different lengths');
+    if (n === 0) return series;
+    series.steps = columns.steps;
+    series.loss = columns.loss;
+    series.lr = columns.lr;
+    series.size = n;
+    return series;
+  }
+
   get length(): number {
     return this.size;
   }

@@ -12,6 +12,8 @@ const figures: LossCurvesFigures = {
   serialiseMs: 1,
   webviewRenderMs: 60,
   firstRenderMs: 1200,
+  coldHostReadMs: 1900,
+  coldFirstRenderMs: 2100,
   plainParseMs: 2400,
   bareUplotRenderMs: 30,
   stream: { seconds: 5.5, redraws: 50, avgMs: 6, maxMs: 12, schedulerAvgMs: 2, points: 7352 },
@@ -23,17 +25,19 @@ describe('panel rows of npm run bench', () => {
     const rows = panelResults(figures, 3);
     assert.deepEqual(rows.map((r) => [r.name, r.value, r.reference?.value, r.ratio]), [
       ['first_render', 1200, 2400, 0.5],
+      ['first_render_uncached', 2100, 2400, 0.875],
       ['first_render_webview', 60, 30, 2],
       ['redraw_streaming', 6, 3, 2],
     ]);
     assert.ok(rows.every((r) => r.group === 'panel' && r.unit === 'ms'));
     assert.match(rows[0]!.detail, /1,000,000-step metrics\.jsonl.*median of 3 renders/);
-    assert.match(rows[2]!.detail, /50 redraws.*synchronous figure: 2\.0 ms/);
+    assert.match(rows[1]!.detail, /first open.*host read 1900 ms/);
+    assert.match(rows[3]!.detail, /50 redraws.*synchronous figure: 2\.0 ms/);
   });
 
-  it('keeps the three names with null values when the panel could not be measured', () => {
+  it('keeps the four names with null values when the panel could not be measured', () => {
     const rows = panelFailure('chromium is missing');
-    assert.deepEqual(rows.map((r) => [r.name, r.value]), [['first_render', null], ['first_render_webview', null], ['redraw_streaming', null]]);
+    assert.deepEqual(rows.map((r) => [r.name, r.value]), [['first_render', null], ['first_render_uncached', null], ['first_render_webview', null], ['redraw_streaming', null]]);
     assert.match(rows[0]!.detail, /chromium is missing/);
   });
 });

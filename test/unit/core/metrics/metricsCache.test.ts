@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CACHE_MIN_BYTES, metricsCachePath, readMetricsCache, readMetricsFileCached } from '../../../../src/core/metrics/metricsCache';
+import { readMetricsFile, type MetricsHistory } from '../../../../src/core/metrics/metricsReader';
+
+const point = (step: number, loss: number | null, lr = 0.001): string => JSON.stringify({ step, loss, lr, examples_per_sec: 1000, time: 1_700_000_000_000 + step });
+
+/** A history over CACHE_MIN_BYTES with a resume, a malformed line and a non-finite loss. */
+function longHistory(steps: number): string[] {
+  const lines: string[] = [];
+  for (let s = 1; s <= steps; s++) lines.push(point(s, s === 7 ? null : 1 / s));
+  lines.splice(100, 0, 'not json');
+  lines.push(JSON.stringify({ event: 'resumed', step: steps - 50, from: `checkpoint-${steps - 50}`, time: 5 }));
+  for (let s = steps - 49; s <= steps + 10; s++) lines.push(point(s, 2 / s));
+  return lines;
+}
+
+function same(actual: MetricsHistory, expected: MetricsHistory): void {
+  const a = actual.series.columns();
+  const e = expected.series.columns();
+  assert.equal(actual.series.length, expected.series.length);
+  for (const name of ['steps', 'loss', 'lr'] as const) assert.deepEqual(Array.from(a[name]), Array.from(e[name]), name);
+  assert.deepEqual(actual.resumes, expected.resumes);
+  assert.deepEqual(actual.problems, expected.problems);
+  assert.equal(actual.problemCount, expected.problemCount);
+  assert.equal(actual.bytesRead, expected.bytesRead);
+  assert.equal(actual.lines, expected.lines);
+}
+
+describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'metrics-cache-'));
+    file = join(dir, 'metrics.jsonl');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const writeLines = (lines: string[]) => writeFileSync(file, lines.join('\n') + '\n');
+
+  it('writes a cache for a long history and reads back exactly what parsing the file gives', async () => {
+    writeLines(longHistory(20_000));
+    assert.ok(statSync(file).size > CACHE_MIN_BYTES);
+    const first = await readMetricsFileCached(file);
+    same(first, await readMetricsFile(file));
+    assert.ok(existsSync(metricsCachePath(file)), 'the cache was written');
+    const cached = await readMetricsCache(file);
+    assert.ok(cached);
+    same(cached, first);
+    same(await readMetricsFileCached(file), first);
+  });
+
+  it('writes no cache for a short history', async () => {
+    writeLines([point(1, 1), point(2, 0.5)]);
+    await readMetricsFileCached(file);
+    assert.equal(existsSync(metricsCachePath(file)), false);
+  });
+
+  it('reads the prefix from the cache, not the file (an edit inside the prefix is not seen)', async () => {
+    writeLines(longHistory(20_000));
+    await readMetricsFileCached(file);
+    // Same length, same first and last 4 KiB: only a cache-backed read still returns the old loss.
+    const text = readFileSync(file, 'utf8');
+    const line = point(10_000, 1 / 10_000);
+    const edited = point(10_000, 9 / 10_000);
+    assert.equal(line.length, edited.length);
+    writeFileSync(file, text.replace(line, edited));
+    const index = (await readMetricsFile(file)).series.indexRange(10_000, 10_000)[0];
+    assert.equal((await readMetricsFile(file)).series.columns().loss[index], 9 / 10_000);
+    assert.equal((await readMetricsFileCached(file)).series.columns().loss[index], 1 / 10_000);
+  });
+
+  it('adds lines appended after the cached prefix, and rewrites the cache only once the history grew by a quarter', async () => {
+    writeLines(longHistory(20_000));
+    await readMetricsFileCached(file);
+    const cacheMtime = statSync(metricsCachePath(file)).mtimeMs;
+    appendFileSync(file, [point(20_011, 0.01), point(20_012, 0.02)].join('\n') + '\n');
+    const grown = await readMetricsFileCached(file);
+    same(grown, await readMetricsFile(file));
+    assert.equal(grown.series.lastStep, 20_012);
+    assert.equal(statSync(metricsCachePath(file)).mtimeMs, cacheMtime, 'two lines do not rewrite the cache');
+    const more: string[] = [];
+    for (let s = 20_013; s < 28_000; s++) more.push(point(s, 1 / s));
+    appendFileSync(file, more.join('\n') + '\n');
+    same(await readMetricsFileCached(file), await readMetricsFile(file));
+    assert.equal((await readMetricsCache(file))?.series.lastStep, 27_999, 'the cache now covers the grown history');
+  });
+
+  it('ignores a cache that no longer describes the file: rewritten, truncated, or removed', async () => {
+    writeLines(longHistory(20_000));
+    await readMetricsFileCached(file);
+    writeLines(longHistory(18_000).map((l) => l.replace('"examples_per_sec":1000', '"examples_per_sec":2000')));
+    same(await readMetricsFileCached(file), await readMetricsFile(file));
+    writeLines([point(1, 3), point(2, 2)]);
+    same(await readMetricsFileCached(file), await readMetricsFile(file));
+    rmSync(file);
+    assert.equal((await readMetricsFileCached(file)).series.length, 0);
+  });
+
+  it('ignores hostile caches: wrong magic, garbage header, sizes that lie, a sparse file declaring 1e12 points', async () => {
+    writeLines(longHistory(20_000));
+    const expected = await readMetricsFile(file);
+    await readMetricsFileCached(file);
+    const good = readFileSync(metricsCachePath(file));
+    const headerLength = good.readUInt32LE(4);
+    const header = JSON.parse(good.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
+    const withHeader = (h: Record<string, unknown>, tail: Buffer) => {
+      const bytes = Buffer.from(JSON.stringify(h));
+      const prefix = Buffer.alloc(8);
+      prefix.write('TRMC', 0, 'latin1');
+      prefix.writeUInt32LE(bytes.length, 4);
+      return Buffer.concat([prefix, bytes, Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8), tail]);
+    };
+    const hostile: Array<[string, Buffer]> = [
+      ['wrong magic', Buffer.concat([Buffer.from('XXXX'), good.subarray(4)])],
+      ['header length past the end', Buffer.concat([good.subarray(0, 4), Buffer.from([0xff, 0xff, 0xff, 0x7f]), good.subarray(8, 64)])],
+      ['header not JSON', withHeader({}, Buffer.alloc(0)).fill(0x7b, 8, 12)],
+      ['points lie', withHeader({ ...header, points: (header['points'] as number) + 1 }, good.subarray(good.length - (header['points'] as number) * 24))],
+      ['1e12 points', withHeader({ ...header, points: 1e12 }, Buffer.alloc(16))],
+      ['columns renamed', withHeader({ ...header, columns: ['steps', 'lr', 'loss'] }, good.subarray(good.length - (header['points'] as number) * 24))],
+      ['truncated', good.subarray(0, good.length - 8)],
+      ['empty', Buffer.alloc(0)],
+    ];
+    for (const [what, bytes] of hostile) {
+      writeFileSync(metricsCachePath(file), bytes);
+      assert.equal(await readMetricsCache(file), null, what);
+      same(await readMetricsFileCached(file), expected);
+    }
+  });
+
+  it('still reads the history when the cache cannot be written', async () => {
+    writeLines(longHistory(20_000));
+    mkdirSync(metricsCachePath(file));
+    same(await readMetricsFileCached(file), await readMetricsFile(file));
+  });
+});
