@@ -3,7 +3,7 @@
  * tolerance: different backends sum in different orders, so GPU and CPU results agree closely but
  * not bit for bit. An element passes when |actual - expected| <= atol + rtol * |expected|.
  */
-import type { TensorMap } from '../../core/checkpoint/types';
+import type { TensorMap } from '../../../src/core/checkpoint/types';
 
 export interface Tolerance {
   /** Absolute part of the element bound. */

@@ -3,8 +3,8 @@
  * optimizer and every scheduler on an MLP (the cross product with `full`), and one MLP wide enough
  * that GPU matrix products run their tiled code paths. Small, so the cpu reference stays quick.
  */
-import { DEFAULT_CHECKPOINT_OPTIONS } from '../../core/checkpoint/types';
-import type { OptimizerConfig, SchedulerConfig, TrainConfig } from '../../core/config/types';
+import { DEFAULT_CHECKPOINT_OPTIONS } from '../../../src/core/checkpoint/types';
+import type { OptimizerConfig, SchedulerConfig, TrainConfig } from '../../../src/core/config/types';
 
 export interface CorrectnessCase {
   name: string;

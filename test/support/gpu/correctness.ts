@@ -4,10 +4,10 @@
  * the checkpoint manager) must resume on the other and continue as the uninterrupted run does.
  * The caller supplies `activate` (the trainer's selection on a GPU machine, plain setBackend in tests).
  */
-import type { CheckpointContent } from '../../core/checkpoint/types';
-import { CheckpointManager } from '../../core/checkpoint';
-import type { TrainConfig } from '../../core/config/types';
-import { TrainingSession } from '../loop/session';
+import type { CheckpointContent } from '../../../src/core/checkpoint/types';
+import { CheckpointManager } from '../../../src/core/checkpoint';
+import type { TrainConfig } from '../../../src/core/config/types';
+import { TrainingSession } from '../../../src/trainer/loop/session';
 import { compareLosses, compareStates, compareTensorMaps, type Tolerance } from './compare';
 
 const EXACT: Tolerance = { atol: 0, rtol: 0, lossRtol: 0, outlierFraction: 0 };
