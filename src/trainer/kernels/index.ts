@@ -22,7 +22,7 @@ const BACKEND = 'wasm';
 /** Stock kernel functions, captured once: after registration `getKernel` returns ours. */
 type Stock = StockKernels & Record<'slice' | 'splitV' | 'unpack' | 'identity' | 'cast' | 'tanh' | 'pow' | 'sum', tf.KernelFunc>;
 let stock: Stock | null = null;
-/** Stock configs by name: their setupFunc (which binds the C++ entry points) moves onto ours, and unregister restores them. */
+/** Stock configs by name: their setupFunc (which binds the C++ entry points) moves onto ours. */
 const stockConfigs = new Map<string, tf.KernelConfig>();
 const ours = new WeakSet<tf.KernelFunc>();
 
@@ -78,16 +78,4 @@ export function registerFastWasmKernels(): string[] {
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: stockConfigs.get(kernelName)?.setupFunc });
   }
   return names;
-}
-
-/** Puts the stock kernels back (benchmarks compare both in one process). */
-export function unregisterFastWasmKernels(): void {
-  if (!stock) return;
-  for (const [kernelName] of replacements(stock)) {
-    const current = tf.getKernel(kernelName, BACKEND);
-    if (!current || !ours.has(current.kernelFunc)) continue;
-    tf.unregisterKernel(kernelName, BACKEND);
-    const original = stockConfigs.get(kernelName);
-    if (original) tf.registerKernel(original);
-  }
 }
