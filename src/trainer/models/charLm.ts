@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { fusedGru } from './fused/gru';
-import { fusedLstm } from './fused/lstm';
+import { fusedGru } from '../accel/fused/gru';
+import { fusedLstm } from '../accel/fused/lstm';
 import { ParamFactory, applyDense, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
 import type { Model } from './types';
 

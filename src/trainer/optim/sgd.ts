@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
-import { updateDirectly } from './directStorage';
-import { momentumStep, sgdStep } from './fusedUpdates';
+import { updateDirectly } from '../accel/optim/directStorage';
+import { momentumStep, sgdStep } from '../accel/optim/fusedUpdates';
 import { SlotSet } from './slots';
 import type { Optimizer, UpdateMode } from './types';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastWasmKernels } from '../../../../src/trainer/kernels';
-import { copyBox } from '../../../../src/trainer/kernels/slice';
+import { registerFastWasmKernels } from '../../../../src/trainer/accel/kernels';
+import { copyBox } from '../../../../src/trainer/accel/kernels/slice';
 import { assertSameOnCpu, randInt, randomData, rng, useWasmWithFastKernels } from './compare';
 
 /** Copies and integer sums are exact; only the summed gradients round differently. */

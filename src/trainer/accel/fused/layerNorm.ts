@@ -9,8 +9,8 @@
  * are registered for wasm and cpu when this module loads; on any other backend `layerNormalize` runs `layerNormComposite` with tfjs's gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FLOAT_KERNEL_BACKENDS, floatKernel } from '../../kernels/floatKernel';
-import { sizeOf } from '../../kernels/wasmBackend';
+import { FLOAT_KERNEL_BACKENDS, floatKernel } from '../kernels/floatKernel';
+import { sizeOf } from '../kernels/wasmBackend';
 import { type LayerNormLoops, PARAM_GRAD_BLOCK, layerNormLoops } from './layerNormSimd';
 
 export const LAYER_NORM_KERNEL = 'TrainingRunsLayerNorm';

@@ -7,9 +7,9 @@
  * high and low parts: x − high is exact for x near the mean, so rows with a large mean and a small
  * spread keep their precision. The caller's scalar loops do the columns past the last group of 4.
  */
-import { add, load, mul, scalar, setTemp, store, sub, temp } from '../../simd/expressions';
-import { type LoopFunctions, SimdModule, wasmBackendMemory } from '../../simd/heapModules';
-import type { LoopFunction } from '../../simd/wasmEncoding';
+import { add, load, mul, scalar, setTemp, store, sub, temp } from '../simd/expressions';
+import { type LoopFunctions, SimdModule, wasmBackendMemory } from '../simd/heapModules';
+import type { LoopFunction } from '../simd/wasmEncoding';
 
 type Name = 'layerNormRow' | 'layerNormGradRow' | 'layerNormParamGradFirstRow' | 'layerNormParamGradRow';
 

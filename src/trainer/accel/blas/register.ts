@@ -1,6 +1,6 @@
 /**
  * Puts the BLAS matmul kernels over whatever the wasm backend has registered now (normally the
- * fast kernels of ../index.ts) and restores exactly that on unregister. Call after
+ * fast kernels of ../kernels/index.ts) and restores exactly that on unregister. Call after
  * `tf.setBackend('wasm')`, `tf.ready()` and `registerFastWasmKernels()`:
  *   const load = loadBlas(); if (load.ok) registerBlasKernels(load.blas);
  * Idempotent: a second call changes nothing but the BLAS used.

@@ -6,9 +6,9 @@
  * Each runner does the largest multiple of 4 elements and returns that count; the caller's scalar
  * loops do the rest, and everything on arrays off the wasm heap (the cpu backend).
  */
-import { add, constant, load, mul, setTemp, store, sub, temp } from '../../simd/expressions';
-import { type LoopFunctions, SimdModule, wasmBackendMemory } from '../../simd/heapModules';
-import type { LoopFunction } from '../../simd/wasmEncoding';
+import { add, constant, load, mul, setTemp, store, sub, temp } from '../simd/expressions';
+import { type LoopFunctions, SimdModule, wasmBackendMemory } from '../simd/heapModules';
+import type { LoopFunction } from '../simd/wasmEncoding';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const CUBIC = 0.044715;

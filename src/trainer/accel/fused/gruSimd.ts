@@ -3,9 +3,9 @@
  * one call per batch row, with the scalar loops of gruGateMath.ts for the columns left over from
  * groups of 4. Same maths and layouts as gruGateMath.ts; σ and tanh as in lstmSimd.ts.
  */
-import { add, constant, load, mul, setTemp, sigmoid, store, sub, tanh, temp } from '../../simd/expressions';
-import { type LoopFunctions, SimdModule } from '../../simd/heapModules';
-import type { Expr, LoopFunction } from '../../simd/wasmEncoding';
+import { add, constant, load, mul, setTemp, sigmoid, store, sub, tanh, temp } from '../simd/expressions';
+import { type LoopFunctions, SimdModule } from '../simd/heapModules';
+import type { Expr, LoopFunction } from '../simd/wasmEncoding';
 import { type GruDims, gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } from './gruGateMath';
 
 type Name = 'gruForwardA' | 'gruForwardB' | 'gruBackwardA' | 'gruBackwardAFirst' | 'gruBackwardB' | 'gruBackwardBFirst';

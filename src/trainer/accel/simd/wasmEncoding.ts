@@ -1,8 +1,8 @@
 /**
  * Just enough of the WebAssembly binary format to build SIMD loops at run time (no toolchain, no
  * .wasm file to ship): a module that imports a memory and exports functions, each one loop over
- * float32x4 statements. Used by the optimizer's updates (optim/simdUpdates.ts) and the fused RNN
- * gate kernels (models/fused/lstmSimd.ts, gruSimd.ts).
+ * float32x4 statements. Used by the optimizer's updates (accel/optim/simdUpdates.ts) and the fused RNN
+ * gate kernels (accel/fused/lstmSimd.ts, gruSimd.ts).
  */
 
 /** Expressions over 4 lanes at the loop's current element. */

@@ -10,7 +10,7 @@
  * step [B, ·]: zr [B, 2U] (z then r, activated), candidate n, h, r·h₋₁ [B, U]; dOutputs [B, T, U];
  * h₋₁ is null at step 0 (zero).
  */
-import { tanhRational } from '../../kernels/tanhRational';
+import { tanhRational } from '../kernels/tanhRational';
 
 export interface GruDims {
   batch: number;

@@ -1,5 +1,5 @@
 /** Index arithmetic of numpy-style broadcasting, shared by the batch loop and the fused epilogue. */
-import { sizeOf } from '../wasmBackend';
+import { sizeOf } from '../kernels/wasmBackend';
 
 /**
  * For each flat index of `shape`, the flat index into an operand whose shape `outer` broadcasts

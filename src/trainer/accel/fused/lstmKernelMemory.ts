@@ -3,8 +3,8 @@
  * (its typed arrays) and the wasm backend (views of the wasm heap), and registration for both.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, heapF32, sizeOf } from '../../kernels/wasmBackend';
-import { type LoopFunctions, type SimdModule, wasmBackendMemory } from '../../simd/heapModules';
+import { asWasmBackend, heapF32, sizeOf } from '../kernels/wasmBackend';
+import { type LoopFunctions, type SimdModule, wasmBackendMemory } from '../simd/heapModules';
 
 type Info = tf.TensorInfo;
 

@@ -11,7 +11,7 @@
  * Only the logits get a gradient: the labels are data.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FLOAT_KERNEL_BACKENDS, floatKernel } from '../../kernels/floatKernel';
+import { FLOAT_KERNEL_BACKENDS, floatKernel } from '../kernels/floatKernel';
 
 export const SOFTMAX_CROSS_ENTROPY_KERNEL = 'TrainingRunsSoftmaxCrossEntropy';
 export const SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL = 'TrainingRunsSoftmaxCrossEntropyGrad';

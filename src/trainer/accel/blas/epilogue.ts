@@ -3,7 +3,7 @@
  * (a view of the wasm heap). Same formulas as the cpu backend's kernels (Add, Relu, Elu, ...).
  */
 import { type TensorInfo, broadcast_util } from '@tensorflow/tfjs';
-import { sizeOf } from '../wasmBackend';
+import { sizeOf } from '../kernels/wasmBackend';
 import { broadcastIndex } from './broadcastIndex';
 
 export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'prelu', 'sigmoid'] as const;

@@ -3,7 +3,7 @@
  * of the wasm heap: transposes are BLAS flags, never materialised, and nothing is copied.
  */
 import { type TensorInfo, broadcast_util } from '@tensorflow/tfjs';
-import { type WasmBackend, sizeOf, tensorData } from '../wasmBackend';
+import { type WasmBackend, sizeOf, tensorData } from '../kernels/wasmBackend';
 import { broadcastIndex } from './broadcastIndex';
 import type { Blas } from './types';
 

@@ -10,7 +10,7 @@
  * tensorflow) `gelu` runs the same maths op by op (`geluComposite`) with tfjs's own gradients.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FLOAT_KERNEL_BACKENDS, backendKernel, disposeIntermediate, floatKernel } from '../../kernels/floatKernel';
+import { FLOAT_KERNEL_BACKENDS, backendKernel, disposeIntermediate, floatKernel } from '../kernels/floatKernel';
 import { type GeluLoops, doubledInnerSimd, geluBackwardSimd, geluLoops } from './geluSimd';
 
 export const GELU_KERNEL = 'TrainingRunsGelu';

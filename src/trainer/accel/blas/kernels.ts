@@ -5,7 +5,7 @@
  * that was registered before them, so registering these never loses a case.
  */
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { asWasmBackend, sizeOf, tensorData } from '../wasmBackend';
+import { asWasmBackend, sizeOf, tensorData } from '../kernels/wasmBackend';
 import { planGemm, runGemm } from './batchedGemm';
 import { type Broadcast, activate, broadcastKind, fillBias, isFusedActivation } from './epilogue';
 import type { Blas } from './types';

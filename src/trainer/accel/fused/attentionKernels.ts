@@ -7,7 +7,7 @@
  * forward softmax with the backend's own kernel (XNNPACK's vectorised exp: a JS loop of Math.exp
  * made the fused op slower than the op-by-op one).
  */
-import type { Blas } from '../../kernels/blas';
+import type { Blas } from '../blas';
 
 export interface AttentionDims {
   batch: number;

@@ -3,8 +3,8 @@
  * rest of the step stays in WebAssembly. `auto` uses a BLAS when one loads and otherwise says why
  * not; a library the user named must load, or the run stops before it starts.
  */
-import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../kernels/blas';
-import { InputError } from '../util/errors';
+import { loadBlas, registerBlasKernels, unregisterBlasKernels } from './index';
+import { InputError } from '../../util/errors';
 
 export interface BlasRequest {
   /** 'auto', 'off', or a library path or file name. */

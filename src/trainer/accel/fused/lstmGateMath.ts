@@ -16,7 +16,7 @@
  * SIMD loops of lstmSimd.ts do the whole step in one pass, and `lstmGateForwardColumns` (the same
  * maths in one scalar pass) takes the columns left over from groups of 4.
  */
-import { tanhRational } from '../../kernels/tanhRational';
+import { tanhRational } from '../kernels/tanhRational';
 
 export interface LstmDims {
   batch: number;

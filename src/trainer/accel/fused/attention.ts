@@ -11,10 +11,10 @@
  * with dropout on the attention weights, `causalSelfAttention` runs `causalAttentionComposite`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeBlasKernels } from '../../kernels/blas';
-import { asWasmBackend, heapF32 } from '../../kernels/wasmBackend';
-import { softmaxGradRowsOn } from '../../simd/softmaxGradRows';
-import { wasmBackendMemory } from '../../simd/heapModules';
+import { activeBlasKernels } from '../blas';
+import { asWasmBackend, heapF32 } from '../kernels/wasmBackend';
+import { softmaxGradRowsOn } from '../simd/softmaxGradRows';
+import { wasmBackendMemory } from '../simd/heapModules';
 import { type AttentionDims, type Columns, MASKED, type SoftmaxGradRows, attentionBackward, attentionMix, attentionScores, softmaxGradRows } from './attentionKernels';
 
 export const ATTENTION_KERNEL = 'TrainingRunsCausalAttention';
