@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { fusedGru } from '../accel/fused/gru';
-import { fusedLstm } from '../accel/fused/lstm';
+import { fusedGru, fusedLstm } from '../accel';
 import { ParamFactory, applyDense, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
 import type { Model } from './types';
 

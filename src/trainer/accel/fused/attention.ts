@@ -10,6 +10,7 @@
  * It needs the BLAS matmul kernels on the wasm backend (`registerBlasKernels`); anywhere else, or
  * with dropout on the attention weights, `causalSelfAttention` runs `causalAttentionComposite`.
  */
+import { fusedKernelBackends } from '../compatibility';
 import * as tf from '@tensorflow/tfjs';
 import { activeBlasKernels } from '../blas';
 import { asWasmBackend, heapF32 } from '../kernels/wasmBackend';
@@ -78,6 +79,7 @@ function blasInUse() {
 }
 
 function registerAttentionKernels(): void {
+  if (!fusedKernelBackends().includes(BACKEND)) return;
   if (!tf.getKernel(ATTENTION_KERNEL, BACKEND)) {
     tf.registerKernel({
       kernelName: ATTENTION_KERNEL,

@@ -3,6 +3,7 @@
  * (its typed arrays) and the wasm backend (views of the wasm heap), and registration for both.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedKernelBackends } from '../compatibility';
 import { asWasmBackend, heapF32, sizeOf } from '../kernels/wasmBackend';
 import { type LoopFunctions, type SimdModule, wasmBackendMemory } from '../simd/heapModules';
 
@@ -77,7 +78,7 @@ export function wasmMemory(backend: unknown): Memory {
 }
 
 /** Backends with fused RNN kernels; every other one runs the composite (tf ops) gate steps. */
-export const RNN_KERNEL_BACKENDS = ['cpu', 'wasm'] as const;
+export const RNN_KERNEL_BACKENDS = fusedKernelBackends();
 
 const MEMORIES: Record<(typeof RNN_KERNEL_BACKENDS)[number], (backend: unknown) => Memory> = { cpu: cpuMemory, wasm: wasmMemory };
 

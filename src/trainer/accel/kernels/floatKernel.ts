@@ -4,10 +4,11 @@
  * are views of the heap (no copy), on cpu they are the backend's own arrays.
  */
 import { type TensorInfo, getKernel } from '@tensorflow/tfjs';
+import { fusedKernelBackends } from '../compatibility';
 import { asWasmBackend, heapF32, sizeOf } from './wasmBackend';
 
-/** Backends whose kernels `floatKernel` can run on. */
-export const FLOAT_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
+/** Backends whose kernels `floatKernel` runs on here (wasm only on the tfjs this layer was built for). */
+export const FLOAT_KERNEL_BACKENDS = fusedKernelBackends();
 
 interface CpuBackend {
   data: { get(dataId: object): { values?: unknown } | undefined };

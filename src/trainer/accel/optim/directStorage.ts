@@ -29,6 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type WasmBackend, asWasmBackend, sizeOf } from '../kernels/wasmBackend';
 import { wasmBackendMemory } from '../simd/heapModules';
+import { wasmAccelerationAllowed } from '../compatibility';
 import { registerHeap } from './simdUpdates';
 
 /** One tensor's storage for one update: read the old values from `read`, write the new ones to `write` (the same array when in place). */
@@ -46,7 +47,7 @@ export type DirectUpdate = (grad: Float32Array, param: UpdateTarget, slots: Upda
  */
 export function updateDirectly(param: tf.Variable, slots: readonly tf.Variable[], grad: tf.Tensor, update: DirectUpdate): boolean {
   const backendName = tf.getBackend();
-  if (backendName === 'wasm') return updateOnWasm(asWasmBackend(tf.backend()), param, slots, grad, update);
+  if (backendName === 'wasm') return wasmAccelerationAllowed() && updateOnWasm(asWasmBackend(tf.backend()), param, slots, grad, update);
   if (backendName === 'cpu') return updateOnCpu(tf.backend() as unknown as CpuBackend, param, slots, grad, update);
   return false;
 }
