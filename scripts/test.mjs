@@ -53,7 +53,10 @@ async function step(title, cmd, args) {
   if (code !== 0) process.exit(code);
 }
 
-await step('type-check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+// One tsconfig per target: src (Node: host, trainer, core), webview (DOM), then tests, bench and scripts.
+for (const [target, project] of [['src', 'src'], ['webview', 'webview'], ['tests', '.']]) {
+  await step(`type-check (${target})`, process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(root, project)]);
+}
 await step('build', process.execPath, [join(root, 'scripts/build.mjs'), '--dev']);
 if (layers.some((l) => l === 'integration' || l === 'webview')) {
   await step('test-host set-up', process.execPath, [join(root, 'scripts/setup-test-host.mjs')]);
