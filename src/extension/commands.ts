@@ -48,7 +48,7 @@ export interface CommandDeps {
 export interface TrainOptions {
   /** Extra `--set key=value` overrides. */
   sets?: string[];
-  /** 'cpu', 'wasm' or a GPU index; default: the trainingRuns.device setting. */
+  /** The trainer's `-d`: a backend (cpu, wasm, webgpu[:N], tensorflow, tensorflow-gpu[:N]) or a GPU index; default: the trainingRuns.device setting. */
   device?: string;
 }
 

@@ -3,7 +3,7 @@
  * vscode-free (the host facts are passed in) so the choices are unit-tested.
  */
 import * as path from 'node:path';
-import { PROTOCOL_ENV, PROTOCOL_VERSION } from '../../core/protocol/trainerEvents';
+import { PROTOCOL_ENV, PROTOCOL_VERSION } from '../../core/protocol/version';
 import type { TrainerLaunch } from './trainerProcess';
 
 export interface HostFacts {
@@ -19,7 +19,7 @@ export interface TrainRequest {
   configPath: string;
   /** `--set key=value` overrides, e.g. `resume_from_checkpoint=/abs/checkpoint-500`. */
   sets: string[];
-  /** '' = the config's own backend; else a GPU index, 'cpu' or 'wasm'. */
+  /** The trainer's `-d`: a backend (cpu, wasm, webgpu[:N], tensorflow, tensorflow-gpu[:N]) or a GPU index; '' = the config's own backend. */
   device: string;
 }
 
