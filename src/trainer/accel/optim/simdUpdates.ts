@@ -6,63 +6,62 @@
  * fusedUpdates.ts and the backend's own kernels do, in the same order, so the results are the same bits.
  */
 import { SimdModule } from '../simd/heapModules';
-import { add, div, load, mul, scalar, sqrt, store, sub, tee, temp } from '../simd/expressions';
-import type { Expr, LoopFunction } from '../simd/wasmEncoding';
+import { add, div, load, mul, operands, sqrt, store, sub, tee, temp } from '../simd/expressions';
+import type { LoopFunction } from '../simd/wasmEncoding';
 
-// Arrays: 0 is the gradient, 1 the parameter, then the slots. Scalars and temps by name below.
-const G = 0;
-const P = 1;
+// Every update's arrays: the gradient, the parameter, then its slots (simdPrefix in fusedUpdates.ts
+// passes them in this order, then the end byte, then the scalars in the order named here).
 
-/** (g, p, end; lr): p -= lr*g */
-const sgd: LoopFunction = { name: 'sgd', arrays: 2, scalars: 1, temps: 0, body: [store(P, sub(load(P), mul(scalar(0), load(G))))] };
+/** p -= lr*g */
+const sgd: LoopFunction = (() => {
+  const { array, scalar, ...counts } = operands(['grad', 'param'], ['lr']);
+  return { name: 'sgd', ...counts, body: [store(array.param, sub(load(array.param), mul(scalar.lr, load(array.grad))))] };
+})();
 
-/** (g, p, a, end; lr, mu): a = mu*a + g; p -= lr*a, or lr*(g + mu*a) with Nesterov. */
+/** a = mu*a + g; p -= lr*a, or lr*(g + mu*a) with Nesterov. */
 function momentum(nesterov: boolean): LoopFunction {
-  const [A, lr, mu, gTemp, aTemp] = [2, scalar(0), scalar(1), 0, 1];
-  const step = nesterov ? add(temp(gTemp), mul(mu, temp(aTemp))) : temp(aTemp);
+  const { array, scalar, temp: t, ...counts } = operands(['grad', 'param', 'accumulation'], ['lr', 'mu'], ['g', 'a']);
+  const step = nesterov ? add(temp(t.g), mul(scalar.mu, temp(t.a))) : temp(t.a);
   return {
     name: nesterov ? 'nesterov' : 'momentum',
-    arrays: 3,
-    scalars: 2,
-    temps: 2,
-    body: [store(A, tee(aTemp, add(mul(mu, load(A)), tee(gTemp, load(G))))), store(P, sub(load(P), mul(lr, step)))],
-  };
-}
-
-/** (g, p, m, v, end; lr, b1, 1-b1, b2, 1-b2, c1, c2, eps[, decay]): see adamStep. */
-function adam(decayed: boolean): LoopFunction {
-  const [M, V] = [2, 3];
-  const [lr, b1, oneMinusB1, b2, oneMinusB2, c1, c2, eps, decay] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map(scalar) as [Expr, Expr, Expr, Expr, Expr, Expr, Expr, Expr, Expr];
-  const [gT, mT, vT, pT] = [0, 1, 2, 3];
-  let u = div(div(temp(mT), c1), add(sqrt(div(temp(vT), c2)), eps));
-  if (decayed) u = add(u, mul(decay, temp(pT)));
-  return {
-    name: decayed ? 'adamw' : 'adam',
-    arrays: 4,
-    scalars: decayed ? 9 : 8,
-    temps: 4,
+    ...counts,
     body: [
-      store(M, tee(mT, add(mul(b1, load(M)), mul(oneMinusB1, tee(gT, load(G)))))),
-      store(V, tee(vT, add(mul(b2, load(V)), mul(oneMinusB2, mul(temp(gT), temp(gT)))))),
-      store(P, sub(tee(pT, load(P)), mul(lr, u))),
+      store(array.accumulation, tee(t.a, add(mul(scalar.mu, load(array.accumulation)), tee(t.g, load(array.grad))))),
+      store(array.param, sub(load(array.param), mul(scalar.lr, step))),
     ],
   };
 }
 
-/** (g, p, ms, mom, end; lr, rho, 1-rho, mu, eps): see rmsPropStep. */
+const ADAM_SCALARS = ['lr', 'b1', 'oneMinusB1', 'b2', 'oneMinusB2', 'c1', 'c2', 'eps'] as const;
+type AdamScalar = (typeof ADAM_SCALARS)[number] | 'decay';
+
+/** Adam, and AdamW with a last scalar `decay`: see adamStep. */
+function adam(decayed: boolean): LoopFunction {
+  const scalarNames: readonly AdamScalar[] = decayed ? [...ADAM_SCALARS, 'decay'] : ADAM_SCALARS;
+  const { array, scalar: k, temp: t, ...counts } = operands(['grad', 'param', 'm', 'v'], scalarNames, ['g', 'm', 'v', 'p']);
+  let u = div(div(temp(t.m), k.c1), add(sqrt(div(temp(t.v), k.c2)), k.eps));
+  if (decayed) u = add(u, mul(k.decay, temp(t.p)));
+  return {
+    name: decayed ? 'adamw' : 'adam',
+    ...counts,
+    body: [
+      store(array.m, tee(t.m, add(mul(k.b1, load(array.m)), mul(k.oneMinusB1, tee(t.g, load(array.grad)))))),
+      store(array.v, tee(t.v, add(mul(k.b2, load(array.v)), mul(k.oneMinusB2, mul(temp(t.g), temp(t.g)))))),
+      store(array.param, sub(tee(t.p, load(array.param)), mul(k.lr, u))),
+    ],
+  };
+}
+
+/** RMSprop with momentum: see rmsPropStep. */
 const rmsprop: LoopFunction = (() => {
-  const [MS, MOM] = [2, 3];
-  const [lr, rho, oneMinusRho, mu, eps] = [0, 1, 2, 3, 4].map(scalar) as [Expr, Expr, Expr, Expr, Expr];
-  const [gT, msT, momT] = [0, 1, 2];
+  const { array, scalar: k, temp: t, ...counts } = operands(['grad', 'param', 'meanSquare', 'momentum'], ['lr', 'rho', 'oneMinusRho', 'mu', 'eps'], ['g', 'ms', 'mom']);
   return {
     name: 'rmsprop',
-    arrays: 4,
-    scalars: 5,
-    temps: 3,
+    ...counts,
     body: [
-      store(MS, tee(msT, add(mul(rho, load(MS)), mul(oneMinusRho, mul(tee(gT, load(G)), temp(gT)))))),
-      store(MOM, tee(momT, add(mul(mu, load(MOM)), div(mul(lr, temp(gT)), sqrt(add(temp(msT), eps)))))),
-      store(P, sub(load(P), temp(momT))),
+      store(array.meanSquare, tee(t.ms, add(mul(k.rho, load(array.meanSquare)), mul(k.oneMinusRho, mul(tee(t.g, load(array.grad)), temp(t.g)))))),
+      store(array.momentum, tee(t.mom, add(mul(k.mu, load(array.momentum)), div(mul(k.lr, temp(t.g)), sqrt(add(temp(t.ms), k.eps)))))),
+      store(array.param, sub(load(array.param), temp(t.mom))),
     ],
   };
 })();

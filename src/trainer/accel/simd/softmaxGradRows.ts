@@ -25,9 +25,9 @@ const F32X4_SUB = simd(0xe5);
 const F32X4_MUL = simd(0xe6);
 const lane = (l: number): number[] => simd(0x1f, l); // f32x4.extract_lane
 
-// Params: 0 dp, 1 p (byte offsets), 2 rowBytes, 3 endByte (bytes from dp and p), 4 scale (f32).
-// Locals: 5 row, 6 j (i32); 7 sum, 8 dot, 9 scale (v128).
-const [DP, P, ROW_BYTES, END, SCALE, ROW, J, SUM, DOT, SCALE4] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+/** The function's locals by name: its parameters (dp, p: byte offsets; rowBytes, endByte: bytes from dp and p; scale: f32), then row, j (i32) and sum, dot, scale4 (v128). */
+const LOCAL = { dp: 0, p: 1, rowBytes: 2, endByte: 3, scale: 4, row: 5, j: 6, sum: 7, dot: 8, scale4: 9 } as const;
+const { dp: DP, p: P, rowBytes: ROW_BYTES, endByte: END, scale: SCALE, row: ROW, j: J, sum: SUM, dot: DOT, scale4: SCALE4 } = LOCAL;
 
 /** block { loop { if (counter >= limit) break; body; counter += step; continue } } */
 function countedLoop(counter: number, limit: number, step: number[], body: number[]): number[] {
