@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { webviewBuildOptions } from './webviewBundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
@@ -46,15 +47,7 @@ const targets = [
     // tfjs is large; minifying it costs seconds and hides stack traces for users.
     minify: false,
   },
-  {
-    ...common,
-    entryPoints: { 'loss-curves': 'webview/src/main.ts' },
-    outdir: 'dist/webview',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    loader: { '.css': 'css' },
-  },
+  { ...webviewBuildOptions({ dev }), absWorkingDir: root },
 ].filter((t) => existsSync(join(root, Object.values(t.entryPoints)[0])));
 
 /** tfjs-backend-wasm loads its .wasm files from a folder given at run time (setWasmPaths). */

@@ -22,13 +22,11 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { require as tsxRequire } from 'tsx/cjs/api';
 import { ensureTrainerBundle } from './trainer-bundle.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SAVE_STEPS = 5;
 const SAVE_TOTAL_LIMIT = 3;
 

@@ -5,6 +5,7 @@
 //   webgpu       mocha over test/webgpu: the real webgpu backend (Dawn) on the machine's adapter;
 //                where there is none, the set-up installs Mesa's software one (Debian), and where it
 //                cannot, the layer's tests are skipped with the reason (scripts/setup-software-gpu.mjs)
+// Before them: type-check, lint and format check (the whole suite only), build.
 // Ends with one line "N passed, N failed[, N skipped]"; exits non-zero if anything failed
 // or a layer ran no test. `--layers unit,webview` runs a subset.
 import { spawn } from 'node:child_process';
@@ -53,7 +54,15 @@ async function step(title, cmd, args) {
   if (code !== 0) process.exit(code);
 }
 
-await step('type-check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]);
+// One tsconfig per target: src (Node: host, trainer, core), webview (DOM), then tests, bench and scripts.
+for (const [target, project] of [['src', 'src'], ['webview', 'webview'], ['tests', '.']]) {
+  await step(`type-check (${target})`, process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(root, project)]);
+}
+// Lint and formatting with the whole suite (`npm test`, CI); a subset (--layers) leaves them to `npm run lint`.
+if (layerArg < 0) {
+  await step('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), root]);
+  await step('format check', process.execPath, [join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', root, '--log-level', 'warn']);
+}
 await step('build', process.execPath, [join(root, 'scripts/build.mjs'), '--dev']);
 if (layers.some((l) => l === 'integration' || l === 'webview')) {
   await step('test-host set-up', process.execPath, [join(root, 'scripts/setup-test-host.mjs')]);

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { CheckpointManager } from '../../src/core/checkpoint/manager';
 import type { CheckpointContent } from '../../src/core/checkpoint/types';
-import { registerFastWasmKernels } from '../../src/trainer/kernels';
+import { registerFastWasmKernels } from '../../src/trainer/accel/kernels';
 import { trainable } from '../training/models';
 import { median } from './fixture';
 

@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels } from '../../src/trainer/kernels';
-import { loadBlas, registerBlasKernels } from '../../src/trainer/kernels/blas';
+import { registerFastWasmKernels } from '../../src/trainer/accel/kernels';
+import { loadBlas, registerBlasKernels } from '../../src/trainer/accel/blas';
 import { type ModelName, trainable } from './models';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'mlp' }, backend: { type: 'string', default: 'wasm-fast' }, top: { type: 'string', default: '15' }, kernel: { type: 'string' }, 'blas-threads': { type: 'string' } } });

@@ -8,8 +8,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels } from '../../src/trainer/kernels';
-import { loadBlas, registerBlasKernels } from '../../src/trainer/kernels/blas';
+import { registerFastWasmKernels } from '../../src/trainer/accel/kernels';
+import { loadBlas, registerBlasKernels } from '../../src/trainer/accel/blas';
 import { MODEL_NAMES, type ModelName, trainable } from './models';
 
 const { values } = parseArgs({

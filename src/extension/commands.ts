@@ -42,14 +42,13 @@ export interface CommandDeps {
   prompts: Prompts;
   workspaceRuns: WorkspaceRuns;
   listCheckpoints(runDir: string): Promise<CheckpointInfo[]>;
-  /** Absent until the loss-curves panel is available. */
-  lossCurves: () => LossCurvesOpener | undefined;
+  lossCurves: () => LossCurvesOpener;
 }
 
 export interface TrainOptions {
   /** Extra `--set key=value` overrides. */
   sets?: string[];
-  /** 'cpu', 'wasm' or a GPU index; default: the trainingRuns.device setting. */
+  /** The trainer's `-d`: a backend (cpu, wasm, webgpu[:N], tensorflow, tensorflow-gpu[:N]) or a GPU index; default: the trainingRuns.device setting. */
   device?: string;
 }
 
@@ -99,7 +98,7 @@ export function registerCommands(deps: CommandDeps): void {
       listCheckpoints: deps.listCheckpoints,
       isBusy: async (dir) => training.byRunDir(dir) !== undefined || (await trainingElsewhere(dir)),
       replaced: async (runDir) => {
-        deps.lossCurves()?.resetRun(runDir);
+        deps.lossCurves().resetRun(runDir);
         await model.refresh(runDir);
       },
     });
@@ -175,10 +174,6 @@ export function registerCommands(deps: CommandDeps): void {
   /** OpenLossCurves(runs?: node | runDir | (node | runDir)[]) → true when a panel opened. */
   register(COMMANDS.openLossCurves, async (target?: unknown, selection?: unknown) => {
     const panel = deps.lossCurves();
-    if (!panel) {
-      void vscode.window.showInformationMessage('Training: the loss curves panel is not available in this build.');
-      return false;
-    }
     const targets = commandTargets(selection ?? target);
     // Run folders not (yet) in the model are charted as given; tree elements that are no run open the picker.
     let dirs = [...runsOf(targets).map((r) => r.dir), ...targets.flatMap((t) => (t.kind === 'path' && !model.get(t.path) && !runOfCheckpoint(t.path) ? [t.path] : []))];

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { COMMANDS } from './commands/ids';
 import { setContextKey } from './contextKeys';
 import { external, hfAwareSource } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
@@ -34,14 +35,11 @@ export interface TrainingRunsApi {
   configDiagnostics: ConfigDiagnostics;
   /** The questions commands ask (integration tests answer them through `answerWith`). */
   prompts: Prompts;
-  /** Milliseconds activate() took, measured inside it. */
-  activationMs: number;
 }
 
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
-  const t0 = performance.now();
   const checkpointSource = hfAwareSource(engineCheckpointSource);
   const model = new RunModel({ source: checkpointSource, tempPrefix: TEMP_PREFIX });
   const launchFor = (request: TrainRequest) =>
@@ -74,10 +72,10 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     listCheckpoints: (dir) => checkpointSource.list(dir),
     actions: {
       onResume: async (runDir, checkpoint) => {
-        await vscode.commands.executeCommand('trainingRuns.resume', runDir, checkpoint);
+        await vscode.commands.executeCommand(COMMANDS.resume, runDir, checkpoint);
       },
       onStop: async (runDir) => {
-        await vscode.commands.executeCommand('trainingRuns.stop', runDir);
+        await vscode.commands.executeCommand(COMMANDS.stop, runDir);
       },
     },
     // Panel settings (smoothing, log scale) outlive the window, per workspace.
@@ -124,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
 
   // Discovery runs after activation returns: the view fills in when it is done.
   void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics, activationMs: performance.now() - t0 };
+  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics };
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */

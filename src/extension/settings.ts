@@ -9,7 +9,7 @@ export interface TrainingRunsSettings {
   runsGlobs: string[];
   /** Node executable for the trainer; '' = the editor's own runtime. */
   nodePath: string;
-  /** Default device: '' = the config's backend; 'cpu', 'wasm', or a GPU index. */
+  /** Default device, the trainer's `-d`: a backend (cpu, wasm, webgpu[:N], tensorflow, tensorflow-gpu[:N]) or a GPU index; '' = the config's backend. */
   device: string;
   stopTimeoutMs: number;
   /** A trainer silent this long is reported hung and killed; 0 = never. */

@@ -246,24 +246,26 @@ controls.setSmoothing(settings.smoothing);
 store.setPointBudget(chart.plotWidth() * 2);
 updatePanel();
 
-/** Read-only view for the webview tests and the benchmark (not used by the panel itself). */
-(globalThis as Record<string, unknown>)['__lossCurves'] = {
-  drawnRuns: () => chart.drawnRuns,
-  seriesCount: () => chart.uplot?.series.length ?? 0,
-  scales: () => ({ x: chart.uplot?.scales.x, y: chart.uplot?.scales.y }),
-  lrScales: () => (chart.lrUplot ? { x: chart.lrUplot.scales.x, lr: chart.lrUplot.scales['lr'] } : null),
-  lrSeriesCount: () => chart.lrUplot?.series.length ?? 0,
-  cursorLeft: () => ({ loss: chart.uplot?.cursor.left ?? null, lr: chart.lrUplot?.cursor.left ?? null }),
-  /** Each pane's value axis as last drawn: tick values, their labels (null: none) and pixel offsets. */
-  valueAxes: () => valueAxesDrawn(),
-  axisStroke: () => {
-    const u = chart.uplot;
-    const stroke = u?.axes[0]?.stroke;
-    return typeof stroke === 'function' && u ? stroke(u, 0) : stroke;
-  },
-  redrawStats: () => ({ ...scheduler.stats }),
-  settings: () => ({ ...settings }),
-};
+/** Read-only view for the webview tests and the benchmark, compiled out of the product (testHooks.d.ts). */
+if (TRAINING_RUNS_TEST_HOOKS) {
+  (globalThis as Record<string, unknown>)['__lossCurves'] = {
+    drawnRuns: () => chart.drawnRuns,
+    seriesCount: () => chart.uplot?.series.length ?? 0,
+    scales: () => ({ x: chart.uplot?.scales.x, y: chart.uplot?.scales.y }),
+    lrScales: () => (chart.lrUplot ? { x: chart.lrUplot.scales.x, lr: chart.lrUplot.scales['lr'] } : null),
+    lrSeriesCount: () => chart.lrUplot?.series.length ?? 0,
+    cursorLeft: () => ({ loss: chart.uplot?.cursor.left ?? null, lr: chart.lrUplot?.cursor.left ?? null }),
+    /** Each pane's value axis as last drawn: tick values, their labels (null: none) and pixel offsets. */
+    valueAxes: () => valueAxesDrawn(),
+    axisStroke: () => {
+      const u = chart.uplot;
+      const stroke = u?.axes[0]?.stroke;
+      return typeof stroke === 'function' && u ? stroke(u, 0) : stroke;
+    },
+    redrawStats: () => ({ ...scheduler.stats }),
+    settings: () => ({ ...settings }),
+  };
+}
 
 interface DrawnAxis {
   _splits?: number[] | null;

@@ -1,7 +1,7 @@
 /**
  * Coalesces redraw requests: at most one redraw per `intervalMs` (100 ms = 10 a second), none while
- * the document is hidden, and one catch-up redraw as soon as it is visible again. Measures each
- * redraw so the cost of streaming can be reported.
+ * the document is hidden, and one catch-up redraw as soon as it is visible again. In the tests'
+ * build (TRAINING_RUNS_TEST_HOOKS) it also times each redraw so the cost of streaming can be reported.
  */
 export interface RedrawStats {
   count: number;
@@ -14,7 +14,8 @@ export class RedrawScheduler {
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastRun = -Infinity;
-  readonly stats: RedrawStats = { count: 0, totalMs: 0, maxMs: 0, lastMs: 0 };
+  /** Redraw timings: only in the tests' build (TRAINING_RUNS_TEST_HOOKS), null in the product. */
+  readonly stats: RedrawStats | null = TRAINING_RUNS_TEST_HOOKS ? { count: 0, totalMs: 0, maxMs: 0, lastMs: 0 } : null;
 
   constructor(
     private readonly redraw: () => void,
@@ -46,10 +47,13 @@ export class RedrawScheduler {
     const start = performance.now();
     this.lastRun = start;
     this.redraw();
-    const ms = performance.now() - start;
-    this.stats.count++;
-    this.stats.totalMs += ms;
-    this.stats.maxMs = Math.max(this.stats.maxMs, ms);
-    this.stats.lastMs = ms;
+    if (TRAINING_RUNS_TEST_HOOKS && this.stats) recordRedraw(this.stats, performance.now() - start);
   }
+}
+
+function recordRedraw(stats: RedrawStats, ms: number): void {
+  stats.count++;
+  stats.totalMs += ms;
+  stats.maxMs = Math.max(stats.maxMs, ms);
+  stats.lastMs = ms;
 }

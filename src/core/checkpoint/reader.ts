@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { CheckpointError, rethrowReaderFailure } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
-import { readHashed, readRegularText } from './hashedIo';
+import { readHashed } from './hashedIo';
 import { METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
 import { decodeSafetensors } from './safetensors';
 import { parseBoundedJson } from '../limits/boundedFile';

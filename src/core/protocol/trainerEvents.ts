@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_ENV, PROTOCOL_VERSION, protocolMismatch, startedProtocolMismatch } from './version';
 
 const backendInfo = z.object({
   /** tfjs backend name actually running: 'cpu' | 'wasm' | 'tensorflow' | 'webgpu' ... */
@@ -77,7 +77,11 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('failed'),
-    /** 'config': bad config or usage (exit code 2); 'runtime': training failed (exit code 1). */
+    /**
+     * 'config': bad config (exit code 2); 'usage': bad command line, or the run is locked by another
+     * trainer (exit code 2); 'checkpoint': a checkpoint could not be read or written (its own exit
+     * code); 'runtime': training failed (exit code 1).
+     */
     kind: z.enum(['config', 'usage', 'checkpoint', 'runtime']),
     message: z.string(),
     file: z.string().optional(),

@@ -10,7 +10,8 @@ export const external = (): External => require('./index') as External;
 /** `native` plus Hugging Face checkpoint folders, for run folders that have no native checkpoints. */
 export function hfAwareSource(native: CheckpointSource): CheckpointSource {
   let combined: CheckpointSource | undefined;
-  const get = () => (combined ??= external().withHfCheckpoints(native));
+  // Only the Hugging Face listing: ./index would also load the external-trainer config reader (YAML).
+  const get = () => (combined ??= (require('./hfCheckpointSource') as typeof import('./hfCheckpointSource')).withHfCheckpoints(native));
   return {
     list: (runDir, request) => get().list(runDir, request),
     trainerSummary: (checkpointPath) => get().trainerSummary(checkpointPath),

@@ -1,21 +1,9 @@
 /**
- * The loss-curves panels' host side. Integration (extension.ts):
- *
- *   const lossCurves = new LossCurvesManager({
- *     extensionUri: context.extensionUri,
- *     listCheckpoints,                       // from src/core/checkpoint (takes the run folder)
- *     actions: { onResume: (runDir, checkpointPathOrLatest) => ..., onStop: (runDir) => ... },
- *     log: (line) => output.appendLine(line),
- *     memento: context.workspaceState,      // optional: settings survive closing the panel and restarts
- *   });
- *   context.subscriptions.push(lossCurves, lossCurves.registerSerializer());
- *   commands: 'trainingRuns.openLossCurves' -> lossCurves.show([runDir, ...])
- *   trainer IPC: lossCurves.postTrainerEvent(runDir, event) for every validated TrainerEvent
- *   run model:   lossCurves.setRunState(runDir, 'training' | 'stopped' | 'finished' | 'failed')
- *   package.json: "activationEvents": ["onWebviewPanel:trainingRuns.lossCurves"] (restores after reload)
- *
- * One panel per set of runs: show() on the same set reveals it. A run's history is read once and
- * shared by the panels showing it; it is dropped when the last such panel closes.
+ * The loss-curves panels' host side (wired up in extension.ts): one panel per set of runs (show()
+ * on the same set reveals it), fed by the trainer's live events (postTrainerEvent) and each run's
+ * files (RunFeed), with the run states that enable its Resume and Stop (setRunState). A run's
+ * history is read once, shared by the panels showing it, and dropped when the last one closes.
+ * registerSerializer() restores panels after a reload (activation event onWebviewPanel).
  */
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
@@ -42,10 +30,7 @@ export class LossCurvesManager implements vscode.Disposable {
   private readonly feeds = new Map<string, RunFeed>();
   private readonly states = new Map<string, RunState>();
   private readonly sessionSettings = new Map<string, PanelState>();
-  private readonly opened = new vscode.EventEmitter<LossCurvesPanel>();
   private readonly log: (message: string) => void;
-  /** Fires for every panel created (by show() or by restoring after a reload). */
-  readonly onDidOpenPanel = this.opened.event;
 
   constructor(private readonly options: LossCurvesManagerOptions) {
     this.log = options.log ?? ((m) => console.warn(m));
@@ -124,7 +109,6 @@ export class LossCurvesManager implements vscode.Disposable {
     this.panels.clear();
     for (const feed of this.feeds.values()) feed.dispose();
     this.feeds.clear();
-    this.opened.dispose();
   }
 
   private adopt(webviewPanel: vscode.WebviewPanel, dirs: string[]): LossCurvesPanel {
@@ -136,7 +120,6 @@ export class LossCurvesManager implements vscode.Disposable {
       this.panels.delete(k);
       this.dropUnusedFeeds();
     });
-    this.opened.fire(panel);
     return panel;
   }
 

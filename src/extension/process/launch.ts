@@ -3,6 +3,7 @@
  * vscode-free (the host facts are passed in) so the choices are unit-tested.
  */
 import * as path from 'node:path';
+import { PROTOCOL_ENV, PROTOCOL_VERSION } from '../../core/protocol/version';
 import type { TrainerLaunch } from './trainerProcess';
 
 export interface HostFacts {
@@ -18,7 +19,7 @@ export interface TrainRequest {
   configPath: string;
   /** `--set key=value` overrides, e.g. `resume_from_checkpoint=/abs/checkpoint-500`. */
   sets: string[];
-  /** '' = the config's own backend; else a GPU index, 'cpu' or 'wasm'. */
+  /** The trainer's `-d`: a backend (cpu, wasm, webgpu[:N], tensorflow, tensorflow-gpu[:N]) or a GPU index; '' = the config's own backend. */
   device: string;
 }
 
@@ -29,7 +30,7 @@ export interface LaunchSettings {
 }
 
 export function resolveTrainerLaunch(request: TrainRequest, settings: LaunchSettings, host: HostFacts): TrainerLaunch {
-  const env: NodeJS.ProcessEnv = { ...host.env };
+  const env: NodeJS.ProcessEnv = { ...host.env, [PROTOCOL_ENV]: String(PROTOCOL_VERSION) };
   let execPath: string;
   if (settings.nodePath.trim() !== '') {
     // A user-chosen Node (e.g. one with @tensorflow/tfjs-node-gpu installed for its ABI).

@@ -4,7 +4,7 @@
  * timeout, and no child left behind on dispose. vscode-free so it is unit-tested in plain Node.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { parseTrainerEvent, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
+import { parseTrainerEvent, startedProtocolMismatch, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
 import { Emitter, type Disposable, type Listener } from '../util/emitter';
 
 export interface TrainerLaunch {
@@ -75,6 +75,8 @@ export class TrainerProcess implements TrainerRun {
   private recentStderr = '';
   private silenceTimer: NodeJS.Timeout | undefined;
   private hung = false;
+  /** Set when the trainer announced another protocol version: it is stopped, and this is the reason. */
+  private protocolError: string | null = null;
 
   readonly onEvent = this.eventEmitter.event;
   /** Trainer output and the runner's own notes (protocol violations, kill), for the output channel. */
@@ -161,6 +163,13 @@ export class TrainerProcess implements TrainerRun {
   }
 
   private handleMessage(raw: unknown): void {
+    if (this.protocolError) return; // being killed: nothing it says can be understood
+    const mismatch = startedProtocolMismatch(raw);
+    if (mismatch) {
+      this.protocolError = mismatch;
+      this.forceKill(mismatch);
+      return;
+    }
     const parsed = parseTrainerEvent(raw);
     if (!parsed.ok) {
       const shown = JSON.stringify(raw)?.slice(0, 200) ?? String(raw);
@@ -194,6 +203,9 @@ export class TrainerProcess implements TrainerRun {
     if (this.spawnError && code === null && signal === null) {
       status = 'failed';
       message = `Could not start the trainer with ${this.launch.execPath}: ${this.spawnError.message}`;
+    } else if (this.protocolError) {
+      status = 'failed';
+      message = this.protocolError;
     } else if (this.failedEvent) {
       status = 'failed';
     } else if (this.finishedEvent && code === 0) {

@@ -8,7 +8,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type NativeFunction, requireKoffi } from '../kernels/blas/koffi';
+import { type NativeFunction, requireKoffi } from '../accel';
 import { requireAtRuntime, resolveOptional } from './optionalModule';
 
 export interface Captured<T> {

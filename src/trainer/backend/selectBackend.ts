@@ -8,10 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels } from '../kernels';
 import type { BackendName } from '../../core/config/types';
 import { InputError } from '../util/errors';
-import { type BlasInUse, type BlasRequest, DEFAULT_BLAS_REQUEST, accelerateWasm, describeBlas } from './blasAcceleration';
+import { type BlasInUse, type BlasRequest, DEFAULT_BLAS_REQUEST, accelerateWasmBackend, blasInUse, describeWasmAcceleration } from '../accel';
 import { type Attempt, type BackendNote, loadNative } from './nativeBackend';
 import { firstLine } from './optionalModule';
 import { PASSED_OVER } from './softwareAdapter';
@@ -60,7 +59,7 @@ const DESCRIPTION: Record<ConcreteBackend, (device: number | null, detail?: stri
   'tensorflow-gpu': (d) => `native TensorFlow on GPU ${d ?? 0} via @tensorflow/tfjs-node-gpu`,
   webgpu: (_d, detail) => `WebGPU through Dawn on ${detail ?? 'the default adapter'}`,
   tensorflow: () => 'native TensorFlow CPU via @tensorflow/tfjs-node',
-  wasm: (_d, detail) => `WebAssembly SIMD with replaced kernels, ${detail ?? 'matrix products in WebAssembly'}`,
+  wasm: (_d, detail) => `WebAssembly SIMD with ${detail ?? 'stock tfjs kernels'}`,
   cpu: () => 'pure JavaScript',
 };
 
@@ -78,8 +77,6 @@ async function setTfjsBackend(name: string): Promise<Attempt> {
     }
     const ok = await tf.setBackend(name);
     await tf.ready();
-    // Stock wasm kernels run transposed/batched matmuls and slices as scalar loops (bench/README.md).
-    if (ok && name === 'wasm') registerFastWasmKernels();
     return ok && tf.getBackend() === name ? { ok: true } : { ok: false, reason: `tf.setBackend('${name}') failed to initialise` };
   } catch (error) {
     return { ok: false, reason: firstLine((error as Error).message) };
@@ -113,9 +110,11 @@ export async function activateBackend(backend: ConcreteBackend, device: number |
     case 'wasm': {
       const active = await setTfjsBackend(backend);
       if (!active.ok) return active;
+      // Stock wasm kernels run transposed/batched matmuls and slices as scalar loops (bench/README.md).
       // Outside setTfjsBackend's catch: a BLAS library the user named that fails to load stops the run.
-      const outcome = accelerateWasm(blas);
-      return { ok: true, detail: describeBlas(outcome), ...(outcome.active ? { blas: outcome.blas } : {}) };
+      const acceleration = accelerateWasmBackend(blas);
+      const inUse = blasInUse(acceleration);
+      return { ok: true, detail: describeWasmAcceleration(acceleration), ...(inUse ? { blas: inUse } : {}) };
     }
     case 'cpu':
       return setTfjsBackend(backend);

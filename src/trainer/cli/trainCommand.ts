@@ -3,7 +3,7 @@
  * Exit codes: 0 finished or stopped, 1 training failure, 2 bad usage or config (one line on stderr).
  */
 import { loadConfig } from '../../core/config';
-import { parseTrainerCommand } from '../../core/protocol/trainerEvents';
+import { parseTrainerCommand, PROTOCOL_ENV, protocolMismatch } from '../../core/protocol/trainerEvents';
 import { type BackendRequest, parseDevice } from '../backend/selectBackend';
 import { describeFailure } from '../loop/errors';
 import { runTraining } from '../loop/runTraining';
@@ -26,6 +26,13 @@ Stop with Ctrl+C (or SIGTERM): the current step finishes, a checkpoint is saved,
 Exit codes: 0 finished or stopped, 1 training failure, 2 bad usage or config.`;
 
 const LAUNCHERS = ['local', 'slurm'] as const;
+
+/** A launcher (the extension) from another version of Training Runs is refused before any work. */
+export function checkLauncherProtocol(announced: string | undefined): void {
+  if (announced === undefined) return; // started by hand: nobody to disagree with
+  const mismatch = protocolMismatch(/^\d+$/.test(announced) ? Number(announced) : announced, 'launcher');
+  if (mismatch) throw new UsageError(mismatch);
+}
 
 export async function runTrainCommand(argv: string[]): Promise<number> {
   const stop = new StopController();
@@ -64,6 +71,7 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
+    checkLauncherProtocol(process.env[PROTOCOL_ENV]);
     const configArg = args.values.config ?? args.positionals[0];
     if (!configArg) throw new UsageError('train: missing the config (train -t CONFIG); run train --help for usage');
     if (args.values.config && args.positionals.length > 0) throw new UsageError(`train: unexpected argument "${args.positionals[0]}"`);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { fusedGru } from './fused/gru';
-import { fusedLstm } from './fused/lstm';
+import { fusedGru, fusedLstm } from '../accel';
 import { ParamFactory, applyDense, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
 import type { Model } from './types';
 

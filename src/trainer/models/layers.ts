@@ -4,11 +4,8 @@
  * with gradients (embeddings are one-hot matmuls, since wasm lacks the gather gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeBlasKernels } from '../kernels/blas';
+import { activeBlasKernels, gelu, layerNormalize, softmaxCrossEntropy as fusedSoftmaxCrossEntropy } from '../accel';
 import { Rng, mixSeed } from '../util/rng';
-import { gelu } from './fused/gelu';
-import { layerNormalize } from './fused/layerNorm';
-import { softmaxCrossEntropy as fusedSoftmaxCrossEntropy } from './fused/softmaxCrossEntropy';
 import type { Param } from './types';
 
 export class ParamFactory {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { causalSelfAttention } from './fused/attention';
+import { causalSelfAttention } from '../accel';
 import {
   type Dense, type LayerNorm, ParamFactory, activate, applyInnerDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
 } from './layers';

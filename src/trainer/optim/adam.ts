@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
 import { InputError } from '../util/errors';
-import { updateDirectly } from './directStorage';
-import { type AdamScalars, adamScalars, adamStep } from './fusedUpdates';
+import { type AdamScalars, adamScalars, adamStep, updateDirectly } from '../accel';
 import { SlotSet } from './slots';
 import type { Optimizer, UpdateMode } from './types';
 

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
-import { updateDirectly } from './directStorage';
-import { momentumStep, sgdStep } from './fusedUpdates';
+import { momentumStep, sgdStep, updateDirectly } from '../accel';
 import { SlotSet } from './slots';
 import type { Optimizer, UpdateMode } from './types';
 

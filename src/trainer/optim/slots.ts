@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OptimizerState, TensorMap } from '../../core/checkpoint/types';
 import type { Param } from '../models/types';
 import { InputError } from '../util/errors';
-import { valuesCopy } from './directStorage';
+import { valuesCopy } from '../accel';
 
 /** Slot variables per kind (e.g. m, v), one per param, zero-initialised, in param order. */
 export class SlotSet {

@@ -98,7 +98,9 @@ export async function startCodeServer({ entry, stateDir, env, readyTimeoutMs = 6
     killGroup(pid, 'SIGKILL');
     try {
       if (watchdog.pid) process.kill(watchdog.pid, 'SIGKILL');
-    } catch {}
+    } catch {
+      // already gone
+    }
   };
 
   const url = `http://127.0.0.1:${port}`;

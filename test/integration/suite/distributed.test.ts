@@ -76,7 +76,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     writeFileSync(configPath, config);
   });
 
-  let firstRun: TrainerEvent[] = [];
+  const firstRun: TrainerEvent[] = [];
   let stoppedExit: TrainerExit | undefined;
 
   it('trains through the Train command; the tree shows its checkpoints, the loss log arrives, Stop ends it "stopped"', async () => {

@@ -48,6 +48,15 @@ describe('TrainerProcess', () => {
     assert.equal(exit.status, 'finished');
   });
 
+  it('stops a trainer that announces another protocol version, naming both versions', async () => {
+    const p = new TrainerProcess(launch('other-protocol'));
+    const { events } = record(p);
+    const exit = await p.exited;
+    assert.deepEqual(events, []);
+    assert.equal(exit.status, 'failed');
+    assert.match(exit.message ?? '', /trainer speaks protocol version 2 but this extension speaks version 1/);
+  });
+
   it('reports a crash with its exit code and the end of stderr', async () => {
     const p = new TrainerProcess(launch('crash'));
     const exit = await p.exited;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { activeBlasKernels } from '../../../src/trainer/kernels/blas';
+import { activeBlasKernels } from '../../../src/trainer/accel/blas';
 import { releaseGpuGlobals } from '../../../src/trainer/backend/release';
 import { parseDevice, selectBackend } from '../../../src/trainer/backend/selectBackend';
 import { adapterOptionFor, dawnOptionsFromEnv, noAdapterReason, parseAdapterList, vulkanLoaderPresent } from '../../../src/trainer/backend/webgpuBackend';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TensorMap } from '../../../../src/core/checkpoint/types';
-import { compareLosses, compareStates, compareTensorMaps, type Tolerance } from '../../../../src/trainer/gpu/compare';
+import { compareLosses, compareStates, compareTensorMaps, type Tolerance } from '../../../support/gpu/compare';
 
 const tol: Tolerance = { atol: 1e-4, rtol: 1e-3, lossRtol: 1e-3, outlierFraction: 0.01 };
 const map = (values: number[], name = 'w'): TensorMap => ({ [name]: { dtype: 'float32', shape: [values.length], data: Float32Array.from(values) } });

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { caseConfig, correctnessCases, MODEL_VARIANTS, OPTIMIZER_VARIANTS, SCHEDULER_TYPES } from '../../../../src/trainer/gpu/cases';
-import { CPU_FAMILY_TOLERANCE } from '../../../../src/trainer/gpu/compare';
-import { type Activate, compareResume, compareRun } from '../../../../src/trainer/gpu/correctness';
+import { caseConfig, correctnessCases, MODEL_VARIANTS, OPTIMIZER_VARIANTS, SCHEDULER_TYPES } from '../../../support/gpu/cases';
+import { CPU_FAMILY_TOLERANCE } from '../../../support/gpu/compare';
+import { type Activate, compareResume, compareRun } from '../../../support/gpu/correctness';
 
 const activate: Activate = async (backend) => {
   tf.enableProdMode();

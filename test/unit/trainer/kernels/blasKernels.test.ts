@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { type Blas, loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../src/trainer/kernels/blas';
+import { type Blas, loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../src/trainer/accel/blas';
 import { assertSameOnCpu, randInt, randomData, rng, useWasmWithFastKernels } from './compare';
 import { type BatchPairs, type MatMulCase, matMulCases, matMulOperands } from './matMulCases';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { defaultBlasThreads, loadBlas } from '../../../../src/trainer/kernels/blas';
-import { requireKoffi } from '../../../../src/trainer/kernels/blas/koffi';
-import { blasCandidates } from '../../../../src/trainer/kernels/blas/libraries';
-import { tryBlasLibrary } from '../../../../src/trainer/kernels/blas/loader';
-import type { Blas } from '../../../../src/trainer/kernels/blas';
+import { defaultBlasThreads, loadBlas } from '../../../../src/trainer/accel/blas';
+import { requireKoffi } from '../../../../src/trainer/accel/blas/koffi';
+import { blasCandidates } from '../../../../src/trainer/accel/blas/libraries';
+import { tryBlasLibrary } from '../../../../src/trainer/accel/blas/loader';
+import type { Blas } from '../../../../src/trainer/accel/blas';
 import { randomData, rng } from './compare';
 
 /** op(X)[i][j] of a row-major array with row stride ld. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels } from '../../../../src/trainer/kernels';
+import { registerFastWasmKernels } from '../../../../src/trainer/accel/kernels';
 import { Rng } from '../../../../src/trainer/util/rng';
 
 export async function useWasmWithFastKernels(): Promise<string[]> {

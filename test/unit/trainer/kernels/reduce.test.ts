@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { reductionLayout } from '../../../../src/trainer/kernels/reduce';
+import { reductionLayout } from '../../../../src/trainer/accel/kernels/reduce';
 import { assertSameOnCpu, randInt, randomData, rng, useWasmWithFastKernels } from './compare';
 
 /** Ours sums in double then rounds to float32, as the cpu backend does: only summation order differs. */

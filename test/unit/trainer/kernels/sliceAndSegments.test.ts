@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastWasmKernels, unregisterFastWasmKernels } from '../../../../src/trainer/kernels';
-import { copyBox } from '../../../../src/trainer/kernels/slice';
+import { registerFastWasmKernels } from '../../../../src/trainer/accel/kernels';
+import { copyBox } from '../../../../src/trainer/accel/kernels/slice';
 import { assertSameOnCpu, randInt, randomData, rng, useWasmWithFastKernels } from './compare';
 
 /** Copies and integer sums are exact; only the summed gradients round differently. */
@@ -19,16 +19,12 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
     replaced = await useWasmWithFastKernels();
   });
 
-  it('registers its kernels over the stock ones, idempotently, and can put the stock ones back', () => {
+  it('registers its kernels over the stock ones, idempotently', () => {
     assert.deepEqual(replaced, ['BatchMatMul', '_FusedMatMul', 'Slice', 'SplitV', 'Unpack', 'UnsortedSegmentSum', 'Identity', 'Cast', 'Tanh', 'Pow', 'Sum']);
     const before = tf.getKernel('Unpack', 'wasm')!.kernelFunc;
     assert.deepEqual(registerFastWasmKernels(), replaced);
     assert.equal(tf.getKernel('Unpack', 'wasm')!.kernelFunc, before, 'a second call must not re-register');
-    unregisterFastWasmKernels();
-    assert.notEqual(tf.getKernel('Unpack', 'wasm')!.kernelFunc, before);
-    assert.equal(tf.getKernel('UnsortedSegmentSum', 'wasm'), undefined, 'stock 4.22 has no UnsortedSegmentSum');
-    registerFastWasmKernels();
-    assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'));
+    assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'), 'stock 4.22 has no UnsortedSegmentSum: ours adds it');
   });
 
   it('copyBox copies a box of a row-major array, merging whole trailing axes', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { fusedGru } from '../../../../src/trainer/models/fused/gru';
-import { compositeGruSteps } from '../../../../src/trainer/models/fused/gruComposite';
-import type { GruGateSteps } from '../../../../src/trainer/models/fused/gruGateSteps';
-import { GRU_BACKWARD_A, GRU_BACKWARD_B, GRU_FORWARD_A, GRU_FORWARD_B, kernelGruSteps } from '../../../../src/trainer/models/fused/gruKernels';
+import { fusedGru } from '../../../../src/trainer/accel/fused/gru';
+import { compositeGruSteps } from '../../../../src/trainer/accel/fused/gruComposite';
+import type { GruGateSteps } from '../../../../src/trainer/accel/fused/gruGateSteps';
+import { GRU_BACKWARD_A, GRU_BACKWARD_B, GRU_FORWARD_A, GRU_FORWARD_B, kernelGruSteps } from '../../../../src/trainer/accel/fused/gruKernels';
 import { opByOpGru } from './gruReference';
 import { type Layer, SHAPES, assertCallsPerStep, assertClose, dispose, lossAndGrads, problem, useBackend } from './rnnCompare';
 

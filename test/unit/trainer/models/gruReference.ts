@@ -3,7 +3,7 @@
  * autodiff. Kept callable as the reference the fused layer is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GruWeights } from '../../../../src/trainer/models/fused/gru';
+import type { GruWeights } from '../../../../src/trainer/accel/fused/gru';
 
 /** Runs the layer over [batch, time, in] from zero state; returns every h as [batch, time, units]. */
 export function opByOpGru(seq: tf.Tensor3D, weights: GruWeights): tf.Tensor3D {

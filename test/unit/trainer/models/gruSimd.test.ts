@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { compositeGruSteps } from '../../../../src/trainer/models/fused/gruComposite';
-import { gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } from '../../../../src/trainer/models/fused/gruGateMath';
-import { GRU_SIMD, gruBackwardASimd, gruBackwardBSimd, gruForwardASimd, gruForwardBSimd } from '../../../../src/trainer/models/fused/gruSimd';
+import { compositeGruSteps } from '../../../../src/trainer/accel/fused/gruComposite';
+import { gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } from '../../../../src/trainer/accel/fused/gruGateMath';
+import { GRU_SIMD, gruBackwardASimd, gruBackwardBSimd, gruForwardASimd, gruForwardBSimd } from '../../../../src/trainer/accel/fused/gruSimd';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { useBackend } from './rnnCompare';
 import { WIDTHS, assertAllClose, onHeap, random, sigmoid } from './rnnSimdHelpers';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerFastWasmKernels } from '../../../../src/trainer/kernels';
-import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../src/trainer/kernels/blas';
+import { registerFastWasmKernels } from '../../../../src/trainer/accel/kernels';
+import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../src/trainer/accel/blas';
 import { applyDense, applyInnerDense } from '../../../../src/trainer/models/layers';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, values } from './fused/fusedCompare';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { fusedLstm } from '../../../../src/trainer/models/fused/lstm';
-import { compositeGateSteps } from '../../../../src/trainer/models/fused/lstmComposite';
-import type { LstmGateSteps } from '../../../../src/trainer/models/fused/lstmGateSteps';
-import { LSTM_GATE_BACKWARD, LSTM_GATE_FORWARD, kernelGateSteps } from '../../../../src/trainer/models/fused/lstmKernels';
+import { fusedLstm } from '../../../../src/trainer/accel/fused/lstm';
+import { compositeGateSteps } from '../../../../src/trainer/accel/fused/lstmComposite';
+import type { LstmGateSteps } from '../../../../src/trainer/accel/fused/lstmGateSteps';
+import { LSTM_GATE_BACKWARD, LSTM_GATE_FORWARD, kernelGateSteps } from '../../../../src/trainer/accel/fused/lstmKernels';
 import { opByOpLstm } from './lstmReference';
 import { type Layer, SHAPES, assertCallsPerStep, assertClose, dispose, lossAndGrads, problem, useBackend } from './rnnCompare';
 

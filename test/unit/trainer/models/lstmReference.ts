@@ -3,7 +3,7 @@
  * step, gradients from tfjs's autodiff. Kept callable as the reference the fused layer is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LstmWeights } from '../../../../src/trainer/models/fused/lstm';
+import type { LstmWeights } from '../../../../src/trainer/accel/fused/lstm';
 
 /** Runs the layer over [batch, time, in] from zero state; returns every h as [batch, time, units]. */
 export function opByOpLstm(seq: tf.Tensor3D, weights: LstmWeights): tf.Tensor3D {

@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, heapF32 } from '../../../../src/trainer/kernels/wasmBackend';
-import { compositeGateSteps } from '../../../../src/trainer/models/fused/lstmComposite';
-import { lstmGateBackward, lstmGateForwardColumns } from '../../../../src/trainer/models/fused/lstmGateMath';
-import { kernelGateSteps } from '../../../../src/trainer/models/fused/lstmKernels';
-import { LSTM_SIMD, lstmBackwardSimd, lstmForwardSimd } from '../../../../src/trainer/models/fused/lstmSimd';
+import { asWasmBackend, heapF32 } from '../../../../src/trainer/accel/kernels/wasmBackend';
+import { compositeGateSteps } from '../../../../src/trainer/accel/fused/lstmComposite';
+import { lstmGateBackward, lstmGateForwardColumns } from '../../../../src/trainer/accel/fused/lstmGateMath';
+import { kernelGateSteps } from '../../../../src/trainer/accel/fused/lstmKernels';
+import { LSTM_SIMD, lstmBackwardSimd, lstmForwardSimd } from '../../../../src/trainer/accel/fused/lstmSimd';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { useBackend } from './rnnCompare';
 import { WIDTHS, assertAllClose, onHeap, random, sigmoid } from './rnnSimdHelpers';

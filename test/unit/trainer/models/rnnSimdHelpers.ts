@@ -1,8 +1,8 @@
 /** Shared by lstmSimd.test.ts and gruSimd.test.ts: random arrays, tensors on the wasm heap with SIMD loops, and the largest difference. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, heapF32 } from '../../../../src/trainer/kernels/wasmBackend';
-import { type LoopFunctions, type SimdModule, wasmBackendMemory } from '../../../../src/trainer/simd/heapModules';
+import { asWasmBackend, heapF32 } from '../../../../src/trainer/accel/kernels/wasmBackend';
+import { type LoopFunctions, type SimdModule, wasmBackendMemory } from '../../../../src/trainer/accel/simd/heapModules';
 import type { Rng } from '../../../../src/trainer/util/rng';
 
 /** Widths with and without a remainder of 4, and one with only a remainder. */

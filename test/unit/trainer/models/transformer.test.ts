@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from '../../../../src/trainer/models/fused/attention';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from '../../../../src/trainer/accel/fused/attention';
 import { type TransformerSpec, buildTransformer } from '../../../../src/trainer/models/transformer';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, useWasmWithBlasKernels } from './fused/fusedCompare';

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { Param } from '../../../../src/trainer/models/types';
-import { asWasmBackend, shapeBytes } from '../../../../src/trainer/kernels/wasmBackend';
+import { asWasmBackend, shapeBytes } from '../../../../src/trainer/accel/kernels/wasmBackend';
 import { createOptimizer } from '../../../../src/trainer/optim';
-import { updateDirectly } from '../../../../src/trainer/optim/directStorage';
+import { updateDirectly } from '../../../../src/trainer/accel/optim/directStorage';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { useBackend } from '../helpers';
 import { BASE_CONFIG, disposeParams, maxUlpDifference, randomGrads, randomParams } from './helpers';

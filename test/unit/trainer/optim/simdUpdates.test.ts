@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, heapF32 } from '../../../../src/trainer/kernels/wasmBackend';
-import type { UpdateTarget } from '../../../../src/trainer/optim/directStorage';
-import { adamScalars, adamStep, momentumStep, rmsPropStep, sgdStep } from '../../../../src/trainer/optim/fusedUpdates';
-import { registerHeap, simdKernelsFor } from '../../../../src/trainer/optim/simdUpdates';
-import { encodeModule } from '../../../../src/trainer/simd/wasmEncoding';
+import { asWasmBackend, heapF32 } from '../../../../src/trainer/accel/kernels/wasmBackend';
+import type { UpdateTarget } from '../../../../src/trainer/accel/optim/directStorage';
+import { adamScalars, adamStep, momentumStep, rmsPropStep, sgdStep } from '../../../../src/trainer/accel/optim/fusedUpdates';
+import { registerHeap, simdKernelsFor } from '../../../../src/trainer/accel/optim/simdUpdates';
+import { encodeModule } from '../../../../src/trainer/accel/simd/wasmEncoding';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { useBackend } from '../helpers';
 import { maxUlpDifference } from './helpers';

@@ -1,13 +1,13 @@
 /**
- * The run-time SIMD encoder and heap registry (src/trainer/simd/) on a plain WebAssembly memory:
+ * The run-time SIMD encoder and heap registry (src/trainer/accel/simd/) on a plain WebAssembly memory:
  * every f32x4 operation against its float32 scalar meaning, temps, constants, scalars, shared
  * memories, and tanh/σ built from them against Math.tanh (tolerance: 5e-7 absolute; seen 2.9e-7,
  * near the clamp).
  */
 import assert from 'node:assert/strict';
-import { SimdModule, wasmBackendMemory } from '../../../../src/trainer/simd/heapModules';
-import { abs, add, constant, div, load, max, min, mul, neg, pmax, pmin, scalar, setTemp, sigmoid, sqrt, store, sub, tanh, temp } from '../../../../src/trainer/simd/expressions';
-import { type Expr, type LoopFunction, encodeModule } from '../../../../src/trainer/simd/wasmEncoding';
+import { SimdModule, wasmBackendMemory } from '../../../../src/trainer/accel/simd/heapModules';
+import { abs, add, constant, div, load, max, min, mul, neg, pmax, pmin, scalar, setTemp, sigmoid, sqrt, store, sub, tanh, temp } from '../../../../src/trainer/accel/simd/expressions';
+import { type Expr, type LoopFunction, encodeModule } from '../../../../src/trainer/accel/simd/wasmEncoding';
 
 const f32 = Math.fround;
 

@@ -1,10 +1,10 @@
 /**
- * The SIMD softmax-gradient rows (src/trainer/simd/softmaxGradRows.ts) on a plain WebAssembly
+ * The SIMD softmax-gradient rows (src/trainer/accel/simd/softmaxGradRows.ts) on a plain WebAssembly
  * memory against the same formula in double: dS = scale·P⊙(dP − rowsum(dP⊙P)). Tolerance
  * 1e-6·columns·(1 + |expected|) (float32 products, lane-wise partial sums of a row).
  */
 import assert from 'node:assert/strict';
-import { encodeSoftmaxGradModule, softmaxGradRowsOn } from '../../../../src/trainer/simd/softmaxGradRows';
+import { encodeSoftmaxGradModule, softmaxGradRowsOn } from '../../../../src/trainer/accel/simd/softmaxGradRows';
 import { Rng } from '../../../../src/trainer/util/rng';
 
 function reference(dp: Float32Array, p: Float32Array, cols: number, scale: number): Float64Array {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, causalAttentionComposite, causalSelfAttention } from '../../../../../src/trainer/models/fused/attention';
+import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, causalAttentionComposite, causalSelfAttention } from '../../../../../src/trainer/accel/fused/attention';
 import { Rng } from '../../../../../src/trainer/util/rng';
-import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/kernels/blas';
+import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/accel/blas';
 import { assertClose, kernelsRun, onBackend, values, useWasmWithBlasKernels } from './fusedCompare';
 
 /** Fused (BLAS products, softmax in double) vs op by op on cpu (float32 throughout): values and gradients. */

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels } from '../../../../../src/trainer/kernels';
-import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/kernels/blas';
+import { registerFastWasmKernels } from '../../../../../src/trainer/accel/kernels';
+import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/accel/blas';
 
 export async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T | Promise<T>): Promise<T> {
   tf.enableProdMode();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, heapF32 } from '../../../../../src/trainer/kernels/wasmBackend';
-import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu, geluComposite } from '../../../../../src/trainer/models/fused/gelu';
-import { doubledInnerSimd, geluBackwardSimd, geluLoops } from '../../../../../src/trainer/models/fused/geluSimd';
+import { asWasmBackend, heapF32 } from '../../../../../src/trainer/accel/kernels/wasmBackend';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu, geluComposite } from '../../../../../src/trainer/accel/fused/gelu';
+import { doubledInnerSimd, geluBackwardSimd, geluLoops } from '../../../../../src/trainer/accel/fused/geluSimd';
 import { Rng } from '../../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, values } from './fusedCompare';
 

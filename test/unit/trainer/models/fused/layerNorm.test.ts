@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { asWasmBackend, heapF32 } from '../../../../../src/trainer/kernels/wasmBackend';
-import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormComposite, layerNormalize } from '../../../../../src/trainer/models/fused/layerNorm';
-import { layerNormLoops } from '../../../../../src/trainer/models/fused/layerNormSimd';
+import { asWasmBackend, heapF32 } from '../../../../../src/trainer/accel/kernels/wasmBackend';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNormComposite, layerNormalize } from '../../../../../src/trainer/accel/fused/layerNorm';
+import { layerNormLoops } from '../../../../../src/trainer/accel/fused/layerNormSimd';
 import { Rng } from '../../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, values } from './fusedCompare';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
   SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, softmaxCrossEntropy, softmaxCrossEntropyComposite,
-} from '../../../../../src/trainer/models/fused/softmaxCrossEntropy';
+} from '../../../../../src/trainer/accel/fused/softmaxCrossEntropy';
 import { Rng } from '../../../../../src/trainer/util/rng';
 import { assertClose, kernelsRun, onBackend, values } from './fusedCompare';
 
