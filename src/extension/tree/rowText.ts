@@ -4,7 +4,7 @@
  * default-width sidebar shows them. vscode-free so the wording is unit-tested.
  */
 import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
-import type { CheckpointView, RunView } from '../model/runModel';
+import type { CheckpointView, ClusterJobView, RunView } from '../model/runModel';
 
 /**
  * The checkpoint row's loss is the trainer's mean over the steps since the previous save; the chart
@@ -42,13 +42,25 @@ function durationOf(run: RunView, nowMs: number): number | null {
   return end === null || end < start ? null : (end - start) / 1000;
 }
 
+/** A Slurm job's state for the run row: "pending (job 12, Resources)", "running (job 12, restart 1)". */
+export function clusterJobWord(job: ClusterJobView): string {
+  const details = [`job ${job.jobId}`, job.reason !== 'None' ? job.reason : null, job.restarts > 0 ? `restart ${job.restarts}` : null];
+  return `${job.state.toLowerCase()} (${details.filter((d) => d !== null).join(', ')})`;
+}
+
+/** The row's first word: a cluster job's state while this window follows it, else the run's status. */
+function statusWord(run: RunView): string | null {
+  if (run.status === 'training' && run.clusterJob) return clusterJobWord(run.clusterJob);
+  return run.status === 'unknown' ? null : run.status;
+}
+
 /** "finished · 500/500 · loss 0.41 · 2 min 5 s" (status first; then what is known). */
 export function runDescription(run: RunView, nowMs: number = Date.now()): string {
   const steps = stepsOf(run);
   const loss = lossOf(run);
   const duration = durationOf(run, nowMs);
   return [
-    run.status === 'unknown' ? null : run.status,
+    statusWord(run),
     steps ? `${formatCount(steps.step)}${steps.maxSteps ? `/${formatCount(steps.maxSteps)}` : ''}` : null,
     loss ? `${loss.label} ${formatValue(loss.value)}` : null,
     duration !== null ? formatDuration(duration) : null,
@@ -59,6 +71,7 @@ export function runDescription(run: RunView, nowMs: number = Date.now()): string
 
 export function runTooltip(run: RunView, nowMs: number = Date.now()): string {
   const lines = [run.dir, `Status: ${run.status}${run.statusDetail ? ` (${run.statusDetail})` : ''}`];
+  if (run.status === 'training' && run.clusterJob) lines.push(`Slurm: ${clusterJobWord(run.clusterJob)}`);
   if (run.record?.configPath) lines.push(`Config: ${run.record.configPath}`);
   if (run.record?.backend) lines.push(`Backend: ${run.record.backend}`);
   const start = run.live?.startedAt ?? run.record?.startedAt ?? null;

@@ -72,6 +72,17 @@ describe('Runs tree rows', () => {
     for (const want of ['Config: /w/configs/a.yaml', 'Backend: wasm', 'Started: ', 'Duration: 2 min 5 s', 'Best checkpoint: checkpoint-500']) assert.ok(tip.includes(want), `${want} in\n${tip}`);
   });
 
+  it('a run trained by a Slurm job says the job\'s state, id and reason while it trains, its status after', () => {
+    const job = { jobId: '12', state: 'PENDING', reason: 'Resources', restarts: 0 };
+    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: job })), 'pending (job 12, Resources)');
+    const running = { ...job, state: 'RUNNING', reason: 'None' };
+    const live = { step: 40, maxSteps: 100, loss: 0.5, etaSec: null, startedAt: 0 };
+    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: running, live }), 10_000), 'running (job 12) · 40/100 · loss 0.5 · 10 s');
+    const requeued = { jobId: '12', state: 'PENDING', reason: 'BeginTime', restarts: 1 };
+    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: requeued })), 'pending (job 12, BeginTime, restart 1)');
+    assert.match(runDescription(run('/w/a', [], { status: 'finished', clusterJob: running })), /^finished · /);
+  });
+
   it('runs are listed newest first', () => {
     const old = run('/w/a', [checkpoint('/w/a', 10)]);
     const fresh = run('/w/b', [checkpoint('/w/b', 20)]);
