@@ -1,6 +1,6 @@
 /**
  * The words of the Runs tree's rows: a run's status, loss, steps and duration, a checkpoint's
- * step, age, loss, optimizer and learning rate, and their tooltips. The essentials come first so a
+ * loss, optimizer, learning rate and age, and their tooltips. The essentials come first so a
  * default-width sidebar shows them. vscode-free so the wording is unit-tested.
  */
 import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
@@ -94,15 +94,20 @@ export function checkpointLearningRate(c: CheckpointView): number | null {
   return typeof lr === 'number' ? lr : null;
 }
 
-/** "step 500 · 3 min ago · mean loss 0.41 · adam lr 1e-3" plus marks (latest, best, invalid). */
+/**
+ * "mean loss 0.41 · adam lr 5.00e-4 · 3 min ago · latest" plus marks (latest, best, invalid). The
+ * row's label (checkpoint-500) already says the step, so the description leads with what tells
+ * checkpoints apart and what a default-width sidebar cuts off last: loss, optimizer and learning
+ * rate, then age. The step is said only when the folder's name does not say it.
+ */
 export function checkpointDescription(c: CheckpointView, extraMarks: readonly string[] = [], nowMs: number = Date.now()): string {
   const lr = checkpointLearningRate(c);
   const optimizer = c.optimizer ? `${c.optimizer.type}${lr !== null ? ` lr ${formatValue(lr)}` : ''}` : lr !== null ? `lr ${formatValue(lr)}` : null;
   const parts = [
-    c.step !== null ? `step ${formatCount(c.step)}` : null,
-    formatAge(c.mtimeMs, nowMs),
+    c.step !== null && c.name !== `checkpoint-${c.step}` ? `step ${formatCount(c.step)}` : null,
     c.loss !== null ? `${CHECKPOINT_LOSS_LABEL} ${formatValue(c.loss)}` : null,
     optimizer,
+    formatAge(c.mtimeMs, nowMs),
   ];
   return [...parts.filter((p) => p !== null), ...checkpointMarks(c), ...extraMarks].join(' · ');
 }

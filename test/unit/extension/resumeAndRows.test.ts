@@ -89,7 +89,7 @@ describe('Runs tree rows', () => {
     assert.deepEqual(newestFirst([old, fresh]).map((r) => r.dir), ['/w/b', '/w/a']);
   });
 
-  it('a checkpoint row shows step, age, labelled loss, optimizer and learning rate, then marks', () => {
+  it('a checkpoint row leads with labelled loss, optimizer and learning rate, then age and marks (the label says the step)', () => {
     const c = checkpoint('/r', 500, {
       mtimeMs: 0,
       loss: 0.41,
@@ -97,7 +97,9 @@ describe('Runs tree rows', () => {
       optimizer: { type: 'adam', hyperparameters: { learning_rate: 0.001 }, iterations: 500, slotKinds: ['m', 'v'], variables: 4, bytes: 100 },
       scheduler: { type: 'cosine', step: 500, last_lr: 0.0005, next_lr: 0.0004, config: {} } as unknown as CheckpointView['scheduler'],
     });
-    assert.equal(checkpointDescription(c, [], 10_000), 'step 500 · just now · mean loss 0.41 · adam lr 5.00e-4 · latest');
+    assert.equal(checkpointDescription(c, [], 10_000), 'mean loss 0.41 · adam lr 5.00e-4 · just now · latest');
+    // The step is said when the folder's name does not say it.
+    assert.equal(checkpointDescription({ ...c, name: 'best-model' }, [], 10_000), 'step 500 · mean loss 0.41 · adam lr 5.00e-4 · just now · latest');
   });
 });
 
