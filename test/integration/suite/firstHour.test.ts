@@ -12,20 +12,11 @@ import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { Question } from '../../../src/extension/ui/prompts';
+import { until } from './until';
 
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'first-hour-suite');
-
-async function until<T>(what: string, get: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,9 +48,9 @@ describe('The first hour: Train quick pick, run notifications and the status bar
       settled = true;
       handle = r;
     });
-    // The pick's last item (the Device item, when there is one), then Enter.
-    await sleep(1500);
-    await vscode.commands.executeCommand('quickInput.last');
+    // Down past the last config (onto the Device item, when there is one), then Enter.
+    await sleep(3000);
+    for (let i = 0; i < configs.length; i++) await vscode.commands.executeCommand('quickInput.next');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     await until('Train to start a config (a Device item would open the device pick instead)', () => (settled ? true : undefined), 10_000).catch(async (error: Error) => {
       // Close the device pick and the Train pick it returns to.
@@ -115,7 +106,7 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     let stepped = false;
     api.prompts.answerWith(async (q) => {
       if (!q.choices.includes('Stop')) return undefined;
-      await until('a step', () => (stepped ? true : undefined));
+      await until('a step', () => (stepped ? true : undefined), 60_000);
       return 'Stop';
     });
     const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' });
