@@ -123,7 +123,8 @@ export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: nu
     legend: { show: false },
     cursor: { ...cursor(hooks, false), y: false },
     scales: { x: { time: false }, lr: valueScale(log) },
-    axes: [stepAxis(theme, true), valueAxis(theme, log ? 'learning rate (log)' : 'learning rate', 'lr', log)],
+    // The short pane has no room for "(log)" in its label; the tick values say it.
+    axes: [stepAxis(theme, true), valueAxis(theme, 'learning rate', 'lr', log)],
     series,
     hooks: paneHooks(hooks),
   };
