@@ -17,6 +17,7 @@ import { until } from './until';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'first-hour-suite');
+const pickEnds = [path.join(workspace, '0-first-hour-pick'), path.join(workspace, 'zz-first-hour-pick')];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,16 +30,23 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     rmSync(project, { recursive: true, force: true });
     mkdirSync(path.join(project, 'configs'), { recursive: true });
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // A run an earlier suite left behind would share the status bar and the notifications.
+    await api.training.stopAll();
   });
   after(() => {
     api.prompts.answerWith(undefined);
     // Later suites' Train pickers should not list this suite's configs.
-    rmSync(project, { recursive: true, force: true });
+    for (const dir of [project, ...pickEnds]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('offers no Device item in the live Train pick when every config listed is an external trainer', async () => {
-    const external = path.join(project, 'configs', 'external.yaml');
-    writeFileSync(external, `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "0"]\n  output_dir: runs/external\n`);
+    // External configs listed first and last (the pick sorts by path), so that wherever moving past
+    // the last config lands (back on the first, or still on the last), it is one of these.
+    for (const dir of pickEnds) {
+      mkdirSync(path.join(dir, 'configs'), { recursive: true });
+      writeFileSync(path.join(dir, 'configs', 'external.yaml'), `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "0"]\n  output_dir: runs/external\n`);
+    }
+    const mine = pickEnds.map((dir) => path.join(dir, 'configs', 'external.yaml'));
     const configs = (await vscode.workspace.findFiles('**/configs/**/*.{yaml,yml}')).map((u) => u.fsPath);
     const others = configs.filter((c) => !/external_trainer\s*:/m.test(readFileSync(c, 'utf8')));
     assert.deepEqual(others, [], 'this test needs a workspace whose configs are all external trainers');
@@ -61,7 +69,7 @@ describe('The first hour: Train quick pick, run notifications and the status bar
       throw error;
     });
     assert.ok(handle, 'Enter past the last config trained nothing');
-    assert.ok(configs.includes(handle.request.configPath), handle.request.configPath);
+    assert.ok(mine.includes(handle.request.configPath), handle.request.configPath);
     if (api.training.active().includes(handle)) await api.training.stop(handle);
     await handle.exited;
   });
