@@ -35,6 +35,8 @@ export interface TrainingRunsApi {
   configDiagnostics: ConfigDiagnostics;
   /** The questions commands ask (integration tests answer them through `answerWith`). */
   prompts: Prompts;
+  /** Notifications, output channels and the status bar of the runs that train. */
+  ui: TrainingSessionUi;
 }
 
 let shutdown: (() => Promise<void>) | undefined;
@@ -81,7 +83,8 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     // Panel settings (smoothing, log scale) outlive the window, per workspace.
     memento: context.workspaceState,
   });
-  const ui = new TrainingSessionUi(training, {
+  const prompts = new Prompts();
+  const ui = new TrainingSessionUi(training, prompts, {
     onStarted: (runDir) => {
       if (readSettings().openLossCurvesOnStart) lossCurves.show([runDir]);
     },
@@ -116,13 +119,12 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     { dispose: () => training.dispose() },
     { dispose: () => model.dispose() },
   );
-  const prompts = new Prompts();
   registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.
   void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics };
+  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics, ui };
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */

@@ -195,6 +195,19 @@ export async function startLocalSlurm(): Promise<LocalSlurmResult> {
   };
 }
 
+/**
+ * For a suite's `before` hook: the started cluster, or the suite skipped with the reason printed
+ * (never silently) when it cannot start.
+ */
+export async function startOrSkip(mochaContext: Mocha.Context): Promise<LocalSlurm> {
+  const started = await startLocalSlurm();
+  if ('skip' in started) {
+    console.log(`      skipped: ${started.skip}`);
+    mochaContext.skip();
+  }
+  return started.cluster;
+}
+
 /** A run long enough to be interrupted: about 50-100 steps per second here on the cpu backend. */
 export function longRun(maxSteps: number, launcher: string, outputDir = 'out'): string {
   return `name: cluster

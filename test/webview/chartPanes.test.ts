@@ -109,6 +109,25 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
     assert.equal(await lossCurves<any>(p, 'scales').then((s) => s.y.distr), 1, 'the user chose linear: it stays linear');
   });
 
+  it('turns the learning-rate axis logarithmic when the runs\' peak rates are more than a decade apart (SGD 0.05 beside Adam 1e-3)', async () => {
+    const p = await open();
+    const steps = [1, 2, 3, 4];
+    const run = (lr: number[]) => ({ steps, loss: [1, 0.9, 0.8, 0.7], lr });
+    const lrDistr = () => lossCurves<any>(p, 'lrScales').then((s) => s?.lr?.distr);
+    await initPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'sgd', run([0.05, 0.05, 0.05, 0.05])), fixtureRun(RUN_B, 'sgd2', run([0.01, 0.01, 0.01, 0.01]))] });
+    assert.equal(await lrDistr(), 1, 'peaks 0.05 and 0.01 (under a decade apart): linear');
+    await postToPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'one', run([0, 1e-3, 1e-5, 0]))] });
+    await p.waitForFunction(() => (globalThis as any).__lossCurves.lrSeriesCount() === 2);
+    assert.equal(await lrDistr(), 1, 'one run warming up and decaying by itself: linear');
+    await postToPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'sgd', run([0.05, 0.05, 0.05, 0.05])), fixtureRun(RUN_B, 'adam', run([0, 1e-3, 1e-3, 1e-3]))] });
+    await p.waitForFunction(() => (globalThis as any).__lossCurves.lrScales()?.lr?.distr === 3);
+    // Adam's 1e-3 now sits decades above the axis floor rather than on it, and its 0 is left out.
+    const { lr } = await lossCurves<any>(p, 'lrScales');
+    assert.ok(lr.min <= 1e-3 && lr.min > 1e-5 && lr.max >= 0.05, JSON.stringify(lr));
+    const adam = await lossCurves<any[]>(p, 'drawnRuns').then((runs) => runs.find((r) => r.runDir === RUN_B));
+    assert.deepEqual(adam.lr, [null, 1e-3, 1e-3, 1e-3]);
+  });
+
   it('draws a checkpoint marker at a loss near 0 whole inside the plot, where a click lands on it', async () => {
     const p = await open({ runDirs: [RUN_A], smoothing: 0, logScale: false, selectedRun: RUN_A, hiddenRuns: [] });
     const steps = Array.from({ length: 100 }, (_, i) => i + 1);

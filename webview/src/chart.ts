@@ -4,7 +4,8 @@
  * the learning rate (dashed), so 1e-3 is never squashed beside a loss of 0.05 on one axis. Cursor
  * and step zoom are shared; drag a box in the loss pane to zoom both axes, double-click or
  * resetZoom() to go back. The loss axis turns logarithmic by itself when the loss spans more than
- * two decades, unless the user chose.
+ * two decades, unless the user chose; the learning-rate axis when the runs' peak learning rates are
+ * more than a decade apart (SGD at 0.05 beside Adam at 1e-3 would otherwise lie on the floor).
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -16,6 +17,12 @@ import type { ChartTheme } from './theme';
 /** The user's choice of loss axis, or 'auto': log when the loss spans more than AUTO_LOG_DECADES. */
 export type LogScaleSetting = boolean | 'auto';
 export const AUTO_LOG_DECADES = 2;
+/**
+ * Log learning-rate axis when the visible runs' peak rates are more than this many decades apart.
+ * Peaks, not every value: one run's warm-up from 0 or decay towards 0 spans decades by itself and
+ * reads best on a linear axis.
+ */
+export const LR_AUTO_LOG_DECADES = 1;
 
 export interface ChartSettings {
   smoothing: number;
@@ -57,6 +64,12 @@ export function lossDecades(runs: readonly RunData[]): number {
   return max > min ? Math.log10(max / min) : 0;
 }
 
+/** Decades between the smallest and the largest of the runs' peak learning rates (0 for one run). */
+export function lrPeakDecades(runs: readonly RunData[]): number {
+  const peaks = runs.map((run) => Math.max(0, ...run.lr.filter((v): v is number => v !== null && Number.isFinite(v)))).filter((p) => p > 0);
+  return peaks.length < 2 ? 0 : Math.log10(Math.max(...peaks) / Math.min(...peaks));
+}
+
 const MIN_PANE_HEIGHT = 160;
 let nextSyncKey = 0;
 
@@ -69,6 +82,7 @@ export class LossChart {
   private configKey = '';
   private drawn: DrawnRun[] = [];
   private log = false;
+  private lrLog = false;
   zoomed = false;
 
   constructor(
@@ -95,6 +109,11 @@ export class LossChart {
     return this.drawn;
   }
 
+  /** Whether the learning-rate axis is logarithmic now (chosen from the runs' peak rates). */
+  get lrLogScale(): boolean {
+    return this.lrLog;
+  }
+
   /** Whether the loss axis is logarithmic now (chosen by the user, or automatically). */
   get logScale(): boolean {
     return this.log;
@@ -109,10 +128,11 @@ export class LossChart {
   render(runs: RunData[], settings: ChartSettings, theme: ChartTheme, colorOf: (runDir: string) => string): void {
     const visible = runs.filter((r) => !settings.hiddenRuns.has(r.runDir));
     this.log = settings.logScale === 'auto' ? lossDecades(visible) > AUTO_LOG_DECADES : settings.logScale;
+    this.lrLog = lrPeakDecades(visible) > LR_AUTO_LOG_DECADES;
     this.drawn = visible.map((run) => this.computeRun(run, settings.smoothing));
     const hasLr = this.drawn.some((r) => r.lr.some((v) => finite(v) !== null));
     const [lossData, lrData] = this.align(this.drawn);
-    const key = JSON.stringify([visible.map((r) => r.runDir), this.log, hasLr, theme]);
+    const key = JSON.stringify([visible.map((r) => r.runDir), this.log, this.lrLog, hasLr, theme]);
     if (!this.loss || key !== this.configKey) {
       this.destroy();
       this.configKey = key;
@@ -121,7 +141,7 @@ export class LossChart {
       const { loss, lr } = this.paneSizes(hasLr);
       this.lrHost.hidden = !hasLr;
       this.loss = new uPlot(lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks()), lossData, this.lossHost);
-      if (hasLr) this.lr = new uPlot(lrPaneOptions(panes, lr, theme, this.hooks()), lrData, this.lrHost);
+      if (hasLr) this.lr = new uPlot(lrPaneOptions(panes, lr, this.lrLog, theme, this.hooks()), lrData, this.lrHost);
     } else {
       this.loss.setData(lossData, !this.zoomed);
       this.lr?.setData(lrData, !this.zoomed);
@@ -185,7 +205,8 @@ export class LossChart {
       steps: run.steps,
       raw: run.loss.map(shown),
       smoothed: Array.from(smoothedAll, shown),
-      lr: run.lr,
+      // A log axis has no place for a rate of 0 (a warm-up's start, a decay's end).
+      lr: this.lrLog ? run.lr.map((v) => (v !== null && v > 0 ? v : null)) : run.lr,
     };
   }
 

@@ -114,7 +114,7 @@ export function lossPaneOptions(runs: PaneRun[], size: { width: number; height: 
   };
 }
 
-export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: number }, theme: ChartTheme, hooks: PaneHooks): uPlot.Options {
+export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: number }, log: boolean, theme: ChartTheme, hooks: PaneHooks): uPlot.Options {
   const series: uPlot.Series[] = [{ label: 'step' }];
   for (const run of runs) series.push({ label: `${run.label} lr`, stroke: withAlpha(run.color, 0.85), width: 1.5, dash: LR_DASH, scale: 'lr', spanGaps: true });
   return {
@@ -122,8 +122,9 @@ export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: nu
     padding: PADDING,
     legend: { show: false },
     cursor: { ...cursor(hooks, false), y: false },
-    scales: { x: { time: false }, lr: valueScale(false) },
-    axes: [stepAxis(theme, true), valueAxis(theme, 'learning rate', 'lr', false)],
+    scales: { x: { time: false }, lr: valueScale(log) },
+    // The short pane has no room for "(log)" in its label; the tick values say it.
+    axes: [stepAxis(theme, true), valueAxis(theme, 'learning rate', 'lr', log)],
     series,
     hooks: paneHooks(hooks),
   };

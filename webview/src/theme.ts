@@ -3,18 +3,9 @@
  * all read well. Canvas drawing cannot use var(), so the values are resolved here, and re-resolved
  * when VS Code switches theme (it changes the body's class).
  */
-const RUN_PALETTE_VARS: Array<[string, string]> = [
-  ['--vscode-charts-blue', '#3794ff'],
-  ['--vscode-charts-orange', '#d18616'],
-  ['--vscode-charts-green', '#89d185'],
-  ['--vscode-charts-purple', '#b180d7'],
-  ['--vscode-charts-red', '#f14c4c'],
-  ['--vscode-charts-yellow', '#cca700'],
-  ['--vscode-terminal-ansiCyan', '#11a8cd'],
-  ['--vscode-terminal-ansiMagenta', '#bc3fbc'],
-];
+import { RUN_PALETTE } from './palette';
 
-export const PALETTE_SIZE = RUN_PALETTE_VARS.length;
+export const PALETTE_SIZE = RUN_PALETTE.length;
 
 export interface ChartTheme {
   runColors: string[];
@@ -24,7 +15,8 @@ export interface ChartTheme {
   highContrast: boolean;
 }
 
-function cssVar(name: string, fallback: string): string {
+function cssVar(name: string | null, fallback: string): string {
+  if (name === null) return fallback;
   const v = getComputedStyle(document.body).getPropertyValue(name).trim();
   return v === '' ? fallback : v;
 }
@@ -53,7 +45,7 @@ export function readTheme(): ChartTheme {
   const size = cssVar('--vscode-font-size', '13px');
   const family = cssVar('--vscode-font-family', 'system-ui, sans-serif');
   return {
-    runColors: RUN_PALETTE_VARS.map(([name, fallback]) => cssVar(name, fallback)),
+    runColors: RUN_PALETTE.map((slot) => cssVar(slot.cssVar, slot.fallback)),
     foreground,
     grid: highContrast ? withAlpha(foreground, 0.35) : withAlpha(foreground, 0.1),
     font: `${size} ${family}`,

@@ -5,6 +5,7 @@
  * files (jsonSchema.ts) accepts it too.
  */
 import { z } from 'zod';
+import { launcherSchema } from './launcherSchema';
 
 export const EXTERNAL_TRAINER_KEY = 'external_trainer';
 
@@ -27,4 +28,6 @@ export const externalTrainerSchema = z.strictObject({
 export const externalTrainerFileSchema = z.strictObject({
   name: z.string().optional(),
   [EXTERNAL_TRAINER_KEY]: externalTrainerSchema,
+  /** `slurm` submits the command as a batch job (through srun for more than one node or task). */
+  launcher: launcherSchema,
 });

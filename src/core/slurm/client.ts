@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { type JobInfo, parseScontrolJob, parseSqueue, type QueuedJob, SQUEUE_FORMAT } from './jobInfo';
+import { checkSlurmSetup } from './setup';
 
 export class SlurmError extends Error {
   override readonly name = 'SlurmError';
@@ -28,6 +29,11 @@ const UNKNOWN_JOB = /Invalid job id specified/i;
 
 export class SlurmClient {
   constructor(private readonly options: SlurmClientOptions = {}) {}
+
+  /** Throws SlurmSetupError (what is missing, how to fix it) when these commands cannot reach a cluster's configuration. */
+  checkSetup(): Promise<void> {
+    return checkSlurmSetup(this.options.env ?? process.env);
+  }
 
   /** sbatch --parsable: the job id ("123", or "123;cluster" on federations). */
   async submit(scriptPath: string, cwd: string): Promise<string> {

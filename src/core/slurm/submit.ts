@@ -18,7 +18,9 @@ export interface SlurmJobRecord {
   submittedAt: string;
 }
 
+/** Nothing is written into the run folder when the machine cannot submit (SlurmSetupError). */
 export async function submitBatchJob(client: SlurmClient, spec: BatchScriptSpec): Promise<SlurmJobRecord> {
+  await client.checkSetup();
   await mkdir(spec.runDir, { recursive: true });
   const script = path.join(spec.runDir, BATCH_SCRIPT_NAME);
   await writeFile(script, renderBatchScript(spec), { mode: 0o755 });

@@ -10,6 +10,7 @@
  *     env: { OMP_NUM_THREADS: "1" }
  *     stop_timeout_seconds: 60   # default: the trainingRuns.stopTimeoutSeconds setting
  *     max_steps: 200             # optional: shown as the progress total until trainer_state.json says it
+ *   launcher: { type: slurm, nodes: 2 }   # optional: submit as a Slurm batch job (see the README)
  *
  * Validated with zod; every error names the file, line, field and fix (the config loader's
  * ConfigError). `--set` accepts `resume_from_checkpoint` (a path, `latest` or true) and `output_dir`.
@@ -20,6 +21,7 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, SET_SOURCE } from '../../core/config/errors';
 import { EXTERNAL_TRAINER_KEY, externalTrainerFileSchema } from '../../core/config/externalTrainerSchema';
+import type { LauncherConfig } from '../../core/config/launcherSchema';
 import { issuesToErrors } from '../../core/config/issues';
 import { originOf, type Layer } from '../../core/config/layer';
 import { setOverridesLayer } from '../../core/config/setOverrides';
@@ -47,7 +49,17 @@ export interface ExternalTrainerPlan {
   stopTimeoutMs: number | null;
   maxSteps: number | null;
   checkpointFormat: 'huggingface';
+  /** Where it runs: here, or a Slurm batch job. */
+  launcher: LauncherConfig;
+  /**
+   * resume_args with every placeholder but {checkpoint} filled in, {checkpoint} left as
+   * CHECKPOINT_SLOT: a batch job fills it in on each restart. Null without resume_args.
+   */
+  resumeArgsWithSlot: string[] | null;
 }
+
+/** Stands for {checkpoint} in resumeArgsWithSlot (a NUL: no argument can hold one). */
+export const CHECKPOINT_SLOT = '\0checkpoint\0';
 
 /** Cheap test (no YAML parse): does this config name an external trainer? */
 export async function isExternalTrainerConfig(configPath: string): Promise<boolean> {
@@ -108,7 +120,7 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
   }
 
   const values: PlaceholderValues = { output_dir: outputDir, checkpoint: resumeFrom ?? undefined, cwd, project_dir: projectDir, config_dir: path.dirname(file) };
-  const expand = (raw: string | string[], name: 'command' | 'resume_args'): string[] => {
+  const expand = (raw: string | string[], name: 'command' | 'resume_args', checkpoint = values.checkpoint): string[] => {
     let parts: string[];
     try {
       parts = typeof raw === 'string' ? splitCommandLine(raw) : raw;
@@ -117,7 +129,7 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
     }
     return parts.map((part, index) => {
       try {
-        return substitutePlaceholders(part, values);
+        return substitutePlaceholders(part, { ...values, checkpoint });
       } catch (err) {
         if (!(err instanceof CommandLineError)) throw err;
         const where = typeof raw === 'string' ? at(name) : at(name, index);
@@ -125,6 +137,7 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
       }
     });
   };
+  const resumeArgsWithSlot = ext.resume_args === undefined ? null : expand(ext.resume_args, 'resume_args', CHECKPOINT_SLOT);
   const argv = expand(ext.command, 'command');
   if (argv.length === 0) throw new ConfigError({ kind: 'invalid_value', at: at('command'), field: field('command'), message: 'empty command', expected: 'the program and its arguments' });
   if (resumeFrom && ext.resume_args !== undefined) {
@@ -154,6 +167,8 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
     stopTimeoutMs: ext.stop_timeout_seconds !== undefined ? ext.stop_timeout_seconds * 1000 : null,
     maxSteps: ext.max_steps ?? null,
     checkpointFormat: 'huggingface',
+    launcher: config.launcher,
+    resumeArgsWithSlot,
   };
 }
 

@@ -67,6 +67,28 @@ export function maxStepsArg(argv: readonly string[]): number | null {
   return null;
 }
 
+/** What a local trainer says when it starts: `started`, and `resumed` when it resumes a checkpoint. */
+export function externalStartEvents(plan: ExternalTrainerPlan, start: ExternalStart, pid: number): TrainerEvent[] {
+  const startStep = Math.max(0, start.startStep);
+  const events: TrainerEvent[] = [
+    {
+      type: 'started',
+      protocol: PROTOCOL_VERSION,
+      pid,
+      runDir: plan.outputDir,
+      configPath: plan.configPath,
+      backend: { name: 'external', reason: `external trainer: ${path.basename(plan.argv[0] ?? '')}`, skipped: [], blas: null },
+      startStep,
+      maxSteps: Math.max(1, start.maxSteps ?? startStep + 1),
+      time: Date.now(),
+    },
+  ];
+  if (plan.resumeFrom) {
+    events.push({ type: 'resumed', path: plan.resumeFrom, step: startStep, restoredOptimizer: start.resumable.optimizer, restoredScheduler: start.resumable.scheduler, skipped: [] });
+  }
+  return events;
+}
+
 const defaultKillGroup = (pgid: number, signal: NodeJS.Signals | 0): void => {
   process.kill(-pgid, signal);
 };
@@ -202,21 +224,7 @@ export class ExternalTrainerProcess implements TrainerRun {
     const pid = this.child.pid ?? 0;
     this.note(`$ ${quoteCommandLine(this.plan.argv)}\n  (process group ${pid}, cwd ${this.plan.cwd}, checkpoints in ${this.plan.outputDir})`);
     void this.record({ status: 'training', pid, startedAt: this.launchedAt });
-    const startStep = Math.max(0, start.startStep);
-    this.events.fire({
-      type: 'started',
-      protocol: PROTOCOL_VERSION,
-      pid,
-      runDir: this.plan.outputDir,
-      configPath: this.plan.configPath,
-      backend: { name: 'external', reason: `external trainer: ${path.basename(this.plan.argv[0] ?? '')}`, skipped: [], blas: null },
-      startStep,
-      maxSteps: Math.max(1, start.maxSteps ?? startStep + 1),
-      time: Date.now(),
-    });
-    if (this.plan.resumeFrom) {
-      this.events.fire({ type: 'resumed', path: this.plan.resumeFrom, step: startStep, restoredOptimizer: start.resumable.optimizer, restoredScheduler: start.resumable.scheduler, skipped: [] });
-    }
+    for (const event of externalStartEvents(this.plan, start, pid)) this.events.fire(event);
     this.follower.start();
   }
 

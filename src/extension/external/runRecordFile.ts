@@ -12,7 +12,8 @@ import type { ExternalTrainerPlan } from './externalConfig';
 
 export interface ExternalRunState {
   status: RecordedStatus;
-  pid: number;
+  /** Null for a cluster job: its processes run on other machines. */
+  pid: number | null;
   startedAt: number;
   endedAt?: number;
   exitCode?: number | null;
@@ -22,7 +23,7 @@ export interface ExternalRunState {
 export async function writeExternalRunRecord(plan: ExternalTrainerPlan, state: ExternalRunState): Promise<void> {
   const record = {
     status: state.status,
-    pid: state.pid,
+    ...(state.pid !== null ? { pid: state.pid } : {}),
     name: plan.name,
     config_path: plan.configPath,
     trainer: 'external',

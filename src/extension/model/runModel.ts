@@ -28,6 +28,16 @@ export interface LiveProgress {
   startedAt: number;
 }
 
+/** The Slurm job that trains a run, as this window last saw it (src/core/slurm/jobInfo.ts). */
+export interface ClusterJobView {
+  jobId: string;
+  /** Slurm's state word, e.g. PENDING, RUNNING, REQUEUED. */
+  state: string;
+  /** Why it waits or ended ('None' when Slurm has nothing to say). */
+  reason: string;
+  restarts: number;
+}
+
 export interface RunView {
   dir: string;
   name: string;
@@ -42,6 +52,8 @@ export interface RunView {
   live: LiveProgress | null;
   /** Problems reading the folder itself (not a checkpoint's own problems). */
   problems: string[];
+  /** Set while this window follows the run's Slurm job. */
+  clusterJob?: ClusterJobView | null;
 }
 
 export interface ListRequest {
@@ -140,6 +152,11 @@ export class RunModel {
     this.changed.fire();
   }
 
+  /** The state of the Slurm job training `dir` changed (only while this window trains it). */
+  setClusterJob(dir: string, job: ClusterJobView): void {
+    if (this.active.has(path.resolve(dir))) this.update(path.resolve(dir), { clusterJob: job });
+  }
+
   isActive(dir: string): boolean {
     return this.active.has(path.resolve(dir));
   }
@@ -183,7 +200,6 @@ export class RunModel {
   }
 
   private async read(dir: string, request: ListRequest = {}): Promise<void> {
-    const previous = this.runsByDir.get(dir);
     const problems: string[] = [];
     const { record, problem } = await readRunRecord(dir);
     if (problem) problems.push(problem);
@@ -202,6 +218,8 @@ export class RunModel {
     const checkpoints: CheckpointView[] = infos.map((c, i) => ({ ...c, loss: summaries[i]?.loss ?? null, best: bestName !== null && c.name === bestName }));
     const writing = await this.tempFolders(dir);
     const { status, detail } = this.statusOf(dir, record);
+    // Live progress and the job's state may have changed while the files were read: keep the newest.
+    const previous = this.runsByDir.get(dir);
     this.runsByDir.set(dir, {
       dir,
       name: path.basename(dir),
@@ -212,6 +230,7 @@ export class RunModel {
       writing,
       live: this.active.has(dir) ? (previous?.live ?? null) : null,
       problems,
+      clusterJob: this.active.has(dir) ? (previous?.clusterJob ?? null) : null,
     });
   }
 

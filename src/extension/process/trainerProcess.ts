@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseTrainerEvent, startedProtocolMismatch, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
 import { Emitter, type Disposable, type Listener } from '../util/emitter';
+import type { ClusterJobView } from '../model/runModel';
 
 export interface TrainerLaunch {
   /** Executable that runs the trainer script (a Node binary, or Electron with ELECTRON_RUN_AS_NODE). */
@@ -57,6 +58,8 @@ export interface TrainerRun extends Disposable {
   readonly stopTimeoutMs?: number | null;
   /** True for work that is not this window's process (a cluster job): closing the window leaves it running. */
   readonly outlivesWindow?: boolean;
+  /** A cluster job's state as it changes (pending, running, requeued, ...); absent for local processes. */
+  readonly onJobState?: (listener: Listener<ClusterJobView>) => Disposable;
   stop(timeoutMs: number): Promise<TrainerExit>;
   forceKill(reason: string): void;
 }

@@ -75,7 +75,7 @@ export class TrainingService {
     const startExternal = (await this.options.externalTrainerFor?.(request)) ?? null;
     if (runDir && this.byRunDir(runDir)) throw new BusyRunError(runDir);
 
-    const proc = startExternal ? startExternal() : new TrainerProcess(this.options.launchFor(request), { silenceTimeoutMs: this.options.hangTimeoutMs?.() ?? 0 });
+    const proc: TrainerRun = startExternal ? startExternal() : new TrainerProcess(this.options.launchFor(request), { silenceTimeoutMs: this.options.hangTimeoutMs?.() ?? 0 });
     let resolveStarted!: (e: TrainerEventOf<'started'> | null) => void;
     let resolveFirstStep!: (e: TrainerEventOf<'step'> | null) => void;
     let resolveExited!: (e: TrainerExit) => void;
@@ -108,6 +108,7 @@ export class TrainingService {
       if (event.type === 'step') resolveFirstStep(event);
       if (handle.runDir) this.options.model.applyEvent(handle.runDir, event);
     });
+    proc.onJobState?.((job) => handle.runDir && this.options.model.setClusterJob(handle.runDir, job));
     void proc.exited.then(async (exit) => {
       resolveStarted(null);
       resolveFirstStep(null);

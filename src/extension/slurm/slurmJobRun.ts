@@ -13,8 +13,10 @@ import type { SlurmClient } from '../../core/slurm/client';
 import { describeJob, isFinalState, type JobInfo } from '../../core/slurm/jobInfo';
 import { stopJob } from '../../core/slurm/jobControl';
 import { submitBatchJob, type SlurmJobRecord } from '../../core/slurm/submit';
+import type { ClusterJobView } from '../model/runModel';
 import type { LogStream, TrainerExit, TrainerLaunch, TrainerRun } from '../process/trainerProcess';
 import { Emitter } from '../util/emitter';
+import type { JobFiles } from './externalJob';
 
 export class SlurmJobRun implements TrainerRun {
   readonly pid = undefined;
@@ -22,8 +24,10 @@ export class SlurmJobRun implements TrainerRun {
   readonly exited: Promise<TrainerExit>;
   private readonly events = new Emitter<TrainerEvent>();
   private readonly logs = new Emitter<{ stream: LogStream; text: string }>();
+  private readonly jobStates = new Emitter<ClusterJobView>();
   readonly onEvent = this.events.event;
   readonly onLog = this.logs.event;
+  readonly onJobState = this.jobStates.event;
   private job: SlurmJobRecord | null = null;
   private lastInfo: JobInfo | null = null;
   private lastFinished: TrainerEventOf<'finished'> | null = null;
@@ -35,12 +39,17 @@ export class SlurmJobRun implements TrainerRun {
   private stopRequested = false;
   private forced = false;
 
+  /** An external trainer's job: its events come from its files on disk, not from JSON lines in its output. */
+  private readonly files: JobFiles | null;
+
   constructor(
     readonly launch: TrainerLaunch,
     private readonly spec: BatchScriptSpec,
     private readonly client: SlurmClient,
     private readonly pollMs = 2000,
+    files?: (emit: (event: TrainerEvent) => void) => JobFiles,
   ) {
+    this.files = files?.((event) => this.events.fire(event)) ?? null;
     // Listeners subscribe right after construction: submit on the next turn.
     this.exited = new Promise((resolve) => setImmediate(() => void this.follow().then(resolve)));
   }
@@ -81,8 +90,10 @@ export class SlurmJobRun implements TrainerRun {
   dispose(): void {
     // The job belongs to the cluster: closing the window only stops following it.
     this.following = false;
+    this.files?.dispose();
     this.events.dispose();
     this.logs.dispose();
+    this.jobStates.dispose();
   }
 
   private note(text: string): void {
@@ -96,13 +107,17 @@ export class SlurmJobRun implements TrainerRun {
       while (this.following) {
         const info = await this.client.show(this.job.jobId);
         await this.readOutput();
-        if (info && (!this.lastInfo || describeJob(info) !== describeJob(this.lastInfo))) this.note(describeJob(info));
+        if (info && (!this.lastInfo || describeJob(info) !== describeJob(this.lastInfo))) {
+          this.note(describeJob(info));
+          this.jobStates.fire({ jobId: info.jobId, state: info.state, reason: info.reason, restarts: info.restarts });
+          if (info.state === 'RUNNING') await this.files?.running();
+        }
         if (info) this.lastInfo = info;
         if (!info || isFinalState(info.state)) break;
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       }
       await this.readOutput();
-      return this.finish(null);
+      return await this.finish(null);
     } catch (error) {
       return this.finish(error instanceof Error ? error.message : String(error));
     }
@@ -148,7 +163,7 @@ export class SlurmJobRun implements TrainerRun {
     this.logs.fire({ stream: 'stdout', text: `${line}\n` });
   }
 
-  private finish(error: string | null): TrainerExit {
+  private async finish(error: string | null): Promise<TrainerExit> {
     this.done = true;
     const info = this.lastInfo;
     const state = info?.state ?? 'unknown';
@@ -156,9 +171,11 @@ export class SlurmJobRun implements TrainerRun {
     let message: string | null = null;
     if (error) message = error;
     else if (this.lastFinished && state === 'COMPLETED') status = this.lastFinished.status;
+    else if (this.files && state === 'COMPLETED') status = this.stopRequested ? 'stopped' : 'finished';
     else if (this.stopRequested) status = 'stopped';
     else message = `job ${this.job?.jobId} ended ${state.toLowerCase()}${info && info.reason !== 'None' ? ` (${info.reason})` : ''}; see ${this.job?.output}`;
     if (message) this.note(message);
+    if (this.job) await this.files?.ended(status, message).catch((e: Error) => this.note(e.message));
     return { status, exitCode: null, signal: null, forcedKill: this.forced, failure: this.lastFailed, message };
   }
 }

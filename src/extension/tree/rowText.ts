@@ -1,10 +1,10 @@
 /**
  * The words of the Runs tree's rows: a run's status, loss, steps and duration, a checkpoint's
- * step, age, loss, optimizer and learning rate, and their tooltips. The essentials come first so a
+ * loss, optimizer, learning rate and age, and their tooltips. The essentials come first so a
  * default-width sidebar shows them. vscode-free so the wording is unit-tested.
  */
 import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
-import type { CheckpointView, RunView } from '../model/runModel';
+import type { CheckpointView, ClusterJobView, RunView } from '../model/runModel';
 
 /**
  * The checkpoint row's loss is the trainer's mean over the steps since the previous save; the chart
@@ -42,13 +42,25 @@ function durationOf(run: RunView, nowMs: number): number | null {
   return end === null || end < start ? null : (end - start) / 1000;
 }
 
+/** A Slurm job's state for the run row: "pending (job 12, Resources)", "running (job 12, restart 1)". */
+export function clusterJobWord(job: ClusterJobView): string {
+  const details = [`job ${job.jobId}`, job.reason !== 'None' ? job.reason : null, job.restarts > 0 ? `restart ${job.restarts}` : null];
+  return `${job.state.toLowerCase()} (${details.filter((d) => d !== null).join(', ')})`;
+}
+
+/** The row's first word: a cluster job's state while this window follows it, else the run's status. */
+function statusWord(run: RunView): string | null {
+  if (run.status === 'training' && run.clusterJob) return clusterJobWord(run.clusterJob);
+  return run.status === 'unknown' ? null : run.status;
+}
+
 /** "finished · 500/500 · loss 0.41 · 2 min 5 s" (status first; then what is known). */
 export function runDescription(run: RunView, nowMs: number = Date.now()): string {
   const steps = stepsOf(run);
   const loss = lossOf(run);
   const duration = durationOf(run, nowMs);
   return [
-    run.status === 'unknown' ? null : run.status,
+    statusWord(run),
     steps ? `${formatCount(steps.step)}${steps.maxSteps ? `/${formatCount(steps.maxSteps)}` : ''}` : null,
     loss ? `${loss.label} ${formatValue(loss.value)}` : null,
     duration !== null ? formatDuration(duration) : null,
@@ -59,6 +71,7 @@ export function runDescription(run: RunView, nowMs: number = Date.now()): string
 
 export function runTooltip(run: RunView, nowMs: number = Date.now()): string {
   const lines = [run.dir, `Status: ${run.status}${run.statusDetail ? ` (${run.statusDetail})` : ''}`];
+  if (run.status === 'training' && run.clusterJob) lines.push(`Slurm: ${clusterJobWord(run.clusterJob)}`);
   if (run.record?.configPath) lines.push(`Config: ${run.record.configPath}`);
   if (run.record?.backend) lines.push(`Backend: ${run.record.backend}`);
   const start = run.live?.startedAt ?? run.record?.startedAt ?? null;
@@ -81,15 +94,20 @@ export function checkpointLearningRate(c: CheckpointView): number | null {
   return typeof lr === 'number' ? lr : null;
 }
 
-/** "step 500 · 3 min ago · mean loss 0.41 · adam lr 1e-3" plus marks (latest, best, invalid). */
+/**
+ * "mean loss 0.41 · adam lr 5.00e-4 · 3 min ago · latest" plus marks (latest, best, invalid). The
+ * row's label (checkpoint-500) already says the step, so the description leads with what tells
+ * checkpoints apart and what a default-width sidebar cuts off last: loss, optimizer and learning
+ * rate, then age. The step is said only when the folder's name does not say it.
+ */
 export function checkpointDescription(c: CheckpointView, extraMarks: readonly string[] = [], nowMs: number = Date.now()): string {
   const lr = checkpointLearningRate(c);
   const optimizer = c.optimizer ? `${c.optimizer.type}${lr !== null ? ` lr ${formatValue(lr)}` : ''}` : lr !== null ? `lr ${formatValue(lr)}` : null;
   const parts = [
-    c.step !== null ? `step ${formatCount(c.step)}` : null,
-    formatAge(c.mtimeMs, nowMs),
+    c.step !== null && c.name !== `checkpoint-${c.step}` ? `step ${formatCount(c.step)}` : null,
     c.loss !== null ? `${CHECKPOINT_LOSS_LABEL} ${formatValue(c.loss)}` : null,
     optimizer,
+    formatAge(c.mtimeMs, nowMs),
   ];
   return [...parts.filter((p) => p !== null), ...checkpointMarks(c), ...extraMarks].join(' · ');
 }

@@ -13,6 +13,7 @@ import { formatCount, formatDuration, formatValue } from '../../core/format';
 import type { TrainerExit } from '../process/trainerProcess';
 import type { TrainingHandle, TrainingService } from '../process/trainingService';
 import { COMMANDS } from '../commands/ids';
+import type { Prompts } from './prompts';
 
 
 const STOP = 'Stop';
@@ -26,9 +27,12 @@ export class TrainingSessionUi implements vscode.Disposable {
   private readonly lastStep = new Map<TrainingHandle, TrainerEvent & { type: 'step' }>();
   private readonly lastSaved = new Map<TrainingHandle, TrainerEvent & { type: 'checkpoint_saved' }>();
   private focused: TrainingHandle | undefined;
+  private statusBarShown = false;
 
+  /** Notifications go through `prompts`, so that the real-host tests see them (message and buttons). */
   constructor(
     private readonly service: TrainingService,
+    private readonly prompts: Prompts,
     private readonly hooks: { onStarted?(runDir: string): void } = {},
   ) {
     this.statusBar.name = 'Training progress';
@@ -51,6 +55,11 @@ export class TrainingSessionUi implements vscode.Disposable {
 
   hasChannel(key: string): boolean {
     return this.channels.has(key);
+  }
+
+  /** The progress item's text, or null while it is hidden (no run trains): for the real-host tests. */
+  get statusBarText(): string | null {
+    return this.statusBarShown ? this.statusBar.text : null;
   }
 
   dispose(): void {
@@ -102,6 +111,7 @@ export class TrainingSessionUi implements vscode.Disposable {
     const handle = this.focused && active.includes(this.focused) ? this.focused : active[active.length - 1];
     if (!handle) {
       this.statusBar.hide();
+      this.statusBarShown = false;
       return;
     }
     const name = path.basename(handle.runDir ?? handle.request.configPath);
@@ -114,6 +124,7 @@ export class TrainingSessionUi implements vscode.Disposable {
     this.statusBar.tooltip = `Training ${handle.runDir ?? handle.request.configPath}\nLast loss: the loss of the last logged step (a checkpoint row shows the mean since the previous save).\nClick to show its log.`;
     this.statusBar.command = { title: 'Show Training Log', command: COMMANDS.showLog, arguments: [this.keyOf(handle)] };
     this.statusBar.show();
+    this.statusBarShown = true;
   }
 
   private async ended(handle: TrainingHandle, exit: TrainerExit): Promise<void> {
@@ -129,7 +140,7 @@ export class TrainingSessionUi implements vscode.Disposable {
     if (exit.status !== 'failed') {
       const runDir = handle.runDir;
       const text = endedMessage(name, exit, saved);
-      const choice = await vscode.window.showInformationMessage(text, ...(runDir ? [OPEN_CURVES] : []), SHOW_LOG);
+      const choice = await this.prompts.choose('information', text, {}, ...(runDir ? [OPEN_CURVES] : []), SHOW_LOG);
       if (choice === OPEN_CURVES && runDir) await vscode.commands.executeCommand(COMMANDS.openLossCurves, runDir);
       if (choice === SHOW_LOG) channel.show();
       return;
@@ -151,7 +162,7 @@ export class TrainingSessionUi implements vscode.Disposable {
   private async announceStart(handle: TrainingHandle, event: TrainerEvent & { type: 'started' }): Promise<void> {
     const name = path.basename(event.runDir);
     const from = event.startStep > 0 ? `resumed at step ${formatCount(event.startStep)}` : 'started';
-    const choice = await vscode.window.showInformationMessage(`Training ${name}: ${from}, to step ${formatCount(event.maxSteps)}. Progress is in the status bar.`, STOP, OPEN_CURVES, SHOW_LOG);
+    const choice = await this.prompts.choose('information', `Training ${name}: ${from}, to step ${formatCount(event.maxSteps)}. Progress is in the status bar.`, {}, STOP, OPEN_CURVES, SHOW_LOG);
     if (choice === STOP && this.service.active().includes(handle)) await this.service.stop(handle);
     if (choice === OPEN_CURVES) await vscode.commands.executeCommand(COMMANDS.openLossCurves, path.resolve(event.runDir));
     if (choice === SHOW_LOG) this.channelFor(this.keyOf(handle)).show();

@@ -1,6 +1,7 @@
 import { CheckpointError, LockError } from '../../core/checkpoint/errors';
 import { ConfigError, formatConfigError } from '../../core/config/errors';
 import type { TrainerEventOf } from '../../core/protocol/trainerEvents';
+import { SlurmSetupError } from '../../core/slurm/setup';
 import { InputError } from '../util/errors';
 
 /** How a failure is reported: the `failed` event, the one-line message, and the exit code (2 bad input, 1 runtime). */
@@ -18,6 +19,7 @@ export function describeFailure(error: unknown, cwd = process.cwd()): { event: T
     if (error.field) event.field = error.field;
     return { event, exitCode: 2 };
   }
+  if (error instanceof SlurmSetupError) return { event: { type: 'failed', kind: 'usage', message: error.message }, exitCode: 2 };
   if (error instanceof LockError) return { event: { type: 'failed', kind: 'usage', message: error.message }, exitCode: 2 };
   if (error instanceof CheckpointError) return { event: { type: 'failed', kind: 'checkpoint', message: error.message }, exitCode: error.exitCode };
   if (error instanceof Error && error.name === 'UsageError') return { event: { type: 'failed', kind: 'usage', message: error.message }, exitCode: 2 };

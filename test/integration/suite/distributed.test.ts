@@ -98,7 +98,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     assert.ok(names.includes('checkpoint-5') && names.includes('checkpoint-10'), names.join(', '));
     assert.ok(names.indexOf('checkpoint-10') < names.indexOf('checkpoint-5'), `not newest first: ${names.join(', ')}`);
     const ten = checkpointNodes[names.indexOf('checkpoint-10')]!;
-    assert.match(String(api.tree.getTreeItem(ten).description), /step 10 .*HF · 2 ranks/);
+    assert.match(String(api.tree.getTreeItem(ten).description), /^mean loss .*HF · 2 ranks/);
     const details = ((await api.tree.getChildren(ten)) ?? []).filter((n): n is Extract<RunsTreeNode, { kind: 'detail' }> => n.kind === 'detail');
     const detail = (label: string) => details.find((d) => d.node.label === label)?.node.description ?? '';
     assert.match(detail('Optimizer'), /^adam\/adamw \(inferred\) · 10 steps/);

@@ -10,21 +10,12 @@ import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import { RunsTreeProvider } from '../../../src/extension/tree/runsTreeProvider';
+import { until } from './until';
 
 const extensionId = 'training-runs.training-runs';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'surfaces-suite');
-
-async function until<T>(what: string, get: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = get();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Config diagnostics and tree ages in the real host', function () {
   this.timeout(90_000);

@@ -111,7 +111,9 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
 
     const newest = ckptNodes[0]!;
     const item = api.tree.getTreeItem(newest);
-    assert.match(String(item.description), /step 40 .* latest/);
+    // The label says the step; the description leads with the loss and the optimizer.
+    assert.equal(String(item.label), 'checkpoint-40');
+    assert.match(String(item.description), /^mean loss [\d.e-]+ · [a-z]+ lr [\d.e-]+ · .* · latest$/);
     const details = await children(api, newest);
     const detail = (label: string) => details.find((d) => d.kind === 'detail' && d.node.label === label);
     const opt = detail('Optimizer');

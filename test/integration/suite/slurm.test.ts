@@ -1,14 +1,14 @@
 /**
  * Slurm runs in the real VS Code host, against a real one-machine Slurm cluster started by this
  * suite (test/support/localSlurm.ts): Train of a config with `launcher: {type: slurm}` submits a
- * job; the run's log shows it pending then running; `scontrol requeue` mid-run resumes it from its
+ * job; the run's log and its row in the Runs tree show it pending (job, reason) then running; `scontrol requeue` mid-run resumes it from its
  * latest checkpoint and it finishes at max_steps; Stop leaves a checkpoint; a launcher config error
  * fails at once with its file and line, submitting nothing. Skipped, saying why, where the cluster
  * cannot start.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
@@ -16,10 +16,34 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainerExit } from '../../../src/extension/process/trainerProcess';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
-import { type LocalSlurm, longRun, startLocalSlurm } from '../../support/localSlurm';
+import { type LocalSlurm, longRun, startOrSkip } from '../../support/localSlurm';
 
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'slurm-suite');
+
+/** argv: output folder, max steps[, --resume_from_checkpoint DIR]; a checkpoint every 5 steps. */
+const TINY_EXTERNAL_TRAINER = `
+const fs = require('fs');
+const path = require('path');
+const [out, maxArg, flag, from] = process.argv.slice(2);
+const rank = Number(process.env.SLURM_PROCID || 0);
+console.log('rank ' + rank + ' of ' + (process.env.SLURM_NTASKS || 1));
+if (rank !== 0) process.exit(0);
+const log = flag === '--resume_from_checkpoint' && from ? JSON.parse(fs.readFileSync(path.join(from, 'trainer_state.json'), 'utf8')).log_history : [];
+const header = Buffer.from('{}');
+const length = Buffer.alloc(8);
+length.writeBigUInt64LE(BigInt(header.length));
+for (let step = log.length + 1; step <= Number(maxArg); step++) {
+  log.push({ step, loss: 1 / step, learning_rate: 0.01 });
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  if (step % 5 !== 0) continue;
+  const tmp = path.join(out, 'tmp-checkpoint-' + step);
+  fs.mkdirSync(tmp, { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'model.safetensors'), Buffer.concat([length, header]));
+  fs.writeFileSync(path.join(tmp, 'trainer_state.json'), JSON.stringify({ global_step: step, max_steps: Number(maxArg), log_history: log }));
+  fs.renameSync(tmp, path.join(out, 'checkpoint-' + step));
+}
+`;
 
 function config(name: string, maxSteps: number, launcher: string): string {
   const file = path.join(project, 'configs', `${name}.yaml`);
@@ -43,12 +67,7 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
   let api: TrainingRunsApi;
 
   before(async function () {
-    const started = await startLocalSlurm();
-    if ('skip' in started) {
-      console.log(`      skipped: ${started.skip}`);
-      this.skip();
-    }
-    cluster = started.cluster;
+    cluster = await startOrSkip(this);
     // Slurm's commands, run by the extension in this host, find the test cluster through this.
     process.env.SLURM_CONF = cluster.env.SLURM_CONF;
     api = await vscode.extensions.getExtension<TrainingRunsApi>('training-runs.training-runs')!.activate();
@@ -74,21 +93,35 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
     const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
     assert.ok(handle, 'Train returned no handle');
     const { events, log } = follow(handle);
+    // The Runs tree's row for the run, as the user reads it.
+    const row = (): string => String(api.tree.getTreeItem({ kind: 'run', runDir }).description ?? '');
+    const rowsSeen: string[] = [];
+    const sampler = setInterval(() => rowsSeen.at(-1) !== row() && rowsSeen.push(row()), 100);
+    const rowMatching = (what: string, pattern: RegExp) =>
+      until(`the tree row to read ${what}`, 120_000, () => (pattern.test(row()) ? row() : undefined)).catch((error: Error) => {
+        clearInterval(sampler);
+        throw new Error(`${error.message}; rows seen: ${rowsSeen.join(' | ')}`);
+      });
     await until('pending in the log', 60_000, () => log.find((l) => /^job \d+: pending \(JobHeldUser\)$/.test(l)));
     assert.equal(api.runs.get(runDir)?.status, 'training');
     const jobId = (handle.process as SlurmJobRun).jobId!;
+    assert.equal(row(), `pending (job ${jobId}, JobHeldUser)`);
     await cluster!.client.queue([jobId]).then((jobs) => assert.equal(jobs[0]?.state, 'PENDING'));
     await new Promise<void>((resolve, reject) =>
       execFile('scontrol', ['release', jobId], { env: cluster!.env }, (e) => (e ? reject(e) : resolve())),
     );
     await until('running in the log', 60_000, () => log.find((l) => /^job \d+: running$/.test(l)));
+    await rowMatching('running', new RegExp(`^running \\(job ${jobId}\\)( · |$)`));
     await until('a checkpoint', 120_000, () => events.find((e) => e.type === 'checkpoint_saved'));
     await cluster!.client.requeue(jobId);
+    // Requeued: Slurm says REQUEUED or PENDING (BeginTime) with the restart counted, before the job runs again.
+    await rowMatching('the requeued job', new RegExp(`^(requeued|pending) \\(job ${jobId}, (.+, )?restart 1\\)`));
     await until('the second start', 120_000, async () => {
       await cluster!.client.startNow(jobId).catch(() => undefined);
       return events.filter((e) => e.type === 'started').length === 2 ? true : undefined;
     });
-    const exit = await handle.exited;
+    await rowMatching('running again', new RegExp(`^running \\(job ${jobId}, restart 1\\)`));
+    const exit = await handle.exited.finally(() => clearInterval(sampler));
     assert.equal(exit.status, 'finished', log.join('\n'));
     const stopped = events.find((e) => e.type === 'finished');
     const resumed = events.find((e) => e.type === 'resumed');
@@ -96,6 +129,7 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
     assert.ok(resumed?.type === 'resumed' && resumed.step === stopped.step, 'resumed where the first start saved');
     const run = api.runs.get(runDir);
     assert.equal(run?.status, 'finished');
+    assert.match(row(), /^finished · 1,200\/1,200 · /);
     assert.equal(run?.checkpoints.find((c) => c.latest)?.step, 1200);
   });
 
@@ -112,6 +146,38 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
     assert.ok(finished?.type === 'finished' && finished.status === 'stopped');
     await api.runs.refresh(runDir);
     assert.equal(api.runs.get(runDir)?.checkpoints.find((c) => c.latest)?.step, finished.step);
+  });
+
+  it('Train submits an external trainer through srun on 2 tasks; its checkpoints show and it ends finished', async () => {
+    // A tiny external trainer writing Hugging Face-style checkpoints (rank 0 only), in Node so no Python is needed.
+    writeFileSync(path.join(project, 'tiny-trainer.js'), TINY_EXTERNAL_TRAINER);
+    const file = path.join(project, 'configs', 'external.yaml');
+    writeFileSync(
+      file,
+      `external_trainer:
+  command: [${JSON.stringify(process.execPath)}, tiny-trainer.js, "{output_dir}", "20"]
+  output_dir: runs/external
+  resume_args: [--resume_from_checkpoint, "{checkpoint}"]
+  max_steps: 20
+launcher: { type: slurm, ntasks_per_node: 2 }
+`,
+    );
+    const runDir = path.join(project, 'runs', 'external');
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    assert.ok(handle, 'Train returned no handle');
+    const { events, log } = follow(handle);
+    const exit = await handle.exited;
+    assert.equal(exit.status, 'finished', `${exit.message ?? ''}\n${log.join('\n')}`);
+    const jobId = (handle.process as SlurmJobRun).jobId!;
+    assert.match(readFileSync(path.join(runDir, 'slurm-job.sh'), 'utf8'), /^"srun" .*"\$\{args\[@\]\}" &$/m);
+    const output = readFileSync(path.join(runDir, `slurm-${jobId}.out`), 'utf8');
+    assert.match(output, /^rank 0 of 2$/m, output);
+    assert.match(output, /^rank 1 of 2$/m, output);
+    assert.ok(events.some((e) => e.type === 'started'), 'a started event');
+    assert.deepEqual(events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.step).slice(-1), [20]);
+    const run = api.runs.get(runDir);
+    assert.equal(run?.status, 'finished');
+    assert.equal(run?.checkpoints.find((c) => c.latest)?.step, 20);
   });
 
   it('a launcher config error fails at once with its file and line, and submits nothing', async () => {

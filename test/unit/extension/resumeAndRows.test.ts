@@ -72,13 +72,24 @@ describe('Runs tree rows', () => {
     for (const want of ['Config: /w/configs/a.yaml', 'Backend: wasm', 'Started: ', 'Duration: 2 min 5 s', 'Best checkpoint: checkpoint-500']) assert.ok(tip.includes(want), `${want} in\n${tip}`);
   });
 
+  it('a run trained by a Slurm job says the job\'s state, id and reason while it trains, its status after', () => {
+    const job = { jobId: '12', state: 'PENDING', reason: 'Resources', restarts: 0 };
+    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: job })), 'pending (job 12, Resources)');
+    const running = { ...job, state: 'RUNNING', reason: 'None' };
+    const live = { step: 40, maxSteps: 100, loss: 0.5, etaSec: null, startedAt: 0 };
+    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: running, live }), 10_000), 'running (job 12) · 40/100 · loss 0.5 · 10 s');
+    const requeued = { jobId: '12', state: 'PENDING', reason: 'BeginTime', restarts: 1 };
+    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: requeued })), 'pending (job 12, BeginTime, restart 1)');
+    assert.match(runDescription(run('/w/a', [], { status: 'finished', clusterJob: running })), /^finished · /);
+  });
+
   it('runs are listed newest first', () => {
     const old = run('/w/a', [checkpoint('/w/a', 10)]);
     const fresh = run('/w/b', [checkpoint('/w/b', 20)]);
     assert.deepEqual(newestFirst([old, fresh]).map((r) => r.dir), ['/w/b', '/w/a']);
   });
 
-  it('a checkpoint row shows step, age, labelled loss, optimizer and learning rate, then marks', () => {
+  it('a checkpoint row leads with labelled loss, optimizer and learning rate, then age and marks (the label says the step)', () => {
     const c = checkpoint('/r', 500, {
       mtimeMs: 0,
       loss: 0.41,
@@ -86,7 +97,9 @@ describe('Runs tree rows', () => {
       optimizer: { type: 'adam', hyperparameters: { learning_rate: 0.001 }, iterations: 500, slotKinds: ['m', 'v'], variables: 4, bytes: 100 },
       scheduler: { type: 'cosine', step: 500, last_lr: 0.0005, next_lr: 0.0004, config: {} } as unknown as CheckpointView['scheduler'],
     });
-    assert.equal(checkpointDescription(c, [], 10_000), 'step 500 · just now · mean loss 0.41 · adam lr 5.00e-4 · latest');
+    assert.equal(checkpointDescription(c, [], 10_000), 'mean loss 0.41 · adam lr 5.00e-4 · just now · latest');
+    // The step is said when the folder's name does not say it.
+    assert.equal(checkpointDescription({ ...c, name: 'best-model' }, [], 10_000), 'step 500 · mean loss 0.41 · adam lr 5.00e-4 · just now · latest');
   });
 });
 

@@ -114,6 +114,22 @@ describe('RunModel', () => {
     assert.ok(changes >= 4);
   });
 
+  it('keeps a cluster job\'s state set while a re-read was reading the folder (no stale state put back)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const model = new RunModel({ source: { list: async () => (await gate, []), trainerSummary: async () => null }, tempPrefix: '.tmp-' });
+    model.markActive(runA);
+    model.setClusterJob(runA, { jobId: '7', state: 'RUNNING', reason: 'None', restarts: 0 });
+    const reading = model.refresh(runA); // e.g. after the checkpoint the requeued trainer saved
+    await new Promise((r) => setTimeout(r, 10));
+    model.setClusterJob(runA, { jobId: '7', state: 'PENDING', reason: 'BeginTime', restarts: 1 });
+    release();
+    await reading;
+    assert.deepEqual(model.get(runA)?.clusterJob, { jobId: '7', state: 'PENDING', reason: 'BeginTime', restarts: 1 });
+    model.setClusterJob(runB, { jobId: '8', state: 'RUNNING', reason: 'None', restarts: 0 });
+    assert.equal(model.get(runB), undefined, 'only runs this window trains follow a job');
+  });
+
   it('lists folders of saves in progress', async () => {
     mkdirSync(path.join(runA, 'checkpoints', '.tmp-checkpoint-600'));
     const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { JobInfo } from '../../../src/core/slurm/jobInfo';
 import type { SlurmJobRecord } from '../../../src/core/slurm/submit';
 import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
-import { type LocalSlurm, startLocalSlurm } from '../../support/localSlurm';
+import { type LocalSlurm, startOrSkip } from '../../support/localSlurm';
 import { buildTrainer, cli } from '../reliability/helpers';
 export { longRun } from '../../support/localSlurm';
 
@@ -84,12 +84,7 @@ export function useLocalSlurm(folderPrefix: string): { cluster(): LocalSlurm; di
   let cluster: LocalSlurm | null = null;
   let dir = '';
   before(async function () {
-    const started = await startLocalSlurm();
-    if ('skip' in started) {
-      console.log(`      skipped: ${started.skip}`);
-      this.skip();
-    }
-    cluster = started.cluster;
+    cluster = await startOrSkip(this);
     await buildTrainer();
   });
   after(async () => {

@@ -1,6 +1,6 @@
 /** `train --launcher` on the command line, where no cluster is needed. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLine, buildTrainer, cli } from '../reliability/helpers';
@@ -25,14 +25,28 @@ describe('train --launcher (command line)', function () {
     assert.equal(assertOneLine(follow.stderr), 'error: train: --follow needs --launcher slurm');
   });
 
-  it('without Slurm installed says so in one line, after writing the batch script it would have submitted', async () => {
-    // An empty PATH: no sbatch (the helper starts node by its full path).
-    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], { cwd: dir, env: { PATH: join(dir, 'no-bin') } });
-    assert.equal(result.code, 1);
-    assert.match(assertOneLine(result.stderr), /^error: sbatch not found: run where Slurm's commands are installed/);
-    const script = readFileSync(join(dir, 'out', 'slurm-job.sh'), 'utf8');
-    assert.match(script, /^#SBATCH --signal=B:USR1@120$/m);
-    assert.match(script, /train -t .*c\.yaml --launcher local --json/);
+  /** The run folder holds nothing the refused submit wrote. */
+  const assertNothingWritten = (): void => {
+    assert.equal(existsSync(join(dir, 'out', 'slurm-job.sh')), false, 'no batch script left behind');
     assert.equal(existsSync(join(dir, 'out', 'slurm-job.json')), false, 'no job recorded');
+  };
+
+  it('without Slurm installed: exit 2, one line naming sbatch and the fix, nothing written', async () => {
+    // A PATH without sbatch (the helper starts node by its full path).
+    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], { cwd: dir, env: { PATH: join(dir, 'no-bin') } });
+    assert.equal(result.code, 2);
+    assert.match(assertOneLine(result.stderr), /^error: sbatch not found on PATH: submit from a cluster login node .* or add their folder to PATH$/);
+    assertNothingWritten();
+  });
+
+  it('with SLURM_CONF naming a missing file: exit 2, one line naming it and the fix, nothing written', async () => {
+    const missing = join(dir, 'nowhere', 'slurm.conf');
+    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], { cwd: dir, env: { ...process.env, SLURM_CONF: missing } });
+    assert.equal(result.code, 2);
+    assert.equal(
+      assertOneLine(result.stderr),
+      `error: SLURM_CONF=${missing}, but that file does not exist or cannot be read: set SLURM_CONF to the cluster's slurm.conf, or unset it and submit from a cluster login node`,
+    );
+    assertNothingWritten();
   });
 });

@@ -80,6 +80,8 @@ describe('ExternalTrainerProcess', function () {
     stopTimeoutMs: null,
     maxSteps: null,
     checkpointFormat: 'huggingface',
+    launcher: { type: 'local' },
+    resumeArgsWithSlot: null,
     ...extra,
   });
   const launch = async (p: ExternalTrainerPlan) => {
