@@ -73,12 +73,23 @@ if (!reportOnly) {
   }
 }
 
-/** Stryker's options for one module: its sources mutated, its unit tests run. */
+/**
+ * The hostile-input tests (test/unit/core/hostile) of each module's readers: they protect its bounds
+ * (line, header and archive limits), so they count toward its score too.
+ */
+const HOSTILE_TESTS = {
+  checkpoint: ['jsonFiles', 'safetensorsHeaders'],
+  config: ['configYaml'],
+  hf: ['jsonFiles', 'safetensorsHeaders', 'torchArchives'],
+  metrics: ['metricsLines'],
+};
+
+/** Stryker's options for one module: its sources mutated, its unit tests (and hostile-input tests) run. */
 function optionsFor(module) {
   return {
     testRunner: 'mocha',
     plugins: ['@stryker-mutator/mocha-runner'],
-    mochaOptions: { config: join(root, '.mocharc.json'), spec: [`test/unit/core/${module}/**/*.test.ts`] },
+    mochaOptions: { config: join(root, '.mocharc.json'), spec: [`test/unit/core/${module}/**/*.test.ts`, ...HOSTILE_TESTS[module].map((t) => `test/unit/core/hostile/${t}.test.ts`)] },
     mutate: only.length > 0 ? only.filter((f) => moduleOf(f) === module) : [`src/core/${module}/**/*.ts`],
     coverageAnalysis: 'perTest',
     incremental: true,
@@ -116,10 +127,13 @@ for (const module of modules) {
   const scope = only.length > 0 ? `, only ${only.filter((f) => moduleOf(f) === module).join(', ')}` : '';
   if (!reportOnly) console.log(`\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}${scope}, concurrency ${concurrency}) ===`);
   const started = Date.now();
+  // Without earlier results, a run of some files knows nothing of the others: its score is not the module's.
+  const partial = only.length > 0 && !existsSync(join(root, 'mutation/.cache', `${module}.json`));
   const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
   const summary = summarise(module, results, root, equivalents);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
+  if (partial) console.log(`mutate: mutation/scores/${module}.json left as it was: no earlier run of the other files of src/core/${module} (run the module once without --mutate)`);
+  else writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
   summaries.push(summary);
 }
 let failed = false;
