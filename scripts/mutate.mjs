@@ -127,11 +127,13 @@ for (const module of modules) {
   const scope = only.length > 0 ? `, only ${only.filter((f) => moduleOf(f) === module).join(', ')}` : '';
   if (!reportOnly) console.log(`\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}${scope}, concurrency ${concurrency}) ===`);
   const started = Date.now();
-  // Without earlier results, a run of some files knows nothing of the others: its score is not the module's.
-  const partial = only.length > 0 && !existsSync(join(root, 'mutation/.cache', `${module}.json`));
+  // Until one run of the whole module, a run of some files knows nothing of the others: its score is not the module's.
+  const wholeRunMark = join(root, 'mutation/.cache', `${module}.whole`);
+  const partial = only.length > 0 && !existsSync(wholeRunMark);
   const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
-  const summary = summarise(module, results, root, equivalents);
+  const summary = summarise(module, results, root, equivalents, only.length > 0);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
+  if (!reportOnly && only.length === 0) writeFileSync(wholeRunMark, new Date().toISOString() + '\n');
   if (partial) console.log(`mutate: mutation/scores/${module}.json left as it was: no earlier run of the other files of src/core/${module} (run the module once without --mutate)`);
   else writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
   summaries.push(summary);
