@@ -51,6 +51,10 @@ describe('manifest.json: read back whole, every bad field named', () => {
     });
   }
 
+  it("the message says what was wrong with the field, in the schema's words", () => {
+    assert.throws(() => parseManifest(text({ step: 'ten' }), 'm.json'), { message: /^m\.json: field "step": .*expected number, received string$/ });
+  });
+
   it('a manifest that is not an object is a bad "(root)"', () => {
     assert.throws(() => parseManifest('"text"', 'm.json'), { message: /^m\.json: field "\(root\)": / });
     assert.throws(() => parseManifest('null', 'm.json'), { message: /^m\.json: field "\(root\)": / });

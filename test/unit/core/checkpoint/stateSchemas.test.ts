@@ -75,6 +75,10 @@ describe('checkpoint state files: every field read back as written, a bad one na
     });
   }
 
+  it("the message says what was wrong with the field, in the schema's words", () => {
+    assert.throws(() => parseOptimizerState(withField(optimizer, 'type', 3), 'o.json'), { message: /^o\.json: field "type": .*expected string, received number$/ });
+  });
+
   it('a state that is not an object is named as a bad "(root)", and bad JSON as not valid JSON', () => {
     assert.throws(() => parseTrainerState('[1]', 't.json'), { message: /^t\.json: field "\(root\)": / });
     assert.throws(() => parseOptimizerState('null', 'o.json'), { message: /^o\.json: field "\(root\)": / });
