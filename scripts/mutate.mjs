@@ -4,6 +4,9 @@
 //   --full       ignore the incremental cache (a full run of the module)
 //   --concurrency N   Stryker's test-runner processes (default 2)
 //   --report     no run: print and record the scores of the last run's results
+//   --mutate FILES   mutate only these files of the module (comma-separated paths or globs under
+//                src/core/<module>/, Stryker's `file.ts:10-20` ranges too; the module is taken from them
+//                when none is named). The other files keep their last results in the cache and scores.
 // Incremental: each module's previous results live in mutation/.cache/<module>.json (not committed);
 // only mutants whose code or covering tests changed run again. Writes mutation/scores/<module>.json
 // (committed: a drop shows in review), prints the score of each file, the survivors judged equivalent
@@ -21,7 +24,27 @@ const full = args.includes('--full');
 const reportOnly = args.includes('--report');
 const concurrencyAt = args.indexOf('--concurrency');
 const concurrency = concurrencyAt >= 0 ? Number(args[concurrencyAt + 1]) : 2;
-const named = args.filter((a, i) => !a.startsWith('--') && (concurrencyAt < 0 || i !== concurrencyAt + 1));
+const mutateAt = args.indexOf('--mutate');
+const only = mutateAt >= 0 ? (args[mutateAt + 1] ?? '').split(',').filter((f) => f !== '') : [];
+if (mutateAt >= 0 && only.length === 0) {
+  console.error('mutate: --mutate needs files, e.g. --mutate src/core/checkpoint/lock.ts,src/core/checkpoint/fs.ts');
+  process.exit(2);
+}
+if (only.length > 0 && full) {
+  // Stryker's force run ignores the cache, so the other files' results would be lost from it.
+  console.error('mutate: --mutate and --full do not go together (a full run of some files would drop the others\' results)');
+  process.exit(2);
+}
+const valueAt = new Set([concurrencyAt, mutateAt].filter((i) => i >= 0).map((i) => i + 1));
+const named = args.filter((a, i) => !a.startsWith('--') && !valueAt.has(i));
+/** The module a --mutate path belongs to, from its src/core/<module>/ prefix. */
+const moduleOf = (file) => MODULES.find((m) => file.replace(/^\.\//, '').startsWith(`src/core/${m}/`));
+for (const file of only) {
+  if (moduleOf(file) === undefined) {
+    console.error(`mutate: --mutate ${file} is not under src/core/<module>/ (modules: ${MODULES.join(', ')})`);
+    process.exit(2);
+  }
+}
 for (const m of named) {
   if (!MODULES.includes(m)) {
     console.error(`mutate: unknown module "${m}"; expected one of ${MODULES.join(', ')}`);
@@ -32,7 +55,13 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error('mutate: --concurrency needs a whole number of processes, at least 1');
   process.exit(2);
 }
-const modules = named.length > 0 ? named : MODULES;
+const modules = named.length > 0 ? named : only.length > 0 ? MODULES.filter((m) => only.some((f) => moduleOf(f) === m)) : MODULES;
+for (const m of modules) {
+  if (only.length > 0 && !only.some((f) => moduleOf(f) === m)) {
+    console.error(`mutate: --mutate names no file of src/core/${m}`);
+    process.exit(2);
+  }
+}
 
 let Stryker;
 if (!reportOnly) {
@@ -44,13 +73,25 @@ if (!reportOnly) {
   }
 }
 
-/** Stryker's options for one module: its sources mutated, its unit tests run. */
+/**
+ * The hostile-input tests (test/unit/core/hostile) of each module's readers: they protect its bounds
+ * (line, header and archive limits), so they count toward its score too.
+ */
+const HOSTILE_TESTS = {
+  checkpoint: ['jsonFiles', 'safetensorsHeaders'],
+  config: ['configYaml'],
+  hf: ['jsonFiles', 'safetensorsHeaders', 'torchArchives'],
+  // metricsLines reads a 2.2 GB sparse file and a 128 MB line: run per mutant it makes a run take hours.
+  metrics: [],
+};
+
+/** Stryker's options for one module: its sources mutated, its unit tests (and hostile-input tests) run. */
 function optionsFor(module) {
   return {
     testRunner: 'mocha',
     plugins: ['@stryker-mutator/mocha-runner'],
-    mochaOptions: { config: join(root, '.mocharc.json'), spec: [`test/unit/core/${module}/**/*.test.ts`] },
-    mutate: [`src/core/${module}/**/*.ts`],
+    mochaOptions: { config: join(root, '.mocharc.json'), spec: [`test/unit/core/${module}/**/*.test.ts`, ...HOSTILE_TESTS[module].map((t) => `test/unit/core/hostile/${t}.test.ts`)] },
+    mutate: only.length > 0 ? only.filter((f) => moduleOf(f) === module) : [`src/core/${module}/**/*.ts`],
     coverageAnalysis: 'perTest',
     incremental: true,
     force: full,
@@ -84,12 +125,18 @@ const equivalents = loadEquivalents(join(root, 'mutation/equivalent-mutants.json
 mkdirSync(join(root, 'mutation/scores'), { recursive: true });
 const summaries = [];
 for (const module of modules) {
-  if (!reportOnly) console.log(`\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}, concurrency ${concurrency}) ===`);
+  const scope = only.length > 0 ? `, only ${only.filter((f) => moduleOf(f) === module).join(', ')}` : '';
+  if (!reportOnly) console.log(`\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}${scope}, concurrency ${concurrency}) ===`);
   const started = Date.now();
+  // Until one run of the whole module, a run of some files knows nothing of the others: its score is not the module's.
+  const wholeRunMark = join(root, 'mutation/.cache', `${module}.whole`);
+  const partial = only.length > 0 && !existsSync(wholeRunMark);
   const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
-  const summary = summarise(module, results, root, equivalents);
+  const summary = summarise(module, results, root, equivalents, only.length > 0);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
-  writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
+  if (!reportOnly && only.length === 0) writeFileSync(wholeRunMark, new Date().toISOString() + '\n');
+  if (partial) console.log(`mutate: mutation/scores/${module}.json left as it was: no earlier run of the other files of src/core/${module} (run the module once without --mutate)`);
+  else writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
   summaries.push(summary);
 }
 let failed = false;

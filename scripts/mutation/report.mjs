@@ -54,7 +54,7 @@ function score(c) {
 }
 const round = (x) => Math.round(x * 100) / 100;
 
-export function summarise(module, results, root, equivalents) {
+export function summarise(module, results, root, equivalents, scoped = false) {
   const wanted = new Map(equivalents.filter((e) => e.file.startsWith(`src/core/${module}/`)).map((e) => [keyOf(e), e]));
   const matched = new Set();
   const sources = new Map();
@@ -90,7 +90,8 @@ export function summarise(module, results, root, equivalents) {
     counts: total,
     files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, c]) => [f, { score: score(c), counts: c }])),
   };
-  const stale = [...wanted].filter(([k]) => !matched.has(k)).map(([, e]) => e);
+  // A --mutate run (scoped) with no earlier results knows only some files: only those can show an equivalent stale.
+  const stale = [...wanted].filter(([k, e]) => !matched.has(k) && (!scoped || files[e.file] !== undefined)).map(([, e]) => e);
   return { module, recorded, survivors, equivalentSurvivors, stale };
 }
 

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createChecksum } from '../../../../src/core/checkpoint/checksum';
 import { CheckpointError } from '../../../../src/core/checkpoint/errors';
 import { inspectCheckpoint } from '../../../../src/core/checkpoint/inspect';
 import { listCheckpoints } from '../../../../src/core/checkpoint/list';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { encodeSafetensors } from '../../../../src/core/checkpoint/safetensors';
-import { makeContent, managerOptions, setCheckpointTime, withTempDir } from './helpers';
+import { makeContent, managerOptions, replaceVerified, setCheckpointTime, withTempDir } from './helpers';
 
 const FULL = { restoreOptimizer: true, restoreScheduler: true, weightsDtype: 'float32' as const };
 
@@ -23,19 +22,6 @@ async function checkpoints(dir: string, steps: number[]): Promise<Record<number,
     paths[step] = saved.path;
   }
   return paths;
-}
-
-/** Replaces a file and records its new size and checksum in the manifest (keeping the manifest's time): intact bytes, wrong content. */
-async function replaceVerified(checkpoint: string, file: string, bytes: Buffer, second: number): Promise<void> {
-  await writeFile(join(checkpoint, file), bytes);
-  const manifestPath = join(checkpoint, 'manifest.json');
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-  const hash = createChecksum('crc32');
-  hash.update(bytes);
-  const entry = manifest.files.find((f: { path: string }) => f.path === file);
-  Object.assign(entry, { size: bytes.length, checksum: hash.digest() });
-  await writeFile(manifestPath, JSON.stringify(manifest));
-  await setCheckpointTime(checkpoint, second);
 }
 
 describe('consistency checks at save and at load', () => {

@@ -1,8 +1,9 @@
 /** Shared fixtures for checkpoint tests: temp folders, small contents, manager options, fs wrappers. */
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createChecksum } from '../../../../src/core/checkpoint/checksum';
 import type { CheckpointFs } from '../../../../src/core/checkpoint/fs';
 import { CheckpointManager, type CheckpointManagerOptions } from '../../../../src/core/checkpoint/manager';
 import type { CheckpointContent } from '../../../../src/core/checkpoint/types';
@@ -121,4 +122,17 @@ export function fsWith(overrides: Partial<CheckpointFs>): CheckpointFs {
 
 export function systemError(code: string, message = code): Error {
   return Object.assign(new Error(`${code}: ${message}`), { code });
+}
+
+/** Replaces a file and records its new size and checksum in the manifest (keeping the manifest's time): intact bytes, wrong content. */
+export async function replaceVerified(checkpoint: string, file: string, bytes: Buffer, second: number): Promise<void> {
+  await writeFile(join(checkpoint, file), bytes);
+  const manifestPath = join(checkpoint, 'manifest.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+  const hash = createChecksum('crc32');
+  hash.update(bytes);
+  const entry = manifest.files.find((f: { path: string }) => f.path === file);
+  Object.assign(entry, { size: bytes.length, checksum: hash.digest() });
+  await writeFile(manifestPath, JSON.stringify(manifest));
+  await setCheckpointTime(checkpoint, second);
 }
