@@ -55,6 +55,15 @@ const targets = [
     target: 'es2022',
     loader: { '.css': 'css' },
   },
+  {
+    ...common,
+    entryPoints: { 'runs-table': 'webview/src/runsTable/main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+  },
 ].filter((t) => existsSync(join(root, Object.values(t.entryPoints)[0])));
 
 /** tfjs-backend-wasm loads its .wasm files from a folder given at run time (setWasmPaths). */

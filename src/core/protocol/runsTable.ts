@@ -5,7 +5,7 @@
  * `rows` (changed rows and removed run folders, batched) as runs change.
  */
 import * as z from 'zod';
-import { NOTES_LIMITS } from '../runsTable/runNotes';
+import { NOTES_LIMITS } from '../runsTable/notesSchema';
 
 const runDir = z.string().min(1);
 /** A flattened config value: what a table cell can show and compare. */

@@ -12,7 +12,7 @@ export const repoRoot = resolve(__dirname, '../../..');
 export async function buildWebviewBundle(): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'loss-curves-webview-'));
   await esbuild.build({
-    entryPoints: { 'loss-curves': 'webview/src/main.ts' },
+    entryPoints: { 'loss-curves': 'webview/src/main.ts', 'runs-table': 'webview/src/runsTable/main.ts' },
     outdir,
     bundle: true,
     minify: true,
