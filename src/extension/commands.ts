@@ -44,6 +44,8 @@ export interface CommandDeps {
   listCheckpoints(runDir: string): Promise<CheckpointInfo[]>;
   /** Absent until the loss-curves panel is available. */
   lossCurves: () => LossCurvesOpener | undefined;
+  /** The "Compare Runs" table; absent in builds without it. */
+  runsTable?: { show(): unknown };
 }
 
 export interface TrainOptions {
@@ -220,6 +222,9 @@ export function registerCommands(deps: CommandDeps): void {
     }
     return true;
   });
+
+  /** CompareRuns() → the runs table panel (palette, the Runs view's title bar). */
+  register(COMMANDS.compareRuns, () => deps.runsTable?.show());
 
   register(COMMANDS.revealCheckpoint, async (target?: unknown) => {
     const p = checkpointPathOf(target);
