@@ -22,6 +22,8 @@ import { activationFailure } from './extension/activationReport';
 import { measureLossCurves } from './panel/lossCurvesMeasure';
 import { panelFailure, panelResults } from './panel/panelResults';
 import { type BenchResult, errorMessage, failedResult } from './result';
+import { measureRunsTable } from './runsTable/runsTableMeasure';
+import { runsTableFailure, runsTableResults } from './runsTable/runsTableResults';
 import { measureGpu } from './gpuRows';
 import { measureTrainerStartup } from './trainer/startup';
 import { DESCRIPTIONS, MODEL_NAMES, type ModelName } from './training/models';
@@ -183,11 +185,21 @@ async function trainer(distProblem: string | null): Promise<BenchResult[]> {
 }
 
 async function panel(): Promise<BenchResult[]> {
+  let rows: BenchResult[];
   try {
     const figures = await measureLossCurves({ steps: 1_000_000, renders: APP_PLAN.panelRenders, streamSeconds: APP_PLAN.streamSeconds });
-    return panelResults(figures, APP_PLAN.panelRenders);
+    rows = panelResults(figures, APP_PLAN.panelRenders);
   } catch (e) {
-    return panelFailure(errorMessage(e));
+    rows = panelFailure(errorMessage(e));
+  }
+  return [...rows, ...(await runsTable())];
+}
+
+async function runsTable(): Promise<BenchResult[]> {
+  try {
+    return runsTableResults(await measureRunsTable({ runs: 1000, opens: APP_PLAN.panelRenders }), APP_PLAN.panelRenders);
+  } catch (e) {
+    return runsTableFailure(errorMessage(e));
   }
 }
 
@@ -229,7 +241,7 @@ async function main(): Promise<void> {
   const distProblem = needsDist ? ensureDist(repoRoot, !values['no-build']) : null;
   await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () => extension(distProblem));
   await run(values['no-trainer'], 'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)', () => trainer(distProblem));
-  await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history)', panel);
+  await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history) and runs table (1,000 runs)', panel);
   // The GPU's own reference is PyTorch CUDA on the same GPU, where python3 has it (bench/gpu/torch_cuda.py).
   await run(values['no-gpu'], 'GPU backends (bench/gpu/check.ts, throughput only)', () => measureGpu({ quick: values.quick, python: 'python3', timeoutMs: 30 * 60_000 }));
   machine.loadAverageEnd = loadavg()[0] ?? 0;
