@@ -48,16 +48,7 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { 'loss-curves': 'webview/src/main.ts' },
-    outdir: 'dist/webview',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    loader: { '.css': 'css' },
-  },
-  {
-    ...common,
-    entryPoints: { 'runs-table': 'webview/src/runsTable/main.ts' },
+    entryPoints: { 'loss-curves': 'webview/src/main.ts', 'runs-table': 'webview/src/runsTable/main.ts' },
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'iife',
