@@ -24,7 +24,8 @@ export class RunActions {
 
   async saveNotes(runDir: string, notes: string, tags: readonly string[]): Promise<string> {
     this.assertKnown(runDir);
-    const { notes: current } = await readRunNotes(runDir);
+    const { notes: current, problem } = await readRunNotes(runDir);
+    if (problem) throw new ActionRefused(`${problem}. Notes not saved, so nothing in it is lost.`);
     const checked = validateNotes({ ...current, notes, tags });
     if (!checked.ok) throw new ActionRefused(`Notes of ${path.basename(runDir)} not saved: ${checked.error}.`);
     await writeRunNotes(runDir, checked.value);

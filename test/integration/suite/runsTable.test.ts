@@ -188,4 +188,14 @@ describe('Compare Runs table', function () {
     assert.equal(readFileSync(target, 'utf8'), 'Name,Steps,optimizer.learning_rate\r\nfast lr,20,0.01\r\nlr-0.001,20,0.001\r\n');
     assert.equal(api.prompts.asked[0]?.kind, 'save');
   });
+
+  it('refuses to save over a notes file it cannot read, naming the file and the fix', async () => {
+    const { panel } = await openTable();
+    const file = path.join(lowLr, RUN_NOTES_FILE);
+    writeFileSync(file, '{"notes": 3}');
+    const refused = nextPost(panel, (m) => m.type === 'notice' && m.level === 'error');
+    await panel.receive({ type: 'saveNotes', runDir: lowLr, notes: 'new', tags: [] });
+    assert.match(((await refused) as { message: string }).message, /run-notes\.json: notes: .*fix the field or delete the file\. Notes not saved/);
+    assert.equal(readFileSync(file, 'utf8'), '{"notes": 3}', 'the file is left as it was');
+  });
 });
