@@ -11,6 +11,7 @@ export const BUNDLES: Record<string, string[]> = {
   'dist/extension.js': ['src/extension', 'src/core', 'package.json'],
   'dist/trainer.js': ['src/trainer', 'src/core', 'package.json'],
   'dist/webview/loss-curves.js': ['webview/src', 'src/core'],
+  'dist/webview/runs-table.js': ['webview/src', 'src/core'],
 };
 
 function newestMtime(path: string): number {

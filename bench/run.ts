@@ -23,6 +23,8 @@ import { activationFailure } from './extension/activationReport';
 import { measureLossCurves } from './panel/lossCurvesMeasure';
 import { panelFailure, panelResults } from './panel/panelResults';
 import { type BenchResult, errorMessage, failedResult } from './result';
+import { measureRunsTable } from './runsTable/runsTableMeasure';
+import { runsTableFailure, runsTableResults } from './runsTable/runsTableResults';
 import { measureGpu } from './gpuRows';
 import { measureScale } from './scale/scale';
 import { measureTrainerStartup } from './trainer/startup';
@@ -188,11 +190,21 @@ async function trainer(distProblem: string | null): Promise<BenchResult[]> {
 }
 
 async function panel(): Promise<BenchResult[]> {
+  let rows: BenchResult[];
   try {
     const figures = await measureLossCurves({ steps: 1_000_000, renders: APP_PLAN.panelRenders, streamSeconds: APP_PLAN.streamSeconds });
-    return panelResults(figures, APP_PLAN.panelRenders);
+    rows = panelResults(figures, APP_PLAN.panelRenders);
   } catch (e) {
-    return panelFailure(errorMessage(e));
+    rows = panelFailure(errorMessage(e));
+  }
+  return [...rows, ...(await runsTable())];
+}
+
+async function runsTable(): Promise<BenchResult[]> {
+  try {
+    return runsTableResults(await measureRunsTable({ runs: 1000, opens: APP_PLAN.panelRenders }), APP_PLAN.panelRenders);
+  } catch (e) {
+    return runsTableFailure(errorMessage(e));
   }
 }
 
@@ -234,7 +246,7 @@ async function main(): Promise<void> {
   const distProblem = needsDist ? ensureDist(repoRoot, !values['no-build']) : null;
   await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () => extension(distProblem));
   await run(values['no-trainer'], 'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)', () => trainer(distProblem));
-  await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history)', panel);
+  await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history) and runs table (1,000 runs)', panel);
   // The baseline commit is measured in the same run as this checkout: the reference of each scale row.
   const scaleRuns = Number(values['scale-runs'] ?? (values.quick ? 100 : 1000));
   const scalePlan = { repoRoot, launches: values.quick ? 1 : 2, runs: scaleRuns, checkpointsPerRun: 20, hfRuns: Math.max(1, Math.round(scaleRuns / 20)), baseline: values.baseline ?? null, timeoutMs: 40 * 60_000 };

@@ -1,10 +1,10 @@
-// The loss-curves webview bundle's esbuild options: one source for scripts/build.mjs (the product)
+// The webview bundles' esbuild options (loss curves, runs table): one source for scripts/build.mjs (the product)
 // and the webview tests' own build (test/webview/harness/bundle.ts).
 // `testHooks` keeps the read-only view the tests and the panel bench read (the `__lossCurves`
 // global, redraw timings); the product is built without, and esbuild drops that code.
 export function webviewBuildOptions({ dev = false, testHooks = false, outdir = 'dist/webview' } = {}) {
   return {
-    entryPoints: { 'loss-curves': 'webview/src/main.ts' },
+    entryPoints: { 'loss-curves': 'webview/src/main.ts', 'runs-table': 'webview/src/runsTable/main.ts' },
     outdir,
     bundle: true,
     sourcemap: dev ? 'linked' : false,

@@ -43,6 +43,8 @@ export interface CommandDeps {
   workspaceRuns: WorkspaceRuns;
   listCheckpoints(runDir: string): Promise<CheckpointInfo[]>;
   lossCurves: () => LossCurvesOpener;
+  /** The "Compare Runs" table; absent in builds without it. */
+  runsTable?: { show(): unknown };
 }
 
 export interface TrainOptions {
@@ -215,6 +217,9 @@ export function registerCommands(deps: CommandDeps): void {
     }
     return true;
   });
+
+  /** CompareRuns() → the runs table panel (palette, the Runs view's title bar). */
+  register(COMMANDS.compareRuns, () => deps.runsTable?.show());
 
   register(COMMANDS.revealCheckpoint, async (target?: unknown) => {
     const p = checkpointPathOf(target);

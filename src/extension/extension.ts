@@ -17,6 +17,9 @@ import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
 import { slurm } from './slurm/lazy';
+import { RunActions } from './runsTable/runActions';
+import { RunsTable } from './runsTable/runsTable';
+import { RunsTableSource } from './runsTable/runsTableSource';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
 import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
@@ -37,6 +40,8 @@ export interface TrainingRunsApi {
   prompts: Prompts;
   /** Notifications, output channels and the status bar of the runs that train. */
   ui: TrainingSessionUi;
+  /** The "Compare Runs" table. */
+  runsTable: RunsTable;
 }
 
 let shutdown: (() => Promise<void>) | undefined;
@@ -119,12 +124,21 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     { dispose: () => training.dispose() },
     { dispose: () => model.dispose() },
   );
-  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves });
+  const runsTableSource = new RunsTableSource(model);
+  const runsTable = new RunsTable({
+    extensionUri: context.extensionUri,
+    source: runsTableSource,
+    actions: new RunActions(runsTableSource, prompts),
+    openCurves: (runDirs) => lossCurves.show(runDirs),
+    log: (line) => console.warn(`[training-runs] ${line}`),
+  });
+  context.subscriptions.push(runsTable, runsTable.registerSerializer(), { dispose: () => runsTableSource.dispose() });
+  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves, runsTable });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.
   void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, prompts, configDiagnostics, ui };
+  return { runs: model, training, workspaceRuns, tree, lossCurves, runsTable, prompts, configDiagnostics, ui };
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */

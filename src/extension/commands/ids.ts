@@ -13,6 +13,7 @@ export const COMMANDS = {
   revealCheckpoint: 'trainingRuns.revealCheckpoint',
   copyCheckpointPath: 'trainingRuns.copyCheckpointPath',
   inspectCheckpoint: 'trainingRuns.inspectCheckpoint',
+  compareRuns: 'trainingRuns.compareRuns',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

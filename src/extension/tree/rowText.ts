@@ -4,6 +4,7 @@
  * default-width sidebar shows them. vscode-free so the wording is unit-tested.
  */
 import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
+import type { RunNotes } from '../../core/runsTable/runNotes';
 import type { CheckpointView, ClusterJobView, RunView } from '../model/runModel';
 
 /**
@@ -23,7 +24,7 @@ export function newestFirst(runs: readonly RunView[]): RunView[] {
   return [...runs].sort((a, b) => lastActivity(b) - lastActivity(a) || a.dir.localeCompare(b.dir));
 }
 
-function stepsOf(run: RunView): { step: number; maxSteps: number | null } | null {
+export function stepsOf(run: RunView): { step: number; maxSteps: number | null } | null {
   if (run.live) return { step: run.live.step, maxSteps: run.live.maxSteps };
   const step = run.record?.step ?? run.checkpoints.find((c) => c.step !== null)?.step ?? null;
   return step === null ? null : { step, maxSteps: run.record?.maxSteps ?? null };
@@ -35,7 +36,7 @@ function lossOf(run: RunView): { value: number; label: string } | null {
   return newest?.loss != null ? { value: newest.loss, label: CHECKPOINT_LOSS_LABEL } : null;
 }
 
-function durationOf(run: RunView, nowMs: number): number | null {
+export function durationOf(run: RunView, nowMs: number): number | null {
   const start = run.live?.startedAt ?? run.record?.startedAt ?? null;
   if (start === null) return null;
   const end = run.live ? nowMs : (run.record?.endedAt ?? null);
@@ -84,6 +85,17 @@ export function runTooltip(run: RunView, nowMs: number = Date.now()): string {
   const best = run.checkpoints.find((c) => c.best);
   if (best) lines.push(`Best checkpoint: ${best.name}${best.loss !== null ? ` (${CHECKPOINT_LOSS_LABEL} ${formatValue(best.loss)})` : ''}`);
   lines.push(`${run.checkpoints.length} checkpoint(s)`);
+  return lines.join('\n');
+}
+
+/** The run's notes for its tooltip: name, tags, the notes (first lines), or why they are unreadable; '' for none. */
+export function notesTooltip(notes: RunNotes, problem: string | null = null, maxLines = 8): string {
+  const lines: string[] = [];
+  if (notes.displayName) lines.push(`Name: ${notes.displayName}`);
+  if (notes.tags.length > 0) lines.push(`Tags: ${notes.tags.join(', ')}`);
+  const text = notes.notes.trim().split('\n');
+  if (text[0]) lines.push(`Notes: ${text.slice(0, maxLines).join('\n')}${text.length > maxLines ? '\n…' : ''}`);
+  if (problem) lines.push(`Notes unreadable: ${problem}`);
   return lines.join('\n');
 }
 

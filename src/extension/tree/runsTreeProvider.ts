@@ -8,11 +8,12 @@ import { external } from '../external/lazy';
 import { checkpointDetailNodes, type DetailNode } from '../model/checkpointDetails';
 import { loadCheckpointDetails } from '../model/checkpointEngine';
 import { latestValidCheckpoint, type RunModel, type RunStatus, type RunView } from '../model/runModel';
-import { CHECKPOINT_LOSS_LABEL, CHECKPOINT_LOSS_TOOLTIP, checkpointDescription, checkpointLearningRate, checkpointMarks, newestFirst, runDescription, runTooltip } from './rowText';
+import { CHECKPOINT_LOSS_LABEL, CHECKPOINT_LOSS_TOOLTIP, checkpointDescription, checkpointLearningRate, checkpointMarks, newestFirst, notesTooltip, runDescription, runTooltip } from './rowText';
 import { formatValue } from '../../core/format';
 import { COMMANDS } from '../commands/ids';
 import { readTensorNodes } from '../model/tensorNodes';
 import { join } from 'node:path';
+import { readRunNotes } from '../../core/runsTable/runNotes';
 
 export type RunsTreeNode =
   | { kind: 'run'; runDir: string }
@@ -62,6 +63,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (node.kind === 'checkpoint') return this.checkpointChildren(node);
     if (node.kind === 'detail') return node.node.children.map((child, i) => ({ kind: 'detail', checkpointPath: node.checkpointPath, node: child, id: `${node.id}/${i}` }));
     return [];
+  }
+
+  /** A run's tooltip adds its name, tags and notes (run-notes.json), read only when the tooltip is shown. */
+  async resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'run' || typeof item.tooltip !== 'string') return item;
+    const { notes, problem } = await readRunNotes(node.runDir);
+    const extra = notesTooltip(notes, problem);
+    if (extra) item.tooltip = `${item.tooltip}\n${extra}`;
+    return item;
   }
 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {

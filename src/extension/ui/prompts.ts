@@ -8,13 +8,13 @@
 import * as vscode from 'vscode';
 
 export interface Question {
-  kind: 'warning' | 'information' | 'input';
+  kind: 'warning' | 'information' | 'input' | 'save';
   message: string;
   detail?: string;
   modal?: boolean;
   /** Buttons of a warning or information message. */
   choices: string[];
-  /** The input box's proposed value. */
+  /** The input box's proposed value; the save dialog's proposed path. */
   value?: string;
 }
 
@@ -45,6 +45,14 @@ export class Prompts {
     const scripted = this.scripted(question);
     if (scripted) return scripted.then((a) => (a !== undefined && options.validate(a) === undefined ? a : undefined));
     return vscode.window.showInputBox({ title: options.title, prompt: options.prompt, value: options.value, validateInput: options.validate });
+  }
+
+  /** A save dialog; a scripted answer is the path to save to. */
+  async saveFile(options: { title: string; defaultPath: string; filters: Record<string, string[]> }): Promise<vscode.Uri | undefined> {
+    const question: Question = { kind: 'save', message: options.title, choices: [], value: options.defaultPath };
+    const scripted = this.scripted(question);
+    if (scripted) return scripted.then((a) => (a ? vscode.Uri.file(a) : undefined));
+    return vscode.window.showSaveDialog({ title: options.title, defaultUri: vscode.Uri.file(options.defaultPath), filters: options.filters });
   }
 
   private scripted(question: Question): Promise<string | undefined> | undefined {

@@ -15,7 +15,8 @@ export interface PanelServer {
 
 const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css' };
 
-export async function servePanel(assetsDir: string): Promise<PanelServer> {
+/** `page`: the bundle's entry the page loads (loss-curves, or runs-table for the Compare Runs panel). */
+export async function servePanel(assetsDir: string, page: 'loss-curves' | 'runs-table' = 'loss-curves'): Promise<PanelServer> {
   let origin = '';
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -24,9 +25,9 @@ export async function servePanel(assetsDir: string): Promise<PanelServer> {
         const html = renderPanelHtml({
           cspSource: origin,
           nonce: makeNonce(),
-          scriptUri: `${origin}/assets/loss-curves.js`,
-          styleUri: `${origin}/assets/loss-curves.css`,
-          title: 'Loss curves',
+          scriptUri: `${origin}/assets/${page}.js`,
+          styleUri: `${origin}/assets/${page}.css`,
+          title: page === 'runs-table' ? 'Compare Runs' : 'Loss curves',
         });
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
         return;

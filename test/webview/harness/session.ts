@@ -14,7 +14,7 @@ export interface PanelHarness {
   close(): Promise<void>;
 }
 
-export async function openPanelHarness(): Promise<PanelHarness> {
+export async function openPanelHarness(page: 'loss-curves' | 'runs-table' = 'loss-curves'): Promise<PanelHarness> {
   const assets = await buildWebviewBundle();
   let server: PanelServer | undefined;
   let browser: Browser | undefined;
@@ -24,7 +24,7 @@ export async function openPanelHarness(): Promise<PanelHarness> {
     rmSync(assets, { recursive: true, force: true });
   };
   try {
-    server = await servePanel(assets);
+    server = await servePanel(assets, page);
     browser = await launchChromium();
   } catch (error) {
     await close();

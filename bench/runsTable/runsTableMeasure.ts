@@ -1,0 +1,122 @@
+/**
+ * The runs table with 1,000 runs: generates 1,000 run folders (run.json with a config whose learning
+ * rate, batch size and seed vary, a 200-row metrics.jsonl, a notes file on every tenth, and one real
+ * checkpoint written by the engine), loads them into the run model as discovery would, then times
+ * what the Compare Runs command does: the table source reading every run's facts and notes (cold),
+ * serialising `init`, and the production webview bundle in headless Chromium from the message to the
+ * table painted (two animation frames). Reference, same run: reading and JSON.parse of every run.json.
+ */
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS } from '../../src/core/checkpoint/index';
+import { engineCheckpointSource, TEMP_PREFIX } from '../../src/extension/model/checkpointEngine';
+import { RunModel } from '../../src/extension/model/runModel';
+import { RunsTableSource } from '../../src/extension/runsTable/runsTableSource';
+import { buildWebviewBundle } from '../../test/webview/harness/bundle';
+import { installVsCodeStub, launchChromium, waitForPosted } from '../../test/webview/harness/browser';
+import { servePanel } from '../../test/webview/harness/server';
+import { median } from '../result';
+
+export interface RunsTableFigures {
+  runs: number;
+  columns: number;
+  messageKiB: number;
+  /** Medians over the opens. */
+  hostRowsMs: number;
+  serialiseMs: number;
+  webviewRenderMs: number;
+  totalMs: number;
+  /** Loading the runs into the model (discovery's part, before the command). */
+  modelLoadMs: number;
+  /** Reference: readFile + JSON.parse of every run.json. */
+  plainParseMs: number;
+}
+
+async function writeRuns(root: string, count: number): Promise<string[]> {
+  const template = join(root, 'template');
+  const manager = new CheckpointManager(template, { ...DEFAULT_CHECKPOINT_OPTIONS, save_optimizer_state: false, save_scheduler_state: false, save_total_limit: null, metric_for_best_model: null, greater_is_better: false });
+  const trainerState = { global_step: 200, epoch: 1, data_position: { cursor: 200 }, rng: { seed: 1 }, loss: 0.3, best_metric_name: null, best_metric: null, best_checkpoint: null, greater_is_better: false };
+  await (await manager.save({ step: 200, weights: { 'dense/kernel': { dtype: 'float32', shape: [16, 16], data: new Float32Array(256).fill(0.5) } }, trainerState })).done;
+  const dirs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, 'runs', `run-${String(i).padStart(4, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    const config = { name: `run-${i}`, seed: i % 5, batch_size: [16, 32, 64][i % 3], optimizer: { type: 'adam', learning_rate: 10 ** -(2 + (i % 4)) }, model: { type: 'mlp', hidden: [64, 64] }, max_steps: 200 };
+    const started = Date.UTC(2026, 10, 1) + i * 60_000;
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ name: `run-${i}`, status: 'finished', pid: 1, config, backend: { name: 'wasm' }, step: 200, max_steps: 200, started_at: new Date(started).toISOString(), ended_at: new Date(started + 30_000).toISOString() }, null, 2));
+    writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: 200 }, (_, s) => JSON.stringify({ step: s + 1, loss: 2 / (s + 1), lr: 1e-3, examples_per_sec: 900 })).join('\n') + '\n');
+    if (i % 10 === 0) writeFileSync(join(dir, 'run-notes.json'), JSON.stringify({ displayName: null, notes: `run ${i}`, tags: ['bench'] }));
+    cpSync(join(template, 'checkpoints'), join(dir, 'checkpoints'), { recursive: true });
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+async function plainParse(dirs: readonly string[]): Promise<number> {
+  const t0 = performance.now();
+  const records = await Promise.all(dirs.map(async (d) => JSON.parse(await readFile(join(d, 'run.json'), 'utf8')) as { status: string }));
+  if (records.filter((r) => r.status === 'finished').length !== dirs.length) throw new Error('plain parse missed runs');
+  return performance.now() - t0;
+}
+
+export async function measureRunsTable(plan: { runs: number; opens: number }): Promise<RunsTableFigures> {
+  const root = await mkdtemp(join(tmpdir(), 'runs-table-bench-'));
+  const assets = await buildWebviewBundle();
+  const server = await servePanel(assets, 'runs-table');
+  const browser = await launchChromium();
+  try {
+    const dirs = await writeRuns(root, plan.runs);
+    const opens: Array<{ host: number; serialise: number; webview: number; total: number; kib: number; columns: number }> = [];
+    const plain: number[] = [];
+    const loads: number[] = [];
+    for (let i = 0; i < plan.opens; i++) {
+      const model = new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX });
+      const l0 = performance.now();
+      await model.setRunDirs(dirs);
+      loads.push(performance.now() - l0);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+      await installVsCodeStub(page);
+      await page.goto(server.url);
+      await waitForPosted(page, 'ready');
+      const source = new RunsTableSource(model); // a fresh source: every run's facts are read (cold)
+      const t0 = performance.now();
+      const rows = await source.rows();
+      const t1 = performance.now();
+      const message = { type: 'init', rows };
+      const json = JSON.stringify(message);
+      const t2 = performance.now();
+      const webview = await page.evaluate(async (m) => {
+        const start = performance.now();
+        window.postMessage(m, '*');
+        const table = (globalThis as any).__runsTable;
+        while (table.runDirs().length < m.rows.length) await new Promise((r) => requestAnimationFrame(r));
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return { ms: performance.now() - start, columns: table.columns().length as number };
+      }, message);
+      const t3 = performance.now();
+      opens.push({ host: t1 - t0, serialise: t2 - t1, webview: webview.ms, total: t3 - t0, kib: json.length / 1024, columns: webview.columns });
+      source.dispose();
+      model.dispose();
+      await page.close();
+      plain.push(await plainParse(dirs));
+    }
+    return {
+      runs: plan.runs,
+      columns: opens[0]?.columns ?? 0,
+      messageKiB: opens[0]?.kib ?? 0,
+      hostRowsMs: median(opens.map((o) => o.host)),
+      serialiseMs: median(opens.map((o) => o.serialise)),
+      webviewRenderMs: median(opens.map((o) => o.webview)),
+      totalMs: median(opens.map((o) => o.total)),
+      modelLoadMs: median(loads),
+      plainParseMs: median(plain),
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(assets, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The table itself: a plain <table> (role "grid") rebuilt from rows, sort state and filter.
+ * Headers are buttons (click, Enter or Space sorts; aria-sort says how); rows carry a checkbox and a
+ * roving tabindex: Up/Down/Home/End move, Space toggles the row, Shift+Up/Down extends the
+ * selection, Ctrl+A selects every shown row, Enter opens the row's notes.
+ */
+import type { RunRow } from '../../../src/core/protocol/runsTable';
+import { cellText, configColumns, FIXED_COLUMNS, filterRows, sortRows, type Column } from '../../../src/core/runsTable/tableColumns';
+
+export interface TableCallbacks {
+  onSort(columnId: string): void;
+  onSelectionChange(): void;
+  onActivate(runDir: string, openNotes: boolean): void;
+}
+
+export class TableView {
+  readonly element: HTMLTableElement;
+  private readonly head: HTMLTableSectionElement;
+  private readonly body: HTMLTableSectionElement;
+  private shown: RunRow[] = [];
+  private columns: Column[] = [];
+  private active: string | null = null;
+  readonly selected = new Set<string>();
+
+  constructor(
+    parent: HTMLElement,
+    private readonly callbacks: TableCallbacks,
+  ) {
+    this.element = document.createElement('table');
+    this.element.className = 'runs';
+    this.element.setAttribute('role', 'grid');
+    this.element.setAttribute('aria-label', 'Runs');
+    this.element.setAttribute('aria-multiselectable', 'true');
+    this.head = this.element.createTHead();
+    this.body = this.element.createTBody();
+    parent.append(this.element);
+    this.body.addEventListener('keydown', (e) => this.onKey(e));
+    this.body.addEventListener('click', (e) => this.onClick(e));
+    this.body.addEventListener('focusin', (e) => {
+      const runDir = (e.target as HTMLElement).closest('tr')?.dataset['runDir'];
+      if (runDir && runDir !== this.active) this.setActive(runDir, false);
+    });
+  }
+
+  /** The rows as shown (filtered, sorted) and the columns (fixed, then the config's). */
+  get shownRows(): readonly RunRow[] {
+    return this.shown;
+  }
+  get shownColumns(): readonly Column[] {
+    return this.columns;
+  }
+  get activeRun(): string | null {
+    return this.active;
+  }
+
+  render(all: readonly RunRow[], view: { sortColumn: string; sortDescending: boolean; filter: string; showAllColumns: boolean }): void {
+    const filtered = filterRows(all, view.filter);
+    this.shown = sortRows(filtered, view.sortColumn, view.sortDescending);
+    this.columns = [...FIXED_COLUMNS, ...configColumns(filtered, view.showAllColumns)];
+    const known = new Set(all.map((r) => r.runDir));
+    for (const d of [...this.selected]) if (!known.has(d)) this.selected.delete(d);
+    if (this.active !== null && !this.shown.some((r) => r.runDir === this.active)) this.active = null;
+    this.element.setAttribute('aria-rowcount', String(this.shown.length + 1));
+    this.renderHead(view.sortColumn, view.sortDescending);
+    this.renderBody();
+  }
+
+  focusActive(): void {
+    this.rowElement(this.active ?? this.shown[0]?.runDir ?? null)?.focus();
+  }
+
+  /** Selects or deselects every shown row. */
+  selectAll(on: boolean): void {
+    for (const r of this.shown) {
+      if (on) this.selected.add(r.runDir);
+      else this.selected.delete(r.runDir);
+    }
+    this.syncSelection();
+  }
+
+  private renderHead(sortColumn: string, descending: boolean): void {
+    const tr = document.createElement('tr');
+    const all = document.createElement('th');
+    const box = checkbox('Select all shown runs');
+    box.className = 'select-all';
+    box.addEventListener('change', () => this.selectAll(box.checked));
+    all.append(box);
+    tr.append(all);
+    for (const c of this.columns) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.dataset['column'] = c.id;
+      if (c.numeric) th.classList.add('numeric');
+      th.setAttribute('aria-sort', c.id === sortColumn ? (descending ? 'descending' : 'ascending') : 'none');
+      const button = document.createElement('button');
+      button.className = 'sort';
+      button.textContent = `${c.label}${c.id === sortColumn ? (descending ? ' ▼' : ' ▲') : ''}`;
+      button.title = `Sort by ${c.label}`;
+      button.addEventListener('click', () => this.callbacks.onSort(c.id));
+      th.append(button);
+      tr.append(th);
+    }
+    this.head.replaceChildren(tr);
+  }
+
+  private renderBody(): void {
+    const fragment = document.createDocumentFragment();
+    const tabStop = this.active ?? this.shown[0]?.runDir ?? null;
+    this.shown.forEach((row, i) => {
+      const tr = document.createElement('tr');
+      tr.dataset['runDir'] = row.runDir;
+      tr.setAttribute('aria-rowindex', String(i + 2));
+      tr.tabIndex = row.runDir === tabStop ? 0 : -1;
+      const selected = this.selected.has(row.runDir);
+      tr.setAttribute('aria-selected', String(selected));
+      if (row.runDir === this.active) tr.classList.add('active');
+      const pick = document.createElement('td');
+      const box = checkbox(`Select ${row.name}`);
+      box.checked = selected;
+      box.tabIndex = -1;
+      pick.append(box);
+      tr.append(pick);
+      for (const c of this.columns) {
+        const td = document.createElement('td');
+        td.textContent = cellText(row, c.id);
+        if (c.numeric) td.className = 'numeric';
+        if (c.id === 'name') td.title = row.problems.length > 0 ? `${row.runDir}\n${row.problems.join('\n')}` : row.runDir;
+        tr.append(td);
+      }
+      fragment.append(tr);
+    });
+    this.body.replaceChildren(fragment);
+    this.syncSelectAll();
+  }
+
+  private rowElement(runDir: string | null): HTMLTableRowElement | null {
+    if (runDir === null) return null;
+    return [...this.body.rows].find((tr) => tr.dataset['runDir'] === runDir) ?? null;
+  }
+
+  private setActive(runDir: string, focus: boolean): void {
+    for (const tr of this.body.rows) {
+      const on = tr.dataset['runDir'] === runDir;
+      tr.tabIndex = on ? 0 : -1;
+      tr.classList.toggle('active', on);
+    }
+    this.active = runDir;
+    if (focus) this.rowElement(runDir)?.focus();
+    this.callbacks.onActivate(runDir, false);
+  }
+
+  private toggle(runDir: string, on = !this.selected.has(runDir)): void {
+    if (on) this.selected.add(runDir);
+    else this.selected.delete(runDir);
+    this.syncSelection();
+  }
+
+  private syncSelection(): void {
+    for (const tr of this.body.rows) {
+      const on = this.selected.has(tr.dataset['runDir'] ?? '');
+      tr.setAttribute('aria-selected', String(on));
+      const box = tr.querySelector('input');
+      if (box) box.checked = on;
+    }
+    this.syncSelectAll();
+    this.callbacks.onSelectionChange();
+  }
+
+  private syncSelectAll(): void {
+    const box = this.head.querySelector<HTMLInputElement>('.select-all');
+    if (!box) return;
+    const n = this.shown.filter((r) => this.selected.has(r.runDir)).length;
+    box.checked = n > 0 && n === this.shown.length;
+    box.indeterminate = n > 0 && n < this.shown.length;
+  }
+
+  private onClick(e: MouseEvent): void {
+    const tr = (e.target as HTMLElement).closest('tr');
+    const runDir = tr?.dataset['runDir'];
+    if (!runDir) return;
+    if ((e.target as HTMLElement).tagName === 'INPUT') this.toggle(runDir, (e.target as HTMLInputElement).checked);
+    else if (e.ctrlKey || e.metaKey) this.toggle(runDir);
+    this.setActive(runDir, false);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const index = this.shown.findIndex((r) => r.runDir === this.active);
+    const move = (to: number): void => {
+      const row = this.shown[Math.max(0, Math.min(this.shown.length - 1, to))];
+      if (!row) return;
+      this.setActive(row.runDir, true);
+      if (e.shiftKey) this.toggle(row.runDir, true);
+    };
+    switch (e.key) {
+      case 'ArrowDown':
+        if (e.shiftKey && this.active) this.toggle(this.active, true);
+        move(index + 1);
+        break;
+      case 'ArrowUp':
+        if (e.shiftKey && this.active) this.toggle(this.active, true);
+        move(index - 1);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(this.shown.length - 1);
+        break;
+      case ' ':
+        if (this.active) this.toggle(this.active);
+        break;
+      case 'Enter':
+        if (this.active) this.callbacks.onActivate(this.active, true);
+        break;
+      case 'a':
+        if (!(e.ctrlKey || e.metaKey)) return;
+        this.selectAll(true);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}
+
+function checkbox(label: string): HTMLInputElement {
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.setAttribute('aria-label', label);
+  return box;
+}
