@@ -8,10 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { setContextKey } from './contextKeys';
-import { external, hfAwareSource } from './external/lazy';
+import { external } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
-import { engineCheckpointSource, TEMP_PREFIX } from './model/checkpointEngine';
-import { RunModel, type RunStatus } from './model/runModel';
 import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
@@ -21,11 +19,14 @@ import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
 import { Prompts } from './ui/prompts';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
-import { WorkspaceRuns } from './workspaceRuns';
+import { fileRunReader } from './store/runReader';
+import { RunStore } from './store/runStore';
+import { WorkspaceRuns } from './store/workspaceRuns';
 
 /** What activate() returns: the live objects, for other extensions and the integration tests. */
 export interface TrainingRunsApi {
-  runs: RunModel;
+  /** The run store: every run's record, status, checkpoints and best checkpoint (store/runStore.ts). */
+  runs: RunStore;
   training: TrainingService;
   workspaceRuns: WorkspaceRuns;
   tree: RunsTreeProvider;
@@ -42,8 +43,8 @@ let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const t0 = performance.now();
-  const checkpointSource = hfAwareSource(engineCheckpointSource);
-  const model = new RunModel({ source: checkpointSource, tempPrefix: TEMP_PREFIX });
+  const reader = fileRunReader;
+  const model = new RunStore({ reader });
   const launchFor = (request: TrainRequest) =>
     resolveTrainerLaunch(
       request,
@@ -71,7 +72,8 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const workspaceRuns = new WorkspaceRuns(model);
   const lossCurves = new LossCurvesManager({
     extensionUri: context.extensionUri,
-    listCheckpoints: (dir) => checkpointSource.list(dir),
+    store: model,
+    reader,
     actions: {
       onResume: async (runDir, checkpoint) => {
         await vscode.commands.executeCommand('trainingRuns.resume', runDir, checkpoint);
@@ -95,15 +97,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     handle.process.onEvent((event) => handle.runDir && lossCurves.postTrainerEvent(handle.runDir, event));
   });
   training.onDidEnd(() => void setContextKey('trainingRuns.isTraining', training.active().length > 0));
-  const panelStates = new Map<string, RunStatus>();
-  model.onDidChange(() => {
-    void setContextKey('trainingRuns.hasRuns', model.runs().length > 0);
-    for (const run of model.runs()) {
-      if (panelStates.get(run.dir) === run.status) continue;
-      panelStates.set(run.dir, run.status);
-      lossCurves.setRunState(run.dir, run.status === 'stopping' ? 'training' : run.status);
-    }
-  });
+  model.onDidChange(() => void setContextKey('trainingRuns.hasRuns', model.runs().length > 0));
 
   const configDiagnostics = new ConfigDiagnostics();
   context.subscriptions.push(
@@ -119,7 +113,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     { dispose: () => model.dispose() },
   );
   const prompts = new Prompts();
-  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves });
+  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => reader.listRunCheckpoints(dir), lossCurves: () => lossCurves });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.

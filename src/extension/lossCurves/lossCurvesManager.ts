@@ -3,7 +3,8 @@
  *
  *   const lossCurves = new LossCurvesManager({
  *     extensionUri: context.extensionUri,
- *     listCheckpoints,                       // from src/core/checkpoint (takes the run folder)
+ *     store,                                // the run store: state and checkpoint markers, watcher events
+ *     reader,                               // the store's file reads (metrics history)
  *     actions: { onResume: (runDir, checkpointPathOrLatest) => ..., onStop: (runDir) => ... },
  *     log: (line) => output.appendLine(line),
  *     memento: context.workspaceState,      // optional: settings survive closing the panel and restarts
@@ -11,7 +12,6 @@
  *   context.subscriptions.push(lossCurves, lossCurves.registerSerializer());
  *   commands: 'trainingRuns.openLossCurves' -> lossCurves.show([runDir, ...])
  *   trainer IPC: lossCurves.postTrainerEvent(runDir, event) for every validated TrainerEvent
- *   run model:   lossCurves.setRunState(runDir, 'training' | 'stopped' | 'finished' | 'failed')
  *   package.json: "activationEvents": ["onWebviewPanel:trainingRuns.lossCurves"] (restores after reload)
  *
  * One panel per set of runs: show() on the same set reveals it. A run's history is read once and
@@ -20,15 +20,19 @@
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import { parsePanelState, type PanelState, type RunState } from '../../core/protocol/webview';
+import { parsePanelState, type PanelState } from '../../core/protocol/webview';
+import type { RunStatus } from '../../core/run/status';
 import { LOSS_CURVES_VIEW_TYPE, LossCurvesPanel, type PanelActions, type PanelSettingsStore } from './lossCurvesPanel';
-import { RunFeed, type FeedChange, type ListCheckpoints } from './runFeed';
+import type { RunReader } from '../store/runReader';
+import type { RunStore } from '../store/runStore';
+import { RunCurves, type FeedChange } from './runCurves';
 
 export { LOSS_CURVES_VIEW_TYPE, type PanelActions } from './lossCurvesPanel';
 
 export interface LossCurvesManagerOptions {
   extensionUri: vscode.Uri;
-  listCheckpoints: ListCheckpoints;
+  store: RunStore;
+  reader: RunReader;
   actions: PanelActions;
   log?: (message: string) => void;
   /** Keeps each run set's panel settings across close/reopen; in memory for the session without it. */
@@ -39,8 +43,10 @@ const SETTINGS_KEY_PREFIX = 'trainingRuns.lossCurves.settings:';
 
 export class LossCurvesManager implements vscode.Disposable {
   private readonly panels = new Map<string, LossCurvesPanel>();
-  private readonly feeds = new Map<string, RunFeed>();
-  private readonly states = new Map<string, RunState>();
+  private readonly feeds = new Map<string, RunCurves>();
+  /** What the panels were last told of each shown run: a store change is forwarded only when these differ. */
+  private readonly shown = new Map<string, { state: RunStatus; checkpoints: string }>();
+  private readonly subscriptions: Array<{ dispose(): void }>;
   private readonly sessionSettings = new Map<string, PanelState>();
   private readonly opened = new vscode.EventEmitter<LossCurvesPanel>();
   private readonly log: (message: string) => void;
@@ -49,6 +55,13 @@ export class LossCurvesManager implements vscode.Disposable {
 
   constructor(private readonly options: LossCurvesManagerOptions) {
     this.log = options.log ?? ((m) => console.warn(m));
+    this.subscriptions = [
+      options.store.onDidChangeRun(({ dir }) => this.runChanged(dir)),
+      options.store.onDidChangeFiles(({ dir, kind }) => {
+        const feed = this.feeds.get(dir);
+        if (feed && kind === 'metrics') void feed.metricsAppended().then((changes) => this.broadcast(feed, changes));
+      }),
+    ];
   }
 
   /** Opens (or reveals) the panel for these runs. */
@@ -71,14 +84,7 @@ export class LossCurvesManager implements vscode.Disposable {
   postTrainerEvent(runDir: string, event: TrainerEvent): void {
     const dir = resolve(runDir);
     const feed = this.feeds.get(dir);
-    if (!feed) {
-      if (event.type === 'started' || event.type === 'resumed') this.states.set(dir, 'training');
-      if (event.type === 'finished') this.states.set(dir, event.status);
-      if (event.type === 'failed') this.states.set(dir, 'failed');
-      return;
-    }
-    this.broadcast(feed, feed.apply(event));
-    this.states.set(dir, feed.state);
+    if (feed) this.broadcast(feed, feed.apply(event));
   }
 
   /**
@@ -90,14 +96,6 @@ export class LossCurvesManager implements vscode.Disposable {
     const feed = this.feeds.get(dir);
     if (!feed) return;
     void feed.reload().then(() => this.broadcast(feed, [{ kind: 'reloaded' }]));
-  }
-
-  /** Tells the panels the run's state (enables Resume/Stop). */
-  setRunState(runDir: string, state: RunState): void {
-    const dir = resolve(runDir);
-    this.states.set(dir, state);
-    const feed = this.feeds.get(dir);
-    if (feed) this.broadcast(feed, feed.setState(state));
   }
 
   /** Restores panels after a window reload; keep the Disposable in context.subscriptions. */
@@ -122,8 +120,8 @@ export class LossCurvesManager implements vscode.Disposable {
   dispose(): void {
     for (const panel of [...this.panels.values()]) panel.dispose();
     this.panels.clear();
-    for (const feed of this.feeds.values()) feed.dispose();
     this.feeds.clear();
+    for (const s of this.subscriptions) s.dispose();
     this.opened.dispose();
   }
 
@@ -154,38 +152,46 @@ export class LossCurvesManager implements vscode.Disposable {
     };
   }
 
-  private feedFor(dir: string, all: string[]): RunFeed {
+  private feedFor(dir: string, all: string[]): RunCurves {
     let feed = this.feeds.get(dir);
     if (!feed) {
-      feed = new RunFeed(dir, label(dir, all), this.options.listCheckpoints, this.log);
-      const known = this.states.get(dir);
-      if (known) feed.setState(known);
+      feed = new RunCurves(dir, label(dir, all), this.options.store, this.options.reader, this.log);
       this.feeds.set(dir, feed);
-      const followed = feed;
-      void feed.load().then(() => followed.follow((changes) => this.broadcast(followed, changes)));
+      this.shown.set(dir, this.shownOf(feed));
+      void feed.load();
     }
     return feed;
   }
 
-  private broadcast(feed: RunFeed, changes: FeedChange[]): void {
+  /** The store replaced a run's view: the panels showing it get its new state and markers, when they changed. */
+  private runChanged(dir: string): void {
+    const feed = this.feeds.get(dir);
+    if (!feed) return;
+    const before = this.shown.get(dir);
+    const now = this.shownOf(feed);
+    this.shown.set(dir, now);
+    const changes: FeedChange[] = [];
+    if (before?.state !== now.state) changes.push({ kind: 'state', state: now.state });
+    if (before?.checkpoints !== now.checkpoints) changes.push({ kind: 'checkpointsChanged' });
+    this.broadcast(feed, changes);
+  }
+
+  private shownOf(feed: RunCurves): { state: RunStatus; checkpoints: string } {
+    return { state: feed.state, checkpoints: JSON.stringify(feed.checkpoints) };
+  }
+
+  private broadcast(feed: RunCurves, changes: FeedChange[]): void {
     if (changes.length === 0) return;
     const panels = [...this.panels.values()].filter((p) => p.feeds.includes(feed));
-    for (const change of changes) {
-      if (change.kind === 'checkpointsChanged') {
-        // Re-list first, so the panels get the new list, not the old one.
-        void feed.refreshCheckpoints().then(() => panels.forEach((p) => p.feedChanged(feed, change)));
-      } else {
-        panels.forEach((p) => p.feedChanged(feed, change));
-      }
-    }
+    for (const change of changes) panels.forEach((p) => p.feedChanged(feed, change));
   }
 
   private dropUnusedFeeds(): void {
     const used = new Set([...this.panels.values()].flatMap((p) => p.runDirs));
-    for (const [dir, feed] of [...this.feeds]) {
+    for (const dir of [...this.feeds.keys()]) {
       if (used.has(dir)) continue;
-      feed.dispose();
       this.feeds.delete(dir);
+      this.shown.delete(dir);
     }
   }
 }

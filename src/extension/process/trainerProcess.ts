@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseTrainerEvent, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
+import type { EndedRunStatus } from '../../core/run/status';
 import { Emitter, type Disposable, type Listener } from '../util/emitter';
 
 export interface TrainerLaunch {
@@ -17,10 +18,9 @@ export interface TrainerLaunch {
   env: NodeJS.ProcessEnv;
 }
 
-export type RunOutcomeStatus = 'finished' | 'stopped' | 'failed';
 
 export interface TrainerExit {
-  status: RunOutcomeStatus;
+  status: EndedRunStatus;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** True when the trainer ignored the stop request and was killed after the timeout. */
@@ -189,7 +189,7 @@ export class TrainerProcess implements TrainerRun {
     if (this.exitInfo) return this.exitInfo;
     clearTimeout(this.killTimer);
     clearTimeout(this.silenceTimer);
-    let status: RunOutcomeStatus;
+    let status: EndedRunStatus;
     let message: string | null = null;
     if (this.spawnError && code === null && signal === null) {
       status = 'failed';

@@ -4,7 +4,7 @@
  * default-width sidebar shows them. vscode-free so the wording is unit-tested.
  */
 import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
-import type { CheckpointView, RunView } from '../model/runModel';
+import type { CheckpointView, RunView } from '../store/runView';
 
 /**
  * The checkpoint row's loss is the trainer's mean over the steps since the previous save; the chart

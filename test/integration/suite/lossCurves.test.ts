@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS, listCheckpoints, type CheckpointContent } from '../../../src/core/checkpoint/index';
+import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS, type CheckpointContent } from '../../../src/core/checkpoint/index';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import type { HostToWebview } from '../../../src/core/protocol/webview';
 import { LossCurvesManager } from '../../../src/extension/lossCurves/lossCurvesManager';
 import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurvesPanel';
+import { fileRunReader } from '../../../src/extension/store/runReader';
+import { RunStore } from '../../../src/extension/store/runStore';
 
 const extensionId = 'training-runs.training-runs';
 const STEPS = 3000;
@@ -102,10 +104,11 @@ describe('loss curves panel', function () {
     assert.ok(extension);
     await extension.activate();
     runDir = await makeRun(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
-    // A manager of our own (same module, real vscode API) so resume/stop are recorded, not run.
+    // A manager (and run store) of our own (same module, real vscode API) so resume/stop are recorded, not run.
     manager = new LossCurvesManager({
       extensionUri: extension.extensionUri,
-      listCheckpoints: (dir) => listCheckpoints(dir),
+      store: new RunStore({ reader: fileRunReader }),
+      reader: fileRunReader,
       actions: {
         onResume: (dir, checkpoint) => void resumed.push([dir, checkpoint]),
         onStop: (dir) => void stopped.push(dir),
