@@ -45,6 +45,11 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const t0 = performance.now();
   const reader = fileRunReader;
   const model = new RunStore({ reader });
+  // External trainers' Hugging Face folders are followed through the store's one watcher when it sees them.
+  const outputFolderWatch = {
+    filesChanged: (dir: string, listener: () => void) => model.onDidChangeFiles((e) => e.dir === path.resolve(dir) && e.kind === 'checkpoints' && listener()),
+    watched: (dir: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir)) !== undefined,
+  };
   const launchFor = (request: TrainRequest) =>
     resolveTrainerLaunch(
       request,
@@ -55,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     model,
     launchFor,
     // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
-    externalTrainerFor: async (request) => (await slurm().slurmRunFor(request, launchFor(request))) ?? external().externalTrainerFor(request),
+    externalTrainerFor: async (request) => (await slurm().slurmRunFor(request, launchFor(request))) ?? external().externalTrainerFor(request, outputFolderWatch),
     outputDirOf: async (request) => {
       const externalDir = await external().externalOutputDirOf(request);
       if (externalDir !== undefined) return externalDir;
