@@ -90,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     // Panel settings (smoothing, log scale) outlive the window, per workspace.
     memento: context.workspaceState,
   });
-  const ui = new TrainingSessionUi(training, {
+  const ui = new TrainingSessionUi(training, model, {
     onStarted: (runDir) => {
       if (readSettings().openLossCurvesOnStart) lossCurves.show([runDir]);
     },

@@ -101,14 +101,13 @@ export class RunStore {
     return this.runsByDir.get(path.resolve(dir));
   }
 
-  /** Discovery: the run folders of the workspace (this window's active runs are kept); new ones are read, the rest only when `reread`. */
-  async setRunDirs(dirs: readonly string[], request: ListRequest & { reread?: boolean } = {}): Promise<void> {
+  /** Discovery (start-up, settings, workspace folders, Refresh): the run folders of the workspace (this window's active runs are kept), every one re-read. */
+  async setRunDirs(dirs: readonly string[], request: ListRequest = {}): Promise<void> {
     const wanted = new Set(dirs.map((d) => path.resolve(d)));
     for (const dir of this.active.keys()) wanted.add(dir);
     await this.batch(async () => {
       for (const dir of [...this.runsByDir.keys()]) if (!wanted.has(dir)) this.drop(dir);
-      const toRead = [...wanted].filter((d) => request.reread || request.exact || !this.runsByDir.has(d));
-      await Promise.all(toRead.map((d) => this.read(d, request)));
+      await Promise.all([...wanted].map((d) => this.read(d, request)));
     });
   }
 
