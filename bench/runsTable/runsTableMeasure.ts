@@ -11,8 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS } from '../../src/core/checkpoint/index';
-import { engineCheckpointSource, TEMP_PREFIX } from '../../src/extension/model/checkpointEngine';
-import { RunModel } from '../../src/extension/model/runModel';
+import { fileRunReader } from '../../src/extension/store/runReader';
+import { RunStore } from '../../src/extension/store/runStore';
 import { RunsTableSource } from '../../src/extension/runsTable/runsTableSource';
 import { buildWebviewBundle } from '../../test/webview/harness/bundle';
 import { installVsCodeStub, launchChromium, waitForPosted } from '../../test/webview/harness/browser';
@@ -72,7 +72,7 @@ export async function measureRunsTable(plan: { runs: number; opens: number }): P
     const plain: number[] = [];
     const loads: number[] = [];
     for (let i = 0; i < plan.opens; i++) {
-      const model = new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX });
+      const model = new RunStore({ reader: fileRunReader });
       const l0 = performance.now();
       await model.setRunDirs(dirs);
       loads.push(performance.now() - l0);

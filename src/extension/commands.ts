@@ -15,9 +15,10 @@ import { createResume } from './commands/resume';
 import { commandTargets, firstPath, optionsArg, type CommandTarget } from './commands/targets';
 import { trainPreflight } from './commands/trainPreflight';
 import { isIdle } from './model/labels';
-import { readRunRecord } from './model/runRecord';
+import { readRunRecord } from '../core/run/index';
 import { DeleteRefusedError, deleteCheckpointFolder } from './model/safeDelete';
-import { isProcessAlive, type RunModel, type RunView } from './model/runModel';
+import { isProcessAlive, type RunStore } from './store/runStore';
+import type { RunView } from './store/runView';
 import { BusyRunError, type TrainingHandle, type TrainingService } from './process/trainingService';
 import type { TrainerExit } from './process/trainerProcess';
 import { readSettings } from './settings';
@@ -25,7 +26,7 @@ import type { RunsTreeProvider } from './tree/runsTreeProvider';
 import { CheckpointInspectProvider } from './ui/inspectDocument';
 import type { Prompts } from './ui/prompts';
 import type { TrainingSessionUi } from './ui/trainingSessionUi';
-import type { WorkspaceRuns } from './workspaceRuns';
+import type { WorkspaceRuns } from './store/workspaceRuns';
 
 export interface LossCurvesOpener {
   show(runDirs: string[]): unknown;
@@ -35,7 +36,7 @@ export interface LossCurvesOpener {
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
-  model: RunModel;
+  model: RunStore;
   training: TrainingService;
   tree: RunsTreeProvider;
   ui: TrainingSessionUi;
@@ -101,7 +102,7 @@ export function registerCommands(deps: CommandDeps): void {
       isBusy: async (dir) => training.byRunDir(dir) !== undefined || (await trainingElsewhere(dir)),
       replaced: async (runDir) => {
         deps.lossCurves().resetRun(runDir);
-        await model.refresh(runDir);
+        await model.reset(runDir);
       },
     });
     return settled ? startTraining(configPath, settled, device) : undefined;

@@ -9,10 +9,8 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { COMMANDS } from './commands/ids';
 import { setContextKey } from './contextKeys';
-import { external, hfAwareSource } from './external/lazy';
+import { external } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
-import { engineCheckpointSource, TEMP_PREFIX } from './model/checkpointEngine';
-import { RunModel, type RunStatus } from './model/runModel';
 import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
@@ -25,11 +23,14 @@ import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
 import { Prompts } from './ui/prompts';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
-import { WorkspaceRuns } from './workspaceRuns';
+import { fileRunReader } from './store/runReader';
+import { RunStore } from './store/runStore';
+import { WorkspaceRuns } from './store/workspaceRuns';
 
 /** What activate() returns: the live objects, for other extensions and the integration tests. */
 export interface TrainingRunsApi {
-  runs: RunModel;
+  /** The run store: every run's record, status, checkpoints and best checkpoint (store/runStore.ts). */
+  runs: RunStore;
   training: TrainingService;
   workspaceRuns: WorkspaceRuns;
   tree: RunsTreeProvider;
@@ -47,8 +48,13 @@ export interface TrainingRunsApi {
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
-  const checkpointSource = hfAwareSource(engineCheckpointSource);
-  const model = new RunModel({ source: checkpointSource, tempPrefix: TEMP_PREFIX });
+  const reader = fileRunReader;
+  const model = new RunStore({ reader });
+  // External trainers' Hugging Face folders are followed through the store's one watcher when it sees them.
+  const outputFolderWatch = {
+    filesChanged: (dir: string, listener: () => void) => model.onDidChangeFiles((e) => e.dir === path.resolve(dir) && e.kind === 'checkpoints' && listener()),
+    watched: (dir: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir)) !== undefined,
+  };
   const launchFor = (request: TrainRequest) =>
     resolveTrainerLaunch(
       request,
@@ -59,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     model,
     launchFor,
     // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
-    externalTrainerFor: async (request) => (await slurm().slurmRunFor(request, launchFor(request))) ?? external().externalTrainerFor(request),
+    externalTrainerFor: async (request) => (await slurm().slurmRunFor(request, launchFor(request))) ?? external().externalTrainerFor(request, outputFolderWatch),
     outputDirOf: async (request) => {
       const externalDir = await external().externalOutputDirOf(request);
       if (externalDir !== undefined) return externalDir;
@@ -76,7 +82,8 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const workspaceRuns = new WorkspaceRuns(model);
   const lossCurves = new LossCurvesManager({
     extensionUri: context.extensionUri,
-    listCheckpoints: (dir) => checkpointSource.list(dir),
+    store: model,
+    reader,
     actions: {
       onResume: async (runDir, checkpoint) => {
         await vscode.commands.executeCommand(COMMANDS.resume, runDir, checkpoint);
@@ -89,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     memento: context.workspaceState,
   });
   const prompts = new Prompts();
-  const ui = new TrainingSessionUi(training, prompts, {
+  const ui = new TrainingSessionUi(training, prompts, model, {
     onStarted: (runDir) => {
       if (readSettings().openLossCurvesOnStart) lossCurves.show([runDir]);
     },
@@ -101,15 +108,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     handle.process.onEvent((event) => handle.runDir && lossCurves.postTrainerEvent(handle.runDir, event));
   });
   training.onDidEnd(() => void setContextKey('trainingRuns.isTraining', training.active().length > 0));
-  const panelStates = new Map<string, RunStatus>();
-  model.onDidChange(() => {
-    void setContextKey('trainingRuns.hasRuns', model.runs().length > 0);
-    for (const run of model.runs()) {
-      if (panelStates.get(run.dir) === run.status) continue;
-      panelStates.set(run.dir, run.status);
-      lossCurves.setRunState(run.dir, run.status === 'stopping' ? 'training' : run.status);
-    }
-  });
+  model.onDidChange(() => void setContextKey('trainingRuns.hasRuns', model.runs().length > 0));
 
   const configDiagnostics = new ConfigDiagnostics();
   context.subscriptions.push(
@@ -133,7 +132,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     log: (line) => console.warn(`[training-runs] ${line}`),
   });
   context.subscriptions.push(runsTable, runsTable.registerSerializer(), { dispose: () => runsTableSource.dispose() });
-  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves, runsTable });
+  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => reader.listRunCheckpoints(dir), lossCurves: () => lossCurves, runsTable });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.

@@ -8,7 +8,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { CheckpointMarker, RunState } from '../../src/core/protocol/webview';
+import type { CheckpointMarker } from '../../src/core/protocol/webview';
+import type { RunStatus } from '../../src/core/run/status';
 import { MAX_SMOOTHING } from '../../src/core/metrics/ema';
 import { AUTO_LOG_DECADES } from './chart';
 import { checkpointStateLabel } from './markers';
@@ -28,7 +29,7 @@ export interface LegendRow {
   runDir: string;
   label: string;
   color: string;
-  state: RunState;
+  state: RunStatus;
   hidden: boolean;
   readout: string;
 }
@@ -142,8 +143,8 @@ export class Controls {
   }
 
   /** Resume (latest) needs a stopped/finished/failed run with a valid checkpoint; Stop a training one. */
-  setActions(state: RunState | null, hasValidCheckpoint: boolean): void {
-    this.resumeLatest.disabled = state === null || state === 'training' || !hasValidCheckpoint;
+  setActions(state: RunStatus | null, hasValidCheckpoint: boolean): void {
+    this.resumeLatest.disabled = state === null || state === 'training' || state === 'stopping' || !hasValidCheckpoint;
     this.stop.disabled = state !== 'training';
   }
 
@@ -164,7 +165,7 @@ export class Controls {
     );
   }
 
-  showCheckpoint(checkpoint: CheckpointMarker | null, runLabel: string, runState: RunState | null): void {
+  showCheckpoint(checkpoint: CheckpointMarker | null, runLabel: string, runState: RunStatus | null): void {
     if (!checkpoint) {
       this.details.hidden = true;
       return;
@@ -176,7 +177,7 @@ export class Controls {
       ...checkpoint.problems.map((p) => `problem: ${p}`),
     ];
     this.detailsText.replaceChildren(...lines.map((line) => el('div', line.startsWith('problem') ? 'problem' : '', line)));
-    this.resumeCheckpoint.disabled = !checkpoint.valid || runState === 'training';
+    this.resumeCheckpoint.disabled = !checkpoint.valid || runState === 'training' || runState === 'stopping';
   }
 
   setMessage(text: string): void {

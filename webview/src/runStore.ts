@@ -3,12 +3,13 @@
  * appended in step order, detailed ranges merged in when zoomed, and the run's markers and state.
  */
 import { minMaxIndices } from '../../src/core/metrics/downsample';
-import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, RunState, Series } from '../../src/core/protocol/webview';
+import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, Series } from '../../src/core/protocol/webview';
+import type { RunStatus } from '../../src/core/run/status';
 
 export interface RunData {
   runDir: string;
   label: string;
-  state: RunState;
+  state: RunStatus;
   steps: number[];
   loss: Array<number | null>;
   lr: Array<number | null>;
@@ -110,7 +111,7 @@ export class RunStore {
     return true;
   }
 
-  setState(runDir: string, state: RunState): boolean {
+  setState(runDir: string, state: RunStatus): boolean {
     const run = this.runs.get(runDir);
     if (!run) return false;
     run.state = state;

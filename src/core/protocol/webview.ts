@@ -7,6 +7,7 @@
  * host post `init`, followed by live `points` / `resumed` / `checkpoints` / `runState`.
  */
 import * as z from 'zod';
+import { runStatusSchema } from '../run/status';
 
 const runDir = z.string().min(1);
 const step = z.number().int().nonnegative();
@@ -23,8 +24,6 @@ export const seriesSchema = z
   });
 export type Series = z.infer<typeof seriesSchema>;
 
-export const runStateSchema = z.enum(['training', 'stopped', 'finished', 'failed', 'unknown']);
-export type RunState = z.infer<typeof runStateSchema>;
 
 export const checkpointMarkerSchema = z.object({
   name: z.string(),
@@ -44,7 +43,7 @@ export type ResumeMarkerMessage = z.infer<typeof resumeMarkerSchema>;
 export const runSnapshotSchema = z.object({
   runDir,
   label: z.string(),
-  state: runStateSchema,
+  state: runStatusSchema,
   series: seriesSchema,
   /** Points the host holds for this run; more than `series` carries when it was downsampled. */
   totalPoints: z.number().int().nonnegative(),
@@ -71,7 +70,7 @@ export const hostToWebviewSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('points'), runDir, series: seriesSchema }),
   z.object({ type: z.literal('resumed'), runDir, marker: resumeMarkerSchema }),
   z.object({ type: z.literal('checkpoints'), runDir, checkpoints: z.array(checkpointMarkerSchema) }),
-  z.object({ type: z.literal('runState'), runDir, state: runStateSchema }),
+  z.object({ type: z.literal('runState'), runDir, state: runStatusSchema }),
   /** Answer to requestRange: every point in [fromStep, toStep], or a downsample of them. */
   z.object({
     type: z.literal('range'),

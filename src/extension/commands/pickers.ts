@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isIdle, resumeLabel } from '../model/labels';
-import { latestValidCheckpoint, type CheckpointView, type RunModel, type RunView } from '../model/runModel';
+import type { RunStore } from '../store/runStore';
+import { latestValidCheckpoint, type CheckpointView, type RunView } from '../store/runView';
 import type { TrainingHandle } from '../process/trainingService';
 import { resolveTrainerLaunch } from '../process/launch';
 import { readSettings, SETTINGS_SECTION } from '../settings';
@@ -69,7 +70,7 @@ function availableBackendsOnce(): Promise<AvailableBackends> {
 
 
 /** "run · checkpoint-500 · 3 min ago · loss 0.41" per resumable run, and "Choose a checkpoint..." for any other. */
-export async function pickResumeTarget(model: RunModel): Promise<{ run: RunView; checkpoint: CheckpointView } | undefined> {
+export async function pickResumeTarget(model: RunStore): Promise<{ run: RunView; checkpoint: CheckpointView } | undefined> {
   const runs = model.runs().filter((r) => isIdle(r) && r.record?.configPath && latestValidCheckpoint(r));
   if (runs.length === 0) {
     void vscode.window.showInformationMessage('Training: no run has a valid checkpoint to resume from (runs that are training cannot be resumed).');

@@ -12,7 +12,8 @@ import { external } from '../external/lazy';
 import { moveAsideCheckpoints } from '../model/abandonedBranch';
 import { isIdle } from '../model/labels';
 import { planResume, validateMaxSteps } from '../model/resumePlan';
-import { latestValidCheckpoint, type CheckpointView, type RunModel, type RunView } from '../model/runModel';
+import type { RunStore } from '../store/runStore';
+import { latestValidCheckpoint, type CheckpointView, type RunView } from '../store/runView';
 import type { TrainingHandle } from '../process/trainingService';
 import type { RunsTreeProvider } from '../tree/runsTreeProvider';
 import type { Prompts } from '../ui/prompts';
@@ -22,7 +23,7 @@ import { commandTargets } from './targets';
 export const BRANCH_CHOICE = 'Branch from Here';
 
 export interface ResumeDeps {
-  model: RunModel;
+  model: RunStore;
   tree: RunsTreeProvider;
   prompts: Prompts;
   startTraining(configPath: string, sets: string[]): Promise<TrainingHandle | undefined>;

@@ -32,7 +32,10 @@ export interface ExternalStart {
 export interface ExternalTrainerOptions {
   /** The host's environment (the plan's env is laid over it). */
   env?: NodeJS.ProcessEnv;
-  pollMs?: number;
+  /** Poll period of the output folder; null when `filesChanged` reports its changes (the run store's watcher sees it). */
+  pollMs?: number | null;
+  /** Subscribes to changes of the output folder's checkpoints (the run store's watcher). */
+  filesChanged?: (listener: () => void) => { dispose(): void };
   /** Signals a process group; injectable for tests. */
   killGroup?: (pgid: number, signal: NodeJS.Signals | 0) => void;
 }
@@ -100,6 +103,7 @@ export class ExternalTrainerProcess implements TrainerRun {
   private readonly events = new Emitter<TrainerEvent>();
   private readonly logs = new Emitter<{ stream: LogStream; text: string }>();
   private readonly follower: HfRunFollower;
+  private readonly filesSubscription: { dispose(): void } | undefined;
   private readonly killGroup: (pgid: number, signal: NodeJS.Signals | 0) => void;
   private readonly launchedAt = Date.now();
   private stopRequested = false;
@@ -133,6 +137,7 @@ export class ExternalTrainerProcess implements TrainerRun {
       emit: (e) => this.events.fire(e),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     });
+    this.filesSubscription = options.filesChanged?.(() => this.follower.filesChanged());
     // detached: a new process group led by the child, so one signal reaches torchrun and its workers.
     this.child = spawn(program, rest, { cwd: plan.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child.stdout?.setEncoding('utf8').on('data', (t: string) => this.logs.fire({ stream: 'stdout', text: t }));
@@ -194,6 +199,7 @@ export class ExternalTrainerProcess implements TrainerRun {
     this.forceKill('the window is closing');
     clearTimeout(this.killTimer);
     this.follower.dispose();
+    this.filesSubscription?.dispose();
     this.events.dispose();
     this.logs.dispose();
   }
@@ -237,6 +243,7 @@ export class ExternalTrainerProcess implements TrainerRun {
     clearTimeout(this.killTimer);
     // The last save (the one a Stop asks for) lands just before the exit: report it first.
     this.follower.stopWatching();
+    this.filesSubscription?.dispose();
     await this.follower.poll();
     let status: TrainerExit['status'];
     let message: string | null = null;

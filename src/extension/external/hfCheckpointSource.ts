@@ -10,7 +10,7 @@ import type { CheckpointInfo } from '../../core/checkpoint/types';
 import { isHfOutputDir, listHfCheckpoints, type HfCheckpointInfo } from '../../core/hf/checkpoints';
 import { isHfCheckpointFolder } from '../../core/hf/checkpointFolder';
 import { readTrainerState } from '../../core/hf/trainerState';
-import type { CheckpointSource, ListRequest } from '../model/runModel';
+import type { CheckpointSource, ListRequest } from '../model/checkpointEngine';
 
 export type HfCheckpointRow = CheckpointInfo & Omit<HfCheckpointInfo, keyof CheckpointInfo>;
 

@@ -3,15 +3,15 @@
  * trainer events the built-in trainer sends over IPC, so the run model, the status bar and the loss
  * curves treat both alike: every new (or rewritten) valid `checkpoint-<step>` yields `step` events
  * for the log_history entries not reported yet, then `checkpoint_saved` (with the folders that
- * retention removed meanwhile). It watches the output folder (fs.watch, debounced) and polls as a
- * fallback (the folder may not exist yet; some file systems send no events). vscode-free.
+ * retention removed meanwhile).
+ *
+ * It has no watcher of its own: the run store's watcher calls filesChanged() (debounced here). Only
+ * an output folder the store's watcher cannot see (outside the workspace folders: VS Code watches
+ * those alone) is polled, every `pollMs`. Reads go through the store's RunReader. vscode-free.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listHfCheckpoints } from '../../core/hf/checkpoints';
-import { readTrainerState } from '../../core/hf/trainerState';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
+import { fileRunReader, type RunReader } from '../store/runReader';
 
 export interface HfRunFollowerOptions {
   outputDir: string;
@@ -22,8 +22,10 @@ export interface HfRunFollowerOptions {
   /** Progress total when trainer_state.json does not say (config max_steps, --max_steps). */
   maxSteps: number | null;
   emit(event: TrainerEvent): void;
-  pollMs?: number;
+  /** Poll period for a folder no watcher sees; null when the store's watcher reports its changes. */
+  pollMs?: number | null;
   debounceMs?: number;
+  reader?: Pick<RunReader, 'listHfCheckpoints' | 'readTrainerState' | 'folderBytes'>;
   now?: () => number;
 }
 
@@ -40,11 +42,12 @@ export class HfRunFollower {
   private lastLoss: number | null = null;
   private readonly startedAt: number;
   private readonly startStep: number;
-  private watcher: FSWatcher | null = null;
+  private readonly reader: Pick<RunReader, 'listHfCheckpoints' | 'readTrainerState' | 'folderBytes'>;
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
   private disposed = false;
+  private stopped = false;
 
   constructor(private readonly options: HfRunFollowerOptions) {
     this.seen = new Map(options.existing);
@@ -52,19 +55,22 @@ export class HfRunFollower {
     this.startStep = Math.max(0, options.reportedStep);
     this.maxSteps = options.maxSteps;
     this.startedAt = this.now();
+    this.reader = options.reader ?? fileRunReader;
   }
 
   get progress(): FollowedProgress {
     return { step: Math.max(0, this.reportedStep), loss: this.lastLoss, maxSteps: this.maxSteps };
   }
 
-  /** Starts watching and polling. */
+  /** Starts polling, when the folder is one no watcher sees. */
   start(): void {
-    this.pollTimer = setInterval(() => {
-      this.tryWatch();
-      this.schedule(0);
-    }, this.options.pollMs ?? 1000);
-    this.tryWatch();
+    const pollMs = this.options.pollMs === undefined ? 1000 : this.options.pollMs;
+    if (pollMs !== null) this.pollTimer = setInterval(() => this.schedule(0), pollMs);
+  }
+
+  /** The store's watcher saw the output folder's checkpoints change: look again, debounced. */
+  filesChanged(): void {
+    if (!this.stopped) this.schedule(this.options.debounceMs ?? 200);
   }
 
   /** Looks at the folder now; concurrent calls run one after the other. Resolves when done. */
@@ -73,37 +79,20 @@ export class HfRunFollower {
     return this.polling;
   }
 
-  /** Stops watching and polling; poll() still works (for the final look after the trainer exits). */
+  /** Stops following changes; poll() still works (for the final look after the trainer exits). */
   stopWatching(): void {
+    this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.debounceTimer);
-    this.watcher?.close();
-    this.watcher = null;
   }
 
   dispose(): void {
     this.disposed = true;
-    clearInterval(this.pollTimer);
-    clearTimeout(this.debounceTimer);
-    this.watcher?.close();
-    this.watcher = null;
+    this.stopWatching();
   }
 
   private now(): number {
     return (this.options.now ?? Date.now)();
-  }
-
-  private tryWatch(): void {
-    if (this.watcher || this.disposed || this.pollTimer === undefined) return;
-    try {
-      this.watcher = watch(this.options.outputDir, () => this.schedule(this.options.debounceMs ?? 200));
-      this.watcher.on('error', () => {
-        this.watcher?.close();
-        this.watcher = null;
-      });
-    } catch {
-      this.watcher = null; // not there yet: the poll retries
-    }
   }
 
   private schedule(delayMs: number): void {
@@ -113,7 +102,7 @@ export class HfRunFollower {
   }
 
   private async scan(): Promise<void> {
-    const rows = await listHfCheckpoints(this.options.outputDir, { readTorchFiles: false });
+    const rows = await this.reader.listHfCheckpoints(this.options.outputDir, { readTorchFiles: false });
     const present = new Set(rows.map((r) => r.name));
     const deleted = [...this.seen.keys()].filter((name) => !present.has(name));
     for (const name of deleted) this.seen.delete(name);
@@ -127,7 +116,7 @@ export class HfRunFollower {
         step: row.step ?? 0,
         path: row.path,
         name: row.name,
-        bytes: await folderBytes(row.path),
+        bytes: await this.reader.folderBytes(row.path),
         blockingMs: 0,
         durationMs: 0,
         deleted: deleted.splice(0),
@@ -139,7 +128,7 @@ export class HfRunFollower {
   private async reportLog(trainerStatePath: string): Promise<void> {
     let state;
     try {
-      state = await readTrainerState(trainerStatePath);
+      state = await this.reader.readTrainerState(trainerStatePath);
     } catch {
       return; // validity was checked a moment ago; a rewrite in between is reported next time
     }
@@ -170,12 +159,4 @@ export class HfRunFollower {
       });
     }
   }
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    total += await stat(join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
-  }
-  return total;
 }

@@ -5,7 +5,7 @@
 import type { TrainRequest } from '../process/launch';
 import type { TrainerRun } from '../process/trainerProcess';
 import { isExternalTrainerConfig, loadExternalTrainerConfig } from './externalConfig';
-import { ExternalTrainerProcess, prepareExternalStart } from './externalTrainerProcess';
+import { ExternalTrainerProcess, prepareExternalStart, type ExternalTrainerOptions } from './externalTrainerProcess';
 import { FailedTrainerRun } from './failedRun';
 
 export { isExternalTrainerConfig, loadExternalTrainerConfig, type ExternalTrainerPlan } from './externalConfig';
@@ -15,13 +15,21 @@ export { hfCheckpointBadges, hfCheckpointDetailNodes } from './hfDetails';
 export { inspectHfCheckpoint, isHfCheckpointFolder } from '../../core/hf/index';
 export { readRunMetrics } from '../../core/metrics/runHistory';
 
+/** How the run store follows an output folder: its watcher's events, and whether the watcher sees the folder at all. */
+export interface OutputFolderWatch {
+  filesChanged(dir: string, listener: () => void): { dispose(): void };
+  watched(dir: string): boolean;
+}
+
 /** For TrainingService.externalTrainerFor: null for native configs; a bad config becomes a failing run. */
-export async function externalTrainerFor(request: TrainRequest): Promise<(() => TrainerRun) | null> {
+export async function externalTrainerFor(request: TrainRequest, watch?: OutputFolderWatch): Promise<(() => TrainerRun) | null> {
   if (!(await isExternalTrainerConfig(request.configPath))) return null;
   try {
     const plan = await loadExternalTrainerConfig(request.configPath, request.sets);
     const start = await prepareExternalStart(plan);
-    return () => new ExternalTrainerProcess(plan, start);
+    // A folder the store's watcher sees is followed through it; any other is polled.
+    const options: ExternalTrainerOptions = watch?.watched(plan.outputDir) ? { pollMs: null, filesChanged: (listener) => watch.filesChanged(plan.outputDir, listener) } : {};
+    return () => new ExternalTrainerProcess(plan, start, options);
   } catch (err) {
     return () => new FailedTrainerRun(request.configPath, err);
   }

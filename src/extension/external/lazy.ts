@@ -2,7 +2,7 @@
  * The external-trainer and Hugging Face code, loaded on first use rather than at activation
  * (`require`, not `import`, so esbuild defers the module's initialisation, as checkpointEngine does).
  */
-import type { CheckpointSource } from '../model/runModel';
+import type { CheckpointSource } from '../model/checkpointEngine';
 
 type External = typeof import('./index');
 export const external = (): External => require('./index') as External;

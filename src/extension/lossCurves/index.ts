@@ -1,4 +1,3 @@
 export { LossCurvesManager, LOSS_CURVES_VIEW_TYPE, type LossCurvesManagerOptions, type PanelActions } from './lossCurvesManager';
 export type { LossCurvesPanel } from './lossCurvesPanel';
-export type { ListCheckpoints } from './runFeed';
-export type { RunState } from '../../core/protocol/webview';
+export type { RunStatus } from '../../core/run/status';

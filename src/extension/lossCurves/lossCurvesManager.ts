@@ -1,22 +1,27 @@
 /**
  * The loss-curves panels' host side (wired up in extension.ts): one panel per set of runs (show()
- * on the same set reveals it), fed by the trainer's live events (postTrainerEvent) and each run's
- * files (RunFeed), with the run states that enable its Resume and Stop (setRunState). A run's
- * history is read once, shared by the panels showing it, and dropped when the last one closes.
- * registerSerializer() restores panels after a reload (activation event onWebviewPanel).
+ * on the same set reveals it), fed by the trainer's live events (postTrainerEvent) and the run store
+ * (run states that enable its Resume and Stop, checkpoint markers, watcher events); each run's
+ * metrics history is read through the store's reader once, shared by the panels showing it, and
+ * dropped when the last one closes. registerSerializer() restores panels after a reload
+ * (activation event onWebviewPanel).
  */
 import { basename, dirname, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import { parsePanelState, type PanelState, type RunState } from '../../core/protocol/webview';
+import { parsePanelState, type PanelState } from '../../core/protocol/webview';
+import type { RunStatus } from '../../core/run/status';
 import { LOSS_CURVES_VIEW_TYPE, LossCurvesPanel, type PanelActions, type PanelSettingsStore } from './lossCurvesPanel';
-import { RunFeed, type FeedChange, type ListCheckpoints } from './runFeed';
+import type { RunReader } from '../store/runReader';
+import type { RunStore } from '../store/runStore';
+import { RunCurves, type FeedChange } from './runCurves';
 
 export { LOSS_CURVES_VIEW_TYPE, type PanelActions } from './lossCurvesPanel';
 
 export interface LossCurvesManagerOptions {
   extensionUri: vscode.Uri;
-  listCheckpoints: ListCheckpoints;
+  store: RunStore;
+  reader: RunReader;
   actions: PanelActions;
   log?: (message: string) => void;
   /** Keeps each run set's panel settings across close/reopen; in memory for the session without it. */
@@ -27,13 +32,22 @@ const SETTINGS_KEY_PREFIX = 'trainingRuns.lossCurves.settings:';
 
 export class LossCurvesManager implements vscode.Disposable {
   private readonly panels = new Map<string, LossCurvesPanel>();
-  private readonly feeds = new Map<string, RunFeed>();
-  private readonly states = new Map<string, RunState>();
+  private readonly feeds = new Map<string, RunCurves>();
+  /** What the panels were last told of each shown run: a store change is forwarded only when these differ. */
+  private readonly shown = new Map<string, { state: RunStatus; checkpoints: string }>();
+  private readonly subscriptions: Array<{ dispose(): void }>;
   private readonly sessionSettings = new Map<string, PanelState>();
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: LossCurvesManagerOptions) {
     this.log = options.log ?? ((m) => console.warn(m));
+    this.subscriptions = [
+      options.store.onDidChangeRun(({ dir }) => this.runChanged(dir)),
+      options.store.onDidChangeFiles(({ dir, kind }) => {
+        const feed = this.feeds.get(dir);
+        if (feed && kind === 'metrics') void feed.metricsAppended().then((changes) => this.broadcast(feed, changes));
+      }),
+    ];
   }
 
   /** Opens (or reveals) the panel for these runs. */
@@ -56,14 +70,7 @@ export class LossCurvesManager implements vscode.Disposable {
   postTrainerEvent(runDir: string, event: TrainerEvent): void {
     const dir = resolve(runDir);
     const feed = this.feeds.get(dir);
-    if (!feed) {
-      if (event.type === 'started' || event.type === 'resumed') this.states.set(dir, 'training');
-      if (event.type === 'finished') this.states.set(dir, event.status);
-      if (event.type === 'failed') this.states.set(dir, 'failed');
-      return;
-    }
-    this.broadcast(feed, feed.apply(event));
-    this.states.set(dir, feed.state);
+    if (feed) this.broadcast(feed, feed.apply(event));
   }
 
   /**
@@ -75,14 +82,6 @@ export class LossCurvesManager implements vscode.Disposable {
     const feed = this.feeds.get(dir);
     if (!feed) return;
     void feed.reload().then(() => this.broadcast(feed, [{ kind: 'reloaded' }]));
-  }
-
-  /** Tells the panels the run's state (enables Resume/Stop). */
-  setRunState(runDir: string, state: RunState): void {
-    const dir = resolve(runDir);
-    this.states.set(dir, state);
-    const feed = this.feeds.get(dir);
-    if (feed) this.broadcast(feed, feed.setState(state));
   }
 
   /** Restores panels after a window reload; keep the Disposable in context.subscriptions. */
@@ -107,8 +106,8 @@ export class LossCurvesManager implements vscode.Disposable {
   dispose(): void {
     for (const panel of [...this.panels.values()]) panel.dispose();
     this.panels.clear();
-    for (const feed of this.feeds.values()) feed.dispose();
     this.feeds.clear();
+    for (const s of this.subscriptions) s.dispose();
   }
 
   private adopt(webviewPanel: vscode.WebviewPanel, dirs: string[]): LossCurvesPanel {
@@ -137,38 +136,46 @@ export class LossCurvesManager implements vscode.Disposable {
     };
   }
 
-  private feedFor(dir: string, all: string[]): RunFeed {
+  private feedFor(dir: string, all: string[]): RunCurves {
     let feed = this.feeds.get(dir);
     if (!feed) {
-      feed = new RunFeed(dir, label(dir, all), this.options.listCheckpoints, this.log);
-      const known = this.states.get(dir);
-      if (known) feed.setState(known);
+      feed = new RunCurves(dir, label(dir, all), this.options.store, this.options.reader, this.log);
       this.feeds.set(dir, feed);
-      const followed = feed;
-      void feed.load().then(() => followed.follow((changes) => this.broadcast(followed, changes)));
+      this.shown.set(dir, this.shownOf(feed));
+      void feed.load();
     }
     return feed;
   }
 
-  private broadcast(feed: RunFeed, changes: FeedChange[]): void {
+  /** The store replaced a run's view: the panels showing it get its new state and markers, when they changed. */
+  private runChanged(dir: string): void {
+    const feed = this.feeds.get(dir);
+    if (!feed) return;
+    const before = this.shown.get(dir);
+    const now = this.shownOf(feed);
+    this.shown.set(dir, now);
+    const changes: FeedChange[] = [];
+    if (before?.state !== now.state) changes.push({ kind: 'state', state: now.state });
+    if (before?.checkpoints !== now.checkpoints) changes.push({ kind: 'checkpointsChanged' });
+    this.broadcast(feed, changes);
+  }
+
+  private shownOf(feed: RunCurves): { state: RunStatus; checkpoints: string } {
+    return { state: feed.state, checkpoints: JSON.stringify(feed.checkpoints) };
+  }
+
+  private broadcast(feed: RunCurves, changes: FeedChange[]): void {
     if (changes.length === 0) return;
     const panels = [...this.panels.values()].filter((p) => p.feeds.includes(feed));
-    for (const change of changes) {
-      if (change.kind === 'checkpointsChanged') {
-        // Re-list first, so the panels get the new list, not the old one.
-        void feed.refreshCheckpoints().then(() => panels.forEach((p) => p.feedChanged(feed, change)));
-      } else {
-        panels.forEach((p) => p.feedChanged(feed, change));
-      }
-    }
+    for (const change of changes) panels.forEach((p) => p.feedChanged(feed, change));
   }
 
   private dropUnusedFeeds(): void {
     const used = new Set([...this.panels.values()].flatMap((p) => p.runDirs));
-    for (const [dir, feed] of [...this.feeds]) {
+    for (const dir of [...this.feeds.keys()]) {
       if (used.has(dir)) continue;
-      feed.dispose();
       this.feeds.delete(dir);
+      this.shown.delete(dir);
     }
   }
 }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { parseWebviewToHost, type HostToWebview, type PanelState, type Series, type WebviewToHost } from '../../core/protocol/webview';
 import { makeNonce, renderPanelHtml } from './panelHtml';
-import type { FeedChange, RunFeed } from './runFeed';
+import type { FeedChange, RunCurves } from './runCurves';
 
 export const LOSS_CURVES_VIEW_TYPE = 'trainingRuns.lossCurves';
 
@@ -37,7 +37,7 @@ export class LossCurvesPanel implements vscode.Disposable {
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly feeds: readonly RunFeed[],
+    readonly feeds: readonly RunCurves[],
     extensionUri: vscode.Uri,
     private readonly actions: PanelActions,
     private readonly log: (message: string) => void,
@@ -76,7 +76,7 @@ export class LossCurvesPanel implements vscode.Disposable {
   }
 
   /** Forwards a feed's change to the webview (queued, batched). */
-  feedChanged(feed: RunFeed, change: FeedChange): void {
+  feedChanged(feed: RunCurves, change: FeedChange): void {
     switch (change.kind) {
       case 'point':
         this.queuePoint(feed.runDir, change.step, change.loss, change.lr);
@@ -161,7 +161,7 @@ export class LossCurvesPanel implements vscode.Disposable {
   }
 
   /** The panel's feed for runDir; anything naming another run is refused. */
-  private feedOf(runDir: string, what: string): RunFeed | undefined {
+  private feedOf(runDir: string, what: string): RunCurves | undefined {
     const feed = this.feeds.find((f) => f.runDir === runDir);
     if (!feed) this.log(`loss curves: refused ${what} for ${runDir}: not a run of this panel`);
     return feed;

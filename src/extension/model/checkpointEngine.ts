@@ -6,7 +6,6 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CheckpointInfo, TrainerState } from '../../core/checkpoint/types';
 import type { CheckpointDetailsInput } from './checkpointDetails';
-import type { CheckpointSource, ListRequest } from './runModel';
 
 // `require` (not `import()`) so esbuild defers each module's initialisation to first use while
 // tsx-run unit tests resolve the TypeScript sources the same way.
@@ -18,6 +17,27 @@ const readers = async () => {
 };
 
 export { TEMP_PREFIX } from '../../core/checkpoint/layout';
+
+/** What a checkpoint's trainer_state.json says that the Runs tree shows. */
+export interface TrainerSummary {
+  loss: number | null;
+  /** The best checkpoint so far, as this state names it (a folder name or path); null when none. */
+  bestCheckpoint: string | null;
+}
+
+export interface ListRequest {
+  /**
+   * Validate every checkpoint's files (an explicit refresh). Otherwise rows named in a run's
+   * listing index are taken from it: listing a run after every save stays cheap.
+   */
+  exact?: boolean;
+}
+
+/** Where a run's checkpoint rows come from (the engine, or Hugging Face folders: external/hfCheckpointSource.ts). */
+export interface CheckpointSource {
+  list(runDir: string, request?: ListRequest): Promise<CheckpointInfo[]>;
+  trainerSummary(checkpointPath: string): Promise<TrainerSummary | null>;
+}
 
 async function readTrainerState(checkpointPath: string): Promise<TrainerState | null> {
   const { layout, states } = await readers();

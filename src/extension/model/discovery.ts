@@ -30,3 +30,28 @@ export function runDirFromMarker(filePath: string): string {
 export function runDirsFromMarkers(files: readonly string[]): string[] {
   return [...new Set(files.map(runDirFromMarker))].sort();
 }
+
+/** The kind of run file a watcher event is about (see RunStore.touch). */
+export type RunFileKind = 'checkpoints' | 'record' | 'metrics';
+
+const EXCLUDED_SEGMENT = /^(node_modules|\.git|abandoned-branches)$/;
+const CHECKPOINT_FOLDER = /^(tmp-)?checkpoint-\d+$/;
+
+/**
+ * The run folder a changed file belongs to, and what changed: run.json (`record`), metrics.jsonl
+ * (`metrics`), or anything under `checkpoints/` or a `checkpoint-<step>/` folder (`checkpoints`).
+ * Other files (custom marker patterns) count as the run's record. Null for files in excluded folders.
+ */
+export function runFileOf(filePath: string): { runDir: string; kind: RunFileKind } | null {
+  const resolved = path.resolve(filePath);
+  const parts = resolved.split(path.sep);
+  if (parts.some((p) => EXCLUDED_SEGMENT.test(p))) return null;
+  const name = path.basename(resolved);
+  if (name === 'run.json') return { runDir: path.dirname(resolved), kind: 'record' };
+  if (name === 'metrics.jsonl') return { runDir: path.dirname(resolved), kind: 'metrics' };
+  const inCheckpoints = parts.lastIndexOf('checkpoints');
+  if (inCheckpoints > 0 && inCheckpoints < parts.length - 1) return { runDir: parts.slice(0, inCheckpoints).join(path.sep) || path.sep, kind: 'checkpoints' };
+  const hf = parts.findIndex((p, i) => i > 0 && CHECKPOINT_FOLDER.test(p));
+  if (hf > 0) return { runDir: parts.slice(0, hf).join(path.sep) || path.sep, kind: 'checkpoints' };
+  return { runDir: runDirFromMarker(resolved), kind: 'record' };
+}

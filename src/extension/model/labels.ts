@@ -1,6 +1,6 @@
 /** Labels shared by the quick picks (vscode-free so their wording is unit-tested). */
 import { formatAge, formatValue } from '../../core/format';
-import type { CheckpointView, RunView } from './runModel';
+import type { CheckpointView, RunView } from '../store/runView';
 
 /** "run · checkpoint-500 · 3 min ago · loss 0.41" */
 export function resumeLabel(run: RunView, c: CheckpointView, nowMs: number = Date.now()): string {

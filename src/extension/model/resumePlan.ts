@@ -3,7 +3,7 @@
  * train nothing (the checkpoint is at or past the run's max_steps) and which later checkpoints it
  * would leave on an abandoned branch. vscode-free so the rules are unit-tested.
  */
-import type { CheckpointView, RunView } from './runModel';
+import type { CheckpointView, RunView } from '../store/runView';
 
 export interface ResumePlan {
   /** Set when the checkpoint already reached the run's target: the run must be given a new one. */

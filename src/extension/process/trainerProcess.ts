@@ -5,8 +5,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { parseTrainerEvent, startedProtocolMismatch, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
+import type { EndedRunStatus } from '../../core/run/status';
 import { Emitter, type Disposable, type Listener } from '../util/emitter';
-import type { ClusterJobView } from '../model/runModel';
+import type { ClusterJobView } from '../store/runView';
 
 export interface TrainerLaunch {
   /** Executable that runs the trainer script (a Node binary, or Electron with ELECTRON_RUN_AS_NODE). */
@@ -18,10 +19,9 @@ export interface TrainerLaunch {
   env: NodeJS.ProcessEnv;
 }
 
-export type RunOutcomeStatus = 'finished' | 'stopped' | 'failed';
 
 export interface TrainerExit {
-  status: RunOutcomeStatus;
+  status: EndedRunStatus;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** True when the trainer ignored the stop request and was killed after the timeout. */
@@ -201,7 +201,7 @@ export class TrainerProcess implements TrainerRun {
     if (this.exitInfo) return this.exitInfo;
     clearTimeout(this.killTimer);
     clearTimeout(this.silenceTimer);
-    let status: RunOutcomeStatus;
+    let status: EndedRunStatus;
     let message: string | null = null;
     if (this.spawnError && code === null && signal === null) {
       status = 'failed';

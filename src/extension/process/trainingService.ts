@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { TrainerEventOf } from '../../core/protocol/trainerEvents';
-import type { RunModel } from '../model/runModel';
+import type { RunStore } from '../store/runStore';
 import { Emitter } from '../util/emitter';
 import type { TrainRequest } from './launch';
 import { TrainerProcess, type TrainerExit, type TrainerLaunch, type TrainerRun } from './trainerProcess';
@@ -34,7 +34,7 @@ export interface TrainingHandle {
 }
 
 export interface TrainingServiceOptions {
-  model: RunModel;
+  model: RunStore;
   launchFor(request: TrainRequest): TrainerLaunch;
   /**
    * Starts a trainer other than the built-in one for this request (an external command); null for

@@ -1,6 +1,6 @@
 /**
- * The runs table's one source of runs: today the RunModel (fed by WorkspaceRuns' discovery and the
- * trainers' live events), plus the per-run facts and notes read from each folder. The table knows
+ * The runs table's one source of runs: the run store (fed by WorkspaceRuns' discovery, its watcher
+ * and the trainers' live events), plus the per-run facts and notes read from each folder. The table knows
  * runs only through `rows()` and `onDidChange`, so moving to another run store means editing only
  * this file. Facts are cached per run until its record or checkpoints change, and read with bounded
  * parallelism, off the model's change path (debounced).
@@ -10,7 +10,8 @@ import { mapLimited } from '../../core/checkpoint/concurrency';
 import type { RunRow } from '../../core/protocol/runsTable';
 import { readRunFacts, type RunFacts } from '../../core/runsTable/runFacts';
 import { readRunNotes, type NotesRead } from '../../core/runsTable/runNotes';
-import { latestValidCheckpoint, type RunModel, type RunView } from '../model/runModel';
+import type { RunStore } from '../store/runStore';
+import { latestValidCheckpoint, type RunView } from '../store/runView';
 import { durationOf, lastActivity, stepsOf } from '../tree/rowText';
 import { Emitter } from '../util/emitter';
 
@@ -37,7 +38,7 @@ export class RunsTableSource {
     return { dispose: () => (this.listeners--, sub.dispose()) };
   };
 
-  constructor(private readonly model: RunModel) {
+  constructor(private readonly model: RunStore) {
     this.subscription = model.onDidChange(() => {
       if (this.listeners === 0) return;
       clearTimeout(this.timer);

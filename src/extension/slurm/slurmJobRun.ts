@@ -13,7 +13,7 @@ import type { SlurmClient } from '../../core/slurm/client';
 import { describeJob, isFinalState, type JobInfo } from '../../core/slurm/jobInfo';
 import { stopJob } from '../../core/slurm/jobControl';
 import { submitBatchJob, type SlurmJobRecord } from '../../core/slurm/submit';
-import type { ClusterJobView } from '../model/runModel';
+import type { ClusterJobView } from '../store/runView';
 import type { LogStream, TrainerExit, TrainerLaunch, TrainerRun } from '../process/trainerProcess';
 import { Emitter } from '../util/emitter';
 import type { JobFiles } from './externalJob';

@@ -5,7 +5,7 @@
  */
 import { formatAge, formatCount, formatDuration, formatValue } from '../../core/format';
 import type { RunNotes } from '../../core/runsTable/runNotes';
-import type { CheckpointView, ClusterJobView, RunView } from '../model/runModel';
+import type { CheckpointView, ClusterJobView, RunView } from '../store/runView';
 
 /**
  * The checkpoint row's loss is the trainer's mean over the steps since the previous save; the chart

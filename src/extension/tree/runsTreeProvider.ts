@@ -7,7 +7,9 @@ import type { CheckpointItemContext, RunItemContext } from '../contextKeys';
 import { external } from '../external/lazy';
 import { checkpointDetailNodes, type DetailNode } from '../model/checkpointDetails';
 import { loadCheckpointDetails } from '../model/checkpointEngine';
-import { latestValidCheckpoint, type RunModel, type RunStatus, type RunView } from '../model/runModel';
+import type { RunStatus } from '../../core/run/index';
+import type { RunStore } from '../store/runStore';
+import { latestValidCheckpoint, type RunView } from '../store/runView';
 import { CHECKPOINT_LOSS_LABEL, CHECKPOINT_LOSS_TOOLTIP, checkpointDescription, checkpointLearningRate, checkpointMarks, newestFirst, notesTooltip, runDescription, runTooltip } from './rowText';
 import { formatValue } from '../../core/format';
 import { COMMANDS } from '../commands/ids';
@@ -44,7 +46,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private readonly ageTimer: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly model: RunModel,
+    private readonly model: RunStore,
     options: { ageRefreshMs?: number } = {},
   ) {
     this.subscription = model.onDidChange(() => this.changed.fire(undefined));

@@ -12,6 +12,7 @@ import { describeEvent, endedMessage, failureLine } from './eventLines';
 import { formatCount, formatDuration, formatValue } from '../../core/format';
 import type { TrainerExit } from '../process/trainerProcess';
 import type { TrainingHandle, TrainingService } from '../process/trainingService';
+import type { RunStore } from '../store/runStore';
 import { COMMANDS } from '../commands/ids';
 import type { Prompts } from './prompts';
 
@@ -24,7 +25,6 @@ export class TrainingSessionUi implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
   private readonly statusBar = vscode.window.createStatusBarItem('trainingRuns.progress', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: Array<{ dispose(): void }> = [];
-  private readonly lastStep = new Map<TrainingHandle, TrainerEvent & { type: 'step' }>();
   private readonly lastSaved = new Map<TrainingHandle, TrainerEvent & { type: 'checkpoint_saved' }>();
   private focused: TrainingHandle | undefined;
   private statusBarShown = false;
@@ -33,6 +33,8 @@ export class TrainingSessionUi implements vscode.Disposable {
   constructor(
     private readonly service: TrainingService,
     private readonly prompts: Prompts,
+    /** The status bar shows the run store's live progress of the run in focus. */
+    private readonly store: Pick<RunStore, 'get' | 'onDidChangeRun'>,
     private readonly hooks: { onStarted?(runDir: string): void } = {},
   ) {
     this.statusBar.name = 'Training progress';
@@ -40,6 +42,9 @@ export class TrainingSessionUi implements vscode.Disposable {
       this.statusBar,
       service.onDidStart((h) => this.attach(h)),
       service.onDidEnd(({ handle, exit }) => void this.ended(handle, exit)),
+      store.onDidChangeRun(({ dir }) => {
+        if (this.service.active().some((h) => h.runDir === dir)) this.renderStatusBar();
+      }),
     );
   }
 
@@ -85,7 +90,7 @@ export class TrainingSessionUi implements vscode.Disposable {
       }
       // Step events may come every step: keep the log readable (about one line a second).
       const now = Date.now();
-      if (event.type === 'step' && now - lastStepLine < 1000 && event.step < event.maxSteps) return this.noteStep(handle, event);
+      if (event.type === 'step' && now - lastStepLine < 1000 && event.step < event.maxSteps) return this.noteStep(handle);
       if (event.type === 'step') lastStepLine = now;
       const line = describeEvent(event);
       if (line) channel.appendLine(line);
@@ -94,14 +99,15 @@ export class TrainingSessionUi implements vscode.Disposable {
         void this.announceStart(handle, event);
       }
       if (event.type === 'checkpoint_saved') this.lastSaved.set(handle, event);
-      if (event.type === 'step') this.noteStep(handle, event);
+      if (event.type === 'step') this.noteStep(handle);
     });
     this.focused = handle;
     this.renderStatusBar();
   }
 
-  private noteStep(handle: TrainingHandle, event: TrainerEvent & { type: 'step' }): void {
-    this.lastStep.set(handle, event);
+  /** The run that last stepped has the status bar. */
+  private noteStep(handle: TrainingHandle): void {
+    if (this.focused === handle) return;
     this.focused = handle;
     this.renderStatusBar();
   }
@@ -115,7 +121,7 @@ export class TrainingSessionUi implements vscode.Disposable {
       return;
     }
     const name = path.basename(handle.runDir ?? handle.request.configPath);
-    const step = this.lastStep.get(handle);
+    const step = handle.runDir ? this.store.get(handle.runDir)?.live : undefined;
     const more = active.length > 1 ? ` (+${active.length - 1})` : '';
     const figures = step
       ? ` ${formatCount(step.step)}/${formatCount(step.maxSteps)} · last loss ${formatValue(step.loss)}${step.etaSec != null ? ` · ETA ${formatDuration(step.etaSec)}` : ''}`
@@ -128,7 +134,6 @@ export class TrainingSessionUi implements vscode.Disposable {
   }
 
   private async ended(handle: TrainingHandle, exit: TrainerExit): Promise<void> {
-    this.lastStep.delete(handle);
     if (this.focused === handle) this.focused = undefined;
     this.renderStatusBar();
     const key = this.keyOf(handle);

@@ -89,7 +89,7 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
       data: session.dataset.describe(),
       slurm: slurmJobStart(),
     };
-    files.writeRecord(record);
+    await files.writeRecord(record);
     if (target) files.appendResumeMarker({ step: startStep, from: target.name, time: Date.now() });
     sink.emit({ type: 'started', protocol: PROTOCOL_VERSION, pid: process.pid, runDir: config.output_dir, configPath: config.config_path, backend, startStep, maxSteps: config.max_steps, time: Date.now() });
     for (const event of afterStart) sink.emit(event);
@@ -120,12 +120,12 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
     await saver.flush();
     const status = stopped ? 'stopped' : 'finished';
     record = { ...record, status, step: session.globalStep, ended_at: new Date().toISOString() };
-    files.writeRecord(record);
+    await files.writeRecord(record);
     sink.emit({ type: 'finished', status, step: session.globalStep, loss: session.lastLoss, durationMs: Date.now() - startedAt });
     return { status, step: session.globalStep, loss: session.lastLoss, backend, runDir: config.output_dir };
   } catch (error) {
     if (files && record) {
-      files.writeRecord({ ...record, status: 'failed', step: session?.globalStep ?? record.step, ended_at: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
+      await files.writeRecord({ ...record, status: 'failed', step: session?.globalStep ?? record.step, ended_at: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
     }
     throw error;
   } finally {

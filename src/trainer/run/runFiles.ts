@@ -1,26 +1,19 @@
-/** run.json (rewritten atomically on each status change) and the append-only metrics.jsonl. */
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+/** run.json (rewritten atomically on each status change, by src/core/run) and the append-only metrics.jsonl. */
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../core/config/types';
+import { METRICS_FILE, RUN_RECORD_FILE, writeRunRecord, type RecordedRunStatus, type RunRecordFile } from '../../core/run/index';
 import type { BackendChoice } from '../backend/selectBackend';
 import type { SlurmJobStart } from './slurmEnv';
 
-export type RunStatus = 'training' | 'finished' | 'stopped' | 'failed';
-
-export interface RunRecord {
-  name: string;
-  status: RunStatus;
-  pid: number;
-  config_path: string;
+/** The built-in trainer's run.json: the shared fields plus what only it knows. */
+export interface RunRecord extends RunRecordFile {
+  status: RecordedRunStatus;
   config: TrainConfig;
   backend: BackendChoice;
   start_step: number;
   max_steps: number;
   step: number;
-  started_at: string;
-  ended_at: string | null;
-  resumed_from: string | null;
-  error: string | null;
   model: Record<string, unknown>;
   data: Record<string, unknown>;
   /** The Slurm job and restart this start belongs to; null outside Slurm. */
@@ -45,14 +38,12 @@ export class RunFiles {
 
   constructor(readonly outputDir: string) {
     mkdirSync(outputDir, { recursive: true });
-    this.runJson = join(outputDir, 'run.json');
-    this.metrics = join(outputDir, 'metrics.jsonl');
+    this.runJson = join(outputDir, RUN_RECORD_FILE);
+    this.metrics = join(outputDir, METRICS_FILE);
   }
 
-  writeRecord(record: RunRecord): void {
-    const temp = `${this.runJson}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
-    renameSync(temp, this.runJson);
+  writeRecord(record: RunRecord): Promise<void> {
+    return writeRunRecord(this.outputDir, record);
   }
 
   appendMetrics(row: MetricsRow): void {

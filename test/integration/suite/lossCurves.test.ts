@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS, listCheckpoints, type CheckpointContent } from '../../../src/core/checkpoint/index';
+import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS, type CheckpointContent } from '../../../src/core/checkpoint/index';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import type { HostToWebview } from '../../../src/core/protocol/webview';
 import { LossCurvesManager } from '../../../src/extension/lossCurves/lossCurvesManager';
 import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurvesPanel';
+import { fileRunReader } from '../../../src/extension/store/runReader';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { WorkspaceRuns } from '../../../src/extension/store/workspaceRuns';
 
 const extensionId = 'training-runs.training-runs';
 const STEPS = 3000;
@@ -95,6 +98,7 @@ describe('loss curves panel', function () {
   const stopped: string[] = [];
   const logged: string[] = [];
   let manager: LossCurvesManager;
+  let watcher: WorkspaceRuns | undefined;
   let runDir: string;
 
   before(async () => {
@@ -102,10 +106,13 @@ describe('loss curves panel', function () {
     assert.ok(extension);
     await extension.activate();
     runDir = await makeRun(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
-    // A manager of our own (same module, real vscode API) so resume/stop are recorded, not run.
+    // A manager (and run store, with its watcher) of our own (same module, real vscode API) so resume/stop are recorded, not run.
+    const store = new RunStore({ reader: fileRunReader });
+    watcher = new WorkspaceRuns(store);
     manager = new LossCurvesManager({
       extensionUri: extension.extensionUri,
-      listCheckpoints: (dir) => listCheckpoints(dir),
+      store,
+      reader: fileRunReader,
       actions: {
         onResume: (dir, checkpoint) => void resumed.push([dir, checkpoint]),
         onStop: (dir) => void stopped.push(dir),
@@ -114,7 +121,10 @@ describe('loss curves panel', function () {
     });
   });
 
-  after(() => manager?.dispose());
+  after(() => {
+    manager?.dispose();
+    watcher?.dispose();
+  });
 
   it('opens for a run, and its webview says ready and receives the downsampled history', async () => {
     const panel = manager.show([runDir]);

@@ -15,8 +15,8 @@ import type { RunRow, TableHostToWebview } from '../../../src/core/protocol/runs
 import { RUN_NOTES_FILE } from '../../../src/core/runsTable/runNotes';
 import { configColumns } from '../../../src/core/runsTable/tableColumns';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
-import { engineCheckpointSource, TEMP_PREFIX } from '../../../src/extension/model/checkpointEngine';
-import { RunModel } from '../../../src/extension/model/runModel';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { fileRunReader } from '../../../src/extension/store/runReader';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { RunsTablePanel } from '../../../src/extension/runsTable/runsTablePanel';
 import { RunsTableSource } from '../../../src/extension/runsTable/runsTableSource';
@@ -126,7 +126,7 @@ describe('Compare Runs table', function () {
     const { rows } = await openTable();
     assert.equal(rows.find((r) => r.runDir === lowLr)?.notes, 'baseline lr');
     // A store built afresh on the same folders (as after a restart) reads them too.
-    const model = new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX });
+    const model = new RunStore({ reader: fileRunReader });
     await model.setRunDirs([lowLr]);
     const fresh = new RunsTableSource(model);
     assert.deepEqual((await fresh.rows()).map((r) => [r.notes, r.tags]), [['baseline lr', ['sweep', 'baseline']]]);

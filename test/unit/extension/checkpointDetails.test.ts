@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { CheckpointManager, listCheckpoints } from '../../../src/core/checkpoint/index';
 import { checkpointDetailNodes, describeSlots } from '../../../src/extension/model/checkpointDetails';
 import { engineCheckpointSource, loadCheckpointDetails, TEMP_PREFIX } from '../../../src/extension/model/checkpointEngine';
-import { RunModel } from '../../../src/extension/model/runModel';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { readerWith } from '../../support/runReaders';
 import { makeContent, managerOptions, setCheckpointTime, withTempDir } from '../core/checkpoint/helpers';
 
 describe('checkpoint details (real checkpoints written by the engine)', () => {
@@ -55,7 +56,7 @@ describe('checkpoint details (real checkpoints written by the engine)', () => {
       await setCheckpointTime(path.join(run, 'checkpoints', 'checkpoint-10'), 300);
       await setCheckpointTime(path.join(run, 'checkpoints', 'checkpoint-20'), 100);
       await setCheckpointTime(path.join(run, 'checkpoints', 'checkpoint-30'), 200);
-      const model = new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX });
+      const model = new RunStore({ reader: readerWith(engineCheckpointSource) });
       await model.setRunDirs([run], { exact: true });
       const engineOrder = (await listCheckpoints(run)).map((c) => c.name);
       assert.deepEqual(model.get(run)?.checkpoints.map((c) => c.name), engineOrder);

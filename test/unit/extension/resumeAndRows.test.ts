@@ -6,8 +6,8 @@ import { ABANDONED_DIR, moveAsideCheckpoints } from '../../../src/extension/mode
 import { WORKSPACE_EXCLUDE } from '../../../src/extension/model/discovery';
 import { lossCurvesPickItems } from '../../../src/extension/model/labels';
 import { planResume, validateMaxSteps } from '../../../src/extension/model/resumePlan';
-import type { CheckpointView, RunView } from '../../../src/extension/model/runModel';
-import type { RunRecord } from '../../../src/extension/model/runRecord';
+import type { CheckpointView, RunView } from '../../../src/extension/store/runView';
+import type { RunRecord } from '../../../src/core/run/index';
 import { checkpointDescription, newestFirst, runDescription, runTooltip } from '../../../src/extension/tree/rowText';
 
 function checkpoint(dir: string, step: number, extra: Partial<CheckpointView> = {}): CheckpointView {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { formatAge, formatBytes, formatDuration, formatValue } from '../../../src/core/format';
 import { resumeLabel } from '../../../src/extension/model/labels';
-import { RunModel, type CheckpointView, type RunView } from '../../../src/extension/model/runModel';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { emptyReader } from '../../support/runReaders';
+import type { CheckpointView, RunView } from '../../../src/extension/store/runView';
 import { BusyRunError, TrainingService } from '../../../src/extension/process/trainingService';
 
 const fake = path.join(__dirname, 'fixtures', 'fakeTrainer.cjs');
@@ -12,7 +14,7 @@ const fake = path.join(__dirname, 'fixtures', 'fakeTrainer.cjs');
 describe('TrainingService', () => {
   let root: string;
   let runDir: string;
-  let model: RunModel;
+  let model: RunStore;
 
   const service = (mode: string, knownDir: () => string | null = () => runDir) =>
     new TrainingService({
@@ -28,7 +30,7 @@ describe('TrainingService', () => {
   beforeEach(() => {
     root = mkdtempSync(path.join(tmpdir(), 'tr-service-'));
     runDir = path.join(root, 'run');
-    model = new RunModel({ source: { list: async () => [], trainerSummary: async () => null }, tempPrefix: '.tmp-' });
+    model = new RunStore({ reader: emptyReader() });
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

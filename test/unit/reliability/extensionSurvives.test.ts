@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { RunModel } from '../../../src/extension/model/runModel';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { emptyReader } from '../../support/runReaders';
 import { TrainingService, type TrainingHandle } from '../../../src/extension/process/trainingService';
 import { buildTrainer, trainerBundle, writeTinyConfig } from './helpers';
 
@@ -30,7 +31,7 @@ async function waitUntil(what: string, done: () => boolean, ms = 5000): Promise<
 describe('reliability: the extension survives its trainer', function () {
   this.timeout(30_000);
   let root = '';
-  let model: RunModel;
+  let model: RunStore;
   let logs: string[];
 
   /**
@@ -67,7 +68,7 @@ describe('reliability: the extension survives its trainer', function () {
 
   beforeEach(() => {
     root = mkdtempSync(path.join(tmpdir(), 'survives-'));
-    model = new RunModel({ source: { list: async () => [], trainerSummary: async () => null }, tempPrefix: '.tmp-' });
+    model = new RunStore({ reader: emptyReader() });
     logs = [];
   });
   afterEach(() => {

@@ -1,7 +1,7 @@
 /**
  * Two writers, real processes: a second trainer on a busy output folder is refused with the
  * holder's PID (exit 2); a lock left by a dead process is taken over with a warning; two
- * windows watching one folder show the same tree (in one host: two RunModel instances over the
+ * windows watching one folder show the same tree (in one host: two RunStore instances over the
  * folder, reading through the engine as the tree does, give the same rows).
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEMP_PREFIX, engineCheckpointSource } from '../../../src/extension/model/checkpointEngine';
-import { RunModel, type RunView } from '../../../src/extension/model/runModel';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { readerWith } from '../../support/runReaders';
+import type { RunView } from '../../../src/extension/store/runView';
 import { assertOneLine, buildTrainer, cli, eventsOf, writeTinyConfig } from './helpers';
 
 /** What a window's tree shows of a run: its status and the checkpoint rows in order. */
@@ -20,7 +22,7 @@ function treeRows(run: RunView | undefined) {
 }
 
 async function twoWindows(runDir: string) {
-  const windows = [1, 2].map(() => new RunModel({ source: engineCheckpointSource, tempPrefix: TEMP_PREFIX }));
+  const windows = [1, 2].map(() => new RunStore({ reader: readerWith(engineCheckpointSource) }));
   await Promise.all(windows.map((w) => w.setRunDirs([runDir])));
   const rows = windows.map((w) => treeRows(w.get(runDir)));
   for (const w of windows) w.dispose();

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { listCheckpoints } from '../../../src/core/checkpoint';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import type { TrainerLaunch, TrainerRun } from '../../../src/extension/process/trainerProcess';
-import { RunModel } from '../../../src/extension/model/runModel';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { emptyReader } from '../../support/runReaders';
 import { TrainingService } from '../../../src/extension/process/trainingService';
 import { slurmRunFor } from '../../../src/extension/slurm';
 import { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
@@ -89,7 +90,7 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
     const configPath = join(dir, 'cluster.yaml');
     writeFileSync(configPath, longRun(100_000, '{ type: slurm }'));
     const launchFor = () => ({ execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env });
-    const model = new RunModel({ source: { list: async () => [], trainerSummary: async () => null }, tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: emptyReader() });
     const service = new TrainingService({
       model,
       launchFor,

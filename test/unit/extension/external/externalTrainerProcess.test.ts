@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseTrainerEvent, type TrainerEvent } from '../../../../src/core/protocol/trainerEvents';
 import type { ExternalTrainerPlan } from '../../../../src/extension/external/externalConfig';
 import { ExternalTrainerProcess, maxStepsArg, prepareExternalStart } from '../../../../src/extension/external/externalTrainerProcess';
-import { readRunRecord } from '../../../../src/extension/model/runRecord';
+import { readRunRecord } from '../../../../src/core/run/index';
 
 /** A launcher like torchrun: it starts a worker in its own process group and waits. */
 const LAUNCHER = `

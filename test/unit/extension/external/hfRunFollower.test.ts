@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseTrainerEvent, type TrainerEvent } from '../../../../src/core/protocol/trainerEvents';
+import type { HfListOptions } from '../../../../src/core/hf/checkpoints';
 import { HfRunFollower } from '../../../../src/extension/external/hfRunFollower';
+import { fileRunReader } from '../../../../src/extension/store/runReader';
 import { writeHfCheckpoint } from './hfHelpers';
 
 describe('HfRunFollower', () => {
@@ -17,6 +19,22 @@ describe('HfRunFollower', () => {
     events = [];
   });
   afterEach(() => rmSync(path.dirname(out), { recursive: true, force: true }));
+
+  it('with the store\'s watcher following the folder, lists it only when told files changed (no poll)', async () => {
+    let listings = 0;
+    const reader = { ...fileRunReader, listHfCheckpoints: (dir: string, o?: HfListOptions) => (listings++, fileRunReader.listHfCheckpoints(dir, o)) };
+    const f = new HfRunFollower({ outputDir: out, existing: new Map(), reportedStep: -1, maxSteps: null, emit: (e) => events.push(e), pollMs: null, debounceMs: 10, reader });
+    f.start();
+    writeHfCheckpoint(out, 2, { maxSteps: 4 });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(listings, 0, 'nothing polls the folder');
+    f.filesChanged();
+    f.filesChanged();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(listings, 1, 'one look for a burst of changes');
+    assert.deepEqual(events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.name), ['checkpoint-2']);
+    f.dispose();
+  });
 
   it('reports nothing for a folder that does not exist yet', async () => {
     await follower().poll();

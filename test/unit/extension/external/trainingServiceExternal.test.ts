@@ -3,14 +3,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { externalOutputDirOf, externalTrainerFor } from '../../../../src/extension/external/index';
-import { RunModel } from '../../../../src/extension/model/runModel';
+import { RunStore } from '../../../../src/extension/store/runStore';
+import { readerWith } from '../../../support/runReaders';
 import { BusyRunError, TrainingService } from '../../../../src/extension/process/trainingService';
 import { withHfCheckpoints } from '../../../../src/extension/external/hfCheckpointSource';
 
 describe('TrainingService with external trainers', function () {
   this.timeout(20_000);
   let project: string;
-  let model: RunModel;
+  let model: RunStore;
   let builtInLaunches: number;
   const service = () =>
     new TrainingService({
@@ -33,7 +34,7 @@ describe('TrainingService with external trainers', function () {
     project = mkdtempSync(path.join(tmpdir(), 'tr-ext-service-'));
     mkdirSync(path.join(project, 'configs'));
     builtInLaunches = 0;
-    model = new RunModel({ source: withHfCheckpoints({ list: async () => [], trainerSummary: async () => null }), tempPrefix: '.tmp-' });
+    model = new RunStore({ reader: readerWith(withHfCheckpoints({ list: async () => [], trainerSummary: async () => null })) });
   });
   afterEach(() => rmSync(project, { recursive: true, force: true }));
 

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
 import { runDirFromMarker, runDirsFromMarkers } from '../../../src/extension/model/discovery';
-import { latestValidCheckpoint, RunModel, type CheckpointSource } from '../../../src/extension/model/runModel';
+import type { CheckpointSource } from '../../../src/extension/model/checkpointEngine';
+import { RunStore } from '../../../src/extension/store/runStore';
+import { readerWith } from '../../support/runReaders';
+import { latestValidCheckpoint } from '../../../src/extension/store/runView';
 
 function info(runDir: string, step: number, mtimeMs: number, extra: Partial<CheckpointInfo> = {}): CheckpointInfo {
   return {
@@ -21,7 +24,7 @@ function fakeSource(lists: Map<string, CheckpointInfo[]>, summaries: Record<stri
   };
 }
 
-describe('RunModel', () => {
+describe('RunStore', () => {
   let root: string;
   let runA: string;
   let runB: string;
@@ -38,9 +41,8 @@ describe('RunModel', () => {
   it('keeps the engine\'s order of checkpoints and marks loss and best from the trainer state', async () => {
     // The engine's order (mtime, newest first) is kept even when steps are not monotonic.
     const list = [info(runA, 300, 3000, { latest: true }), info(runA, 500, 2000), info(runA, 400, 1000, { valid: false, problems: ['manifest.json missing'] })];
-    const model = new RunModel({
-      source: fakeSource(new Map([[runA, list]]), { 'checkpoint-300': { loss: 0.3, bestCheckpoint: 'checkpoint-500' }, 'checkpoint-500': { loss: 0.2, bestCheckpoint: 'checkpoint-500' } }),
-      tempPrefix: '.tmp-',
+    const model = new RunStore({
+      reader: readerWith(fakeSource(new Map([[runA, list]]), { 'checkpoint-300': { loss: 0.3, bestCheckpoint: 'checkpoint-500' }, 'checkpoint-500': { loss: 0.2, bestCheckpoint: 'checkpoint-500' } })),
     });
     await model.setRunDirs([runA]);
     const run = model.get(runA);
@@ -53,27 +55,27 @@ describe('RunModel', () => {
   it('takes loss and best from the rows when the engine gives them, reading no trainer state', async () => {
     const list = [info(runA, 20, 2000, { trainer: { loss: 0.25, bestCheckpoint: 'checkpoint-10' } }), info(runA, 10, 1000, { trainer: { loss: 0.5, bestCheckpoint: null } })];
     const source = fakeSource(new Map([[runA, list]]));
-    const model = new RunModel({ source: { ...source, trainerSummary: async () => assert.fail('trainer state read again') }, tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith({ ...source, trainerSummary: async () => assert.fail('trainer state read again') }) });
     await model.setRunDirs([runA]);
     assert.deepEqual(model.get(runA)?.checkpoints.map((c) => [c.loss, c.best]), [[0.25, false], [0.5, true]]);
   });
 
   it('lists from the runs\' indexes when scanning or after a save, exactly on an explicit refresh', async () => {
-    const requests: Array<boolean | undefined> = [];
+    const requests: boolean[] = [];
     const source = fakeSource(new Map([[runA, [info(runA, 10, 1000)]]]));
-    const model = new RunModel({ source: { ...source, list: (dir, request) => (requests.push(request?.exact), source.list(dir, request)) }, tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith({ ...source, list: (dir, request) => (requests.push(request?.exact === true), source.list(dir, request)) }) });
     await model.setRunDirs([runA]);
     await model.setRunDirs([runA], { exact: true });
     await model.refresh(runA);
-    assert.deepEqual(requests, [undefined, true, true]);
+    assert.deepEqual(requests, [false, true, true]);
     model.applyEvent(runA, { type: 'checkpoint_saved', step: 10, name: 'checkpoint-10', path: path.join(runA, 'checkpoints', 'checkpoint-10'), bytes: 1, blockingMs: 0, durationMs: 1, deleted: [] });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.deepEqual(requests, [undefined, true, true, false]);
+    assert.deepEqual(requests, [false, true, true, false]);
   });
 
   it('never offers an invalid checkpoint as the latest valid one', async () => {
     const list = [info(runA, 500, 3000, { valid: false, problems: ['model.safetensors: checksum mismatch'] }), info(runA, 400, 2000)];
-    const model = new RunModel({ source: fakeSource(new Map([[runA, list]])), tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith(fakeSource(new Map([[runA, list]]))) });
     await model.setRunDirs([runA]);
     const run = model.get(runA);
     assert.equal(run && latestValidCheckpoint(run)?.name, 'checkpoint-400');
@@ -82,7 +84,7 @@ describe('RunModel', () => {
   it('reads status from run.json and calls a dead trainer\'s "training" a failure', async () => {
     writeFileSync(path.join(runA, 'run.json'), JSON.stringify({ status: 'finished', pid: 1, config: { config_path: '/p/configs/train.yaml' } }));
     writeFileSync(path.join(runB, 'run.json'), JSON.stringify({ status: 'training', pid: 424242 }));
-    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-', isProcessAlive: () => false });
+    const model = new RunStore({ reader: readerWith(fakeSource(new Map())), isProcessAlive: () => false });
     await model.setRunDirs([runA, runB]);
     assert.equal(model.get(runA)?.status, 'finished');
     assert.equal(model.get(runA)?.record?.configPath, '/p/configs/train.yaml');
@@ -92,14 +94,14 @@ describe('RunModel', () => {
 
   it('reports a broken run.json as a problem of the run, not a crash', async () => {
     writeFileSync(path.join(runA, 'run.json'), '{ nope');
-    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith(fakeSource(new Map())) });
     await model.setRunDirs([runA]);
     assert.match(model.get(runA)?.problems[0] ?? '', /run\.json: not valid JSON/);
   });
 
   it('shows live progress while this window trains, then the exit status', async () => {
     writeFileSync(path.join(runA, 'run.json'), JSON.stringify({ status: 'training', pid: process.pid }));
-    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith(fakeSource(new Map())) });
     let changes = 0;
     model.onDidChange(() => changes++);
     model.markActive(runA);
@@ -117,7 +119,7 @@ describe('RunModel', () => {
   it('keeps a cluster job\'s state set while a re-read was reading the folder (no stale state put back)', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const model = new RunModel({ source: { list: async () => (await gate, []), trainerSummary: async () => null }, tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith({ list: async () => (await gate, []), trainerSummary: async () => null }) });
     model.markActive(runA);
     model.setClusterJob(runA, { jobId: '7', state: 'RUNNING', reason: 'None', restarts: 0 });
     const reading = model.refresh(runA); // e.g. after the checkpoint the requeued trainer saved
@@ -132,13 +134,13 @@ describe('RunModel', () => {
 
   it('lists folders of saves in progress', async () => {
     mkdirSync(path.join(runA, 'checkpoints', '.tmp-checkpoint-600'));
-    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith(fakeSource(new Map())) });
     await model.setRunDirs([runA]);
     assert.deepEqual(model.get(runA)?.writing, ['.tmp-checkpoint-600']);
   });
 
   it('forgets runs that are no longer discovered, except active ones', async () => {
-    const model = new RunModel({ source: fakeSource(new Map()), tempPrefix: '.tmp-' });
+    const model = new RunStore({ reader: readerWith(fakeSource(new Map())) });
     await model.setRunDirs([runA, runB]);
     model.markActive(runB);
     await model.setRunDirs([]);

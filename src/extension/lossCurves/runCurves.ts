@@ -1,0 +1,189 @@
+/**
+ * One run's loss curves for the panels: the history read from `metrics.jsonl` (or a Hugging Face
+ * run's log_history), extended by live trainer events and by lines the store's watcher sees
+ * appended. The run's state and checkpoint markers are the run store's (src/extension/store).
+ * Shared by every panel showing the run. Free of `vscode`.
+ */
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { downsampleColumns, type SeriesPayload } from '../../core/metrics/downsample';
+import { emptyHistory, type MetricsHistory } from '../../core/metrics/metricsReader';
+import type { TrainerEvent } from '../../core/protocol/trainerEvents';
+import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot } from '../../core/protocol/webview';
+import { METRICS_FILE, type RunStatus } from '../../core/run/index';
+import type { RunReader } from '../store/runReader';
+import type { RunStore } from '../store/runStore';
+import type { RunView } from '../store/runView';
+
+/** What changed, for the panels to forward. */
+export type FeedChange =
+  | { kind: 'point'; step: number; loss: number | null; lr: number | null }
+  | { kind: 'resumed'; marker: ResumeMarkerMessage }
+  | { kind: 'state'; state: RunStatus }
+  | { kind: 'checkpointsChanged' }
+  /** The run's files were replaced (a fresh start into its folder): panels take a new snapshot. */
+  | { kind: 'reloaded' };
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** While trainer events arrive, they are the live source; appended lines are only charted without them. */
+const EVENTS_QUIET_MS = 3000;
+
+/** The markers the panels draw for a run's checkpoints (best as the store decided it). */
+export function checkpointMarkers(run: RunView | undefined): CheckpointMarker[] {
+  return (run?.checkpoints ?? []).map((c) => ({
+    name: c.name,
+    path: c.path,
+    step: c.step,
+    valid: c.valid,
+    latest: c.latest,
+    best: c.best,
+    problems: c.problems,
+    mtimeMs: c.mtimeMs,
+  }));
+}
+
+export class RunCurves {
+  private history: MetricsHistory | null = null;
+  private loading: Promise<MetricsHistory> | null = null;
+  /** Events that arrived while the file was being read; applied after it. */
+  private early: TrainerEvent[] = [];
+  private lastEventAt = -Infinity;
+  private tailing: Promise<void> = Promise.resolve();
+  /** The read queued behind the one in progress, shared by every event that comes meanwhile. */
+  private queuedTail: Promise<FeedChange[]> | null = null;
+
+  constructor(
+    readonly runDir: string,
+    readonly label: string,
+    private readonly store: Pick<RunStore, 'get' | 'refresh'>,
+    private readonly reader: RunReader,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  get checkpoints(): CheckpointMarker[] {
+    return checkpointMarkers(this.store.get(this.runDir));
+  }
+
+  get state(): RunStatus {
+    return this.store.get(this.runDir)?.status ?? 'unknown';
+  }
+
+  /** Reads the history once; a run the store does not know yet (outside the workspace's runs) joins it. */
+  async load(): Promise<void> {
+    await Promise.all([this.loadHistory(), this.store.get(this.runDir) ? undefined : this.store.refresh(this.runDir, { exact: false })]);
+  }
+
+  private async loadHistory(): Promise<void> {
+    this.loading ??= this.reader.readRunMetrics(this.runDir).then((h) => {
+      for (const p of h.problems) this.log(p);
+      if (h.problemCount > h.problems.length) this.log(`${this.runDir}/${METRICS_FILE}: ${h.problemCount - h.problems.length} more malformed lines skipped`);
+      this.history = h;
+      for (const e of this.early.splice(0)) this.apply(e);
+      return h;
+    });
+    await this.loading;
+  }
+
+  /** Forgets what was read and reads the run again (its history was moved aside). */
+  async reload(): Promise<void> {
+    this.history = null;
+    this.loading = null;
+    this.early = [];
+    await this.load();
+  }
+
+  /** True when `path` is one of this run's listed checkpoints (and inside the run folder). */
+  ownsCheckpoint(path: string): CheckpointMarker | undefined {
+    const rel = relative(this.runDir, path);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+    return this.checkpoints.find((c) => c.path === path);
+  }
+
+  get totalPoints(): number {
+    return this.history?.series.length ?? 0;
+  }
+
+  snapshot(maxPoints: number): RunSnapshot {
+    const series = this.history?.series;
+    const empty: SeriesPayload = { steps: [], loss: [], lr: [] };
+    return {
+      runDir: this.runDir,
+      label: this.label,
+      state: this.state,
+      series: series ? downsampleColumns(series.columns(), 0, series.length, maxPoints) : empty,
+      totalPoints: this.totalPoints,
+      checkpoints: this.checkpoints,
+      resumes: this.history?.resumes ?? [],
+    };
+  }
+
+  /** Every point in [fromStep, toStep], downsampled to maxPoints when there are more. */
+  range(fromStep: number, toStep: number, maxPoints: number): SeriesPayload {
+    const series = this.history?.series;
+    if (!series) return { steps: [], loss: [], lr: [] };
+    const [lo, hi] = series.indexRange(fromStep, toStep);
+    return downsampleColumns(series.columns(), lo, hi, maxPoints);
+  }
+
+  /**
+   * The watcher saw metrics.jsonl grow: reads what was appended, so a run trained from the command
+   * line or another window streams in too. Lines that arrive while trainer events flow are skipped
+   * (the events already carried them). Calls run one after the other.
+   */
+  metricsAppended(): Promise<FeedChange[]> {
+    if (this.queuedTail) return Promise.resolve([]);
+    const next = this.tailing.then(() => {
+      this.queuedTail = null;
+      return this.tail();
+    });
+    this.queuedTail = next;
+    this.tailing = next.then(() => undefined, () => undefined);
+    return next;
+  }
+
+  private async tail(): Promise<FeedChange[]> {
+    const history = this.history;
+    if (!history) return [];
+    const quiet = Date.now() - this.lastEventAt > EVENTS_QUIET_MS;
+    // With events flowing, parse into a scratch history only to move the read position on.
+    const target = quiet ? history : { ...emptyHistory(), bytesRead: history.bytesRead, lines: history.lines, skippingLongLine: history.skippingLongLine };
+    const problemsBefore = target.problems.length;
+    const changes: FeedChange[] = [];
+    try {
+      const ok = await this.reader.readAppendedMetrics(join(this.runDir, METRICS_FILE), target, {
+        point: (step, loss, lr) => void (quiet && changes.push({ kind: 'point', step, loss: finiteOrNull(loss), lr: finiteOrNull(lr) })),
+        resumed: (marker) => void (quiet && changes.push({ kind: 'resumed', marker })),
+      });
+      history.bytesRead = target.bytesRead;
+      history.lines = target.lines;
+      history.skippingLongLine = target.skippingLongLine;
+      if (!ok) this.log(`${this.runDir}/${METRICS_FILE} was rewritten; reopen the panel to reload it`);
+      for (const p of target.problems.slice(problemsBefore)) this.log(p);
+    } catch (error) {
+      this.log(`could not read ${this.runDir}/${METRICS_FILE}: ${(error as Error).message}`);
+    }
+    return changes;
+  }
+
+  /** Applies a trainer event to the history; returns what changed for the panels. */
+  apply(event: TrainerEvent): FeedChange[] {
+    this.lastEventAt = Date.now();
+    if (!this.history) {
+      if (this.loading) this.early.push(event);
+      return [];
+    }
+    switch (event.type) {
+      case 'step':
+        this.history.series.append(event.step, event.loss, event.lr);
+        return [{ kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr) }];
+      case 'resumed': {
+        const marker = { step: event.step, from: basename(event.path), time: Date.now() };
+        this.history.series.truncateAfter(event.step);
+        this.history.resumes = [...this.history.resumes.filter((r) => r.step <= event.step), marker];
+        return [{ kind: 'resumed', marker }];
+      }
+      default:
+        return [];
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Every file read the run store (and the loss-curves panels and Hugging Face follower it feeds)
+ * does, behind one object that is injected: tests count and delay reads through it, and the reads
+ * can move to a worker thread by changing this file alone (the core readers' async facade keeps
+ * their names and signatures). Nothing else under src/extension/store reads files.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CheckpointInfo } from '../../core/checkpoint/types';
+import type { HfCheckpointInfo, HfListOptions } from '../../core/hf/checkpoints';
+import type { HfTrainerState } from '../../core/hf/trainerState';
+import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
+import { readRunRecord, type RunRecordResult } from '../../core/run/index';
+import { engineCheckpointSource, TEMP_PREFIX, type ListRequest, type TrainerSummary } from '../model/checkpointEngine';
+import { hfAwareSource } from '../external/lazy';
+
+
+export type { ListRequest, TrainerSummary };
+
+export interface RunReader {
+  /** A run's checkpoints, newest first: its Hugging Face `checkpoint-<step>/` folders when it has any, else the engine's. */
+  listRunCheckpoints(runDir: string, request?: ListRequest): Promise<CheckpointInfo[]>;
+  /** Loss and best-checkpoint name from a checkpoint's trainer_state.json (either format); null when unreadable. */
+  readTrainerSummary(checkpointPath: string): Promise<TrainerSummary | null>;
+  /** run.json (src/core/run). */
+  readRunRecord(runDir: string): Promise<RunRecordResult>;
+  /** Temporary folders of saves in progress (native `checkpoints/<TEMP_PREFIX>…`, Hugging Face-style `tmp-checkpoint-<step>/`). */
+  listWritingFolders(runDir: string): Promise<string[]>;
+  /** The loss-curve history of a run: metrics.jsonl, else the Hugging Face log_history. */
+  readRunMetrics(runDir: string): Promise<MetricsHistory>;
+  /** Lines appended to metrics.jsonl since `history.bytesRead`; false when the file was rewritten. */
+  readAppendedMetrics(file: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean>;
+  /** A Hugging Face output folder's checkpoints. */
+  listHfCheckpoints(outputDir: string, options?: HfListOptions): Promise<HfCheckpointInfo[]>;
+  /** A Hugging Face trainer_state.json; throws when it is unreadable. */
+  readTrainerState(file: string): Promise<HfTrainerState>;
+  /** Bytes of the files directly in a folder (a checkpoint's size). */
+  folderBytes(dir: string): Promise<number>;
+}
+
+// Required on first use, not at activation: esbuild keeps each module uninitialised until then.
+const metrics = () => require('../../core/metrics/metricsReader') as typeof import('../../core/metrics/metricsReader');
+const runHistory = () => require('../../core/metrics/runHistory') as typeof import('../../core/metrics/runHistory');
+const hfCheckpoints = () => require('../../core/hf/checkpoints') as typeof import('../../core/hf/checkpoints');
+const hfState = () => require('../../core/hf/trainerState') as typeof import('../../core/hf/trainerState');
+const checkpoints = hfAwareSource(engineCheckpointSource);
+
+async function subfolders(parent: string, wanted: (name: string) => boolean): Promise<string[]> {
+  try {
+    const entries = await readdir(parent, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && wanted(e.name)).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** The reads done on this thread, straight from the core readers. */
+export const fileRunReader: RunReader = {
+  listRunCheckpoints: (runDir, request) => checkpoints.list(runDir, request),
+  readTrainerSummary: (checkpointPath) => checkpoints.trainerSummary(checkpointPath),
+  readRunRecord,
+  async listWritingFolders(runDir) {
+    const [native, hf] = await Promise.all([
+      subfolders(path.join(runDir, 'checkpoints'), (name) => name.startsWith(TEMP_PREFIX)),
+      subfolders(runDir, (name) => /^tmp-checkpoint-\d+$/.test(name)),
+    ]);
+    return [...native, ...hf];
+  },
+  readRunMetrics: (runDir) => runHistory().readRunMetrics(runDir),
+  readAppendedMetrics: (file, history, observer) => metrics().readAppendedMetrics(file, history, observer),
+  listHfCheckpoints: (outputDir, options) => hfCheckpoints().listHfCheckpoints(outputDir, options),
+  readTrainerState: (file) => hfState().readTrainerState(file),
+  async folderBytes(dir) {
+    let total = 0;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      total += await stat(path.join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+    }
+    return total;
+  },
+};
