@@ -13,6 +13,8 @@ import { LossCurvesManager } from './lossCurves/lossCurvesManager';
 import { engineCheckpointSource, TEMP_PREFIX } from './model/checkpointEngine';
 import { RunModel, type RunStatus } from './model/runModel';
 import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
+import { installReaderPool } from './reading';
+import { ReaderPool } from './reading/readerPool';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
 import { slurm } from './slurm/lazy';
@@ -42,6 +44,10 @@ let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   const t0 = performance.now();
+  // Every workspace read below runs in these worker threads, within the read time budget.
+  const readers = installReaderPool(
+    new ReaderPool({ workerScript: context.asAbsolutePath(path.join('dist', 'readerWorker.js')), budgetMs: () => readSettings().readTimeBudgetMs }),
+  );
   const checkpointSource = hfAwareSource(engineCheckpointSource);
   const model = new RunModel({ source: checkpointSource, tempPrefix: TEMP_PREFIX });
   const launchFor = (request: TrainRequest) =>
@@ -117,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new CheckpointInspectProvider()),
     { dispose: () => training.dispose() },
     { dispose: () => model.dispose() },
+    readers,
   );
   const prompts = new Prompts();
   registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => checkpointSource.list(dir), lossCurves: () => lossCurves });

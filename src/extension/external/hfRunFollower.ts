@@ -9,8 +9,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listHfCheckpoints } from '../../core/hf/checkpoints';
-import { readTrainerState } from '../../core/hf/trainerState';
+import { listHfCheckpoints, readTrainerState } from '../reading';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 
 export interface HfRunFollowerOptions {

@@ -12,8 +12,7 @@ export { isExternalTrainerConfig, loadExternalTrainerConfig, type ExternalTraine
 export { ExternalTrainerProcess } from './externalTrainerProcess';
 export { withHfCheckpoints, isHfCheckpointRow } from './hfCheckpointSource';
 export { hfCheckpointBadges, hfCheckpointDetailNodes } from './hfDetails';
-export { inspectHfCheckpoint, isHfCheckpointFolder } from '../../core/hf/index';
-export { readRunMetrics } from '../../core/metrics/runHistory';
+export { inspectHfCheckpoint, isHfCheckpointFolder, readRunMetrics } from '../reading';
 
 /** For TrainingService.externalTrainerFor: null for native configs; a bad config becomes a failing run. */
 export async function externalTrainerFor(request: TrainRequest): Promise<(() => TrainerRun) | null> {

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import { Emitter } from '../util/emitter';
-import { readRunRecord, type RunRecord } from './runRecord';
+import { readRunRecord } from '../reading';
+import type { RunRecord } from './runRecord';
 
 export type RunStatus = 'training' | 'stopping' | 'stopped' | 'finished' | 'failed' | 'unknown';
 
@@ -42,6 +43,11 @@ export interface RunView {
   live: LiveProgress | null;
   /** Problems reading the folder itself (not a checkpoint's own problems). */
   problems: string[];
+  /**
+   * Why the run's own files could not be read (refused as too large, malformed, not a regular file,
+   * or over the read time budget), paths relative to the run folder; absent when they were read.
+   */
+  unreadable?: string;
 }
 
 export interface ListRequest {
@@ -185,17 +191,29 @@ export class RunModel {
   private async read(dir: string, request: ListRequest = {}): Promise<void> {
     const previous = this.runsByDir.get(dir);
     const problems: string[] = [];
-    const { record, problem } = await readRunRecord(dir);
-    if (problem) problems.push(problem);
+    let unreadable: string | undefined;
+    const refused = (what: string | null, err: unknown): void => {
+      const message = err instanceof Error ? err.message : String(err);
+      problems.push(what ? `${what}: ${message}` : message);
+      unreadable ??= message.split(`${dir}${path.sep}`).join('');
+    };
+    let record: RunRecord | null = null;
+    try {
+      const read = await readRunRecord(dir);
+      record = read.record;
+      if (read.problem) refused(null, read.problem);
+    } catch (err) {
+      refused('Cannot read run.json', err);
+    }
     let infos: CheckpointInfo[] = [];
     try {
       infos = await this.options.source.list(dir, request);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`Cannot list checkpoints: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') refused('Cannot list checkpoints', err);
     }
-    // Rows of the engine carry their trainer summary; other sources' rows are read here.
+    // Rows of the engine carry their trainer summary; other sources' rows are read here (a refused read: no summary).
     const summaries = await Promise.all(
-      infos.map((c) => (!c.valid ? null : c.trainer !== undefined ? c.trainer : this.options.source.trainerSummary(c.path))),
+      infos.map((c) => (!c.valid ? null : c.trainer !== undefined ? c.trainer : this.options.source.trainerSummary(c.path).catch(() => null))),
     );
     // The newest valid checkpoint's trainer state knows which one is best so far.
     const bestName = summaries.find((s) => s !== null)?.bestCheckpoint ?? null;
@@ -212,6 +230,7 @@ export class RunModel {
       writing,
       live: this.active.has(dir) ? (previous?.live ?? null) : null,
       problems,
+      ...(unreadable !== undefined ? { unreadable } : {}),
     });
   }
 

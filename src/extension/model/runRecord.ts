@@ -3,9 +3,10 @@
  * times). Read leniently: the tree must still show a run whose record is old, partial or being
  * rewritten, so unknown fields are kept and a broken file becomes a problem string, not a throw.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { readBoundedText } from '../../core/limits/boundedFile';
+import { READ_LIMITS } from '../../core/limits/readLimits';
 
 export const RUN_RECORD_FILE = 'run.json';
 
@@ -53,10 +54,12 @@ export async function readRunRecord(runDir: string): Promise<RunRecordResult> {
   const file = path.join(runDir, RUN_RECORD_FILE);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Only a regular file of sane size: a FIFO would block the read, a huge file fill memory.
+    text = await readBoundedText(file, READ_LIMITS.jsonFileBytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { record: null, problem: null };
-    return { record: null, problem: `${file}: ${(err as Error).message}` };
+    const message = (err as Error).message;
+    return { record: null, problem: message.startsWith(file) ? message : `${file}: ${message}` };
   }
   let raw: unknown;
   try {

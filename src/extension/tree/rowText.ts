@@ -49,6 +49,7 @@ export function runDescription(run: RunView, nowMs: number = Date.now()): string
   const duration = durationOf(run, nowMs);
   return [
     run.status === 'unknown' ? null : run.status,
+    run.unreadable !== undefined ? `unreadable: ${run.unreadable}` : null,
     steps ? `${formatCount(steps.step)}${steps.maxSteps ? `/${formatCount(steps.maxSteps)}` : ''}` : null,
     loss ? `${loss.label} ${formatValue(loss.value)}` : null,
     duration !== null ? formatDuration(duration) : null,
