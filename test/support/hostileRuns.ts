@@ -41,15 +41,24 @@ export function writeOversizedNativeRun(runDir: string): void {
   writeFileSync(join(runDir, 'metrics.jsonl'), `${line(1)}\n{"step":2,"loss":"${'9'.repeat(4 * 1024 * 1024)}"}\n${line(3)}\n`);
 }
 
-/** A run folder whose run.json is a FIFO (a read of it would block forever). */
+/**
+ * A run folder whose run.json is a FIFO (a read of it would block forever). Discovery finds it by
+ * its checkpoint's manifest: file searches list regular files only.
+ */
 export function writeFifoRecordRun(runDir: string): void {
-  mkdirSync(runDir, { recursive: true });
+  const checkpoint = join(runDir, 'checkpoints', 'checkpoint-5');
+  mkdirSync(checkpoint, { recursive: true });
+  writeFileSync(join(checkpoint, 'manifest.json'), '{}');
   execFileSync('mkfifo', [join(runDir, 'run.json')]);
 }
 
-/** An ordinary Hugging Face output folder with one checkpoint. */
+/** An ordinary Hugging Face output folder with one checkpoint (trainer state and one-tensor weights). */
 export function writeGoodHfRun(runDir: string): void {
   const checkpoint = join(runDir, 'checkpoint-10');
   mkdirSync(checkpoint, { recursive: true });
   writeFileSync(join(checkpoint, 'trainer_state.json'), smallTrainerState(10));
+  const header = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(join(checkpoint, 'model.safetensors'), Buffer.concat([length, header, Buffer.alloc(4)]));
 }
