@@ -48,6 +48,16 @@ const targets = [
     minify: false,
   },
   { ...webviewBuildOptions({ dev }), absWorkingDir: root },
+  {
+    // The extension host's workspace reads run in worker threads of this bundle (src/extension/reading).
+    ...common,
+    entryPoints: { readerWorker: 'src/extension/reading/readerWorker.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@node-rs/crc32'],
+  },
 ].filter((t) => existsSync(join(root, Object.values(t.entryPoints)[0])));
 
 /** tfjs-backend-wasm loads its .wasm files from a folder given at run time (setWasmPaths). */

@@ -12,6 +12,8 @@ import { setContextKey } from './contextKeys';
 import { external } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
 import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
+import { installReaderPool } from './reading';
+import { ReaderPool } from './reading/readerPool';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
 import { slurm } from './slurm/lazy';
@@ -48,6 +50,10 @@ export interface TrainingRunsApi {
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
+  // Every workspace read below runs in these worker threads, within the read time budget.
+  const readers = installReaderPool(
+    new ReaderPool({ workerScript: context.asAbsolutePath(path.join('dist', 'readerWorker.js')), budgetMs: () => readSettings().readTimeBudgetMs }),
+  );
   const reader = fileRunReader;
   const model = new RunStore({ reader });
   // External trainers' Hugging Face folders are followed through the store's one watcher when it sees them.
@@ -122,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new CheckpointInspectProvider()),
     { dispose: () => training.dispose() },
     { dispose: () => model.dispose() },
+    readers,
   );
   const runsTableSource = new RunsTableSource(model);
   const runsTable = new RunsTable({

@@ -15,6 +15,8 @@ export interface TrainingRunsSettings {
   /** A trainer silent this long is reported hung and killed; 0 = never. */
   hangTimeoutMs: number;
   openLossCurvesOnStart: boolean;
+  /** The time budget of one workspace read in the reader workers. */
+  readTimeBudgetMs: number;
 }
 
 export function readSettings(): TrainingRunsSettings {
@@ -28,5 +30,6 @@ export function readSettings(): TrainingRunsSettings {
     stopTimeoutMs: Math.max(1, Number.isFinite(timeoutSec) ? timeoutSec : 30) * 1000,
     openLossCurvesOnStart: c.get<boolean>('openLossCurvesOnStart', false),
     hangTimeoutMs: Math.max(0, Number(c.get<number>('hangTimeoutSeconds', 900)) || 0) * 1000,
+    readTimeBudgetMs: Math.round(Math.max(0.1, Number(c.get<number>('readTimeBudgetSeconds', 2)) || 2) * 1000),
   };
 }

@@ -4,6 +4,10 @@
  * lives; a lock whose holder is gone is taken over with a warning. "Gone" includes a PID that now
  * belongs to a later process (a restarted container's trainer is PID 1 again, a requeued job may
  * get its old PID) and a lock from before the last reboot.
+ *
+ * The holder renews the lock every `renewEveryMs` (rewrites `renewed_at`, only while the file still
+ * holds its token). Where the holder cannot be checked from here (another host sharing the folder,
+ * or no process start time to compare), a lock not renewed for STALE_AFTER_PERIODS periods is stale.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -21,12 +25,22 @@ interface LockContent {
   boot_id?: string | null;
   process_start?: string | null;
   token?: string;
+  /** Last renewal by the holder, and how often it promised to renew; absent in older locks. */
+  renewed_at?: string;
+  renew_every_ms?: number;
 }
 
 export interface RunLock {
   readonly path: string;
+  /** Rewrites `renewed_at`; throws a LockError when the file no longer holds this acquisition's token. */
+  renew(): Promise<void>;
   release(): Promise<void>;
 }
+
+/** How often a holder renews its lock by default. */
+export const LOCK_RENEW_MS = 30_000;
+/** A lock not renewed for this many periods is stale (where its holder cannot be checked otherwise). */
+export const STALE_AFTER_PERIODS = 10;
 
 export interface LockHooks {
   onWarning?(message: string): void;
@@ -35,6 +49,10 @@ export interface LockHooks {
   isAlive?(pid: number): boolean;
   /** Boot id and process start times, replaceable in tests. */
   identity?: ProcessIdentity;
+  /** Renewal period (0: the holder never renews on its own; renew() still works). Default LOCK_RENEW_MS. */
+  renewEveryMs?: number;
+  /** Clock, replaceable in tests. */
+  now?(): number;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -56,14 +74,30 @@ function parseLock(text: string): LockContent | null {
   }
 }
 
-/** Why a same-host holder is not running any more, or null when it may be. */
-function goneReason(holder: LockContent, identity: ProcessIdentity, isAlive: (pid: number) => boolean): string | null {
+/** Why a same-host holder is not running any more, or null when it may be; `verified`: it is known to run. */
+function goneReason(holder: LockContent, identity: ProcessIdentity, isAlive: (pid: number) => boolean): { gone: string | null; verified: boolean } {
   const bootId = identity.bootId();
-  if (holder.boot_id && bootId && holder.boot_id !== bootId) return 'from before the machine restarted';
-  if (!isAlive(holder.pid)) return 'which is no longer running';
+  if (holder.boot_id && bootId && holder.boot_id !== bootId) return { gone: 'from before the machine restarted', verified: false };
+  if (!isAlive(holder.pid)) return { gone: 'which is no longer running', verified: false };
   const startTime = identity.startTime(holder.pid);
-  if (holder.process_start && startTime && holder.process_start !== startTime) return 'whose PID now belongs to a process started later (a restarted container or job)';
-  return null;
+  if (holder.process_start && startTime && holder.process_start !== startTime) return { gone: 'whose PID now belongs to a process started later (a restarted container or job)', verified: false };
+  return { gone: null, verified: Boolean(holder.process_start && startTime) };
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+
+/** Why a holder that promised to renew counts as gone: silent for STALE_AFTER_PERIODS periods; null otherwise. */
+function staleReason(holder: LockContent, nowMs: number): string | null {
+  const period = holder.renew_every_ms;
+  const renewed = holder.renewed_at ? Date.parse(holder.renewed_at) : Number.NaN;
+  if (!period || period <= 0 || !Number.isFinite(renewed)) return null;
+  const silent = nowMs - renewed;
+  return silent > STALE_AFTER_PERIODS * period ? `which stopped renewing it ${seconds(silent)} ago (it renews every ${seconds(period)})` : null;
+}
+
+/** For refusals: when the lock would count as stale on its own. */
+function staleHint(holder: LockContent): string {
+  return holder.renew_every_ms && holder.renewed_at ? `; it counts as stale once not renewed for ${seconds(STALE_AFTER_PERIODS * holder.renew_every_ms)} (last renewed ${holder.renewed_at})` : '';
 }
 
 /** The output folder or its lock path unusable (a file, /dev/null, no permission, a folder named .lock): bad input, one line. */
@@ -84,15 +118,19 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
   const fs = hooks.fs ?? defaultFs;
   const isAlive = hooks.isAlive ?? isProcessAlive;
   const identity = hooks.identity ?? systemProcessIdentity;
+  const now = hooks.now ?? Date.now;
+  const renewEveryMs = hooks.renewEveryMs ?? LOCK_RENEW_MS;
   const path = join(outputDir, LOCK_FILE);
   const token = randomBytes(16).toString('hex');
   const mine: LockContent = {
     pid: process.pid,
     hostname: hostname(),
-    started: new Date().toISOString(),
+    started: new Date(now()).toISOString(),
     boot_id: identity.bootId(),
     process_start: identity.startTime(process.pid),
     token,
+    renewed_at: new Date(now()).toISOString(),
+    renew_every_ms: renewEveryMs,
   };
   await fs.mkdir(outputDir, { recursive: true }).catch((error: unknown) => {
     throw unusable(outputDir, error);
@@ -101,7 +139,7 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await fs.writeFile(path, JSON.stringify(mine) + '\n', { flag: 'wx' });
-      return { path, release: () => releaseLock(fs, path, token) };
+      return heldLock(fs, path, mine, now, renewEveryMs, hooks.onWarning);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw unusable(outputDir, error);
     }
@@ -114,10 +152,13 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
       throw unusable(outputDir, error);
     }
     const holder = parseLock(text);
-    if (holder && holder.hostname !== mine.hostname) {
-      throw new LockError(`${outputDir} is locked by process ${holder.pid} on host ${holder.hostname} (${path}); ${staleAdvice}`, holder.pid);
+    const otherHost = holder !== null && holder.hostname !== mine.hostname;
+    const local = holder && !otherHost ? goneReason(holder, identity, isAlive) : { gone: null, verified: false };
+    // A holder known to run keeps its lock; one that cannot be checked from here keeps it while it renews.
+    const gone = !holder ? 'unreadable' : (local.gone ?? (local.verified ? null : staleReason(holder, now())));
+    if (holder && gone === null && otherHost) {
+      throw new LockError(`${outputDir} is locked by process ${holder.pid} on host ${holder.hostname} (${path})${staleHint(holder)}; ${staleAdvice}`, holder.pid);
     }
-    const gone = holder ? goneReason(holder, identity, isAlive) : 'unreadable';
     if (holder && gone === null) {
       throw new LockError(
         `${outputDir} is in use by another trainer (PID ${holder.pid}, since ${holder.started}); stop it or choose another output_dir; ${staleAdvice}`,
@@ -140,11 +181,50 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
     await fs.unlink(aside);
     hooks.onWarning?.(
       holder
-        ? `took over the lock of ${outputDir} left by process ${holder.pid}, ${gone}`
+        ? `took over the lock of ${outputDir} left by process ${holder.pid}${otherHost ? ` on host ${holder.hostname}` : ''}, ${gone}`
         : `replaced an unreadable lock file ${path} (left by a crashed trainer)`,
     );
   }
   throw new LockError(`could not acquire ${path}: other trainers keep taking it`, null);
+}
+
+/** The acquired lock: renewed every `renewEveryMs` until released (a failed renewal is a warning). */
+function heldLock(fs: CheckpointFs, path: string, mine: LockContent, now: () => number, renewEveryMs: number, onWarning?: (message: string) => void): RunLock {
+  let renewing: Promise<void> = Promise.resolve();
+  const renew = (): Promise<void> => (renewing = renewing.catch(() => undefined).then(() => renewLock(fs, path, mine, now)));
+  const timer =
+    renewEveryMs > 0
+      ? setInterval(() => renew().catch((error: unknown) => onWarning?.(errorMessage(error))), renewEveryMs)
+      : undefined;
+  timer?.unref(); // never what keeps a process alive
+  return {
+    path,
+    renew,
+    release: async () => {
+      clearInterval(timer);
+      await renewing.catch(() => undefined);
+      await releaseLock(fs, path, mine.token as string);
+    },
+  };
+}
+
+/** Rewrites renewed_at, atomically, while the lock file still holds this acquisition's token. */
+async function renewLock(fs: CheckpointFs, path: string, mine: LockContent, now: () => number): Promise<void> {
+  let holder: LockContent | null;
+  try {
+    holder = parseLock(await fs.readFile(path, 'utf8'));
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    holder = null;
+  }
+  if (holder?.token !== mine.token) {
+    const by = holder ? `process ${holder.pid} on host ${holder.hostname}` : 'nobody (the file was deleted)';
+    throw new LockError(`lost the lock ${path}: it is now held by ${by}; another trainer may be writing into this run folder`, holder?.pid ?? null);
+  }
+  mine.renewed_at = new Date(now()).toISOString();
+  const next = `${path}.renew-${mine.token}`;
+  await fs.writeFile(next, JSON.stringify(mine) + '\n');
+  await fs.rename(next, path);
 }
 
 /** Removes the lock only if it is still this acquisition's (its token), never a successor's. */

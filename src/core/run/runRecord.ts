@@ -8,9 +8,11 @@
  * read: `started`/`ended` (external runs) for `started_at`/`ended_at`, and `configPath` for
  * `config_path`.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { readBoundedText } from '../limits/boundedFile';
+import { READ_LIMITS } from '../limits/readLimits';
 import { RECORDED_RUN_STATUSES, type RecordedRunStatus } from './status';
 
 export const RUN_RECORD_FILE = 'run.json';
@@ -93,10 +95,12 @@ export async function readRunRecord(runDir: string): Promise<RunRecordResult> {
   const file = path.join(runDir, RUN_RECORD_FILE);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Only a regular file of sane size: a FIFO would block the read, a huge file fill memory.
+    text = await readBoundedText(file, READ_LIMITS.jsonFileBytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { record: null, problem: null };
-    return { record: null, problem: `${file}: ${(err as Error).message}` };
+    const message = (err as Error).message;
+    return { record: null, problem: message.startsWith(file) ? message : `${file}: ${message}` };
   }
   return parseRunRecord(text, file);
 }

@@ -70,7 +70,8 @@ function availableBackendsOnce(): Promise<AvailableBackends> {
 
 
 /** "run · checkpoint-500 · 3 min ago · loss 0.41" per resumable run, and "Choose a checkpoint..." for any other. */
-export async function pickResumeTarget(model: RunStore): Promise<{ run: RunView; checkpoint: CheckpointView } | undefined> {
+/** A run's latest checkpoint (`chosen` false: plain Resume), or one chosen from all of them. */
+export async function pickResumeTarget(model: RunStore): Promise<{ run: RunView; checkpoint: CheckpointView; chosen: boolean } | undefined> {
   const runs = model.runs().filter((r) => isIdle(r) && r.record?.configPath && latestValidCheckpoint(r));
   if (runs.length === 0) {
     void vscode.window.showInformationMessage('Training: no run has a valid checkpoint to resume from (runs that are training cannot be resumed).');
@@ -84,11 +85,12 @@ export async function pickResumeTarget(model: RunStore): Promise<{ run: RunView;
   items.push({ label: 'Choose a checkpoint...', description: 'any valid checkpoint of any run', alwaysShow: true });
   const choice = await vscode.window.showQuickPick(items, { title: 'Resume', placeHolder: 'Resume a run from its latest valid checkpoint' });
   if (!choice) return undefined;
-  if (choice.target) return choice.target;
+  if (choice.target) return { ...choice.target, chosen: false };
   const all: Item[] = runs.flatMap((run) =>
     run.checkpoints.filter((c) => c.valid).map((checkpoint) => ({ label: resumeLabel(run, checkpoint), description: checkpoint.path, target: { run, checkpoint } })),
   );
-  return (await vscode.window.showQuickPick(all, { title: 'Resume from a checkpoint', matchOnDescription: true }))?.target;
+  const chosen = (await vscode.window.showQuickPick(all, { title: 'Resume from a checkpoint', matchOnDescription: true }))?.target;
+  return chosen && { ...chosen, chosen: true };
 }
 
 /** One running trainer, or all of them. */

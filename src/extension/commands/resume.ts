@@ -41,6 +41,8 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
   return async (target?: unknown, checkpointArg?: unknown) => {
     let run: RunView | undefined;
     let checkpointPath: string | undefined;
+    /** A checkpoint named by the user (Resume From Here, a checkpoint path, a pick): passed as its path. */
+    let named = false;
     const [first] = commandTargets(target);
     if (first?.kind === 'path') {
       run = model.get(first.path);
@@ -52,13 +54,18 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
       const picked = await pickResumeTarget(model);
       if (!picked) return undefined;
       run = picked.run;
-      checkpointPath = picked.checkpoint.path;
+      if (picked.chosen) checkpointPath = picked.checkpoint.path;
     }
+    named = checkpointPath !== undefined;
     if (!run) {
       void vscode.window.showErrorMessage(`Training: ${first?.kind === 'path' ? first.path : 'that item'} is not a known run or checkpoint.`);
       return undefined;
     }
-    if (typeof checkpointArg === 'string' && checkpointArg !== 'latest') checkpointPath = path.resolve(checkpointArg);
+    if (typeof checkpointArg === 'string' && checkpointArg !== 'latest') {
+      checkpointPath = path.resolve(checkpointArg);
+      named = true;
+    }
+    // Plain Resume: the newest valid checkpoint as listed settles the questions below; the trainer picks from the folders itself.
     checkpointPath ??= latestValidCheckpoint(run)?.path;
     const checkpoint = run.checkpoints.find((c) => c.path === checkpointPath);
     if (!checkpoint) {
@@ -95,8 +102,9 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
       await moveAsideCheckpoints(run.dir, plan.later.map((c) => c.path));
       await model.refresh(run.dir);
     }
-    // JSON strings are valid YAML, so paths with spaces or colons survive --set parsing.
-    const sets = [`resume_from_checkpoint=${JSON.stringify(checkpoint.path)}`, `output_dir=${JSON.stringify(run.dir)}`];
+    // JSON strings are valid YAML, so paths with spaces or colons survive --set parsing. Without a named
+    // checkpoint the trainer decides from the checkpoint folders (never from a listing that may be stale).
+    const sets = [`resume_from_checkpoint=${named ? JSON.stringify(checkpoint.path) : 'true'}`, `output_dir=${JSON.stringify(run.dir)}`];
     if (maxSteps) sets.push(`max_steps=${maxSteps}`);
     return deps.startTraining(configPath, sets);
   };

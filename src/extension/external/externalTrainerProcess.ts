@@ -9,8 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { listHfCheckpoints } from '../../core/hf/checkpoints';
-import { readTrainerState } from '../../core/hf/trainerState';
+import { listHfCheckpoints, readTrainerState } from '../reading';
 import { PROTOCOL_VERSION, type TrainerEvent } from '../../core/protocol/trainerEvents';
 import type { LogStream, TrainerExit, TrainerLaunch, TrainerRun } from '../process/trainerProcess';
 import { Emitter } from '../util/emitter';

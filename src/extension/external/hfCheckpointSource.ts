@@ -7,9 +7,8 @@
  */
 import { basename } from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
-import { isHfOutputDir, listHfCheckpoints, type HfCheckpointInfo } from '../../core/hf/checkpoints';
-import { isHfCheckpointFolder } from '../../core/hf/checkpointFolder';
-import { readTrainerState } from '../../core/hf/trainerState';
+import type { HfCheckpointInfo } from '../../core/hf/checkpoints';
+import { isHfCheckpointFolder, isHfOutputDir, listHfCheckpoints, readTrainerState } from '../reading';
 import type { CheckpointSource, ListRequest } from '../model/checkpointEngine';
 
 export type HfCheckpointRow = CheckpointInfo & Omit<HfCheckpointInfo, keyof CheckpointInfo>;

@@ -12,8 +12,7 @@ export { isExternalTrainerConfig, loadExternalTrainerConfig, type ExternalTraine
 export { ExternalTrainerProcess } from './externalTrainerProcess';
 export { withHfCheckpoints, isHfCheckpointRow } from './hfCheckpointSource';
 export { hfCheckpointBadges, hfCheckpointDetailNodes } from './hfDetails';
-export { inspectHfCheckpoint, isHfCheckpointFolder } from '../../core/hf/index';
-export { readRunMetrics } from '../../core/metrics/runHistory';
+export { inspectHfCheckpoint, isHfCheckpointFolder, readRunMetrics } from '../reading';
 
 /** How the run store follows an output folder: its watcher's events, and whether the watcher sees the folder at all. */
 export interface OutputFolderWatch {

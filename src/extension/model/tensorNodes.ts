@@ -3,7 +3,7 @@
  * header naming millions of tensors cannot flood the tree; a header that cannot be read says why.
  * vscode-free so the wording is unit-tested.
  */
-import { readSafetensorsHeader } from '../../core/checkpoint/safetensorsFile';
+import { readSafetensorsHeader } from '../reading';
 import type { SafetensorsHeaderEntry } from '../../core/checkpoint/safetensors';
 import type { DetailNode } from './checkpointDetails';
 

@@ -1,8 +1,8 @@
 /**
  * Every file read the run store (and the loss-curves panels and Hugging Face follower it feeds)
  * does, behind one object that is injected: tests count and delay reads through it, and the reads
- * can move to a worker thread by changing this file alone (the core readers' async facade keeps
- * their names and signatures). Nothing else under src/extension/store reads files.
+ * go through the reader pool's worker threads (src/extension/reading, whose async facade keeps the
+ * core readers' names and signatures). Nothing else under src/extension/store reads files.
  */
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -10,7 +10,8 @@ import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { HfCheckpointInfo, HfListOptions } from '../../core/hf/checkpoints';
 import type { HfTrainerState } from '../../core/hf/trainerState';
 import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
-import { readRunRecord, type RunRecordResult } from '../../core/run/index';
+import type { RunRecordResult } from '../../core/run/index';
+import * as reading from '../reading';
 import { engineCheckpointSource, TEMP_PREFIX, type ListRequest, type TrainerSummary } from '../model/checkpointEngine';
 import { hfAwareSource } from '../external/lazy';
 
@@ -38,11 +39,6 @@ export interface RunReader {
   folderBytes(dir: string): Promise<number>;
 }
 
-// Required on first use, not at activation: esbuild keeps each module uninitialised until then.
-const metrics = () => require('../../core/metrics/metricsReader') as typeof import('../../core/metrics/metricsReader');
-const runHistory = () => require('../../core/metrics/runHistory') as typeof import('../../core/metrics/runHistory');
-const hfCheckpoints = () => require('../../core/hf/checkpoints') as typeof import('../../core/hf/checkpoints');
-const hfState = () => require('../../core/hf/trainerState') as typeof import('../../core/hf/trainerState');
 const checkpoints = hfAwareSource(engineCheckpointSource);
 
 async function subfolders(parent: string, wanted: (name: string) => boolean): Promise<string[]> {
@@ -54,11 +50,11 @@ async function subfolders(parent: string, wanted: (name: string) => boolean): Pr
   }
 }
 
-/** The reads done on this thread, straight from the core readers. */
+/** The reads: the core readers, run in the reader pool's worker threads with a time budget (../reading), the folder walks here. */
 export const fileRunReader: RunReader = {
   listRunCheckpoints: (runDir, request) => checkpoints.list(runDir, request),
   readTrainerSummary: (checkpointPath) => checkpoints.trainerSummary(checkpointPath),
-  readRunRecord,
+  readRunRecord: (runDir) => reading.readRunRecord(runDir),
   async listWritingFolders(runDir) {
     const [native, hf] = await Promise.all([
       subfolders(path.join(runDir, 'checkpoints'), (name) => name.startsWith(TEMP_PREFIX)),
@@ -66,10 +62,10 @@ export const fileRunReader: RunReader = {
     ]);
     return [...native, ...hf];
   },
-  readRunMetrics: (runDir) => runHistory().readRunMetrics(runDir),
-  readAppendedMetrics: (file, history, observer) => metrics().readAppendedMetrics(file, history, observer),
-  listHfCheckpoints: (outputDir, options) => hfCheckpoints().listHfCheckpoints(outputDir, options),
-  readTrainerState: (file) => hfState().readTrainerState(file),
+  readRunMetrics: (runDir) => reading.readRunMetrics(runDir),
+  readAppendedMetrics: (file, history, observer) => reading.readAppendedMetrics(file, history, observer),
+  listHfCheckpoints: (outputDir, options) => reading.listHfCheckpoints(outputDir, options),
+  readTrainerState: (file) => reading.readTrainerState(file),
   async folderBytes(dir) {
     let total = 0;
     for (const name of await readdir(dir).catch(() => [] as string[])) {

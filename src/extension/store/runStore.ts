@@ -252,22 +252,33 @@ export class RunStore {
   private async readRun(dir: string, request: ListRequest): Promise<RunView> {
     const { reader } = this.options;
     const problems: string[] = [];
+    let unreadable: string | undefined;
+    // A refused read (too large, malformed, not a regular file, over the time budget) marks the run unreadable.
+    const refused = (what: string | null, err: unknown): void => {
+      const message = err instanceof Error ? err.message : String(err);
+      problems.push(what ? `${what}: ${message}` : message);
+      unreadable ??= message.split(`${dir}${path.sep}`).join('');
+    };
+    let recordError: unknown;
+    let listError: unknown;
     const [{ record, problem }, infos, writing] = await Promise.all([
-      reader.readRunRecord(dir),
+      reader.readRunRecord(dir).catch((err: unknown) => ((recordError = err), { record: null, problem: null })),
       reader.listRunCheckpoints(dir, request).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') problems.push(`Cannot list checkpoints: ${err.message}`);
+        if (err.code !== 'ENOENT') listError = err;
         return [] as CheckpointInfo[];
       }),
       reader.listWritingFolders(dir),
     ]);
-    if (problem) problems.unshift(problem);
+    if (problem) refused(null, problem);
+    if (recordError !== undefined) refused('Cannot read run.json', recordError);
+    if (listError !== undefined) refused('Cannot list checkpoints', listError);
     // Rows of the engine carry their trainer summary; other sources' rows are read here.
-    const summaries = await Promise.all(infos.map((c) => (!c.valid ? null : c.trainer !== undefined ? c.trainer : reader.readTrainerSummary(c.path))));
+    const summaries = await Promise.all(infos.map((c) => (!c.valid ? null : c.trainer !== undefined ? c.trainer : reader.readTrainerSummary(c.path).catch(() => null))));
     const best = bestCheckpointName(infos.map((c, i) => ({ ...c, namesBest: summaries[i]?.bestCheckpoint ?? null })));
     const checkpoints: CheckpointView[] = infos.map((c, i) => ({ ...c, loss: summaries[i]?.loss ?? null, best: c.name === best }));
     // Live progress and the job's state may have changed while the files were read: keep the newest.
     const previous = this.runsByDir.get(dir);
-    return { ...emptyRun(dir), record, checkpoints, writing, problems, live: previous?.live ?? null, clusterJob: previous?.clusterJob ?? null };
+    return { ...emptyRun(dir), record, checkpoints, writing, problems, ...(unreadable !== undefined ? { unreadable } : {}), live: previous?.live ?? null, clusterJob: previous?.clusterJob ?? null };
   }
 
   private withStatus(view: RunView): RunView {

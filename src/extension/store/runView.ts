@@ -42,6 +42,11 @@ export interface RunView {
   live: LiveProgress | null;
   /** Problems reading the folder itself (not a checkpoint's own problems). */
   problems: string[];
+  /**
+   * Why the run's own files could not be read (refused as too large, malformed, not a regular file,
+   * or over the read time budget), paths relative to the run folder; absent when they were read.
+   */
+  unreadable?: string;
   /** Set while this window follows the run's Slurm job. */
   clusterJob?: ClusterJobView | null;
 }

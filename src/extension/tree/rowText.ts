@@ -62,6 +62,7 @@ export function runDescription(run: RunView, nowMs: number = Date.now()): string
   const duration = durationOf(run, nowMs);
   return [
     statusWord(run),
+    run.unreadable !== undefined ? `unreadable: ${run.unreadable}` : null,
     steps ? `${formatCount(steps.step)}${steps.maxSteps ? `/${formatCount(steps.maxSteps)}` : ''}` : null,
     loss ? `${loss.label} ${formatValue(loss.value)}` : null,
     duration !== null ? formatDuration(duration) : null,

@@ -132,7 +132,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       const hf = external();
       nodes = hf.isHfCheckpointRow(info)
         ? await hf.inspectHfCheckpoint(info.path).then(hf.hfCheckpointDetailNodes, (err: Error) => [{ label: 'Unreadable', description: err.message, children: [] }])
-        : checkpointDetailNodes(await loadCheckpointDetails(info));
+        : await loadCheckpointDetails(info).then(checkpointDetailNodes, (err: Error) => [{ label: 'Unreadable', description: err.message, children: [] }]);
       nodes = await Promise.all(nodes.map((n) => withTensors(info.path, n)));
       this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
     }

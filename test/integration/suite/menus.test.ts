@@ -151,6 +151,7 @@ describe('Commands from every menu, and the questions before a run starts', func
     api.prompts.answerWith((q) => (q.kind === 'input' ? '40' : undefined));
     const handle = await finished(await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resume', { kind: 'run', runDir }));
     assert.ok(handle.request.sets.includes('max_steps=40'), handle.request.sets.join(' '));
+    assert.ok(handle.request.sets.includes('resume_from_checkpoint=true'), `plain Resume decides from the folders: ${handle.request.sets.join(' ')}`);
     assert.equal((await handle.started)?.startStep, 30);
     assert.equal(api.runs.get(runDir)?.checkpoints[0]?.name, 'checkpoint-40');
   });
@@ -172,6 +173,7 @@ describe('Commands from every menu, and the questions before a run starts', func
     api.prompts.answerWith((q) => q.choices.find((c) => c.startsWith('Branch')));
     const handle = await finished(await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resumeFromCheckpoint', { kind: 'checkpoint', runDir, path: from.path }));
     assert.equal((await handle.started)?.startStep, 20);
+    assert.ok(handle.request.sets.includes(`resume_from_checkpoint=${JSON.stringify(from.path)}`), `Resume From Here passes its checkpoint: ${handle.request.sets.join(' ')}`);
     // Retention (save_total_limit 3) kept the checkpoint resumed from; the old branch is aside, whole.
     assert.deepEqual(api.runs.get(runDir)!.checkpoints.map((c) => c.name).sort(), ['checkpoint-20', 'checkpoint-30', 'checkpoint-40']);
     const [branch] = readdirSync(path.join(runDir, 'abandoned-branches'));

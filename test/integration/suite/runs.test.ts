@@ -157,11 +157,13 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     const tooltip = markdown.replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
     assert.match(tooltip, /Invalid:/);
     assert.ok(broken!.problems.length > 0 && tooltip.includes(broken!.problems[0]!), tooltip);
-    // Resume From Here on it is refused; Resume on the run picks the newest valid one instead.
+    // Resume From Here on it is refused; Resume on the run lets the trainer pick the newest valid one
+    // from the folders (no path taken from the listing), which skips the broken one.
     assert.equal(await vscode.commands.executeCommand('trainingRuns.resumeFromCheckpoint', node), undefined);
     const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resume', tinyRun);
     assert.ok(handle);
-    assert.ok(handle.request.sets.some((s) => s.includes('checkpoint-30')), handle.request.sets.join(' '));
+    assert.ok(handle.request.sets.includes('resume_from_checkpoint=true'), handle.request.sets.join(' '));
+    assert.ok(!handle.request.sets.some((s) => s.includes('checkpoint-')), handle.request.sets.join(' '));
     const started = await handle.started;
     assert.equal(started?.startStep, 30);
     assert.equal((await handle.exited).status, 'finished');

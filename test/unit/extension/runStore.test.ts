@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,8 @@ import type { CheckpointSource } from '../../../src/extension/model/checkpointEn
 import { RunStore } from '../../../src/extension/store/runStore';
 import { readerWith } from '../../support/runReaders';
 import { latestValidCheckpoint } from '../../../src/extension/store/runView';
+import { ReadRefusedError } from '../../../src/extension/reading/readerPool';
+import { runDescription } from '../../../src/extension/tree/rowText';
 
 function info(runDir: string, step: number, mtimeMs: number, extra: Partial<CheckpointInfo> = {}): CheckpointInfo {
   return {
@@ -97,6 +100,30 @@ describe('RunStore', () => {
     const model = new RunStore({ reader: readerWith(fakeSource(new Map())) });
     await model.setRunDirs([runA]);
     assert.match(model.get(runA)?.problems[0] ?? '', /run\.json: not valid JSON/);
+  });
+
+  it('marks a run whose files are refused "unreadable: <reason>" and still lists the others', async () => {
+    execFileSync('mkfifo', [path.join(runB, 'run.json')]); // a read of it would block forever
+    const runC = path.join(root, 'c');
+    mkdirSync(runC);
+    const lists = new Map([[runA, [info(runA, 10, 1000)]]]);
+    const source: CheckpointSource = {
+      list: async (dir) => {
+        if (path.resolve(dir) === runC) throw new ReadRefusedError('listCheckpoints', 'took longer than 2 s');
+        return lists.get(path.resolve(dir)) ?? [];
+      },
+      // A refused summary read leaves the row without a loss instead of failing the listing.
+      trainerSummary: async () => Promise.reject(new ReadRefusedError('nativeTrainerSummary', 'took longer than 2 s')),
+    };
+    const model = new RunStore({ reader: readerWith(source) });
+    await model.setRunDirs([runA, runB, runC]);
+    assert.equal(model.get(runA)?.unreadable, undefined);
+    assert.deepEqual(model.get(runA)?.checkpoints.map((c) => [c.name, c.loss]), [['checkpoint-10', null]]);
+    assert.match(model.get(runB)?.unreadable ?? '', /^run\.json: not a regular file/);
+    assert.equal(model.get(runC)?.unreadable, 'took longer than 2 s');
+    assert.match(model.get(runC)?.problems.join('\n') ?? '', /Cannot list checkpoints: took longer than 2 s/);
+    assert.match(runDescription(model.get(runC)!), /^unreadable: took longer than 2 s/);
+    assert.doesNotMatch(runDescription(model.get(runA)!), /unreadable/);
   });
 
   it('shows live progress while this window trains, then the exit status', async () => {

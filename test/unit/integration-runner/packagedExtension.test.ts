@@ -50,7 +50,7 @@ describe('the packaged extension', function () {
     const forbidden = files.filter((f) => /\.(ts|map)$/.test(f) || /^(src|test|scripts|bench|webview\/src|node_modules)\//.test(f) || /(^|\/)runs\//.test(f));
     assert.deepEqual(forbidden, [], 'no sources, tests, maps or runs in the package');
     // vsce stores the README and CHANGELOG under lower-case names.
-    for (const needed of ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/webview/loss-curves.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'media/schema/training-config.schema.json', 'media/icon.png', 'readme.md', 'changelog.md']) {
+    for (const needed of ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/readerWorker.js', 'dist/webview/loss-curves.js', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'media/schema/training-config.schema.json', 'media/icon.png', 'readme.md', 'changelog.md']) {
       assert.ok(files.includes(needed), `the package has ${needed}`);
     }
 

@@ -145,3 +145,78 @@ describe('run lock', () => {
     });
   });
 });
+
+describe('run lock renewal', () => {
+  const T0 = Date.parse('2026-12-07T00:00:00Z');
+  const lockOf = (dir: string) => readFile(join(dir, '.lock'), 'utf8').then((t) => JSON.parse(t) as { token: string; renewed_at: string; renew_every_ms: number });
+  /** A lock of another host that renewed at T0, every 30 s. */
+  const renewingHolder = (extra: object = {}) => JSON.stringify({ pid: 4242, hostname: 'other-host', started: '2026-12-06T23:00:00Z', token: 'theirs', renewed_at: new Date(T0).toISOString(), renew_every_ms: 30_000, ...extra });
+
+  it('records a token and its renewal period; renew() moves renewed_at, only for the live holder\'s token', async () => {
+    await withTempDir(async (dir) => {
+      let now = T0;
+      const lock = await acquireRunLock(dir, { renewEveryMs: 0, now: () => now });
+      const first = await lockOf(dir);
+      assert.match(first.token, /^[0-9a-f]{32}$/);
+      assert.equal(first.renewed_at, new Date(T0).toISOString());
+      assert.equal(first.renew_every_ms, 0);
+      now = T0 + 45_000;
+      await lock.renew();
+      assert.equal((await lockOf(dir)).renewed_at, new Date(T0 + 45_000).toISOString());
+      assert.equal((await lockOf(dir)).token, first.token);
+      // Someone else's lock now: the old holder cannot renew it (nor overwrite it).
+      const successor = renewingHolder({ hostname: hostname() });
+      await writeFile(join(dir, '.lock'), successor);
+      await assert.rejects(lock.renew(), (e: unknown) => e instanceof LockError && /^lost the lock .*\.lock: it is now held by process 4242/.test(e.message));
+      assert.equal(await readFile(join(dir, '.lock'), 'utf8'), successor);
+      await lock.release();
+    });
+  });
+
+  it('the holder renews on its own every period until released', async () => {
+    await withTempDir(async (dir) => {
+      let now = T0;
+      const lock = await acquireRunLock(dir, { renewEveryMs: 20, now: () => (now += 1000) });
+      const initial = (await lockOf(dir)).renewed_at;
+      const deadline = Date.now() + 10_000;
+      while ((await lockOf(dir)).renewed_at === initial && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok((await lockOf(dir)).renewed_at > initial, 'the lock was not renewed');
+      await lock.release();
+      await assert.rejects(readFile(join(dir, '.lock')), /ENOENT/);
+    });
+  });
+
+  it('refuses a renewing holder of another host, saying when it counts as stale; takes it over once it stopped renewing', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, '.lock'), renewingHolder());
+      const lockPath = join(dir, '.lock');
+      await assert.rejects(acquireRunLock(dir, { now: () => T0 + 60_000, renewEveryMs: 0 }), (e: unknown) => {
+        assert.ok(e instanceof LockError);
+        assert.equal(e.message, `${dir} is locked by process 4242 on host other-host (${lockPath}); it counts as stale once not renewed for 300 s (last renewed 2026-12-07T00:00:00.000Z); if no trainer runs there any more, delete ${lockPath}`);
+        return true;
+      });
+      const warnings: string[] = [];
+      const lock = await acquireRunLock(dir, { now: () => T0 + 301_000, renewEveryMs: 0, onWarning: (m) => warnings.push(m) });
+      assert.deepEqual(warnings, [`took over the lock of ${dir} left by process 4242 on host other-host, which stopped renewing it 301 s ago (it renews every 30 s)`]);
+      assert.equal((await lockOf(dir)).token !== 'theirs', true);
+      await lock.release();
+    });
+  });
+
+  it('on this host, a live holder it can identify keeps the lock however long ago it renewed; one it cannot identify keeps it only while it renews', async () => {
+    await withTempDir(async (dir) => {
+      const here = (extra: object) => writeFile(join(dir, '.lock'), renewingHolder({ hostname: hostname(), boot_id: 'boot-a', process_start: '100', ...extra }));
+      const later = T0 + 3_600_000;
+      await here({});
+      await assert.rejects(acquireRunLock(dir, { isAlive: () => true, identity: identityWith(4242, '100'), now: () => later, renewEveryMs: 0 }), /in use by another trainer \(PID 4242/);
+      // No start time to compare (another OS, no /proc): the renewal decides.
+      await here({ process_start: null });
+      const warnings: string[] = [];
+      const lock = await acquireRunLock(dir, { isAlive: () => true, identity: identityWith(4242, '100'), now: () => later, renewEveryMs: 0, onWarning: (m) => warnings.push(m) });
+      assert.match(warnings[0] ?? '', /left by process 4242, which stopped renewing it 3600 s ago \(it renews every 30 s\)$/);
+      await lock.release();
+      await here({ process_start: null });
+      await assert.rejects(acquireRunLock(dir, { isAlive: () => true, identity: identityWith(4242, '100'), now: () => T0 + 120_000, renewEveryMs: 0 }), /in use by another trainer/);
+    });
+  });
+});

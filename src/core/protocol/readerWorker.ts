@@ -1,0 +1,50 @@
+/**
+ * The contract between the extension host and its reader worker threads
+ * (src/extension/reading): the host asks for one read by name, the worker answers with the value,
+ * or with the error the reader threw (its message and errno code, so callers can still tell a
+ * missing file from a broken one). Both ends validate what they receive with these schemas.
+ */
+import { z } from 'zod';
+
+/** The reads a worker runs: the names of the functions the facade in src/extension/reading exports. */
+export const READER_OPS = [
+  'listCheckpoints',
+  'readRunRecord',
+  'readRunMetrics',
+  'readAppendedMetricsDelta',
+  'readTrainerState',
+  'listHfCheckpoints',
+  'isHfOutputDir',
+  'isHfCheckpointFolder',
+  'inspectHfCheckpoint',
+  'readSafetensorsHeader',
+  'loadCheckpointDetails',
+  'nativeTrainerSummary',
+] as const;
+
+export type ReaderOp = (typeof READER_OPS)[number];
+
+export const readerRequestSchema = z.object({
+  type: z.literal('read'),
+  id: z.number().int().nonnegative(),
+  op: z.enum(READER_OPS),
+  /** The reader's arguments, structured-cloned as they are. */
+  args: z.array(z.unknown()),
+});
+export type ReaderRequest = z.infer<typeof readerRequestSchema>;
+
+export const readerFailureSchema = z.object({
+  name: z.string(),
+  message: z.string(),
+  /** errno code (ENOENT, EMFILE ...) when the reader's error had one. */
+  code: z.string().optional(),
+});
+export type ReaderFailure = z.infer<typeof readerFailureSchema>;
+
+export const readerReplySchema = z.discriminatedUnion('type', [
+  /** Sent once when the worker has loaded its readers: a read's time budget starts when it is handed to a ready worker. */
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('result'), id: z.number().int().nonnegative(), value: z.unknown() }),
+  z.object({ type: z.literal('error'), id: z.number().int().nonnegative(), error: readerFailureSchema }),
+]);
+export type ReaderReply = z.infer<typeof readerReplySchema>;

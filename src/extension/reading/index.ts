@@ -1,0 +1,58 @@
+/**
+ * The extension host's workspace reads, run in the reader pool's worker threads with a time budget
+ * (readerPool.ts). Each function has the name and signature of the reader it wraps, so a call site
+ * changes by its import only; a read the pool refuses rejects with a ReadRefusedError saying why.
+ * Where no pool is installed (unit tests, tools) the readers run in the calling thread.
+ */
+import type { CheckpointInfo } from '../../core/checkpoint/types';
+import type { ListOptions } from '../../core/checkpoint/list';
+import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
+import type { ReaderOp } from '../../core/protocol/readerWorker';
+import type { HfListOptions } from '../../core/hf/checkpoints';
+import { appendCursorOf, applyAppendedDelta, historyFromTransfer } from './metricsTransfer';
+import type { ReaderArgs, ReaderResult } from './readerOps';
+import type { ReaderPool } from './readerPool';
+
+export { ReadRefusedError } from './readerPool';
+
+let pool: ReaderPool | undefined;
+
+/** Routes every read below through `next` (the extension's pool) until the returned disposer runs. */
+export function installReaderPool(next: ReaderPool): { dispose(): void } {
+  pool = next;
+  return {
+    dispose: () => {
+      if (pool === next) pool = undefined;
+      next.dispose();
+    },
+  };
+}
+
+function read<K extends ReaderOp>(op: K, args: ReaderArgs<K>): Promise<ReaderResult<K>> {
+  if (pool) return pool.run(op, args) as Promise<ReaderResult<K>>;
+  // Required here, not imported: the extension bundle never initialises the readers on its own thread.
+  const { runReaderOp } = require('./readerOps') as typeof import('./readerOps');
+  return runReaderOp(op, args);
+}
+
+export const listCheckpoints = (dir: string, options?: ListOptions): Promise<CheckpointInfo[]> => read('listCheckpoints', [dir, options]);
+export const readRunRecord = (runDir: string): Promise<ReaderResult<'readRunRecord'>> => read('readRunRecord', [runDir]);
+export const readTrainerState = (path: string): Promise<ReaderResult<'readTrainerState'>> => read('readTrainerState', [path]);
+export const listHfCheckpoints = (outputDir: string, options?: HfListOptions): Promise<ReaderResult<'listHfCheckpoints'>> => read('listHfCheckpoints', [outputDir, options]);
+export const isHfOutputDir = (dir: string): Promise<boolean> => read('isHfOutputDir', [dir]);
+export const isHfCheckpointFolder = (path: string): Promise<boolean> => read('isHfCheckpointFolder', [path]);
+export const inspectHfCheckpoint = (checkpointPath: string): Promise<ReaderResult<'inspectHfCheckpoint'>> => read('inspectHfCheckpoint', [checkpointPath]);
+export const readSafetensorsHeader = (path: string): Promise<ReaderResult<'readSafetensorsHeader'>> => read('readSafetensorsHeader', [path]);
+export const loadCheckpointDetails = (info: CheckpointInfo): Promise<ReaderResult<'loadCheckpointDetails'>> => read('loadCheckpointDetails', [info]);
+export const nativeTrainerSummary = (checkpointPath: string): Promise<ReaderResult<'nativeTrainerSummary'>> => read('nativeTrainerSummary', [checkpointPath]);
+
+export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
+  return historyFromTransfer(await read('readRunMetrics', [runDir]));
+}
+
+/** As the core reader: extends `history` in place with complete appended lines, telling `observer`. */
+export async function readAppendedMetrics(path: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean> {
+  const delta = await read('readAppendedMetricsDelta', [path, appendCursorOf(history)]);
+  if (delta.ok) applyAppendedDelta(history, delta, observer);
+  return delta.ok;
+}

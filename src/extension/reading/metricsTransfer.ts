@@ -1,0 +1,95 @@
+/**
+ * Metrics histories across the worker boundary. A MetricsSeries is a class (lost in a structured
+ * clone), and readAppendedMetrics extends the caller's history in place and tells an observer: so
+ * the worker sends columns, and for an appended read, the ordered records it applied to a scratch
+ * history seeded with the caller's last step; the host replays them on its own history exactly as
+ * the parser would have (the same truncation on resume, the same observer calls).
+ */
+import { emptyHistory, readAppendedMetrics, type MetricsHistory, type MetricsObserver, type ResumeMarker } from '../../core/metrics/metricsReader';
+import { readRunMetrics } from '../../core/metrics/runHistory';
+import type { SeriesColumns } from '../../core/metrics/series';
+
+/** The same cap as the reader's own (metricsReader.ts): a history keeps its first problems. */
+const MAX_PROBLEMS = 20;
+
+export type HistoryTransfer = Omit<MetricsHistory, 'series'> & { columns: SeriesColumns };
+
+/** Where an appended read continues: the caller's history without its points. */
+export interface AppendCursor {
+  bytesRead: number;
+  lines: number;
+  skippingLongLine: boolean;
+  lastStep: number | null;
+}
+
+export type AppliedRecord = { kind: 'point'; step: number; loss: number; lr: number } | { kind: 'resumed'; marker: ResumeMarker };
+
+export interface AppendedDelta {
+  /** readAppendedMetrics' answer: false when the file shrank (read it anew). */
+  ok: boolean;
+  records: AppliedRecord[];
+  bytesRead: number;
+  lines: number;
+  skippingLongLine: boolean;
+  problems: string[];
+  problemCount: number;
+}
+
+export function historyToTransfer(history: MetricsHistory): HistoryTransfer {
+  const { series, ...rest } = history;
+  const c = series.columns();
+  return { ...rest, columns: { steps: c.steps.slice(), loss: c.loss.slice(), lr: c.lr.slice() } };
+}
+
+export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
+  const { columns, ...rest } = transfer;
+  const history = { ...emptyHistory(), ...rest };
+  for (let i = 0; i < columns.steps.length; i++) history.series.append(columns.steps[i] as number, columns.loss[i] as number, columns.lr[i] as number);
+  return history;
+}
+
+/** Worker side of readRunMetrics. */
+export async function readRunMetricsTransfer(runDir: string): Promise<HistoryTransfer> {
+  return historyToTransfer(await readRunMetrics(runDir));
+}
+
+/** Worker side of readAppendedMetrics: the records applied after `cursor`, in order. */
+export async function readAppendedMetricsDelta(path: string, cursor: AppendCursor): Promise<AppendedDelta> {
+  const scratch = emptyHistory();
+  scratch.bytesRead = cursor.bytesRead;
+  scratch.lines = cursor.lines;
+  scratch.skippingLongLine = cursor.skippingLongLine;
+  // The parser compares each step with the last one (steps going back mean a restart).
+  if (cursor.lastStep !== null) scratch.series.append(cursor.lastStep, Number.NaN, Number.NaN);
+  const records: AppliedRecord[] = [];
+  const ok = await readAppendedMetrics(path, scratch, {
+    point: (step, loss, lr) => records.push({ kind: 'point', step, loss, lr }),
+    resumed: (marker) => records.push({ kind: 'resumed', marker }),
+  });
+  const { bytesRead, lines, skippingLongLine, problems, problemCount } = scratch;
+  return { ok, records, bytesRead, lines, skippingLongLine, problems, problemCount };
+}
+
+export function appendCursorOf(history: MetricsHistory): AppendCursor {
+  return { bytesRead: history.bytesRead, lines: history.lines, skippingLongLine: history.skippingLongLine, lastStep: history.series.lastStep };
+}
+
+/** Host side: applies a worker's delta to the caller's history and observer. */
+export function applyAppendedDelta(history: MetricsHistory, delta: AppendedDelta, observer?: MetricsObserver): void {
+  for (const record of delta.records) {
+    if (record.kind === 'point') {
+      history.series.append(record.step, record.loss, record.lr);
+      observer?.point(record.step, record.loss, record.lr);
+    } else {
+      history.series.truncateAfter(record.marker.step);
+      history.resumes = history.resumes.filter((r) => r.step <= record.marker.step);
+      history.resumes.push(record.marker);
+      observer?.resumed(record.marker);
+    }
+  }
+  history.bytesRead = delta.bytesRead;
+  history.lines = delta.lines;
+  history.skippingLongLine = delta.skippingLongLine;
+  history.problemCount += delta.problemCount;
+  history.problems.push(...delta.problems.slice(0, Math.max(0, MAX_PROBLEMS - history.problems.length)));
+}
