@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // Functions run inside the page by page.evaluate read the panel's untyped test hooks (__lossCurves, uPlot's internals).
-    files: ['test/webview/**/*.ts', 'bench/panel/**/*.ts'],
+    files: ['test/webview/**/*.ts', 'bench/panel/**/*.ts', 'bench/runsTable/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

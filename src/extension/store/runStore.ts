@@ -26,7 +26,7 @@
 import * as path from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import { bestCheckpointName, type EndedRunStatus, type RunRecord, type RunStatus } from '../../core/run/index';
+import { bestCheckpointName, type EndedRunStatus, type RunRecord } from '../../core/run/index';
 import { Emitter } from '../util/emitter';
 import type { ListRequest, RunReader } from './runReader';
 import { emptyRun, type CheckpointView, type ClusterJobView, type RunView } from './runView';

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CheckpointManager, listCheckpoints } from '../../../src/core/checkpoint/index';
 import { checkpointDetailNodes, describeSlots } from '../../../src/extension/model/checkpointDetails';
-import { engineCheckpointSource, loadCheckpointDetails, TEMP_PREFIX } from '../../../src/extension/model/checkpointEngine';
+import { engineCheckpointSource, loadCheckpointDetails } from '../../../src/extension/model/checkpointEngine';
 import { RunStore } from '../../../src/extension/store/runStore';
 import { readerWith } from '../../support/runReaders';
 import { makeContent, managerOptions, setCheckpointTime, withTempDir } from '../core/checkpoint/helpers';

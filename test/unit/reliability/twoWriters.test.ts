@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEMP_PREFIX, engineCheckpointSource } from '../../../src/extension/model/checkpointEngine';
+import { engineCheckpointSource } from '../../../src/extension/model/checkpointEngine';
 import { RunStore } from '../../../src/extension/store/runStore';
 import { readerWith } from '../../support/runReaders';
 import type { RunView } from '../../../src/extension/store/runView';

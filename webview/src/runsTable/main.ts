@@ -145,15 +145,17 @@ window.addEventListener('message', (event: MessageEvent) => {
   }
 });
 
-/** What tests and the bench read: the table as shown. */
-(globalThis as Record<string, unknown>)['__runsTable'] = {
+/** What tests and the bench read: the table as shown (only in the tests' build). */
+if (TRAINING_RUNS_TEST_HOOKS) {
+  (globalThis as Record<string, unknown>)['__runsTable'] = {
   runDirs: () => table.shownRows.map((r) => r.runDir),
   columns: () => table.shownColumns.map((c) => c.id),
   cells: (columnId: string) => [...wrap.querySelectorAll('tbody tr')].map((tr) => tr.children[table.shownColumns.findIndex((c) => c.id === columnId) + 1]?.textContent ?? ''),
   selected: () => selectedInOrder(),
   active: () => table.activeRun,
-  paints: () => paints,
-};
+    paints: () => paints,
+  };
+}
 
 updateToolbar();
 post({ type: 'ready' });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../../../../src/core/checkpoint/errors';
 import { inspectCheckpoint } from '../../../../src/core/checkpoint/inspect';
