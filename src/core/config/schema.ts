@@ -12,6 +12,8 @@ const wholeAtLeast = (min: number) => z.number().int().min(min);
 const positiveInt = () => wholeAtLeast(1);
 const dropout = () => z.number().min(0).lt(1).default(0).describe('Fraction of units dropped during training, in [0, 1).');
 const fraction = () => z.number().min(0).lt(1);
+/** Metrics the trainer logs that can decide the best checkpoint. */
+export const BEST_METRICS = ['loss', 'eval_loss', 'eval_accuracy'] as const;
 
 // ---- model ---------------------------------------------------------------------------------
 const mlpModel = z.strictObject({
@@ -164,8 +166,16 @@ export const configFields = {
   log_steps: positiveInt().default(10).describe('Log loss and learning rate every N steps.'),
   save_on_stop: z.boolean().default(true).describe('Save a checkpoint when the run is stopped (Ctrl+C, SIGTERM, Stop button).'),
   on_save_error: z.enum(['stop', 'continue']).default('stop').describe('What to do when a checkpoint cannot be written.'),
-  metric_for_best_model: z.string().min(1).nullable().default(null).describe('Metric deciding the "best" checkpoint, protected from retention (e.g. loss); null = none.'),
-  greater_is_better: z.boolean().default(false).describe('Whether a larger metric_for_best_model is better.'),
+  eval_split: z.number().gt(0).lt(1).nullable().default(null).describe('Fraction of the data held out for evaluation, the same examples for the same data (text: the end of the text); null = none.'),
+  eval_strategy: z.enum(['no', 'steps']).optional().describe('Evaluate on the held-out data every eval_steps ("steps") or never ("no"). Default: "steps" when eval_split is set, else "no".'),
+  eval_steps: positiveInt().nullable().default(null).describe('Evaluate every N steps (and before each save); null = every log_steps.'),
+  metric_for_best_model: z
+    .enum(BEST_METRICS)
+    .nullable()
+    .optional()
+    .describe('Metric deciding the "best" checkpoint, protected from retention: loss (training), eval_loss or eval_accuracy; null = none. Default: eval_loss when evaluating, else none.'),
+  greater_is_better: z.boolean().optional().describe('Whether a larger metric_for_best_model is better. Default: false for metrics ending in "loss", else true.'),
+  preserve_n_best: positiveInt().default(1).describe('How many of the best checkpoints by metric_for_best_model retention keeps; they count toward save_total_limit.'),
   async_save: z.boolean().default(false).describe('Write checkpoints in the background while training continues.'),
   save_steps: positiveInt().default(CKPT.save_steps).describe('Save a checkpoint every N steps.'),
   save_total_limit: positiveInt().nullable().default(CKPT.save_total_limit).describe('Keep at most N checkpoints (oldest deleted first); null keeps all.'),
@@ -207,6 +217,7 @@ export const mergedConfigSchema = z.strictObject(configFields).superRefine((conf
       message: `min_lr ${scheduler.min_lr} is above optimizer.learning_rate ${config.optimizer.learning_rate}`,
     });
   }
+  checkEvaluation(config, ctx);
   if (config.keep_every_steps !== null && config.keep_every_steps % config.save_steps !== 0) {
     ctx.addIssue({
       code: 'custom',
@@ -217,3 +228,29 @@ export const mergedConfigSchema = z.strictObject(configFields).superRefine((conf
 });
 
 export type ParsedConfig = z.output<typeof mergedConfigSchema>;
+
+type ParsedFields = z.output<z.ZodObject<typeof configFields>>;
+
+/** Evaluation needs held-out data, an eval metric needs evaluation, and preserve_n_best must leave room under save_total_limit. */
+function checkEvaluation(config: ParsedFields, ctx: z.RefinementCtx): void {
+  const evaluating = (config.eval_strategy ?? (config.eval_split !== null ? 'steps' : 'no')) === 'steps';
+  if (config.eval_strategy === 'steps' && config.eval_split === null) {
+    ctx.addIssue({ code: 'custom', path: ['eval_strategy'], message: 'evaluation needs held-out data: set eval_split (e.g. 0.1), or eval_strategy: "no"' });
+  }
+  const metric = config.metric_for_best_model;
+  if (metric?.startsWith('eval_') && !evaluating) {
+    ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: `${metric} is only logged when evaluating: set eval_split (e.g. 0.1), or metric_for_best_model: loss` });
+  }
+  const regression = config.data.type === 'synthetic_regression' || (config.data.type === 'csv' && config.data.task === 'regression');
+  if (metric === 'eval_accuracy' && regression) {
+    ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: 'eval_accuracy is logged for classification only, and this data is a regression task: use eval_loss' });
+  }
+  const limit = config.save_total_limit;
+  if (config.preserve_n_best > 1 && limit !== null && config.preserve_n_best >= limit) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['preserve_n_best'],
+      message: `${config.preserve_n_best} best checkpoints leave no place for the newest under save_total_limit ${limit}: raise save_total_limit to ${config.preserve_n_best + 1} or more`,
+    });
+  }
+}

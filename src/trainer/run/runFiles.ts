@@ -39,6 +39,22 @@ export interface MetricsRow {
   elapsed: number;
 }
 
+/**
+ * An evaluation's row: told apart from training rows by `eval_loss` and no `loss` (as in Hugging
+ * Face's log_history). src/core/metrics/metricsReader.ts documents both shapes for readers.
+ */
+export interface EvalMetricsRow {
+  step: number;
+  epoch: number;
+  eval_loss: number | null;
+  eval_accuracy?: number;
+  eval_examples: number;
+  /** Seconds the evaluation took (Hugging Face's name). */
+  eval_runtime: number;
+  wall_time: number;
+  elapsed: number;
+}
+
 export class RunFiles {
   readonly runJson: string;
   readonly metrics: string;
@@ -55,7 +71,7 @@ export class RunFiles {
     renameSync(temp, this.runJson);
   }
 
-  appendMetrics(row: MetricsRow): void {
+  appendMetrics(row: MetricsRow | EvalMetricsRow): void {
     appendFileSync(this.metrics, `${JSON.stringify(row)}\n`);
   }
 

@@ -28,8 +28,12 @@ export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     log_steps: 5,
     save_on_stop: true,
     on_save_error: 'stop',
+    eval_split: null,
+    eval_strategy: 'no',
+    eval_steps: 5,
     metric_for_best_model: 'loss',
     greater_is_better: false,
+    preserve_n_best: 1,
     async_save: true,
     ...overrides,
   };

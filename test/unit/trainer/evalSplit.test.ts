@@ -1,0 +1,94 @@
+/** The held-out split and the evaluation on it. */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { buildDatasets, splitDataset } from '../../../src/trainer/data/split';
+import { syntheticClassification, syntheticRegression } from '../../../src/trainer/data/tabular';
+import { syntheticText } from '../../../src/trainer/data/text';
+import type { Dataset } from '../../../src/trainer/data';
+import { evaluateModel } from '../../../src/trainer/loop/evaluate';
+import { buildModel } from '../../../src/trainer/models';
+import { InputError } from '../../../src/trainer/util/errors';
+import { useBackend } from './helpers';
+
+/** Every example's inputs as one string, to compare sets of examples across datasets. */
+function examples(data: Dataset): string[] {
+  return Array.from({ length: data.size }, (_, i) => Array.from(data.batch([i]).x).join(','));
+}
+
+describe('eval_split', () => {
+  before(() => useBackend('cpu'));
+
+  it('holds out round(size × fraction) tabular examples, disjoint from training, the same whatever the run seed', () => {
+    const whole = syntheticClassification(50, 4, 3, 0.3, 9);
+    const { train, eval: held } = splitDataset(whole, 0.2);
+    assert.equal(held!.size, 10);
+    assert.equal(train.size, 40);
+    const trainSet = new Set(examples(train));
+    assert.ok(examples(held!).every((e) => !trainSet.has(e)), 'no held-out example is trained on');
+    assert.deepEqual(new Set([...trainSet, ...examples(held!)]), new Set(examples(whole)), 'together they are the whole data');
+    // The split depends on the data config only: building it again gives the same examples.
+    const again = buildDatasets({ type: 'synthetic_classification', samples: 50, features: 4, classes: 3, noise: 0.3, seed: 9 }, 0.2);
+    assert.deepEqual(examples(again.eval!), examples(held!));
+    assert.equal(train.kind, 'tabular');
+    assert.deepEqual(held!.describe(), { ...whole.describe(), split: 'eval', size: 10 });
+  });
+
+  it('text holds out its end, and no training window reaches a held-out character', () => {
+    const whole = syntheticText(200, 6, 4);
+    const { train, eval: held } = splitDataset(whole, 0.25);
+    const heldCount = Math.round(whole.size * 0.25);
+    assert.equal(held!.size, heldCount);
+    const firstHeld = whole.size - heldCount;
+    assert.deepEqual(Array.from(held!.batch([0]).x), Array.from(whole.batch([firstHeld]).x));
+    assert.equal(train.size, firstHeld - 6, 'the last training window ends just before the first held-out window starts');
+    assert.deepEqual(Array.from(train.batch([train.size - 1]).y), Array.from(whole.batch([firstHeld - 7]).y));
+  });
+
+  it('refuses a split that leaves nothing to train on, naming eval_split', () => {
+    assert.throws(() => splitDataset(syntheticClassification(3, 2, 2, 0.1, 1), 0.9), (e: unknown) => e instanceof InputError && e.field === 'eval_split' && /lower eval_split/.test(e.message));
+    assert.throws(() => splitDataset(syntheticText(20, 6, 1), 0.6), /leaves nothing to train on/);
+    assert.equal(buildDatasets({ type: 'synthetic_regression', samples: 10, features: 2, noise: 0.1, seed: 1 }, null).eval, null);
+  });
+});
+
+describe('evaluateModel', () => {
+  before(() => useBackend('cpu'));
+
+  it('classification: eval_loss is the mean loss over all held-out rows in any batching, eval_accuracy the share of argmax hits', async () => {
+    const data = syntheticClassification(23, 4, 3, 0.5, 2);
+    const model = buildModel({ type: 'mlp', hidden: [5], activation: 'relu', dropout: 0.3 }, data, 1);
+    const all = data.batch(Array.from({ length: data.size }, (_, i) => i));
+    const [expectedLoss, logits] = tf.tidy(() => {
+      const x = tf.tensor(all.x, all.xShape);
+      const loss = model.loss(x, tf.tensor(all.y, all.yShape), { training: false, dropoutSeed: 0 }).dataSync()[0]!;
+      return [loss, model.outputs(x, { training: false, dropoutSeed: 0 }).arraySync()] as const;
+    });
+    const hits = logits.filter((row, r) => row.indexOf(Math.max(...row)) === all.y.subarray(r * 3, r * 3 + 3).indexOf(1)).length;
+    for (const batchSize of [4, 23, 64]) {
+      const result = await evaluateModel(model, data, batchSize);
+      assert.ok(Math.abs(result.metrics.eval_loss! - expectedLoss) < 1e-5, `batch ${batchSize}: ${result.metrics.eval_loss} vs ${expectedLoss}`);
+      assert.equal(result.metrics.eval_accuracy, hits / 23);
+      assert.equal(result.examples, 23);
+    }
+    model.dispose();
+  });
+
+  it('regression: eval_loss only (mean squared error), no accuracy', async () => {
+    const data = syntheticRegression(9, 3, 0.1, 2);
+    const model = buildModel({ type: 'mlp', hidden: [4], activation: 'tanh', dropout: 0 }, data, 1);
+    const result = await evaluateModel(model, data, 4);
+    assert.equal(result.metrics.eval_accuracy, undefined);
+    assert.ok(result.metrics.eval_loss !== null && result.metrics.eval_loss > 0);
+    model.dispose();
+  });
+
+  it('language models: accuracy over predicted characters', async () => {
+    const data = syntheticText(120, 5, 3);
+    const model = buildModel({ type: 'char_lm', cell: 'gru', embedding_dim: 4, units: 6, layers: 1, dropout: 0.2 }, data, 1);
+    const result = await evaluateModel(model, data, 16);
+    const accuracy = result.metrics.eval_accuracy!;
+    assert.ok(accuracy >= 0 && accuracy <= 1);
+    assert.ok(Number.isInteger(Math.round(accuracy * data.size * 5 * 1e6) / 1e6), 'a whole number of the size × seq_len predicted characters');
+    model.dispose();
+  });
+});
