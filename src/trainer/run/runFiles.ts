@@ -2,6 +2,7 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../core/config/types';
+import type { EvalMetricsRow } from '../../core/metrics/evalRow';
 import type { BackendChoice } from '../backend/selectBackend';
 import type { SlurmJobStart } from './slurmEnv';
 
@@ -36,22 +37,6 @@ export interface MetricsRow {
   steps_per_sec: number;
   wall_time: number;
   /** Seconds since this process started training. */
-  elapsed: number;
-}
-
-/**
- * An evaluation's row: told apart from training rows by `eval_loss` and no `loss` (as in Hugging
- * Face's log_history). src/core/metrics/metricsReader.ts documents both shapes for readers.
- */
-export interface EvalMetricsRow {
-  step: number;
-  epoch: number;
-  eval_loss: number | null;
-  eval_accuracy?: number;
-  eval_examples: number;
-  /** Seconds the evaluation took (Hugging Face's name). */
-  eval_runtime: number;
-  wall_time: number;
   elapsed: number;
 }
 
