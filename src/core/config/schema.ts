@@ -80,6 +80,11 @@ const textData = z.strictObject({
 export const dataSchema = z
   .discriminatedUnion('type', [syntheticClassification, syntheticRegression, syntheticText, csvData, textData])
   .describe('Training data; `type` selects which fields apply.');
+export const evalDataSchema = z
+  .discriminatedUnion('type', [csvData, textData])
+  .nullable()
+  .default(null)
+  .describe('A held-out data file to evaluate on instead of eval_split: of the same type as data (csv: same columns, target and task; text: same seq_len, characters the training text has).');
 
 // ---- optimizer -----------------------------------------------------------------------------
 const learningRate = (value: number) => z.number().positive().default(value).describe('Base learning rate (the scheduler scales it).');
@@ -167,7 +172,8 @@ export const configFields = {
   save_on_stop: z.boolean().default(true).describe('Save a checkpoint when the run is stopped (Ctrl+C, SIGTERM, Stop button).'),
   on_save_error: z.enum(['stop', 'continue']).default('stop').describe('What to do when a checkpoint cannot be written.'),
   eval_split: z.number().gt(0).lt(1).nullable().default(null).describe('Fraction of the data held out for evaluation, the same examples for the same data (text: the end of the text); null = none.'),
-  eval_strategy: z.enum(['no', 'steps']).optional().describe('Evaluate on the held-out data every eval_steps ("steps") or never ("no"). Default: "steps" when eval_split is set, else "no".'),
+  eval_data: evalDataSchema,
+  eval_strategy: z.enum(['no', 'steps']).optional().describe('Evaluate on the held-out data every eval_steps ("steps") or never ("no"). Default: "steps" when eval_split or eval_data is set, else "no".'),
   eval_steps: positiveInt().nullable().default(null).describe('Evaluate every N steps (and before each save); null = every log_steps.'),
   metric_for_best_model: z
     .enum(BEST_METRICS)
@@ -233,10 +239,12 @@ type ParsedFields = z.output<z.ZodObject<typeof configFields>>;
 
 /** Evaluation needs held-out data, an eval metric needs evaluation, and preserve_n_best must leave room under save_total_limit. */
 function checkEvaluation(config: ParsedFields, ctx: z.RefinementCtx): void {
-  const evaluating = (config.eval_strategy ?? (config.eval_split !== null ? 'steps' : 'no')) === 'steps';
-  if (config.eval_strategy === 'steps' && config.eval_split === null) {
-    ctx.addIssue({ code: 'custom', path: ['eval_strategy'], message: 'evaluation needs held-out data: set eval_split (e.g. 0.1), or eval_strategy: "no"' });
+  const heldOut = config.eval_split !== null || config.eval_data !== null;
+  const evaluating = (config.eval_strategy ?? (heldOut ? 'steps' : 'no')) === 'steps';
+  if (config.eval_strategy === 'steps' && !heldOut) {
+    ctx.addIssue({ code: 'custom', path: ['eval_strategy'], message: 'evaluation needs held-out data: set eval_split (e.g. 0.1) or eval_data, or eval_strategy: "no"' });
   }
+  checkEvalData(config, ctx);
   const metric = config.metric_for_best_model;
   if (metric?.startsWith('eval_') && !evaluating) {
     ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: `${metric} is only logged when evaluating: set eval_split (e.g. 0.1), or metric_for_best_model: loss` });
@@ -252,5 +260,26 @@ function checkEvaluation(config: ParsedFields, ctx: z.RefinementCtx): void {
       path: ['preserve_n_best'],
       message: `${config.preserve_n_best} best checkpoints leave no place for the newest under save_total_limit ${limit}: raise save_total_limit to ${config.preserve_n_best + 1} or more`,
     });
+  }
+}
+
+/** An eval data file replaces eval_split and must be read like the training data. */
+function checkEvalData(config: ParsedFields, ctx: z.RefinementCtx): void {
+  const evalData = config.eval_data;
+  if (evalData === null) return;
+  if (config.eval_split !== null) {
+    ctx.addIssue({ code: 'custom', path: ['eval_data'], message: 'eval_data and eval_split both give held-out data: keep one' });
+  }
+  if (evalData.type !== config.data.type) {
+    ctx.addIssue({ code: 'custom', path: ['eval_data', 'type'], message: `"${evalData.type}" differs from data.type "${config.data.type}": the model reads one kind of data; use type ${config.data.type}` });
+    return;
+  }
+  if (evalData.type === 'csv' && config.data.type === 'csv') {
+    for (const key of ['target', 'task'] as const) {
+      if (evalData[key] !== config.data[key]) ctx.addIssue({ code: 'custom', path: ['eval_data', key], message: `"${evalData[key]}" differs from data.${key} "${config.data[key]}": use the same` });
+    }
+  }
+  if (evalData.type === 'text' && config.data.type === 'text' && evalData.seq_len !== config.data.seq_len) {
+    ctx.addIssue({ code: 'custom', path: ['eval_data', 'seq_len'], message: `${evalData.seq_len} differs from data.seq_len ${config.data.seq_len}: use the same` });
   }
 }

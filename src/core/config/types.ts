@@ -41,6 +41,8 @@ export type DataConfig =
   | { type: 'csv'; path: string; target: string; task: 'classification' | 'regression'; seq_len?: never }
   | { type: 'text'; path: string; seq_len: number };
 
+export type EvalDataConfig = Extract<DataConfig, { type: 'csv' | 'text' }>;
+
 export interface OptimizerConfig {
   type: 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop';
   learning_rate: number;
@@ -91,6 +93,8 @@ export interface TrainConfig extends CheckpointOptions {
   on_save_error: 'stop' | 'continue';
   /** Fraction of the data held out for evaluation, or null. */
   eval_split: number | null;
+  /** A held-out data file of the same type as `data` (path absolute), or null. */
+  eval_data: EvalDataConfig | null;
   /** 'steps' evaluates every eval_steps (and before each save); resolved from eval_split when not given. */
   eval_strategy: 'no' | 'steps';
   /** Resolved: log_steps when not given. */

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
         ...DEFAULT_CHECKPOINT_OPTIONS, ...c, seed: 1, max_steps: 100000,
         optimizer: { type: 'adam', learning_rate: 1e-3, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weight_decay: 0, rho: 0.9, clip_norm: null },
         scheduler: { type: 'constant', warmup_steps: 0, decay_steps: null, step_size: 1, gamma: 1, min_lr: 0 },
-        metric_for_best_model: null, greater_is_better: false, eval_split: null,
+        metric_for_best_model: null, greater_is_better: false, eval_split: null, eval_data: null,
       } as const;
       const session = TrainingSession.create(config);
       for (let i = 0; i < 2; i++) session.trainStep();

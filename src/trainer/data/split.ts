@@ -1,13 +1,16 @@
 /**
- * The held-out evaluation split (`eval_split`): the same examples for the same data whatever the
+ * Held-out data for evaluation: a data file (`eval_data`), or a split of the data (`eval_split`),
+ * the same examples for the same data whatever the
  * run's seed, so runs that differ in anything else are evaluated on the same examples. Tabular
  * rows are drawn by a fixed permutation; text holds out its end, and training windows stop before
  * the first held-out window so no held-out character is ever a training target.
  */
-import type { DataConfig } from '../../core/config/types';
+import type { DataConfig, EvalDataConfig } from '../../core/config/types';
 import { InputError } from '../util/errors';
 import { permutation } from '../util/rng';
+import { loadEvalCsv, readCsv } from './csv';
 import { buildDataset } from './index';
+import { loadEvalTextFile } from './text';
 import type { Dataset } from './types';
 
 /** Fixed so the split depends on the data alone. */
@@ -19,9 +22,21 @@ export interface SplitDatasets {
   eval: Dataset | null;
 }
 
-export function buildDatasets(data: DataConfig, evalSplit: number | null): SplitDatasets {
+export function buildDatasets(data: DataConfig, evalSplit: number | null, evalData: EvalDataConfig | null = null): SplitDatasets {
+  if (evalData !== null) return withEvalFile(data, evalData);
   const whole = buildDataset(data);
   return evalSplit === null ? { train: whole, eval: null } : splitDataset(whole, evalSplit);
+}
+
+/** config eval_data: the training data whole, and the file read the way the training data was (the config checks the types match). */
+function withEvalFile(data: DataConfig, evalData: EvalDataConfig): SplitDatasets {
+  if (data.type === 'csv' && evalData.type === 'csv') {
+    const { dataset, encoding } = readCsv(data.path, data.target, data.task);
+    return { train: dataset, eval: loadEvalCsv(evalData.path, evalData.target, evalData.task, encoding) };
+  }
+  const train = buildDataset(data);
+  if (train.kind === 'text' && evalData.type === 'text') return { train, eval: loadEvalTextFile(evalData.path, train.seqLen, train.vocab) };
+  throw new InputError(`eval_data type ${evalData.type} cannot be read like data type ${data.type}: use type ${data.type}`, 'eval_data.type');
 }
 
 export function splitDataset(whole: Dataset, fraction: number): SplitDatasets {

@@ -61,6 +61,7 @@ export function caseConfig(model: ModelVariant, opt: OptimizerVariant, sched: Sc
     save_on_stop: true,
     on_save_error: 'stop',
     eval_split: null,
+    eval_data: null,
     eval_strategy: 'no',
     eval_steps: 1,
     metric_for_best_model: 'loss',

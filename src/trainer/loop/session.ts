@@ -17,7 +17,7 @@ import { mixSeed } from '../util/rng';
 import { type EvalResult, evaluateModel } from './evaluate';
 
 /** The config fields a session reads (the rest concern files and processes). */
-export type SessionConfig = Pick<TrainConfig, 'seed' | 'max_steps' | 'batch_size' | 'model' | 'data' | 'optimizer' | 'scheduler' | 'metric_for_best_model' | 'greater_is_better' | 'eval_split'>;
+export type SessionConfig = Pick<TrainConfig, 'seed' | 'max_steps' | 'batch_size' | 'model' | 'data' | 'optimizer' | 'scheduler' | 'metric_for_best_model' | 'greater_is_better' | 'eval_split' | 'eval_data'>;
 
 export interface StepResult {
   step: number;
@@ -59,13 +59,13 @@ export class TrainingSession {
   }
 
   /** Builds everything from the config; the tfjs backend must already be set. */
-  static create(config: SessionConfig, datasets: SplitDatasets = buildDatasets(config.data, config.eval_split)): TrainingSession {
+  static create(config: SessionConfig, datasets: SplitDatasets = buildDatasets(config.data, config.eval_split, config.eval_data)): TrainingSession {
     return new TrainingSession(config, datasets.train, datasets.eval, buildModel(config.model, datasets.train, config.seed));
   }
 
   /** Evaluates the current weights on the held-out data; touches nothing training reads (sampler, RNG, optimizer). */
   async evaluate(): Promise<EvalResult> {
-    if (!this.evalDataset) throw new Error('evaluation needs held-out data: set eval_split');
+    if (!this.evalDataset) throw new Error('evaluation needs held-out data: set eval_split or eval_data');
     const result = await evaluateModel(this.model, this.evalDataset, this.config.batch_size);
     this.lastEval = { step: this.globalStep, result };
     return result;

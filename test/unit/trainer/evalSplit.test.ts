@@ -1,5 +1,8 @@
 /** The held-out split and the evaluation on it. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildDatasets, splitDataset } from '../../../src/trainer/data/split';
 import { syntheticClassification, syntheticRegression } from '../../../src/trainer/data/tabular';
@@ -48,6 +51,44 @@ describe('eval_split', () => {
     assert.throws(() => splitDataset(syntheticClassification(3, 2, 2, 0.1, 1), 0.9), (e: unknown) => e instanceof InputError && e.field === 'eval_split' && /lower eval_split/.test(e.message));
     assert.throws(() => splitDataset(syntheticText(20, 6, 1), 0.6), /leaves nothing to train on/);
     assert.equal(buildDatasets({ type: 'synthetic_regression', samples: 10, features: 2, noise: 0.1, seed: 1 }, null).eval, null);
+  });
+});
+
+describe('eval_data files', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'eval-data-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it('CSV: read with the training CSV\'s statistics and class order; unknown classes and other columns refused with file and line', () => {
+    const train = file('train.csv', 'a,b,label\n0,10,x\n2,10,y\n4,40,z\n');
+    const held = file('held.csv', 'a,b,label\n2,25,z\n');
+    const { train: t, eval: e } = buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, { type: 'csv', path: held, target: 'label', task: 'classification' });
+    assert.equal(t.size, 3);
+    const batch = e!.batch([0]);
+    // Training column a: mean 2, std sqrt(8/3); b: mean 20, std sqrt(200).
+    assert.deepEqual(Array.from(batch.x), [Math.fround(0), Math.fround(5 / Math.sqrt(200))]);
+    assert.deepEqual(Array.from(batch.y), [0, 0, 1], 'class z is the training CSV\'s third class');
+    const unknown = file('unknown.csv', 'a,b,label\n1,1,x\n1,1,w\n');
+    assert.throws(() => buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, { type: 'csv', path: unknown, target: 'label', task: 'classification' }), (err: unknown) => err instanceof InputError && err.file === unknown && err.line === 3 && /class "w" does not occur in the training CSV/.test(err.message));
+    const columns = file('columns.csv', 'b,a,label\n1,1,x\n');
+    assert.throws(() => buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, { type: 'csv', path: columns, target: 'label', task: 'classification' }), /use the same columns in the same order/);
+  });
+
+  it('text: read with the training text\'s vocabulary; a character it lacks is refused with file and line', () => {
+    const train = file('train.txt', 'abcab cabca\nbcabc');
+    const held = file('held.txt', 'cab abc cba');
+    const { train: t, eval: e } = buildDatasets({ type: 'text', path: train, seq_len: 3 }, null, { type: 'text', path: held, seq_len: 3 });
+    assert.ok(t.kind === 'text' && e !== null && e.kind === 'text');
+    assert.deepEqual(e.vocab, t.vocab);
+    assert.equal(e.size, 11 - 3);
+    const bad = file('bad.txt', 'abc\nabc\nabd');
+    assert.throws(() => buildDatasets({ type: 'text', path: train, seq_len: 3 }, null, { type: 'text', path: bad, seq_len: 3 }), (err: unknown) => err instanceof InputError && err.file === bad && err.line === 3 && /character "d" does not occur in the training text/.test(err.message));
   });
 });
 

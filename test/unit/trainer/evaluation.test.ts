@@ -3,7 +3,7 @@
  * metrics; evaluating never changes the training trajectory; a resume with evaluation is exact.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../../src/core/checkpoint';
@@ -56,6 +56,17 @@ describe('evaluation in the trainer', () => {
     const run = JSON.parse(readFileSync(join(c.output_dir, 'run.json'), 'utf8'));
     assert.equal(run.data.split, 'train');
     assert.equal(run.data.size, 40);
+  });
+
+  it('evaluates on an eval_data file when one is given', async () => {
+    const csv = (rows: number) => ['f1,f2,label', ...Array.from({ length: rows }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 2 ? 'odd' : 'even'}`)].join('\n');
+    const dir = mkdtempSync(join(root, 'csv-'));
+    writeFileSync(join(dir, 'train.csv'), csv(30));
+    writeFileSync(join(dir, 'held.csv'), csv(6));
+    const c = config({ ...EVALUATING, eval_split: null, eval_data: { type: 'csv', path: join(dir, 'held.csv'), target: 'label', task: 'classification' }, data: { type: 'csv', path: join(dir, 'train.csv'), target: 'label', task: 'classification' }, max_steps: 4 });
+    const sink = new RecordingSink();
+    await runTraining({ config: c, backend: cpu, sink });
+    assert.deepEqual(sink.of('evaluated').map((e) => [e.step, e.examples]), [[3, 6], [4, 6]]);
   });
 
   for (const [label, model] of [['mlp with dropout', {}], ['char_lm gru with dropout', tinyCharLm('gru')]] as const) {

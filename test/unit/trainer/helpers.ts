@@ -32,6 +32,7 @@ export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     save_on_stop: true,
     on_save_error: 'stop',
     eval_split: null,
+    eval_data: null,
     eval_strategy: 'no',
     eval_steps: 5,
     metric_for_best_model: 'loss',

@@ -67,6 +67,26 @@ describe('config: evaluation and the best checkpoint', () => {
     assert.equal(fraction.field, 'eval_split');
   });
 
+  it('eval_data: a held-out file of the data\'s type, resolved against its config, evaluated by default; refused beside eval_split or of another type', async () => {
+    await writeFile(path.join(dir, 'train.txt'), 'abcabcabcabc abc abc');
+    await writeFile(path.join(dir, 'held.txt'), 'cab cab cab cab');
+    const text = 'model: {type: char_lm}\ndata: {type: text, path: train.txt, seq_len: 4}\n';
+    const file = path.join(dir, 't.yaml');
+    await writeFile(file, `${text}eval_data: {type: text, path: held.txt, seq_len: 4}\n`);
+    const c = await loadConfig(file, { cwd: '/' });
+    assert.deepEqual(c.eval_data, { type: 'text', path: path.join(dir, 'held.txt'), seq_len: 4 });
+    assert.deepEqual([c.eval_strategy, c.metric_for_best_model], ['steps', 'eval_loss']);
+    await writeFile(file, `${text}eval_data: {type: text, path: missing.txt, seq_len: 4}\n`);
+    const missing = await configError(loadConfig(file, { cwd: dir }));
+    assert.deepEqual([missing.field, missing.line], ['eval_data.path', 3]);
+    await writeFile(file, `${text}eval_split: 0.1\neval_data: {type: text, path: held.txt, seq_len: 4}\n`);
+    assert.match((await configError(loadConfig(file, { cwd: dir }))).message, /keep one/);
+    await writeFile(file, `${text}eval_data: {type: text, path: held.txt, seq_len: 8}\n`);
+    assert.equal((await configError(loadConfig(file, { cwd: dir }))).field, 'eval_data.seq_len');
+    const other = await configError(load('eval_data: {type: text, path: held.txt}\n'));
+    assert.equal(other.field, 'eval_data.type');
+  });
+
   it('refuses preserve_n_best that leaves no place for the newest under save_total_limit', async () => {
     const error = await configError(load('eval_split: 0.1\nsave_total_limit: 3\npreserve_n_best: 3\n'));
     assert.equal(error.field, 'preserve_n_best');
