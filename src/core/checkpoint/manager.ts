@@ -9,17 +9,19 @@ import { encodeContent } from './contents';
 import { discoverCheckpoints } from './discovery';
 import { CheckpointError, errorMessage, ReaderIoError } from './errors';
 import { defaultFs, pathExists, type CheckpointFs } from './fs';
-import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, checkpointName, ownTempName } from './layout';
+import { CHECKPOINTS_DIR, SAVE_COUNTER_FILE, TRAINER_STATE_FILE, checkpointName, ownTempName } from './layout';
 import { LISTING_INDEX_FILE } from './listingIndex';
 import { entryForCommitted, updateListingIndex } from './listingIndexUpdate';
 import { filesNotNeeded, loadCheckpoint, stateFileProblems, type LoadOptions } from './reader';
-import { selectForDeletion } from './retention';
+import { metricOf, selectForDeletion } from './retention';
 import type { CheckpointContent, CheckpointOptions, Manifest, TrainerState } from './types';
 import { validateCheckpoint } from './validate';
 
 export interface CheckpointManagerOptions extends CheckpointOptions {
   metric_for_best_model: string | null;
   greater_is_better: boolean;
+  /** With a metric: how many of the best checkpoints retention keeps (default 1, the best). */
+  preserve_n_best?: number;
 }
 
 export interface CheckpointManagerHooks {
@@ -70,6 +72,8 @@ export class CheckpointManager {
   private pending: Promise<SaveResult> | null = null;
   private counter: number | null = null;
   private best: Best | null = null;
+  /** metric_for_best_model of checkpoints seen, by folder name (the N best are ranked by it). */
+  private readonly metricByName = new Map<string, number | null>();
   private readonly reportedInvalid = new Set<string>();
 
   constructor(
@@ -91,13 +95,13 @@ export class CheckpointManager {
     const done = (async () => {
       if (previous) await previous.catch(() => undefined);
       // After the previous commit: the best checkpoint so far includes it.
-      const { trainerState, best } = this.withBest(name, content.trainerState);
+      const { trainerState, best, value } = this.withBest(name, content.trainerState);
       const files = encodeContent(
         { ...content, trainerState },
         { saveOptimizer: this.options.save_optimizer_state, saveScheduler: this.options.save_scheduler_state },
         name,
       );
-      return this.runSave(name, content.step, files, best, { optimizer: content.optimizer, scheduler: content.scheduler, trainerState });
+      return this.runSave(name, content.step, files, { best, value }, { optimizer: content.optimizer, scheduler: content.scheduler, trainerState });
     })();
     // Observed here so an unawaited failure is not an unhandled rejection; callers still see it.
     done.catch(() => undefined);
@@ -117,7 +121,7 @@ export class CheckpointManager {
     name: string,
     step: number,
     files: ReturnType<typeof encodeContent>,
-    best: Best | null,
+    { best, value }: { best: Best | null; value: number | null },
     written: Pick<CheckpointContent, 'optimizer' | 'scheduler' | 'trainerState'>,
   ): Promise<SaveResult> {
     const started = performance.now();
@@ -135,6 +139,7 @@ export class CheckpointManager {
     // Committed: from here on the save has succeeded, whatever housekeeping fails (warnings only).
     this.counter = saveCounter;
     if (best) this.best = best;
+    this.metricByName.set(name, value);
     await this.persistSaveCounter(saveCounter);
     const deleted = await this.applyRetention(name).catch((error: unknown) => {
       this.warn(`retention after saving ${name} failed: ${errorMessage(error)} (the checkpoint is saved; nothing was deleted)`);
@@ -145,21 +150,19 @@ export class CheckpointManager {
   }
 
   /** Fills the best-checkpoint fields of the trainer state to be written; the manager's record changes only on commit. */
-  private withBest(name: string, state: TrainerState): { trainerState: TrainerState; best: Best | null } {
+  private withBest(name: string, state: TrainerState): { trainerState: TrainerState; best: Best | null; value: number | null } {
     const metric = this.options.metric_for_best_model;
     if (metric === null) {
       const best = state.best_checkpoint ? { name: state.best_checkpoint, value: state.best_metric } : null;
-      return { trainerState: state, best };
+      return { trainerState: state, best, value: null };
     }
-    const value = state.metrics?.[metric] ?? (metric === 'loss' ? state.loss : null);
+    const value = metricOf(state, metric);
     const current = this.best;
-    const better =
-      value !== null &&
-      value !== undefined &&
-      Number.isFinite(value) &&
-      (current === null || current.value === null || (this.options.greater_is_better ? value > current.value : value < current.value));
+    // Strictly better only: on a tie the earlier checkpoint stays the best.
+    const better = value !== null && (current === null || current.value === null || (this.options.greater_is_better ? value > current.value : value < current.value));
     const best = better ? { name, value } : current;
     return {
+      value,
       trainerState: {
         ...state,
         best_metric_name: metric,
@@ -216,7 +219,11 @@ export class CheckpointManager {
       this.warn(`${c.path} is not a valid checkpoint (not counted toward save_total_limit, not deleted): ${c.problems.join('; ')}`);
     }
     const protectedNames = new Set([justWritten, ...(this.best ? [this.best.name] : [])]);
-    const toDelete = selectForDeletion(all.filter((c) => c.valid), this.options, protectedNames);
+    const metric = this.options.metric_for_best_model;
+    const valid = all.filter((c) => c.valid);
+    const candidates = metric === null ? valid : await Promise.all(valid.map(async (c) => ({ ...c, metric: await this.metricOfCheckpoint(c.path, c.name, metric) })));
+    const ranking = metric === null ? null : { preserve_n_best: this.options.preserve_n_best ?? 1, greater_is_better: this.options.greater_is_better };
+    const toDelete = selectForDeletion(candidates, this.options, protectedNames, ranking);
     const deleted: string[] = [];
     for (const name of toDelete) {
       try {
@@ -230,6 +237,20 @@ export class CheckpointManager {
       }
     }
     return deleted;
+  }
+
+  /** A checkpoint's metric_for_best_model, from its trainer_state.json once (e.g. saved by an earlier session); null when unreadable. */
+  private async metricOfCheckpoint(path: string, name: string, metric: string): Promise<number | null> {
+    if (!this.metricByName.has(name)) {
+      let value: number | null = null;
+      try {
+        value = metricOf(JSON.parse(await this.fs.readFile(join(path, TRAINER_STATE_FILE), 'utf8')) as TrainerState, metric);
+      } catch {
+        // validated moments ago; unreadable now means it has no metric to rank by
+      }
+      this.metricByName.set(name, value);
+    }
+    return this.metricByName.get(name) ?? null;
   }
 
   /**

@@ -39,9 +39,11 @@ export async function loadConfig(pathOrName: string, opts: LoadConfigOptions): P
   }
   const origins = merged.layer.origins;
   const config = toTrainConfig(result.data, { origins, cwd: opts.cwd, sources: merged.sources });
-  if (config.data.type === 'csv' || config.data.type === 'text') {
-    const at = (key: string): SourcePos => origins.get(pathKey(['data', key]))?.value ?? fallback;
-    await checkDataFile(config.data, at('path'), at('target'));
+  for (const section of ['data', 'eval_data'] as const) {
+    const data = config[section];
+    if (data?.type !== 'csv' && data?.type !== 'text') continue;
+    const at = (key: string): SourcePos => origins.get(pathKey([section, key]))?.value ?? fallback;
+    await checkDataFile(data, at('path'), at('target'), section);
   }
   return config;
 }

@@ -48,9 +48,19 @@ export function toTrainConfig(parsed: ParsedConfig, ctx: NormalizeContext): Trai
     output_dir,
     blas: toBlas(parsed.blas, ctx),
     data: toData(parsed, ctx),
+    eval_data: parsed.eval_data && { ...parsed.eval_data, path: resolveFrom(ctx, ['eval_data', 'path'], parsed.eval_data.path) },
     optimizer: { ...NEUTRAL_OPTIMIZER, ...parsed.optimizer },
     scheduler: { ...NEUTRAL_SCHEDULER, ...parsed.scheduler },
+    ...evaluationDefaults(parsed),
   };
+}
+
+/** Hugging Face's defaults: eval_steps = log_steps, eval_loss decides the best when evaluating, greater_is_better unless the metric is a loss. */
+function evaluationDefaults(parsed: ParsedConfig): Pick<TrainConfig, 'eval_strategy' | 'eval_steps' | 'metric_for_best_model' | 'greater_is_better'> {
+  const eval_strategy = parsed.eval_strategy ?? (parsed.eval_split !== null || parsed.eval_data !== null ? 'steps' : 'no');
+  const metric_for_best_model = parsed.metric_for_best_model === undefined ? (eval_strategy === 'steps' ? 'eval_loss' : null) : parsed.metric_for_best_model;
+  const greater_is_better = parsed.greater_is_better ?? (metric_for_best_model !== null && !metric_for_best_model.endsWith('loss'));
+  return { eval_strategy, eval_steps: parsed.eval_steps ?? parsed.log_steps, metric_for_best_model, greater_is_better };
 }
 
 function toData(parsed: ParsedConfig, ctx: NormalizeContext): DataConfig {

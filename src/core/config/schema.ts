@@ -12,6 +12,8 @@ const wholeAtLeast = (min: number) => z.number().int().min(min);
 const positiveInt = () => wholeAtLeast(1);
 const dropout = () => z.number().min(0).lt(1).default(0).describe('Fraction of units dropped during training, in [0, 1).');
 const fraction = () => z.number().min(0).lt(1);
+/** Metrics the trainer logs that can decide the best checkpoint. */
+export const BEST_METRICS = ['loss', 'eval_loss', 'eval_accuracy'] as const;
 
 // ---- model ---------------------------------------------------------------------------------
 const mlpModel = z.strictObject({
@@ -78,6 +80,11 @@ const textData = z.strictObject({
 export const dataSchema = z
   .discriminatedUnion('type', [syntheticClassification, syntheticRegression, syntheticText, csvData, textData])
   .describe('Training data; `type` selects which fields apply.');
+export const evalDataSchema = z
+  .discriminatedUnion('type', [csvData, textData])
+  .nullable()
+  .default(null)
+  .describe('A held-out data file to evaluate on instead of eval_split: of the same type as data (csv: same columns, target and task; text: same seq_len, characters the training text has).');
 
 // ---- optimizer -----------------------------------------------------------------------------
 const learningRate = (value: number) => z.number().positive().default(value).describe('Base learning rate (the scheduler scales it).');
@@ -164,8 +171,17 @@ export const configFields = {
   log_steps: positiveInt().default(10).describe('Log loss and learning rate every N steps.'),
   save_on_stop: z.boolean().default(true).describe('Save a checkpoint when the run is stopped (Ctrl+C, SIGTERM, Stop button).'),
   on_save_error: z.enum(['stop', 'continue']).default('stop').describe('What to do when a checkpoint cannot be written.'),
-  metric_for_best_model: z.string().min(1).nullable().default(null).describe('Metric deciding the "best" checkpoint, protected from retention (e.g. loss); null = none.'),
-  greater_is_better: z.boolean().default(false).describe('Whether a larger metric_for_best_model is better.'),
+  eval_split: z.number().gt(0).lt(1).nullable().default(null).describe('Fraction of the data held out for evaluation, the same examples for the same data (text: the end of the text); null = none.'),
+  eval_data: evalDataSchema,
+  eval_strategy: z.enum(['no', 'steps']).optional().describe('Evaluate on the held-out data every eval_steps ("steps") or never ("no"). Default: "steps" when eval_split or eval_data is set, else "no".'),
+  eval_steps: positiveInt().nullable().default(null).describe('Evaluate every N steps (and before each save); null = every log_steps.'),
+  metric_for_best_model: z
+    .enum(BEST_METRICS)
+    .nullable()
+    .optional()
+    .describe('Metric deciding the "best" checkpoint, protected from retention: loss (training), eval_loss or eval_accuracy; null = none. Default: eval_loss when evaluating, else none.'),
+  greater_is_better: z.boolean().optional().describe('Whether a larger metric_for_best_model is better. Default: false for metrics ending in "loss", else true.'),
+  preserve_n_best: positiveInt().default(1).describe('How many of the best checkpoints by metric_for_best_model retention keeps; they count toward save_total_limit.'),
   async_save: z.boolean().default(false).describe('Write checkpoints in the background while training continues.'),
   save_steps: positiveInt().default(CKPT.save_steps).describe('Save a checkpoint every N steps.'),
   save_total_limit: positiveInt().nullable().default(CKPT.save_total_limit).describe('Keep at most N checkpoints (oldest deleted first); null keeps all.'),
@@ -207,6 +223,7 @@ export const mergedConfigSchema = z.strictObject(configFields).superRefine((conf
       message: `min_lr ${scheduler.min_lr} is above optimizer.learning_rate ${config.optimizer.learning_rate}`,
     });
   }
+  checkEvaluation(config, ctx);
   if (config.keep_every_steps !== null && config.keep_every_steps % config.save_steps !== 0) {
     ctx.addIssue({
       code: 'custom',
@@ -217,3 +234,52 @@ export const mergedConfigSchema = z.strictObject(configFields).superRefine((conf
 });
 
 export type ParsedConfig = z.output<typeof mergedConfigSchema>;
+
+type ParsedFields = z.output<z.ZodObject<typeof configFields>>;
+
+/** Evaluation needs held-out data, an eval metric needs evaluation, and preserve_n_best must leave room under save_total_limit. */
+function checkEvaluation(config: ParsedFields, ctx: z.RefinementCtx): void {
+  const heldOut = config.eval_split !== null || config.eval_data !== null;
+  const evaluating = (config.eval_strategy ?? (heldOut ? 'steps' : 'no')) === 'steps';
+  if (config.eval_strategy === 'steps' && !heldOut) {
+    ctx.addIssue({ code: 'custom', path: ['eval_strategy'], message: 'evaluation needs held-out data: set eval_split (e.g. 0.1) or eval_data, or eval_strategy: "no"' });
+  }
+  checkEvalData(config, ctx);
+  const metric = config.metric_for_best_model;
+  if (metric?.startsWith('eval_') && !evaluating) {
+    ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: `${metric} is only logged when evaluating: set eval_split (e.g. 0.1), or metric_for_best_model: loss` });
+  }
+  const regression = config.data.type === 'synthetic_regression' || (config.data.type === 'csv' && config.data.task === 'regression');
+  if (metric === 'eval_accuracy' && regression) {
+    ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: 'eval_accuracy is logged for classification only, and this data is a regression task: use eval_loss' });
+  }
+  const limit = config.save_total_limit;
+  if (config.preserve_n_best > 1 && limit !== null && config.preserve_n_best >= limit) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['preserve_n_best'],
+      message: `${config.preserve_n_best} best checkpoints leave no place for the newest under save_total_limit ${limit}: raise save_total_limit to ${config.preserve_n_best + 1} or more`,
+    });
+  }
+}
+
+/** An eval data file replaces eval_split and must be read like the training data. */
+function checkEvalData(config: ParsedFields, ctx: z.RefinementCtx): void {
+  const evalData = config.eval_data;
+  if (evalData === null) return;
+  if (config.eval_split !== null) {
+    ctx.addIssue({ code: 'custom', path: ['eval_data'], message: 'eval_data and eval_split both give held-out data: keep one' });
+  }
+  if (evalData.type !== config.data.type) {
+    ctx.addIssue({ code: 'custom', path: ['eval_data', 'type'], message: `"${evalData.type}" differs from data.type "${config.data.type}": the model reads one kind of data; use type ${config.data.type}` });
+    return;
+  }
+  if (evalData.type === 'csv' && config.data.type === 'csv') {
+    for (const key of ['target', 'task'] as const) {
+      if (evalData[key] !== config.data[key]) ctx.addIssue({ code: 'custom', path: ['eval_data', key], message: `"${evalData[key]}" differs from data.${key} "${config.data[key]}": use the same` });
+    }
+  }
+  if (evalData.type === 'text' && config.data.type === 'text' && evalData.seq_len !== config.data.seq_len) {
+    ctx.addIssue({ code: 'custom', path: ['eval_data', 'seq_len'], message: `${evalData.seq_len} differs from data.seq_len ${config.data.seq_len}: use the same` });
+  }
+}

@@ -41,6 +41,8 @@ export type DataConfig =
   | { type: 'csv'; path: string; target: string; task: 'classification' | 'regression'; seq_len?: never }
   | { type: 'text'; path: string; seq_len: number };
 
+export type EvalDataConfig = Extract<DataConfig, { type: 'csv' | 'text' }>;
+
 export interface OptimizerConfig {
   type: 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop';
   learning_rate: number;
@@ -89,9 +91,19 @@ export interface TrainConfig extends CheckpointOptions {
   log_steps: number;
   save_on_stop: boolean;
   on_save_error: 'stop' | 'continue';
-  /** Metric deciding the "best" checkpoint protected from retention ('loss'), or null. */
+  /** Fraction of the data held out for evaluation, or null. */
+  eval_split: number | null;
+  /** A held-out data file of the same type as `data` (path absolute), or null. */
+  eval_data: EvalDataConfig | null;
+  /** 'steps' evaluates every eval_steps (and before each save); resolved from eval_split when not given. */
+  eval_strategy: 'no' | 'steps';
+  /** Resolved: log_steps when not given. */
+  eval_steps: number;
+  /** Metric deciding the "best" checkpoint protected from retention ('loss', 'eval_loss', 'eval_accuracy'), or null. */
   metric_for_best_model: string | null;
   greater_is_better: boolean;
+  /** How many of the best checkpoints retention keeps. */
+  preserve_n_best: number;
   /** Run the save in the background while training continues. */
   async_save: boolean;
   /** Where the trainer runs: here, or in a Slurm batch job. */

@@ -2,6 +2,11 @@
  * Reads a run's `metrics.jsonl` into a MetricsSeries. Lines, one JSON object each:
  *   { "step": 12, "loss": 0.41, "lr": 0.001, "examples_per_sec": 900, "time": 1700000000000 }
  *   { "event": "resumed", "step": 500, "from": "checkpoint-500", "time": 1700000000000 }
+ *   { "step": 40, "epoch": 0, "eval_loss": 0.52, "eval_accuracy": 0.81, "eval_examples": 205, "eval_runtime": 0.03, "wall_time": 1700000000.5, "elapsed": 3.2 }
+ * The last is an evaluation on held-out data (config eval_split; its shape: ./evalRow.ts): it has
+ * `eval_loss` and no `loss`, as in Hugging Face's log_history; `eval_loss` is null when not finite
+ * and `eval_accuracy` is there for classification only. It carries no training-loss point, so this
+ * reader skips it.
  * A loss of null is how JSON writes NaN/Infinity: it is kept as a non-finite point. A resume drops
  * the points logged after its step (the abandoned branch) and becomes a marker; steps that go back
  * without one (a trainer that does not log resumes) get a marker "step N" too. Unknown events are
@@ -11,6 +16,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { READ_LIMITS } from '../limits/readLimits';
+import { isEvalRow } from './evalRow';
 import { MetricsSeries } from './series';
 
 export interface ResumeMarker {
@@ -214,6 +220,7 @@ export class MetricsLineParser {
       return; // other events carry no curve point
     }
     const loss = record['loss'];
+    if (isEvalRow(record)) return; // an evaluation: no training-loss point
     if (typeof loss !== 'number' && loss !== null) {
       this.problem('"loss" must be a number (or null for a non-finite loss)');
       return;

@@ -55,6 +55,18 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
     deleted: z.array(z.string()),
   }),
   z.object({
+    /** The held-out data was evaluated at this step (every eval_steps, and before a save). */
+    type: z.literal('evaluated'),
+    step: z.number().int().nonnegative(),
+    epoch: z.number().int().nonnegative(),
+    /** eval_loss is null when not finite; eval_accuracy only for classification. */
+    metrics: z.object({ eval_loss: z.number().nullable(), eval_accuracy: z.number().min(0).max(1).optional() }),
+    /** Held-out examples evaluated. */
+    examples: z.number().int().positive(),
+    durationMs: z.number().nonnegative(),
+    time: z.number(),
+  }),
+  z.object({
     type: z.literal('resumed'),
     path: z.string(),
     step: z.number().int().nonnegative(),

@@ -15,6 +15,8 @@ export function describeEvent(e: TrainerEvent): string | null {
       return `step ${e.step}/${e.maxSteps} · epoch ${e.epoch} · loss ${formatValue(e.loss)} · lr ${formatValue(e.lr)} · ${e.stepsPerSec.toFixed(1)} steps/s`;
     case 'checkpoint_saved':
       return `saved ${e.name} (${savedFigures(e)})${e.deleted.length ? `; removed ${e.deleted.join(', ')}` : ''}`;
+    case 'evaluated':
+      return `eval at step ${e.step} · eval_loss ${formatValue(e.metrics.eval_loss)}${e.metrics.eval_accuracy === undefined ? '' : ` · eval_accuracy ${formatValue(e.metrics.eval_accuracy)}`} · ${formatCount(e.examples)} examples`;
     case 'resumed':
       return `resumed from ${e.path} at step ${e.step} (optimizer ${e.restoredOptimizer ? 'restored' : 'fresh'}, scheduler ${e.restoredScheduler ? 'restored' : 'fresh'})${e.skipped.map((s) => `\n  skipped ${s.path}: ${s.reason}`).join('')}`;
     case 'warning':

@@ -3,10 +3,11 @@ import { Rng } from '../util/rng';
 import { DataError, type TextDataset } from './types';
 
 /** Every window of seqLen + 1 characters is one example: the model predicts characters 1..seqLen from 0..seqLen-1. */
-export function textDataset(text: string, seqLen: number, description: Record<string, unknown>): TextDataset {
+export function textDataset(text: string, seqLen: number, description: Record<string, unknown>, given?: { vocab: string[]; path: string }): TextDataset {
   const chars = Array.from(text);
-  const vocab = [...new Set(chars)].sort();
+  const vocab = given?.vocab ?? [...new Set(chars)].sort();
   const index = new Map(vocab.map((c, i) => [c, i]));
+  if (given) checkCharacters(chars, index, given.path);
   const ids = Uint16Array.from(chars, (c) => index.get(c)!);
   const size = ids.length - seqLen;
   const v = vocab.length;
@@ -32,17 +33,37 @@ export function textDataset(text: string, seqLen: number, description: Record<st
   };
 }
 
+/** Evaluation text must use the training text's characters: the model has an output only for those. */
+function checkCharacters(chars: string[], index: ReadonlyMap<string, number>, path: string): void {
+  let line = 1;
+  for (const c of chars) {
+    if (!index.has(c)) {
+      throw new DataError(`${path}:${line}: character ${JSON.stringify(c)} does not occur in the training text, so the model cannot predict it; remove it from eval_data or add it to the training data`, path, line, 'eval_data.path');
+    }
+    if (c === '\n') line++;
+  }
+}
+
+/** Held-out text read with the training data's vocabulary (config eval_data). */
+export function loadEvalTextFile(path: string, seqLen: number, vocab: string[]): TextDataset {
+  return textDataset(readTextFile(path, seqLen, 'eval_data'), seqLen, { type: 'text', path }, { vocab, path });
+}
+
 export function loadTextFile(path: string, seqLen: number): TextDataset {
+  return textDataset(readTextFile(path, seqLen, 'data'), seqLen, { type: 'text', path });
+}
+
+function readTextFile(path: string, seqLen: number, section: 'data' | 'eval_data'): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DataError(`${path}: cannot read the text file (${(e as Error).message}); fix data.path`, path, undefined, 'data.path');
+    throw new DataError(`${path}: cannot read the text file (${(e as Error).message}); fix ${section}.path`, path, undefined, `${section}.path`);
   }
   if (Array.from(text).length < seqLen + 2) {
-    throw new DataError(`${path}: ${text.length} characters is too short for seq_len ${seqLen}; use a longer file or a smaller data.seq_len`, path, undefined, 'data.seq_len');
+    throw new DataError(`${path}: ${text.length} characters is too short for seq_len ${seqLen}; use a longer file or a smaller ${section}.seq_len`, path, undefined, `${section}.seq_len`);
   }
-  return textDataset(text, seqLen, { type: 'text', path });
+  return text;
 }
 
 const SUBJECTS = ['the cat', 'a dog', 'the model', 'my friend', 'the river', 'a small bird', 'the teacher'];

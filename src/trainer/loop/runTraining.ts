@@ -97,6 +97,18 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
 
     const saver = new Saver(session, manager, config, backend, sink);
     const rate = new RateWindow(performance.now());
+    const evaluating = config.eval_strategy === 'steps' && session.evalDataset !== null;
+    const evaluate = async (): Promise<void> => {
+      const { metrics, examples, durationMs } = await session!.evaluate();
+      const step = session!.globalStep;
+      sink.emit({ type: 'evaluated', step, epoch: session!.epoch, metrics, examples, durationMs, time: Date.now() });
+      files!.appendMetrics({ step, epoch: session!.epoch, ...metrics, eval_examples: examples, eval_runtime: durationMs / 1000, wall_time: Date.now() / 1000, elapsed: (Date.now() - startedAt) / 1000 });
+    };
+    // A checkpoint carries the metrics of its own step: evaluate first where this step was not.
+    const save = async (): Promise<void> => {
+      if (evaluating && !session!.evaluatedThisStep) await evaluate();
+      await saver.save();
+    };
     while (session.globalStep < config.max_steps && !stop.requested) {
       saver.throwIfFailed();
       const result = await session.trainStepAsync();
@@ -109,14 +121,15 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
         sink.emit({ type: 'step', step, maxSteps: config.max_steps, epoch: result.epoch, loss: result.loss, lr: result.lr, examplesPerSec, stepsPerSec, etaSec, time: Date.now() });
         files.appendMetrics({ step, epoch: result.epoch, loss: result.loss, lr: result.lr, examples_per_sec: examplesPerSec, steps_per_sec: stepsPerSec, wall_time: Date.now() / 1000, elapsed: (Date.now() - startedAt) / 1000 });
       }
-      if (step % config.save_steps === 0) await saver.save();
+      if (evaluating && step % config.eval_steps === 0) await evaluate();
+      if (step % config.save_steps === 0) await save();
       options.afterStep?.(step);
       await yieldToEventLoop();
     }
 
     const stopped = stop.requested && session.globalStep < config.max_steps;
     // A stopped run saves if save_on_stop; a finished one always ends with a checkpoint of its last step.
-    if ((stopped ? config.save_on_stop : true) && session.globalStep > startStep && saver.lastSavedStep !== session.globalStep) await saver.save();
+    if ((stopped ? config.save_on_stop : true) && session.globalStep > startStep && saver.lastSavedStep !== session.globalStep) await save();
     await saver.flush();
     const status = stopped ? 'stopped' : 'finished';
     record = { ...record, status, step: session.globalStep, ended_at: new Date().toISOString() };

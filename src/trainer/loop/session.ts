@@ -6,16 +6,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckpointContent, TensorMap, TrainerState } from '../../core/checkpoint/types';
 import type { TrainConfig } from '../../core/config/types';
-import { BatchSampler, type Dataset, type SamplerPosition, buildDataset } from '../data';
+import { BatchSampler, type Dataset, type SamplerPosition } from '../data';
+import { buildDatasets, type SplitDatasets } from '../data/split';
 import { type Model, buildModel } from '../models';
 import { type Optimizer, clipByGlobalNorm, createOptimizer } from '../optim';
 import { LrScheduler } from '../schedulers';
 import { prefetchVariables } from '../backend/readback';
 import { InputError } from '../util/errors';
 import { mixSeed } from '../util/rng';
+import { type EvalResult, evaluateModel } from './evaluate';
 
 /** The config fields a session reads (the rest concern files and processes). */
-export type SessionConfig = Pick<TrainConfig, 'seed' | 'max_steps' | 'batch_size' | 'model' | 'data' | 'optimizer' | 'scheduler' | 'metric_for_best_model' | 'greater_is_better'>;
+export type SessionConfig = Pick<TrainConfig, 'seed' | 'max_steps' | 'batch_size' | 'model' | 'data' | 'optimizer' | 'scheduler' | 'metric_for_best_model' | 'greater_is_better' | 'eval_split' | 'eval_data'>;
 
 export interface StepResult {
   step: number;
@@ -47,16 +49,31 @@ export class TrainingSession {
   /** Carried from a restored checkpoint so the trainer state keeps the best-model record. */
   private best: Pick<TrainerState, 'best_metric' | 'best_checkpoint'> = { best_metric: null, best_checkpoint: null };
   private lossSinceSave = { sum: 0, count: 0 };
+  /** The latest evaluation: a snapshot at its step carries its metrics (they decide the best checkpoint). */
+  private lastEval: { step: number; result: EvalResult } | null = null;
 
-  private constructor(readonly config: SessionConfig, readonly dataset: Dataset, readonly model: Model) {
+  private constructor(readonly config: SessionConfig, readonly dataset: Dataset, readonly evalDataset: Dataset | null, readonly model: Model) {
     this.optimizer = createOptimizer(config.optimizer, model.params);
     this.scheduler = this.freshScheduler();
     this.sampler = new BatchSampler(dataset.size, config.batch_size, mixSeed(config.seed, DATA_STREAM));
   }
 
   /** Builds everything from the config; the tfjs backend must already be set. */
-  static create(config: SessionConfig, dataset: Dataset = buildDataset(config.data)): TrainingSession {
-    return new TrainingSession(config, dataset, buildModel(config.model, dataset, config.seed));
+  static create(config: SessionConfig, datasets: SplitDatasets = buildDatasets(config.data, config.eval_split, config.eval_data)): TrainingSession {
+    return new TrainingSession(config, datasets.train, datasets.eval, buildModel(config.model, datasets.train, config.seed));
+  }
+
+  /** Evaluates the current weights on the held-out data; touches nothing training reads (sampler, RNG, optimizer). */
+  async evaluate(): Promise<EvalResult> {
+    if (!this.evalDataset) throw new Error('evaluation needs held-out data: set eval_split or eval_data');
+    const result = await evaluateModel(this.model, this.evalDataset, this.config.batch_size);
+    this.lastEval = { step: this.globalStep, result };
+    return result;
+  }
+
+  /** Whether the current step was evaluated (a save evaluates first if not, so its checkpoint has metrics). */
+  get evaluatedThisStep(): boolean {
+    return this.lastEval?.step === this.globalStep;
   }
 
   get epoch(): number {
@@ -142,7 +159,7 @@ export class TrainingSession {
       data_position: { ...this.sampler.getPosition(), dataset_size: this.dataset.size, batch_size: this.config.batch_size },
       rng: { seed: this.config.seed, data_seed: this.sampler.seed, dropout: 'derived from seed and global_step' },
       loss: meanLoss,
-      metrics: { loss: meanLoss },
+      metrics: { loss: meanLoss, ...(this.evaluatedThisStep ? this.lastEval!.result.metrics : {}) },
       best_metric_name: this.config.metric_for_best_model,
       best_metric: this.best.best_metric,
       best_checkpoint: this.best.best_checkpoint,

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
 import { fusedGru, fusedLstm } from '../accel';
-import { ParamFactory, applyDense, dense, disposeParams, dropout, softmaxCrossEntropy } from './layers';
-import type { Model } from './types';
+import { ParamFactory, applyDense, dense, disposeParams, dropout, taskLoss } from './layers';
+import type { ForwardOptions, Model } from './types';
 
 export interface CharLmSpec {
   vocab: number;
@@ -41,17 +41,23 @@ export function buildCharLm(spec: CharLmSpec, seed: number): Model {
   }
   const output = dense(f, 'output', spec.units, spec.vocab);
 
+  const outputs = (x: tf.Tensor, { training, dropoutSeed }: ForwardOptions): tf.Tensor2D => {
+    const [b, t, v] = x.shape as [number, number, number];
+    let seq = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, table as tf.Tensor2D), [b, t, spec.embeddingDim]);
+    layers.forEach((layer, l) => {
+      seq = runLayer(layer, spec, seq as tf.Tensor3D);
+      seq = dropout(seq, spec.dropout, mixSeed(dropoutSeed, l), training);
+    });
+    return applyDense(output, tf.reshape(seq, [b * t, spec.units]) as tf.Tensor2D);
+  };
+
   return {
     params: f.params,
-    loss(x, y, { training, dropoutSeed }) {
-      const [b, t, v] = x.shape as [number, number, number];
-      let seq = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, table as tf.Tensor2D), [b, t, spec.embeddingDim]);
-      layers.forEach((layer, l) => {
-        seq = runLayer(layer, spec, seq as tf.Tensor3D);
-        seq = dropout(seq, spec.dropout, mixSeed(dropoutSeed, l), training);
-      });
-      const logits = applyDense(output, tf.reshape(seq, [b * t, spec.units]) as tf.Tensor2D);
-      return softmaxCrossEntropy(logits, tf.reshape(y, [b * t, v]) as tf.Tensor2D);
+    task: 'classification',
+    outputs,
+    loss(x, y, options) {
+      const logits = outputs(x, options);
+      return taskLoss('classification', logits, tf.reshape(y, logits.shape) as tf.Tensor2D);
     },
     describe: () => ({ type: 'char_lm', ...spec, parameters: f.params.reduce((n, p) => n + p.variable.size, 0) }),
     dispose: () => disposeParams(f.params),

@@ -138,6 +138,11 @@ export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar 
   return tf.mean(tf.squaredDifference(pred, target)) as tf.Scalar;
 }
 
+/** The loss a model of this task trains on, from its [rows, outputs] outputs and targets of the same shape. */
+export function taskLoss(task: 'classification' | 'regression', outputs: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  return task === 'classification' ? softmaxCrossEntropy(outputs, targets) : meanSquaredError(outputs, targets);
+}
+
 export function disposeParams(params: Param[]): void {
   for (const p of params) p.variable.dispose();
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { type Activation, type Dense, ParamFactory, activate, applyDense, dense, disposeParams, dropout, meanSquaredError, softmaxCrossEntropy } from './layers';
-import type { Model } from './types';
+import { type Activation, type Dense, ParamFactory, activate, applyDense, dense, disposeParams, dropout, taskLoss } from './layers';
+import type { ForwardOptions, Model } from './types';
 
 export interface MlpSpec {
   inputs: number;
@@ -22,16 +22,20 @@ export function buildMlp(spec: MlpSpec, seed: number): Model {
     width = spec.hidden[i]!;
   }
   const output = dense(f, 'output', width, spec.outputs);
+  const outputs = (x: tf.Tensor, { training, dropoutSeed }: ForwardOptions): tf.Tensor2D => {
+    let h = x as tf.Tensor2D;
+    layers.forEach((layer, i) => {
+      h = activate(applyDense(layer, h), spec.activation) as tf.Tensor2D;
+      h = dropout(h, spec.dropout, mixSeed(dropoutSeed, i), training) as tf.Tensor2D;
+    });
+    return applyDense(output, h);
+  };
   return {
     params: f.params,
-    loss(x, y, { training, dropoutSeed }) {
-      let h = x as tf.Tensor2D;
-      layers.forEach((layer, i) => {
-        h = activate(applyDense(layer, h), spec.activation) as tf.Tensor2D;
-        h = dropout(h, spec.dropout, mixSeed(dropoutSeed, i), training) as tf.Tensor2D;
-      });
-      const out = applyDense(output, h);
-      return spec.task === 'classification' ? softmaxCrossEntropy(out, y as tf.Tensor2D) : meanSquaredError(out, y);
+    task: spec.task,
+    outputs,
+    loss(x, y, options) {
+      return taskLoss(spec.task, outputs(x, options), y as tf.Tensor2D);
     },
     describe: () => ({ type: 'mlp', ...spec, parameters: f.params.reduce((n, p) => n + p.variable.size, 0) }),
     dispose: () => disposeParams(f.params),

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
 import { causalSelfAttention } from '../accel';
 import {
-  type Dense, type LayerNorm, ParamFactory, activate, applyInnerDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, softmaxCrossEntropy,
+  type Dense, type LayerNorm, ParamFactory, activate, applyInnerDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, taskLoss,
 } from './layers';
-import type { Model } from './types';
+import type { ForwardOptions, Model } from './types';
 
 export interface TransformerSpec {
   vocab: number;
@@ -51,22 +51,28 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Model {
   const lnFinal = layerNorm(f, 'ln_final', d);
   const output = dense(f, 'output', d, spec.vocab);
 
+  const outputs = (x: tf.Tensor, { training, dropoutSeed }: ForwardOptions): tf.Tensor2D => {
+    const [b, t, v] = x.shape as [number, number, number];
+    if (t > spec.seqLen) throw new Error(`sequence of ${t} exceeds the model's seq_len ${spec.seqLen}`);
+    const emb = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, tokens as tf.Tensor2D), [b, t, d]);
+    let h = tf.add(emb, tf.slice(positions, [0, 0], [t, d])) as tf.Tensor;
+    h = dropout(h, spec.dropout, mixSeed(dropoutSeed, 0), training);
+    blocks.forEach((block, i) => {
+      const seedBase = mixSeed(dropoutSeed, i + 1);
+      h = tf.add(h, attention(block, spec, applyLayerNorm(block.ln1, h), b, t, seedBase, training));
+      const ff = applyInnerDense(block.ff2, activate(applyInnerDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D), 'gelu') as tf.Tensor2D);
+      h = tf.add(h, dropout(tf.reshape(ff, [b, t, d]), spec.dropout, mixSeed(seedBase, 2), training));
+    });
+    return applyInnerDense(output, tf.reshape(applyLayerNorm(lnFinal, h), [b * t, d]) as tf.Tensor2D);
+  };
+
   return {
     params: f.params,
-    loss(x, y, { training, dropoutSeed }) {
-      const [b, t, v] = x.shape as [number, number, number];
-      if (t > spec.seqLen) throw new Error(`sequence of ${t} exceeds the model's seq_len ${spec.seqLen}`);
-      const emb = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, tokens as tf.Tensor2D), [b, t, d]);
-      let h = tf.add(emb, tf.slice(positions, [0, 0], [t, d])) as tf.Tensor;
-      h = dropout(h, spec.dropout, mixSeed(dropoutSeed, 0), training);
-      blocks.forEach((block, i) => {
-        const seedBase = mixSeed(dropoutSeed, i + 1);
-        h = tf.add(h, attention(block, spec, applyLayerNorm(block.ln1, h), b, t, seedBase, training));
-        const ff = applyInnerDense(block.ff2, activate(applyInnerDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D), 'gelu') as tf.Tensor2D);
-        h = tf.add(h, dropout(tf.reshape(ff, [b, t, d]), spec.dropout, mixSeed(seedBase, 2), training));
-      });
-      const logits = applyInnerDense(output, tf.reshape(applyLayerNorm(lnFinal, h), [b * t, d]) as tf.Tensor2D);
-      return softmaxCrossEntropy(logits, tf.reshape(y, [b * t, v]) as tf.Tensor2D);
+    task: 'classification',
+    outputs,
+    loss(x, y, options) {
+      const logits = outputs(x, options);
+      return taskLoss('classification', logits, tf.reshape(y, logits.shape) as tf.Tensor2D);
     },
     describe: () => ({ type: 'transformer', ...spec, parameters: f.params.reduce((n, p) => n + p.variable.size, 0) }),
     dispose: () => disposeParams(f.params),

@@ -17,6 +17,10 @@ export interface Model {
   params: Param[];
   /** Mean loss over the batch, built from tf ops only so gradients flow to params. */
   loss(x: tf.Tensor, y: tf.Tensor, options: ForwardOptions): tf.Scalar;
+  /** classification: outputs are logits over classes (characters for the language models); regression: the predicted values. */
+  task: 'classification' | 'regression';
+  /** The forward pass the loss is computed from, as [rows, outputs] (a text batch's rows are its positions). */
+  outputs(x: tf.Tensor, options: ForwardOptions): tf.Tensor2D;
   describe(): Record<string, unknown>;
   dispose(): void;
 }

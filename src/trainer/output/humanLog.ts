@@ -27,6 +27,10 @@ export function formatEvent(e: TrainerEvent): string {
       return `step ${e.step}/${e.maxSteps} epoch ${e.epoch} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(3)} ${e.stepsPerSec.toFixed(1)} steps/s ${Math.round(e.examplesPerSec)} ex/s ETA ${e.etaSec === null ? '?' : formatDuration(e.etaSec)}`;
     case 'checkpoint_saved':
       return `saved ${e.name} (${formatBytes(e.bytes)}, paused ${e.blockingMs.toFixed(0)} ms, ${e.durationMs.toFixed(0)} ms total)${e.deleted.length ? `; removed ${e.deleted.join(', ')}` : ''}`;
+    case 'evaluated': {
+      const accuracy = e.metrics.eval_accuracy === undefined ? '' : ` eval_accuracy ${e.metrics.eval_accuracy.toFixed(4)}`;
+      return `eval at step ${e.step}: eval_loss ${e.metrics.eval_loss === null ? 'not finite' : e.metrics.eval_loss.toFixed(4)}${accuracy} (${e.examples} examples, ${e.durationMs.toFixed(0)} ms)`;
+    }
     case 'resumed':
       return `resumed from ${e.path} at step ${e.step} (optimizer ${e.restoredOptimizer ? 'restored' : 'fresh'}, scheduler ${e.restoredScheduler ? 'restored' : 'fresh'})${e.skipped.map((s) => `\n  skipped ${s.path}: ${s.reason}`).join('')}`;
     case 'warning':

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../core/config/types';
 import { METRICS_FILE, RUN_RECORD_FILE, writeRunRecord, type RecordedRunStatus, type RunRecordFile } from '../../core/run/index';
+import type { EvalMetricsRow } from '../../core/metrics/evalRow';
 import type { BackendChoice } from '../backend/selectBackend';
 import type { SlurmJobStart } from './slurmEnv';
 
@@ -46,7 +47,7 @@ export class RunFiles {
     return writeRunRecord(this.outputDir, record);
   }
 
-  appendMetrics(row: MetricsRow): void {
+  appendMetrics(row: MetricsRow | EvalMetricsRow): void {
     appendFileSync(this.metrics, `${JSON.stringify(row)}\n`);
   }
 

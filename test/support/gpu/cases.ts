@@ -60,8 +60,13 @@ export function caseConfig(model: ModelVariant, opt: OptimizerVariant, sched: Sc
     log_steps: 1,
     save_on_stop: true,
     on_save_error: 'stop',
+    eval_split: null,
+    eval_data: null,
+    eval_strategy: 'no',
+    eval_steps: 1,
     metric_for_best_model: 'loss',
     greater_is_better: false,
+    preserve_n_best: 1,
     async_save: false,
     save_total_limit: null,
   };

@@ -10,6 +10,7 @@ import type { TrainerExit } from '../../../src/extension/process/trainerProcess'
 import { suggestedReplacement, tokenRange } from '../../../src/extension/ui/configDiagnosticText';
 import { describeEvent, endedMessage, failureLine } from '../../../src/extension/ui/eventLines';
 import { RateWindow } from '../../../src/trainer/loop/rateWindow';
+import { formatEvent } from '../../../src/trainer/output/humanLog';
 import { buildTrainer, copyWasmFilesNextToBundle, trainerBundle, writeTinyConfig } from '../reliability/helpers';
 
 const saved = (extra: Partial<TrainerEvent & { type: 'checkpoint_saved' }> = {}): TrainerEvent & { type: 'checkpoint_saved' } => ({
@@ -21,6 +22,13 @@ describe('output channel and notification wording', () => {
   it('logs a save once, in the KB convention, and without timings an external trainer cannot know', () => {
     assert.equal(describeEvent(saved()), 'saved checkpoint-80 (73 KB, 12 ms, training paused 3 ms)');
     assert.equal(describeEvent(saved({ blockingMs: 0, durationMs: 0 })), 'saved checkpoint-80 (73 KB)');
+  });
+
+  it('logs an evaluation with its metrics, accuracy only where there is one', () => {
+    const evaluated = (metrics: { eval_loss: number | null; eval_accuracy?: number }): TrainerEvent => ({ type: 'evaluated', step: 40, epoch: 1, metrics, examples: 1_250, durationMs: 8, time: 1 });
+    assert.equal(describeEvent(evaluated({ eval_loss: 0.4321, eval_accuracy: 0.875 })), 'eval at step 40 · eval_loss 0.4321 · eval_accuracy 0.875 · 1,250 examples');
+    assert.equal(describeEvent(evaluated({ eval_loss: 2.5 })), 'eval at step 40 · eval_loss 2.5 · 1,250 examples');
+    assert.equal(formatEvent(evaluated({ eval_loss: null, eval_accuracy: 0.5 })), 'eval at step 40: eval_loss not finite eval_accuracy 0.5000 (1250 examples, 8 ms)', 'the terminal line of the trainer CLI');
   });
 
   it('states a config error\'s location once', () => {

@@ -1,9 +1,12 @@
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { TrainConfig } from '../../../src/core/config/types';
 import { DEFAULT_CHECKPOINT_OPTIONS } from '../../../src/core/checkpoint/types';
 import type { TensorMap } from '../../../src/core/checkpoint/types';
+import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import { activateBackend } from '../../../src/trainer/backend/selectBackend';
+import type { EventSink } from '../../../src/trainer/output/sinks';
 
 /** A complete TrainConfig for a tiny MLP run; override any part. */
 export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
@@ -28,8 +31,13 @@ export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
     log_steps: 5,
     save_on_stop: true,
     on_save_error: 'stop',
+    eval_split: null,
+    eval_data: null,
+    eval_strategy: 'no',
+    eval_steps: 5,
     metric_for_best_model: 'loss',
     greater_is_better: false,
+    preserve_n_best: 1,
     async_save: true,
     ...overrides,
   };
@@ -65,4 +73,18 @@ export function firstDifference(a: TensorMap, b: TensorMap): string | null {
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `${n}[${i}]: ${a[n]!.data[i]} vs ${b[n]!.data[i]}`;
   }
   return null;
+}
+
+/** Collects a run's events, each checked against the protocol schema after a JSON round trip (as IPC and --json send them). */
+export class RecordingSink implements EventSink {
+  readonly events: TrainerEvent[] = [];
+  emit(event: TrainerEvent): void {
+    const parsed = parseTrainerEvent(JSON.parse(JSON.stringify(event)));
+    assert.ok(parsed.ok, `invalid event ${JSON.stringify(event)}: ${parsed.ok ? '' : parsed.error}`);
+    this.events.push(event);
+  }
+  async close(): Promise<void> {}
+  of<T extends TrainerEvent['type']>(type: T): Array<Extract<TrainerEvent, { type: T }>> {
+    return this.events.filter((e): e is Extract<TrainerEvent, { type: T }> => e.type === type);
+  }
 }

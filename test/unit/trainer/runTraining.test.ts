@@ -5,26 +5,11 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../../src/core/checkpoint';
 import type { TrainConfig } from '../../../src/core/config/types';
-import { type TrainerEvent, parseTrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import { describeFailure } from '../../../src/trainer/loop/errors';
 import { runTraining } from '../../../src/trainer/loop/runTraining';
 import { StopController } from '../../../src/trainer/loop/stopController';
 import { learningRateAt, resolveSchedule } from '../../../src/trainer/schedulers';
-import type { EventSink } from '../../../src/trainer/output/sinks';
-import { firstDifference, tinyConfig } from './helpers';
-
-class RecordingSink implements EventSink {
-  readonly events: TrainerEvent[] = [];
-  emit(event: TrainerEvent): void {
-    const parsed = parseTrainerEvent(JSON.parse(JSON.stringify(event)));
-    assert.ok(parsed.ok, `invalid event ${JSON.stringify(event)}: ${parsed.ok ? '' : parsed.error}`);
-    this.events.push(event);
-  }
-  async close(): Promise<void> {}
-  of<T extends TrainerEvent['type']>(type: T): Array<Extract<TrainerEvent, { type: T }>> {
-    return this.events.filter((e): e is Extract<TrainerEvent, { type: T }> => e.type === type);
-  }
-}
+import { RecordingSink, firstDifference, tinyConfig } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'trainer-run-'));
 let counter = 0;

@@ -39,6 +39,14 @@ describe('readMetricsFile', () => {
     assert.deepEqual(h.resumes, [{ step: 4, from: 'checkpoint-4', time: 1 }]);
   });
 
+  it('skips evaluation rows (eval_loss, no loss) without a problem or a training-loss point', async () => {
+    const evalRow = JSON.stringify({ step: 2, epoch: 0, eval_loss: 0.7, eval_accuracy: 0.5, eval_examples: 10, eval_runtime: 0.01, wall_time: 1, elapsed: 1 });
+    const h = await readMetricsFile(write([point(1, 2.5), point(2, 2), evalRow, point(3, 1.5)]));
+    assert.deepEqual(Array.from(h.series.columns().steps), [1, 2, 3]);
+    assert.deepEqual(h.problems, []);
+    assert.deepEqual(h.resumes, [], 'the eval row at step 2 after step 2 is not a restart');
+  });
+
   it('reports malformed lines with file and line number and skips them', async () => {
     const path = write([point(1, 1), '{not json', JSON.stringify({ step: -1, loss: 1 }), JSON.stringify({ step: 4, loss: 'x' }), JSON.stringify({ event: 'other', step: 3 }), point(5, 1)]);
     const h = await readMetricsFile(path);
