@@ -7,13 +7,28 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', '.vscode-test/', '.test-host/', '.stryker-tmp/', 'mutation/.cache/', 'test-results/', 'examples/**/runs/'] },
+  {
+    ignores: [
+      'dist/',
+      'out/',
+      'node_modules/',
+      '.vscode-test/',
+      '.test-host/',
+      '.stryker-tmp/',
+      'mutation/.cache/',
+      'test-results/',
+      'examples/**/runs/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // CommonJS fixtures, and lazy loading by require() where an import would load at start-up.
       '@typescript-eslint/no-require-imports': 'off',
     },

@@ -28,7 +28,9 @@ export function staleBundles(repoRoot: string): string[] {
   return Object.entries(BUNDLES)
     .filter(([bundle, sources]) => {
       const built = join(repoRoot, bundle);
-      return !existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((s) => newestMtime(join(repoRoot, s))));
+      return (
+        !existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((s) => newestMtime(join(repoRoot, s))))
+      );
     })
     .map(([bundle]) => bundle);
 }
@@ -39,7 +41,10 @@ export function ensureDist(repoRoot: string, mayBuild: boolean): string | null {
   if (stale.length === 0) return null;
   if (!mayBuild) return `${stale.join(', ')} missing or older than the sources (--no-build): run npm run build`;
   console.log(`building dist/ (node scripts/build.mjs): ${stale.join(', ')} missing or older than the sources`);
-  const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (build.status !== 0) return `npm run build failed (exit ${build.status ?? build.signal})`;
   const still = staleBundles(repoRoot);
   return still.length === 0 ? null : `${still.join(', ')} still older than the sources after the build`;

@@ -26,9 +26,24 @@ export function gpuResults(results: GpuCheckResults): BenchResult[] {
   return rows.length > 0 ? rows : [failedResult(id, results.summary ?? 'the GPU bench wrote no rows')];
 }
 
-export async function measureGpu(options: { quick: boolean; python: string; timeoutMs: number }): Promise<BenchResult[]> {
+export async function measureGpu(options: {
+  quick: boolean;
+  python: string;
+  timeoutMs: number;
+}): Promise<BenchResult[]> {
   const out = await mkdtemp(join(tmpdir(), 'bench-gpu-'));
-  const args = ['--import', 'tsx', join(__dirname, 'gpu', 'check.ts'), 'check', '--no-correctness', '--out', out, '--python', options.python, ...(options.quick ? ['--quick'] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    join(__dirname, 'gpu', 'check.ts'),
+    'check',
+    '--no-correctness',
+    '--out',
+    out,
+    '--python',
+    options.python,
+    ...(options.quick ? ['--quick'] : []),
+  ];
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });

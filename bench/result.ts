@@ -24,8 +24,14 @@ export interface BenchResult {
 type Identity = Pick<BenchResult, 'group' | 'name' | 'backend' | 'unit'>;
 
 /** A figure and its same-run reference; the ratio is value / reference (null when either is unusable). */
-export function againstReference(id: Identity, value: number, reference: BenchReference | null, detail: string): BenchResult {
-  const usable = reference !== null && Number.isFinite(reference.value) && reference.value > 0 && Number.isFinite(value);
+export function againstReference(
+  id: Identity,
+  value: number,
+  reference: BenchReference | null,
+  detail: string,
+): BenchResult {
+  const usable =
+    reference !== null && Number.isFinite(reference.value) && reference.value > 0 && Number.isFinite(value);
   return { ...id, value, reference, ratio: usable ? value / reference.value : null, detail };
 }
 

@@ -60,7 +60,11 @@ const repoRoot = resolve(__dirname, '..');
  */
 const PLAN = values.quick
   ? { warmup: { mlp: 1, char_lm: 1, transformer: 1 }, steps: { mlp: 3, char_lm: 2, transformer: 2 }, maxSeconds: 4 }
-  : { warmup: { mlp: 10, char_lm: 3, transformer: 3 }, steps: { mlp: 300, char_lm: 30, transformer: 30 }, maxSeconds: 20 };
+  : {
+      warmup: { mlp: 10, char_lm: 3, transformer: 3 },
+      steps: { mlp: 300, char_lm: 30, transformer: 30 },
+      maxSeconds: 20,
+    };
 
 /** Host launches, trainer launches, panel renders and streaming seconds. */
 const APP_PLAN = values.quick
@@ -87,13 +91,26 @@ function nativeInstalled(): boolean {
 function list<T extends string>(arg: string | undefined, all: readonly T[], what: string): T[] {
   if (!arg) return [...all];
   const picked = arg.split(',').map((s) => s.trim()) as T[];
-  for (const p of picked) if (!all.includes(p)) throw new Error(`--${what}: unknown "${p}"; choose from ${all.join(', ')}`);
+  for (const p of picked)
+    if (!all.includes(p)) throw new Error(`--${what}: unknown "${p}"; choose from ${all.join(', ')}`);
   return picked;
 }
 
 async function measureTfjs(model: ModelName, backend: string): Promise<Measurement> {
-  const args = ['--import', 'tsx', join(__dirname, 'training', 'worker.ts'), '--model', model, ...(WORKER_ARGS[backend] ?? ['--backend', backend]),
-    '--warmup', String(PLAN.warmup[model]), '--steps', String(PLAN.steps[model]), '--max-seconds', String(PLAN.maxSeconds)];
+  const args = [
+    '--import',
+    'tsx',
+    join(__dirname, 'training', 'worker.ts'),
+    '--model',
+    model,
+    ...(WORKER_ARGS[backend] ?? ['--backend', backend]),
+    '--warmup',
+    String(PLAN.warmup[model]),
+    '--steps',
+    String(PLAN.steps[model]),
+    '--max-seconds',
+    String(PLAN.maxSeconds),
+  ];
   return runJson<Measurement>(process.execPath, args, process.env, (PLAN.maxSeconds * 4 + 120) * 1000);
 }
 
@@ -108,8 +125,20 @@ const TORCH_VARIANTS = [
 ] as const;
 
 async function measureTorch(model: ModelName, variant: (typeof TORCH_VARIANTS)[number]): Promise<Measurement> {
-  const args = [join(__dirname, 'training', 'torch_models.py'), model, String(PLAN.warmup[model]), String(PLAN.steps[model]), String(PLAN.maxSeconds), String(variant.threads)];
-  const m = await runJson<Measurement>(values.python!, args, { ...process.env, OPENBLAS_NUM_THREADS: '1', ...variant.env }, (PLAN.maxSeconds * 4 + 120) * 1000);
+  const args = [
+    join(__dirname, 'training', 'torch_models.py'),
+    model,
+    String(PLAN.warmup[model]),
+    String(PLAN.steps[model]),
+    String(PLAN.maxSeconds),
+    String(variant.threads),
+  ];
+  const m = await runJson<Measurement>(
+    values.python!,
+    args,
+    { ...process.env, OPENBLAS_NUM_THREADS: '1', ...variant.env },
+    (PLAN.maxSeconds * 4 + 120) * 1000,
+  );
   return { ...m, backend: variant.backend };
 }
 
@@ -117,7 +146,9 @@ async function training(results: BenchResult[], torch: string | null): Promise<v
   const models = list(values.models, MODEL_NAMES, 'models');
   const available = [...TFJS_BACKENDS, ...(nativeInstalled() ? ['tensorflow'] : [])];
   const backends = list(values.backends, available, 'backends');
-  console.log(`\ntraining throughput (steps/s after warm-up; Adam, float32; ratio = ours / the faster PyTorch row of this run)`);
+  console.log(
+    `\ntraining throughput (steps/s after warm-up; Adam, float32; ratio = ours / the faster PyTorch row of this run)`,
+  );
   console.log(`${'model'.padEnd(40)} ${'backend'.padEnd(11)} ${'steps/s'.padStart(9)} ${'ratio'.padStart(7)}  steps`);
   for (const model of models) {
     let reference: BenchResult['reference'] = null;
@@ -125,8 +156,20 @@ async function training(results: BenchResult[], torch: string | null): Promise<v
       const value = m?.stepsPerSecond ?? null;
       const isTorch = backend.startsWith('pytorch');
       const ratio = value !== null && reference && !isTorch ? value / reference.value : null;
-      results.push({ group: 'training', name: model, backend, value, unit: 'steps/s', reference: isTorch ? null : reference, ratio, detail: error ?? m?.detail ?? '' });
-      const shown = value === null ? `failed: ${error}` : `${value.toFixed(2).padStart(9)} ${(ratio === null ? '' : `${ratio.toFixed(2)}x`).padStart(7)}  ${m!.steps} in ${m!.seconds.toFixed(1)} s`;
+      results.push({
+        group: 'training',
+        name: model,
+        backend,
+        value,
+        unit: 'steps/s',
+        reference: isTorch ? null : reference,
+        ratio,
+        detail: error ?? m?.detail ?? '',
+      });
+      const shown =
+        value === null
+          ? `failed: ${error}`
+          : `${value.toFixed(2).padStart(9)} ${(ratio === null ? '' : `${ratio.toFixed(2)}x`).padStart(7)}  ${m!.steps} in ${m!.seconds.toFixed(1)} s`;
       console.log(`${DESCRIPTIONS[model].padEnd(40)} ${backend.padEnd(11)} ${shown}`);
     };
     if (torch && !values['no-torch']) {
@@ -134,7 +177,8 @@ async function training(results: BenchResult[], torch: string | null): Promise<v
         try {
           const m = await measureTorch(model, variant);
           row(variant.backend, m);
-          if (!reference || m.stepsPerSecond > reference.value) reference = { name: variant.backend, value: m.stepsPerSecond };
+          if (!reference || m.stepsPerSecond > reference.value)
+            reference = { name: variant.backend, value: m.stepsPerSecond };
         } catch (e) {
           row(variant.backend, null, (e as Error).message);
         }
@@ -153,12 +197,21 @@ async function training(results: BenchResult[], torch: string | null): Promise<v
 async function checkpoint(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-io-'));
   const json = join(dir, 'io.json');
-  const args = ['--import', 'tsx', join(__dirname, 'checkpoint', 'io.ts'), '--json', json, ...(values.quick ? ['--reps', '1', '--runs', '10', '--per-run', '10'] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    join(__dirname, 'checkpoint', 'io.ts'),
+    '--json',
+    json,
+    ...(values.quick ? ['--reps', '1', '--runs', '10', '--per-run', '10'] : []),
+  ];
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`bench/checkpoint/io.ts exited with ${code}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`bench/checkpoint/io.ts exited with ${code}`)),
+      );
     });
     return checkpointResults(JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>);
   } catch (e) {
@@ -170,21 +223,37 @@ async function checkpoint(): Promise<BenchResult[]> {
 
 /** A stale dist/ is measured anyway under --no-build, with a warning on each row; a missing one fails the rows. */
 function withDistWarning(rows: BenchResult[], problem: string | null): BenchResult[] {
-  return problem ? rows.map((r) => (r.value === null ? r : { ...r, detail: `${r.detail} [warning: ${problem}]` })) : rows;
+  return problem
+    ? rows.map((r) => (r.value === null ? r : { ...r, detail: `${r.detail} [warning: ${problem}]` }))
+    : rows;
 }
 
 async function extension(distProblem: string | null): Promise<BenchResult[]> {
-  if (!existsSync(join(repoRoot, 'dist/extension.js'))) return activationFailure(distProblem ?? 'dist/extension.js is missing: run npm run build');
-  const rows = await measureActivation({ repoRoot, launches: APP_PLAN.hostLaunches, timeoutMs: 240_000, settleMs: 3000 });
+  if (!existsSync(join(repoRoot, 'dist/extension.js')))
+    return activationFailure(distProblem ?? 'dist/extension.js is missing: run npm run build');
+  const rows = await measureActivation({
+    repoRoot,
+    launches: APP_PLAN.hostLaunches,
+    timeoutMs: 240_000,
+    settleMs: 3000,
+  });
   return withDistWarning(rows, distProblem);
 }
 
 async function trainer(distProblem: string | null): Promise<BenchResult[]> {
   const trainerScript = join(repoRoot, 'dist/trainer.js');
-  const plan = { trainerScript, configPath: join(repoRoot, 'examples/checkpointing/configs/train.yaml'), device: 'wasm', runs: APP_PLAN.trainerRuns, timeoutMs: 120_000 };
+  const plan = {
+    trainerScript,
+    configPath: join(repoRoot, 'examples/checkpointing/configs/train.yaml'),
+    device: 'wasm',
+    runs: APP_PLAN.trainerRuns,
+    timeoutMs: 120_000,
+  };
   if (!existsSync(trainerScript)) {
     const reason = distProblem ?? 'dist/trainer.js is missing: run npm run build';
-    return ['startup_started', 'startup_first_step'].map((name) => failedResult({ group: 'trainer', name, backend: plan.device, unit: 'ms' }, reason));
+    return ['startup_started', 'startup_first_step'].map((name) =>
+      failedResult({ group: 'trainer', name, backend: plan.device, unit: 'ms' }, reason),
+    );
   }
   return withDistWarning(await measureTrainerStartup(plan), distProblem);
 }
@@ -192,7 +261,11 @@ async function trainer(distProblem: string | null): Promise<BenchResult[]> {
 async function panel(): Promise<BenchResult[]> {
   let rows: BenchResult[];
   try {
-    const figures = await measureLossCurves({ steps: 1_000_000, renders: APP_PLAN.panelRenders, streamSeconds: APP_PLAN.streamSeconds });
+    const figures = await measureLossCurves({
+      steps: 1_000_000,
+      renders: APP_PLAN.panelRenders,
+      streamSeconds: APP_PLAN.streamSeconds,
+    });
     rows = panelResults(figures, APP_PLAN.panelRenders);
   } catch (e) {
     rows = panelFailure(errorMessage(e));
@@ -202,7 +275,10 @@ async function panel(): Promise<BenchResult[]> {
 
 async function runsTable(): Promise<BenchResult[]> {
   try {
-    return runsTableResults(await measureRunsTable({ runs: 1000, opens: APP_PLAN.panelRenders }), APP_PLAN.panelRenders);
+    return runsTableResults(
+      await measureRunsTable({ runs: 1000, opens: APP_PLAN.panelRenders }),
+      APP_PLAN.panelRenders,
+    );
   } catch (e) {
     return runsTableFailure(errorMessage(e));
   }
@@ -211,8 +287,12 @@ async function runsTable(): Promise<BenchResult[]> {
 function printRows(rows: BenchResult[]): void {
   for (const r of rows) {
     const value = r.value === null ? r.detail : `${r.value.toFixed(r.value < 10 ? 2 : 0)} ${r.unit}`;
-    const reference = r.reference ? `vs ${r.reference.name} ${r.reference.value.toFixed(r.reference.value < 10 ? 2 : 0)} ${r.unit}` : '';
-    console.log(`${r.name.padEnd(30)} ${r.backend.padEnd(12)} ${value.padEnd(r.value === null ? 0 : 12)} ${reference.padEnd(46)} ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`}`);
+    const reference = r.reference
+      ? `vs ${r.reference.name} ${r.reference.value.toFixed(r.reference.value < 10 ? 2 : 0)} ${r.unit}`
+      : '';
+    console.log(
+      `${r.name.padEnd(30)} ${r.backend.padEnd(12)} ${value.padEnd(r.value === null ? 0 : 12)} ${reference.padEnd(46)} ${r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`}`,
+    );
   }
 }
 
@@ -230,7 +310,9 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick: values.quick,
   };
-  console.log(`bench: ${machine.cpu}, ${machine.cores} CPUs, load average ${machine.loadAverageStart.toFixed(1)}; Node ${machine.node}, tfjs ${machine.tfjs}, PyTorch ${torch ?? `not found at ${values.python}`}`);
+  console.log(
+    `bench: ${machine.cpu}, ${machine.cores} CPUs, load average ${machine.loadAverageStart.toFixed(1)}; Node ${machine.node}, tfjs ${machine.tfjs}, PyTorch ${torch ?? `not found at ${values.python}`}`,
+  );
   console.log('Figures are noisy on a shared machine: compare the ratios within one run.');
   const results: BenchResult[] = [];
   const run = async (skip: boolean | undefined, title: string, measure: () => Promise<BenchResult[]>) => {
@@ -244,15 +326,39 @@ async function main(): Promise<void> {
   await run(values['no-checkpoint'], 'checkpoint I/O (bench/checkpoint/io.ts)', checkpoint);
   const needsDist = !values['no-extension'] || !values['no-trainer'] || !values['no-scale'];
   const distProblem = needsDist ? ensureDist(repoRoot, !values['no-build']) : null;
-  await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () => extension(distProblem));
-  await run(values['no-trainer'], 'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)', () => trainer(distProblem));
-  await run(values['no-panel'], 'loss-curves panel (headless Chromium, 1,000,000-step history) and runs table (1,000 runs)', panel);
+  await run(values['no-extension'], 'extension activation (real VS Code host: code-server + headless Chromium)', () =>
+    extension(distProblem),
+  );
+  await run(
+    values['no-trainer'],
+    'trainer start-up (dist/trainer.js forked like the extension, examples/checkpointing)',
+    () => trainer(distProblem),
+  );
+  await run(
+    values['no-panel'],
+    'loss-curves panel (headless Chromium, 1,000,000-step history) and runs table (1,000 runs)',
+    panel,
+  );
   // The baseline commit is measured in the same run as this checkout: the reference of each scale row.
   const scaleRuns = Number(values['scale-runs'] ?? (values.quick ? 100 : 1000));
-  const scalePlan = { repoRoot, launches: values.quick ? 1 : 2, runs: scaleRuns, checkpointsPerRun: 20, hfRuns: Math.max(1, Math.round(scaleRuns / 20)), baseline: values.baseline ?? null, timeoutMs: 40 * 60_000 };
-  await run(values['no-scale'], `Runs view at scale (real VS Code host, ${scaleRuns} runs${values.baseline ? `, against ${values.baseline}` : ''})`, () => measureScale(scalePlan));
+  const scalePlan = {
+    repoRoot,
+    launches: values.quick ? 1 : 2,
+    runs: scaleRuns,
+    checkpointsPerRun: 20,
+    hfRuns: Math.max(1, Math.round(scaleRuns / 20)),
+    baseline: values.baseline ?? null,
+    timeoutMs: 40 * 60_000,
+  };
+  await run(
+    values['no-scale'],
+    `Runs view at scale (real VS Code host, ${scaleRuns} runs${values.baseline ? `, against ${values.baseline}` : ''})`,
+    () => measureScale(scalePlan),
+  );
   // The GPU's own reference is PyTorch CUDA on the same GPU, where python3 has it (bench/gpu/torch_cuda.py).
-  await run(values['no-gpu'], 'GPU backends (bench/gpu/check.ts, throughput only)', () => measureGpu({ quick: values.quick, python: 'python3', timeoutMs: 30 * 60_000 }));
+  await run(values['no-gpu'], 'GPU backends (bench/gpu/check.ts, throughput only)', () =>
+    measureGpu({ quick: values.quick, python: 'python3', timeoutMs: 30 * 60_000 }),
+  );
   machine.loadAverageEnd = loadavg()[0] ?? 0;
   if (values.json) {
     await writeFile(values.json, JSON.stringify({ schema: 1, machine, results }, null, 2) + '\n');

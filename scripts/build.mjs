@@ -80,7 +80,8 @@ function copyKoffi() {
   const koffi = join(root, 'node_modules/koffi');
   if (!existsSync(join(koffi, 'package.json'))) return; // optional dependency absent: nothing to ship
   // Its JavaScript and license; not its C++ sources, docs or headers (vendor/, lib/, doc/).
-  const shipped = (src) => !/[\\/](vendor|lib|doc|CMakeLists.txt)$/.test(src) && !/\.(h|hh|c|cc|cpp|inc|def|md|d\.ts|S|asm)$/.test(src);
+  const shipped = (src) =>
+    !/[\\/](vendor|lib|doc|CMakeLists.txt)$/.test(src) && !/\.(h|hh|c|cc|cpp|inc|def|md|d\.ts|S|asm)$/.test(src);
   cpSync(koffi, join(dest, 'koffi'), { recursive: true, filter: shipped });
   const scope = join(root, 'node_modules/@koromix');
   if (existsSync(scope)) cpSync(scope, join(dest, '@koromix'), { recursive: true, filter: shipped });
@@ -91,7 +92,10 @@ function copyCrc32() {
   const scope = join(root, 'node_modules/@node-rs');
   if (!existsSync(join(scope, 'crc32/package.json'))) return;
   for (const name of readdirSync(scope).filter((n) => n === 'crc32' || n.startsWith('crc32-'))) {
-    cpSync(join(scope, name), join(root, 'dist/node_modules/@node-rs', name), { recursive: true, filter: (src) => !/\.(md|d\.ts)$/.test(src) });
+    cpSync(join(scope, name), join(root, 'dist/node_modules/@node-rs', name), {
+      recursive: true,
+      filter: (src) => !/\.(md|d\.ts)$/.test(src),
+    });
   }
 }
 

@@ -59,14 +59,20 @@ launcher: { type: slurm }
     process.stderr.write(`trial ${trial}: VIOLATION ${message}\n`);
   };
   const client = cluster.client;
-  const submitted = spawnSync(process.execPath, [bundle, 'train', '-t', 'chaos.yaml', '--launcher', 'slurm', '--json'], { cwd: work, env: cluster.env, encoding: 'utf8' });
+  const submitted = spawnSync(
+    process.execPath,
+    [bundle, 'train', '-t', 'chaos.yaml', '--launcher', 'slurm', '--json'],
+    { cwd: work, env: cluster.env, encoding: 'utf8' },
+  );
   if (submitted.status !== 0) {
     await cluster.stop();
     process.stderr.write(`chaos --slurm: submitting failed: ${submitted.stderr}\n`);
     return 2;
   }
   const job = JSON.parse(submitted.stdout.trim().split('\n')[0]);
-  process.stderr.write(`chaos --slurm: job ${job.jobId}, ${trials} requeues, ${maxSteps} steps, in ${work} (seed ${seed})\n`);
+  process.stderr.write(
+    `chaos --slurm: job ${job.jobId}, ${trials} requeues, ${maxSteps} steps, in ${work} (seed ${seed})\n`,
+  );
 
   /** The trainer's JSON events in the job output, each tagged with the start it belongs to. */
   const events = () => {
@@ -98,18 +104,35 @@ launcher: { type: slurm }
   /** Lets a requeued job start now instead of after Slurm's credential lifetime. */
   const releaseWhenPending = async () => {
     const info = await client.show(job.jobId);
-    if (info?.state === 'PENDING' && info.reason === 'BeginTime') await client.startNow(job.jobId).catch(() => undefined);
+    if (info?.state === 'PENDING' && info.reason === 'BeginTime')
+      await client.startNow(job.jobId).catch(() => undefined);
     return info;
   };
 
-  const counts = { trials, requeues: 0, checkpointsLost: 0, maxProgressLost: 0, totalProgressLost: 0, resumedNotFromNewest: 0 };
+  const counts = {
+    trials,
+    requeues: 0,
+    checkpointsLost: 0,
+    maxProgressLost: 0,
+    totalProgressLost: 0,
+    resumedNotFromNewest: 0,
+  };
   const resumeSeconds = [];
   try {
     for (let trial = 1; trial <= trials; trial++) {
-      await waitUntil(`start ${trial} of the job`, async () => (await releaseWhenPending())?.state === 'RUNNING' && events().some((e) => e.type === 'started' && e.start === trial));
+      await waitUntil(
+        `start ${trial} of the job`,
+        async () =>
+          (await releaseWhenPending())?.state === 'RUNNING' &&
+          events().some((e) => e.type === 'started' && e.start === trial),
+      );
       // A random moment of this start: loading, resuming, stepping or saving.
       await sleep(Math.floor(rng.next() * 3000));
-      const committedBefore = new Set(events().filter((e) => e.type === 'checkpoint_saved').map((e) => e.name));
+      const committedBefore = new Set(
+        events()
+          .filter((e) => e.type === 'checkpoint_saved')
+          .map((e) => e.name),
+      );
       const requeuedAt = Date.now();
       try {
         await client.requeue(job.jobId);
@@ -125,7 +148,11 @@ launcher: { type: slurm }
       resumeSeconds.push((resumed.time ?? Date.now()) / 1000 - requeuedAt / 1000);
       const all = events();
       const previous = all.filter((e) => e.start === trial);
-      const reached = Math.max(0, ...previous.filter((e) => e.type === 'step' || e.type === 'finished').map((e) => e.step), ...previous.filter((e) => e.type === 'started').map((e) => e.startStep));
+      const reached = Math.max(
+        0,
+        ...previous.filter((e) => e.type === 'step' || e.type === 'finished').map((e) => e.step),
+        ...previous.filter((e) => e.type === 'started').map((e) => e.startStep),
+      );
       const saved = all.filter((e) => e.type === 'checkpoint_saved' && e.start <= trial);
       const newestSaved = Math.max(0, ...saved.map((e) => e.step));
       const resumedStep = resumed.type === 'resumed' ? resumed.step : 0;
@@ -136,20 +163,35 @@ launcher: { type: slurm }
       const lost = reached - resumedStep;
       counts.maxProgressLost = Math.max(counts.maxProgressLost, lost);
       counts.totalProgressLost += Math.max(0, lost);
-      if (lost > SAVE_STEPS) violation(trial, `progress lost ${lost} steps (reached ${reached}, resumed at ${resumedStep}) > save_steps ${SAVE_STEPS}`);
+      if (lost > SAVE_STEPS)
+        violation(
+          trial,
+          `progress lost ${lost} steps (reached ${reached}, resumed at ${resumedStep}) > save_steps ${SAVE_STEPS}`,
+        );
       const listed = new Set((await listCheckpoints(join(work, 'run'))).filter((c) => c.valid).map((c) => c.name));
       const lostNames = [...committedBefore].filter((name) => !listed.has(name));
       counts.checkpointsLost += lostNames.length;
       if (lostNames.length > 0) violation(trial, `committed checkpoints lost: ${lostNames.join(', ')}`);
-      process.stderr.write(`trial ${trial}: reached ${reached}, resumed at ${resumedStep} after ${resumeSeconds.at(-1).toFixed(1)} s\n`);
+      process.stderr.write(
+        `trial ${trial}: reached ${reached}, resumed at ${resumedStep} after ${resumeSeconds.at(-1).toFixed(1)} s\n`,
+      );
     }
-    const end = await waitUntil('the job to end', async () => {
-      const info = await releaseWhenPending();
-      return info && ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'].includes(info.state) ? info : undefined;
-    }, 900_000);
-    const finished = events().filter((e) => e.type === 'finished').at(-1);
+    const end = await waitUntil(
+      'the job to end',
+      async () => {
+        const info = await releaseWhenPending();
+        return info && ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'].includes(info.state) ? info : undefined;
+      },
+      900_000,
+    );
+    const finished = events()
+      .filter((e) => e.type === 'finished')
+      .at(-1);
     if (end.state !== 'COMPLETED' || finished?.status !== 'finished' || finished.step !== maxSteps) {
-      violation('end', `the job ended ${end.state}, trainer ${finished?.status ?? 'silent'} at step ${finished?.step}, expected completed at ${maxSteps}`);
+      violation(
+        'end',
+        `the job ended ${end.state}, trainer ${finished?.status ?? 'silent'} at step ${finished?.step}, expected completed at ${maxSteps}`,
+      );
     }
   } catch (error) {
     violation('run', error.message);
@@ -161,7 +203,9 @@ launcher: { type: slurm }
   const report = {
     ...counts,
     saveSteps: SAVE_STEPS,
-    requeueToResumeSeconds: sorted.length ? { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1) } : null,
+    requeueToResumeSeconds: sorted.length
+      ? { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1) }
+      : null,
     violations,
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -20,7 +20,19 @@
 // must still equal the exact listing. Last, the many-checkpoints case: M copies of one checkpoint
 // under `ulimit -n 1024`; resume=true must pick the newest and skip none.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, watch, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,14 +57,17 @@ const { values } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run chaos -- [--slurm] --trials N [--rollbacks R] [--many M] [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)\n');
+  process.stdout.write(
+    'Usage: npm run chaos -- [--slurm] --trials N [--rollbacks R] [--many M] [--json PATH] [--seed S] [--keep] [--bundle dist/trainer.js]\n  --slurm: requeue a Slurm job at random moments on a local test cluster (default 20 requeues)\n',
+  );
   process.exit(0);
 }
 const trials = Number(values.trials);
 const rollbacks = Number(values.rollbacks);
 const many = Number(values.many);
 const seed = Number(values.seed);
-if (!Number.isInteger(rollbacks) || rollbacks < 0) fail(`--rollbacks must be a whole number, got "${values.rollbacks}"`);
+if (!Number.isInteger(rollbacks) || rollbacks < 0)
+  fail(`--rollbacks must be a whole number, got "${values.rollbacks}"`);
 if (!Number.isInteger(many) || many < 0) fail(`--many must be a whole number, got "${values.many}"`);
 if (!Number.isInteger(trials) || trials < 1) fail(`--trials must be a positive integer, got "${values.trials}"`);
 if (!Number.isInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
@@ -65,7 +80,9 @@ function fail(message) {
 if (values.slurm) {
   const { runSlurmChaos } = await import('./chaos-slurm.mjs');
   const slurmTrials = process.argv.some((arg) => arg.startsWith('--trials')) ? trials : 20;
-  process.exit(await runSlurmChaos({ trials: slurmTrials, seed, bundle: trainerBundle(), json: values.json, keep: values.keep }));
+  process.exit(
+    await runSlurmChaos({ trials: slurmTrials, seed, bundle: trainerBundle(), json: values.json, keep: values.keep }),
+  );
 }
 
 // The trainer's seeded PRNG: reproducible kill plans for a given --seed.
@@ -116,10 +133,23 @@ const checkpointsDir = join(runDir, 'checkpoints');
  */
 function train(outputDir, { onSpawn, onEvent, onTempFolder, resumeFrom = 'true', openFileLimit = null } = {}) {
   return new Promise((resolve, reject) => {
-    const args = [bundle, 'train', '-t', 'chaos.yaml', '--json', '--set', `output_dir=${outputDir}`, '--set', `resume_from_checkpoint=${resumeFrom}`];
+    const args = [
+      bundle,
+      'train',
+      '-t',
+      'chaos.yaml',
+      '--json',
+      '--set',
+      `output_dir=${outputDir}`,
+      '--set',
+      `resume_from_checkpoint=${resumeFrom}`,
+    ];
     const quoted = [process.execPath, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     const child = openFileLimit
-      ? spawn('bash', ['-c', `ulimit -n ${openFileLimit} && exec ${quoted}`], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn('bash', ['-c', `ulimit -n ${openFileLimit} && exec ${quoted}`], {
+          cwd: work,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
       : spawn(process.execPath, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     onSpawn?.(child);
     const events = [];
@@ -173,7 +203,9 @@ function train(outputDir, { onSpawn, onEvent, onTempFolder, resumeFrom = 'true',
 let killedInsideSave = false;
 function kill(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  killedInsideSave = existsSync(checkpointsDir) && readdirSync(checkpointsDir).some((n) => n.startsWith('.tmp-checkpoint') || n.startsWith('.replaced-'));
+  killedInsideSave =
+    existsSync(checkpointsDir) &&
+    readdirSync(checkpointsDir).some((n) => n.startsWith('.tmp-checkpoint') || n.startsWith('.replaced-'));
   child.kill('SIGKILL');
 }
 
@@ -192,8 +224,12 @@ function lastMetricsStep(from) {
   return last;
 }
 
-const metricsSize = () => (existsSync(join(runDir, 'metrics.jsonl')) ? statSync(join(runDir, 'metrics.jsonl')).size : 0);
-const leftovers = () => (existsSync(checkpointsDir) ? readdirSync(checkpointsDir).filter((n) => n.startsWith('.tmp-') || n.startsWith('.replaced-')) : []);
+const metricsSize = () =>
+  existsSync(join(runDir, 'metrics.jsonl')) ? statSync(join(runDir, 'metrics.jsonl')).size : 0;
+const leftovers = () =>
+  existsSync(checkpointsDir)
+    ? readdirSync(checkpointsDir).filter((n) => n.startsWith('.tmp-') || n.startsWith('.replaced-'))
+    : [];
 
 const violations = [];
 const violation = (trial, message) => {
@@ -204,9 +240,21 @@ const violation = (trial, message) => {
 const started = Date.now();
 process.stderr.write(`chaos: ${trials} trials in ${work} (seed ${seed}); reference run of ${maxSteps} steps...\n`);
 const reference = await train('reference');
-if (reference.code !== 0) fail(`the uninterrupted reference run failed (exit ${reference.code}): ${reference.stderr.trim()}`);
+if (reference.code !== 0)
+  fail(`the uninterrupted reference run failed (exit ${reference.code}): ${reference.stderr.trim()}`);
 
-const counts = { trials, resumes: 0, kills: 0, killsInsideSaves: 0, killsBeforeStart: 0, finishedBeforeKill: 0, checkpointsLost: 0, maxProgressLost: 0, tempFoldersSurvivingNextSave: 0, indexListingMismatches: 0 };
+const counts = {
+  trials,
+  resumes: 0,
+  kills: 0,
+  killsInsideSaves: 0,
+  killsBeforeStart: 0,
+  finishedBeforeKill: 0,
+  checkpointsLost: 0,
+  maxProgressLost: 0,
+  tempFoldersSurvivingNextSave: 0,
+  indexListingMismatches: 0,
+};
 /** Names reported by checkpoint_saved and not deleted by retention since. */
 const committed = new Map();
 let pendingLeftovers = [];
@@ -216,7 +264,11 @@ for (let trial = 1; trial <= trials; trial++) {
   const expected = before.find((c) => c.latest) ?? null;
   if (expected) {
     const verified = await validateCheckpoint(expected.path, { verifyChecksums: true });
-    if (!verified.valid) violation(trial, `the newest committed checkpoint ${expected.name} does not verify: ${verified.problems.join('; ')}`);
+    if (!verified.valid)
+      violation(
+        trial,
+        `the newest committed checkpoint ${expected.name} does not verify: ${verified.problems.join('; ')}`,
+      );
   }
   const metricsFrom = metricsSize();
   const stale = pendingLeftovers;
@@ -244,7 +296,8 @@ for (let trial = 1; trial <= trials; trial++) {
     onEvent: (event, child) => {
       if (event.type === 'started') startStep = event.startStep;
       // Whatever the plan, no trial trains more than a few saves' worth (keeps max_steps ahead of the trials).
-      if (event.type === 'step' && event.step >= startStep + 4 * SAVE_STEPS && !timer) timer = setTimeout(() => kill(child), 0);
+      if (event.type === 'step' && event.step >= startStep + 4 * SAVE_STEPS && !timer)
+        timer = setTimeout(() => kill(child), 0);
       if (event.type === 'checkpoint_saved') {
         if (!firstSaveChecked) {
           firstSaveChecked = true;
@@ -256,7 +309,8 @@ for (let trial = 1; trial <= trials; trial++) {
         }
         committed.set(event.name, event.step);
         for (const name of event.deleted) committed.delete(name);
-        if (mode === 'after-commit' && !timer && savesSeen++ >= savesToSkip) timer = setTimeout(() => kill(child), randomInt(0, 5));
+        if (mode === 'after-commit' && !timer && savesSeen++ >= savesToSkip)
+          timer = setTimeout(() => kill(child), randomInt(0, 5));
       }
     },
   });
@@ -271,27 +325,41 @@ for (let trial = 1; trial <= trials; trial++) {
   else {
     counts.resumes += resumed ? 1 : 0;
     if (expected && (!resumed || resumed.path !== expected.path || resumed.step !== expected.step)) {
-      violation(trial, `resumed from ${resumed ? `${resumed.path} (step ${resumed.step})` : 'nothing'}, expected the newest committed ${expected.path} (step ${expected.step})`);
+      violation(
+        trial,
+        `resumed from ${resumed ? `${resumed.path} (step ${resumed.step})` : 'nothing'}, expected the newest committed ${expected.path} (step ${expected.step})`,
+      );
     }
-    if (!expected && (resumed || startedEvent.startStep !== 0)) violation(trial, `no committed checkpoint, yet it started at step ${startedEvent.startStep}`);
-    if (resumed && resumed.skipped.length > 0) violation(trial, `resume skipped checkpoints: ${JSON.stringify(resumed.skipped)}`);
+    if (!expected && (resumed || startedEvent.startStep !== 0))
+      violation(trial, `no committed checkpoint, yet it started at step ${startedEvent.startStep}`);
+    if (resumed && resumed.skipped.length > 0)
+      violation(trial, `resume skipped checkpoints: ${JSON.stringify(resumed.skipped)}`);
   }
 
   pendingLeftovers = leftovers();
-  if (killedInsideSave || pendingLeftovers.some((n) => n.startsWith('.tmp-checkpoint') || n.startsWith('.replaced-'))) counts.killsInsideSaves++;
+  if (killedInsideSave || pendingLeftovers.some((n) => n.startsWith('.tmp-checkpoint') || n.startsWith('.replaced-')))
+    counts.killsInsideSaves++;
   const after = await listCheckpoints(runDir);
   const newest = after.find((c) => c.latest) ?? null;
   const reached = Math.max(lastMetricsStep(metricsFrom) ?? 0, startedEvent?.startStep ?? 0, expected?.step ?? 0);
   const lost = reached - (newest?.step ?? 0);
   counts.maxProgressLost = Math.max(counts.maxProgressLost, lost);
-  if (lost > 2 * SAVE_STEPS) violation(trial, `progress lost ${lost} steps (reached ${reached}, newest committed ${newest?.step ?? 0}) > 2 x save_steps`);
-  for (const c of after.filter((c) => !c.valid)) violation(trial, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
+  if (lost > 2 * SAVE_STEPS)
+    violation(
+      trial,
+      `progress lost ${lost} steps (reached ${reached}, newest committed ${newest?.step ?? 0}) > 2 x save_steps`,
+    );
+  for (const c of after.filter((c) => !c.valid))
+    violation(trial, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
   // Whatever moment the kill hit (before, during or after the index update), the listing index never
   // shows anything but what validating every folder shows.
   const indexed = await listCheckpoints(runDir, { useIndex: true });
   if (JSON.stringify(indexed) !== JSON.stringify(after)) {
     counts.indexListingMismatches++;
-    violation(trial, `listing from the index differs from the exact listing: ${JSON.stringify(indexed.map((c) => c.name))} vs ${JSON.stringify(after.map((c) => c.name))}`);
+    violation(
+      trial,
+      `listing from the index differs from the exact listing: ${JSON.stringify(indexed.map((c) => c.name))} vs ${JSON.stringify(after.map((c) => c.name))}`,
+    );
   }
   const validSteps = after.filter((c) => c.valid).map((c) => c.step);
   for (const [name, step] of committed) {
@@ -305,7 +373,9 @@ for (let trial = 1; trial <= trials; trial++) {
     violation(trial, `committed checkpoint ${name} was lost`);
   }
   if (trial % 10 === 0 || trial === trials) {
-    process.stderr.write(`  ${trial}/${trials} trials, newest committed step ${newest?.step ?? 0}, ${counts.killsInsideSaves} kills inside saves\n`);
+    process.stderr.write(
+      `  ${trial}/${trials} trials, newest committed step ${newest?.step ?? 0}, ${counts.killsInsideSaves} kills inside saves\n`,
+    );
   }
 }
 
@@ -325,7 +395,8 @@ for (let trial = 1; trial <= rollbacks; trial++) {
       timer = setTimeout(() => kill(child), randomInt(0, 3));
     },
     onEvent: (event, child) => {
-      if (event.type === 'step' && event.step >= target.step + 4 * SAVE_STEPS && !timer) timer = setTimeout(() => kill(child), 0);
+      if (event.type === 'step' && event.step >= target.step + 4 * SAVE_STEPS && !timer)
+        timer = setTimeout(() => kill(child), 0);
     },
   });
   clearTimeout(timer);
@@ -339,11 +410,17 @@ for (let trial = 1; trial <= rollbacks; trial++) {
   const indexed = await listCheckpoints(runDir, { useIndex: true });
   if (JSON.stringify(indexed) !== JSON.stringify(exact)) {
     rollbackCounts.indexListingMismatches++;
-    violation(`rollback ${trial}`, `after a kill around a same-name replace, listing from the index differs from the exact listing`);
+    violation(
+      `rollback ${trial}`,
+      `after a kill around a same-name replace, listing from the index differs from the exact listing`,
+    );
   }
-  for (const c of exact.filter((c) => !c.valid)) violation(`rollback ${trial}`, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
+  for (const c of exact.filter((c) => !c.valid))
+    violation(`rollback ${trial}`, `an invalid checkpoint folder is visible: ${c.name}: ${c.problems.join('; ')}`);
 }
-process.stderr.write(`  ${rollbacks} rollback trials, ${rollbackCounts.killsAfterReplace} kills just after a same-name replace\n`);
+process.stderr.write(
+  `  ${rollbacks} rollback trials, ${rollbackCounts.killsAfterReplace} kills just after a same-name replace\n`,
+);
 
 // The final, uninterrupted resume to max_steps.
 const final = await train('chaos');
@@ -354,7 +431,8 @@ for (const file of ['model.safetensors', 'optimizer.safetensors']) {
   const a = join(work, 'reference/checkpoints', `checkpoint-${maxSteps}`, file);
   const b = join(checkpointsDir, `checkpoint-${maxSteps}`, file);
   compared[file] = existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
-  if (!compared[file]) violation('final', `checkpoint-${maxSteps}/${file} differs from the uninterrupted run's (or is missing)`);
+  if (!compared[file])
+    violation('final', `checkpoint-${maxSteps}/${file} differs from the uninterrupted run's (or is missing)`);
 }
 if (leftovers().length > 0) violation('final', `temporary folders left at the end: ${leftovers().join(', ')}`);
 
@@ -378,7 +456,11 @@ if (many > 0) {
   manyResult.pickedNewest = resumed?.path === join(manyDir, `checkpoint-${many}`) && resumed?.step === step;
   manyResult.skipped = resumed?.skipped.length ?? null;
   if (outcome.code !== 0) violation('many', `the trainer exited with ${outcome.code}: ${outcome.stderr.trim()}`);
-  if (!manyResult.pickedNewest || manyResult.skipped !== 0) violation('many', `with ${many} checkpoints it resumed from ${resumed?.path ?? 'nothing'} skipping ${manyResult.skipped}, expected checkpoint-${many}`);
+  if (!manyResult.pickedNewest || manyResult.skipped !== 0)
+    violation(
+      'many',
+      `with ${many} checkpoints it resumed from ${resumed?.path ?? 'nothing'} skipping ${manyResult.skipped}, expected checkpoint-${many}`,
+    );
 }
 
 const report = {

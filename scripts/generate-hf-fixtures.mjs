@@ -12,7 +12,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,27 +39,94 @@ const FIXTURES_VERSION = 1;
 const RUNS = {
   // AdamW, single-file safetensors; then resumed from the latest checkpoint up to step 6.
   adamw: [
-    ['--max_steps', '4', '--save_steps', '2', '--learning_rate', '0.005', '--adam_beta1', '0.85', '--adam_beta2', '0.98',
-      '--adam_epsilon', '1e-7', '--weight_decay', '0.01', '--warmup_steps', '0'],
-    ['--max_steps', '6', '--save_steps', '2', '--learning_rate', '0.005', '--adam_beta1', '0.85', '--adam_beta2', '0.98',
-      '--adam_epsilon', '1e-7', '--weight_decay', '0.01', '--warmup_steps', '0', '--resume_from_checkpoint', 'latest'],
+    [
+      '--max_steps',
+      '4',
+      '--save_steps',
+      '2',
+      '--learning_rate',
+      '0.005',
+      '--adam_beta1',
+      '0.85',
+      '--adam_beta2',
+      '0.98',
+      '--adam_epsilon',
+      '1e-7',
+      '--weight_decay',
+      '0.01',
+      '--warmup_steps',
+      '0',
+    ],
+    [
+      '--max_steps',
+      '6',
+      '--save_steps',
+      '2',
+      '--learning_rate',
+      '0.005',
+      '--adam_beta1',
+      '0.85',
+      '--adam_beta2',
+      '0.98',
+      '--adam_epsilon',
+      '1e-7',
+      '--weight_decay',
+      '0.01',
+      '--warmup_steps',
+      '0',
+      '--resume_from_checkpoint',
+      'latest',
+    ],
   ],
   // SGD with momentum, weights sharded with an index.
-  sgd_sharded: [['--optim', 'sgd', '--momentum', '0.8', '--weight_decay', '0.001', '--learning_rate', '0.05', '--weights', 'sharded',
-    '--max_steps', '4', '--save_steps', '2', '--warmup_steps', '3']],
+  sgd_sharded: [
+    [
+      '--optim',
+      'sgd',
+      '--momentum',
+      '0.8',
+      '--weight_decay',
+      '0.001',
+      '--learning_rate',
+      '0.05',
+      '--weights',
+      'sharded',
+      '--max_steps',
+      '4',
+      '--save_steps',
+      '2',
+      '--warmup_steps',
+      '3',
+    ],
+  ],
 };
 /**
  * RMSprop, weights as pytorch_model.bin (torch.save); stopped with SIGINT to its process group once
  * it has saved checkpoint-<STOP_AFTER> and logged a step after it, so the signal's save is a new one.
  */
-const STOP_RUN = ['--optim', 'rmsprop', '--momentum', '0.5', '--learning_rate', '0.002', '--weights', 'bin',
-  '--max_steps', '1000', '--save_steps', '3', '--step_delay', '0.2'];
+const STOP_RUN = [
+  '--optim',
+  'rmsprop',
+  '--momentum',
+  '0.5',
+  '--learning_rate',
+  '0.002',
+  '--weights',
+  'bin',
+  '--max_steps',
+  '1000',
+  '--save_steps',
+  '3',
+  '--step_delay',
+  '0.2',
+];
 const STOP_AFTER = 3;
 
 function torchAvailable() {
   const result = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (result.error) return `${python} could not be run (${result.error.message})`;
-  if (result.status !== 0) return `${python} -c 'import torch' failed: ${(result.stderr || '').trim().split('\n').pop()}`;
+  if (result.status !== 0)
+    return `${python} -c 'import torch' failed: ${(result.stderr || '').trim().split('\n').pop()}`;
   return null;
 }
 
@@ -69,15 +146,36 @@ function freePort() {
  * default `--redirects 0` (enum.Flag no longer iterates the zero member); teeing stdout works everywhere.
  */
 async function torchrunArgs(workDir) {
-  return ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_port', String(await freePort()),
-    '--monitor_interval', '1', '--redirects', '1', '--tee', '1', '--log_dir', join(workDir, 'torchelastic-logs')];
+  return [
+    '-m',
+    'torch.distributed.run',
+    '--nproc_per_node',
+    '2',
+    '--master_port',
+    String(await freePort()),
+    '--monitor_interval',
+    '1',
+    '--redirects',
+    '1',
+    '--tee',
+    '1',
+    '--log_dir',
+    join(workDir, 'torchelastic-logs'),
+  ];
 }
 
 function launch(args, cwd, logPath, { detached = false } = {}) {
   const log = openSync(logPath, 'w');
-  const child = spawn(python, args, { cwd, stdio: ['ignore', log, log], detached, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const child = spawn(python, args, {
+    cwd,
+    stdio: ['ignore', log, log],
+    detached,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   closeSync(log);
-  const exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit(code ?? `signal ${signal}`)));
+  const exited = new Promise((resolveExit) =>
+    child.on('exit', (code, signal) => resolveExit(code ?? `signal ${signal}`)),
+  );
   return { child, exited };
 }
 
@@ -89,7 +187,10 @@ async function runLaunches(name, launches, workDir) {
     const logPath = join(workDir, `${name}.${i + 1}.log`);
     const exitCode = await launch(args, workDir, logPath).exited;
     records.push({ args: trainArgs, log: logPath, exitCode });
-    if (exitCode !== 0) throw new Error(`${name} launch ${i + 1} exited ${exitCode}; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-3000)}`);
+    if (exitCode !== 0)
+      throw new Error(
+        `${name} launch ${i + 1} exited ${exitCode}; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-3000)}`,
+      );
   }
   return { dir, args: launches.at(-1), launches: records };
 }
@@ -103,9 +204,11 @@ async function runStopped(workDir) {
   let finished = null;
   exited.then((code) => (finished = code));
   const trainedPast = () =>
-    existsSync(join(dir, `checkpoint-${STOP_AFTER}`, 'trainer_state.json')) && readFileSync(logPath, 'utf8').includes(`[rank0] step ${STOP_AFTER + 1} `);
+    existsSync(join(dir, `checkpoint-${STOP_AFTER}`, 'trainer_state.json')) &&
+    readFileSync(logPath, 'utf8').includes(`[rank0] step ${STOP_AFTER + 1} `);
   while (!trainedPast()) {
-    if (finished !== null) throw new Error(`rmsprop_bin_stopped run exited ${finished} before checkpoint-${STOP_AFTER}; see ${logPath}`);
+    if (finished !== null)
+      throw new Error(`rmsprop_bin_stopped run exited ${finished} before checkpoint-${STOP_AFTER}; see ${logPath}`);
     if (Date.now() > deadline) {
       process.kill(-child.pid, 'SIGKILL');
       throw new Error(`rmsprop_bin_stopped run wrote no checkpoint-${STOP_AFTER} within 120 s; see ${logPath}`);

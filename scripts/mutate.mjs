@@ -32,7 +32,9 @@ if (mutateAt >= 0 && only.length === 0) {
 }
 if (only.length > 0 && full) {
   // Stryker's force run ignores the cache, so the other files' results would be lost from it.
-  console.error('mutate: --mutate and --full do not go together (a full run of some files would drop the others\' results)');
+  console.error(
+    "mutate: --mutate and --full do not go together (a full run of some files would drop the others' results)",
+  );
   process.exit(2);
 }
 const valueAt = new Set([concurrencyAt, mutateAt].filter((i) => i >= 0).map((i) => i + 1));
@@ -55,7 +57,8 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
   console.error('mutate: --concurrency needs a whole number of processes, at least 1');
   process.exit(2);
 }
-const modules = named.length > 0 ? named : only.length > 0 ? MODULES.filter((m) => only.some((f) => moduleOf(f) === m)) : MODULES;
+const modules =
+  named.length > 0 ? named : only.length > 0 ? MODULES.filter((m) => only.some((f) => moduleOf(f) === m)) : MODULES;
 for (const m of modules) {
   if (only.length > 0 && !only.some((f) => moduleOf(f) === m)) {
     console.error(`mutate: --mutate names no file of src/core/${m}`);
@@ -90,7 +93,13 @@ function optionsFor(module) {
   return {
     testRunner: 'mocha',
     plugins: ['@stryker-mutator/mocha-runner'],
-    mochaOptions: { config: join(root, '.mocharc.json'), spec: [`test/unit/core/${module}/**/*.test.ts`, ...HOSTILE_TESTS[module].map((t) => `test/unit/core/hostile/${t}.test.ts`)] },
+    mochaOptions: {
+      config: join(root, '.mocharc.json'),
+      spec: [
+        `test/unit/core/${module}/**/*.test.ts`,
+        ...HOSTILE_TESTS[module].map((t) => `test/unit/core/hostile/${t}.test.ts`),
+      ],
+    },
     mutate: only.length > 0 ? only.filter((f) => moduleOf(f) === module) : [`src/core/${module}/**/*.ts`],
     coverageAnalysis: 'perTest',
     incremental: true,
@@ -126,7 +135,10 @@ mkdirSync(join(root, 'mutation/scores'), { recursive: true });
 const summaries = [];
 for (const module of modules) {
   const scope = only.length > 0 ? `, only ${only.filter((f) => moduleOf(f) === module).join(', ')}` : '';
-  if (!reportOnly) console.log(`\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}${scope}, concurrency ${concurrency}) ===`);
+  if (!reportOnly)
+    console.log(
+      `\n=== mutate: src/core/${module} (${full ? 'full' : 'incremental'}${scope}, concurrency ${concurrency}) ===`,
+    );
   const started = Date.now();
   // Until one run of the whole module, a run of some files knows nothing of the others: its score is not the module's.
   const wholeRunMark = join(root, 'mutation/.cache', `${module}.whole`);
@@ -135,7 +147,10 @@ for (const module of modules) {
   const summary = summarise(module, results, root, equivalents, only.length > 0);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
   if (!reportOnly && only.length === 0) writeFileSync(wholeRunMark, new Date().toISOString() + '\n');
-  if (partial) console.log(`mutate: mutation/scores/${module}.json left as it was: no earlier run of the other files of src/core/${module} (run the module once without --mutate)`);
+  if (partial)
+    console.log(
+      `mutate: mutation/scores/${module}.json left as it was: no earlier run of the other files of src/core/${module} (run the module once without --mutate)`,
+    );
   else writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
   summaries.push(summary);
 }

@@ -14,9 +14,16 @@ import { chromium } from 'playwright-core';
 import { ensureTestHost } from './setup-test-host.mjs';
 import { startCodeServer } from '../test/integration/runner/code-server.mjs';
 import { isolatedHostEnv, repoRoot } from '../test/integration/runner/run-integration-tests.mjs';
-import { chromiumArgs, chromiumPath, readRemoteAuthority, workbenchUrl } from '../test/integration/runner/workbench.mjs';
+import {
+  chromiumArgs,
+  chromiumPath,
+  readRemoteAuthority,
+  workbenchUrl,
+} from '../test/integration/runner/workbench.mjs';
 
-const { values: options } = parseArgs({ options: { out: { type: 'string' }, workspace: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+const { values: options } = parseArgs({
+  options: { out: { type: 'string' }, workspace: { type: 'string' }, keep: { type: 'boolean', default: false } },
+});
 const outDir = options.out ?? join(repoRoot, 'media/screenshots');
 const VIEWPORT = { width: 1280, height: 760 };
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' };
@@ -33,11 +40,27 @@ function run(command, args, cwd) {
 
 /** The example project, trained as a user would from the command line: adam 500 -> 800 steps, and an sgd run. */
 function trainExample(workspace) {
-  for (const name of ['project.yaml', 'configs']) cpSync(join(repoRoot, 'examples/checkpointing', name), join(workspace, name), { recursive: true });
+  for (const name of ['project.yaml', 'configs'])
+    cpSync(join(repoRoot, 'examples/checkpointing', name), join(workspace, name), { recursive: true });
   const trainer = join(repoRoot, 'dist/trainer.js');
   run(process.execPath, [trainer, 'train', '-t', 'configs/train.yaml'], workspace);
   run(process.execPath, [trainer, 'train', '-t', 'configs/resume.yaml'], workspace);
-  run(process.execPath, [trainer, 'train', '-t', 'configs/train.yaml', '--set', 'output_dir=runs/sgd', '--set', 'optimizer.type=sgd', '--set', 'optimizer.learning_rate=0.05'], workspace);
+  run(
+    process.execPath,
+    [
+      trainer,
+      'train',
+      '-t',
+      'configs/train.yaml',
+      '--set',
+      'output_dir=runs/sgd',
+      '--set',
+      'optimizer.type=sgd',
+      '--set',
+      'optimizer.learning_rate=0.05',
+    ],
+    workspace,
+  );
 }
 
 /** User settings for a quiet, themed window (code-server reads them from its user-data folder). */
@@ -110,8 +133,13 @@ async function capture(page, tag) {
     await page.waitForTimeout(500);
     // The side bar down to its last row, not the empty space below.
     const bar = await page.locator('.part.sidebar').boundingBox();
-    const rows = await page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) => Math.max(...els.map((e) => e.getBoundingClientRect().bottom)));
-    await page.screenshot({ path: join(outDir, 'runs-tree.png'), clip: { x: bar.x, y: bar.y, width: bar.width, height: Math.min(bar.height, rows - bar.y + 16) } });
+    const rows = await page
+      .locator('.part.sidebar .monaco-list-row')
+      .evaluateAll((els) => Math.max(...els.map((e) => e.getBoundingClientRect().bottom)));
+    await page.screenshot({
+      path: join(outDir, 'runs-tree.png'),
+      clip: { x: bar.x, y: bar.y, width: bar.width, height: Math.min(bar.height, rows - bar.y + 16) },
+    });
   }
   // From the palette (the view's title button would chart only the focused run).
   await runCommand(page, 'Training: Open Loss Curves');
@@ -141,7 +169,12 @@ async function main() {
     }
     mkdirSync(outDir, { recursive: true });
     const env = isolatedHostEnv(tempRoot);
-    const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, env: { ...env } });
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      headless: true,
+      env: { ...env },
+    });
     try {
       for (const [tag, theme] of Object.entries(THEMES)) {
         const stateDir = join(tempRoot, `code-server-${tag}`);
@@ -151,7 +184,9 @@ async function main() {
         try {
           const authority = await readRemoteAuthority(server.url);
           const page = await browser.newPage({ viewport: VIEWPORT });
-          await page.goto(workbenchUrl({ baseUrl: server.url, authority, extensionPath: repoRoot, workspace }), { timeout: 60_000 });
+          await page.goto(workbenchUrl({ baseUrl: server.url, authority, extensionPath: repoRoot, workspace }), {
+            timeout: 60_000,
+          });
           await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
           try {
             await capture(page, tag);

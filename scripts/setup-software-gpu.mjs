@@ -24,10 +24,19 @@ export function probeWebgpuAdapter(env = process.env) {
       process.stdout.write(JSON.stringify(a ? { description: a.info.description, architecture: a.info.architecture, vendor: a.info.vendor, isFallbackAdapter: a.info.isFallbackAdapter } : null));
       process.exit(0);
     }, (e) => { process.stdout.write(JSON.stringify({ error: String(e && e.message) })); process.exit(0); });`;
-  if (!existsSync(join(repoRoot, 'node_modules/webgpu'))) return { adapter: null, reason: 'the optional package webgpu (Dawn) is not installed' };
+  if (!existsSync(join(repoRoot, 'node_modules/webgpu')))
+    return { adapter: null, reason: 'the optional package webgpu (Dawn) is not installed' };
   const runtimeDir = env.XDG_RUNTIME_DIR || mkdtempRuntimeDir();
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...env, XDG_RUNTIME_DIR: runtimeDir } });
-  if (r.status !== 0) return { adapter: null, reason: `the Dawn probe exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').pop()}` };
+  const r = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...env, XDG_RUNTIME_DIR: runtimeDir },
+  });
+  if (r.status !== 0)
+    return {
+      adapter: null,
+      reason: `the Dawn probe exited ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').pop()}`,
+    };
   const parsed = JSON.parse(r.stdout || 'null');
   if (!parsed) return { adapter: null, reason: 'Dawn sees no WebGPU adapter' };
   if (parsed.error) return { adapter: null, reason: `Dawn failed: ${parsed.error}` };
@@ -42,7 +51,13 @@ function mkdtempRuntimeDir() {
 
 function osRelease() {
   try {
-    return Object.fromEntries(readFileSync('/etc/os-release', 'utf8').split('\n').map((l) => /^(\w+)=("?)(.*)\2$/.exec(l)).filter(Boolean).map((m) => [m[1], m[3]]));
+    return Object.fromEntries(
+      readFileSync('/etc/os-release', 'utf8')
+        .split('\n')
+        .map((l) => /^(\w+)=("?)(.*)\2$/.exec(l))
+        .filter(Boolean)
+        .map((m) => [m[1], m[3]]),
+    );
   } catch {
     return {};
   }
@@ -53,7 +68,13 @@ function backportsStanza() {
   for (const name of existsSync(sourcesDir) ? readdirSync(sourcesDir).filter((n) => n.endsWith('.sources')) : []) {
     for (const stanza of readFileSync(join(sourcesDir, name), 'utf8').split(/\n\s*\n/)) {
       if (/^Suites:.*\bbookworm\b/m.test(stanza) && /^URIs:.*\/debian\/?\s*$/m.test(stanza)) {
-        return stanza.split('\n').filter((l) => !l.startsWith('#')).map((l) => (l.startsWith('Suites:') ? 'Suites: bookworm-backports' : l)).join('\n') + '\n';
+        return (
+          stanza
+            .split('\n')
+            .filter((l) => !l.startsWith('#'))
+            .map((l) => (l.startsWith('Suites:') ? 'Suites: bookworm-backports' : l))
+            .join('\n') + '\n'
+        );
       }
     }
   }
@@ -65,15 +86,21 @@ function aptRun(args, log) {
   // Another apt-get (e.g. the test host's set-up on the same machine) may hold the lock: wait for it.
   const cmd = [...prefix, 'apt-get', '-o', 'DPkg::Lock::Timeout=900', ...args];
   log(`software GPU: ${cmd.join(' ')}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = spawnSync(cmd[0], cmd.slice(1), {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (r.status !== 0) throw new Error(`software GPU: \`${cmd.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
 }
 
 /** Why this machine cannot get the driver from here, or null when it can. */
 function cannotInstallReason(os) {
-  if (process.platform !== 'linux' || os.ID !== 'debian') return `not Debian (${os.PRETTY_NAME ?? process.platform}): install a Vulkan driver (e.g. Mesa 25's lavapipe) yourself to run the webgpu layer`;
-  if (process.getuid?.() !== 0 && spawnSync('sudo', ['-n', 'true']).status !== 0) return 'not root and no password-less sudo, so apt-get cannot install Mesa\'s lavapipe';
-  if (os.VERSION_CODENAME !== 'bookworm' && Number(os.VERSION_ID) < 12) return `Debian ${os.VERSION_ID} has no Mesa that Dawn accepts`;
+  if (process.platform !== 'linux' || os.ID !== 'debian')
+    return `not Debian (${os.PRETTY_NAME ?? process.platform}): install a Vulkan driver (e.g. Mesa 25's lavapipe) yourself to run the webgpu layer`;
+  if (process.getuid?.() !== 0 && spawnSync('sudo', ['-n', 'true']).status !== 0)
+    return "not root and no password-less sudo, so apt-get cannot install Mesa's lavapipe";
+  if (os.VERSION_CODENAME !== 'bookworm' && Number(os.VERSION_ID) < 12)
+    return `Debian ${os.VERSION_ID} has no Mesa that Dawn accepts`;
   return null;
 }
 
@@ -85,7 +112,12 @@ export function ensureSoftwareGpu({ log = (line) => console.error(line) } = {}) 
   if (before.adapter || !existsSync(join(repoRoot, 'node_modules/webgpu'))) return { ...before, installed: false };
   // The caller chose the drivers (e.g. none, to test a machine without any): leave the system alone.
   const chosen = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES'].filter((k) => process.env[k]);
-  if (chosen.length) return { adapter: null, reason: `${before.reason} with the Vulkan drivers ${chosen.join('/')} names (${process.env[chosen[0]]}); nothing installed`, installed: false };
+  if (chosen.length)
+    return {
+      adapter: null,
+      reason: `${before.reason} with the Vulkan drivers ${chosen.join('/')} names (${process.env[chosen[0]]}); nothing installed`,
+      installed: false,
+    };
   const os = osRelease();
   const reason = cannotInstallReason(os);
   if (reason) return { adapter: null, reason: `${before.reason}; ${reason}`, installed: false };
@@ -109,7 +141,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const result = ensureSoftwareGpu();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (result.adapter) console.log(`software GPU: ${result.installed ? 'installed' : 'present'}: ${result.adapter.description} (${result.adapter.architecture}) in ${seconds} s`);
+    if (result.adapter)
+      console.log(
+        `software GPU: ${result.installed ? 'installed' : 'present'}: ${result.adapter.description} (${result.adapter.architecture}) in ${seconds} s`,
+      );
     else console.log(`software GPU: none (${result.reason}) in ${seconds} s`);
   } catch (error) {
     console.error(error.message);

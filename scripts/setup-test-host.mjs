@@ -8,7 +8,16 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  openSync,
+  closeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -54,13 +63,18 @@ export function codeServerEntry(dir = testHostCacheDir()) {
 }
 
 function ensureAptPackages(log) {
-  const missing = Object.entries(aptPackages).filter(([, probe]) => !existsSync(probe)).map(([name]) => name);
+  const missing = Object.entries(aptPackages)
+    .filter(([, probe]) => !existsSync(probe))
+    .map(([name]) => name);
   if (missing.length === 0) return [];
   const isRoot = process.getuid?.() === 0;
   const prefix = isRoot ? [] : ['sudo', '-n'];
   log(`test host: installing apt packages ${missing.join(', ')}…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
+  ]) {
     const cmd = [...prefix, ...args];
     const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env });
     if (r.status !== 0) {
@@ -70,15 +84,21 @@ function ensureAptPackages(log) {
       );
     }
   }
-  const stillMissing = Object.entries(aptPackages).filter(([, p]) => !existsSync(p)).map(([n, p]) => `${n} (${p})`);
-  if (stillMissing.length) throw new Error(`test host: apt-get finished but these are still missing: ${stillMissing.join(', ')}`);
+  const stillMissing = Object.entries(aptPackages)
+    .filter(([, p]) => !existsSync(p))
+    .map(([n, p]) => `${n} (${p})`);
+  if (stillMissing.length)
+    throw new Error(`test host: apt-get finished but these are still missing: ${stillMissing.join(', ')}`);
   return missing;
 }
 
 /** Puts Debian's rg where @vscode/ripgrep's postinstall looks before it tries GitHub. */
 function seedRipgrepCache(npmTmp) {
   const archive = ripgrepArchiveName[process.arch];
-  if (!archive) throw new Error(`test host: no ripgrep archive name known for arch ${process.arch}; add it to ripgrepArchiveName in scripts/setup-test-host.mjs`);
+  if (!archive)
+    throw new Error(
+      `test host: no ripgrep archive name known for arch ${process.arch}; add it to ripgrepArchiveName in scripts/setup-test-host.mjs`,
+    );
   const cacheDir = join(npmTmp, `vscode-ripgrep-cache-${ripgrepPackageVersion}`);
   mkdirSync(cacheDir, { recursive: true });
   const r = spawnSync('tar', ['-czf', join(cacheDir, archive), '-C', dirname(aptPackages.ripgrep), 'rg']);

@@ -20,7 +20,10 @@ const { values: options } = parseArgs({
 async function resolveVSCode() {
   const installed = process.env.VSCODE_EXECUTABLE;
   if (installed) {
-    if (!existsSync(installed)) throw new Error(`VSCODE_EXECUTABLE=${installed} does not exist; point it at the VS Code binary (e.g. /usr/share/code/code) or unset it to download.`);
+    if (!existsSync(installed))
+      throw new Error(
+        `VSCODE_EXECUTABLE=${installed} does not exist; point it at the VS Code binary (e.g. /usr/share/code/code) or unset it to download.`,
+      );
     return installed;
   }
   const version = process.env.VSCODE_TEST_VERSION || 'stable';
@@ -42,8 +45,12 @@ async function main() {
     console.error('test:electron: no DISPLAY; desktop VS Code needs one. Run it as: xvfb-run -a npm run test:electron');
   }
   if (!options['no-build']) {
-    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--dev'], { stdio: 'inherit', cwd: repoRoot });
-    if (build.status !== 0) throw new Error(`building the extension (node scripts/build.mjs --dev) failed with exit ${build.status}`);
+    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--dev'], {
+      stdio: 'inherit',
+      cwd: repoRoot,
+    });
+    if (build.status !== 0)
+      throw new Error(`building the extension (node scripts/build.mjs --dev) failed with exit ${build.status}`);
   }
   const { indexPath } = await buildSuites();
   const vscodeExecutablePath = await resolveVSCode();
@@ -59,7 +66,13 @@ async function main() {
         vscodeExecutablePath,
         extensionDevelopmentPath: repoRoot,
         extensionTestsPath: indexPath,
-        launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+        launchArgs: [
+          workspace,
+          '--disable-extensions',
+          '--disable-workspace-trust',
+          '--skip-welcome',
+          '--skip-release-notes',
+        ],
         // user data and extensions: test-electron's defaults under .vscode-test/ (short paths; macOS limits socket path length)
         extensionTestsEnv: {
           TRAINING_RUNS_TEST_COUNTS: countsFile,
@@ -79,7 +92,9 @@ async function main() {
       mkdirSync(dirname(resolve(options.counts)), { recursive: true });
       writeFileSync(resolve(options.counts), `${JSON.stringify(totals)}\n`);
     }
-    console.log(`integration (electron): ${summarize(totals)}${outcome.exitCode ? ` — FAILED: ${outcome.reason}` : ''}`);
+    console.log(
+      `integration (electron): ${summarize(totals)}${outcome.exitCode ? ` — FAILED: ${outcome.reason}` : ''}`,
+    );
     return outcome.exitCode;
   } finally {
     rmSync(temp, { recursive: true, force: true });

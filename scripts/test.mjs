@@ -50,18 +50,35 @@ function run(cmd, args, env = {}) {
 async function step(title, cmd, args) {
   const started = Date.now();
   const code = await run(cmd, args);
-  console.log(`test: ${title} ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `test: ${title} ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (code !== 0) process.exit(code);
 }
 
 // One tsconfig per target: src (Node: host, trainer, core), webview (DOM), then tests, bench and scripts.
-for (const [target, project] of [['src', 'src'], ['webview', 'webview'], ['tests', '.']]) {
-  await step(`type-check (${target})`, process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(root, project)]);
+for (const [target, project] of [
+  ['src', 'src'],
+  ['webview', 'webview'],
+  ['tests', '.'],
+]) {
+  await step(`type-check (${target})`, process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '--noEmit',
+    '-p',
+    join(root, project),
+  ]);
 }
 // Lint and formatting with the whole suite (`npm test`, CI); a subset (--layers) leaves them to `npm run lint`.
 if (layerArg < 0) {
   await step('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), root]);
-  await step('format check', process.execPath, [join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', root, '--log-level', 'warn']);
+  await step('format check', process.execPath, [
+    join(root, 'node_modules/prettier/bin/prettier.cjs'),
+    '--check',
+    root,
+    '--log-level',
+    'warn',
+  ]);
 }
 await step('build', process.execPath, [join(root, 'scripts/build.mjs'), '--dev']);
 if (layers.some((l) => l === 'integration' || l === 'webview')) {
@@ -75,7 +92,9 @@ if (layers.includes('webgpu')) {
   try {
     const gpu = ensureSoftwareGpu({ log: (line) => console.log(line) });
     noAdapterReason = gpu.adapter ? null : gpu.reason;
-    console.log(`test: WebGPU adapter set-up ok in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gpu.adapter ? `${gpu.adapter.description} (${gpu.adapter.architecture})` : `none, the webgpu layer will skip (${gpu.reason})`}`);
+    console.log(
+      `test: WebGPU adapter set-up ok in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gpu.adapter ? `${gpu.adapter.description} (${gpu.adapter.architecture})` : `none, the webgpu layer will skip (${gpu.reason})`}`,
+    );
   } catch (error) {
     console.log(`test: WebGPU adapter set-up FAILED: ${error.message}`);
     process.exit(1);
@@ -112,7 +131,9 @@ for (const r of results) {
   failed += layerFailed;
   skipped += r.counts.pending;
   const note = r.problems.length ? ` (${r.problems.join('; ')})` : '';
-  console.log(`${r.layer}: ${r.counts.passes} passed, ${layerFailed} failed, ${r.counts.pending} skipped in ${r.seconds.toFixed(1)} s${note}`);
+  console.log(
+    `${r.layer}: ${r.counts.passes} passed, ${layerFailed} failed, ${r.counts.pending} skipped in ${r.seconds.toFixed(1)} s${note}`,
+  );
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);

@@ -21,8 +21,11 @@ function newestSource(dir) {
 export function ensureTrainerBundle() {
   const sources = Math.max(newestSource(join(root, 'src/core')), newestSource(join(root, 'src/trainer')));
   if (!existsSync(trainerBundlePath) || statSync(trainerBundlePath).mtimeMs < sources) {
-    const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (built.status !== 0) throw Object.assign(new Error('building the trainer failed'), { exitCode: built.status ?? 1 });
+    const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (built.status !== 0)
+      throw Object.assign(new Error('building the trainer failed'), { exitCode: built.status ?? 1 });
   }
   return trainerBundlePath;
 }

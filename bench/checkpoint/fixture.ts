@@ -23,17 +23,35 @@ export function benchContents(): (step: number) => CheckpointContent {
   const weights = tensors('', 1);
   const m = tensors('/m', 2);
   const v = tensors('/v', 3);
-  const slots = [...Object.keys(m), ...Object.keys(v)].map((name) => ({ name, variable: name.replace(/\/[mv]$/, ''), slot: name.slice(-1) }));
+  const slots = [...Object.keys(m), ...Object.keys(v)].map((name) => ({
+    name,
+    variable: name.replace(/\/[mv]$/, ''),
+    slot: name.slice(-1),
+  }));
   return (step) => ({
     step,
     weights,
     optimizer: {
-      state: { type: 'adam', hyperparameters: { learning_rate: 1e-3 }, iterations: step, slots, extra: { accBeta1: 0.5, accBeta2: 0.9 } },
+      state: {
+        type: 'adam',
+        hyperparameters: { learning_rate: 1e-3 },
+        iterations: step,
+        slots,
+        extra: { accBeta1: 0.5, accBeta2: 0.9 },
+      },
       tensors: { ...m, ...v },
     },
     scheduler: { type: 'constant', config: {}, step, last_lr: 1e-3, next_lr: 1e-3 },
     trainerState: {
-      global_step: step, epoch: 0, data_position: {}, rng: {}, loss: 1, best_metric_name: null, best_metric: null, best_checkpoint: null, greater_is_better: false,
+      global_step: step,
+      epoch: 0,
+      data_position: {},
+      rng: {},
+      loss: 1,
+      best_metric_name: null,
+      best_metric: null,
+      best_checkpoint: null,
+      greater_is_better: false,
     },
   });
 }

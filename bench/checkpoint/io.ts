@@ -40,24 +40,54 @@ const { values } = parseArgs({
   },
 });
 const reps = Number(values.reps);
-const managerOptions = { ...DEFAULT_CHECKPOINT_OPTIONS, save_total_limit: null, metric_for_best_model: null, greater_is_better: false };
+const managerOptions = {
+  ...DEFAULT_CHECKPOINT_OPTIONS,
+  save_total_limit: null,
+  metric_for_best_model: null,
+  greater_is_better: false,
+};
 
 /** The files a save writes, manifest included (its size matters, not its checksums): the reference writes exactly these. */
 function referenceFiles(content: CheckpointContent): PlainFile[] {
   const files = encodeContent(content, { saveOptimizer: true, saveScheduler: true });
-  const entries = files.map((f) => ({ path: f.name, size: f.chunks.reduce((n, c) => n + c.byteLength, 0), checksum: '00000000' }));
-  const manifest = { format: 'training-runs-checkpoint', version: 1, step: content.step, save_counter: 1, created: new Date().toISOString(), checksum_algorithm: 'crc32', files: entries };
+  const entries = files.map((f) => ({
+    path: f.name,
+    size: f.chunks.reduce((n, c) => n + c.byteLength, 0),
+    checksum: '00000000',
+  }));
+  const manifest = {
+    format: 'training-runs-checkpoint',
+    version: 1,
+    step: content.step,
+    save_counter: 1,
+    created: new Date().toISOString(),
+    checksum_algorithm: 'crc32',
+    files: entries,
+  };
   return [...files, { name: MANIFEST_FILE, chunks: [Buffer.from(JSON.stringify(manifest, null, 2))] }];
 }
 
-async function makeDiscoveryFixture(root: string, content: CheckpointContent, runs: number, perRun: number): Promise<number> {
+async function makeDiscoveryFixture(
+  root: string,
+  content: CheckpointContent,
+  runs: number,
+  perRun: number,
+): Promise<number> {
   // One real small checkpoint, cloned without fsync (building 10,000 with fsync would take minutes).
   const seedRun = join(root, 'seed');
-  const small: CheckpointContent = { ...content, weights: { w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } }, optimizer: undefined };
+  const small: CheckpointContent = {
+    ...content,
+    weights: { w: { dtype: 'float32', shape: [4], data: new Float32Array(4) } },
+    optimizer: undefined,
+  };
   const manager = new CheckpointManager(seedRun, managerOptions);
-  await (await manager.save(small)).done;
+  await (
+    await manager.save(small)
+  ).done;
   const seedDir = join(seedRun, 'checkpoints', 'checkpoint-1');
-  const files = await Promise.all((await readdir(seedDir)).map(async (n) => [n, await readFile(join(seedDir, n))] as const));
+  const files = await Promise.all(
+    (await readdir(seedDir)).map(async (n) => [n, await readFile(join(seedDir, n))] as const),
+  );
   let count = 0;
   for (let r = 0; r < runs; r++) {
     for (let c = 0; c < perRun; c++) {
@@ -88,7 +118,14 @@ async function main(): Promise<void> {
     results.reps = reps;
     results.checksum = `crc32 (${crc32Implementation()})`;
 
-    const s = { plain: [] as Sample[], parallel: [] as Sample[], save: [] as Sample[], blocking: [] as number[], read: [] as Sample[], load: [] as Sample[] };
+    const s = {
+      plain: [] as Sample[],
+      parallel: [] as Sample[],
+      save: [] as Sample[],
+      blocking: [] as number[],
+      read: [] as Sample[],
+      load: [] as Sample[],
+    };
     // No retention inside the timed save (the plain side deletes its files untimed too): like for like.
     const manager = new CheckpointManager(join(base, 'run'), managerOptions);
     for (let i = 0; i < reps; i++) {
@@ -110,9 +147,17 @@ async function main(): Promise<void> {
       // Every other repetition in reverse, so that whatever the order favours (the first write, the last) evens out.
       for (const write of i % 2 === 0 ? writers : [...writers].reverse()) await write();
       // Reads right after writes come from the page cache, for both sides alike.
-      s.read.push(await measure(() => plainRead(join(base, `plain-${i}`), files.map((f) => f.name))));
+      s.read.push(
+        await measure(() =>
+          plainRead(
+            join(base, `plain-${i}`),
+            files.map((f) => f.name),
+          ),
+        ),
+      );
       s.load.push(await measure(() => manager.load(path, { restoreOptimizer: true, restoreScheduler: true })));
-      for (const dir of [join(base, `plain-${i}`), join(base, `parallel-${i}`), path]) await rm(dir, { recursive: true, force: true });
+      for (const dir of [join(base, `plain-${i}`), join(base, `parallel-${i}`), path])
+        await rm(dir, { recursive: true, force: true });
     }
     Object.assign(results, {
       plainWriteFsyncMs: wall(s.plain),
@@ -148,7 +193,10 @@ async function main(): Promise<void> {
         });
       } catch (error) {
         // Training code under change must not cost the I/O figures: say why this one is missing.
-        Object.assign(results, { backgroundSaveStepSlowdown: null, stepWorkload: `failed: ${(error as Error).message}` });
+        Object.assign(results, {
+          backgroundSaveStepSlowdown: null,
+          stepWorkload: `failed: ${(error as Error).message}`,
+        });
       }
     }
 
@@ -162,17 +210,38 @@ async function main(): Promise<void> {
     };
     await discover(); // warm the dentry cache for both sides
     results.discoveryMs = wall([await measure(discover), await measure(discover), await measure(discover)]);
-    results.statAllMs = wall([await measure(() => statEverything(fixture)), await measure(() => statEverything(fixture)), await measure(() => statEverything(fixture))]);
+    results.statAllMs = wall([
+      await measure(() => statEverything(fixture)),
+      await measure(() => statEverything(fixture)),
+      await measure(() => statEverything(fixture)),
+    ]);
     // Listing as the Runs view does it (rows with optimizer, scheduler and trainer summaries; every
     // run at once): from the runs' listing indexes, and exact (every checkpoint validated).
-    const listAll = (useIndex: boolean) => async () => void (await Promise.all(runDirs.map((d) => listCheckpoints(d, { useIndex }))));
+    const listAll = (useIndex: boolean) => async () =>
+      void (await Promise.all(runDirs.map((d) => listCheckpoints(d, { useIndex }))));
     const listEach = async () => {
       for (const d of runDirs) await listCheckpoints(d, { useIndex: true });
     };
     await listAll(true)();
-    results.listingIndexedMs = wall([await measure(listAll(true)), await measure(listAll(true)), await measure(listAll(true)), await measure(listAll(true)), await measure(listAll(true))]);
-    results.listingIndexedSequentialMs = wall([await measure(listEach), await measure(listEach), await measure(listEach), await measure(listEach), await measure(listEach)]);
-    results.listingExactMs = wall([await measure(listAll(false)), await measure(listAll(false)), await measure(listAll(false))]);
+    results.listingIndexedMs = wall([
+      await measure(listAll(true)),
+      await measure(listAll(true)),
+      await measure(listAll(true)),
+      await measure(listAll(true)),
+      await measure(listAll(true)),
+    ]);
+    results.listingIndexedSequentialMs = wall([
+      await measure(listEach),
+      await measure(listEach),
+      await measure(listEach),
+      await measure(listEach),
+      await measure(listEach),
+    ]);
+    results.listingExactMs = wall([
+      await measure(listAll(false)),
+      await measure(listAll(false)),
+      await measure(listAll(false)),
+    ]);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
@@ -183,33 +252,85 @@ async function main(): Promise<void> {
 function report(r: Record<string, number> & { stepWorkload?: string }): void {
   const ms = (x: number, digits = 0) => `${x.toFixed(digits)} ms`;
   const rows: Array<[string, string, string]> = [
-    ['save (engine) vs write+fsync', `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncMs!)}`, `${(r.saveMs! / r.plainWriteFsyncMs!).toFixed(2)}x`],
-    ['load+verify vs plain read', `${ms(r.loadVerifyMs!)} vs ${ms(r.plainReadMs!)}`, `${(r.loadVerifyMs! / r.plainReadMs!).toFixed(2)}x`],
-    ['async save blocking vs full save', `${ms(r.asyncSaveBlockingMs!, 1)} vs ${ms(r.saveMs!)}`, `${((100 * r.asyncSaveBlockingMs!) / r.saveMs!).toFixed(1)}%`],
+    [
+      'save (engine) vs write+fsync',
+      `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncMs!)}`,
+      `${(r.saveMs! / r.plainWriteFsyncMs!).toFixed(2)}x`,
+    ],
+    [
+      'load+verify vs plain read',
+      `${ms(r.loadVerifyMs!)} vs ${ms(r.plainReadMs!)}`,
+      `${(r.loadVerifyMs! / r.plainReadMs!).toFixed(2)}x`,
+    ],
+    [
+      'async save blocking vs full save',
+      `${ms(r.asyncSaveBlockingMs!, 1)} vs ${ms(r.saveMs!)}`,
+      `${((100 * r.asyncSaveBlockingMs!) / r.saveMs!).toFixed(1)}%`,
+    ],
   ];
   if (typeof r.backgroundSaveStepSlowdown === 'number') {
-    rows.push(['train step during async save vs without', `${ms(r.stepDuringSaveMs!, 1)} vs ${ms(r.stepMs!, 1)}`, `${r.backgroundSaveStepSlowdown.toFixed(2)}x`]);
+    rows.push([
+      'train step during async save vs without',
+      `${ms(r.stepDuringSaveMs!, 1)} vs ${ms(r.stepMs!, 1)}`,
+      `${r.backgroundSaveStepSlowdown.toFixed(2)}x`,
+    ]);
   } else if (r.stepWorkload) {
     rows.push(['train step during async save vs without', r.stepWorkload, '']);
   }
   rows.push(
-    [`discovery ${r.discoveryCheckpoints} ckpts vs stat all`, `${ms(r.discoveryMs!)} vs ${ms(r.statAllMs!)}`, `${(r.discoveryMs! / r.statAllMs!).toFixed(2)}x`],
-    ['listing from the indexes vs stat all', `${ms(r.listingIndexedMs!)} vs ${ms(r.statAllMs!)}`, `${((100 * r.listingIndexedMs!) / r.statAllMs!).toFixed(1)}%`],
-    ['  one run after another', `${ms(r.listingIndexedSequentialMs!)} vs ${ms(r.statAllMs!)}`, `${((100 * r.listingIndexedSequentialMs!) / r.statAllMs!).toFixed(1)}%`],
-    ['listing exact vs stat all', `${ms(r.listingExactMs!)} vs ${ms(r.statAllMs!)}`, `${(r.listingExactMs! / r.statAllMs!).toFixed(2)}x`],
-    ['  best of reps: save vs write+fsync', `${ms(r.bestSaveMs!)} vs ${ms(r.bestPlainWriteFsyncMs!)}`, `${(r.bestSaveMs! / r.bestPlainWriteFsyncMs!).toFixed(2)}x`],
-    ['  best of reps: load+verify vs read', `${ms(r.bestLoadVerifyMs!)} vs ${ms(r.bestPlainReadMs!)}`, `${(r.bestLoadVerifyMs! / r.bestPlainReadMs!).toFixed(2)}x`],
+    [
+      `discovery ${r.discoveryCheckpoints} ckpts vs stat all`,
+      `${ms(r.discoveryMs!)} vs ${ms(r.statAllMs!)}`,
+      `${(r.discoveryMs! / r.statAllMs!).toFixed(2)}x`,
+    ],
+    [
+      'listing from the indexes vs stat all',
+      `${ms(r.listingIndexedMs!)} vs ${ms(r.statAllMs!)}`,
+      `${((100 * r.listingIndexedMs!) / r.statAllMs!).toFixed(1)}%`,
+    ],
+    [
+      '  one run after another',
+      `${ms(r.listingIndexedSequentialMs!)} vs ${ms(r.statAllMs!)}`,
+      `${((100 * r.listingIndexedSequentialMs!) / r.statAllMs!).toFixed(1)}%`,
+    ],
+    [
+      'listing exact vs stat all',
+      `${ms(r.listingExactMs!)} vs ${ms(r.statAllMs!)}`,
+      `${(r.listingExactMs! / r.statAllMs!).toFixed(2)}x`,
+    ],
+    [
+      '  best of reps: save vs write+fsync',
+      `${ms(r.bestSaveMs!)} vs ${ms(r.bestPlainWriteFsyncMs!)}`,
+      `${(r.bestSaveMs! / r.bestPlainWriteFsyncMs!).toFixed(2)}x`,
+    ],
+    [
+      '  best of reps: load+verify vs read',
+      `${ms(r.bestLoadVerifyMs!)} vs ${ms(r.bestPlainReadMs!)}`,
+      `${(r.bestLoadVerifyMs! / r.bestPlainReadMs!).toFixed(2)}x`,
+    ],
     ['  CPU time: save vs write+fsync', `${ms(r.saveCpuMs!)} vs ${ms(r.plainWriteFsyncCpuMs!)}`, ''],
     ['  CPU time: load+verify vs read', `${ms(r.loadVerifyCpuMs!)} vs ${ms(r.plainReadCpuMs!)}`, ''],
-    ['  save vs write+fsync, all files at once', `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncParallelMs!)}`, `${(r.saveMs! / r.plainWriteFsyncParallelMs!).toFixed(2)}x`],
+    [
+      '  save vs write+fsync, all files at once',
+      `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncParallelMs!)}`,
+      `${(r.saveMs! / r.plainWriteFsyncParallelMs!).toFixed(2)}x`,
+    ],
   );
   if (typeof r.backgroundSaveStepSlowdown === 'number') {
-    rows.push(['  save while training vs alone', `${ms(r.saveDuringTrainingMs!)} vs ${ms(r.saveMs!)}`, `${r.stepsDuringSave} steps`]);
+    rows.push([
+      '  save while training vs alone',
+      `${ms(r.saveDuringTrainingMs!)} vs ${ms(r.saveMs!)}`,
+      `${r.stepsDuringSave} steps`,
+    ]);
   }
   const mb = r.bytes! / 1e6;
-  console.log(`checkpoint I/O, ${mb.toFixed(1)} MB in ${r.referenceFiles} files (10M params + Adam m, v), median of ${r.reps}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
+  console.log(
+    `checkpoint I/O, ${mb.toFixed(1)} MB in ${r.referenceFiles} files (10M params + Adam m, v), median of ${r.reps}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+  );
   for (const [a, b, c] of rows) console.log(`${a.padEnd(42)} ${b.padEnd(26)} ${c}`);
-  console.log(`save throughput ${(mb / (r.saveMs! / 1000)).toFixed(0)} MB/s, load ${(mb / (r.loadVerifyMs! / 1000)).toFixed(0)} MB/s`);
+  console.log(
+    `save throughput ${(mb / (r.saveMs! / 1000)).toFixed(0)} MB/s, load ${(mb / (r.loadVerifyMs! / 1000)).toFixed(0)} MB/s`,
+  );
 }
 
 main().catch((error: unknown) => {

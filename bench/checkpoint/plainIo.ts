@@ -17,7 +17,8 @@ const WRITEV_BATCH = 256;
 async function writeAndSync(dir: string, file: PlainFile): Promise<void> {
   const handle = await open(join(dir, file.name), 'w');
   try {
-    for (let i = 0; i < file.chunks.length; i += WRITEV_BATCH) await handle.writev(file.chunks.slice(i, i + WRITEV_BATCH));
+    for (let i = 0; i < file.chunks.length; i += WRITEV_BATCH)
+      await handle.writev(file.chunks.slice(i, i + WRITEV_BATCH));
     await handle.sync();
   } finally {
     await handle.close();

@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, type BenchResult } from '../result';
-import { ACTIVATION_ENV, EXTENSION_IDS, activationFailure, activationResults, type ActivationOrder, type ActivationReport } from './activationReport';
+import {
+  ACTIVATION_ENV,
+  EXTENSION_IDS,
+  activationFailure,
+  activationResults,
+  type ActivationOrder,
+  type ActivationReport,
+} from './activationReport';
 
 export interface ActivationPlan {
   repoRoot: string;
@@ -39,9 +46,12 @@ async function importMjs<T>(path: string): Promise<T> {
 }
 
 async function describeHost(repoRoot: string): Promise<string> {
-  const { ensureTestHost } = await importMjs<{ ensureTestHost(o: { log: (l: string) => void }): { dir: string } }>(join(repoRoot, 'scripts/setup-test-host.mjs'));
+  const { ensureTestHost } = await importMjs<{ ensureTestHost(o: { log: (l: string) => void }): { dir: string } }>(
+    join(repoRoot, 'scripts/setup-test-host.mjs'),
+  );
   const { dir } = ensureTestHost({ log: (line) => console.log(`  ${line}`) });
-  const version = async (path: string) => (JSON.parse(await readFile(join(dir, 'node_modules/code-server', path), 'utf8')) as { version: string }).version;
+  const version = async (path: string) =>
+    (JSON.parse(await readFile(join(dir, 'node_modules/code-server', path), 'utf8')) as { version: string }).version;
   return `code-server ${await version('package.json')} (VS Code ${await version('lib/vscode/package.json')})`;
 }
 
@@ -57,15 +67,22 @@ async function stageExtensions(repoRoot: string, into: string): Promise<void> {
   const warmup = join(into, 'warmup');
   await cp(join(__dirname, 'minimal'), warmup, { recursive: true });
   const manifest = JSON.parse(await readFile(join(warmup, 'package.json'), 'utf8')) as Record<string, unknown>;
-  await writeFile(join(warmup, 'package.json'), JSON.stringify({ ...manifest, name: EXTENSION_IDS.warmup.split('.')[1] }, null, 2));
+  await writeFile(
+    join(warmup, 'package.json'),
+    JSON.stringify({ ...manifest, name: EXTENSION_IDS.warmup.split('.')[1] }, null, 2),
+  );
 }
 
 export async function measureActivation(plan: ActivationPlan): Promise<BenchResult[]> {
   const scratch = await mkdtemp(join(tmpdir(), 'bench-activation-'));
   try {
     const host = await describeHost(plan.repoRoot);
-    const { buildSuites } = await importMjs<{ buildSuites(o: { testsDir: string }): Promise<{ indexPath: string }> }>(join(plan.repoRoot, 'test/integration/build.mjs'));
-    const runner = await importMjs<IntegrationRunner>(join(plan.repoRoot, 'test/integration/runner/run-integration-tests.mjs'));
+    const { buildSuites } = await importMjs<{ buildSuites(o: { testsDir: string }): Promise<{ indexPath: string }> }>(
+      join(plan.repoRoot, 'test/integration/build.mjs'),
+    );
+    const runner = await importMjs<IntegrationRunner>(
+      join(plan.repoRoot, 'test/integration/runner/run-integration-tests.mjs'),
+    );
     const { indexPath } = await buildSuites({ testsDir: join(__dirname, 'suite') });
     const extensions = join(scratch, 'extensions');
     await stageExtensions(plan.repoRoot, extensions);
@@ -77,11 +94,18 @@ export async function measureActivation(plan: ActivationPlan): Promise<BenchResu
       const run = await runner.runIntegrationTests({
         testsPath: indexPath,
         extensionPath: extensions,
-        env: { [ACTIVATION_ENV.out]: out, [ACTIVATION_ENV.order]: order, [ACTIVATION_ENV.settleMs]: String(plan.settleMs) },
+        env: {
+          [ACTIVATION_ENV.out]: out,
+          [ACTIVATION_ENV.order]: order,
+          [ACTIVATION_ENV.settleMs]: String(plan.settleMs),
+        },
         timeoutMs: plan.timeoutMs,
         log: (line) => output.push(line),
       });
-      if (run.exitCode !== 0) throw new Error(`host launch ${launch + 1} failed (${run.reason}): ${output.slice(-5).join(' | ').slice(0, 1200)}`);
+      if (run.exitCode !== 0)
+        throw new Error(
+          `host launch ${launch + 1} failed (${run.reason}): ${output.slice(-5).join(' | ').slice(0, 1200)}`,
+        );
       const report = JSON.parse(await readFile(out, 'utf8')) as ActivationReport;
       reports.push(report);
       const timed = report.records.map((r) => `${r.id} ${r.callMs.toFixed(1)} ms${r.wasActive ? ' (was active)' : ''}`);

@@ -61,23 +61,43 @@ export function activationResults(reports: readonly ActivationReport[], host: st
     const ours = report.records.find((r) => r.id === EXTENSION_IDS.ours);
     const reference = report.records.find((r) => r.id === EXTENSION_IDS.reference);
     const warmup = report.records.find((r) => r.id === EXTENSION_IDS.warmup);
-    const oursFirst = report.records.findIndex((r) => r.id === EXTENSION_IDS.ours) < report.records.findIndex((r) => r.id === EXTENSION_IDS.reference);
-    return ours && reference && !ours.wasActive && !reference.wasActive ? [{ ours, reference, oursFirst, warmupMs: warmup?.callMs ?? null, loadMs: report.loadMs }] : [];
+    const oursFirst =
+      report.records.findIndex((r) => r.id === EXTENSION_IDS.ours) <
+      report.records.findIndex((r) => r.id === EXTENSION_IDS.reference);
+    return ours && reference && !ours.wasActive && !reference.wasActive
+      ? [{ ours, reference, oursFirst, warmupMs: warmup?.callMs ?? null, loadMs: report.loadMs }]
+      : [];
   });
   if (cold.length === 0) {
-    const why = reports.length === 0 ? 'no launch reported' : 'the extensions were already active before the suite ran, so no cold activation was timed';
+    const why =
+      reports.length === 0
+        ? 'no launch reported'
+        : 'the extensions were already active before the suite ran, so no cold activation was timed';
     return activationFailure(why);
   }
   const reference = { name: 'empty extension activation', value: median(cold.map((c) => c.reference.callMs)) };
   const warmups = cold.map((c) => c.warmupMs).filter((ms): ms is number => ms !== null);
-  const warmup = warmups.length > 0 ? `after the host's first activation (another empty extension, ${median(warmups).toFixed(0)} ms, not counted)` : 'no warm-up activation (the first activation of a host costs more)';
+  const warmup =
+    warmups.length > 0
+      ? `after the host's first activation (another empty extension, ${median(warmups).toFixed(0)} ms, not counted)`
+      : 'no warm-up activation (the first activation of a host costs more)';
   const first = cold.filter((c) => c.oursFirst).length;
   const about = `median of ${cold.length} launch(es) of ${host}, ${warmup}, Training Runs activated before the reference in ${first} of ${cold.length}; reference: an empty extension (bench/extension/minimal) activated the same way in the same host`;
   const loads = cold.map((c) => c.loadMs).filter((ms): ms is number => ms !== null);
   return [
-    againstReference(ids.cold, median(cold.map((c) => c.ours.callMs)), reference, `cold getExtension().activate(): loading dist/extension.js and running activate(); ${about}`),
+    againstReference(
+      ids.cold,
+      median(cold.map((c) => c.ours.callMs)),
+      reference,
+      `cold getExtension().activate(): loading dist/extension.js and running activate(); ${about}`,
+    ),
     loads.length === cold.length
-      ? againstReference(ids.load, median(loads), reference, `require() of a second copy of dist/extension.js after activation (module evaluation alone, file cache warm); ${about}`)
+      ? againstReference(
+          ids.load,
+          median(loads),
+          reference,
+          `require() of a second copy of dist/extension.js after activation (module evaluation alone, file cache warm); ${about}`,
+        )
       : failedResult(ids.load, 'the suite could not load dist/extension.js a second time'),
   ];
 }

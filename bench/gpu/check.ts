@@ -18,7 +18,12 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendsReport, probeBackends } from '../../src/trainer/backend/probeBackends';
 import { releaseGpuGlobals } from '../../src/trainer/backend/release';
-import { AUTO_ORDER, type ConcreteBackend, GPU_BACKENDS, activateBackend } from '../../src/trainer/backend/selectBackend';
+import {
+  AUTO_ORDER,
+  type ConcreteBackend,
+  GPU_BACKENDS,
+  activateBackend,
+} from '../../src/trainer/backend/selectBackend';
 import { correctnessCases, caseConfig, MODEL_VARIANTS } from '../../test/support/gpu/cases';
 import { GPU_TOLERANCE, CPU_FAMILY_TOLERANCE, type Tolerance } from '../../test/support/gpu/compare';
 import { type CaseResult, compareResume, compareRun } from '../../test/support/gpu/correctness';
@@ -49,14 +54,18 @@ function fail(message: string): never {
 function backendList(arg: string | undefined, fallback: ConcreteBackend[]): ConcreteBackend[] {
   if (!arg) return fallback;
   const names = arg.split(',').map((s) => s.trim());
-  for (const n of names) if (!AUTO_ORDER.includes(n as ConcreteBackend)) fail(`unknown backend "${n}"; choose from ${AUTO_ORDER.join(', ')}`);
+  for (const n of names)
+    if (!AUTO_ORDER.includes(n as ConcreteBackend))
+      fail(`unknown backend "${n}"; choose from ${AUTO_ORDER.join(', ')}`);
   return names as ConcreteBackend[];
 }
 
 function modelList(arg: string | undefined): GpuModelName[] {
   if (!arg) return [...GPU_MODEL_NAMES];
   const names = arg.split(',').map((s) => s.trim());
-  for (const n of names) if (!GPU_MODEL_NAMES.includes(n as GpuModelName)) fail(`unknown model "${n}"; choose from ${GPU_MODEL_NAMES.join(', ')}`);
+  for (const n of names)
+    if (!GPU_MODEL_NAMES.includes(n as GpuModelName))
+      fail(`unknown model "${n}"; choose from ${GPU_MODEL_NAMES.join(', ')}`);
   return names as GpuModelName[];
 }
 
@@ -65,35 +74,79 @@ async function activateOrThrow(backend: string): Promise<void> {
   if (!active.ok) throw new Error(`${backend}: ${active.reason}`);
 }
 
-async function guarded(name: string, kind: CaseResult['kind'], backends: string, run: () => Promise<CaseResult>): Promise<CaseResult> {
+async function guarded(
+  name: string,
+  kind: CaseResult['kind'],
+  backends: string,
+  run: () => Promise<CaseResult>,
+): Promise<CaseResult> {
   try {
     return await run();
   } catch (error) {
-    return { name, kind, backends, ok: false, steps: 0, maxWeightDiff: NaN, maxSlotDiff: NaN, maxLossRelDiff: NaN, worstRatio: NaN, outliers: 0, problems: [`threw: ${(error as Error).message.split('\n')[0]}`], seconds: 0 };
+    return {
+      name,
+      kind,
+      backends,
+      ok: false,
+      steps: 0,
+      maxWeightDiff: NaN,
+      maxSlotDiff: NaN,
+      maxLossRelDiff: NaN,
+      worstRatio: NaN,
+      outliers: 0,
+      problems: [`threw: ${(error as Error).message.split('\n')[0]}`],
+      seconds: 0,
+    };
   }
 }
 
 function report(r: CaseResult): void {
   const figures = `max |dw| ${r.maxWeightDiff.toExponential(2)}, max |dslot| ${r.maxSlotDiff.toExponential(2)}, loss rel ${r.maxLossRelDiff.toExponential(2)}, worst/bound ${r.worstRatio.toFixed(3)}, outliers ${r.outliers}`;
-  log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.kind.padEnd(6)} ${r.backends.padEnd(22)} ${r.name.padEnd(34)} ${figures} (${r.seconds.toFixed(1)} s)${r.ok ? '' : `\n       ${r.problems.slice(0, 3).join('\n       ')}`}`);
+  log(
+    `  ${r.ok ? 'ok  ' : 'FAIL'} ${r.kind.padEnd(6)} ${r.backends.padEnd(22)} ${r.name.padEnd(34)} ${figures} (${r.seconds.toFixed(1)} s)${r.ok ? '' : `\n       ${r.problems.slice(0, 3).join('\n       ')}`}`,
+  );
 }
 
-async function correctness(candidates: ConcreteBackend[], reference: ConcreteBackend, workDir: string, quick: boolean, full: boolean, tol: Tolerance): Promise<CaseResult[]> {
+async function correctness(
+  candidates: ConcreteBackend[],
+  reference: ConcreteBackend,
+  workDir: string,
+  quick: boolean,
+  full: boolean,
+  tol: Tolerance,
+): Promise<CaseResult[]> {
   const steps = quick ? 3 : 6;
   const results: CaseResult[] = [];
   for (const candidate of candidates) {
-    log(`correctness: ${candidate} vs ${reference}, ${steps} steps, tolerance atol ${tol.atol} rtol ${tol.rtol} (losses ${tol.lossRtol})`);
+    log(
+      `correctness: ${candidate} vs ${reference}, ${steps} steps, tolerance atol ${tol.atol} rtol ${tol.rtol} (losses ${tol.lossRtol})`,
+    );
     for (const c of correctnessCases(join(workDir, candidate), steps, full)) {
-      const r = await guarded(c.name, 'match', `${candidate} vs ${reference}`, () => compareRun(c.name, c.config, steps, reference, candidate, tol, activateOrThrow));
+      const r = await guarded(c.name, 'match', `${candidate} vs ${reference}`, () =>
+        compareRun(c.name, c.config, steps, reference, candidate, tol, activateOrThrow),
+      );
       report(r);
       results.push(r);
     }
-    log(`cross-device resume: ${steps} steps, checkpoint, ${steps} steps on the other device, vs ${2 * steps} on ${reference}`);
+    log(
+      `cross-device resume: ${steps} steps, checkpoint, ${steps} steps on the other device, vs ${2 * steps} on ${reference}`,
+    );
     for (const model of MODEL_VARIANTS) {
-      for (const [from, to] of [[candidate, reference], [reference, candidate]] as const) {
+      for (const [from, to] of [
+        [candidate, reference],
+        [reference, candidate],
+      ] as const) {
         const name = `${model} + adam + cosine`;
-        const config = caseConfig(model, 'adam', 'cosine', join(workDir, candidate, `resume-${model}-${from}-to-${to}`), 2 * steps);
-        const r = await guarded(name, 'resume', `${from} -> ${to}`, () => compareResume(name, config, steps, steps, from, to, reference, tol, activateOrThrow));
+        const config = caseConfig(
+          model,
+          'adam',
+          'cosine',
+          join(workDir, candidate, `resume-${model}-${from}-to-${to}`),
+          2 * steps,
+        );
+        const r = await guarded(name, 'resume', `${from} -> ${to}`, () =>
+          compareResume(name, config, steps, steps, from, to, reference, tol, activateOrThrow),
+        );
         report(r);
         results.push(r);
       }
@@ -102,10 +155,13 @@ async function correctness(candidates: ConcreteBackend[], reference: ConcreteBac
   return results;
 }
 
-
 /** The line of a child's stderr that says what went wrong (not a stack frame). */
 function errorLine(stderr: string, fallback: string): string {
-  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('at '));
   return (lines.find((l) => /error/i.test(l)) ?? lines.pop() ?? fallback).slice(0, 200);
 }
 
@@ -121,24 +177,73 @@ function torchScript(): string {
 }
 
 /** Each measurement in a fresh process, so one backend's memory and kernels never affect another. */
-async function bench(models: GpuModelName[], backends: ConcreteBackend[], quick: boolean, python: string): Promise<BenchRow[]> {
+async function bench(
+  models: GpuModelName[],
+  backends: ConcreteBackend[],
+  quick: boolean,
+  python: string,
+): Promise<BenchRow[]> {
   const plan = quick ? { warmup: 1, steps: 3, maxSeconds: 5 } : { warmup: 3, steps: 30, maxSeconds: 20 };
   const rows: BenchRow[] = [];
   for (const model of models) {
-    const torch = await runChild(python, [torchScript(), model, String(plan.warmup), String(plan.steps), String(plan.maxSeconds)], (plan.maxSeconds * 4 + 120) * 1000);
+    const torch = await runChild(
+      python,
+      [torchScript(), model, String(plan.warmup), String(plan.steps), String(plan.maxSeconds)],
+      (plan.maxSeconds * 4 + 120) * 1000,
+    );
     const torchResult = torch.code === 0 ? lastJson<GpuMeasurement>(torch.stdout) : null;
     const reference = torchResult ? { name: 'pytorch-cuda', value: torchResult.stepsPerSecond } : null;
-    const torchWhy = torch.code === 3 ? 'torch has no CUDA device' : `not measured: ${errorLine(torch.stderr + (torch.error?.message ?? ''), `exit ${torch.code}`)}`;
-    rows.push({ group: 'training', name: model, backend: 'pytorch-cuda', value: torchResult?.stepsPerSecond ?? null, unit: 'steps/s', reference: null, ratio: null, detail: torchResult?.detail ?? torchWhy });
+    const torchWhy =
+      torch.code === 3
+        ? 'torch has no CUDA device'
+        : `not measured: ${errorLine(torch.stderr + (torch.error?.message ?? ''), `exit ${torch.code}`)}`;
+    rows.push({
+      group: 'training',
+      name: model,
+      backend: 'pytorch-cuda',
+      value: torchResult?.stepsPerSecond ?? null,
+      unit: 'steps/s',
+      reference: null,
+      ratio: null,
+      detail: torchResult?.detail ?? torchWhy,
+    });
     for (const backend of backends) {
-      const args = [...process.execArgv, process.argv[1]!, 'measure', '--model', model, '--backend', backend, '--warmup', String(plan.warmup), '--steps', String(plan.steps), '--max-seconds', String(plan.maxSeconds)];
+      const args = [
+        ...process.execArgv,
+        process.argv[1]!,
+        'measure',
+        '--model',
+        model,
+        '--backend',
+        backend,
+        '--warmup',
+        String(plan.warmup),
+        '--steps',
+        String(plan.steps),
+        '--max-seconds',
+        String(plan.maxSeconds),
+      ];
       const child = await runChild(process.execPath, args, (plan.maxSeconds * 4 + 180) * 1000);
       const m = child.code === 0 ? lastJson<GpuMeasurement>(child.stdout) : null;
       const value = m?.stepsPerSecond ?? null;
-      const detail = m ? `${m.steps} steps in ${m.seconds.toFixed(2)} s, first step ${m.firstStepSeconds.toFixed(2)} s${m.detail ? `, ${m.detail}` : ''}` : `failed: ${errorLine(child.stderr + (child.error?.message ?? ''), `exit ${child.code}`)}`;
-      rows.push({ group: 'training', name: model, backend, value, unit: 'steps/s', reference, ratio: value !== null && reference ? value / reference.value : null, detail });
+      const detail = m
+        ? `${m.steps} steps in ${m.seconds.toFixed(2)} s, first step ${m.firstStepSeconds.toFixed(2)} s${m.detail ? `, ${m.detail}` : ''}`
+        : `failed: ${errorLine(child.stderr + (child.error?.message ?? ''), `exit ${child.code}`)}`;
+      rows.push({
+        group: 'training',
+        name: model,
+        backend,
+        value,
+        unit: 'steps/s',
+        reference,
+        ratio: value !== null && reference ? value / reference.value : null,
+        detail,
+      });
     }
-    for (const r of rows.filter((x) => x.name === model)) log(`  ${GPU_DESCRIPTIONS[model].padEnd(36)} ${r.backend.padEnd(15)} ${r.value === null ? '       -' : r.value.toFixed(2).padStart(8)} steps/s${r.ratio === null ? '' : `  ${r.ratio.toFixed(3)}x torch`}  ${r.detail}`);
+    for (const r of rows.filter((x) => x.name === model))
+      log(
+        `  ${GPU_DESCRIPTIONS[model].padEnd(36)} ${r.backend.padEnd(15)} ${r.value === null ? '       -' : r.value.toFixed(2).padStart(8)} steps/s${r.ratio === null ? '' : `  ${r.ratio.toFixed(3)}x torch`}  ${r.detail}`,
+      );
   }
   return rows;
 }
@@ -174,22 +279,43 @@ async function runCheck(argv: string[]): Promise<number> {
   const reference = backendList(values.reference, ['cpu'])[0]!;
   const tol = candidates.every((c) => !GPU_BACKENDS.includes(c)) ? CPU_FAMILY_TOLERANCE : GPU_TOLERANCE;
 
-  const cases = values['no-correctness'] || candidates.length === 0 ? [] : await correctness(candidates, reference, join(out, 'work'), values.quick, values.full, tol);
+  const cases =
+    values['no-correctness'] || candidates.length === 0
+      ? []
+      : await correctness(candidates, reference, join(out, 'work'), values.quick, values.full, tol);
   // Written now too, so a run cut short during the bench still leaves the correctness results.
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify({ schema: 1, partial: 'correctness done, bench not finished', backends, adapter, correctness: { reference, candidates, tolerance: tol, cases } }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'results.json'),
+    `${JSON.stringify({ schema: 1, partial: 'correctness done, bench not finished', backends, adapter, correctness: { reference, candidates, tolerance: tol, cases } }, null, 2)}\n`,
+  );
   const benchBackends = backendList(values['bench-backends'], candidates);
-  if (!values['no-bench'] && benchBackends.length > 0) log('bench (steps/s; ratio to PyTorch CUDA on this GPU where it exists):');
-  const rows = values['no-bench'] || benchBackends.length === 0 ? [] : await bench(modelList(values.models), benchBackends, values.quick, values.python);
+  if (!values['no-bench'] && benchBackends.length > 0)
+    log('bench (steps/s; ratio to PyTorch CUDA on this GPU where it exists):');
+  const rows =
+    values['no-bench'] || benchBackends.length === 0
+      ? []
+      : await bench(modelList(values.models), benchBackends, values.quick, values.python);
 
   const failed = cases.filter((c) => !c.ok);
   const code = failed.length > 0 ? EXIT.failed : gpus.length === 0 ? EXIT.noGpu : EXIT.ok;
   const summary =
     code === EXIT.noGpu
-      ? `no GPU backend available here (${backends.backends.filter((b) => GPU_BACKENDS.includes(b.name)).map((b) => `${b.name}: ${b.reason}`).join('; ')})`
+      ? `no GPU backend available here (${backends.backends
+          .filter((b) => GPU_BACKENDS.includes(b.name))
+          .map((b) => `${b.name}: ${b.reason}`)
+          .join('; ')})`
       : `${cases.length - failed.length}/${cases.length} correctness checks passed${failed.length ? `; failed: ${failed.map((f) => `${f.kind} ${f.backends} ${f.name}`).join(', ')}` : ''}`;
   const results = {
     schema: 1,
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, tfjs: tf.version.tfjs, date: new Date(started).toISOString(), quick: values.quick },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      tfjs: tf.version.tfjs,
+      date: new Date(started).toISOString(),
+      quick: values.quick,
+    },
     backends,
     adapter,
     correctness: { reference, candidates, tolerance: tol, cases },
@@ -204,11 +330,24 @@ async function runCheck(argv: string[]): Promise<number> {
 }
 
 async function runMeasure(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, backend: { type: 'string' }, warmup: { type: 'string', default: '2' }, steps: { type: 'string', default: '10' }, 'max-seconds': { type: 'string', default: '20' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      backend: { type: 'string' },
+      warmup: { type: 'string', default: '2' },
+      steps: { type: 'string', default: '10' },
+      'max-seconds': { type: 'string', default: '20' },
+    },
+  });
   const model = values.model as GpuModelName;
   if (!GPU_MODEL_NAMES.includes(model)) fail(`measure: --model must be one of ${GPU_MODEL_NAMES.join(', ')}`);
   const [backend] = backendList(values.backend, ['webgpu']);
-  const m = await measure(model, backend!, { warmup: Number(values.warmup), steps: Number(values.steps), maxSeconds: Number(values['max-seconds']) });
+  const m = await measure(model, backend!, {
+    warmup: Number(values.warmup),
+    steps: Number(values.steps),
+    maxSeconds: Number(values['max-seconds']),
+  });
   log(JSON.stringify(m));
   return 0;
 }
@@ -217,7 +356,9 @@ async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'check') return runCheck(rest);
   if (command === 'measure') return runMeasure(rest);
-  return fail('usage: check --out DIR [--quick] [--full] [--candidates a,b] [--no-bench] [--no-correctness] | measure --model M --backend B');
+  return fail(
+    'usage: check --out DIR [--quick] [--full] [--candidates a,b] [--no-bench] [--no-correctness] | measure --model M --backend B',
+  );
 }
 
 main().then(

@@ -20,7 +20,11 @@ export interface MeasurePlan {
   maxSeconds: number;
 }
 
-export async function measure(model: GpuModelName, backend: ConcreteBackend, plan: MeasurePlan): Promise<GpuMeasurement> {
+export async function measure(
+  model: GpuModelName,
+  backend: ConcreteBackend,
+  plan: MeasurePlan,
+): Promise<GpuMeasurement> {
   const active = await activateBackend(backend, null);
   if (!active.ok) throw new Error(`${backend}: ${active.reason}`);
   const job = gpuTrainable(model);
@@ -39,7 +43,16 @@ export async function measure(model: GpuModelName, backend: ConcreteBackend, pla
       steps++;
     }
     const seconds = (performance.now() - start) / 1000;
-    return { model, backend, steps, seconds, stepsPerSecond: steps / seconds, firstStepSeconds, loss, detail: active.detail ?? '' };
+    return {
+      model,
+      backend,
+      steps,
+      seconds,
+      stepsPerSecond: steps / seconds,
+      firstStepSeconds,
+      loss,
+      detail: active.detail ?? '',
+    };
   } finally {
     job.dispose();
   }

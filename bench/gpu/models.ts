@@ -32,14 +32,29 @@ export interface AsyncTrainable {
 
 /** Random inputs and one-hot targets, generated on the device (seeded): uploads stay out of the timing. */
 function oneHot(rows: number, classes: number, seed: number, shape: number[]): tf.Tensor {
-  return tf.tidy(() => tf.oneHot(tf.randomUniform([rows], 0, classes, 'int32', seed), classes).toFloat().reshape(shape));
+  return tf.tidy(() =>
+    tf
+      .oneHot(tf.randomUniform([rows], 0, classes, 'int32', seed), classes)
+      .toFloat()
+      .reshape(shape),
+  );
 }
 
 function setUp(name: GpuModelName): { model: Model; x: tf.Tensor; y: tf.Tensor } {
   if (name === 'mlp_4096' || name === 'mlp') {
     const s = name === 'mlp' ? SPECS.mlp : MLP_4096;
     return {
-      model: buildMlp({ inputs: s.inputs, outputs: s.outputs, hidden: [...s.hidden], activation: 'relu', dropout: 0, task: 'classification' }, 1),
+      model: buildMlp(
+        {
+          inputs: s.inputs,
+          outputs: s.outputs,
+          hidden: [...s.hidden],
+          activation: 'relu',
+          dropout: 0,
+          task: 'classification',
+        },
+        1,
+      ),
       x: tf.randomUniform([s.batch, s.inputs], 0, 1, 'float32', 42),
       y: oneHot(s.batch, s.outputs, 43, [s.batch, s.outputs]),
     };
@@ -47,14 +62,20 @@ function setUp(name: GpuModelName): { model: Model; x: tf.Tensor; y: tf.Tensor }
   if (name === 'char_lm') {
     const s = SPECS.char_lm;
     return {
-      model: buildCharLm({ vocab: s.vocab, cell: 'lstm', embeddingDim: s.embedding, units: s.units, layers: 1, dropout: 0 }, 1),
+      model: buildCharLm(
+        { vocab: s.vocab, cell: 'lstm', embeddingDim: s.embedding, units: s.units, layers: 1, dropout: 0 },
+        1,
+      ),
       x: oneHot(s.batch * s.seq, s.vocab, 42, [s.batch, s.seq, s.vocab]),
       y: oneHot(s.batch * s.seq, s.vocab, 43, [s.batch, s.seq, s.vocab]),
     };
   }
   const s = SPECS.transformer;
   return {
-    model: buildTransformer({ vocab: s.vocab, seqLen: s.seq, dModel: s.d, heads: s.heads, ffDim: s.ff, blocks: s.blocks, dropout: 0 }, 1),
+    model: buildTransformer(
+      { vocab: s.vocab, seqLen: s.seq, dModel: s.d, heads: s.heads, ffDim: s.ff, blocks: s.blocks, dropout: 0 },
+      1,
+    ),
     x: oneHot(s.batch * s.seq, s.vocab, 42, [s.batch, s.seq, s.vocab]),
     y: oneHot(s.batch * s.seq, s.vocab, 43, [s.batch, s.seq, s.vocab]),
   };

@@ -37,8 +37,17 @@ export async function drawBareUplot(chart: BareUplot, series: PlotSeries): Promi
       height: g.__chartSize.height,
       legend: { show: false },
       scales: { x: { time: false }, y: {}, lr: {} },
-      axes: [{ label: 'step' }, { label: 'loss', scale: 'y' }, { label: 'learning rate', scale: 'lr', side: 1, size: 72 }],
-      series: [{}, { stroke: '#3794ff55', scale: 'y' }, { stroke: '#3794ff', width: 2, scale: 'y' }, { stroke: '#3794ffcc', dash: [4, 4], scale: 'lr' }],
+      axes: [
+        { label: 'step' },
+        { label: 'loss', scale: 'y' },
+        { label: 'learning rate', scale: 'lr', side: 1, size: 72 },
+      ],
+      series: [
+        {},
+        { stroke: '#3794ff55', scale: 'y' },
+        { stroke: '#3794ff', width: 2, scale: 'y' },
+        { stroke: '#3794ffcc', dash: [4, 4], scale: 'lr' },
+      ],
     };
     g.__plot?.destroy();
     g.__data = [s.steps.slice(), s.loss.slice(), s.loss.slice(), s.lr.slice()];
@@ -52,7 +61,11 @@ export async function drawBareUplot(chart: BareUplot, series: PlotSeries): Promi
  * Replays the panel's streaming: before each redraw the data grows to the count the panel drew then;
  * setData is timed until the microtasks queued after it (uPlot's deferred draw) have run. Mean ms.
  */
-export async function redrawBareUplot(chart: BareUplot, series: PlotSeries, pointsPerRedraw: number[]): Promise<number> {
+export async function redrawBareUplot(
+  chart: BareUplot,
+  series: PlotSeries,
+  pointsPerRedraw: number[],
+): Promise<number> {
   if (pointsPerRedraw.length === 0) throw new Error('the panel made no redraw to compare with');
   return chart.page.evaluate(
     async ({ s, counts }) => {

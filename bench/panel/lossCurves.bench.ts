@@ -15,9 +15,15 @@ async function main(): Promise<void> {
   const f = await measureLossCurves(plan);
   console.log(`metrics.jsonl: ${f.steps.toLocaleString('en-US')} steps, ${f.fileMb.toFixed(1)} MB`);
   console.log(`first render (${f.pointsSent} points sent, ${f.messageKiB.toFixed(0)} KiB), median of ${plan.renders}:`);
-  console.log(`  host read ${f.hostReadMs.toFixed(0)} ms + downsample ${f.downsampleMs.toFixed(1)} ms + serialise ${f.serialiseMs.toFixed(1)} ms`);
-  console.log(`  webview validate+smooth+draw+paint ${f.webviewRenderMs.toFixed(0)} ms (bare uPlot, same points: ${f.bareUplotRenderMs.toFixed(0)} ms)`);
-  console.log(`  total ${f.firstRenderMs.toFixed(0)} ms (read + JSON.parse of every line: ${f.plainParseMs.toFixed(0)} ms)`);
+  console.log(
+    `  host read ${f.hostReadMs.toFixed(0)} ms + downsample ${f.downsampleMs.toFixed(1)} ms + serialise ${f.serialiseMs.toFixed(1)} ms`,
+  );
+  console.log(
+    `  webview validate+smooth+draw+paint ${f.webviewRenderMs.toFixed(0)} ms (bare uPlot, same points: ${f.bareUplotRenderMs.toFixed(0)} ms)`,
+  );
+  console.log(
+    `  total ${f.firstRenderMs.toFixed(0)} ms (read + JSON.parse of every line: ${f.plainParseMs.toFixed(0)} ms)`,
+  );
   const s = f.stream;
   console.log(
     `streaming 1,000 steps/s for ${s.seconds.toFixed(1)} s: ${s.redraws} redraws (${(s.redraws / s.seconds).toFixed(1)}/s), ${s.avgMs.toFixed(1)} ms each on average ` +

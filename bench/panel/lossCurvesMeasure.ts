@@ -75,7 +75,8 @@ async function writeMetrics(path: string, steps: number): Promise<void> {
 async function plainParse(path: string): Promise<number> {
   const t0 = performance.now();
   let count = 0;
-  for (const line of (await readFile(path, 'utf8')).split('\n')) if (line) count += (JSON.parse(line) as { step: number }).step > 0 ? 1 : 0;
+  for (const line of (await readFile(path, 'utf8')).split('\n'))
+    if (line) count += (JSON.parse(line) as { step: number }).step > 0 ? 1 : 0;
   if (count === 0) throw new Error('plain parse read no lines');
   return performance.now() - t0;
 }
@@ -106,7 +107,20 @@ async function firstRender(page: Page, maxPoints: number, runDir: string): Promi
   const t1 = performance.now();
   const series = downsampleColumns(history.series.columns(), 0, history.series.length, maxPoints);
   const t2 = performance.now();
-  const message = { type: 'init', runs: [{ runDir, label: 'bench', state: 'training', series, totalPoints: history.series.length, checkpoints: [], resumes: [] }] };
+  const message = {
+    type: 'init',
+    runs: [
+      {
+        runDir,
+        label: 'bench',
+        state: 'training',
+        series,
+        totalPoints: history.series.length,
+        checkpoints: [],
+        resumes: [],
+      },
+    ],
+  };
   const json = JSON.stringify(message);
   const t3 = performance.now();
   // In the page: from the message arriving to the chart drawn and painted (two animation frames).
@@ -141,7 +155,11 @@ async function firstRender(page: Page, maxPoints: number, runDir: string): Promi
  * to a microtask: setTimeout is wrapped so a task that redrew is timed until the microtasks queued
  * after it have run. Returns the point count after each redraw, for the reference to replay.
  */
-async function stream(page: Page, firstStep: number, seconds: number): Promise<{ figures: LossCurvesFigures['stream']; pointsPerRedraw: number[] }> {
+async function stream(
+  page: Page,
+  firstStep: number,
+  seconds: number,
+): Promise<{ figures: LossCurvesFigures['stream']; pointsPerRedraw: number[] }> {
   return page.evaluate(
     async ({ firstStep, messages }) => {
       const lc = (globalThis as any).__lossCurves;

@@ -2,7 +2,12 @@
 import { againstReference, failedResult, type BenchResult } from '../result';
 import type { LossCurvesFigures } from './lossCurvesMeasure';
 
-export const PANEL_NAMES = { firstRender: 'first_render', firstRenderUncached: 'first_render_uncached', firstRenderWebview: 'first_render_webview', redraw: 'redraw_streaming' } as const;
+export const PANEL_NAMES = {
+  firstRender: 'first_render',
+  firstRenderUncached: 'first_render_uncached',
+  firstRenderWebview: 'first_render_webview',
+  redraw: 'redraw_streaming',
+} as const;
 
 const id = (name: string) => ({ group: 'panel', name, backend: 'chromium', unit: 'ms' }) as const;
 

@@ -9,7 +9,10 @@ import { runsTableResults } from './runsTableResults';
 async function main(): Promise<void> {
   const opens = Number(process.env.BENCH_OPENS ?? 1);
   const f = await measureRunsTable({ runs: Number(process.env.BENCH_RUNS ?? 1000), opens });
-  for (const row of runsTableResults(f, opens)) console.log(`${row.group}/${row.name}: ${row.value?.toFixed(0)} ms (reference ${row.reference?.value.toFixed(0)} ms)\n  ${row.detail}`);
+  for (const row of runsTableResults(f, opens))
+    console.log(
+      `${row.group}/${row.name}: ${row.value?.toFixed(0)} ms (reference ${row.reference?.value.toFixed(0)} ms)\n  ${row.detail}`,
+    );
 }
 
 main().catch((error: unknown) => {

@@ -36,18 +36,74 @@ export interface RunsTableFigures {
 
 async function writeRuns(root: string, count: number): Promise<string[]> {
   const template = join(root, 'template');
-  const manager = new CheckpointManager(template, { ...DEFAULT_CHECKPOINT_OPTIONS, save_optimizer_state: false, save_scheduler_state: false, save_total_limit: null, metric_for_best_model: null, greater_is_better: false });
-  const trainerState = { global_step: 200, epoch: 1, data_position: { cursor: 200 }, rng: { seed: 1 }, loss: 0.3, best_metric_name: null, best_metric: null, best_checkpoint: null, greater_is_better: false };
-  await (await manager.save({ step: 200, weights: { 'dense/kernel': { dtype: 'float32', shape: [16, 16], data: new Float32Array(256).fill(0.5) } }, trainerState })).done;
+  const manager = new CheckpointManager(template, {
+    ...DEFAULT_CHECKPOINT_OPTIONS,
+    save_optimizer_state: false,
+    save_scheduler_state: false,
+    save_total_limit: null,
+    metric_for_best_model: null,
+    greater_is_better: false,
+  });
+  const trainerState = {
+    global_step: 200,
+    epoch: 1,
+    data_position: { cursor: 200 },
+    rng: { seed: 1 },
+    loss: 0.3,
+    best_metric_name: null,
+    best_metric: null,
+    best_checkpoint: null,
+    greater_is_better: false,
+  };
+  await (
+    await manager.save({
+      step: 200,
+      weights: { 'dense/kernel': { dtype: 'float32', shape: [16, 16], data: new Float32Array(256).fill(0.5) } },
+      trainerState,
+    })
+  ).done;
   const dirs: string[] = [];
   for (let i = 0; i < count; i++) {
     const dir = join(root, 'runs', `run-${String(i).padStart(4, '0')}`);
     mkdirSync(dir, { recursive: true });
-    const config = { name: `run-${i}`, seed: i % 5, batch_size: [16, 32, 64][i % 3], optimizer: { type: 'adam', learning_rate: 10 ** -(2 + (i % 4)) }, model: { type: 'mlp', hidden: [64, 64] }, max_steps: 200 };
+    const config = {
+      name: `run-${i}`,
+      seed: i % 5,
+      batch_size: [16, 32, 64][i % 3],
+      optimizer: { type: 'adam', learning_rate: 10 ** -(2 + (i % 4)) },
+      model: { type: 'mlp', hidden: [64, 64] },
+      max_steps: 200,
+    };
     const started = Date.UTC(2026, 10, 1) + i * 60_000;
-    writeFileSync(join(dir, 'run.json'), JSON.stringify({ name: `run-${i}`, status: 'finished', pid: 1, config, backend: { name: 'wasm' }, step: 200, max_steps: 200, started_at: new Date(started).toISOString(), ended_at: new Date(started + 30_000).toISOString() }, null, 2));
-    writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: 200 }, (_, s) => JSON.stringify({ step: s + 1, loss: 2 / (s + 1), lr: 1e-3, examples_per_sec: 900 })).join('\n') + '\n');
-    if (i % 10 === 0) writeFileSync(join(dir, 'run-notes.json'), JSON.stringify({ displayName: null, notes: `run ${i}`, tags: ['bench'] }));
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify(
+        {
+          name: `run-${i}`,
+          status: 'finished',
+          pid: 1,
+          config,
+          backend: { name: 'wasm' },
+          step: 200,
+          max_steps: 200,
+          started_at: new Date(started).toISOString(),
+          ended_at: new Date(started + 30_000).toISOString(),
+        },
+        null,
+        2,
+      ),
+    );
+    writeFileSync(
+      join(dir, 'metrics.jsonl'),
+      Array.from({ length: 200 }, (_, s) =>
+        JSON.stringify({ step: s + 1, loss: 2 / (s + 1), lr: 1e-3, examples_per_sec: 900 }),
+      ).join('\n') + '\n',
+    );
+    if (i % 10 === 0)
+      writeFileSync(
+        join(dir, 'run-notes.json'),
+        JSON.stringify({ displayName: null, notes: `run ${i}`, tags: ['bench'] }),
+      );
     cpSync(join(template, 'checkpoints'), join(dir, 'checkpoints'), { recursive: true });
     dirs.push(dir);
   }
@@ -56,7 +112,9 @@ async function writeRuns(root: string, count: number): Promise<string[]> {
 
 async function plainParse(dirs: readonly string[]): Promise<number> {
   const t0 = performance.now();
-  const records = await Promise.all(dirs.map(async (d) => JSON.parse(await readFile(join(d, 'run.json'), 'utf8')) as { status: string }));
+  const records = await Promise.all(
+    dirs.map(async (d) => JSON.parse(await readFile(join(d, 'run.json'), 'utf8')) as { status: string }),
+  );
   if (records.filter((r) => r.status === 'finished').length !== dirs.length) throw new Error('plain parse missed runs');
   return performance.now() - t0;
 }
@@ -68,7 +126,14 @@ export async function measureRunsTable(plan: { runs: number; opens: number }): P
   const browser = await launchChromium();
   try {
     const dirs = await writeRuns(root, plan.runs);
-    const opens: Array<{ host: number; serialise: number; webview: number; total: number; kib: number; columns: number }> = [];
+    const opens: Array<{
+      host: number;
+      serialise: number;
+      webview: number;
+      total: number;
+      kib: number;
+      columns: number;
+    }> = [];
     const plain: number[] = [];
     const loads: number[] = [];
     for (let i = 0; i < plan.opens; i++) {
@@ -96,7 +161,14 @@ export async function measureRunsTable(plan: { runs: number; opens: number }): P
         return { ms: performance.now() - start, columns: table.columns().length as number };
       }, message);
       const t3 = performance.now();
-      opens.push({ host: t1 - t0, serialise: t2 - t1, webview: webview.ms, total: t3 - t0, kib: json.length / 1024, columns: webview.columns });
+      opens.push({
+        host: t1 - t0,
+        serialise: t2 - t1,
+        webview: webview.ms,
+        total: t3 - t0,
+        kib: json.length / 1024,
+        columns: webview.columns,
+      });
       source.dispose();
       model.dispose();
       await page.close();

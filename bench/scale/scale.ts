@@ -50,19 +50,34 @@ function git(cwd: string, args: string[]): string {
 }
 
 /** The baseline commit checked out beside this one, sharing node_modules, and built as `npm run build` builds. */
-async function prepareBaseline(repoRoot: string, ref: string, scratch: string): Promise<{ root: string; label: string }> {
+async function prepareBaseline(
+  repoRoot: string,
+  ref: string,
+  scratch: string,
+): Promise<{ root: string; label: string }> {
   const commit = git(repoRoot, ['rev-parse', '--short', ref]);
   const root = join(scratch, `baseline-${commit}`);
   git(repoRoot, ['worktree', 'add', '--detach', root, commit]);
   await symlink(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
   const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`building the baseline ${commit} failed: ${(build.stderr || build.stdout).trim().slice(-400)}`);
+  if (build.status !== 0)
+    throw new Error(`building the baseline ${commit} failed: ${(build.stderr || build.stdout).trim().slice(-400)}`);
   return { root, label: commit };
 }
 
-async function measureBuild(plan: ScalePlan, extensionRoot: string, label: string, workspace: ScaleWorkspace, scratch: string): Promise<MeasuredBuild> {
-  const { buildSuites } = await importMjs<{ buildSuites(o: { testsDir: string }): Promise<{ indexPath: string }> }>(join(plan.repoRoot, 'test/integration/build.mjs'));
-  const runner = await importMjs<IntegrationRunner>(join(plan.repoRoot, 'test/integration/runner/run-integration-tests.mjs'));
+async function measureBuild(
+  plan: ScalePlan,
+  extensionRoot: string,
+  label: string,
+  workspace: ScaleWorkspace,
+  scratch: string,
+): Promise<MeasuredBuild> {
+  const { buildSuites } = await importMjs<{ buildSuites(o: { testsDir: string }): Promise<{ indexPath: string }> }>(
+    join(plan.repoRoot, 'test/integration/build.mjs'),
+  );
+  const runner = await importMjs<IntegrationRunner>(
+    join(plan.repoRoot, 'test/integration/runner/run-integration-tests.mjs'),
+  );
   const { indexPath } = await buildSuites({ testsDir: join(__dirname, 'suite') });
   const reports: ScaleReport[] = [];
   for (let launch = 0; launch < plan.launches; launch++) {
@@ -74,15 +89,30 @@ async function measureBuild(plan: ScalePlan, extensionRoot: string, label: strin
       testsPath: indexPath,
       extensionPath: extensionRoot,
       workspace: workspace.dir,
-      env: { [SCALE_ENV.out]: out, [SCALE_ENV.expectedRuns]: String(workspace.expectedRuns), [SCALE_ENV.liveConfig]: workspace.liveConfig, [SCALE_ENV.settleMs]: '3000' },
+      env: {
+        [SCALE_ENV.out]: out,
+        [SCALE_ENV.expectedRuns]: String(workspace.expectedRuns),
+        [SCALE_ENV.liveConfig]: workspace.liveConfig,
+        [SCALE_ENV.settleMs]: '3000',
+      },
       timeoutMs: plan.timeoutMs,
       log: (line) => output.push(line),
     });
-    if (run.exitCode !== 0) throw new Error(`${label}: host launch ${launch + 1} failed (${run.reason}): ${output.slice(-6).join(' | ').slice(0, 1500)}`);
+    if (run.exitCode !== 0)
+      throw new Error(
+        `${label}: host launch ${launch + 1} failed (${run.reason}): ${output.slice(-6).join(' | ').slice(0, 1500)}`,
+      );
     const report = JSON.parse(await readFile(out, 'utf8')) as ScaleReport;
     reports.push(report);
-    const saves = report.saves.map((s) => `${s.saves} saves with the tree ${s.tree}: host CPU ${s.hostCpuMs.toFixed(0)} ms (idle ${s.idleCpuMs.toFixed(0)})`).join('; ');
-    console.log(`  ${label}, launch ${launch + 1} (${run.seconds.toFixed(0)} s): activation ${report.activationMs.toFixed(0)} ms, ${report.runsListed} runs listed at ${report.runsListedMs.toFixed(0)} ms, rows ready at ${report.rowsReadyMs.toFixed(0)} ms; ${saves}`);
+    const saves = report.saves
+      .map(
+        (s) =>
+          `${s.saves} saves with the tree ${s.tree}: host CPU ${s.hostCpuMs.toFixed(0)} ms (idle ${s.idleCpuMs.toFixed(0)})`,
+      )
+      .join('; ');
+    console.log(
+      `  ${label}, launch ${launch + 1} (${run.seconds.toFixed(0)} s): activation ${report.activationMs.toFixed(0)} ms, ${report.runsListed} runs listed at ${report.runsListedMs.toFixed(0)} ms, rows ready at ${report.rowsReadyMs.toFixed(0)} ms; ${saves}`,
+    );
   }
   return { label, reports };
 }
@@ -91,8 +121,16 @@ export async function measureScale(plan: ScalePlan): Promise<BenchResult[]> {
   const scratch = await mkdtemp(join(tmpdir(), 'bench-scale-'));
   let baselineRoot: string | null = null;
   try {
-    if (!existsSync(join(plan.repoRoot, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run npm run build');
-    const workspace = await buildScaleWorkspace({ repoRoot: plan.repoRoot, dir: join(scratch, 'workspace'), runs: plan.runs, checkpointsPerRun: plan.checkpointsPerRun, hfRuns: plan.hfRuns, hfCheckpointsPerRun: 3 });
+    if (!existsSync(join(plan.repoRoot, 'dist/extension.js')))
+      throw new Error('dist/extension.js is missing: run npm run build');
+    const workspace = await buildScaleWorkspace({
+      repoRoot: plan.repoRoot,
+      dir: join(scratch, 'workspace'),
+      runs: plan.runs,
+      checkpointsPerRun: plan.checkpointsPerRun,
+      hfRuns: plan.hfRuns,
+      hfCheckpointsPerRun: 3,
+    });
     console.log(`  workspace: ${workspace.description}`);
     let baseline: MeasuredBuild | null = null;
     if (plan.baseline) {

@@ -65,7 +65,13 @@ export function scaleResults(current: MeasuredBuild, baseline: MeasuredBuild | n
     if (value === null) return failedResult(id(name, unit), `no figure from ${current.label}`);
     const reference = base === null ? null : { name: `baseline ${baseline?.label}`, value: base };
     const ratio = reference && reference.value > 0 ? value / reference.value : null;
-    return { ...id(name, unit), value, reference, ratio, detail: `${workspace}; ${current.reports.length} launch(es) of ${current.label}` };
+    return {
+      ...id(name, unit),
+      value,
+      reference,
+      ratio,
+      detail: `${workspace}; ${current.reports.length} launch(es) of ${current.label}`,
+    };
   });
 }
 
@@ -82,5 +88,7 @@ function medianOf(values: Array<number | undefined>): number | null {
 }
 
 export function scaleFailure(reason: string): BenchResult[] {
-  return ['activation', 'tree_rows_ready', 'host_cpu_per_save_tree_open'].map((name) => failedResult(id(name, 'ms'), reason));
+  return ['activation', 'tree_rows_ready', 'host_cpu_per_save_tree_open'].map((name) =>
+    failedResult(id(name, 'ms'), reason),
+  );
 }

@@ -32,10 +32,26 @@ const SAVE_STEPS = 10;
 
 function trainTemplate(repoRoot: string, project: string, outputDir: string, checkpoints: number): void {
   const steps = checkpoints * SAVE_STEPS;
-  const sets = [`max_steps=${steps}`, `save_steps=${SAVE_STEPS}`, `save_total_limit=${checkpoints}`, `output_dir=${outputDir}`];
-  const args = [join(repoRoot, 'dist/trainer.js'), 'train', '-t', join(project, 'configs/train.yaml'), '-d', 'cpu', ...sets.flatMap((s) => ['--set', s])];
+  const sets = [
+    `max_steps=${steps}`,
+    `save_steps=${SAVE_STEPS}`,
+    `save_total_limit=${checkpoints}`,
+    `output_dir=${outputDir}`,
+  ];
+  const args = [
+    join(repoRoot, 'dist/trainer.js'),
+    'train',
+    '-t',
+    join(project, 'configs/train.yaml'),
+    '-d',
+    'cpu',
+    ...sets.flatMap((s) => ['--set', s]),
+  ];
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 10 * 60_000 });
-  if (result.status !== 0) throw new Error(`training the template run failed (exit ${result.status}): ${(result.stderr || result.stdout).trim().slice(-400)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `training the template run failed (exit ${result.status}): ${(result.stderr || result.stdout).trim().slice(-400)}`,
+    );
 }
 
 export async function buildScaleWorkspace(plan: ScaleWorkspacePlan): Promise<ScaleWorkspace> {
@@ -43,7 +59,10 @@ export async function buildScaleWorkspace(plan: ScaleWorkspacePlan): Promise<Sca
   const project = join(plan.dir, 'project');
   await cp(join(plan.repoRoot, 'examples/checkpointing'), project, { recursive: true });
   // The live runs save every 5 steps, 20 checkpoints, all kept: the per-save cost is what is measured.
-  await writeFile(join(project, 'configs/live.yaml'), 'extends: ../project.yaml\nmax_steps: 100\nsave_steps: 5\nsave_total_limit: 20\nlog_steps: 5\n');
+  await writeFile(
+    join(project, 'configs/live.yaml'),
+    'extends: ../project.yaml\nmax_steps: 100\nsave_steps: 5\nsave_total_limit: 20\nlog_steps: 5\n',
+  );
   const template = join(project, 'runs/template');
   trainTemplate(plan.repoRoot, project, template, plan.checkpointsPerRun);
   const native = join(plan.dir, 'native');
@@ -56,7 +75,8 @@ export async function buildScaleWorkspace(plan: ScaleWorkspacePlan): Promise<Sca
   const hf = join(plan.dir, 'hf');
   for (let i = 0; i < plan.hfRuns; i++) {
     const outputDir = join(hf, `hf-run-${String(i).padStart(3, '0')}`);
-    for (let c = 1; c <= plan.hfCheckpointsPerRun; c++) writeHfCheckpoint(outputDir, c * 50, { maxSteps: plan.hfCheckpointsPerRun * 50 });
+    for (let c = 1; c <= plan.hfCheckpointsPerRun; c++)
+      writeHfCheckpoint(outputDir, c * 50, { maxSteps: plan.hfCheckpointsPerRun * 50 });
   }
   const kept = (await readdir(join(template, 'checkpoints'))).filter((n) => n.startsWith('checkpoint-')).length;
   return {

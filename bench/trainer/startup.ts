@@ -55,7 +55,11 @@ export async function timeTrainerStartup(launch: TrainerLaunch, timeoutMs: numbe
       });
       void trainer.exited.then((exit) => {
         clearTimeout(timer);
-        reject(new Error(`the trainer ended before its first step: ${exit.failure?.message ?? exit.message ?? `exit code ${exit.exitCode}`}`));
+        reject(
+          new Error(
+            `the trainer ended before its first step: ${exit.failure?.message ?? exit.message ?? `exit code ${exit.exitCode}`}`,
+          ),
+        );
       });
     });
   } finally {
@@ -71,7 +75,9 @@ export function timeBareNode(execPath: string): Promise<number> {
     const t0 = performance.now();
     const child = spawn(execPath, ['-e', '0'], { stdio: 'ignore' });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node -e 0 exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node -e 0 exited with ${code}`)),
+    );
   });
 }
 
@@ -87,8 +93,16 @@ export async function measureTrainerStartup(plan: TrainerStartupPlan): Promise<B
     const bare: number[] = [];
     for (let i = 0; i < plan.runs; i++) {
       // Fresh run folder each time: no resume, no lock, nothing saved before step 1 (save_steps is far off).
-      const request = { configPath: plan.configPath, sets: [`output_dir=${join(outputRoot, `run-${i}`)}`, 'log_steps=1'], device: plan.device };
-      const launch = resolveTrainerLaunch(request, { nodePath: '', trainerScript: plan.trainerScript }, { execPath, electronVersion: undefined, env: process.env });
+      const request = {
+        configPath: plan.configPath,
+        sets: [`output_dir=${join(outputRoot, `run-${i}`)}`, 'log_steps=1'],
+        device: plan.device,
+      };
+      const launch = resolveTrainerLaunch(
+        request,
+        { nodePath: '', trainerScript: plan.trainerScript },
+        { execPath, electronVersion: undefined, env: process.env },
+      );
       bare.push(await timeBareNode(execPath));
       trainer.push(await timeTrainerStartup(launch, plan.timeoutMs));
     }
@@ -99,7 +113,12 @@ export async function measureTrainerStartup(plan: TrainerStartupPlan): Promise<B
     const firstStep = median(trainer.map((t) => t.firstStepMs));
     return [
       startedTimes.length === trainer.length
-        ? againstReference(ids.started, median(startedTimes), reference, `launch to the started event (config loaded, backend ready); ${about}`)
+        ? againstReference(
+            ids.started,
+            median(startedTimes),
+            reference,
+            `launch to the started event (config loaded, backend ready); ${about}`,
+          )
         : failedResult(ids.started, 'a trainer sent its first step without a started event before it'),
       againstReference(ids.firstStep, firstStep, reference, `launch to the first step event; ${about}`),
     ];

@@ -47,7 +47,17 @@ function batchFor(name: ModelName): { model: Model; x: tf.Tensor; y: tf.Tensor }
     const s = SPECS.mlp;
     const x = new Float32Array(s.batch * s.inputs).map(() => next());
     return {
-      model: buildMlp({ inputs: s.inputs, outputs: s.outputs, hidden: [...s.hidden], activation: 'relu', dropout: 0, task: 'classification' }, 1),
+      model: buildMlp(
+        {
+          inputs: s.inputs,
+          outputs: s.outputs,
+          hidden: [...s.hidden],
+          activation: 'relu',
+          dropout: 0,
+          task: 'classification',
+        },
+        1,
+      ),
       x: tf.tensor(x, [s.batch, s.inputs]),
       y: tf.tensor(oneHot(next, s.batch, s.outputs), [s.batch, s.outputs]),
     };
@@ -55,14 +65,20 @@ function batchFor(name: ModelName): { model: Model; x: tf.Tensor; y: tf.Tensor }
   if (name === 'char_lm') {
     const s = SPECS.char_lm;
     return {
-      model: buildCharLm({ vocab: s.vocab, cell: 'lstm', embeddingDim: s.embedding, units: s.units, layers: 1, dropout: 0 }, 1),
+      model: buildCharLm(
+        { vocab: s.vocab, cell: 'lstm', embeddingDim: s.embedding, units: s.units, layers: 1, dropout: 0 },
+        1,
+      ),
       x: tf.tensor(oneHot(next, s.batch * s.seq, s.vocab), [s.batch, s.seq, s.vocab]),
       y: tf.tensor(oneHot(next, s.batch * s.seq, s.vocab), [s.batch, s.seq, s.vocab]),
     };
   }
   const s = SPECS.transformer;
   return {
-    model: buildTransformer({ vocab: s.vocab, seqLen: s.seq, dModel: s.d, heads: s.heads, ffDim: s.ff, blocks: s.blocks, dropout: 0 }, 1),
+    model: buildTransformer(
+      { vocab: s.vocab, seqLen: s.seq, dModel: s.d, heads: s.heads, ffDim: s.ff, blocks: s.blocks, dropout: 0 },
+      1,
+    ),
     x: tf.tensor(oneHot(next, s.batch * s.seq, s.vocab), [s.batch, s.seq, s.vocab]),
     y: tf.tensor(oneHot(next, s.batch * s.seq, s.vocab), [s.batch, s.seq, s.vocab]),
   };

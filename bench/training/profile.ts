@@ -10,7 +10,15 @@ import { registerFastWasmKernels } from '../../src/trainer/accel/kernels';
 import { loadBlas, registerBlasKernels } from '../../src/trainer/accel/blas';
 import { type ModelName, trainable } from './models';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'mlp' }, backend: { type: 'string', default: 'wasm-fast' }, top: { type: 'string', default: '15' }, kernel: { type: 'string' }, 'blas-threads': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mlp' },
+    backend: { type: 'string', default: 'wasm-fast' },
+    top: { type: 'string', default: '15' },
+    kernel: { type: 'string' },
+    'blas-threads': { type: 'string' },
+  },
+});
 
 /** Matmuls on the system BLAS over the fast kernels; throws (so the bench row shows why) when none loads. */
 function useBlasKernels(threads: string | undefined): string {
@@ -36,7 +44,9 @@ async function main(): Promise<void> {
   const byKernel = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
     // --kernel NAME splits that kernel's time by input shapes.
-    const key = (values.kernel ?? '').split(',').includes(k.name) ? `${k.name} ${JSON.stringify(k.inputShapes)}` : k.name;
+    const key = (values.kernel ?? '').split(',').includes(k.name)
+      ? `${k.name} ${JSON.stringify(k.inputShapes)}`
+      : k.name;
     const entry = byKernel.get(key) ?? { ms: 0, calls: 0 };
     entry.ms += k.kernelTimeMs as number;
     entry.calls++;
@@ -44,8 +54,17 @@ async function main(): Promise<void> {
   }
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = rows.reduce((s, [, e]) => s + e.ms, 0);
-  console.log(`${values.model} on ${values.backend}: ${info.kernels.length} kernel calls, ${kernelMs.toFixed(1)} ms in kernels, ${wall.toFixed(1)} ms wall (profiling adds overhead)`);
-  for (const [name, e] of rows.slice(0, Number(values.top))) console.log(`${name.padEnd(40)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
+  console.log(
+    `${values.model} on ${values.backend}: ${info.kernels.length} kernel calls, ${kernelMs.toFixed(1)} ms in kernels, ${wall.toFixed(1)} ms wall (profiling adds overhead)`,
+  );
+  for (const [name, e] of rows.slice(0, Number(values.top)))
+    console.log(`${name.padEnd(40)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
 }
 
-main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -21,7 +21,12 @@ export interface ChildResult {
 }
 
 /** Runs a command to its end (SIGKILL after `timeoutMs`), collecting its output; never rejects. */
-export function runChild(command: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<ChildResult> {
+export function runChild(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -41,7 +46,12 @@ export function runChild(command: string, args: string[], timeoutMs: number, env
 }
 
 /** Runs one measurement and parses its last stdout line as JSON; rejects with the reason otherwise. */
-export async function runJson<T>(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<T> {
+export async function runJson<T>(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<T> {
   const { code, signal, stdout, stderr, error } = await runChild(command, args, timeoutMs, env);
   if (error) throw error;
   const line = stdout.trim().split('\n').pop() ?? '';
@@ -53,7 +63,12 @@ export async function runJson<T>(command: string, args: string[], env: NodeJS.Pr
 /** Whether Debian's torch is importable by /usr/bin/python3 (the python3 on PATH may be another one). */
 export async function torchVersion(python: string): Promise<string | null> {
   try {
-    const out = await runJson<{ version: string }>(python, ['-c', 'import json, torch; print(json.dumps({"version": torch.__version__}))'], process.env, 60_000);
+    const out = await runJson<{ version: string }>(
+      python,
+      ['-c', 'import json, torch; print(json.dumps({"version": torch.__version__}))'],
+      process.env,
+      60_000,
+    );
     return out.version;
   } catch {
     return null;

@@ -38,7 +38,8 @@ async function useBackend(backend: string): Promise<string> {
   if (!(await tf.setBackend(tfName))) throw new Error(`backend ${tfName} failed to initialise`);
   await tf.ready();
   if (backend === 'wasm-fast') return `replaced ${registerFastWasmKernels().join(', ')}`;
-  if (backend === 'wasm-blas') return `replaced ${registerFastWasmKernels().join(', ')}; ${useBlasKernels(values['blas-threads'])}`;
+  if (backend === 'wasm-blas')
+    return `replaced ${registerFastWasmKernels().join(', ')}; ${useBlasKernels(values['blas-threads'])}`;
   return backend === 'wasm' ? 'stock kernels' : '';
 }
 

@@ -62,12 +62,16 @@ export interface DeleteOptions {
 
 export function registerCommands(deps: CommandDeps): void {
   const { context, model, training, tree } = deps;
-  const register = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
-  const runOfCheckpoint = (checkpointPath: string): RunView | undefined => model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
+  const runOfCheckpoint = (checkpointPath: string): RunView | undefined =>
+    model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
   /** The runs the targets name: run and checkpoint nodes, run folders, checkpoint folders. */
   const runsOf = (targets: readonly CommandTarget[]): RunView[] => {
-    const runs = targets.map((t) => (t.kind === 'node' ? tree.runOf(t.node) : (model.get(t.path) ?? runOfCheckpoint(t.path))));
+    const runs = targets.map((t) =>
+      t.kind === 'node' ? tree.runOf(t.node) : (model.get(t.path) ?? runOfCheckpoint(t.path)),
+    );
     return [...new Set(runs.filter((r): r is RunView => r !== undefined))];
   };
   /** A checkpoint node or a path (of a checkpoint folder) among the arguments. */
@@ -82,7 +86,11 @@ export function registerCommands(deps: CommandDeps): void {
     return record?.status === 'training' && record.pid !== null && isProcessAlive(record.pid);
   }
 
-  async function startTraining(configPath: string, sets: string[], device: string | undefined): Promise<TrainingHandle | undefined> {
+  async function startTraining(
+    configPath: string,
+    sets: string[],
+    device: string | undefined,
+  ): Promise<TrainingHandle | undefined> {
     try {
       return await training.start({ configPath, sets, device: device ?? readSettings().device });
     } catch (err) {
@@ -95,7 +103,11 @@ export function registerCommands(deps: CommandDeps): void {
   }
 
   /** Settles resume_from_checkpoint with the user (trainPreflight.ts), then trains. */
-  async function trainConfig(configPath: string, sets: string[], device: string | undefined): Promise<TrainingHandle | undefined> {
+  async function trainConfig(
+    configPath: string,
+    sets: string[],
+    device: string | undefined,
+  ): Promise<TrainingHandle | undefined> {
     const settled = await trainPreflight(configPath, sets, {
       prompts: deps.prompts,
       listCheckpoints: deps.listCheckpoints,
@@ -117,28 +129,46 @@ export function registerCommands(deps: CommandDeps): void {
     const configPath = given && /\.ya?ml$/i.test(given) ? given : await pickConfig();
     if (!configPath) return undefined;
     const { sets, device } = optionsArg<TrainOptions>(options, ['sets', 'device']);
-    return trainConfig(configPath, Array.isArray(sets) ? sets.map(String) : [], typeof device === 'string' ? device : undefined);
+    return trainConfig(
+      configPath,
+      Array.isArray(sets) ? sets.map(String) : [],
+      typeof device === 'string' ? device : undefined,
+    );
   });
 
   /** Trains the example project's train.yaml (welcome view button), copying the example in if needed. */
   register(COMMANDS.trainExample, async () => {
     const found = (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort();
-    const train = found.find((p) => p.endsWith(`${path.sep}checkpointing${path.sep}configs${path.sep}train.yaml`)) ?? found.find((p) => path.basename(p) === 'train.yaml');
+    const train =
+      found.find((p) => p.endsWith(`${path.sep}checkpointing${path.sep}configs${path.sep}train.yaml`)) ??
+      found.find((p) => path.basename(p) === 'train.yaml');
     if (train) return trainConfig(train, [], undefined);
     const folder = vscode.workspace.workspaceFolders?.[0];
     const bundled = context.asAbsolutePath(path.join('examples', 'checkpointing'));
     if (!folder || !fs.existsSync(bundled)) {
-      void vscode.window.showWarningMessage('Training: open a folder with a configs/ folder of training configs, then run Train.');
+      void vscode.window.showWarningMessage(
+        'Training: open a folder with a configs/ folder of training configs, then run Train.',
+      );
       return undefined;
     }
     const target = path.join(folder.uri.fsPath, 'checkpointing-example');
-    const ok = await deps.prompts.choose('information', `Copy the example project into ${target} and train it?`, {}, 'Copy and Train');
+    const ok = await deps.prompts.choose(
+      'information',
+      `Copy the example project into ${target} and train it?`,
+      {},
+      'Copy and Train',
+    );
     if (ok !== 'Copy and Train') return undefined;
     await fs.promises.cp(bundled, target, { recursive: true, filter: (src) => !src.includes(`${path.sep}runs`) });
     return trainConfig(path.join(target, 'configs', 'train.yaml'), [], undefined);
   });
 
-  const resume = createResume({ model, tree, prompts: deps.prompts, startTraining: (configPath, sets) => startTraining(configPath, sets, undefined) });
+  const resume = createResume({
+    model,
+    tree,
+    prompts: deps.prompts,
+    startTraining: (configPath, sets) => startTraining(configPath, sets, undefined),
+  });
   register(COMMANDS.resume, resume);
   register(COMMANDS.resumeFromCheckpoint, (node?: unknown) => resume(node));
 
@@ -151,7 +181,9 @@ export function registerCommands(deps: CommandDeps): void {
     if (!handles || handles.length === 0) {
       const pid = run?.status === 'training' ? run.record?.pid : undefined;
       if (pid) {
-        void vscode.window.showInformationMessage(`Training: ${run?.name} is trained by process ${pid} outside this window; stop it there (Ctrl+C, or kill -INT ${pid}): it saves a checkpoint first.`);
+        void vscode.window.showInformationMessage(
+          `Training: ${run?.name} is trained by process ${pid} outside this window; stop it there (Ctrl+C, or kill -INT ${pid}): it saves a checkpoint first.`,
+        );
       } else if (run || training.active().length === 0) {
         void vscode.window.showInformationMessage('Training: nothing is training in this window.');
       }
@@ -169,7 +201,8 @@ export function registerCommands(deps: CommandDeps): void {
     let k = runsOf(targets)[0]?.dir ?? firstPath(targets);
     if (!k) {
       const withLogs = model.runs().filter((r) => deps.ui.hasChannel(r.dir));
-      k = (await vscode.window.showQuickPick(withLogs.map((r) => ({ label: r.name, description: r.dir }))))?.description;
+      k = (await vscode.window.showQuickPick(withLogs.map((r) => ({ label: r.name, description: r.dir }))))
+        ?.description;
     }
     if (k) deps.ui.channelFor(k).show(true);
   });
@@ -179,9 +212,16 @@ export function registerCommands(deps: CommandDeps): void {
     const panel = deps.lossCurves();
     const targets = commandTargets(selection ?? target);
     // Run folders not (yet) in the model are charted as given; tree elements that are no run open the picker.
-    let dirs = [...runsOf(targets).map((r) => r.dir), ...targets.flatMap((t) => (t.kind === 'path' && !model.get(t.path) && !runOfCheckpoint(t.path) ? [t.path] : []))];
+    let dirs = [
+      ...runsOf(targets).map((r) => r.dir),
+      ...targets.flatMap((t) => (t.kind === 'path' && !model.get(t.path) && !runOfCheckpoint(t.path) ? [t.path] : [])),
+    ];
     if (dirs.length === 0) {
-      const picked = await vscode.window.showQuickPick(lossCurvesPickItems(model.runs()), { title: 'Open Loss Curves', canPickMany: true, placeHolder: 'Runs to chart' });
+      const picked = await vscode.window.showQuickPick(lossCurvesPickItems(model.runs()), {
+        title: 'Open Loss Curves',
+        canPickMany: true,
+        placeHolder: 'Runs to chart',
+      });
       dirs = (picked ?? []).map((p) => p.runDir);
     }
     if (dirs.length === 0) return false;
@@ -195,7 +235,9 @@ export function registerCommands(deps: CommandDeps): void {
     if (!checkpointPath) return false;
     const run = runOfCheckpoint(checkpointPath) ?? model.get(path.dirname(path.dirname(checkpointPath)));
     if (run && !isIdle(run)) {
-      void vscode.window.showErrorMessage(`Training: ${run.name} is training; stop it before deleting its checkpoints.`);
+      void vscode.window.showErrorMessage(
+        `Training: ${run.name} is training; stop it before deleting its checkpoints.`,
+      );
       return false;
     }
     if (optionsArg<DeleteOptions>(options, ['confirm']).confirm !== false) {
@@ -208,9 +250,15 @@ export function registerCommands(deps: CommandDeps): void {
       if (answer !== 'Delete') return false;
     }
     try {
-      await deleteCheckpointFolder(checkpointPath, model.runs().map((r) => r.dir));
+      await deleteCheckpointFolder(
+        checkpointPath,
+        model.runs().map((r) => r.dir),
+      );
     } catch (err) {
-      const message = err instanceof DeleteRefusedError ? err.message : `could not delete ${checkpointPath}: ${(err as Error).message}`;
+      const message =
+        err instanceof DeleteRefusedError
+          ? err.message
+          : `could not delete ${checkpointPath}: ${(err as Error).message}`;
       void vscode.window.showErrorMessage(`Training: ${message}`);
       return false;
     } finally {

@@ -52,13 +52,17 @@ let shutdown: (() => Promise<void>) | undefined;
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
   // Every workspace read below runs in these worker threads, within the read time budget.
   const readers = installReaderPool(
-    new ReaderPool({ workerScript: context.asAbsolutePath(path.join('dist', 'readerWorker.js')), budgetMs: () => readSettings().readTimeBudgetMs }),
+    new ReaderPool({
+      workerScript: context.asAbsolutePath(path.join('dist', 'readerWorker.js')),
+      budgetMs: () => readSettings().readTimeBudgetMs,
+    }),
   );
   const reader = fileRunReader;
   const model = new RunStore({ reader });
   // External trainers' Hugging Face folders are followed through the store's one watcher when it sees them.
   const outputFolderWatch = {
-    filesChanged: (dir: string, listener: () => void) => model.onDidChangeFiles((e) => e.dir === path.resolve(dir) && e.kind === 'checkpoints' && listener()),
+    filesChanged: (dir: string, listener: () => void) =>
+      model.onDidChangeFiles((e) => e.dir === path.resolve(dir) && e.kind === 'checkpoints' && listener()),
     watched: (dir: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir)) !== undefined,
   };
   const launchFor = (request: TrainRequest) =>
@@ -71,14 +75,17 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     model,
     launchFor,
     // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
-    externalTrainerFor: async (request) => (await slurm().slurmRunFor(request, launchFor(request))) ?? external().externalTrainerFor(request, outputFolderWatch),
+    externalTrainerFor: async (request) =>
+      (await slurm().slurmRunFor(request, launchFor(request))) ??
+      external().externalTrainerFor(request, outputFolderWatch),
     outputDirOf: async (request) => {
       const externalDir = await external().externalOutputDirOf(request);
       if (externalDir !== undefined) return externalDir;
       // Knowing the folder before launch refuses a second trainer there at once, with no process started.
       // Required lazily: the YAML parser and schema load on first Train, not on activation.
       const { loadConfig } = require('../core/config/index') as typeof import('../core/config/index');
-      return (await loadConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets })).output_dir;
+      return (await loadConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets }))
+        .output_dir;
     },
     stopTimeoutMs: () => readSettings().stopTimeoutMs,
     hangTimeoutMs: () => readSettings().hangTimeoutMs,
@@ -139,7 +146,18 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
     log: (line) => console.warn(`[training-runs] ${line}`),
   });
   context.subscriptions.push(runsTable, runsTable.registerSerializer(), { dispose: () => runsTableSource.dispose() });
-  registerCommands({ context, model, training, tree, ui, prompts, workspaceRuns, listCheckpoints: (dir) => reader.listRunCheckpoints(dir), lossCurves: () => lossCurves, runsTable });
+  registerCommands({
+    context,
+    model,
+    training,
+    tree,
+    ui,
+    prompts,
+    workspaceRuns,
+    listCheckpoints: (dir) => reader.listRunCheckpoints(dir),
+    lossCurves: () => lossCurves,
+    runsTable,
+  });
   shutdown = () => training.shutdown(3000);
 
   // Discovery runs after activation returns: the view fills in when it is done.

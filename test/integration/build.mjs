@@ -30,9 +30,12 @@ export function defaultOutDir(testsDir) {
  */
 export async function buildSuites({ testsDir = defaultTestsDir, outDir, dev = true } = {}) {
   const dir = resolve(testsDir);
-  if (!existsSync(dir)) throw new Error(`integration build: tests folder ${dir} does not exist (pass --tests DIR with *.test.ts files).`);
+  if (!existsSync(dir))
+    throw new Error(`integration build: tests folder ${dir} does not exist (pass --tests DIR with *.test.ts files).`);
   const out = resolve(outDir ?? defaultOutDir(dir));
-  const testFiles = readdirSync(dir).filter((n) => n.endsWith('.test.ts')).sort();
+  const testFiles = readdirSync(dir)
+    .filter((n) => n.endsWith('.test.ts'))
+    .sort();
   // Stale bundles of deleted suites would still run: start clean.
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -50,7 +53,11 @@ export async function buildSuites({ testsDir = defaultTestsDir, outDir, dev = tr
     logLevel: 'warning',
     absWorkingDir: repoRoot,
   });
-  return { indexPath: join(out, 'index.js'), testFiles: testFiles.map((n) => join(out, n.replace(/\.ts$/, '.js'))), outDir: out };
+  return {
+    indexPath: join(out, 'index.js'),
+    testFiles: testFiles.map((n) => join(out, n.replace(/\.ts$/, '.js'))),
+    outDir: out,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

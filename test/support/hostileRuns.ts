@@ -13,7 +13,12 @@ import { READ_LIMITS } from '../../src/core/limits/readLimits';
 const EMPTY_DICT = 0x7d;
 
 const smallTrainerState = (step: number): string =>
-  JSON.stringify({ global_step: step, max_steps: 100, log_history: [{ step, loss: 0.5, learning_rate: 1e-3 }], best_model_checkpoint: null });
+  JSON.stringify({
+    global_step: step,
+    max_steps: 100,
+    log_history: [{ step, loss: 0.5, learning_rate: 1e-3 }],
+    best_model_checkpoint: null,
+  });
 
 /** A Hugging Face output folder whose checkpoint-20/optimizer.pt inflates to 60 million empty dicts. */
 export function writePickleBombRun(runDir: string): string {
@@ -29,16 +34,25 @@ export function writeDeepStateRun(runDir: string): void {
   const checkpoint = join(runDir, 'checkpoint-10');
   mkdirSync(checkpoint, { recursive: true });
   const depth = 1_000_000;
-  writeFileSync(join(checkpoint, 'trainer_state.json'), `{"global_step":10,"log_history":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+  writeFileSync(
+    join(checkpoint, 'trainer_state.json'),
+    `{"global_step":10,"log_history":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+  );
 }
 
 /** A native run: metrics.jsonl with one line of 4 MB between good ones, and a manifest over the size limit. */
 export function writeOversizedNativeRun(runDir: string): void {
   const checkpoint = join(runDir, 'checkpoints', 'checkpoint-100');
   mkdirSync(checkpoint, { recursive: true });
-  writeFileSync(join(checkpoint, 'manifest.json'), `{"files":[${'"x",'.repeat(READ_LIMITS.manifestBytes / 4 + 1)}"x"]}`);
+  writeFileSync(
+    join(checkpoint, 'manifest.json'),
+    `{"files":[${'"x",'.repeat(READ_LIMITS.manifestBytes / 4 + 1)}"x"]}`,
+  );
   const line = (step: number) => JSON.stringify({ step, loss: 1 / step, lr: 1e-3 });
-  writeFileSync(join(runDir, 'metrics.jsonl'), `${line(1)}\n{"step":2,"loss":"${'9'.repeat(4 * 1024 * 1024)}"}\n${line(3)}\n`);
+  writeFileSync(
+    join(runDir, 'metrics.jsonl'),
+    `${line(1)}\n{"step":2,"loss":"${'9'.repeat(4 * 1024 * 1024)}"}\n${line(3)}\n`,
+  );
 }
 
 /**

@@ -6,7 +6,16 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { freePort } from './freePort';
 import { cpus, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +34,16 @@ export type LocalSlurmResult = { cluster: LocalSlurm } | { skip: string };
 const DAEMONS = ['slurmctld', 'slurmd', 'munged'] as const;
 
 function onPath(program: string): boolean {
-  return ['/usr/sbin', '/usr/bin', ...(process.env.PATH ?? '').split(':')].some((dir) => existsSync(join(dir, program)));
+  return ['/usr/sbin', '/usr/bin', ...(process.env.PATH ?? '').split(':')].some((dir) =>
+    existsSync(join(dir, program)),
+  );
 }
-
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeout = 30_000): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(command, args, { env, timeout, encoding: 'utf8' }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${(stderr || error.message).trim()}`)) : resolve(stdout))),
+    execFile(command, args, { env, timeout, encoding: 'utf8' }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')}: ${(stderr || error.message).trim()}`)) : resolve(stdout),
+    ),
   );
 }
 
@@ -50,14 +62,21 @@ function ensureInstalled(): string | null {
   if (process.getuid?.() !== 0) return 'Slurm (slurm-wlm, munge) is not installed and installing it needs root';
   if (!onPath('apt-get')) return 'Slurm (slurm-wlm, munge) is not installed and there is no apt-get to install it';
   try {
-    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge'], {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      stdio: 'pipe',
-      timeout: 900_000,
-    });
+    execFileSync(
+      'apt-get',
+      ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge'],
+      {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        stdio: 'pipe',
+        timeout: 900_000,
+      },
+    );
     return null;
   } catch (error) {
-    return `installing slurm-wlm and munge with apt-get failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim().split('\n').pop()}`;
+    return `installing slurm-wlm and munge with apt-get failed: ${String((error as { stderr?: Buffer }).stderr ?? error)
+      .trim()
+      .split('\n')
+      .pop()}`;
   }
 }
 
@@ -126,7 +145,10 @@ function stepDaemonsOf(dir: string): number[] {
     .filter((name) => /^\d+$/.test(name))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'slurmstepd' && readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+        return (
+          readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'slurmstepd' &&
+          readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)
+        );
       } catch {
         return false;
       }
@@ -145,9 +167,15 @@ async function stopDaemons(dir: string): Promise<void> {
 
 /** Jobs left by a failed test would outlive the daemons: cancel them and wait (up to 30 s) until the queue is empty. */
 async function cancelAllJobs(env: NodeJS.ProcessEnv): Promise<void> {
-  const jobs = (await run('squeue', ['--noheader', '--format=%i'], env).catch(() => '')).split('\n').filter((id) => id.trim() !== '');
+  const jobs = (await run('squeue', ['--noheader', '--format=%i'], env).catch(() => ''))
+    .split('\n')
+    .filter((id) => id.trim() !== '');
   if (jobs.length === 0) return;
-  await run('scancel', jobs.map((id) => id.trim()), env).catch(() => undefined);
+  await run(
+    'scancel',
+    jobs.map((id) => id.trim()),
+    env,
+  ).catch(() => undefined);
   for (let waited = 0; waited < 30_000; waited += 500) {
     if ((await run('squeue', ['--noheader', '--format=%i'], env).catch(() => '')).trim() === '') return;
     await sleep(500);
@@ -158,7 +186,8 @@ export async function startLocalSlurm(): Promise<LocalSlurmResult> {
   if (process.platform !== 'linux') return { skip: `a local Slurm cluster needs Linux (this is ${process.platform})` };
   const notInstalled = ensureInstalled();
   if (notInstalled) return { skip: notInstalled };
-  if (process.getuid?.() !== 0) return { skip: 'the local Slurm cluster runs its daemons as root, and this is not root' };
+  if (process.getuid?.() !== 0)
+    return { skip: 'the local Slurm cluster runs its daemons as root, and this is not root' };
   const dir = mkdtempSync(join(tmpdir(), 'slurm-'));
   mkdirSync(join(dir, 'state'));
   mkdirSync(join(dir, 'spool'));
@@ -167,14 +196,26 @@ export async function startLocalSlurm(): Promise<LocalSlurmResult> {
   writeFileSync(conf, slurmConf(dir, await freePort(), await freePort()));
   const env = { ...process.env, SLURM_CONF: conf };
   try {
-    await startDaemon('munged', ['--force', `--key-file=${dir}/munge.key`, `--socket=${dir}/munge.sock`, `--pid-file=${dir}/munged.pid`, `--log-file=${dir}/munged.log`, `--seed-file=${dir}/munged.seed`], env);
+    await startDaemon(
+      'munged',
+      [
+        '--force',
+        `--key-file=${dir}/munge.key`,
+        `--socket=${dir}/munge.sock`,
+        `--pid-file=${dir}/munged.pid`,
+        `--log-file=${dir}/munged.log`,
+        `--seed-file=${dir}/munged.seed`,
+      ],
+      env,
+    );
     await startDaemon('slurmctld', ['-f', conf], env);
     await startDaemon('slurmd', ['-f', conf], env);
     const deadline = Date.now() + 30_000;
     for (;;) {
       const state = await run('sinfo', ['--noheader', '--format=%T'], env).catch(() => '');
       if (state.trim() === 'idle') break;
-      if (Date.now() > deadline) throw new Error(`the node is not idle after 30 s (sinfo: "${state.trim()}"); see ${dir}/slurmctld.log`);
+      if (Date.now() > deadline)
+        throw new Error(`the node is not idle after 30 s (sinfo: "${state.trim()}"); see ${dir}/slurmctld.log`);
       await sleep(500);
     }
   } catch (error) {

@@ -17,7 +17,11 @@ export function readerWith(source: CheckpointSource, overrides: Partial<RunReade
 export const emptyReader = (): RunReader => readerWith({ list: async () => [], trainerSummary: async () => null });
 
 /** Wraps a reader so that every checkpoint listing is counted, by run folder. */
-export function countingListings(reader: RunReader): { reader: RunReader; listings: Map<string, number>; total(): number } {
+export function countingListings(reader: RunReader): {
+  reader: RunReader;
+  listings: Map<string, number>;
+  total(): number;
+} {
   const listings = new Map<string, number>();
   return {
     listings,

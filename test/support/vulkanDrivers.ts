@@ -5,7 +5,10 @@
  */
 const NO_ICD = '/nonexistent/training-runs-no-vulkan-driver.json';
 
-export const NO_VULKAN_DRIVERS: Readonly<Record<string, string>> = { VK_DRIVER_FILES: NO_ICD, VK_ICD_FILENAMES: NO_ICD };
+export const NO_VULKAN_DRIVERS: Readonly<Record<string, string>> = {
+  VK_DRIVER_FILES: NO_ICD,
+  VK_ICD_FILENAMES: NO_ICD,
+};
 
 /** Mocha hooks for the enclosing describe: no Vulkan driver in this process while it runs. */
 export function withoutVulkanDrivers(): void {

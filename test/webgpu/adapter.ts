@@ -14,7 +14,9 @@ function webgpuOnce(): NonNullable<typeof adapter> {
     tf.enableProdMode();
     const attempt = await activateBackend('webgpu', null, undefined, true);
     await tf.setBackend('cpu');
-    return attempt.ok ? { ok: true as const, name: attempt.detail ?? 'unnamed adapter' } : { ok: false as const, reason: attempt.reason };
+    return attempt.ok
+      ? { ok: true as const, name: attempt.detail ?? 'unnamed adapter' }
+      : { ok: false as const, reason: attempt.reason };
   })();
   return adapter;
 }
@@ -24,7 +26,9 @@ export function requireWebgpuAdapter(): void {
   before(async function () {
     const a = await webgpuOnce();
     if (!a.ok) {
-      console.warn(`    skipped: no WebGPU adapter here (${a.reason}); scripts/setup-software-gpu.mjs installs one on Debian`);
+      console.warn(
+        `    skipped: no WebGPU adapter here (${a.reason}); scripts/setup-software-gpu.mjs installs one on Debian`,
+      );
       this.skip();
     }
   });

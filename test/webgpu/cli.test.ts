@@ -9,7 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendsReportSchema } from '../../src/core/protocol/backendsReport';
-import { assertOneLine, buildTrainer, cli, copyWasmFilesNextToBundle, events, eventsOf, writeTinyConfig } from '../unit/reliability/helpers';
+import {
+  assertOneLine,
+  buildTrainer,
+  cli,
+  copyWasmFilesNextToBundle,
+  events,
+  eventsOf,
+  writeTinyConfig,
+} from '../unit/reliability/helpers';
 import { requireWebgpuAdapter } from './adapter';
 
 describe('command line on the real WebGPU adapter', function () {
@@ -25,7 +33,23 @@ describe('command line on the real WebGPU adapter', function () {
 
   // The bundle sits in a temp folder: it finds Dawn and koffi through the repository's node_modules.
   const env = { TRAINING_RUNS_MODULE_PATHS: join(__dirname, '../..') };
-  const train = (device: string[], out: string, json = true) => cli(['train', '-t', 'tiny.yaml', ...device, '--set', 'max_steps=4', '--set', 'backend=auto', '--set', `output_dir=${out}`, ...(json ? ['--json'] : [])], { cwd: dir, env });
+  const train = (device: string[], out: string, json = true) =>
+    cli(
+      [
+        'train',
+        '-t',
+        'tiny.yaml',
+        ...device,
+        '--set',
+        'max_steps=4',
+        '--set',
+        'backend=auto',
+        '--set',
+        `output_dir=${out}`,
+        ...(json ? ['--json'] : []),
+      ],
+      { cwd: dir, env },
+    );
 
   it('backends --json is parseable with nothing on stderr, and names a software adapter as such', async () => {
     const r = await cli(['backends', '--json'], { cwd: dir, env });
@@ -48,7 +72,10 @@ describe('command line on the real WebGPU adapter', function () {
     assert.equal(r.stderr, '');
     const started = eventsOf(r.stdout, 'started')[0]!;
     assert.notEqual(started.backend.name, 'webgpu');
-    assert.match(started.backend.reason, /webgpu passed over the software \(CPU\) adapter .*use -d webgpu to train on it anyway/);
+    assert.match(
+      started.backend.reason,
+      /webgpu passed over the software \(CPU\) adapter .*use -d webgpu to train on it anyway/,
+    );
     assert.equal(eventsOf(r.stdout, 'warning').length, 0, 'nothing loaded on the adapter, nothing to warn about');
   });
 
@@ -60,10 +87,16 @@ describe('command line on the real WebGPU adapter', function () {
     const started = all.find((e) => e.type === 'started');
     assert.equal(started?.type === 'started' && started.backend.name, 'webgpu');
     const warnings = eventsOf(r.stdout, 'warning');
-    if (software) assert.equal(warnings.filter((w) => w.code === 'software_adapter' && /runs on a software \(CPU\) adapter/.test(w.message)).length, 1);
+    if (software)
+      assert.equal(
+        warnings.filter((w) => w.code === 'software_adapter' && /runs on a software \(CPU\) adapter/.test(w.message))
+          .length,
+        1,
+      );
     const native = warnings.filter((w) => w.code === 'native_output');
     assert.ok(native.length <= 1, 'at most once');
-    if (native.length) assert.match(native[0]!.message, /^native output while loading WebGPU \(Dawn, Vulkan driver\): /);
+    if (native.length)
+      assert.match(native[0]!.message, /^native output while loading WebGPU \(Dawn, Vulkan driver\): /);
     assert.equal(eventsOf(r.stdout, 'finished')[0]?.step, 4);
   });
 
@@ -71,15 +104,24 @@ describe('command line on the real WebGPU adapter', function () {
     const r = await train(['-d', 'webgpu'], join(dir, 'human'), false);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    assert.ok(r.stdout.split('\n').filter((l) => l.startsWith('warning: native output while loading WebGPU')).length <= 1);
-    if (software) assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('warning: WebGPU runs on a software (CPU) adapter')).length, 1);
+    assert.ok(
+      r.stdout.split('\n').filter((l) => l.startsWith('warning: native output while loading WebGPU')).length <= 1,
+    );
+    if (software)
+      assert.equal(
+        r.stdout.split('\n').filter((l) => l.startsWith('warning: WebGPU runs on a software (CPU) adapter')).length,
+        1,
+      );
   });
 
   it('-d 0 never silently trains on a software adapter: exit 2, one line on stderr saying why', async function () {
     if (!software) this.skip();
     const r = await train(['-d', '0'], join(dir, 'index'));
     assert.equal(r.code, 2, r.stderr);
-    assert.match(assertOneLine(r.stderr), /GPU 0 was asked for but cannot be used: .*webgpu: passed over the software \(CPU\) adapter .*use -d webgpu:0/);
+    assert.match(
+      assertOneLine(r.stderr),
+      /GPU 0 was asked for but cannot be used: .*webgpu: passed over the software \(CPU\) adapter .*use -d webgpu:0/,
+    );
     assert.equal(eventsOf(r.stdout, 'failed').length, 1);
   });
 });

@@ -41,10 +41,15 @@ async function forwardBackward(backend: string, config: TrainConfig): Promise<Pa
     const { value, grads } = tf.tidy(() => {
       const x = tf.tensor(arrays.x, arrays.xShape, 'float32');
       const y = tf.tensor(arrays.y, arrays.yShape, 'float32');
-      return tf.variableGrads(() => session.model.loss(x, y, { training: true, dropoutSeed: 1 }), params.map((p) => p.variable));
+      return tf.variableGrads(
+        () => session.model.loss(x, y, { training: true, dropoutSeed: 1 }),
+        params.map((p) => p.variable),
+      );
     });
     const loss = (await value.data())[0]!;
-    const read = await Promise.all(params.map(async (p) => ({ name: p.name, values: (await grads[p.variable.name]!.data()) as Float32Array })));
+    const read = await Promise.all(
+      params.map(async (p) => ({ name: p.name, values: (await grads[p.variable.name]!.data()) as Float32Array })),
+    );
     const weights = await Promise.all(params.map(async (p) => (await p.variable.data()) as Float32Array));
     tf.dispose([value, ...Object.values(grads)]);
     return { loss, grads: read, weights };
@@ -78,14 +83,22 @@ describe('webgpu backend (real adapter) against cpu', function () {
       const gpu = await forwardBackward('webgpu', config);
       cpu.weights.forEach((w, i) => assert.deepEqual(gpu.weights[i], w, 'both start from the same seeded weights'));
       const lossDiff = Math.abs(gpu.loss - cpu.loss);
-      assert.ok(lossDiff <= PASS_TOLERANCE.atol + PASS_TOLERANCE.rtol * Math.abs(cpu.loss), `loss ${gpu.loss} vs ${cpu.loss}`);
+      assert.ok(
+        lossDiff <= PASS_TOLERANCE.atol + PASS_TOLERANCE.rtol * Math.abs(cpu.loss),
+        `loss ${gpu.loss} vs ${cpu.loss}`,
+      );
       let maxGrad = 0;
       for (const [i, g] of cpu.grads.entries()) {
         const d = difference(gpu.grads[i]!.values, g.values);
-        assert.ok(d.worstRatio <= 1, `${g.name}: gradient differs by up to ${d.maxAbs} (${d.worstRatio.toFixed(2)}x the bound)`);
+        assert.ok(
+          d.worstRatio <= 1,
+          `${g.name}: gradient differs by up to ${d.maxAbs} (${d.worstRatio.toFixed(2)}x the bound)`,
+        );
         maxGrad = Math.max(maxGrad, d.maxAbs);
       }
-      console.log(`      ${model}: |loss diff| ${lossDiff.toExponential(2)}, max |gradient diff| ${maxGrad.toExponential(2)}`);
+      console.log(
+        `      ${model}: |loss diff| ${lossDiff.toExponential(2)}, max |gradient diff| ${maxGrad.toExponential(2)}`,
+      );
     });
   }
 
@@ -96,11 +109,15 @@ describe('webgpu backend (real adapter) against cpu', function () {
       const session = TrainingSession.create(config);
       try {
         const arrays = session.dataset.batch([0, 1]);
-        const info = await tf.profile(() => tf.tidy(() => {
-          const x = tf.tensor(arrays.x, arrays.xShape, 'float32');
-          const y = tf.tensor(arrays.y, arrays.yShape, 'float32');
-          return tf.grad((v: tf.Tensor) => session.model.loss(tf.add(x, tf.mul(v, 0)), y, { training: true, dropoutSeed: 1 }))(tf.scalar(0));
-        }));
+        const info = await tf.profile(() =>
+          tf.tidy(() => {
+            const x = tf.tensor(arrays.x, arrays.xShape, 'float32');
+            const y = tf.tensor(arrays.y, arrays.yShape, 'float32');
+            return tf.grad((v: tf.Tensor) =>
+              session.model.loss(tf.add(x, tf.mul(v, 0)), y, { training: true, dropoutSeed: 1 }),
+            )(tf.scalar(0));
+          }),
+        );
         return info.kernels.map((k) => k.name);
       } finally {
         session.dispose();
@@ -115,8 +132,18 @@ describe('webgpu backend (real adapter) against cpu', function () {
   it('transformer + Adam with clip_norm (a global norm over all its parameters): 4 steps on webgpu match cpu', async () => {
     const config = smallConfig('transformer', dir, 4);
     assert.equal(config.optimizer.clip_norm, 1);
-    const r = await compareRun('transformer', { ...config, output_dir: join(dir, 'clipped') }, 4, 'cpu', 'webgpu', GPU_TOLERANCE, activate);
-    console.log(`      transformer, 4 Adam steps with clipping: max weight diff ${r.maxWeightDiff.toExponential(2)}, max loss rel diff ${r.maxLossRelDiff.toExponential(2)}`);
+    const r = await compareRun(
+      'transformer',
+      { ...config, output_dir: join(dir, 'clipped') },
+      4,
+      'cpu',
+      'webgpu',
+      GPU_TOLERANCE,
+      activate,
+    );
+    console.log(
+      `      transformer, 4 Adam steps with clipping: max weight diff ${r.maxWeightDiff.toExponential(2)}, max loss rel diff ${r.maxLossRelDiff.toExponential(2)}`,
+    );
     assert.equal(r.ok, true, r.problems.join('; '));
   });
 
@@ -124,19 +151,54 @@ describe('webgpu backend (real adapter) against cpu', function () {
     it(`${model}: a run trained on webgpu resumes on webgpu bit for bit equal to the uninterrupted webgpu run`, async () => {
       const config = smallConfig(model, dir, 4);
       // Exactness is only promised where the adapter is deterministic: two whole runs first.
-      const twice = await compareRun(model, { ...config, output_dir: join(dir, `${model}-repeat`) }, 4, 'webgpu', 'webgpu', EXACT, activate);
-      const resumed = await compareResume(model, { ...config, output_dir: join(dir, `${model}-resume`) }, 2, 2, 'webgpu', 'webgpu', 'webgpu', twice.ok ? EXACT : GPU_TOLERANCE, activate);
-      console.log(`      ${model}: two uninterrupted webgpu runs ${twice.ok ? 'bit-identical' : `differ (${twice.problems[0]})`}; resumed vs uninterrupted: max weight diff ${resumed.maxWeightDiff}, max slot diff ${resumed.maxSlotDiff}, max loss rel diff ${resumed.maxLossRelDiff}`);
+      const twice = await compareRun(
+        model,
+        { ...config, output_dir: join(dir, `${model}-repeat`) },
+        4,
+        'webgpu',
+        'webgpu',
+        EXACT,
+        activate,
+      );
+      const resumed = await compareResume(
+        model,
+        { ...config, output_dir: join(dir, `${model}-resume`) },
+        2,
+        2,
+        'webgpu',
+        'webgpu',
+        'webgpu',
+        twice.ok ? EXACT : GPU_TOLERANCE,
+        activate,
+      );
+      console.log(
+        `      ${model}: two uninterrupted webgpu runs ${twice.ok ? 'bit-identical' : `differ (${twice.problems[0]})`}; resumed vs uninterrupted: max weight diff ${resumed.maxWeightDiff}, max slot diff ${resumed.maxSlotDiff}, max loss rel diff ${resumed.maxLossRelDiff}`,
+      );
       assert.equal(twice.ok, true, `the adapter is not deterministic: ${twice.problems.join('; ')}`);
       assert.equal(resumed.ok, true, resumed.problems.join('; '));
     });
   }
 
-  for (const [from, to] of [['wasm', 'webgpu'], ['webgpu', 'wasm']] as const) {
+  for (const [from, to] of [
+    ['wasm', 'webgpu'],
+    ['webgpu', 'wasm'],
+  ] as const) {
     it(`a run trained on ${from} resumes on ${to}, as the uninterrupted cpu run continues (GPU tolerance)`, async () => {
       const config = smallConfig('char_lm_lstm', dir, 4);
-      const r = await compareResume('lstm', { ...config, output_dir: join(dir, `${from}-${to}`) }, 2, 2, from, to, 'cpu', GPU_TOLERANCE, activate);
-      console.log(`      ${from} -> ${to}: max weight diff ${r.maxWeightDiff.toExponential(2)}, max loss rel diff ${r.maxLossRelDiff.toExponential(2)}`);
+      const r = await compareResume(
+        'lstm',
+        { ...config, output_dir: join(dir, `${from}-${to}`) },
+        2,
+        2,
+        from,
+        to,
+        'cpu',
+        GPU_TOLERANCE,
+        activate,
+      );
+      console.log(
+        `      ${from} -> ${to}: max weight diff ${r.maxWeightDiff.toExponential(2)}, max loss rel diff ${r.maxLossRelDiff.toExponential(2)}`,
+      );
       assert.equal(r.ok, true, r.problems.join('; '));
     });
   }

@@ -44,23 +44,41 @@ function checkAxis(axis: DrawnAxis, lo: number, hi: number, what: string): void 
   const pad = Math.max(0.1, 20 / axis.heightPx);
   if (axis.distr === 3) {
     const span = Math.log10(hi) - Math.log10(lo);
-    assert.ok(Math.log10(axis.max) - Math.log10(hi) <= pad * span + 0.05, `log top not snapped up to a decade: ${where}`);
-    assert.ok(Math.log10(lo) - Math.log10(axis.min) <= pad * span + 0.05, `log bottom not snapped down to a decade: ${where}`);
+    assert.ok(
+      Math.log10(axis.max) - Math.log10(hi) <= pad * span + 0.05,
+      `log top not snapped up to a decade: ${where}`,
+    );
+    assert.ok(
+      Math.log10(lo) - Math.log10(axis.min) <= pad * span + 0.05,
+      `log bottom not snapped down to a decade: ${where}`,
+    );
   } else {
-    assert.ok(axis.max - hi <= pad * (hi - lo) && lo - axis.min <= pad * (hi - lo), `linear scale padded, not snapped: ${where}`);
+    assert.ok(
+      axis.max - hi <= pad * (hi - lo) && lo - axis.min <= pad * (hi - lo),
+      `linear scale padded, not snapped: ${where}`,
+    );
   }
-  const shown = axis.ticks.map((tick, i) => ({ tick, label: axis.labels[i] ?? null, pos: axis.positions[i] as number })).filter((t) => t.label !== null && t.label !== '');
+  const shown = axis.ticks
+    .map((tick, i) => ({ tick, label: axis.labels[i] ?? null, pos: axis.positions[i] as number }))
+    .filter((t) => t.label !== null && t.label !== '');
   assert.ok(shown.length >= 2, `at least two labels: ${where}`);
   assert.equal(new Set(shown.map((t) => t.label)).size, shown.length, `labels distinct: ${where}`);
   for (const { tick, label, pos } of shown) {
     const text = label as string;
     assert.ok(text.length <= 9, `label "${text}" short enough: ${where}`);
     assert.ok(Number.isFinite(Number(text)), `label "${text}" is a number: ${where}`);
-    assert.ok(Math.abs(Number(text) - tick) <= halfUnit(text) * (1 + 1e-9), `label "${text}" is tick ${tick} to its rounding: ${where}`);
+    assert.ok(
+      Math.abs(Number(text) - tick) <= halfUnit(text) * (1 + 1e-9),
+      `label "${text}" is tick ${tick} to its rounding: ${where}`,
+    );
     assert.ok(pos >= -1 && pos <= axis.heightPx + 1, `label "${text}" inside the axis: ${where}`);
   }
   const sorted = shown.map((t) => t.pos).sort((a, b) => a - b);
-  for (let i = 1; i < sorted.length; i++) assert.ok((sorted[i] as number) - (sorted[i - 1] as number) >= 14, `labels ${sorted[i - 1]}px and ${sorted[i]}px overlap: ${where}`);
+  for (let i = 1; i < sorted.length; i++)
+    assert.ok(
+      (sorted[i] as number) - (sorted[i - 1] as number) >= 14,
+      `labels ${sorted[i - 1]}px and ${sorted[i]}px overlap: ${where}`,
+    );
 }
 
 /** Ranges from 1e-8 to 1e6: the cases from the bug report, then random ones (seeded). */
@@ -95,14 +113,12 @@ function runFor({ lo, hi }: Case) {
 
 async function drawRange(page: Page, c: Case): Promise<{ loss: DrawnAxis; lr: DrawnAxis }> {
   await postToPanel(page, { type: 'init', runs: [runFor(c)] });
-  const handle = await page.waitForFunction(
-    ({ lo, hi }) => {
-      const axes = (globalThis as any).__lossCurves.valueAxes();
-      const drawnFor = (a: any) => a && a.min <= lo && a.max >= hi && a.ticks.length > 0 && a.labels.length === a.ticks.length;
-      return drawnFor(axes.loss) && drawnFor(axes.lr) && axes;
-    },
-    c,
-  );
+  const handle = await page.waitForFunction(({ lo, hi }) => {
+    const axes = (globalThis as any).__lossCurves.valueAxes();
+    const drawnFor = (a: any) =>
+      a && a.min <= lo && a.max >= hi && a.ticks.length > 0 && a.labels.length === a.ticks.length;
+    return drawnFor(axes.loss) && drawnFor(axes.lr) && axes;
+  }, c);
   return (await handle.jsonValue()) as { loss: DrawnAxis; lr: DrawnAxis };
 }
 
@@ -120,7 +136,13 @@ describe('loss-curves webview: axis ticks and labels (headless Chromium)', funct
 
   for (const logScale of [false, true]) {
     it(`labels every range from 1e-8 to 1e6 truly and distinctly (${logScale ? 'log' : 'linear'} loss axis, linear learning-rate axis)`, async () => {
-      const page = await openPanelPage(browser, server, { runDirs: [RUN], smoothing: 0, logScale, selectedRun: RUN, hiddenRuns: [] });
+      const page = await openPanelPage(browser, server, {
+        runDirs: [RUN],
+        smoothing: 0,
+        logScale,
+        selectedRun: RUN,
+        hiddenRuns: [],
+      });
       try {
         await waitForPosted(page, 'ready');
         for (const c of cases()) {
@@ -136,14 +158,23 @@ describe('loss-curves webview: axis ticks and labels (headless Chromium)', funct
   }
 
   it('labels the log axis of the bug report: 1e-5, 1e-4 and 5e-4 as themselves, and stops near 1.5', async () => {
-    const page = await openPanelPage(browser, server, { runDirs: [RUN], smoothing: 0, logScale: true, selectedRun: RUN, hiddenRuns: [] });
+    const page = await openPanelPage(browser, server, {
+      runDirs: [RUN],
+      smoothing: 0,
+      logScale: true,
+      selectedRun: RUN,
+      hiddenRuns: [],
+    });
     try {
       await waitForPosted(page, 'ready');
       const { loss } = await drawRange(page, { lo: 1e-5, hi: 1.5 });
       const labelOf = (v: number) => loss.labels[loss.ticks.findIndex((t) => Math.abs(t - v) <= 1e-12 * v)];
       assert.equal(labelOf(1e-5), '1e-5');
       assert.equal(labelOf(1e-4), '1e-4');
-      assert.ok([undefined, null, '5e-4'].includes(labelOf(5e-4) as string | null | undefined), `5e-4 labelled ${labelOf(5e-4)}`);
+      assert.ok(
+        [undefined, null, '5e-4'].includes(labelOf(5e-4) as string | null | undefined),
+        `5e-4 labelled ${labelOf(5e-4)}`,
+      );
       assert.ok(loss.max < 2.5, `log axis top ${loss.max} for a largest loss of 1.5`);
     } finally {
       await page.context().close();

@@ -15,7 +15,8 @@ import { openPanelHarness, type PanelHarness } from './harness/session';
 const RUN_A = '/runs/long';
 const RUN_B = '/runs/short';
 
-const lossCurves = <T>(page: Page, read: string): Promise<T> => page.evaluate((r) => (globalThis as any).__lossCurves[r](), read);
+const lossCurves = <T>(page: Page, read: string): Promise<T> =>
+  page.evaluate((r) => (globalThis as any).__lossCurves[r](), read);
 
 describe('loss-curves webview: panes, key, auto log scale and markers (headless Chromium)', function () {
   this.timeout(90_000);
@@ -43,13 +44,23 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
   it('draws the learning rate in its own pane under the loss, with one cursor and one step zoom', async () => {
     const p = await open();
     await initPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'long', fixtureSeries({ steps: 400, seed: 4 }))] });
-    assert.deepEqual(await lossCurves(p, 'scales').then((s: any) => Object.keys(s).filter((k) => s[k])), ['x', 'y'], 'no lr scale on the loss pane');
+    assert.deepEqual(
+      await lossCurves(p, 'scales').then((s: any) => Object.keys(s).filter((k) => s[k])),
+      ['x', 'y'],
+      'no lr scale on the loss pane',
+    );
     assert.equal(await lossCurves(p, 'lrSeriesCount'), 2);
     const loss = await p.locator('.loss-pane .u-over').boundingBox();
     const lr = await p.locator('.lr-pane .u-over').boundingBox();
     assert.ok(loss && lr);
-    assert.ok(lr.y >= loss.y + loss.height, `lr pane (top ${lr.y}) under the loss pane (bottom ${loss.y + loss.height})`);
-    assert.ok(Math.abs(lr.x - loss.x) < 1 && Math.abs(lr.width - loss.width) < 1, `plot areas line up: ${JSON.stringify({ loss, lr })}`);
+    assert.ok(
+      lr.y >= loss.y + loss.height,
+      `lr pane (top ${lr.y}) under the loss pane (bottom ${loss.y + loss.height})`,
+    );
+    assert.ok(
+      Math.abs(lr.x - loss.x) < 1 && Math.abs(lr.width - loss.width) < 1,
+      `plot areas line up: ${JSON.stringify({ loss, lr })}`,
+    );
 
     await p.mouse.move(loss.x + loss.width * 0.4, loss.y + loss.height / 2);
     await p.waitForFunction(() => {
@@ -106,20 +117,36 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
     assert.equal(await label(), 'Log scale');
     await postToPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'wide', wide)] });
     await p.waitForTimeout(300);
-    assert.equal(await lossCurves<any>(p, 'scales').then((s) => s.y.distr), 1, 'the user chose linear: it stays linear');
+    assert.equal(
+      await lossCurves<any>(p, 'scales').then((s) => s.y.distr),
+      1,
+      'the user chose linear: it stays linear',
+    );
   });
 
-  it('turns the learning-rate axis logarithmic when the runs\' peak rates are more than a decade apart (SGD 0.05 beside Adam 1e-3)', async () => {
+  it("turns the learning-rate axis logarithmic when the runs' peak rates are more than a decade apart (SGD 0.05 beside Adam 1e-3)", async () => {
     const p = await open();
     const steps = [1, 2, 3, 4];
     const run = (lr: number[]) => ({ steps, loss: [1, 0.9, 0.8, 0.7], lr });
     const lrDistr = () => lossCurves<any>(p, 'lrScales').then((s) => s?.lr?.distr);
-    await initPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'sgd', run([0.05, 0.05, 0.05, 0.05])), fixtureRun(RUN_B, 'sgd2', run([0.01, 0.01, 0.01, 0.01]))] });
+    await initPanel(p, {
+      type: 'init',
+      runs: [
+        fixtureRun(RUN_A, 'sgd', run([0.05, 0.05, 0.05, 0.05])),
+        fixtureRun(RUN_B, 'sgd2', run([0.01, 0.01, 0.01, 0.01])),
+      ],
+    });
     assert.equal(await lrDistr(), 1, 'peaks 0.05 and 0.01 (under a decade apart): linear');
     await postToPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'one', run([0, 1e-3, 1e-5, 0]))] });
     await p.waitForFunction(() => (globalThis as any).__lossCurves.lrSeriesCount() === 2);
     assert.equal(await lrDistr(), 1, 'one run warming up and decaying by itself: linear');
-    await postToPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'sgd', run([0.05, 0.05, 0.05, 0.05])), fixtureRun(RUN_B, 'adam', run([0, 1e-3, 1e-3, 1e-3]))] });
+    await postToPanel(p, {
+      type: 'init',
+      runs: [
+        fixtureRun(RUN_A, 'sgd', run([0.05, 0.05, 0.05, 0.05])),
+        fixtureRun(RUN_B, 'adam', run([0, 1e-3, 1e-3, 1e-3])),
+      ],
+    });
     await p.waitForFunction(() => (globalThis as any).__lossCurves.lrScales()?.lr?.distr === 3);
     // Adam's 1e-3 now sits decades above the axis floor rather than on it, and its 0 is left out.
     const { lr } = await lossCurves<any>(p, 'lrScales');
@@ -132,15 +159,24 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
     const p = await open({ runDirs: [RUN_A], smoothing: 0, logScale: false, selectedRun: RUN_A, hiddenRuns: [] });
     const steps = Array.from({ length: 100 }, (_, i) => i + 1);
     const series = { steps, loss: steps.map((s) => (s < 50 ? 2 / s : 1e-6)), lr: steps.map(() => 1e-3) };
-    await initPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'to-zero', series, { checkpoints: fixtureCheckpoints(RUN_A, [50, 80]) })] });
+    await initPanel(p, {
+      type: 'init',
+      runs: [fixtureRun(RUN_A, 'to-zero', series, { checkpoints: fixtureCheckpoints(RUN_A, [50, 80]) })],
+    });
     const over = await p.locator('.loss-pane .u-over').boundingBox();
     assert.ok(over);
     for (const step of [50, 80]) {
       const marker = p.locator(`.checkpoint-marker[data-path="${RUN_A}/checkpoints/checkpoint-${step}"]`);
       const box = await marker.boundingBox();
       assert.ok(box);
-      assert.ok(box.y >= over.y && box.y + box.height <= over.y + over.height, `marker ${JSON.stringify(box)} inside the plot ${JSON.stringify(over)}`);
-      const hit = await p.evaluate(({ x, y }) => (document.elementFromPoint(x, y) as HTMLElement | null)?.dataset['path'] ?? null, { x: box.x + box.width / 2, y: box.y + box.height * 0.85 });
+      assert.ok(
+        box.y >= over.y && box.y + box.height <= over.y + over.height,
+        `marker ${JSON.stringify(box)} inside the plot ${JSON.stringify(over)}`,
+      );
+      const hit = await p.evaluate(
+        ({ x, y }) => (document.elementFromPoint(x, y) as HTMLElement | null)?.dataset['path'] ?? null,
+        { x: box.x + box.width / 2, y: box.y + box.height * 0.85 },
+      );
       assert.equal(hit, `${RUN_A}/checkpoints/checkpoint-${step}`, 'the lower part of the marker takes the click');
     }
     await p.mouse.click(...(await markerCentre(p, `${RUN_A}/checkpoints/checkpoint-80`)));
@@ -151,7 +187,10 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
     const p = await open();
     await initPanel(p, {
       type: 'init',
-      runs: [fixtureRun(RUN_A, 'long', fixtureSeries({ steps: 300, seed: 1 })), fixtureRun(RUN_B, 'short', fixtureSeries({ steps: 150, seed: 2 }))],
+      runs: [
+        fixtureRun(RUN_A, 'long', fixtureSeries({ steps: 300, seed: 1 })),
+        fixtureRun(RUN_B, 'short', fixtureSeries({ steps: 150, seed: 2 })),
+      ],
     });
     const readout = (run: string) => p.locator(`.legend-item[data-run="${run}"] .readout`).textContent();
     assert.match((await readout(RUN_A)) ?? '', /^step 300 · loss \(last\) [\d.]+ · lr /);
@@ -160,12 +199,16 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
     const over = await p.locator('.loss-pane .u-over').boundingBox();
     assert.ok(over);
     await p.mouse.move(over.x + over.width * 0.85, over.y + over.height / 2);
-    await p.waitForFunction(() => Number(/^step (\d+)$/.exec(document.querySelector('.cursor-step')?.textContent ?? '')?.[1]) > 200);
+    await p.waitForFunction(
+      () => Number(/^step (\d+)$/.exec(document.querySelector('.cursor-step')?.textContent ?? '')?.[1]) > 200,
+    );
     assert.match((await readout(RUN_A)) ?? '', /^loss [\d.]+ · smoothed [\d.]+ · lr /);
     assert.equal(await readout(RUN_B), '', 'past its last step the short run shows nothing');
 
     await p.mouse.move(over.x + over.width * 0.25, over.y + over.height / 2);
-    await p.waitForFunction(() => Number(/^step (\d+)$/.exec(document.querySelector('.cursor-step')?.textContent ?? '')?.[1]) < 140);
+    await p.waitForFunction(
+      () => Number(/^step (\d+)$/.exec(document.querySelector('.cursor-step')?.textContent ?? '')?.[1]) < 140,
+    );
     assert.match((await readout(RUN_B)) ?? '', /^loss [\d.]+ · smoothed [\d.]+ · lr /);
   });
 });

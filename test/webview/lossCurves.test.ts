@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { debiasedEma } from '../../src/core/metrics/ema';
 import { repoRoot } from './harness/bundle';
-import { cspViolations, HIGH_CONTRAST_THEME, LIGHT_THEME, postedMessages, postToPanel, switchTheme, waitForPosted } from './harness/browser';
+import {
+  cspViolations,
+  HIGH_CONTRAST_THEME,
+  LIGHT_THEME,
+  postedMessages,
+  postToPanel,
+  switchTheme,
+  waitForPosted,
+} from './harness/browser';
 import { fixtureCheckpoints, fixtureRun, fixtureSeries } from './harness/fixtureRun';
 import { DEFAULT_VIEWPORT, drawnRuns, initPanel, openPanelPage } from './harness/panelPage';
 import type { PanelServer } from './harness/server';
@@ -41,7 +49,8 @@ describe('loss-curves webview (headless Chromium)', function () {
   });
   after(async () => harness?.close());
 
-  const openPanel = (state?: unknown, viewport = DEFAULT_VIEWPORT): Promise<Page> => openPanelPage(browser, server, state, viewport);
+  const openPanel = (state?: unknown, viewport = DEFAULT_VIEWPORT): Promise<Page> =>
+    openPanelPage(browser, server, state, viewport);
   const drawn = drawnRuns;
   const init = initPanel;
 
@@ -81,7 +90,8 @@ describe('loss-curves webview (headless Chromium)', function () {
     await waitForPosted(page, 'ready');
     const series = fixtureSeries({ steps: 400, seed: 3, nanAt: [100, 101] });
     await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', series)] });
-    const expect = (w: number): Array<number | null> => Array.from(debiasedEma(series.loss, w), (v) => (Number.isFinite(v) ? v : null));
+    const expect = (w: number): Array<number | null> =>
+      Array.from(debiasedEma(series.loss, w), (v) => (Number.isFinite(v) ? v : null));
     let [run] = await drawn(page);
     assertCloseSeries(run?.smoothed, expect(0.6));
 
@@ -133,11 +143,16 @@ describe('loss-curves webview (headless Chromium)', function () {
     await waitForPosted(page, 'ready');
     await init(page, {
       type: 'init',
-      runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 300, seed: 1 })), fixtureRun(RUN_B, 'mlp-sgd', fixtureSeries({ steps: 200, seed: 2 }))],
+      runs: [
+        fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 300, seed: 1 })),
+        fixtureRun(RUN_B, 'mlp-sgd', fixtureSeries({ steps: 200, seed: 2 })),
+      ],
     });
     assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.seriesCount()), 5);
     assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.lrSeriesCount()), 3);
-    const swatches = await page.locator('.legend-item .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+    const swatches = await page
+      .locator('.legend-item .swatch')
+      .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
     assert.equal(swatches.length, 2);
     assert.notEqual(swatches[0], swatches[1]);
 
@@ -145,7 +160,10 @@ describe('loss-curves webview (headless Chromium)', function () {
     assert.ok(over);
     await page.mouse.move(over.x + over.width * 0.25, over.y + over.height / 2);
     await page.waitForFunction(() => /^step \d+$/.test(document.querySelector('.cursor-step')?.textContent ?? ''));
-    assert.match((await page.locator(`.legend-item[data-run="${RUN_A}"] .readout`).textContent()) ?? '', /^loss [\d.]+ · smoothed [\d.]+ · lr /);
+    assert.match(
+      (await page.locator(`.legend-item[data-run="${RUN_A}"] .readout`).textContent()) ?? '',
+      /^loss [\d.]+ · smoothed [\d.]+ · lr /,
+    );
 
     await page.locator(`.legend-item[data-run="${RUN_B}"]`).click();
     await page.waitForFunction(() => (globalThis as any).__lossCurves.drawnRuns().length === 1);
@@ -156,20 +174,33 @@ describe('loss-curves webview (headless Chromium)', function () {
     page = await openPanel();
     await waitForPosted(page, 'ready');
     const remembered = { runDirs: [RUN_A], smoothing: 0.8, logScale: true, selectedRun: RUN_A, hiddenRuns: [] };
-    await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 50 }))], settings: remembered });
+    await init(page, {
+      type: 'init',
+      runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 50 }))],
+      settings: remembered,
+    });
     assert.equal(await page.locator('#smoothing').inputValue(), '0.8');
     assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.scales().y.distr), 3);
     await page.locator('#smoothing').fill('0.25');
-    await page.waitForFunction(() => (window as any).__posted.some((m: any) => m.type === 'settings' && m.settings.smoothing === 0.25));
+    await page.waitForFunction(() =>
+      (window as any).__posted.some((m: any) => m.type === 'settings' && m.settings.smoothing === 0.25),
+    );
   });
 
   it('posts resume for a selected checkpoint marker, and Resume (latest)/Stop follow the run state', async () => {
     page = await openPanel();
     await waitForPosted(page, 'ready');
     const checkpoints = fixtureCheckpoints(RUN_A, [100, 200, 300], { invalid: [300], best: 100 });
-    await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 300 }), { state: 'training', checkpoints })] });
+    await init(page, {
+      type: 'init',
+      runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 300 }), { state: 'training', checkpoints })],
+    });
     assert.equal(await page.locator('.checkpoint-marker').count(), 3);
-    assert.equal(await page.locator('#resume-latest').getAttribute('disabled'), '', 'Resume (latest) is off while training');
+    assert.equal(
+      await page.locator('#resume-latest').getAttribute('disabled'),
+      '',
+      'Resume (latest) is off while training',
+    );
     assert.equal(await page.locator('#stop').getAttribute('disabled'), null);
     await page.locator('#stop').click();
 
@@ -185,7 +216,10 @@ describe('loss-curves webview (headless Chromium)', function () {
 
     await page.locator(`.checkpoint-marker[data-path="${RUN_A}/checkpoints/checkpoint-200"]`).click();
     await page.waitForFunction(() => !document.querySelector('#resume-checkpoint')?.hasAttribute('disabled'));
-    assert.match((await page.locator('.details-text').textContent()) ?? '', /checkpoint-200 · step 200 · valid, latest/);
+    assert.match(
+      (await page.locator('.details-text').textContent()) ?? '',
+      /checkpoint-200 · step 200 · valid, latest/,
+    );
     await page.locator('#resume-checkpoint').click();
 
     const actions = (await postedMessages(page)).filter((m) => m['type'] === 'resume' || m['type'] === 'stop');
@@ -200,7 +234,11 @@ describe('loss-curves webview (headless Chromium)', function () {
     page = await openPanel();
     await waitForPosted(page, 'ready');
     await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 20 }))] });
-    await postToPanel(page, { type: 'points', runDir: RUN_A, series: { steps: [21, 22], loss: [0.1], lr: [0.1, 0.1] } });
+    await postToPanel(page, {
+      type: 'points',
+      runDir: RUN_A,
+      series: { steps: [21, 22], loss: [0.1], lr: [0.1, 0.1] },
+    });
     await postToPanel(page, { type: 'explode' });
     const log = await waitForPosted(page, 'log');
     assert.equal(log['level'], 'warn');
@@ -213,7 +251,10 @@ describe('loss-curves webview (headless Chromium)', function () {
   it('streams live points in batched redraws, continues the curve after a resume', async () => {
     page = await openPanel();
     await waitForPosted(page, 'ready');
-    await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 100 }), { state: 'training' })] });
+    await init(page, {
+      type: 'init',
+      runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 100 }), { state: 'training' })],
+    });
     const before = await page.evaluate(() => (globalThis as any).__lossCurves.redrawStats().count);
     const started = Date.now();
     for (let step = 101; step <= 300; step++) {
@@ -225,7 +266,11 @@ describe('loss-curves webview (headless Chromium)', function () {
     assert.ok(redraws <= Math.ceil(elapsed / 100) + 2, `${redraws} redraws for 200 messages in ${elapsed} ms`);
     assert.ok(redraws < 200);
 
-    await postToPanel(page, { type: 'resumed', runDir: RUN_A, marker: { step: 200, from: 'checkpoint-200', time: null } });
+    await postToPanel(page, {
+      type: 'resumed',
+      runDir: RUN_A,
+      marker: { step: 200, from: 'checkpoint-200', time: null },
+    });
     await postToPanel(page, { type: 'points', runDir: RUN_A, series: { steps: [201], loss: [0.25], lr: [1e-4] } });
     await page.waitForFunction(() => (globalThis as any).__lossCurves.drawnRuns()[0].steps.length === 201);
     await page.locator('.resume-marker').waitFor();
@@ -246,7 +291,14 @@ describe('loss-curves webview (headless Chromium)', function () {
     assert.equal(request['runDir'], RUN_A);
     assert.ok((request['fromStep'] as number) > 200 && (request['toStep'] as number) < 600, JSON.stringify(request));
     const detail = { steps: [350, 350.5, 351], loss: [9, 9, 9], lr: [0, 0, 0] };
-    await postToPanel(page, { type: 'range', requestId: request['requestId'], runDir: RUN_A, fromStep: 350, toStep: 351, series: detail });
+    await postToPanel(page, {
+      type: 'range',
+      requestId: request['requestId'],
+      runDir: RUN_A,
+      fromStep: 350,
+      toStep: 351,
+      series: detail,
+    });
     await page.waitForFunction(() => (globalThis as any).__lossCurves.drawnRuns()[0].steps.includes(350.5));
   });
 
@@ -292,7 +344,8 @@ describe('loss-curves webview (headless Chromium)', function () {
     await page.screenshot({ path: join(repoRoot, 'test-results/loss-curves.png') });
 
     // Light and high contrast: the chart re-reads the theme when VS Code switches it.
-    const axisStroke = (): Promise<string> => page.evaluate(() => String((globalThis as any).__lossCurves.axisStroke()));
+    const axisStroke = (): Promise<string> =>
+      page.evaluate(() => String((globalThis as any).__lossCurves.axisStroke()));
     assert.equal(await axisStroke(), '#cccccc');
     await switchTheme(page, LIGHT_THEME, 'vscode-light');
     await page.waitForFunction(() => (globalThis as any).__lossCurves.axisStroke() === '#3b3b3b');

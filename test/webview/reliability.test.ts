@@ -44,11 +44,17 @@ describe('loss-curves webview: hostile content and bad messages (headless Chromi
   });
 
   const origin = () => new URL(server.url).origin;
-  const logged = async () => (await postedMessages(page)).filter((m) => m['type'] === 'log').map((m) => String(m['message']));
+  const logged = async () =>
+    (await postedMessages(page)).filter((m) => m['type'] === 'log').map((m) => String(m['message']));
 
   it('loads only its own bundle: no remote request, no inline script, a strict CSP', async () => {
-    assert.deepEqual(requests.filter((u) => !u.startsWith(`${origin()}/`)), []);
-    const scripts = await page.evaluate(() => [...document.scripts].map((s) => ({ src: s.src, inline: s.textContent?.trim() ?? '' })));
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith(`${origin()}/`)),
+      [],
+    );
+    const scripts = await page.evaluate(() =>
+      [...document.scripts].map((s) => ({ src: s.src, inline: s.textContent?.trim() ?? '' })),
+    );
     assert.ok(scripts.length >= 1);
     for (const s of scripts) {
       assert.ok(s.src.startsWith(`${origin()}/assets/`), `script from ${s.src}`);
@@ -61,11 +67,28 @@ describe('loss-curves webview: hostile content and bad messages (headless Chromi
   });
 
   it('refuses and logs messages of the wrong shape, then still draws a valid init', async () => {
-    const garbage: unknown[] = ['hello', null, 42, { type: 'nope' }, { type: 'init', runs: 'all' }, { type: 'points', runDir: 7 }, { type: 'init', runs: [{ runDir: '/r' }] }];
+    const garbage: unknown[] = [
+      'hello',
+      null,
+      42,
+      { type: 'nope' },
+      { type: 'init', runs: 'all' },
+      { type: 'points', runDir: 7 },
+      { type: 'init', runs: [{ runDir: '/r' }] },
+    ];
     for (const m of garbage) await postToPanel(page, m);
-    await page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'log').length >= n, garbage.length);
+    await page.waitForFunction(
+      (n) =>
+        (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'log').length >=
+        n,
+      garbage.length,
+    );
     const logs = await logged();
-    assert.equal(logs.filter((l) => /ignored a malformed message from the host/.test(l)).length, garbage.length, logs.join('\n'));
+    assert.equal(
+      logs.filter((l) => /ignored a malformed message from the host/.test(l)).length,
+      garbage.length,
+      logs.join('\n'),
+    );
     const series = fixtureSeries({ steps: 50, seed: 1 });
     await postToPanel(page, { type: 'init', runs: [fixtureRun('/runs/a', 'a', series)] });
     await page.waitForFunction(() => (globalThis as any).__lossCurves.seriesCount() > 1);
@@ -75,12 +98,26 @@ describe('loss-curves webview: hostile content and bad messages (headless Chromi
   it('shows markup in run names and checkpoint paths as text: nothing fetched, nothing run', async () => {
     const runDir = `/runs/${HOSTILE}`;
     const series = fixtureSeries({ steps: 60, seed: 2 });
-    await postToPanel(page, { type: 'init', runs: [fixtureRun(runDir, HOSTILE, series, { checkpoints: fixtureCheckpoints(runDir, [20, 40]) })] });
+    await postToPanel(page, {
+      type: 'init',
+      runs: [fixtureRun(runDir, HOSTILE, series, { checkpoints: fixtureCheckpoints(runDir, [20, 40]) })],
+    });
     await page.waitForFunction(() => (globalThis as any).__lossCurves.seriesCount() > 1);
     await page.waitForTimeout(300);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'hostile markup ran');
-    assert.deepEqual(requests.filter((u) => !u.startsWith(`${origin()}/`)), [], 'hostile markup fetched remote content');
-    assert.equal(await page.evaluate(() => document.querySelectorAll('img[src*="evil.example"], script:not([src])').length), 0);
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+      undefined,
+      'hostile markup ran',
+    );
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith(`${origin()}/`)),
+      [],
+      'hostile markup fetched remote content',
+    );
+    assert.equal(
+      await page.evaluate(() => document.querySelectorAll('img[src*="evil.example"], script:not([src])').length),
+      0,
+    );
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -15,12 +15,36 @@ import { openPanelHarness, type PanelHarness } from './harness/session';
 
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
 const ROWS: RunRow[] = [
-  row('/w/runs/lr-0.001', { startedAt: T0, finalLoss: 0.31, steps: 40, config: { 'optimizer.learning_rate': 0.001, seed: 42, 'model.type': 'mlp' } }),
-  row('/w/runs/lr-0.01', { startedAt: T0 + 60_000, finalLoss: 0.12, steps: 40, tags: ['fast'], config: { 'optimizer.learning_rate': 0.01, seed: 42, 'model.type': 'mlp' } }),
-  row('/w/runs/lr-0.1', { startedAt: T0 + 120_000, finalLoss: 0.9, steps: 20, notes: 'diverged', config: { 'optimizer.learning_rate': 0.1, seed: 7, 'model.type': 'mlp' } }),
+  row('/w/runs/lr-0.001', {
+    startedAt: T0,
+    finalLoss: 0.31,
+    steps: 40,
+    config: { 'optimizer.learning_rate': 0.001, seed: 42, 'model.type': 'mlp' },
+  }),
+  row('/w/runs/lr-0.01', {
+    startedAt: T0 + 60_000,
+    finalLoss: 0.12,
+    steps: 40,
+    tags: ['fast'],
+    config: { 'optimizer.learning_rate': 0.01, seed: 42, 'model.type': 'mlp' },
+  }),
+  row('/w/runs/lr-0.1', {
+    startedAt: T0 + 120_000,
+    finalLoss: 0.9,
+    steps: 20,
+    notes: 'diverged',
+    config: { 'optimizer.learning_rate': 0.1, seed: 7, 'model.type': 'mlp' },
+  }),
 ];
 
-type TableProbe = { runDirs(): string[]; columns(): string[]; cells(c: string): string[]; selected(): string[]; active(): string | null; paints(): number };
+type TableProbe = {
+  runDirs(): string[];
+  columns(): string[];
+  cells(c: string): string[];
+  selected(): string[];
+  active(): string | null;
+  paints(): number;
+};
 const probe = <T>(page: Page, fn: (t: TableProbe) => T): Promise<T> =>
   page.evaluate(`(${fn.toString()})(globalThis.__runsTable)`) as Promise<T>;
 
@@ -118,7 +142,10 @@ describe('runs table webview (headless Chromium)', function () {
     assert.deepEqual(await probe(page, (t) => t.selected()), ['/w/runs/lr-0.01', '/w/runs/lr-0.001']);
     await page.keyboard.press('Home');
     assert.equal(await probe(page, (t) => t.active()), '/w/runs/lr-0.1');
-    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset['runDir']), '/w/runs/lr-0.1');
+    assert.equal(
+      await page.evaluate(() => (document.activeElement as HTMLElement).dataset['runDir']),
+      '/w/runs/lr-0.1',
+    );
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Notes');
     assert.equal(await page.getByLabel('Notes', { exact: true }).inputValue(), 'diverged');
@@ -127,7 +154,12 @@ describe('runs table webview (headless Chromium)', function () {
     await page.getByLabel('Tags, separated by commas').fill('sweep, too high');
     await page.getByRole('button', { name: 'Save notes' }).click();
     const saved = await waitForPosted(page, 'saveNotes');
-    assert.deepEqual(saved, { type: 'saveNotes', runDir: '/w/runs/lr-0.1', notes: 'diverged at lr 0.1', tags: ['sweep', 'too high'] });
+    assert.deepEqual(saved, {
+      type: 'saveNotes',
+      runDir: '/w/runs/lr-0.1',
+      notes: 'diverged at lr 0.1',
+      tags: ['sweep', 'too high'],
+    });
     await page.getByRole('button', { name: 'Rename…' }).click();
     assert.deepEqual(await waitForPosted(page, 'rename'), { type: 'rename', runDir: '/w/runs/lr-0.1' });
   });
@@ -135,7 +167,11 @@ describe('runs table webview (headless Chromium)', function () {
   it('applies live row updates and removals, keeping the selection, and exports what it shows', async () => {
     page = await open();
     await page.getByLabel('Select lr-0.1').check();
-    await postToPanel(page, { type: 'rows', changed: [{ ...ROWS[0]!, finalLoss: 0.05, name: 'baseline' }], removed: ['/w/runs/lr-0.01'] });
+    await postToPanel(page, {
+      type: 'rows',
+      changed: [{ ...ROWS[0]!, finalLoss: 0.05, name: 'baseline' }],
+      removed: ['/w/runs/lr-0.01'],
+    });
     await page.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length === 2);
     assert.deepEqual(await probe(page, (t) => t.cells('name')), ['lr-0.1', 'baseline']);
     assert.deepEqual(await probe(page, (t) => t.selected()), ['/w/runs/lr-0.1']);

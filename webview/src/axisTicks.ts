@@ -72,10 +72,17 @@ function logLabelRank(tick: number): number {
  * side), and only as many as fit `lengthPx` without overlapping (null: a grid line without label),
  * preferring decades, then 5s and 2s.
  */
-export function logTickLabels(ticks: readonly number[], min: number, max: number, lengthPx: number): Array<string | null> {
+export function logTickLabels(
+  ticks: readonly number[],
+  min: number,
+  max: number,
+  lengthPx: number,
+): Array<string | null> {
   const span = Math.log10(max) - Math.log10(min);
   const pos = (t: number): number => (span > 0 ? ((Math.log10(t) - Math.log10(min)) / span) * lengthPx : 0);
-  const order = ticks.map((t, i) => i).sort((a, b) => logLabelRank(ticks[a] as number) - logLabelRank(ticks[b] as number) || a - b);
+  const order = ticks
+    .map((t, i) => i)
+    .sort((a, b) => logLabelRank(ticks[a] as number) - logLabelRank(ticks[b] as number) || a - b);
   const placed: number[] = [];
   const shown = new Set<number>();
   for (const i of order) {

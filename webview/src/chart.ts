@@ -66,7 +66,9 @@ export function lossDecades(runs: readonly RunData[]): number {
 
 /** Decades between the smallest and the largest of the runs' peak learning rates (0 for one run). */
 export function lrPeakDecades(runs: readonly RunData[]): number {
-  const peaks = runs.map((run) => Math.max(0, ...run.lr.filter((v): v is number => v !== null && Number.isFinite(v)))).filter((p) => p > 0);
+  const peaks = runs
+    .map((run) => Math.max(0, ...run.lr.filter((v): v is number => v !== null && Number.isFinite(v))))
+    .filter((p) => p > 0);
   return peaks.length < 2 ? 0 : Math.log10(Math.max(...peaks) / Math.min(...peaks));
 }
 
@@ -140,7 +142,11 @@ export class LossChart {
       const panes = visible.map((r) => ({ label: r.label, color: colorOf(r.runDir) }));
       const { loss, lr } = this.paneSizes(hasLr);
       this.lrHost.hidden = !hasLr;
-      this.loss = new uPlot(lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks()), lossData, this.lossHost);
+      this.loss = new uPlot(
+        lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks()),
+        lossData,
+        this.lossHost,
+      );
       if (hasLr) this.lr = new uPlot(lrPaneOptions(panes, lr, this.lrLog, theme, this.hooks()), lrData, this.lrHost);
     } else {
       this.loss.setData(lossData, !this.zoomed);
@@ -213,11 +219,15 @@ export class LossChart {
   /** One x array for all runs in each pane: uPlot.join fills the gaps between grids with undefined. */
   private align(runs: DrawnRun[]): [uPlot.AlignedData, uPlot.AlignedData] {
     if (runs.length === 0) return [[[]], [[]]];
-    const join = (tables: uPlot.AlignedData[]): uPlot.AlignedData => (tables.length === 1 ? (tables[0] as uPlot.AlignedData) : uPlot.join(tables));
+    const join = (tables: uPlot.AlignedData[]): uPlot.AlignedData =>
+      tables.length === 1 ? (tables[0] as uPlot.AlignedData) : uPlot.join(tables);
     return [join(runs.map((r) => [r.steps, r.raw, r.smoothed])), join(runs.map((r) => [r.steps, r.lr]))];
   }
 
-  private paneSizes(hasLr: boolean): { loss: { width: number; height: number }; lr: { width: number; height: number } } {
+  private paneSizes(hasLr: boolean): {
+    loss: { width: number; height: number };
+    lr: { width: number; height: number };
+  } {
     const width = this.plotWidth();
     const total = Math.max(MIN_PANE_HEIGHT, this.container.clientHeight || 400);
     const lrHeight = hasLr ? Math.min(200, Math.max(110, Math.round(total * 0.3))) : 0;

@@ -34,7 +34,11 @@ export interface LegendRow {
   readout: string;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
@@ -63,7 +67,10 @@ export class Controls {
   private readonly message = el('div', 'message');
   private runOptionsKey = '';
 
-  constructor(root: HTMLElement, private readonly events: ControlEvents) {
+  constructor(
+    root: HTMLElement,
+    private readonly events: ControlEvents,
+  ) {
     const toolbar = el('header', 'toolbar');
     this.runSelectWrap.append(el('span', 'label', 'Run'), this.runSelect);
     this.runSelect.addEventListener('change', () => events.onSelectRun(this.runSelect.value));
@@ -98,11 +105,22 @@ export class Controls {
     this.resetZoom.setAttribute('secondary', '');
     this.resetZoom.addEventListener('click', () => events.onResetZoom());
 
-    toolbar.append(this.runSelectWrap, this.resumeLatest, this.stop, el('span', 'spacer'), smoothingWrap, this.logScale, this.resetZoom);
+    toolbar.append(
+      this.runSelectWrap,
+      this.resumeLatest,
+      this.stop,
+      el('span', 'spacer'),
+      smoothingWrap,
+      this.logScale,
+      this.resetZoom,
+    );
 
     this.resumeCheckpoint.textContent = 'Resume from this checkpoint';
     this.resumeCheckpoint.id = 'resume-checkpoint';
-    this.resumeCheckpoint.addEventListener('click', () => !this.resumeCheckpoint.disabled && events.onResumeCheckpoint());
+    this.resumeCheckpoint.addEventListener(
+      'click',
+      () => !this.resumeCheckpoint.disabled && events.onResumeCheckpoint(),
+    );
     this.details.append(this.detailsText, this.resumeCheckpoint);
     this.details.hidden = true;
 
@@ -158,7 +176,12 @@ export class Controls {
         item.title = `${row.runDir}\nClick to ${row.hidden ? 'show' : 'hide'}`;
         const swatch = el('span', 'swatch');
         swatch.style.backgroundColor = row.color;
-        item.append(swatch, el('span', 'run-label', row.label), el('span', `run-state state-${row.state}`, row.state), el('span', 'readout', row.readout));
+        item.append(
+          swatch,
+          el('span', 'run-label', row.label),
+          el('span', `run-state state-${row.state}`, row.state),
+          el('span', 'readout', row.readout),
+        );
         item.addEventListener('click', () => this.events.onToggleRun(row.runDir));
         return item;
       }),
@@ -176,7 +199,9 @@ export class Controls {
       `saved ${new Date(checkpoint.mtimeMs).toLocaleString()}`,
       ...checkpoint.problems.map((p) => `problem: ${p}`),
     ];
-    this.detailsText.replaceChildren(...lines.map((line) => el('div', line.startsWith('problem') ? 'problem' : '', line)));
+    this.detailsText.replaceChildren(
+      ...lines.map((line) => el('div', line.startsWith('problem') ? 'problem' : '', line)),
+    );
     this.resumeCheckpoint.disabled = !checkpoint.valid || runState === 'training' || runState === 'stopping';
   }
 

@@ -5,7 +5,13 @@
  */
 import './zodJitless';
 import './styles.css';
-import { MAX_RANGE_POINTS, parseHostToWebview, parsePanelState, type HostToWebview, type PanelState } from '../../src/core/protocol/webview';
+import {
+  MAX_RANGE_POINTS,
+  parseHostToWebview,
+  parsePanelState,
+  type HostToWebview,
+  type PanelState,
+} from '../../src/core/protocol/webview';
 import { runColorIndices } from '../../src/core/metrics/runColors';
 import { LossChart } from './chart';
 import { Controls, type LegendRow } from './controls';
@@ -17,14 +23,18 @@ import { connectToHost } from './vscodeApi';
 
 const host = connectToHost();
 const restored = parsePanelState(host.getState());
-const settings: PanelState = restored.ok ? restored.value : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [] };
+const settings: PanelState = restored.ok
+  ? restored.value
+  : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [] };
 
 function log(level: 'info' | 'warn' | 'error', message: string): void {
   (level === 'error' ? console.error : console.warn)(`[loss-curves] ${message}`);
   host.post({ type: 'log', level, message: message.slice(0, 4000) });
 }
 
-document.addEventListener('securitypolicyviolation', (e) => log('error', `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+document.addEventListener('securitypolicyviolation', (e) =>
+  log('error', `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`),
+);
 
 const store = new RunStore(1600);
 let theme = readTheme();
@@ -112,7 +122,14 @@ function requestDetail(min: number, max: number): void {
     if (!store.isDownsampled(run)) continue;
     const id = ++requestId;
     latestRequest.set(run.runDir, id);
-    host.post({ type: 'requestRange', requestId: id, runDir: run.runDir, fromStep: Math.floor(min), toStep: Math.ceil(max), maxPoints });
+    host.post({
+      type: 'requestRange',
+      requestId: id,
+      runDir: run.runDir,
+      fromStep: Math.floor(min),
+      toStep: Math.ceil(max),
+      maxPoints,
+    });
   }
 }
 
@@ -176,19 +193,29 @@ function updatePanel(): void {
   const runs = store.all();
   if (settings.selectedRun === null || !store.get(settings.selectedRun)) settings.selectedRun = runs[0]?.runDir ?? null;
   const run = settings.selectedRun === null ? undefined : store.get(settings.selectedRun);
-  controls.setRuns(runs.map((r) => ({ runDir: r.runDir, label: r.label })), settings.selectedRun);
+  controls.setRuns(
+    runs.map((r) => ({ runDir: r.runDir, label: r.label })),
+    settings.selectedRun,
+  );
   controls.setActions(run?.state ?? null, run?.checkpoints.some((c) => c.valid) ?? false);
   const selectedRun = selected ? store.get(selected.runDir) : undefined;
   const checkpoint = selected ? (selectedRun?.checkpoints.find((c) => c.path === selected?.path) ?? null) : null;
   controls.showCheckpoint(checkpoint, selectedRun?.label ?? '', selectedRun?.state ?? null);
   updateLegend();
   const empty = received && runs.every((r) => r.steps.length === 0);
-  controls.setMessage(!received ? 'Loading…' : empty ? 'No loss logged yet: points appear here as the run trains.' : '');
+  controls.setMessage(
+    !received ? 'Loading…' : empty ? 'No loss logged yet: points appear here as the run trains.' : '',
+  );
   if (chart.uplot) drawMarkers(chart.uplot);
 }
 
 const scheduler = new RedrawScheduler(() => {
-  chart.render(store.all(), { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns) }, theme, colorOf);
+  chart.render(
+    store.all(),
+    { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns) },
+    theme,
+    colorOf,
+  );
   controls.showLogScale(chart.logScale, settings.logScale === 'auto');
   updatePanel();
 });
@@ -197,7 +224,10 @@ function handle(message: HostToWebview): void {
   switch (message.type) {
     case 'init':
       store.reset(message.runs);
-      colors = runColorIndices(message.runs.map((r) => r.runDir), PALETTE_SIZE);
+      colors = runColorIndices(
+        message.runs.map((r) => r.runDir),
+        PALETTE_SIZE,
+      );
       settings.runDirs = message.runs.map((r) => r.runDir);
       if (!restored.ok && message.settings && !received) {
         // Opened afresh: take what these runs were last shown with.

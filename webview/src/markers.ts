@@ -91,7 +91,8 @@ export class MarkerLayer {
         if (checkpoint.latest) states.push('latest');
         if (checkpoint.best) states.push('best');
         button.className = `checkpoint-marker ${states.join(' ')}`;
-        if (selected && selected.runDir === run.drawn.runDir && selected.path === checkpoint.path) button.classList.add('selected');
+        if (selected && selected.runDir === run.drawn.runDir && selected.path === checkpoint.path)
+          button.classList.add('selected');
         button.type = 'button';
         button.title = `${checkpoint.name} · step ${checkpoint.step} · ${checkpointStateLabel(checkpoint)}`;
         button.setAttribute('aria-label', button.title);

@@ -67,7 +67,9 @@ function valueScale(log: boolean): uPlot.Scale {
 
 function stepAxis(theme: ChartTheme, labelled: boolean): uPlot.Axis {
   // Without labels (the loss pane above the learning-rate pane) the axis keeps its grid lines only.
-  return labelled ? axisBase(theme, 'step') : { ...axisBase(theme, ''), size: 6, labelSize: 0, values: (_u, splits) => splits.map(() => '') };
+  return labelled
+    ? axisBase(theme, 'step')
+    : { ...axisBase(theme, ''), size: 6, labelSize: 0, values: (_u, splits) => splits.map(() => '') };
 }
 
 function cursor(hooks: PaneHooks, zoomY: boolean): uPlot.Cursor {
@@ -94,11 +96,24 @@ function paneHooks(hooks: PaneHooks): uPlot.Hooks.Arrays {
   };
 }
 
-export function lossPaneOptions(runs: PaneRun[], size: { width: number; height: number }, log: boolean, labelSteps: boolean, theme: ChartTheme, hooks: PaneHooks): uPlot.Options {
+export function lossPaneOptions(
+  runs: PaneRun[],
+  size: { width: number; height: number },
+  log: boolean,
+  labelSteps: boolean,
+  theme: ChartTheme,
+  hooks: PaneHooks,
+): uPlot.Options {
   const series: uPlot.Series[] = [{ label: 'step' }];
   for (const run of runs) {
     series.push(
-      { label: `${run.label} loss`, stroke: withAlpha(run.color, theme.highContrast ? 0.5 : 0.22), width: 1, scale: 'y', spanGaps: false },
+      {
+        label: `${run.label} loss`,
+        stroke: withAlpha(run.color, theme.highContrast ? 0.5 : 0.22),
+        width: 1,
+        scale: 'y',
+        spanGaps: false,
+      },
       { label: `${run.label} smoothed`, stroke: run.color, width: 2, scale: 'y', spanGaps: false },
     );
   }
@@ -114,9 +129,23 @@ export function lossPaneOptions(runs: PaneRun[], size: { width: number; height: 
   };
 }
 
-export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: number }, log: boolean, theme: ChartTheme, hooks: PaneHooks): uPlot.Options {
+export function lrPaneOptions(
+  runs: PaneRun[],
+  size: { width: number; height: number },
+  log: boolean,
+  theme: ChartTheme,
+  hooks: PaneHooks,
+): uPlot.Options {
   const series: uPlot.Series[] = [{ label: 'step' }];
-  for (const run of runs) series.push({ label: `${run.label} lr`, stroke: withAlpha(run.color, 0.85), width: 1.5, dash: LR_DASH, scale: 'lr', spanGaps: true });
+  for (const run of runs)
+    series.push({
+      label: `${run.label} lr`,
+      stroke: withAlpha(run.color, 0.85),
+      width: 1.5,
+      dash: LR_DASH,
+      scale: 'lr',
+      spanGaps: true,
+    });
   return {
     ...size,
     padding: PADDING,

@@ -30,7 +30,8 @@ export function withAlpha(color: string, alpha: number): string {
   probe.fillStyle = color;
   const normal = probe.fillStyle;
   const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(normal);
-  if (hex) return `rgba(${parseInt(hex[1] ?? '0', 16)}, ${parseInt(hex[2] ?? '0', 16)}, ${parseInt(hex[3] ?? '0', 16)}, ${alpha})`;
+  if (hex)
+    return `rgba(${parseInt(hex[1] ?? '0', 16)}, ${parseInt(hex[2] ?? '0', 16)}, ${parseInt(hex[3] ?? '0', 16)}, ${alpha})`;
   const rgba = /^rgba?\(([^,]+),([^,]+),([^,)]+)(?:,([^)]+))?\)$/.exec(normal);
   if (rgba) {
     const a = rgba[4] === undefined ? 1 : Number(rgba[4]);
@@ -40,7 +41,9 @@ export function withAlpha(color: string, alpha: number): string {
 }
 
 export function readTheme(): ChartTheme {
-  const highContrast = document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
+  const highContrast =
+    document.body.classList.contains('vscode-high-contrast') ||
+    document.body.classList.contains('vscode-high-contrast-light');
   const foreground = cssVar('--vscode-foreground', '#cccccc');
   const size = cssVar('--vscode-font-size', '13px');
   const family = cssVar('--vscode-font-family', 'system-ui, sans-serif');

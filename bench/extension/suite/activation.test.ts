@@ -22,7 +22,10 @@ describe('bench: extension activation', () => {
   it('activates both extensions and records how long each activate() call took', async () => {
     const out = process.env[ACTIVATION_ENV.out];
     assert.ok(out, `${ACTIVATION_ENV.out} is not set`);
-    const measured = process.env[ACTIVATION_ENV.order] === 'reference-first' ? [EXTENSION_IDS.reference, EXTENSION_IDS.ours] : [EXTENSION_IDS.ours, EXTENSION_IDS.reference];
+    const measured =
+      process.env[ACTIVATION_ENV.order] === 'reference-first'
+        ? [EXTENSION_IDS.reference, EXTENSION_IDS.ours]
+        : [EXTENSION_IDS.ours, EXTENSION_IDS.reference];
     const order = [EXTENSION_IDS.warmup, ...measured];
     // Let the host's own start-up work (built-in extensions activating on start-up) finish first:
     // it runs on the same thread and would land inside whichever activation it overlaps.
@@ -31,14 +34,21 @@ describe('bench: extension activation', () => {
     for (const id of order) {
       const extension = vscode.extensions.getExtension(id);
       const underDevelopment = vscode.extensions.all.filter((e) => !e.id.startsWith('vscode.')).map((e) => e.id);
-      assert.ok(extension, `extension ${id} is not loaded in this host (loaded, built-ins aside: ${underDevelopment.join(', ') || 'none'})`);
+      assert.ok(
+        extension,
+        `extension ${id} is not loaded in this host (loaded, built-ins aside: ${underDevelopment.join(', ') || 'none'})`,
+      );
       const wasActive = extension.isActive;
       const t0 = performance.now();
       await extension.activate();
       const callMs = performance.now() - t0;
       records.push({ id, wasActive, callMs });
     }
-    const report: ActivationReport = { records, hostUptimeMs: process.uptime() * 1000, loadMs: timeModuleLoad(EXTENSION_IDS.ours) };
+    const report: ActivationReport = {
+      records,
+      hostUptimeMs: process.uptime() * 1000,
+      loadMs: timeModuleLoad(EXTENSION_IDS.ours),
+    };
     writeFileSync(out, JSON.stringify(report));
   });
 });

@@ -49,7 +49,10 @@ async function trainOnce(config: string, tree: SavePhase['tree'], outputDir: str
   const idleRate = cpuMs(process.cpuUsage(idle0)) / (performance.now() - idleStart);
   const c0 = process.cpuUsage();
   const w0 = performance.now();
-  const handle = await vscode.commands.executeCommand<HandleLike | undefined>('trainingRuns.train', config, { sets: [`output_dir=${outputDir}`], device: 'cpu' });
+  const handle = await vscode.commands.executeCommand<HandleLike | undefined>('trainingRuns.train', config, {
+    sets: [`output_dir=${outputDir}`],
+    device: 'cpu',
+  });
   assert.ok(handle, 'Train returned no handle');
   await handle.exited;
   await sleep(3000); // the watcher's and the tree's follow-up work after the last save
@@ -81,7 +84,8 @@ describe('bench: Training Runs at scale', function () {
     for (;;) {
       rows = await runRows(api.tree);
       if (rows.length >= expected) break;
-      if (performance.now() - t0 > 20 * 60_000) throw new Error(`the tree listed ${rows.length} of ${expected} runs after 20 min`);
+      if (performance.now() - t0 > 20 * 60_000)
+        throw new Error(`the tree listed ${rows.length} of ${expected} runs after 20 min`);
       await sleep(20);
     }
     runsListedMs = performance.now() - t0;
@@ -94,7 +98,10 @@ describe('bench: Training Runs at scale', function () {
     const listingCpuMs = cpuMs(process.cpuUsage(cpu0));
     const memory = process.memoryUsage();
     const live = path.join(path.dirname(path.dirname(config)), 'runs-live');
-    const saves = [await trainOnce(config, 'open', path.join(live, 'tree-open')), await trainOnce(config, 'closed', path.join(live, 'tree-closed'))];
+    const saves = [
+      await trainOnce(config, 'open', path.join(live, 'tree-open')),
+      await trainOnce(config, 'closed', path.join(live, 'tree-closed')),
+    ];
     const report: ScaleReport = {
       runsListed: rows.length,
       activationMs,

@@ -46,7 +46,8 @@ function loadFastCrc32(): Crc32 | null {
   try {
     const fast = (require('@node-rs/crc32') as { crc32(data: Uint8Array, initial?: number): number }).crc32;
     // napi-rs takes Buffers: wrap other views without copying.
-    return (data, value = 0) => fast(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), value) >>> 0;
+    return (data, value = 0) =>
+      fast(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), value) >>> 0;
   } catch {
     return null;
   }
@@ -66,7 +67,11 @@ export const crc32: Crc32 = (data, value) => (fast() ?? nativeCrc32 ?? portableC
 /** For tests: every implementation available here, by name. */
 export function crc32Implementations(): Array<[string, Crc32]> {
   const f = fast();
-  return [...(f ? [['@node-rs/crc32', f] as [string, Crc32]] : []), ...(nativeCrc32 ? [['zlib', nativeCrc32] as [string, Crc32]] : []), ['portable', portableCrc32]];
+  return [
+    ...(f ? [['@node-rs/crc32', f] as [string, Crc32]] : []),
+    ...(nativeCrc32 ? [['zlib', nativeCrc32] as [string, Crc32]] : []),
+    ['portable', portableCrc32],
+  ];
 }
 
 export function createChecksum(algorithm: string): RunningChecksum {

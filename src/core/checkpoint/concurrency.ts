@@ -7,7 +7,11 @@ import { isTransientReaderFailure } from './errors';
 /** Folders read at once (each holds a few descriptors at a time). */
 export const CHECKPOINT_READ_CONCURRENCY = 16;
 
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => R | Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => R | Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

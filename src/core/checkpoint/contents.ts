@@ -2,7 +2,15 @@
 import type { FileToWrite } from './commit';
 import { contentProblems } from './consistency';
 import { CheckpointError } from './errors';
-import { checkpointName, METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
+import {
+  checkpointName,
+  METADATA_FILE,
+  MODEL_FILE,
+  OPTIMIZER_STATE_FILE,
+  OPTIMIZER_TENSORS_FILE,
+  SCHEDULER_FILE,
+  TRAINER_STATE_FILE,
+} from './layout';
 import { encodeSafetensors } from './safetensors';
 import type { CheckpointContent } from './types';
 
@@ -11,7 +19,11 @@ function json(value: unknown): Uint8Array[] {
 }
 
 /** The files to write, honouring save_optimizer_state / save_scheduler_state. Tensor bytes are not copied. */
-export function encodeContent(content: CheckpointContent, options: { saveOptimizer: boolean; saveScheduler: boolean }, name = checkpointName(content.step)): FileToWrite[] {
+export function encodeContent(
+  content: CheckpointContent,
+  options: { saveOptimizer: boolean; saveScheduler: boolean },
+  name = checkpointName(content.step),
+): FileToWrite[] {
   // Nothing is written that a resume would refuse.
   const problems = contentProblems(content, {
     trainerState: TRAINER_STATE_FILE,

@@ -57,7 +57,9 @@ export async function discoverCheckpoints(dir: string, options: DiscoverOptions 
   const checkpointsDir = await resolveCheckpointsDir(dir, fs);
   const names = await checkpointFolderNames(checkpointsDir, fs);
   const verifyChecksums = options.verifyChecksums ?? false;
-  const found = await mapLimited(names, CHECKPOINT_READ_CONCURRENCY, (name) => discoverOne(join(checkpointsDir, name), name, { fs, verifyChecksums }));
+  const found = await mapLimited(names, CHECKPOINT_READ_CONCURRENCY, (name) =>
+    discoverOne(join(checkpointsDir, name), name, { fs, verifyChecksums }),
+  );
   return found.sort(compareNewestFirst);
 }
 
@@ -66,8 +68,13 @@ export async function discoverCheckpoints(dir: string, options: DiscoverOptions 
  * ReaderIoError after that). A symbolic link is listed as invalid, saying why, rather than followed:
  * retention would delete or keep a folder that lives elsewhere.
  */
-export async function discoverOne(path: string, name: string, options: { fs: CheckpointFs; verifyChecksums: boolean }): Promise<DiscoveredCheckpoint> {
-  const result = (await symbolicLink(path, options.fs)) ?? (await retryTransient(() => validateCheckpoint(path, options)));
+export async function discoverOne(
+  path: string,
+  name: string,
+  options: { fs: CheckpointFs; verifyChecksums: boolean },
+): Promise<DiscoveredCheckpoint> {
+  const result =
+    (await symbolicLink(path, options.fs)) ?? (await retryTransient(() => validateCheckpoint(path, options)));
   return {
     path,
     name,
@@ -104,7 +111,9 @@ export async function checkpointFolderNames(checkpointsDir: string, fs: Checkpoi
 export async function readCheckpointFolderNames(checkpointsDir: string, fs: CheckpointFs): Promise<string[] | null> {
   try {
     const entries = await fs.readdir(checkpointsDir, { withFileTypes: true });
-    return entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && e.name.startsWith(CHECKPOINT_PREFIX)).map((e) => e.name);
+    return entries
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && e.name.startsWith(CHECKPOINT_PREFIX))
+      .map((e) => e.name);
   } catch (error) {
     rethrowReaderFailure(error, checkpointsDir);
     return null;

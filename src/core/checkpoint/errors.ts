@@ -21,7 +21,10 @@ export class ReaderIoError extends CheckpointError {
     readonly code: string,
     cause: string,
   ) {
-    super(`cannot read ${path}: ${cause} (a failure of this machine, not of the checkpoint, which was not judged${code === 'EMFILE' || code === 'ENFILE' ? '; raise the open-file limit, ulimit -n' : ''})`, 1);
+    super(
+      `cannot read ${path}: ${cause} (a failure of this machine, not of the checkpoint, which was not judged${code === 'EMFILE' || code === 'ENFILE' ? '; raise the open-file limit, ulimit -n' : ''})`,
+      1,
+    );
   }
 }
 
@@ -40,7 +43,9 @@ export class LockError extends Error {
 
 /** The error code of a Node system error (ENOENT, ENOSPC ...), or undefined. */
 export function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String((error as { code: unknown }).code)
+    : undefined;
 }
 
 export function errorMessage(error: unknown): string {

@@ -34,7 +34,12 @@ export async function pathExists(fs: CheckpointFs, path: string): Promise<boolea
 }
 
 /** What a non-regular file is, for messages. */
-export function fileKind(stat: Pick<Stats, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): string {
+export function fileKind(
+  stat: Pick<
+    Stats,
+    'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'
+  >,
+): string {
   if (stat.isFile()) return 'a regular file';
   if (stat.isDirectory()) return 'a folder';
   if (stat.isSymbolicLink()) return 'a symbolic link';

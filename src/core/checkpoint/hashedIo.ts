@@ -27,7 +27,11 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * slices, yielding between slices so the fsync is issued as soon as the write returns rather than
  * after the whole checksum (which takes longer than the write). Several files may be written at once.
  */
-export async function writeHashedSynced(fs: CheckpointFs, path: string, chunks: readonly Uint8Array[]): Promise<{ size: number; checksum: string }> {
+export async function writeHashedSynced(
+  fs: CheckpointFs,
+  path: string,
+  chunks: readonly Uint8Array[],
+): Promise<{ size: number; checksum: string }> {
   const handle = await fs.open(path, 'w');
   let failed = false;
   const flushed = writeAll(handle, chunks).then(async (size) => {
@@ -136,7 +140,11 @@ export async function readHashed(
 }
 
 /** Streams a regular file through the hash without keeping it (validation of files not loaded). */
-export async function hashFile(fs: CheckpointFs, path: string, algorithm: string = CHECKSUM_ALGORITHM): Promise<string> {
+export async function hashFile(
+  fs: CheckpointFs,
+  path: string,
+  algorithm: string = CHECKSUM_ALGORITHM,
+): Promise<string> {
   const handle = await openRegularFile(fs, path);
   try {
     const hasher = createChecksum(algorithm);

@@ -2,7 +2,13 @@
 export * from './types';
 export { CheckpointError, LockError } from './errors';
 export { CheckpointManager } from './manager';
-export type { CheckpointManagerHooks, CheckpointManagerOptions, PendingSave, ResumeTarget, SaveResult } from './manager';
+export type {
+  CheckpointManagerHooks,
+  CheckpointManagerOptions,
+  PendingSave,
+  ResumeTarget,
+  SaveResult,
+} from './manager';
 export { listCheckpoints } from './list';
 export type { ListOptions } from './list';
 export { validateCheckpoint } from './validate';

@@ -31,7 +31,10 @@ export interface ListedCheckpoint {
 }
 
 /** The identity of a checkpoint folder's manifest as it is now; null when there is none (then the folder is read). */
-export async function currentManifestIdentity(fs: CheckpointFs, checkpointPath: string): Promise<ManifestIdentity | null> {
+export async function currentManifestIdentity(
+  fs: CheckpointFs,
+  checkpointPath: string,
+): Promise<ManifestIdentity | null> {
   try {
     const stat = await fs.lstat(join(checkpointPath, MANIFEST_FILE));
     return stat.isFile() ? identityOf(stat) : null;
@@ -48,11 +51,15 @@ export async function listCheckpoints(dir: string, options: ListOptions = {}): P
   const listed = await mapLimited(names, CHECKPOINT_READ_CONCURRENCY, async (name) => {
     const path = join(checkpointsDir, name);
     const indexed = index?.get(name);
-    if (indexed && entryMatchesFolder(indexed, await currentManifestIdentity(fs, path))) return fromIndex(path, indexed);
+    if (indexed && entryMatchesFolder(indexed, await currentManifestIdentity(fs, path)))
+      return fromIndex(path, indexed);
     return describeCheckpoint(path, name, { fs, verifyChecksums });
   });
   const rows = listed
-    .map((l) => ({ info: l.info, order: { mtimeMs: l.info.mtimeMs, saveCounter: l.saveCounter, step: l.info.step, name: l.info.name } }))
+    .map((l) => ({
+      info: l.info,
+      order: { mtimeMs: l.info.mtimeMs, saveCounter: l.saveCounter, step: l.info.step, name: l.info.name },
+    }))
     .sort((a, b) => compareNewestFirst(a.order, b.order))
     .map((l) => l.info);
   const latest = rows.find((r) => r.valid);
@@ -76,7 +83,11 @@ async function readFolder(dir: string, fs: CheckpointFs, useIndex: boolean) {
 }
 
 /** Validates one checkpoint folder and reads what its row shows (optimizer, scheduler, trainer summary). */
-export async function describeCheckpoint(path: string, name: string, options: { fs: CheckpointFs; verifyChecksums: boolean }): Promise<ListedCheckpoint> {
+export async function describeCheckpoint(
+  path: string,
+  name: string,
+  options: { fs: CheckpointFs; verifyChecksums: boolean },
+): Promise<ListedCheckpoint> {
   const { fs } = options;
   const c = await discoverOne(path, name, options);
   const row: CheckpointInfo = {
@@ -96,12 +107,19 @@ export async function describeCheckpoint(path: string, name: string, options: { 
   return retryTransient(() => describeValid(row, c.saveCounter, c.manifestIdentity, manifest, fs));
 }
 
-async function describeValid(validRow: CheckpointInfo, saveCounter: number, manifestIdentity: ManifestIdentity | null, manifest: Manifest, fs: CheckpointFs): Promise<ListedCheckpoint> {
+async function describeValid(
+  validRow: CheckpointInfo,
+  saveCounter: number,
+  manifestIdentity: ManifestIdentity | null,
+  manifest: Manifest,
+  fs: CheckpointFs,
+): Promise<ListedCheckpoint> {
   const row = { ...validRow, problems: [...validRow.problems] };
   const listed = { info: row, saveCounter, manifestIdentity };
   // Small files whose bytes may match the manifest and still not parse: resume would refuse them.
   const stateProblems = await stateFileProblems(row.path, manifest, fs);
-  if (stateProblems.length > 0) return { ...listed, info: { ...row, valid: false, problems: [...row.problems, ...stateProblems] } };
+  if (stateProblems.length > 0)
+    return { ...listed, info: { ...row, valid: false, problems: [...row.problems, ...stateProblems] } };
   try {
     const optimizer = await readOptimizerState(fs, row.path, manifest);
     row.optimizer = optimizer ? summariseOptimizer(optimizer, manifest) : null;

@@ -45,13 +45,17 @@ export interface IndexedCheckpoint {
 export function entryMatchesFolder(entry: IndexedCheckpoint, current: ManifestIdentity | null): boolean {
   if (!current) return false;
   const m = entry.manifest;
-  const sameFile = m.ino === current.ino && m.size === current.size && m.mtimeMs === current.mtimeMs && m.ctimeMs === current.ctimeMs;
+  const sameFile =
+    m.ino === current.ino && m.size === current.size && m.mtimeMs === current.mtimeMs && m.ctimeMs === current.ctimeMs;
   const nameStep = stepFromName(entry.name);
   return sameFile && entry.mtimeMs === current.mtimeMs && (nameStep === null || entry.step === nameStep);
 }
 
 /** The entries by folder name; null when there is no index or it cannot be used (then nothing is trusted). */
-export async function readListingIndex(checkpointsDir: string, fs: CheckpointFs): Promise<Map<string, IndexedCheckpoint> | null> {
+export async function readListingIndex(
+  checkpointsDir: string,
+  fs: CheckpointFs,
+): Promise<Map<string, IndexedCheckpoint> | null> {
   let raw: unknown;
   try {
     const path = join(checkpointsDir, LISTING_INDEX_FILE);
@@ -59,7 +63,8 @@ export async function readListingIndex(checkpointsDir: string, fs: CheckpointFs)
   } catch {
     return null; // absent, unreadable, over the limits or not JSON (cut short by a power loss): validate instead
   }
-  if (!isRecord(raw) || raw['format'] !== FORMAT || raw['version'] !== VERSION || !Array.isArray(raw['checkpoints'])) return null;
+  if (!isRecord(raw) || raw['format'] !== FORMAT || raw['version'] !== VERSION || !Array.isArray(raw['checkpoints']))
+    return null;
   const entries = raw['checkpoints'] as unknown[];
   // One bad entry and the whole file is suspect (written by something else): trust none of it.
   return entries.every(isIndexedCheckpoint) ? new Map(entries.map((e) => [e.name, e])) : null;
@@ -74,7 +79,8 @@ const isNullableString = (x: unknown): boolean => x === null || typeof x === 'st
 const valuesAre = (x: unknown, ok: (v: unknown) => boolean): boolean => isRecord(x) && Object.values(x).every(ok);
 
 function isIndexedCheckpoint(x: unknown): x is IndexedCheckpoint {
-  if (!isRecord(x) || typeof x['name'] !== 'string' || !isNumber(x['mtimeMs']) || !Number.isInteger(x['saveCounter'])) return false;
+  if (!isRecord(x) || typeof x['name'] !== 'string' || !isNumber(x['mtimeMs']) || !Number.isInteger(x['saveCounter']))
+    return false;
   if (!(x['step'] === null || (Number.isInteger(x['step']) && (x['step'] as number) >= 0))) return false;
   const o = x['optimizer'];
   const optimizerOk =
@@ -99,16 +105,25 @@ function isIndexedCheckpoint(x: unknown): x is IndexedCheckpoint {
   const t = x['trainer'];
   const trainerOk = t === null || (isRecord(t) && isNullableNumber(t['loss']) && isNullableString(t['bestCheckpoint']));
   const m = x['manifest'];
-  const manifestOk = isRecord(m) && isNumber(m['ino']) && isNumber(m['size']) && isNumber(m['mtimeMs']) && isNumber(m['ctimeMs']);
+  const manifestOk =
+    isRecord(m) && isNumber(m['ino']) && isNumber(m['size']) && isNumber(m['mtimeMs']) && isNumber(m['ctimeMs']);
   return optimizerOk && schedulerOk && trainerOk && manifestOk;
 }
 
 /** Replaces the index atomically (write a temporary file, rename over). Not fsynced: a cache. */
-export async function writeListingIndex(checkpointsDir: string, fs: CheckpointFs, entries: Iterable<IndexedCheckpoint>): Promise<void> {
+export async function writeListingIndex(
+  checkpointsDir: string,
+  fs: CheckpointFs,
+  entries: Iterable<IndexedCheckpoint>,
+): Promise<void> {
   const target = join(checkpointsDir, LISTING_INDEX_FILE);
   // The temporary name starts like every other leftover the next save sweeps up.
   const temp = join(checkpointsDir, ownTempName(`index-${process.pid}-${Date.now()}.json`));
-  const body = { format: FORMAT, version: VERSION, checkpoints: [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  const body = {
+    format: FORMAT,
+    version: VERSION,
+    checkpoints: [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
   try {
     await fs.writeFile(temp, JSON.stringify(body));
     await fs.rename(temp, target);

@@ -16,18 +16,34 @@ import { listed, summariseOptimizer } from './summaries';
 import type { CheckpointContent, Manifest } from './types';
 import { identityOf } from './validate';
 
-export async function updateListingIndex(checkpointsDir: string, fs: CheckpointFs, written: readonly IndexedCheckpoint[]): Promise<void> {
-  const [names, previous] = await Promise.all([checkpointFolderNames(checkpointsDir, fs), readListingIndex(checkpointsDir, fs)]);
+export async function updateListingIndex(
+  checkpointsDir: string,
+  fs: CheckpointFs,
+  written: readonly IndexedCheckpoint[],
+): Promise<void> {
+  const [names, previous] = await Promise.all([
+    checkpointFolderNames(checkpointsDir, fs),
+    readListingIndex(checkpointsDir, fs),
+  ]);
   const justWritten = new Map(written.map((e) => [e.name, e]));
-  const entries = await mapLimited(names, CHECKPOINT_READ_CONCURRENCY, async (name): Promise<IndexedCheckpoint | null> => {
-    const path = join(checkpointsDir, name);
-    const entry = justWritten.get(name) ?? previous?.get(name);
-    // A previous row stands only while its folder still holds the manifest it was made from.
-    if (entry && (justWritten.has(name) || entryMatchesFolder(entry, await currentManifestIdentity(fs, path)))) return entry;
-    const described = await describeCheckpoint(path, name, { fs, verifyChecksums: false });
-    return described.info.valid ? toIndexEntry(described) : null;
-  });
-  await writeListingIndex(checkpointsDir, fs, entries.filter((e): e is IndexedCheckpoint => e !== null));
+  const entries = await mapLimited(
+    names,
+    CHECKPOINT_READ_CONCURRENCY,
+    async (name): Promise<IndexedCheckpoint | null> => {
+      const path = join(checkpointsDir, name);
+      const entry = justWritten.get(name) ?? previous?.get(name);
+      // A previous row stands only while its folder still holds the manifest it was made from.
+      if (entry && (justWritten.has(name) || entryMatchesFolder(entry, await currentManifestIdentity(fs, path))))
+        return entry;
+      const described = await describeCheckpoint(path, name, { fs, verifyChecksums: false });
+      return described.info.valid ? toIndexEntry(described) : null;
+    },
+  );
+  await writeListingIndex(
+    checkpointsDir,
+    fs,
+    entries.filter((e): e is IndexedCheckpoint => e !== null),
+  );
 }
 
 /**
@@ -44,9 +60,26 @@ export async function entryForCommitted(
   const manifestIdentity = identityOf(await fs.lstat(join(path, MANIFEST_FILE)));
   const optimizer =
     content.optimizer && listed(manifest, OPTIMIZER_STATE_FILE)
-      ? summariseOptimizer(parseOptimizerState(JSON.stringify(content.optimizer.state), join(path, OPTIMIZER_STATE_FILE)), manifest)
+      ? summariseOptimizer(
+          parseOptimizerState(JSON.stringify(content.optimizer.state), join(path, OPTIMIZER_STATE_FILE)),
+          manifest,
+        )
       : null;
-  const scheduler = content.scheduler && listed(manifest, SCHEDULER_FILE) ? parseSchedulerState(JSON.stringify(content.scheduler), join(path, SCHEDULER_FILE)) : null;
-  const trainer = listed(manifest, TRAINER_STATE_FILE) ? { loss: content.trainerState.loss, bestCheckpoint: content.trainerState.best_checkpoint } : null;
-  return { name, step: manifest.step, mtimeMs: manifestIdentity.mtimeMs, saveCounter: manifest.save_counter, optimizer, scheduler, trainer, manifest: manifestIdentity };
+  const scheduler =
+    content.scheduler && listed(manifest, SCHEDULER_FILE)
+      ? parseSchedulerState(JSON.stringify(content.scheduler), join(path, SCHEDULER_FILE))
+      : null;
+  const trainer = listed(manifest, TRAINER_STATE_FILE)
+    ? { loss: content.trainerState.loss, bestCheckpoint: content.trainerState.best_checkpoint }
+    : null;
+  return {
+    name,
+    step: manifest.step,
+    mtimeMs: manifestIdentity.mtimeMs,
+    saveCounter: manifest.save_counter,
+    optimizer,
+    scheduler,
+    trainer,
+    manifest: manifestIdentity,
+  };
 }

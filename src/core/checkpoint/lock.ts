@@ -75,12 +75,18 @@ function parseLock(text: string): LockContent | null {
 }
 
 /** Why a same-host holder is not running any more, or null when it may be; `verified`: it is known to run. */
-function goneReason(holder: LockContent, identity: ProcessIdentity, isAlive: (pid: number) => boolean): { gone: string | null; verified: boolean } {
+function goneReason(
+  holder: LockContent,
+  identity: ProcessIdentity,
+  isAlive: (pid: number) => boolean,
+): { gone: string | null; verified: boolean } {
   const bootId = identity.bootId();
-  if (holder.boot_id && bootId && holder.boot_id !== bootId) return { gone: 'from before the machine restarted', verified: false };
+  if (holder.boot_id && bootId && holder.boot_id !== bootId)
+    return { gone: 'from before the machine restarted', verified: false };
   if (!isAlive(holder.pid)) return { gone: 'which is no longer running', verified: false };
   const startTime = identity.startTime(holder.pid);
-  if (holder.process_start && startTime && holder.process_start !== startTime) return { gone: 'whose PID now belongs to a process started later (a restarted container or job)', verified: false };
+  if (holder.process_start && startTime && holder.process_start !== startTime)
+    return { gone: 'whose PID now belongs to a process started later (a restarted container or job)', verified: false };
   return { gone: null, verified: Boolean(holder.process_start && startTime) };
 }
 
@@ -92,12 +98,16 @@ function staleReason(holder: LockContent, nowMs: number): string | null {
   const renewed = holder.renewed_at ? Date.parse(holder.renewed_at) : Number.NaN;
   if (!period || period <= 0 || !Number.isFinite(renewed)) return null;
   const silent = nowMs - renewed;
-  return silent > STALE_AFTER_PERIODS * period ? `which stopped renewing it ${seconds(silent)} ago (it renews every ${seconds(period)})` : null;
+  return silent > STALE_AFTER_PERIODS * period
+    ? `which stopped renewing it ${seconds(silent)} ago (it renews every ${seconds(period)})`
+    : null;
 }
 
 /** For refusals: when the lock would count as stale on its own. */
 function staleHint(holder: LockContent): string {
-  return holder.renew_every_ms && holder.renewed_at ? `; it counts as stale once not renewed for ${seconds(STALE_AFTER_PERIODS * holder.renew_every_ms)} (last renewed ${holder.renewed_at})` : '';
+  return holder.renew_every_ms && holder.renewed_at
+    ? `; it counts as stale once not renewed for ${seconds(STALE_AFTER_PERIODS * holder.renew_every_ms)} (last renewed ${holder.renewed_at})`
+    : '';
 }
 
 /** The output folder or its lock path unusable (a file, /dev/null, no permission, a folder named .lock): bad input, one line. */
@@ -148,7 +158,8 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
       text = await fs.readFile(path, 'utf8');
     } catch (error) {
       if (errorCode(error) === 'ENOENT') continue; // released meanwhile: try again
-      if (errorCode(error) === 'EISDIR') throw new LockError(`${path} is a folder, not a lock file: remove it (or choose another output_dir)`, null);
+      if (errorCode(error) === 'EISDIR')
+        throw new LockError(`${path} is a folder, not a lock file: remove it (or choose another output_dir)`, null);
       throw unusable(outputDir, error);
     }
     const holder = parseLock(text);
@@ -157,7 +168,10 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
     // A holder known to run keeps its lock; one that cannot be checked from here keeps it while it renews.
     const gone = !holder ? 'unreadable' : (local.gone ?? (local.verified ? null : staleReason(holder, now())));
     if (holder && gone === null && otherHost) {
-      throw new LockError(`${outputDir} is locked by process ${holder.pid} on host ${holder.hostname} (${path})${staleHint(holder)}; ${staleAdvice}`, holder.pid);
+      throw new LockError(
+        `${outputDir} is locked by process ${holder.pid} on host ${holder.hostname} (${path})${staleHint(holder)}; ${staleAdvice}`,
+        holder.pid,
+      );
     }
     if (holder && gone === null) {
       throw new LockError(
@@ -189,9 +203,17 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
 }
 
 /** The acquired lock: renewed every `renewEveryMs` until released (a failed renewal is a warning). */
-function heldLock(fs: CheckpointFs, path: string, mine: LockContent, now: () => number, renewEveryMs: number, onWarning?: (message: string) => void): RunLock {
+function heldLock(
+  fs: CheckpointFs,
+  path: string,
+  mine: LockContent,
+  now: () => number,
+  renewEveryMs: number,
+  onWarning?: (message: string) => void,
+): RunLock {
   let renewing: Promise<void> = Promise.resolve();
-  const renew = (): Promise<void> => (renewing = renewing.catch(() => undefined).then(() => renewLock(fs, path, mine, now)));
+  const renew = (): Promise<void> =>
+    (renewing = renewing.catch(() => undefined).then(() => renewLock(fs, path, mine, now)));
   const timer =
     renewEveryMs > 0
       ? setInterval(() => renew().catch((error: unknown) => onWarning?.(errorMessage(error))), renewEveryMs)
@@ -219,7 +241,10 @@ async function renewLock(fs: CheckpointFs, path: string, mine: LockContent, now:
   }
   if (holder?.token !== mine.token) {
     const by = holder ? `process ${holder.pid} on host ${holder.hostname}` : 'nobody (the file was deleted)';
-    throw new LockError(`lost the lock ${path}: it is now held by ${by}; another trainer may be writing into this run folder`, holder?.pid ?? null);
+    throw new LockError(
+      `lost the lock ${path}: it is now held by ${by}; another trainer may be writing into this run folder`,
+      holder?.pid ?? null,
+    );
   }
   mine.renewed_at = new Date(now()).toISOString();
   const next = `${path}.renew-${mine.token}`;

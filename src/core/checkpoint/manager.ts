@@ -101,7 +101,13 @@ export class CheckpointManager {
         { saveOptimizer: this.options.save_optimizer_state, saveScheduler: this.options.save_scheduler_state },
         name,
       );
-      return this.runSave(name, content.step, files, { best, value }, { optimizer: content.optimizer, scheduler: content.scheduler, trainerState });
+      return this.runSave(
+        name,
+        content.step,
+        files,
+        { best, value },
+        { optimizer: content.optimizer, scheduler: content.scheduler, trainerState },
+      );
     })();
     // Observed here so an unawaited failure is not an unhandled rejection; callers still see it.
     done.catch(() => undefined);
@@ -142,15 +148,27 @@ export class CheckpointManager {
     this.metricByName.set(name, value);
     await this.persistSaveCounter(saveCounter);
     const deleted = await this.applyRetention(name).catch((error: unknown) => {
-      this.warn(`retention after saving ${name} failed: ${errorMessage(error)} (the checkpoint is saved; nothing was deleted)`);
+      this.warn(
+        `retention after saving ${name} failed: ${errorMessage(error)} (the checkpoint is saved; nothing was deleted)`,
+      );
       return [];
     });
     await this.updateIndex(committed.path, name, committed.manifest, written);
-    return { path: committed.path, name, step, bytes: committed.bytes, durationMs: performance.now() - started, deleted };
+    return {
+      path: committed.path,
+      name,
+      step,
+      bytes: committed.bytes,
+      durationMs: performance.now() - started,
+      deleted,
+    };
   }
 
   /** Fills the best-checkpoint fields of the trainer state to be written; the manager's record changes only on commit. */
-  private withBest(name: string, state: TrainerState): { trainerState: TrainerState; best: Best | null; value: number | null } {
+  private withBest(
+    name: string,
+    state: TrainerState,
+  ): { trainerState: TrainerState; best: Best | null; value: number | null } {
     const metric = this.options.metric_for_best_model;
     if (metric === null) {
       const best = state.best_checkpoint ? { name: state.best_checkpoint, value: state.best_metric } : null;
@@ -159,7 +177,11 @@ export class CheckpointManager {
     const value = metricOf(state, metric);
     const current = this.best;
     // Strictly better only: on a tie the earlier checkpoint stays the best.
-    const better = value !== null && (current === null || current.value === null || (this.options.greater_is_better ? value > current.value : value < current.value));
+    const better =
+      value !== null &&
+      (current === null ||
+        current.value === null ||
+        (this.options.greater_is_better ? value > current.value : value < current.value));
     const best = better ? { name, value } : current;
     return {
       value,
@@ -178,7 +200,8 @@ export class CheckpointManager {
     if (this.counter === null) {
       let fromFile = 0;
       try {
-        fromFile = Number.parseInt(await this.fs.readFile(join(this.checkpointsDir, SAVE_COUNTER_FILE), 'utf8'), 10) || 0;
+        fromFile =
+          Number.parseInt(await this.fs.readFile(join(this.checkpointsDir, SAVE_COUNTER_FILE), 'utf8'), 10) || 0;
       } catch {
         // first save in this folder, or the counter file was lost: the manifests still know
       }
@@ -201,11 +224,20 @@ export class CheckpointManager {
   }
 
   /** The listing index is a cache for readers: failing to update it never fails the save. */
-  private async updateIndex(path: string, name: string, manifest: Manifest, written: Pick<CheckpointContent, 'optimizer' | 'scheduler' | 'trainerState'>): Promise<void> {
+  private async updateIndex(
+    path: string,
+    name: string,
+    manifest: Manifest,
+    written: Pick<CheckpointContent, 'optimizer' | 'scheduler' | 'trainerState'>,
+  ): Promise<void> {
     try {
-      await updateListingIndex(this.checkpointsDir, this.fs, [await entryForCommitted(path, name, manifest, written, this.fs)]);
+      await updateListingIndex(this.checkpointsDir, this.fs, [
+        await entryForCommitted(path, name, manifest, written, this.fs),
+      ]);
     } catch (error) {
-      this.warn(`could not update ${join(this.checkpointsDir, LISTING_INDEX_FILE)}: ${errorMessage(error)} (listing validates the checkpoints instead)`);
+      this.warn(
+        `could not update ${join(this.checkpointsDir, LISTING_INDEX_FILE)}: ${errorMessage(error)} (listing validates the checkpoints instead)`,
+      );
     }
   }
 
@@ -216,13 +248,23 @@ export class CheckpointManager {
     const all = await discoverCheckpoints(this.checkpointsDir, { fs: this.fs });
     for (const c of all.filter((c) => !c.valid && !this.reportedInvalid.has(c.path))) {
       this.reportedInvalid.add(c.path);
-      this.warn(`${c.path} is not a valid checkpoint (not counted toward save_total_limit, not deleted): ${c.problems.join('; ')}`);
+      this.warn(
+        `${c.path} is not a valid checkpoint (not counted toward save_total_limit, not deleted): ${c.problems.join('; ')}`,
+      );
     }
     const protectedNames = new Set([justWritten, ...(this.best ? [this.best.name] : [])]);
     const metric = this.options.metric_for_best_model;
     const valid = all.filter((c) => c.valid);
-    const candidates = metric === null ? valid : await Promise.all(valid.map(async (c) => ({ ...c, metric: await this.metricOfCheckpoint(c.path, c.name, metric) })));
-    const ranking = metric === null ? null : { preserve_n_best: this.options.preserve_n_best ?? 1, greater_is_better: this.options.greater_is_better };
+    const candidates =
+      metric === null
+        ? valid
+        : await Promise.all(
+            valid.map(async (c) => ({ ...c, metric: await this.metricOfCheckpoint(c.path, c.name, metric) })),
+          );
+    const ranking =
+      metric === null
+        ? null
+        : { preserve_n_best: this.options.preserve_n_best ?? 1, greater_is_better: this.options.greater_is_better };
     const toDelete = selectForDeletion(candidates, this.options, protectedNames, ranking);
     const deleted: string[] = [];
     for (const name of toDelete) {
@@ -244,7 +286,10 @@ export class CheckpointManager {
     if (!this.metricByName.has(name)) {
       let value: number | null = null;
       try {
-        value = metricOf(JSON.parse(await this.fs.readFile(join(path, TRAINER_STATE_FILE), 'utf8')) as TrainerState, metric);
+        value = metricOf(
+          JSON.parse(await this.fs.readFile(join(path, TRAINER_STATE_FILE), 'utf8')) as TrainerState,
+          metric,
+        );
       } catch {
         // validated moments ago; unreadable now means it has no metric to rank by
       }
@@ -270,7 +315,10 @@ export class CheckpointManager {
    * a trainer state disagreeing with its manifest, weights of another dtype) is passed over like one
    * whose checksum fails. Adopts the checkpoint's best-model record so retention keeps protecting it.
    */
-  async resume(resume: boolean | string, needs: ResumeNeeds): Promise<({ target: ResumeTarget } & Awaited<ReturnType<typeof loadCheckpoint>>) | null> {
+  async resume(
+    resume: boolean | string,
+    needs: ResumeNeeds,
+  ): Promise<({ target: ResumeTarget } & Awaited<ReturnType<typeof loadCheckpoint>>) | null> {
     const picked = await this.pick(resume, needs, (path) => loadCheckpoint(path, { ...needs, fs: this.fs }));
     if (!picked) return null;
     const state = picked.value.content.trainerState;
@@ -285,7 +333,11 @@ export class CheckpointManager {
   ): Promise<{ target: ResumeTarget; value: T } | null> {
     if (resume === false) return null;
     const attempt = async (path: string): Promise<{ value: T; step: number } | { reason: string }> => {
-      const verified = await validateCheckpoint(path, { fs: this.fs, verifyChecksums: true, notNeeded: filesNotNeeded(needs) });
+      const verified = await validateCheckpoint(path, {
+        fs: this.fs,
+        verifyChecksums: true,
+        notNeeded: filesNotNeeded(needs),
+      });
       if (!verified.valid || !verified.manifest) return { reason: verified.problems.join('; ') };
       try {
         return { value: await accept(path, verified.manifest), step: verified.manifest.step };
@@ -297,17 +349,27 @@ export class CheckpointManager {
     if (resume !== true) {
       const path = await this.locateExplicit(resume);
       const result = await attempt(path);
-      if ('reason' in result) throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${result.reason}`, 2);
+      if ('reason' in result)
+        throw new CheckpointError(`resume_from_checkpoint "${resume}" is not a valid checkpoint: ${result.reason}`, 2);
       return { target: { path, name: basename(path), step: result.step, skipped: [] }, value: result.value };
     }
     const skipped: ResumeTarget['skipped'] = [];
     for (const candidate of await discoverCheckpoints(this.checkpointsDir, { fs: this.fs })) {
       // Without a manifest (or a link) nothing can make it usable; otherwise judge it by what this resume reads.
-      const result = !candidate.valid && !candidate.manifest ? { reason: candidate.problems.join('; ') } : await attempt(candidate.path);
-      if (!('reason' in result)) return { target: { path: candidate.path, name: candidate.name, step: result.step, skipped }, value: result.value };
+      const result =
+        !candidate.valid && !candidate.manifest
+          ? { reason: candidate.problems.join('; ') }
+          : await attempt(candidate.path);
+      if (!('reason' in result))
+        return {
+          target: { path: candidate.path, name: candidate.name, step: result.step, skipped },
+          value: result.value,
+        };
       // Newer than what we resume from, yet unusable: say so rather than silently resume from an older one.
       skipped.push({ path: candidate.path, reason: result.reason });
-      this.warn(`skipping checkpoint ${candidate.path} for resume: ${result.reason}; falling back to the next valid one`);
+      this.warn(
+        `skipping checkpoint ${candidate.path} for resume: ${result.reason}; falling back to the next valid one`,
+      );
     }
     return null;
   }

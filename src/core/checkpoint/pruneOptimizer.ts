@@ -17,9 +17,13 @@ import { validateCheckpoint } from './validate';
 
 export const OPTIMIZER_FILES: readonly string[] = [OPTIMIZER_TENSORS_FILE, OPTIMIZER_STATE_FILE];
 
-export async function pruneOptimizerState(checkpoint: string, fs: CheckpointFs = defaultFs): Promise<{ removed: string[]; bytes: number }> {
+export async function pruneOptimizerState(
+  checkpoint: string,
+  fs: CheckpointFs = defaultFs,
+): Promise<{ removed: string[]; bytes: number }> {
   const validation = await validateCheckpoint(checkpoint, { fs });
-  if (!validation.valid || !validation.manifest) throw new CheckpointError(`${checkpoint} is not a valid checkpoint: ${validation.problems.join('; ')}`, 2);
+  if (!validation.valid || !validation.manifest)
+    throw new CheckpointError(`${checkpoint} is not a valid checkpoint: ${validation.problems.join('; ')}`, 2);
   const manifest = validation.manifest;
   const removed = manifest.files.filter((f) => OPTIMIZER_FILES.includes(f.path));
   if (removed.length === 0) return { removed: [], bytes: 0 };

@@ -8,7 +8,14 @@ import { CheckpointError, rethrowReaderFailure } from './errors';
 import { defaultFs, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
 import { readHashed } from './hashedIo';
-import { METADATA_FILE, MODEL_FILE, OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE, SCHEDULER_FILE, TRAINER_STATE_FILE } from './layout';
+import {
+  METADATA_FILE,
+  MODEL_FILE,
+  OPTIMIZER_STATE_FILE,
+  OPTIMIZER_TENSORS_FILE,
+  SCHEDULER_FILE,
+  TRAINER_STATE_FILE,
+} from './layout';
 import { decodeSafetensors } from './safetensors';
 import { parseBoundedJson } from '../limits/boundedFile';
 import { readStateText } from './summaries';
@@ -26,21 +33,35 @@ export interface LoadOptions {
 }
 
 /** Files a load with these options does not read, so their absence or damage does not stop it. */
-export function filesNotNeeded(options: Pick<LoadOptions, 'restoreOptimizer' | 'restoreScheduler'>): ReadonlySet<string> {
-  return new Set([...(options.restoreOptimizer ? [] : [OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE]), ...(options.restoreScheduler ? [] : [SCHEDULER_FILE])]);
+export function filesNotNeeded(
+  options: Pick<LoadOptions, 'restoreOptimizer' | 'restoreScheduler'>,
+): ReadonlySet<string> {
+  return new Set([
+    ...(options.restoreOptimizer ? [] : [OPTIMIZER_STATE_FILE, OPTIMIZER_TENSORS_FILE]),
+    ...(options.restoreScheduler ? [] : [SCHEDULER_FILE]),
+  ]);
 }
 
-export async function loadCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
+export async function loadCheckpoint(
+  path: string,
+  options: LoadOptions,
+): Promise<{ content: CheckpointContent; warnings: string[] }> {
   try {
     return await readCheckpoint(path, options);
   } catch (error) {
     // A file whose checksum matches can still be unusable (written wrong): bad input (exit 2), naming the file.
     if (error instanceof CheckpointError) throw error;
-    throw new CheckpointError(`checkpoint ${path} cannot be loaded: ${error instanceof Error ? error.message : String(error)}`, 2);
+    throw new CheckpointError(
+      `checkpoint ${path} cannot be loaded: ${error instanceof Error ? error.message : String(error)}`,
+      2,
+    );
   }
 }
 
-async function readCheckpoint(path: string, options: LoadOptions): Promise<{ content: CheckpointContent; warnings: string[] }> {
+async function readCheckpoint(
+  path: string,
+  options: LoadOptions,
+): Promise<{ content: CheckpointContent; warnings: string[] }> {
   const fs = options.fs ?? defaultFs;
   const validation = await validateCheckpoint(path, { fs, notNeeded: filesNotNeeded(options) });
   if (!validation.valid || !validation.manifest) {
@@ -48,24 +69,34 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
   }
   const manifest = validation.manifest;
   if (!SUPPORTED_CHECKSUMS.includes(manifest.checksum_algorithm)) {
-    throw new CheckpointError(`${join(path, 'manifest.json')}: checksum algorithm "${manifest.checksum_algorithm}" is not supported (${SUPPORTED_CHECKSUMS.join(', ')})`, 2);
+    throw new CheckpointError(
+      `${join(path, 'manifest.json')}: checksum algorithm "${manifest.checksum_algorithm}" is not supported (${SUPPORTED_CHECKSUMS.join(', ')})`,
+      2,
+    );
   }
   const listed = new Set(manifest.files.map((f) => f.path));
   const read = (file: string) => readVerified(fs, path, manifest, file);
   const name = basename(path);
   const warnings: string[] = [];
 
-  if (!listed.has(TRAINER_STATE_FILE)) throw new CheckpointError(`${join(path, TRAINER_STATE_FILE)}: missing from the checkpoint`, 2);
+  if (!listed.has(TRAINER_STATE_FILE))
+    throw new CheckpointError(`${join(path, TRAINER_STATE_FILE)}: missing from the checkpoint`, 2);
   const hasOptimizer = listed.has(OPTIMIZER_STATE_FILE) && listed.has(OPTIMIZER_TENSORS_FILE);
   const loadOptimizer = options.restoreOptimizer && hasOptimizer;
   const loadScheduler = options.restoreScheduler && listed.has(SCHEDULER_FILE);
   if (options.restoreOptimizer && !hasOptimizer && manifest.removed_on_purpose?.includes(OPTIMIZER_TENSORS_FILE)) {
-    warnings.push(`checkpoint ${name}'s optimizer state was removed on purpose (prune-optimizer): the optimizer starts fresh (step count 0, empty moments)`);
+    warnings.push(
+      `checkpoint ${name}'s optimizer state was removed on purpose (prune-optimizer): the optimizer starts fresh (step count 0, empty moments)`,
+    );
   } else if (options.restoreOptimizer && !hasOptimizer) {
-    warnings.push(`checkpoint ${name} has no optimizer state (${OPTIMIZER_STATE_FILE}, ${OPTIMIZER_TENSORS_FILE}): the optimizer starts fresh (step count 0, empty moments)`);
+    warnings.push(
+      `checkpoint ${name} has no optimizer state (${OPTIMIZER_STATE_FILE}, ${OPTIMIZER_TENSORS_FILE}): the optimizer starts fresh (step count 0, empty moments)`,
+    );
   }
   if (options.restoreScheduler && !listed.has(SCHEDULER_FILE)) {
-    warnings.push(`checkpoint ${name} has no scheduler state (${SCHEDULER_FILE}): the learning-rate schedule starts fresh from step 0`);
+    warnings.push(
+      `checkpoint ${name} has no scheduler state (${SCHEDULER_FILE}): the learning-rate schedule starts fresh from step 0`,
+    );
   }
 
   const [model, trainerText, optimizerTensors, optimizerText, schedulerText, metadataText] = await Promise.all([
@@ -88,11 +119,15 @@ async function readCheckpoint(path: string, options: LoadOptions): Promise<{ con
     const tensors = decodeSafetensors(optimizerTensors, join(path, OPTIMIZER_TENSORS_FILE)).tensors;
     const missing = state.slots.filter((s) => !(s.name in tensors)).map((s) => s.name);
     if (missing.length > 0) {
-      throw new CheckpointError(`${join(path, OPTIMIZER_TENSORS_FILE)}: missing slot tensors ${missing.join(', ')} listed in ${OPTIMIZER_STATE_FILE}`, 2);
+      throw new CheckpointError(
+        `${join(path, OPTIMIZER_TENSORS_FILE)}: missing slot tensors ${missing.join(', ')} listed in ${OPTIMIZER_STATE_FILE}`,
+        2,
+      );
     }
     content.optimizer = { state, tensors };
   }
-  if (schedulerText) content.scheduler = parseSchedulerState(schedulerText.toString('utf8'), join(path, SCHEDULER_FILE));
+  if (schedulerText)
+    content.scheduler = parseSchedulerState(schedulerText.toString('utf8'), join(path, SCHEDULER_FILE));
   if (metadataText) content.metadata = parseJsonObject(metadataText.toString('utf8'), join(path, METADATA_FILE));
   const problems = contentProblems(content, fileLabels(path), options.weightsDtype);
   if (problems.length > 0) throw new CheckpointError(`checkpoint ${path} is inconsistent: ${problems.join('; ')}`, 2);
@@ -108,7 +143,11 @@ export function parseJsonObject(text: string, label: string): Record<string, unk
  * metadata), each naming the file: checksums prove the bytes are the ones written, not that they
  * parse. Cheap (no tensors read), so resume can fall back past such a checkpoint before loading.
  */
-export async function stateFileProblems(path: string, manifest: Manifest, fs: CheckpointFs = defaultFs): Promise<string[]> {
+export async function stateFileProblems(
+  path: string,
+  manifest: Manifest,
+  fs: CheckpointFs = defaultFs,
+): Promise<string[]> {
   const parsers: Array<[string, (text: string, label: string) => unknown]> = [
     [TRAINER_STATE_FILE, parseTrainerState],
     [OPTIMIZER_STATE_FILE, parseOptimizerState],
@@ -124,7 +163,8 @@ export async function stateFileProblems(path: string, manifest: Manifest, fs: Ch
       const parsed = parse(await readStateText(fs, join(path, file)), join(path, file));
       // The one cross-check the state files alone allow; the rest needs the tensors (loadCheckpoint).
       const step = file === TRAINER_STATE_FILE ? (parsed as TrainerState).global_step : manifest.step;
-      if (step !== manifest.step) problems.push(`${join(path, file)}: global_step ${step} disagrees with the checkpoint's step ${manifest.step}`);
+      if (step !== manifest.step)
+        problems.push(`${join(path, file)}: global_step ${step} disagrees with the checkpoint's step ${manifest.step}`);
     } catch (error) {
       rethrowReaderFailure(error, join(path, file));
       problems.push(error instanceof Error ? error.message : String(error));
@@ -139,8 +179,10 @@ async function readVerified(fs: CheckpointFs, dir: string, manifest: Manifest, f
   if (!entry) throw new CheckpointError(`${path}: not listed in the manifest`, 2);
   const algorithm = manifest.checksum_algorithm;
   const { bytes, checksum } = await readHashed(fs, path, algorithm);
-  if (bytes.length !== entry.size) throw new CheckpointError(`${path}: size ${bytes.length} bytes, manifest says ${entry.size}`, 2);
-  if (checksum !== entry.checksum) throw new CheckpointError(`${path}: ${algorithm} checksum mismatch (file is corrupt)`, 2);
+  if (bytes.length !== entry.size)
+    throw new CheckpointError(`${path}: size ${bytes.length} bytes, manifest says ${entry.size}`, 2);
+  if (checksum !== entry.checksum)
+    throw new CheckpointError(`${path}: ${algorithm} checksum mismatch (file is corrupt)`, 2);
   return bytes;
 }
 

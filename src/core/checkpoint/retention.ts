@@ -54,7 +54,10 @@ export function selectForDeletion(
 export function nBest(newestFirst: readonly RetentionCandidate[], ranking: BestRanking): string[] {
   const scored = newestFirst
     .map((c, newness) => ({ name: c.name, metric: c.metric, newness }))
-    .filter((c): c is { name: string; metric: number; newness: number } => typeof c.metric === 'number' && Number.isFinite(c.metric));
+    .filter(
+      (c): c is { name: string; metric: number; newness: number } =>
+        typeof c.metric === 'number' && Number.isFinite(c.metric),
+    );
   const sign = ranking.greater_is_better ? -1 : 1;
   // Better first; among equals the older (higher index in newest-first order) first.
   scored.sort((a, b) => sign * (a.metric - b.metric) || b.newness - a.newness);

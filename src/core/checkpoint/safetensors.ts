@@ -48,10 +48,16 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
     if (name === '__metadata__') throw new Error('safetensors: a tensor cannot be named "__metadata__"');
     const expected = elementCount(tensor.shape);
     if (tensor.data.length !== expected) {
-      throw new Error(`safetensors: tensor "${name}" has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}`);
+      throw new Error(
+        `safetensors: tensor "${name}" has ${tensor.data.length} values but shape [${tensor.shape.join(', ')}] needs ${expected}`,
+      );
     }
     const bytes = Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
-    header[name] = { dtype: DTYPE_CODES[tensor.dtype], shape: tensor.shape, data_offsets: [offset, offset + bytes.length] };
+    header[name] = {
+      dtype: DTYPE_CODES[tensor.dtype],
+      shape: tensor.shape,
+      data_offsets: [offset, offset + bytes.length],
+    };
     chunks.push(bytes);
     offset += bytes.length;
   }
@@ -71,10 +77,18 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
  */
 export function checkHeaderLength(declared: bigint, fileSize: number, label: string): number {
   if (declared > BigInt(READ_LIMITS.safetensorsHeaderBytes)) {
-    throw new ReadLimitError(label, 'safetensors header length', READ_LIMITS.safetensorsHeaderBytes, `is ${declared} bytes`);
+    throw new ReadLimitError(
+      label,
+      'safetensors header length',
+      READ_LIMITS.safetensorsHeaderBytes,
+      `is ${declared} bytes`,
+    );
   }
   const length = Number(declared);
-  if (8 + length > fileSize) throw new Error(`${label}: safetensors header length ${length} does not fit the file (${fileSize} bytes; truncated?)`);
+  if (8 + length > fileSize)
+    throw new Error(
+      `${label}: safetensors header length ${length} does not fit the file (${fileSize} bytes; truncated?)`,
+    );
   return length;
 }
 
@@ -85,7 +99,8 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number, labe
   const headerLength = checkHeaderLength(view.readBigUInt64LE(0), fileSize, label);
   if (view.length < 8 + headerLength) throw new Error(`${label}: header truncated`);
   const raw = parseBoundedJson(view.subarray(8, 8 + headerLength).toString('utf8'), `${label} (safetensors header)`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${label}: safetensors header is not an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${label}: safetensors header is not an object`);
   const dataStart = 8 + headerLength;
   const dataSize = fileSize - dataStart;
   const tensors: SafetensorsHeaderEntry[] = [];
@@ -101,17 +116,22 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number, labe
   tensors.sort((a, b) => a.begin - b.begin);
   let expectedBegin = 0;
   for (const t of tensors) {
-    if (t.begin !== expectedBegin) throw new Error(`${label}: tensor "${t.name}" starts at ${t.begin}, expected ${expectedBegin} (overlap or hole)`);
+    if (t.begin !== expectedBegin)
+      throw new Error(`${label}: tensor "${t.name}" starts at ${t.begin}, expected ${expectedBegin} (overlap or hole)`);
     expectedBegin = t.end;
   }
-  if (expectedBegin !== dataSize) throw new Error(`${label}: tensors cover ${expectedBegin} bytes but the data section has ${dataSize}`);
+  if (expectedBegin !== dataSize)
+    throw new Error(`${label}: tensors cover ${expectedBegin} bytes but the data section has ${dataSize}`);
   return { tensors, metadata, dataStart };
 }
 
 function parseEntry(name: string, value: unknown, dataSize: number, label: string): SafetensorsHeaderEntry {
   const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const dtype = entry?.dtype === 'F32' ? 'float32' : entry?.dtype === 'I32' ? 'int32' : null;
-  if (!dtype) throw new Error(`${label}: tensor "${name}" has dtype ${JSON.stringify(entry?.dtype)}; only F32 and I32 are supported`);
+  if (!dtype)
+    throw new Error(
+      `${label}: tensor "${name}" has dtype ${JSON.stringify(entry?.dtype)}; only F32 and I32 are supported`,
+    );
   const shape = entry.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new Error(`${label}: tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
@@ -122,13 +142,18 @@ function parseEntry(name: string, value: unknown, dataSize: number, label: strin
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin || end > dataSize || end - begin !== elementCount(shape) * BYTES_PER_ELEMENT) {
-    throw new Error(`${label}: tensor "${name}" data_offsets [${begin}, ${end}] do not match shape [${shape.join(', ')}] within ${dataSize} data bytes`);
+    throw new Error(
+      `${label}: tensor "${name}" data_offsets [${begin}, ${end}] do not match shape [${shape.join(', ')}] within ${dataSize} data bytes`,
+    );
   }
   return { name, dtype, shape: shape as number[], begin, end };
 }
 
 /** Tensors of a whole file held in `bytes`; the typed arrays are views on it (no copy) when aligned. */
-export function decodeSafetensors(bytes: Uint8Array, label: string): { tensors: TensorMap; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  label: string,
+): { tensors: TensorMap; metadata: Record<string, string> } {
   assertLittleEndianHost();
   const header = parseSafetensorsHeader(bytes, bytes.byteLength, label);
   const tensors: TensorMap = {};

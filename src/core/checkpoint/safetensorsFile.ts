@@ -2,7 +2,13 @@
 import { defaultFs, openRegularFile, type CheckpointFs } from './fs';
 import { readHashed, writeHashedSynced } from './hashedIo';
 import type { FileHandle } from 'node:fs/promises';
-import { checkHeaderLength, decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafetensorsHeader } from './safetensors';
+import {
+  checkHeaderLength,
+  decodeSafetensors,
+  encodeSafetensors,
+  parseSafetensorsHeader,
+  type SafetensorsHeader,
+} from './safetensors';
 import type { TensorMap } from './types';
 
 /** Writes and flushes a safetensors file; returns its size and checksum (CHECKSUM_ALGORITHM). */
@@ -15,7 +21,10 @@ export async function writeSafetensors(
   return writeHashedSynced(fs, path, encodeSafetensors(tensors, metadata));
 }
 
-export async function readSafetensors(path: string, fs: CheckpointFs = defaultFs): Promise<{ tensors: TensorMap; metadata: Record<string, string> }> {
+export async function readSafetensors(
+  path: string,
+  fs: CheckpointFs = defaultFs,
+): Promise<{ tensors: TensorMap; metadata: Record<string, string> }> {
   const { bytes } = await readHashed(fs, path, null);
   return decodeSafetensors(bytes, path);
 }

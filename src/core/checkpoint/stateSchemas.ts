@@ -44,6 +44,9 @@ function parseWith<T>(schema: z.ZodType<T>, text: string, label: string): T {
   return result.data;
 }
 
-export const parseOptimizerState = (text: string, label: string): OptimizerState => parseWith(optimizerStateSchema, text, label);
-export const parseSchedulerState = (text: string, label: string): SchedulerState => parseWith(schedulerStateSchema, text, label);
-export const parseTrainerState = (text: string, label: string): TrainerState => parseWith(trainerStateSchema, text, label) as TrainerState;
+export const parseOptimizerState = (text: string, label: string): OptimizerState =>
+  parseWith(optimizerStateSchema, text, label);
+export const parseSchedulerState = (text: string, label: string): SchedulerState =>
+  parseWith(schedulerStateSchema, text, label);
+export const parseTrainerState = (text: string, label: string): TrainerState =>
+  parseWith(trainerStateSchema, text, label) as TrainerState;

@@ -15,7 +15,11 @@ export function fileSize(manifest: Manifest | null, file: string): number {
   return manifest?.files.find((f) => f.path === file)?.size ?? 0;
 }
 
-export async function readOptimizerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<OptimizerState | null> {
+export async function readOptimizerState(
+  fs: CheckpointFs,
+  dir: string,
+  manifest: Manifest | null,
+): Promise<OptimizerState | null> {
   if (!listed(manifest, OPTIMIZER_STATE_FILE)) return null;
   const path = join(dir, OPTIMIZER_STATE_FILE);
   return parseOptimizerState(await readStateText(fs, path), path);
@@ -32,13 +36,21 @@ export function summariseOptimizer(state: OptimizerState, manifest: Manifest | n
   };
 }
 
-export async function readSchedulerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<SchedulerState | null> {
+export async function readSchedulerState(
+  fs: CheckpointFs,
+  dir: string,
+  manifest: Manifest | null,
+): Promise<SchedulerState | null> {
   if (!listed(manifest, SCHEDULER_FILE)) return null;
   const path = join(dir, SCHEDULER_FILE);
   return parseSchedulerState(await readStateText(fs, path), path);
 }
 
-export async function readTrainerState(fs: CheckpointFs, dir: string, manifest: Manifest | null): Promise<TrainerState | null> {
+export async function readTrainerState(
+  fs: CheckpointFs,
+  dir: string,
+  manifest: Manifest | null,
+): Promise<TrainerState | null> {
   if (!listed(manifest, TRAINER_STATE_FILE)) return null;
   const path = join(dir, TRAINER_STATE_FILE);
   return parseTrainerState(await readStateText(fs, path), path);

@@ -47,7 +47,13 @@ export interface ValidateOptions {
 
 export async function validateCheckpoint(path: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const fs = options.fs ?? defaultFs;
-  const invalid = (problem: string, mtimeMs = 0): ValidationResult => ({ valid: false, problems: [problem], manifest: null, mtimeMs, manifestIdentity: null });
+  const invalid = (problem: string, mtimeMs = 0): ValidationResult => ({
+    valid: false,
+    problems: [problem],
+    manifest: null,
+    mtimeMs,
+    manifestIdentity: null,
+  });
 
   let folderMtime: number;
   try {
@@ -67,7 +73,10 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
     const stat = await fs.lstat(manifestPath);
     if (!stat.isFile()) return invalid(notRegularFileProblem(manifestPath, fileKind(stat)), folderMtime);
     if (stat.size > READ_LIMITS.manifestBytes) {
-      return invalid(new ReadLimitError(manifestPath, 'size', READ_LIMITS.manifestBytes, `is ${stat.size} bytes`).message, folderMtime);
+      return invalid(
+        new ReadLimitError(manifestPath, 'size', READ_LIMITS.manifestBytes, `is ${stat.size} bytes`).message,
+        folderMtime,
+      );
     }
     mtimeMs = stat.mtimeMs;
     manifestIdentity = identityOf(stat);
@@ -80,17 +89,26 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
       return [] as string[];
     });
     if (names.some(isHfOnlyFile)) {
-      return invalid(`${path}: a Hugging Face Trainer checkpoint (${HF_TRAINER_STATE}, no ${MANIFEST_FILE}), not one this trainer wrote; list its output folder to read it as such`, folderMtime);
+      return invalid(
+        `${path}: a Hugging Face Trainer checkpoint (${HF_TRAINER_STATE}, no ${MANIFEST_FILE}), not one this trainer wrote; list its output folder to read it as such`,
+        folderMtime,
+      );
     }
-    return invalid(`${manifestPath}: missing (${names.length === 0 ? 'the folder is empty' : 'the save never completed'})`, folderMtime);
+    return invalid(
+      `${manifestPath}: missing (${names.length === 0 ? 'the folder is empty' : 'the save never completed'})`,
+      folderMtime,
+    );
   }
 
   const problems: string[] = [];
-  if (!manifest.files.some((f) => f.path === MODEL_FILE)) problems.push(`${manifestPath}: lists no ${MODEL_FILE} (no weights)`);
+  if (!manifest.files.some((f) => f.path === MODEL_FILE))
+    problems.push(`${manifestPath}: lists no ${MODEL_FILE} (no weights)`);
   const algorithm = manifest.checksum_algorithm;
   const canVerify = SUPPORTED_CHECKSUMS.includes(algorithm);
   if (options.verifyChecksums && !canVerify) {
-    problems.push(`${manifestPath}: checksum algorithm "${algorithm}" is not supported (${SUPPORTED_CHECKSUMS.join(', ')})`);
+    problems.push(
+      `${manifestPath}: checksum algorithm "${algorithm}" is not supported (${SUPPORTED_CHECKSUMS.join(', ')})`,
+    );
   }
   const needed = manifest.files.filter((f) => !options.notNeeded?.has(f.path));
   await Promise.all(
@@ -113,7 +131,11 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
         }
       } catch (error) {
         rethrowReaderFailure(error, filePath);
-        problems.push(errorCode(error) === 'ENOENT' ? `${filePath}: missing (listed in the manifest)` : `${filePath}: ${errorMessage(error)}`);
+        problems.push(
+          errorCode(error) === 'ENOENT'
+            ? `${filePath}: missing (listed in the manifest)`
+            : `${filePath}: ${errorMessage(error)}`,
+        );
       }
     }),
   );

@@ -12,7 +12,13 @@ export async function checkDataFile(
   /** The config section naming the file. */
   section: 'data' | 'eval_data' = 'data',
 ): Promise<void> {
-  const fail = (message: string, expected: string, suggestion?: string, at = pathAt, field = `${section}.path`): never => {
+  const fail = (
+    message: string,
+    expected: string,
+    suggestion?: string,
+    at = pathAt,
+    field = `${section}.path`,
+  ): never => {
     throw new ConfigError({ kind: 'data_file', at, field, message, expected, ...(suggestion ? { suggestion } : {}) });
   };
   const what = data.type === 'csv' ? 'a CSV file with a header row' : 'a non-empty UTF-8 text file';
@@ -33,7 +39,13 @@ export async function checkDataFile(
     const columns = headerLine.split(',').map((column) => column.trim().replace(/^"(.*)"$/, '$1'));
     if (!columns.includes(data.target)) {
       const near = nearest(data.target, columns);
-      fail(`column "${data.target}" is not in the header of ${data.path}`, `one of ${columns.join(', ')}`, near ? `did you mean "${near}"?` : undefined, targetAt, `${section}.target`);
+      fail(
+        `column "${data.target}" is not in the header of ${data.path}`,
+        `one of ${columns.join(', ')}`,
+        near ? `did you mean "${near}"?` : undefined,
+        targetAt,
+        `${section}.target`,
+      );
     }
   }
 }

@@ -14,14 +14,45 @@ const argumentList = z.array(z.string());
 export const externalTrainerSchema = z.strictObject({
   command: z
     .union([z.string().min(1), argumentList.min(1)])
-    .describe('The program and its arguments (a list, or one string split like a POSIX shell without running one). Placeholders: {output_dir}, {cwd}, {project_dir}, {config_dir}; {{ }} for literal braces.'),
-  output_dir: z.string().min(1).describe('Where the trainer writes its checkpoint-<step>/ folders (the run folder), relative to cwd.'),
-  resume_args: z.union([z.string(), argumentList]).optional().describe('Arguments appended by Resume; {checkpoint} is the chosen checkpoint, e.g. [--resume_from_checkpoint, "{checkpoint}"].'),
-  cwd: z.string().min(1).optional().describe('Working folder of the command, relative to the project folder (the parent of configs/). Default ".".'),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Extra environment variables (placeholders allowed).'),
-  checkpoint_format: z.literal('huggingface').optional().describe('Layout of the checkpoints the trainer writes: Hugging Face Trainer folders.'),
-  stop_timeout_seconds: z.number().positive().optional().describe('After Stop (SIGINT to the process group), kill the group after this many seconds. Default: the trainingRuns.stopTimeoutSeconds setting.'),
-  max_steps: z.number().int().positive().optional().describe('Progress total to show until trainer_state.json says it (else --max_steps in the command).'),
+    .describe(
+      'The program and its arguments (a list, or one string split like a POSIX shell without running one). Placeholders: {output_dir}, {cwd}, {project_dir}, {config_dir}; {{ }} for literal braces.',
+    ),
+  output_dir: z
+    .string()
+    .min(1)
+    .describe('Where the trainer writes its checkpoint-<step>/ folders (the run folder), relative to cwd.'),
+  resume_args: z
+    .union([z.string(), argumentList])
+    .optional()
+    .describe(
+      'Arguments appended by Resume; {checkpoint} is the chosen checkpoint, e.g. [--resume_from_checkpoint, "{checkpoint}"].',
+    ),
+  cwd: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Working folder of the command, relative to the project folder (the parent of configs/). Default ".".'),
+  env: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .describe('Extra environment variables (placeholders allowed).'),
+  checkpoint_format: z
+    .literal('huggingface')
+    .optional()
+    .describe('Layout of the checkpoints the trainer writes: Hugging Face Trainer folders.'),
+  stop_timeout_seconds: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      'After Stop (SIGINT to the process group), kill the group after this many seconds. Default: the trainingRuns.stopTimeoutSeconds setting.',
+    ),
+  max_steps: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Progress total to show until trainer_state.json says it (else --max_steps in the command).'),
 });
 
 /** A whole external-trainer config file. */

@@ -34,7 +34,8 @@ const VALUE_FIXES: Record<string, string> = {
   'model.heads': 'pick heads that divide d_model, e.g. 4 for d_model 64',
   'launcher.time': 'write a Slurm time limit such as "30" (minutes), "2:00:00" or "1-12:00:00", quoted',
   'launcher.mem': 'write memory per node such as "16G" or "4000M"',
-  'launcher.signal_seconds_before_end': 'use fewer seconds than the time limit, e.g. 120 for a limit of an hour or more',
+  'launcher.signal_seconds_before_end':
+    'use fewer seconds than the time limit, e.g. 120 for a limit of an hour or more',
   'launcher.extra_args.*': 'remove it: the batch script sets it (signal, requeue, output, job name)',
 };
 
@@ -50,7 +51,16 @@ function issueToErrors(issue: z.core.$ZodIssue, ctx: IssueContext): ConfigError[
   if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
     const options = issue.options.map(String);
     const near = typeof value === 'string' ? nearest(value, options) : undefined;
-    return [error('invalid_value', path, ctx, `unknown type ${JSON.stringify(value)}`, `one of ${options.map((o) => JSON.stringify(o)).join(' | ')}`, near ? `did you mean "${near}"?` : undefined)];
+    return [
+      error(
+        'invalid_value',
+        path,
+        ctx,
+        `unknown type ${JSON.stringify(value)}`,
+        `one of ${options.map((o) => JSON.stringify(o)).join(' | ')}`,
+        near ? `did you mean "${near}"?` : undefined,
+      ),
+    ];
   }
   const expected = expectedAt(path, ctx);
   if (issue.code === 'invalid_type' || (issue.code === 'invalid_union' && !('options' in issue))) {
@@ -58,14 +68,32 @@ function issueToErrors(issue: z.core.$ZodIssue, ctx: IssueContext): ConfigError[
   }
   if (issue.code === 'invalid_value' && typeof value === 'string') {
     const near = nearest(value, issue.values.map(String));
-    return [error('invalid_value', path, ctx, `${JSON.stringify(value)} is not allowed`, expected, near ? `did you mean "${near}"?` : undefined)];
+    return [
+      error(
+        'invalid_value',
+        path,
+        ctx,
+        `${JSON.stringify(value)} is not allowed`,
+        expected,
+        near ? `did you mean "${near}"?` : undefined,
+      ),
+    ];
   }
   if (issue.code === 'custom') {
     // Cross-field checks write "what is wrong; expected what".
     const [message = issue.message, expectedText = ''] = issue.message.split('; expected ');
     return [error('invalid_value', path, ctx, message, expectedText, VALUE_FIXES[dotted(genericPath(path))])];
   }
-  return [error('invalid_value', path, ctx, `${describeValue(value)} is not allowed`, expected, VALUE_FIXES[dotted(genericPath(path))])];
+  return [
+    error(
+      'invalid_value',
+      path,
+      ctx,
+      `${describeValue(value)} is not allowed`,
+      expected,
+      VALUE_FIXES[dotted(genericPath(path))],
+    ),
+  ];
 }
 
 function unknownKey(path: ConfigPath, key: string, ctx: IssueContext): ConfigError {
@@ -78,15 +106,33 @@ function unknownKey(path: ConfigPath, key: string, ctx: IssueContext): ConfigErr
     const owners = here.union.variants.filter((variant) => key in variant.shape).map(variantType);
     if (owners.length > 0) {
       const list = owners.map((o) => `"${o}"`).join(' or ');
-      return error('unknown_key', keyPath, ctx, `not a field of ${section} type "${here.union.current}"`, validList,
-        `"${key}" belongs to ${section} type ${list}: change ${section}.type or remove ${key}`, true);
+      return error(
+        'unknown_key',
+        keyPath,
+        ctx,
+        `not a field of ${section} type "${here.union.current}"`,
+        validList,
+        `"${key}" belongs to ${section} type ${list}: change ${section}.type or remove ${key}`,
+        true,
+      );
     }
   }
   const near = nearest(key, valid);
   if (near) return error('unknown_key', keyPath, ctx, 'unknown key', validList, `did you mean "${near}"?`, true);
   if (path.length === 0) {
-    const home = SECTIONS.find((name) => keysOfSection(schemaAt(ctx.schema, [name], ctx.merged) ?? ctx.schema).includes(key));
-    if (home) return error('unknown_key', keyPath, ctx, 'unknown top-level key', validList, `did you mean ${home}.${key}? move it under "${home}:"`, true);
+    const home = SECTIONS.find((name) =>
+      keysOfSection(schemaAt(ctx.schema, [name], ctx.merged) ?? ctx.schema).includes(key),
+    );
+    if (home)
+      return error(
+        'unknown_key',
+        keyPath,
+        ctx,
+        'unknown top-level key',
+        validList,
+        `did you mean ${home}.${key}? move it under "${home}:"`,
+        true,
+      );
   }
   return error('unknown_key', keyPath, ctx, 'unknown key', validList, undefined, true);
 }
@@ -96,12 +142,30 @@ function missing(path: ConfigPath, ctx: IssueContext): ConfigError {
   const parent = path.slice(0, -1);
   const where = parent.length ? `${dotted(parent)} needs ${field}` : `the config needs ${field}`;
   const expected = expectedAt(path, ctx);
-  const suggestion = field === 'type' ? `add "type:" to ${dotted(parent)}` : `add ${String(field)}: to ${parent.length ? dotted(parent) : 'the config'}`;
+  const suggestion =
+    field === 'type'
+      ? `add "type:" to ${dotted(parent)}`
+      : `add ${String(field)}: to ${parent.length ? dotted(parent) : 'the config'}`;
   const origin = originOf(ctx.origins, parent);
-  return new ConfigError({ kind: 'missing', at: origin?.key ?? origin?.value ?? ctx.fallback, field: dotted(path), message: `missing (${where})`, expected, suggestion });
+  return new ConfigError({
+    kind: 'missing',
+    at: origin?.key ?? origin?.value ?? ctx.fallback,
+    field: dotted(path),
+    message: `missing (${where})`,
+    expected,
+    suggestion,
+  });
 }
 
-function error(kind: ConfigErrorKind, path: ConfigPath, ctx: IssueContext, message: string, expected: string, suggestion?: string, atKey = false): ConfigError {
+function error(
+  kind: ConfigErrorKind,
+  path: ConfigPath,
+  ctx: IssueContext,
+  message: string,
+  expected: string,
+  suggestion?: string,
+  atKey = false,
+): ConfigError {
   const origin = originOf(ctx.origins, path);
   const at = (atKey ? origin?.key : undefined) ?? origin?.value ?? ctx.fallback;
   return new ConfigError({ kind, at, field: dotted(path), message, expected, ...(suggestion ? { suggestion } : {}) });

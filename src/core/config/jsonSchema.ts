@@ -13,10 +13,19 @@ type Json = Record<string, unknown>;
 export function trainConfigJsonSchema(): Json {
   // Built from the fields (not the refined object): cross-field checks are not expressible here.
   const fileSchema = z.strictObject({
-    extends: z.string().min(1).describe('Base config to inherit from, relative to this file. Maps merge deeply; lists and scalars replace; a section whose type changes is replaced.'),
+    extends: z
+      .string()
+      .min(1)
+      .describe(
+        'Base config to inherit from, relative to this file. Maps merge deeply; lists and scalars replace; a section whose type changes is replaced.',
+      ),
     ...configFields,
     // A config may name an external command instead of the built-in trainer (examples/distributed).
-    [EXTERNAL_TRAINER_KEY]: externalTrainerSchema.optional().describe('Launch this command instead of the built-in trainer (e.g. torchrun); see examples/distributed/README.md.'),
+    [EXTERNAL_TRAINER_KEY]: externalTrainerSchema
+      .optional()
+      .describe(
+        'Launch this command instead of the built-in trainer (e.g. torchrun); see examples/distributed/README.md.',
+      ),
   });
   const generated = z.toJSONSchema(fileSchema, { io: 'input', target: 'draft-2020-12' }) as Json;
   const partial = makePartial(generated) as Json;
@@ -35,7 +44,8 @@ function makePartial(node: unknown): unknown {
   const out: Json = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'required') continue;
-    out[key === 'oneOf' ? 'anyOf' : key] = key === 'default' || key === 'const' || key === 'enum' ? value : makePartial(value);
+    out[key === 'oneOf' ? 'anyOf' : key] =
+      key === 'default' || key === 'const' || key === 'enum' ? value : makePartial(value);
   }
   return out;
 }

@@ -35,7 +35,14 @@ export async function loadConfig(pathOrName: string, opts: LoadConfigOptions): P
   const fallback: SourcePos = { file: leaf, line: 1, column: 1 };
   const result = mergedConfigSchema.safeParse(merged.layer.value);
   if (!result.success) {
-    throwAll(issuesToErrors(result.error.issues, { schema: mergedConfigSchema, merged: merged.layer.value, origins: merged.layer.origins, fallback }));
+    throwAll(
+      issuesToErrors(result.error.issues, {
+        schema: mergedConfigSchema,
+        merged: merged.layer.value,
+        origins: merged.layer.origins,
+        fallback,
+      }),
+    );
   }
   const origins = merged.layer.origins;
   const config = toTrainConfig(result.data, { origins, cwd: opts.cwd, sources: merged.sources });
@@ -106,7 +113,9 @@ async function readChain(file: string, seen: string[]): Promise<ChainLink[]> {
         field: 'extends',
         message: `base config not found: ${parentRef} (resolved to ${parent})`,
         expected: 'an existing YAML file, relative to this file',
-        suggestion: near ? `did you mean "${path.join(path.dirname(parentRef), near)}"?` : 'paths in extends are relative to the file that contains them',
+        suggestion: near
+          ? `did you mean "${path.join(path.dirname(parentRef), near)}"?`
+          : 'paths in extends are relative to the file that contains them',
       });
     }
     throw err;

@@ -21,7 +21,9 @@ async function isFile(file: string): Promise<boolean> {
 export async function resolveConfigPath(pathOrName: string, cwd: string): Promise<string> {
   const hasDir = pathOrName.includes('/') || pathOrName.includes(path.sep) || path.isAbsolute(pathOrName);
   const bases = hasDir ? [cwd] : [path.join(cwd, 'configs'), cwd];
-  const names = YAML_EXTENSIONS.includes(path.extname(pathOrName)) ? [pathOrName] : [pathOrName, ...YAML_EXTENSIONS.map((ext) => pathOrName + ext)];
+  const names = YAML_EXTENSIONS.includes(path.extname(pathOrName))
+    ? [pathOrName]
+    : [pathOrName, ...YAML_EXTENSIONS.map((ext) => pathOrName + ext)];
   const tried: string[] = [];
   for (const base of bases) {
     for (const name of names) {
@@ -37,8 +39,12 @@ export async function resolveConfigPath(pathOrName: string, cwd: string): Promis
     at: { file: path.resolve(cwd, pathOrName), line: null, column: null },
     field: '',
     message: `config not found (looked for ${tried.map((t) => path.relative(cwd, t) || t).join(', ')})`,
-    expected: 'a YAML file path, or a file name in the project\'s configs/ folder',
-    ...(near ? { suggestion: `did you mean "${near}"?` } : known.length ? { suggestion: `available: ${known.join(', ')}` } : {}),
+    expected: "a YAML file path, or a file name in the project's configs/ folder",
+    ...(near
+      ? { suggestion: `did you mean "${near}"?` }
+      : known.length
+        ? { suggestion: `available: ${known.join(', ')}` }
+        : {}),
   });
 }
 

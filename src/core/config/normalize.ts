@@ -39,7 +39,10 @@ export function toTrainConfig(parsed: ParsedConfig, ctx: NormalizeContext): Trai
   const leaf = ctx.sources[0]!;
   const base = ctx.sources[ctx.sources.length - 1]!;
   const name = parsed.name ?? path.basename(leaf).replace(/\.ya?ml$/, '');
-  const output_dir = parsed.output_dir !== undefined ? resolveFrom(ctx, ['output_dir'], parsed.output_dir) : path.join(path.dirname(base), 'runs', name);
+  const output_dir =
+    parsed.output_dir !== undefined
+      ? resolveFrom(ctx, ['output_dir'], parsed.output_dir)
+      : path.join(path.dirname(base), 'runs', name);
   return {
     ...parsed,
     config_path: leaf,
@@ -48,7 +51,10 @@ export function toTrainConfig(parsed: ParsedConfig, ctx: NormalizeContext): Trai
     output_dir,
     blas: toBlas(parsed.blas, ctx),
     data: toData(parsed, ctx),
-    eval_data: parsed.eval_data && { ...parsed.eval_data, path: resolveFrom(ctx, ['eval_data', 'path'], parsed.eval_data.path) },
+    eval_data: parsed.eval_data && {
+      ...parsed.eval_data,
+      path: resolveFrom(ctx, ['eval_data', 'path'], parsed.eval_data.path),
+    },
     optimizer: { ...NEUTRAL_OPTIMIZER, ...parsed.optimizer },
     scheduler: { ...NEUTRAL_SCHEDULER, ...parsed.scheduler },
     ...evaluationDefaults(parsed),
@@ -56,10 +62,19 @@ export function toTrainConfig(parsed: ParsedConfig, ctx: NormalizeContext): Trai
 }
 
 /** Hugging Face's defaults: eval_steps = log_steps, eval_loss decides the best when evaluating, greater_is_better unless the metric is a loss. */
-function evaluationDefaults(parsed: ParsedConfig): Pick<TrainConfig, 'eval_strategy' | 'eval_steps' | 'metric_for_best_model' | 'greater_is_better'> {
-  const eval_strategy = parsed.eval_strategy ?? (parsed.eval_split !== null || parsed.eval_data !== null ? 'steps' : 'no');
-  const metric_for_best_model = parsed.metric_for_best_model === undefined ? (eval_strategy === 'steps' ? 'eval_loss' : null) : parsed.metric_for_best_model;
-  const greater_is_better = parsed.greater_is_better ?? (metric_for_best_model !== null && !metric_for_best_model.endsWith('loss'));
+function evaluationDefaults(
+  parsed: ParsedConfig,
+): Pick<TrainConfig, 'eval_strategy' | 'eval_steps' | 'metric_for_best_model' | 'greater_is_better'> {
+  const eval_strategy =
+    parsed.eval_strategy ?? (parsed.eval_split !== null || parsed.eval_data !== null ? 'steps' : 'no');
+  const metric_for_best_model =
+    parsed.metric_for_best_model === undefined
+      ? eval_strategy === 'steps'
+        ? 'eval_loss'
+        : null
+      : parsed.metric_for_best_model;
+  const greater_is_better =
+    parsed.greater_is_better ?? (metric_for_best_model !== null && !metric_for_best_model.endsWith('loss'));
   return { eval_strategy, eval_steps: parsed.eval_steps ?? parsed.log_steps, metric_for_best_model, greater_is_better };
 }
 

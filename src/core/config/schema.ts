@@ -10,7 +10,8 @@ import { launcherSchema } from './launcherSchema';
 
 const wholeAtLeast = (min: number) => z.number().int().min(min);
 const positiveInt = () => wholeAtLeast(1);
-const dropout = () => z.number().min(0).lt(1).default(0).describe('Fraction of units dropped during training, in [0, 1).');
+const dropout = () =>
+  z.number().min(0).lt(1).default(0).describe('Fraction of units dropped during training, in [0, 1).');
 const fraction = () => z.number().min(0).lt(1);
 /** Metrics the trainer logs that can decide the best checkpoint. */
 export const BEST_METRICS = ['loss', 'eval_loss', 'eval_accuracy'] as const;
@@ -43,7 +44,8 @@ export const modelSchema = z
   .describe('The network to train; `type` selects which fields apply.');
 
 // ---- data ----------------------------------------------------------------------------------
-const dataSeed = () => wholeAtLeast(0).optional().describe('Seed of the generated data; defaults to the top-level seed.');
+const dataSeed = () =>
+  wholeAtLeast(0).optional().describe('Seed of the generated data; defaults to the top-level seed.');
 const seqLen = () => positiveInt().default(64).describe('Characters per training sequence.');
 const syntheticClassification = z.strictObject({
   type: z.literal('synthetic_classification').describe('Deterministic generated classification task (no download).'),
@@ -84,11 +86,15 @@ export const evalDataSchema = z
   .discriminatedUnion('type', [csvData, textData])
   .nullable()
   .default(null)
-  .describe('A held-out data file to evaluate on instead of eval_split: of the same type as data (csv: same columns, target and task; text: same seq_len, characters the training text has).');
+  .describe(
+    'A held-out data file to evaluate on instead of eval_split: of the same type as data (csv: same columns, target and task; text: same seq_len, characters the training text has).',
+  );
 
 // ---- optimizer -----------------------------------------------------------------------------
-const learningRate = (value: number) => z.number().positive().default(value).describe('Base learning rate (the scheduler scales it).');
-const clipNorm = () => z.number().positive().nullable().default(null).describe('Clip gradients to this global norm; null = no clipping.');
+const learningRate = (value: number) =>
+  z.number().positive().default(value).describe('Base learning rate (the scheduler scales it).');
+const clipNorm = () =>
+  z.number().positive().nullable().default(null).describe('Clip gradients to this global norm; null = no clipping.');
 const epsilon = () => z.number().positive().default(1e-7).describe('Small constant added for numerical stability.');
 const beta = (value: number, what: string) => fraction().default(value).describe(what);
 const adamFields = {
@@ -99,7 +105,11 @@ const adamFields = {
 };
 export const optimizerSchema = z
   .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('sgd').describe('Plain stochastic gradient descent.'), learning_rate: learningRate(0.01), clip_norm: clipNorm() }),
+    z.strictObject({
+      type: z.literal('sgd').describe('Plain stochastic gradient descent.'),
+      learning_rate: learningRate(0.01),
+      clip_norm: clipNorm(),
+    }),
     z.strictObject({
       type: z.literal('momentum').describe('SGD with momentum (optionally Nesterov).'),
       learning_rate: learningRate(0.01),
@@ -112,7 +122,11 @@ export const optimizerSchema = z
       type: z.literal('adamw').describe('Adam with decoupled weight decay.'),
       learning_rate: learningRate(0.001),
       ...adamFields,
-      weight_decay: z.number().min(0).default(0.01).describe('Decoupled weight decay per step (times the learning rate).'),
+      weight_decay: z
+        .number()
+        .min(0)
+        .default(0.01)
+        .describe('Decoupled weight decay per step (times the learning rate).'),
     }),
     z.strictObject({
       type: z.literal('rmsprop').describe('RMSprop.'),
@@ -126,14 +140,27 @@ export const optimizerSchema = z
   .describe('Optimizer; `type` selects which fields apply.');
 
 // ---- scheduler -----------------------------------------------------------------------------
-const warmup = (value = 0) => wholeAtLeast(0).default(value).describe('Steps of linear warmup from 0 to the base learning rate.');
-const decaySteps = () => positiveInt().nullable().default(null).describe('Steps over which the decay runs after warmup; null = until max_steps.');
+const warmup = (value = 0) =>
+  wholeAtLeast(0).default(value).describe('Steps of linear warmup from 0 to the base learning rate.');
+const decaySteps = () =>
+  positiveInt()
+    .nullable()
+    .default(null)
+    .describe('Steps over which the decay runs after warmup; null = until max_steps.');
 const minLr = () => z.number().min(0).default(0).describe('Learning-rate floor reached at the end of the decay.');
 export const schedulerSchema = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('constant').describe('Constant learning rate.') }),
-    z.strictObject({ type: z.literal('linear_warmup').describe('Linear warmup, then constant.'), warmup_steps: warmup(100) }),
-    z.strictObject({ type: z.literal('cosine').describe('Linear warmup, then cosine decay to min_lr.'), warmup_steps: warmup(), decay_steps: decaySteps(), min_lr: minLr() }),
+    z.strictObject({
+      type: z.literal('linear_warmup').describe('Linear warmup, then constant.'),
+      warmup_steps: warmup(100),
+    }),
+    z.strictObject({
+      type: z.literal('cosine').describe('Linear warmup, then cosine decay to min_lr.'),
+      warmup_steps: warmup(),
+      decay_steps: decaySteps(),
+      min_lr: minLr(),
+    }),
     z.strictObject({
       type: z.literal('step').describe('Multiply the learning rate by gamma every step_size steps.'),
       step_size: positiveInt().default(1000).describe('Steps between decays.'),
@@ -145,7 +172,12 @@ export const schedulerSchema = z
       gamma: z.number().positive().default(0.999).describe('Factor applied every step.'),
       warmup_steps: warmup(),
     }),
-    z.strictObject({ type: z.literal('linear').describe('Linear warmup, then linear decay to min_lr.'), warmup_steps: warmup(), decay_steps: decaySteps(), min_lr: minLr() }),
+    z.strictObject({
+      type: z.literal('linear').describe('Linear warmup, then linear decay to min_lr.'),
+      warmup_steps: warmup(),
+      decay_steps: decaySteps(),
+      min_lr: minLr(),
+    }),
   ])
   .describe('Learning-rate schedule; `type` selects which fields apply.');
 
@@ -153,47 +185,118 @@ export const schedulerSchema = z
 export const configFields = {
   name: z.string().min(1).optional().describe('Run name; defaults to the config file name.'),
   seed: wholeAtLeast(0).default(42).describe('Seed for weight init, shuffling and dropout: same seed, same weights.'),
-  output_dir: z.string().min(1).optional().describe('Run folder (checkpoints, metrics.jsonl, run.json), relative to the config file that sets it. Default: runs/<name> beside the base config.'),
-  max_steps: positiveInt().default(1000).describe('Total optimizer steps of the run (a resumed run continues up to this).'),
+  output_dir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Run folder (checkpoints, metrics.jsonl, run.json), relative to the config file that sets it. Default: runs/<name> beside the base config.',
+    ),
+  max_steps: positiveInt()
+    .default(1000)
+    .describe('Total optimizer steps of the run (a resumed run continues up to this).'),
   batch_size: positiveInt().default(32).describe('Examples per step.'),
-  backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow', 'tensorflow-gpu', 'webgpu']).default('auto').describe('tfjs backend; auto tries tensorflow-gpu (tfjs-node-gpu), webgpu (Dawn), tensorflow (tfjs-node), wasm, then cpu.'),
+  backend: z
+    .enum(['auto', 'cpu', 'wasm', 'tensorflow', 'tensorflow-gpu', 'webgpu'])
+    .default('auto')
+    .describe(
+      'tfjs backend; auto tries tensorflow-gpu (tfjs-node-gpu), webgpu (Dawn), tensorflow (tfjs-node), wasm, then cpu.',
+    ),
   device: wholeAtLeast(0).nullable().default(null).describe('GPU index for GPU backends; null = default device.'),
   blas: z
     .string()
     .min(1)
     .default('auto')
-    .describe('Matrix products of the wasm backend on a system BLAS (OpenBLAS, MKL, BLIS or Apple Accelerate) through koffi: auto = use one when found, off = WebAssembly only, or the path or file name of a BLAS library.'),
-  cpu_threads: positiveInt().nullable().default(null).describe('Threads for the BLAS matrix products; null = the number of cores less one, between 1 and 4.'),
+    .describe(
+      'Matrix products of the wasm backend on a system BLAS (OpenBLAS, MKL, BLIS or Apple Accelerate) through koffi: auto = use one when found, off = WebAssembly only, or the path or file name of a BLAS library.',
+    ),
+  cpu_threads: positiveInt()
+    .nullable()
+    .default(null)
+    .describe('Threads for the BLAS matrix products; null = the number of cores less one, between 1 and 4.'),
   model: modelSchema,
   data: dataSchema,
   optimizer: optimizerSchema.prefault({ type: 'adam' }),
   scheduler: schedulerSchema.prefault({ type: 'constant' }),
   log_steps: positiveInt().default(10).describe('Log loss and learning rate every N steps.'),
-  save_on_stop: z.boolean().default(true).describe('Save a checkpoint when the run is stopped (Ctrl+C, SIGTERM, Stop button).'),
-  on_save_error: z.enum(['stop', 'continue']).default('stop').describe('What to do when a checkpoint cannot be written.'),
-  eval_split: z.number().gt(0).lt(1).nullable().default(null).describe('Fraction of the data held out for evaluation, the same examples for the same data (text: the end of the text); null = none.'),
+  save_on_stop: z
+    .boolean()
+    .default(true)
+    .describe('Save a checkpoint when the run is stopped (Ctrl+C, SIGTERM, Stop button).'),
+  on_save_error: z
+    .enum(['stop', 'continue'])
+    .default('stop')
+    .describe('What to do when a checkpoint cannot be written.'),
+  eval_split: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .nullable()
+    .default(null)
+    .describe(
+      'Fraction of the data held out for evaluation, the same examples for the same data (text: the end of the text); null = none.',
+    ),
   eval_data: evalDataSchema,
-  eval_strategy: z.enum(['no', 'steps']).optional().describe('Evaluate on the held-out data every eval_steps ("steps") or never ("no"). Default: "steps" when eval_split or eval_data is set, else "no".'),
-  eval_steps: positiveInt().nullable().default(null).describe('Evaluate every N steps (and before each save); null = every log_steps.'),
+  eval_strategy: z
+    .enum(['no', 'steps'])
+    .optional()
+    .describe(
+      'Evaluate on the held-out data every eval_steps ("steps") or never ("no"). Default: "steps" when eval_split or eval_data is set, else "no".',
+    ),
+  eval_steps: positiveInt()
+    .nullable()
+    .default(null)
+    .describe('Evaluate every N steps (and before each save); null = every log_steps.'),
   metric_for_best_model: z
     .enum(BEST_METRICS)
     .nullable()
     .optional()
-    .describe('Metric deciding the "best" checkpoint, protected from retention: loss (training), eval_loss or eval_accuracy; null = none. Default: eval_loss when evaluating, else none.'),
-  greater_is_better: z.boolean().optional().describe('Whether a larger metric_for_best_model is better. Default: false for metrics ending in "loss", else true.'),
-  preserve_n_best: positiveInt().default(1).describe('How many of the best checkpoints by metric_for_best_model retention keeps; they count toward save_total_limit.'),
+    .describe(
+      'Metric deciding the "best" checkpoint, protected from retention: loss (training), eval_loss or eval_accuracy; null = none. Default: eval_loss when evaluating, else none.',
+    ),
+  greater_is_better: z
+    .boolean()
+    .optional()
+    .describe(
+      'Whether a larger metric_for_best_model is better. Default: false for metrics ending in "loss", else true.',
+    ),
+  preserve_n_best: positiveInt()
+    .default(1)
+    .describe(
+      'How many of the best checkpoints by metric_for_best_model retention keeps; they count toward save_total_limit.',
+    ),
   async_save: z.boolean().default(false).describe('Write checkpoints in the background while training continues.'),
   save_steps: positiveInt().default(CKPT.save_steps).describe('Save a checkpoint every N steps.'),
-  save_total_limit: positiveInt().nullable().default(CKPT.save_total_limit).describe('Keep at most N checkpoints (oldest deleted first); null keeps all.'),
-  keep_every_steps: positiveInt().nullable().default(CKPT.keep_every_steps).describe('Also keep checkpoints whose step is a multiple of N (must be a multiple of save_steps); null = none.'),
-  save_optimizer_state: z.boolean().default(CKPT.save_optimizer_state).describe('Save optimizer slots (Adam moments, momentum) with each checkpoint.'),
-  save_scheduler_state: z.boolean().default(CKPT.save_scheduler_state).describe('Save the learning-rate scheduler state with each checkpoint.'),
-  restore_optimizer_state: z.boolean().default(CKPT.restore_optimizer_state).describe('Restore optimizer state when resuming.'),
-  restore_scheduler_state: z.boolean().default(CKPT.restore_scheduler_state).describe('Restore scheduler state when resuming.'),
+  save_total_limit: positiveInt()
+    .nullable()
+    .default(CKPT.save_total_limit)
+    .describe('Keep at most N checkpoints (oldest deleted first); null keeps all.'),
+  keep_every_steps: positiveInt()
+    .nullable()
+    .default(CKPT.keep_every_steps)
+    .describe('Also keep checkpoints whose step is a multiple of N (must be a multiple of save_steps); null = none.'),
+  save_optimizer_state: z
+    .boolean()
+    .default(CKPT.save_optimizer_state)
+    .describe('Save optimizer slots (Adam moments, momentum) with each checkpoint.'),
+  save_scheduler_state: z
+    .boolean()
+    .default(CKPT.save_scheduler_state)
+    .describe('Save the learning-rate scheduler state with each checkpoint.'),
+  restore_optimizer_state: z
+    .boolean()
+    .default(CKPT.restore_optimizer_state)
+    .describe('Restore optimizer state when resuming.'),
+  restore_scheduler_state: z
+    .boolean()
+    .default(CKPT.restore_scheduler_state)
+    .describe('Restore scheduler state when resuming.'),
   resume_from_checkpoint: z
     .union([z.boolean(), z.string().min(1)])
     .default(CKPT.resume_from_checkpoint)
-    .describe('true = resume from the latest valid checkpoint in output_dir; a path = that checkpoint; false = start fresh.'),
+    .describe(
+      'true = resume from the latest valid checkpoint in output_dir; a path = that checkpoint; false = start fresh.',
+    ),
   launcher: launcherSchema,
 };
 
@@ -210,10 +313,18 @@ export const mergedConfigSchema = z.strictObject(configFields).superRefine((conf
     });
   }
   if (config.model.type === 'transformer' && config.model.d_model % config.model.heads !== 0) {
-    ctx.addIssue({ code: 'custom', path: ['model', 'heads'], message: `d_model ${config.model.d_model} is not divisible by heads ${config.model.heads}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['model', 'heads'],
+      message: `d_model ${config.model.d_model} is not divisible by heads ${config.model.heads}`,
+    });
   }
   if (config.data.type === 'synthetic_text' && config.data.length <= config.data.seq_len) {
-    ctx.addIssue({ code: 'custom', path: ['data', 'length'], message: `length ${config.data.length} must exceed seq_len ${config.data.seq_len}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data', 'length'],
+      message: `length ${config.data.length} must exceed seq_len ${config.data.seq_len}`,
+    });
   }
   const scheduler = config.scheduler;
   if ('min_lr' in scheduler && scheduler.min_lr > config.optimizer.learning_rate) {
@@ -242,16 +353,29 @@ function checkEvaluation(config: ParsedFields, ctx: z.RefinementCtx): void {
   const heldOut = config.eval_split !== null || config.eval_data !== null;
   const evaluating = (config.eval_strategy ?? (heldOut ? 'steps' : 'no')) === 'steps';
   if (config.eval_strategy === 'steps' && !heldOut) {
-    ctx.addIssue({ code: 'custom', path: ['eval_strategy'], message: 'evaluation needs held-out data: set eval_split (e.g. 0.1) or eval_data, or eval_strategy: "no"' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['eval_strategy'],
+      message: 'evaluation needs held-out data: set eval_split (e.g. 0.1) or eval_data, or eval_strategy: "no"',
+    });
   }
   checkEvalData(config, ctx);
   const metric = config.metric_for_best_model;
   if (metric?.startsWith('eval_') && !evaluating) {
-    ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: `${metric} is only logged when evaluating: set eval_split (e.g. 0.1), or metric_for_best_model: loss` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metric_for_best_model'],
+      message: `${metric} is only logged when evaluating: set eval_split (e.g. 0.1), or metric_for_best_model: loss`,
+    });
   }
-  const regression = config.data.type === 'synthetic_regression' || (config.data.type === 'csv' && config.data.task === 'regression');
+  const regression =
+    config.data.type === 'synthetic_regression' || (config.data.type === 'csv' && config.data.task === 'regression');
   if (metric === 'eval_accuracy' && regression) {
-    ctx.addIssue({ code: 'custom', path: ['metric_for_best_model'], message: 'eval_accuracy is logged for classification only, and this data is a regression task: use eval_loss' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metric_for_best_model'],
+      message: 'eval_accuracy is logged for classification only, and this data is a regression task: use eval_loss',
+    });
   }
   const limit = config.save_total_limit;
   if (config.preserve_n_best > 1 && limit !== null && config.preserve_n_best >= limit) {
@@ -268,18 +392,35 @@ function checkEvalData(config: ParsedFields, ctx: z.RefinementCtx): void {
   const evalData = config.eval_data;
   if (evalData === null) return;
   if (config.eval_split !== null) {
-    ctx.addIssue({ code: 'custom', path: ['eval_data'], message: 'eval_data and eval_split both give held-out data: keep one' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['eval_data'],
+      message: 'eval_data and eval_split both give held-out data: keep one',
+    });
   }
   if (evalData.type !== config.data.type) {
-    ctx.addIssue({ code: 'custom', path: ['eval_data', 'type'], message: `"${evalData.type}" differs from data.type "${config.data.type}": the model reads one kind of data; use type ${config.data.type}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['eval_data', 'type'],
+      message: `"${evalData.type}" differs from data.type "${config.data.type}": the model reads one kind of data; use type ${config.data.type}`,
+    });
     return;
   }
   if (evalData.type === 'csv' && config.data.type === 'csv') {
     for (const key of ['target', 'task'] as const) {
-      if (evalData[key] !== config.data[key]) ctx.addIssue({ code: 'custom', path: ['eval_data', key], message: `"${evalData[key]}" differs from data.${key} "${config.data[key]}": use the same` });
+      if (evalData[key] !== config.data[key])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['eval_data', key],
+          message: `"${evalData[key]}" differs from data.${key} "${config.data[key]}": use the same`,
+        });
     }
   }
   if (evalData.type === 'text' && config.data.type === 'text' && evalData.seq_len !== config.data.seq_len) {
-    ctx.addIssue({ code: 'custom', path: ['eval_data', 'seq_len'], message: `${evalData.seq_len} differs from data.seq_len ${config.data.seq_len}: use the same` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['eval_data', 'seq_len'],
+      message: `${evalData.seq_len} differs from data.seq_len ${config.data.seq_len}: use the same`,
+    });
   }
 }

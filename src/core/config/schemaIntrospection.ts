@@ -9,7 +9,12 @@ export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
 export function unwrap(schema: Schema): Schema {
   let current = schema;
   for (;;) {
-    if (current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPrefault ||
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodNullable
+    ) {
       current = current.def.innerType as Schema;
     } else {
       return current;
@@ -70,7 +75,8 @@ function childSchema(node: Schema, segment: string | number, value: unknown): Sc
 export function keysOfSection(schema: Schema): string[] {
   const node = unwrap(schema);
   if (node instanceof z.ZodObject) return Object.keys((node as ObjectSchema).shape);
-  if (node instanceof z.ZodDiscriminatedUnion) return [...new Set(variants(node).flatMap((variant) => Object.keys(variant.shape)))];
+  if (node instanceof z.ZodDiscriminatedUnion)
+    return [...new Set(variants(node).flatMap((variant) => Object.keys(variant.shape)))];
   return [];
 }
 
@@ -100,7 +106,9 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 function describeJson(node: JsonNode): string {
   const alternatives = node.anyOf ?? node.oneOf;
   if (alternatives) {
-    const variantTypes = alternatives.map((option) => option.properties?.['type']?.const).filter((value) => value !== undefined);
+    const variantTypes = alternatives
+      .map((option) => option.properties?.['type']?.const)
+      .filter((value) => value !== undefined);
     if (variantTypes.length === alternatives.length && variantTypes.length > 0) {
       return `a map with type: ${variantTypes.map((value) => JSON.stringify(value)).join(' | ')}`;
     }

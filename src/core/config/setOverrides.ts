@@ -54,7 +54,8 @@ export function parseSetArg(arg: string): Layer {
     });
   }
   const origins: OriginMap = new Map();
-  for (let length = 1; length <= keys.length; length++) origins.set(pathKey(keys.slice(0, length)), { key: at, value: at });
+  for (let length = 1; length <= keys.length; length++)
+    origins.set(pathKey(keys.slice(0, length)), { key: at, value: at });
   markAll(value, keys, origins, at);
   let nested: unknown = value;
   for (const key of [...keys].reverse()) nested = { [key]: nested };

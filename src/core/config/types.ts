@@ -35,7 +35,14 @@ export type ModelConfig =
     };
 
 export type DataConfig =
-  | { type: 'synthetic_classification'; samples: number; features: number; classes: number; noise: number; seed: number }
+  | {
+      type: 'synthetic_classification';
+      samples: number;
+      features: number;
+      classes: number;
+      noise: number;
+      seed: number;
+    }
   | { type: 'synthetic_regression'; samples: number; features: number; noise: number; seed: number }
   | { type: 'synthetic_text'; length: number; seed: number; seq_len: number }
   | { type: 'csv'; path: string; target: string; task: 'classification' | 'regression'; seq_len?: never }

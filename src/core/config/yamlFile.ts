@@ -27,7 +27,9 @@ export async function readYamlLayer(file: string): Promise<Layer> {
       kind: code === 'ENOENT' ? 'not_found' : 'unreadable',
       at: { file, line: null, column: null },
       field: '',
-      message: code ? `cannot read config file (${code})` : `cannot read config file: ${(err as Error).message.replace(`${file}: `, '')}`,
+      message: code
+        ? `cannot read config file (${code})`
+        : `cannot read config file: ${(err as Error).message.replace(`${file}: `, '')}`,
       expected: `a readable YAML file (a regular file of at most ${READ_LIMITS.configBytes} bytes)`,
     });
   }
@@ -36,12 +38,23 @@ export async function readYamlLayer(file: string): Promise<Layer> {
 
 /** A file-level ConfigError for input that exceeds a limit (nesting, aliases). */
 function limitError(file: string, field: string, message: string, expected: string, pos?: SourcePos): ConfigError {
-  return new ConfigError({ kind: 'invalid_value', at: pos ?? { file, line: null, column: null }, field, message, expected });
+  return new ConfigError({
+    kind: 'invalid_value',
+    at: pos ?? { file, line: null, column: null },
+    field,
+    message,
+    expected,
+  });
 }
 
 export function parseYamlLayer(text: string, file: string): Layer {
   if (text.length > READ_LIMITS.configBytes) {
-    throw limitError(file, '', new ReadLimitError(file, 'size', READ_LIMITS.configBytes, `is ${text.length} characters`).message, 'a config of ordinary size');
+    throw limitError(
+      file,
+      '',
+      new ReadLimitError(file, 'size', READ_LIMITS.configBytes, `is ${text.length} characters`).message,
+      'a config of ordinary size',
+    );
   }
   const lineCounter = new LineCounter();
   let doc: Document;
@@ -49,7 +62,8 @@ export function parseYamlLayer(text: string, file: string): Layer {
     doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     // The yaml parser recurses per nesting level: thousands of levels exhaust the stack.
-    if (err instanceof RangeError) throw limitError(file, '', 'the YAML is nested too deeply to read', `at most ${READ_LIMITS.configDepth} levels`);
+    if (err instanceof RangeError)
+      throw limitError(file, '', 'the YAML is nested too deeply to read', `at most ${READ_LIMITS.configDepth} levels`);
     throw err;
   }
   const syntaxError = doc.errors[0];
@@ -89,7 +103,12 @@ export function parseYamlLayer(text: string, file: string): Layer {
     value = doc.toJS({ maxAliasCount: READ_LIMITS.configAliases });
   } catch (err) {
     if (err instanceof ReferenceError || err instanceof RangeError) {
-      throw limitError(file, '', `YAML aliases expand too far (${err.message})`, `at most ${READ_LIMITS.configAliases} alias expansions; write the values out instead`);
+      throw limitError(
+        file,
+        '',
+        `YAML aliases expand too far (${err.message})`,
+        `at most ${READ_LIMITS.configAliases} alias expansions; write the values out instead`,
+      );
     }
     throw err;
   }
@@ -101,10 +120,22 @@ export function parseYamlLayer(text: string, file: string): Layer {
  * followed (their values come from the yaml library's conversion, which bounds them), so this
  * walk is linear in the file, and nesting deeper than READ_LIMITS.configDepth is refused.
  */
-function recordOrigins(node: Node | null, path: ConfigPath, origins: OriginMap, posAt: (offset: number) => SourcePos, file: string): void {
+function recordOrigins(
+  node: Node | null,
+  path: ConfigPath,
+  origins: OriginMap,
+  posAt: (offset: number) => SourcePos,
+  file: string,
+): void {
   if (node === null || isAlias(node) || isScalar(node)) return;
   if (path.length >= READ_LIMITS.configDepth) {
-    throw limitError(file, dotted(path), `nested deeper than ${READ_LIMITS.configDepth} levels`, 'a config of ordinary depth', node.range ? posAt(node.range[0]) : undefined);
+    throw limitError(
+      file,
+      dotted(path),
+      `nested deeper than ${READ_LIMITS.configDepth} levels`,
+      'a config of ordinary depth',
+      node.range ? posAt(node.range[0]) : undefined,
+    );
   }
   if (isSeq(node)) {
     node.items.forEach((item, index) => {

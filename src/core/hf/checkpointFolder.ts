@@ -78,7 +78,9 @@ export async function inventory(path: string): Promise<HfCheckpointFiles> {
   }
   all.sort((a, b) => (a.name < b.name ? -1 : 1));
   const byName = (name: string): HfFile | null => all.find((f) => f.name === name) ?? null;
-  const rng = all.filter((f) => rngRank(f.name) !== undefined).sort((a, b) => (rngRank(a.name) ?? -1) - (rngRank(b.name) ?? -1));
+  const rng = all
+    .filter((f) => rngRank(f.name) !== undefined)
+    .sort((a, b) => (rngRank(a.name) ?? -1) - (rngRank(b.name) ?? -1));
 
   let weightsKind: HfWeightsKind | null = null;
   let weights: HfFile[] = [];
@@ -117,12 +119,16 @@ export async function examineFolder(path: string): Promise<HfFolderReport> {
 
   let trainerState: HfTrainerState | null = null;
   if (!files.trainerState) {
-    problems.push(`${join(path, HF_TRAINER_STATE)}: missing (the save did not finish, or the file was deleted); this checkpoint cannot be resumed`);
+    problems.push(
+      `${join(path, HF_TRAINER_STATE)}: missing (the save did not finish, or the file was deleted); this checkpoint cannot be resumed`,
+    );
   } else {
     try {
       trainerState = await readTrainerState(join(path, HF_TRAINER_STATE));
       if (step !== null && trainerState.global_step !== step) {
-        problems.push(`${join(path, HF_TRAINER_STATE)}: global_step is ${trainerState.global_step} but the folder is ${name}`);
+        problems.push(
+          `${join(path, HF_TRAINER_STATE)}: global_step is ${trainerState.global_step} but the folder is ${name}`,
+        );
       }
     } catch (error) {
       problems.push(errorMessage(error));
@@ -130,7 +136,8 @@ export async function examineFolder(path: string): Promise<HfFolderReport> {
   }
 
   for (const file of files.all) {
-    if (file.size === 0) problems.push(`${join(path, file.name)}: empty (0 bytes); the save was interrupted or the disk was full`);
+    if (file.size === 0)
+      problems.push(`${join(path, file.name)}: empty (0 bytes); the save was interrupted or the disk was full`);
   }
   problems.push(...(await checkWeights(path, files)));
   for (const file of [files.optimizer, files.scheduler, files.scaler, ...files.rng]) {
@@ -153,7 +160,9 @@ export async function examineFolder(path: string): Promise<HfFolderReport> {
 async function checkWeights(path: string, files: HfCheckpointFiles): Promise<string[]> {
   switch (files.weightsKind) {
     case null:
-      return [`${path}: no weights (expected ${HF_SAFE_WEIGHTS}, ${HF_SAFE_INDEX} with its shards, or ${HF_BIN_WEIGHTS})`];
+      return [
+        `${path}: no weights (expected ${HF_SAFE_WEIGHTS}, ${HF_SAFE_INDEX} with its shards, or ${HF_BIN_WEIGHTS})`,
+      ];
     case 'safetensors':
       return checkSafetensors(join(path, HF_SAFE_WEIGHTS));
     case 'pytorch-bin':
@@ -164,16 +173,21 @@ async function checkWeights(path: string, files: HfCheckpointFiles): Promise<str
       const indexPath = join(path, indexName);
       let shards: string[];
       try {
-        const index = parseBoundedJson(await readBoundedText(indexPath, READ_LIMITS.jsonFileBytes), indexPath) as { weight_map?: unknown } | null;
-        if (typeof index?.weight_map !== 'object' || index.weight_map === null) return [`${indexPath}: no "weight_map" object`];
+        const index = parseBoundedJson(await readBoundedText(indexPath, READ_LIMITS.jsonFileBytes), indexPath) as {
+          weight_map?: unknown;
+        } | null;
+        if (typeof index?.weight_map !== 'object' || index.weight_map === null)
+          return [`${indexPath}: no "weight_map" object`];
         shards = [...new Set(Object.values(index.weight_map as Record<string, unknown>).map(String))].sort();
       } catch (error) {
         return [errorMessage(error)];
       }
       const problems: string[] = [];
       for (const shard of shards) {
-        if (shard.includes('/') || shard.includes('\\')) problems.push(`${indexPath}: shard "${shard}" must be a file name in the folder`);
-        else if (!files.all.some((f) => f.name === shard)) problems.push(`${indexPath}: lists shard ${shard}, which is missing`);
+        if (shard.includes('/') || shard.includes('\\'))
+          problems.push(`${indexPath}: shard "${shard}" must be a file name in the folder`);
+        else if (!files.all.some((f) => f.name === shard))
+          problems.push(`${indexPath}: lists shard ${shard}, which is missing`);
         else if (shard.endsWith('.safetensors')) problems.push(...(await checkSafetensors(join(path, shard))));
         else problems.push(...(await checkTorchArchive(join(path, shard))));
       }
@@ -190,13 +204,15 @@ async function checkSafetensors(path: string): Promise<string[]> {
     if (size === 0) return []; // reported as empty already
     const head = await readHeaderBytes(handle, size, path);
     const entries = parseBoundedJson(head.toString('utf8', 8), `${path} (safetensors header)`);
-    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return [`${path}: safetensors header is not a JSON object`];
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries))
+      return [`${path}: safetensors header is not a JSON object`];
     let dataEnd = 0;
     for (const [name, entry] of Object.entries(entries as Record<string, { data_offsets?: unknown } | null>)) {
       const end = name === '__metadata__' || !Array.isArray(entry?.data_offsets) ? 0 : Number(entry.data_offsets[1]);
       if (end > dataEnd) dataEnd = end;
     }
-    if (head.length + dataEnd > size) return [`${path}: truncated (tensors need ${head.length + dataEnd} bytes, file has ${size})`];
+    if (head.length + dataEnd > size)
+      return [`${path}: truncated (tensors need ${head.length + dataEnd} bytes, file has ${size})`];
     return [];
   } catch (error) {
     return [`unreadable safetensors header: ${errorMessage(error)}`];
@@ -224,7 +240,9 @@ const MAX_NAMED_MISSING_RANKS = 10;
  * ranks), never by counting up to the largest rank a name claims.
  */
 export function checkRankFiles(path: string, rng: HfFile[]): string[] {
-  const ranks = [...new Set(rng.map((f) => rngRank(f.name)).filter((r): r is number => typeof r === 'number'))].sort((a, b) => a - b);
+  const ranks = [...new Set(rng.map((f) => rngRank(f.name)).filter((r): r is number => typeof r === 'number'))].sort(
+    (a, b) => a - b,
+  );
   const max = ranks[ranks.length - 1];
   if (max === undefined) return [];
   if (max >= READ_LIMITS.rngRanks) {
@@ -235,7 +253,8 @@ export function checkRankFiles(path: string, rng: HfFile[]): string[] {
   const named: string[] = [];
   let expected = 0;
   for (const rank of ranks) {
-    for (; expected < rank && named.length < MAX_NAMED_MISSING_RANKS; expected++) named.push(`rng_state_${expected}.pth`);
+    for (; expected < rank && named.length < MAX_NAMED_MISSING_RANKS; expected++)
+      named.push(`rng_state_${expected}.pth`);
     expected = rank + 1;
   }
   const more = missingCount > named.length ? ` and ${missingCount - named.length} more` : '';

@@ -8,7 +8,13 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CheckpointInfo } from '../checkpoint/types';
 import { errorCode, errorMessage } from '../checkpoint/errors';
-import { examineFolder, isHfCheckpointFolder, type HfCheckpointFiles, type HfFolderReport, type HfWeightsKind } from './checkpointFolder';
+import {
+  examineFolder,
+  isHfCheckpointFolder,
+  type HfCheckpointFiles,
+  type HfFolderReport,
+  type HfWeightsKind,
+} from './checkpointFolder';
 import { hfStepFromName } from './layout';
 import { readOptimizerSummary, type HfOptimizerSummary } from './optimizerState';
 import { readSchedulerSummary, type HfSchedulerSummary } from './schedulerState';
@@ -52,14 +58,18 @@ export async function listHfCheckpoints(outputDir: string, options: HfListOption
   const reports = await examineAll(outputDir);
   const newestValid = reports.find((r) => r.valid) ?? null;
   const bestName = bestNameOf(newestValid?.trainerState ?? reports.find((r) => r.trainerState)?.trainerState ?? null);
-  return Promise.all(reports.map((report) => toRow(report, report === newestValid, bestName, options.readTorchFiles ?? true)));
+  return Promise.all(
+    reports.map((report) => toRow(report, report === newestValid, bestName, options.readTorchFiles ?? true)),
+  );
 }
 
 /** One checkpoint folder in full. `latest` and `best` are judged against its sibling checkpoints. */
 export async function inspectHfCheckpoint(checkpointPath: string): Promise<HfCheckpointInspection> {
   const path = resolve(checkpointPath); // compared with its siblings' paths below
   if (!(await isHfCheckpointFolder(path))) {
-    throw new Error(`${path}: not a Hugging Face checkpoint (expected a checkpoint-<step> folder holding trainer_state.json, weights, optimizer.pt ...)`);
+    throw new Error(
+      `${path}: not a Hugging Face checkpoint (expected a checkpoint-<step> folder holding trainer_state.json, weights, optimizer.pt ...)`,
+    );
   }
   const report = await examineFolder(path);
   const outputDir = dirname(path);
@@ -103,7 +113,8 @@ export async function readHfLogHistory(outputDir: string): Promise<HfLogHistory>
   const points: HfLossPoint[] = [];
   const evalPoints: Array<{ step: number; evalLoss: number }> = [];
   for (const entry of newest.trainerState.log_history) {
-    if (typeof entry.loss === 'number') points.push({ step: entry.step, loss: entry.loss, lr: entry.learning_rate ?? null });
+    if (typeof entry.loss === 'number')
+      points.push({ step: entry.step, loss: entry.loss, lr: entry.learning_rate ?? null });
     if (typeof entry.eval_loss === 'number') evalPoints.push({ step: entry.step, evalLoss: entry.eval_loss });
   }
   points.sort((a, b) => a.step - b.step);
@@ -114,7 +125,8 @@ export async function readHfLogHistory(outputDir: string): Promise<HfLogHistory>
 /** True when `dir` holds at least one Hugging Face checkpoint folder. */
 export async function isHfOutputDir(dir: string): Promise<boolean> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) if (hfStepFromName(name) !== null && (await isHfCheckpointFolder(join(dir, name)))) return true;
+  for (const name of names)
+    if (hfStepFromName(name) !== null && (await isHfCheckpointFolder(join(dir, name)))) return true;
   return false;
 }
 
@@ -147,14 +159,23 @@ function bestNameOf(state: HfTrainerState | null): string | null {
   return best ? basename(best.replace(/[\\/]+$/, '')) : null;
 }
 
-async function toRow(report: HfFolderReport, latest: boolean, bestName: string | null, readTorchFiles: boolean): Promise<HfCheckpointInfo> {
+async function toRow(
+  report: HfFolderReport,
+  latest: boolean,
+  bestName: string | null,
+  readTorchFiles: boolean,
+): Promise<HfCheckpointInfo> {
   const { files } = report;
   const unread: string[] = [];
   let optimizer: HfOptimizerSummary | null = null;
   let scheduler: HfSchedulerSummary | null = null;
   if (readTorchFiles && files.optimizer && files.optimizer.size > 0) {
     try {
-      optimizer = await readOptimizerSummary(join(report.path, files.optimizer.name), files.optimizer.size, report.step ?? 0);
+      optimizer = await readOptimizerSummary(
+        join(report.path, files.optimizer.name),
+        files.optimizer.size,
+        report.step ?? 0,
+      );
     } catch (error) {
       unread.push(`optimizer.pt not read: ${errorMessage(error)}`);
     }

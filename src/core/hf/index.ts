@@ -9,6 +9,15 @@ export { readSchedulerSummary } from './schedulerState';
 export type { HfSchedulerSummary } from './schedulerState';
 export { parseTrainerState, readTrainerState } from './trainerState';
 export type { HfTrainerState, HfLogEntry } from './trainerState';
-export { readPickle, PickleDict, PickleGlobal, PickleObject, PickleSet, PickleStorageRef, PickleTuple, PickleError } from './pickle';
+export {
+  readPickle,
+  PickleDict,
+  PickleGlobal,
+  PickleObject,
+  PickleSet,
+  PickleStorageRef,
+  PickleTuple,
+  PickleError,
+} from './pickle';
 export type { PickleValue } from './pickle';
 export { TorchFile, describeTensor } from './torchFile';

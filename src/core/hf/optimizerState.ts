@@ -33,13 +33,25 @@ const ADAM_NOTE =
 const NATIVE_NAMES: Record<string, string> = { lr: 'learning_rate', eps: 'epsilon' };
 
 /** Reads `path` (optimizer.pt); `fallbackIterations` (e.g. trainer_state's global_step) when no `step` is stored. */
-export async function readOptimizerSummary(path: string, bytes: number, fallbackIterations: number): Promise<HfOptimizerSummary> {
+export async function readOptimizerSummary(
+  path: string,
+  bytes: number,
+  fallbackIterations: number,
+): Promise<HfOptimizerSummary> {
   return withTorchFile(path, (file) => summarizeOptimizer(file, bytes, fallbackIterations));
 }
 
-export async function summarizeOptimizer(file: TorchFile, bytes: number, fallbackIterations: number): Promise<HfOptimizerSummary> {
+export async function summarizeOptimizer(
+  file: TorchFile,
+  bytes: number,
+  fallbackIterations: number,
+): Promise<HfOptimizerSummary> {
   const root = file.root;
-  if (!(root instanceof PickleDict) || !(root.get('state') instanceof PickleDict) || !Array.isArray(root.get('param_groups'))) {
+  if (
+    !(root instanceof PickleDict) ||
+    !(root.get('state') instanceof PickleDict) ||
+    !Array.isArray(root.get('param_groups'))
+  ) {
     throw new Error(`${file.path}: not an optimizer state_dict (expected a dict with "state" and "param_groups")`);
   }
   const state = root.get('state') as PickleDict;
@@ -107,9 +119,11 @@ function nativeHyperparameters(group: Record<string, HyperparameterValue>): Reco
 
 /** Scalars as they are; tuples of numbers as "a,b" (betas); anything else as a short description. */
 function plainValue(value: PickleValue): HyperparameterValue {
-  if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string')
+    return value;
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof PickleTuple && value.items.every((item) => typeof item === 'number')) return value.items.join(',');
+  if (value instanceof PickleTuple && value.items.every((item) => typeof item === 'number'))
+    return value.items.join(',');
   const tensor = describeTensor(value);
   if (tensor) return `tensor(${tensor.dtype}[${tensor.shape.join('x')}])`;
   return `<${value.constructor.name}>`;
@@ -124,7 +138,11 @@ interface Inference {
 /** Slot names first (they are what the update rule keeps); hyper-parameter names when no slots exist yet. */
 export function inferType(slots: string[], group: Record<string, HyperparameterValue>): Inference {
   const has = (...names: string[]): boolean => names.every((name) => slots.includes(name));
-  const fromSlots = (type: string, note: string | null = null): Inference => ({ type, from: `state keys ${slots.join(', ')}`, note });
+  const fromSlots = (type: string, note: string | null = null): Inference => ({
+    type,
+    from: `state keys ${slots.join(', ')}`,
+    note,
+  });
   if (has('square_avg', 'acc_delta')) return fromSlots('adadelta');
   if (has('square_avg')) return fromSlots('rmsprop');
   if (has('exp_avg', 'exp_inf')) return fromSlots('adamax');
@@ -139,8 +157,13 @@ export function inferType(slots: string[], group: Record<string, HyperparameterV
     from: `param_groups keys ${keys.filter((k) => k !== 'params').join(', ')} (no slot tensors in state)`,
     note,
   });
-  if (keys.includes('nesterov') && keys.includes('dampening')) return fromGroup(Number(group.momentum) > 0 ? 'momentum' : 'sgd');
+  if (keys.includes('nesterov') && keys.includes('dampening'))
+    return fromGroup(Number(group.momentum) > 0 ? 'momentum' : 'sgd');
   if (keys.includes('alpha') && keys.includes('centered')) return fromGroup('rmsprop');
   if (keys.includes('betas')) return fromGroup('adam/adamw', ADAM_NOTE);
-  return { type: 'unknown', from: `state keys ${slots.join(', ') || '(none)'}`, note: 'no known optimizer keeps these keys' };
+  return {
+    type: 'unknown',
+    from: `state keys ${slots.join(', ') || '(none)'}`,
+    note: 'no known optimizer keeps these keys',
+  };
 }

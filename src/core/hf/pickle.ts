@@ -21,7 +21,16 @@ import {
 } from './pickleValues';
 import { READ_LIMITS } from '../limits/readLimits';
 
-export { PickleDict, PickleError, PickleGlobal, PickleObject, PickleSet, PickleStorageRef, PickleTuple, type PickleValue };
+export {
+  PickleDict,
+  PickleError,
+  PickleGlobal,
+  PickleObject,
+  PickleSet,
+  PickleStorageRef,
+  PickleTuple,
+  type PickleValue,
+};
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -83,19 +92,22 @@ class PickleMachine {
   }
   /** A method, not `this.stack.push(...)`: that reads `this.stack` before a popMark() in its argument swaps it. */
   private push(value: PickleValue): void {
-    if (++this.pushed > READ_LIMITS.pickleValues) this.fail(`builds more than ${READ_LIMITS.pickleValues} values (the limit)`);
+    if (++this.pushed > READ_LIMITS.pickleValues)
+      this.fail(`builds more than ${READ_LIMITS.pickleValues} values (the limit)`);
     this.stack.push(value);
   }
   /** A LONG1/LONG4 integer's bytes, at most READ_LIMITS.pickleIntegerBytes. */
   private integerBytes(length: number, at: number): Uint8Array {
-    if (length > READ_LIMITS.pickleIntegerBytes) this.fail(`integer of ${length} bytes is longer than the limit of ${READ_LIMITS.pickleIntegerBytes}`, at);
+    if (length > READ_LIMITS.pickleIntegerBytes)
+      this.fail(`integer of ${length} bytes is longer than the limit of ${READ_LIMITS.pickleIntegerBytes}`, at);
     return this.take(length);
   }
   /** Text INT/LONG digits, bounded like integerBytes (about 2.5 digits a byte). */
   private integerText(at: number): string {
     const text = this.line().trim();
     const maxDigits = READ_LIMITS.pickleIntegerBytes * 3;
-    if (text.length > maxDigits) this.fail(`integer of ${text.length} digits is longer than the limit of ${maxDigits}`, at);
+    if (text.length > maxDigits)
+      this.fail(`integer of ${text.length} digits is longer than the limit of ${maxDigits}`, at);
     return text;
   }
   private pop(): PickleValue {
@@ -120,7 +132,12 @@ class PickleMachine {
 
   private setItems(target: PickleValue, items: PickleValue[]): void {
     if (items.length % 2 !== 0) this.fail('SETITEMS with an odd number of items');
-    const map = target instanceof PickleDict ? target.map : target instanceof PickleObject ? target.dictItems : this.fail('SETITEM on a value that is not a dict');
+    const map =
+      target instanceof PickleDict
+        ? target.map
+        : target instanceof PickleObject
+          ? target.dictItems
+          : this.fail('SETITEM on a value that is not a dict');
     for (let i = 0; i < items.length; i += 2) map.set(items[i] as PickleValue, items[i + 1] as PickleValue);
   }
   private appendItems(target: PickleValue, items: PickleValue[]): void {
@@ -144,7 +161,8 @@ class PickleMachine {
         case 0x2e: // STOP
           return this.pop();
         case 0x28: // MARK
-          if (this.marks.length >= READ_LIMITS.pickleDepth) this.fail(`nests MARKs deeper than the limit of ${READ_LIMITS.pickleDepth}`, at);
+          if (this.marks.length >= READ_LIMITS.pickleDepth)
+            this.fail(`nests MARKs deeper than the limit of ${READ_LIMITS.pickleDepth}`, at);
           this.marks.push(this.stack);
           this.stack = [];
           break;
@@ -185,7 +203,13 @@ class PickleMachine {
         case 0x49: {
           // INT (text); "00"/"01" are protocol 0's False/True
           const text = this.integerText(at);
-          this.push(text === '00' ? false : text === '01' ? true : parseIntegerText(text, () => this.fail(`bad INT ${text}`, at)));
+          this.push(
+            text === '00'
+              ? false
+              : text === '01'
+                ? true
+                : parseIntegerText(text, () => this.fail(`bad INT ${text}`, at)),
+          );
           break;
         }
         case 0x4c: {
@@ -214,7 +238,11 @@ class PickleMachine {
           this.push(this.line());
           break;
         case 0x53: // STRING (quoted repr)
-          this.push(this.line().trim().replace(/^(['"])(.*)\1$/s, '$2'));
+          this.push(
+            this.line()
+              .trim()
+              .replace(/^(['"])(.*)\1$/s, '$2'),
+          );
           break;
         case 0x54: // BINSTRING: Python 2 str, decoded as latin-1 like Python 3's default
           this.push(Buffer.from(this.take(this.view.getInt32(this.need(4), true))).toString('latin1'));
@@ -341,7 +369,8 @@ class PickleMachine {
           // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
-          if (typeof module !== 'string' || typeof name !== 'string') this.fail('STACK_GLOBAL without string module and name', at);
+          if (typeof module !== 'string' || typeof name !== 'string')
+            this.fail('STACK_GLOBAL without string module and name', at);
           this.push(new PickleGlobal(module, name));
           break;
         }

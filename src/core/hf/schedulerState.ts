@@ -24,7 +24,15 @@ export interface HfSchedulerSummary extends Omit<SchedulerState, 'next_lr'> {
 }
 
 /** Attributes every LRScheduler has; the rest are the scheduler's own settings. */
-const COMMON_KEYS = new Set(['base_lrs', 'last_epoch', '_step_count', 'verbose', '_get_lr_called_within_step', '_last_lr', 'optimizer']);
+const COMMON_KEYS = new Set([
+  'base_lrs',
+  'last_epoch',
+  '_step_count',
+  'verbose',
+  '_get_lr_called_within_step',
+  '_last_lr',
+  'optimizer',
+]);
 
 /** Own-setting names → scheduler type (names as in SchedulerState.type where one exists). */
 const SIGNATURES: Array<{ keys: string[]; type: string }> = [

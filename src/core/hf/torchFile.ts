@@ -46,7 +46,9 @@ export class TorchFile {
   /** Opens and parses `path`. Throws with the file name on anything unreadable. */
   static async open(path: string): Promise<TorchFile> {
     if (!(await startsWithZipSignature(path))) {
-      throw new Error(`${path}: not a zip archive; written by torch.save with _use_new_zipfile_serialization=False (legacy format, not read here)`);
+      throw new Error(
+        `${path}: not a zip archive; written by torch.save with _use_new_zipfile_serialization=False (legacy format, not read here)`,
+      );
     }
     const archive = await ZipArchive.open(path);
     try {
@@ -126,8 +128,13 @@ export function isGlobal(value: PickleValue | undefined, qualifiedName: string):
 export function describeTensor(value: PickleValue | undefined, depth = 0): TensorDescription | null {
   if (!(value instanceof PickleObject) || !(value.args instanceof PickleTuple)) return null;
   // A Parameter wraps one tensor; a hostile pickle may nest (or loop) wrappers without end.
-  if (isGlobal(value.callable, 'torch._utils._rebuild_parameter')) return depth < MAX_PARAMETER_WRAPPERS ? describeTensor(value.args.items[0], depth + 1) : null;
-  if (!isGlobal(value.callable, 'torch._utils._rebuild_tensor_v2') && !isGlobal(value.callable, 'torch._utils._rebuild_tensor')) return null;
+  if (isGlobal(value.callable, 'torch._utils._rebuild_parameter'))
+    return depth < MAX_PARAMETER_WRAPPERS ? describeTensor(value.args.items[0], depth + 1) : null;
+  if (
+    !isGlobal(value.callable, 'torch._utils._rebuild_tensor_v2') &&
+    !isGlobal(value.callable, 'torch._utils._rebuild_tensor')
+  )
+    return null;
   const [storage, offset, size] = value.args.items;
   if (!(storage instanceof PickleStorageRef) || !(storage.persistentId instanceof PickleTuple)) return null;
   const [, storageType, key] = storage.persistentId.items;

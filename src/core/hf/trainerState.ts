@@ -29,13 +29,16 @@ export type HfTrainerState = z.infer<typeof trainerStateSchema>;
 
 /** Parses trainer_state.json text; throws an Error naming the file and the first bad field. */
 export function parseTrainerState(text: string, path: string): HfTrainerState {
-  if (jsonDepthExceeds(text, READ_LIMITS.jsonDepth)) throw new ReadLimitError(path, 'JSON nesting', READ_LIMITS.jsonDepth, 'is deeper than allowed');
+  if (jsonDepthExceeds(text, READ_LIMITS.jsonDepth))
+    throw new ReadLimitError(path, 'JSON nesting', READ_LIMITS.jsonDepth, 'is deeper than allowed');
   let raw: unknown;
   try {
     // Python's json writes NaN/Infinity for non-finite losses; JSON.parse does not accept them.
     raw = JSON.parse(text.replace(/(?<=[:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,}\]])/g, 'null'));
   } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message}); a truncated save? Delete the checkpoint or restore the file`);
+    throw new Error(
+      `${path}: not valid JSON (${(error as Error).message}); a truncated save? Delete the checkpoint or restore the file`,
+    );
   }
   const result = trainerStateSchema.safeParse(raw);
   if (!result.success) {

@@ -69,14 +69,23 @@ export class ZipArchive {
   async read(entry: ZipEntry, maxBytes: number): Promise<Buffer> {
     const field = `entry ${entry.name}`;
     if (entry.uncompressedSize > maxBytes) {
-      throw new ZipFormatError(`${this.path}: ${field} is ${entry.uncompressedSize} bytes, more than the ${maxBytes} read here`);
+      throw new ZipFormatError(
+        `${this.path}: ${field} is ${entry.uncompressedSize} bytes, more than the ${maxBytes} read here`,
+      );
     }
     if (entry.method !== STORED && entry.method !== DEFLATED) {
-      throw new ZipFormatError(`${this.path}: ${field} uses compression method ${entry.method}; only stored and deflate are read`);
+      throw new ZipFormatError(
+        `${this.path}: ${field} uses compression method ${entry.method}; only stored and deflate are read`,
+      );
     }
     const maxCompressed = entry.method === STORED ? maxBytes : maxBytes + (maxBytes >> 10) + 1024;
     if (entry.compressedSize > maxCompressed) {
-      throw new ReadLimitError(this.path, `${field} compressed size`, maxCompressed, `is ${entry.compressedSize} bytes`);
+      throw new ReadLimitError(
+        this.path,
+        `${field} compressed size`,
+        maxCompressed,
+        `is ${entry.compressedSize} bytes`,
+      );
     }
     const local = await this.readAt(entry.localHeaderOffset, 30);
     if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) {
@@ -88,7 +97,9 @@ export class ZipArchive {
     try {
       return inflateRawSync(raw, { maxOutputLength: maxBytes });
     } catch (error) {
-      throw new ZipFormatError(`${this.path}: ${field} does not inflate within ${maxBytes} bytes (${(error as Error).message})`);
+      throw new ZipFormatError(
+        `${this.path}: ${field} does not inflate within ${maxBytes} bytes (${(error as Error).message})`,
+      );
     }
   }
 
@@ -102,13 +113,22 @@ export class ZipArchive {
 }
 
 /** `length` bytes at `position`; a range outside the `size`-byte file is refused before allocating. */
-async function readAt(handle: FileHandle, position: number, length: number, path: string, size: number): Promise<Buffer> {
+async function readAt(
+  handle: FileHandle,
+  position: number,
+  length: number,
+  path: string,
+  size: number,
+): Promise<Buffer> {
   if (!Number.isSafeInteger(position) || position < 0 || position + length > size) {
-    throw new ZipFormatError(`${path}: truncated or damaged (wants ${length} bytes at offset ${position} of a ${size}-byte file)`);
+    throw new ZipFormatError(
+      `${path}: truncated or damaged (wants ${length} bytes at offset ${position} of a ${size}-byte file)`,
+    );
   }
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
-  if (bytesRead !== length) throw new ZipFormatError(`${path}: truncated (wanted ${length} bytes at offset ${position}, got ${bytesRead})`);
+  if (bytesRead !== length)
+    throw new ZipFormatError(`${path}: truncated (wanted ${length} bytes at offset ${position}, got ${bytesRead})`);
   return buffer;
 }
 
@@ -124,7 +144,8 @@ async function readCentralDirectory(handle: FileHandle, path: string, size: numb
       break;
     }
   }
-  if (eocd < 0) throw new ZipFormatError(`${path}: no zip end-of-central-directory record (truncated, or not a zip archive)`);
+  if (eocd < 0)
+    throw new ZipFormatError(`${path}: no zip end-of-central-directory record (truncated, or not a zip archive)`);
 
   let count = tail.readUInt16LE(eocd + 10);
   let cdSize = tail.readUInt32LE(eocd + 12);
@@ -141,12 +162,20 @@ async function readCentralDirectory(handle: FileHandle, path: string, size: numb
     cdOffset = Number(record.readBigUInt64LE(48));
   }
   if (cdSize > READ_LIMITS.zipCentralDirectoryBytes) {
-    throw new ReadLimitError(path, 'zip central directory size', READ_LIMITS.zipCentralDirectoryBytes, `is ${cdSize} bytes`);
+    throw new ReadLimitError(
+      path,
+      'zip central directory size',
+      READ_LIMITS.zipCentralDirectoryBytes,
+      `is ${cdSize} bytes`,
+    );
   }
   if (cdOffset + cdSize > size) {
-    throw new ZipFormatError(`${path}: central directory (${cdSize} bytes at ${cdOffset}) lies outside the ${size}-byte file (truncated?)`);
+    throw new ZipFormatError(
+      `${path}: central directory (${cdSize} bytes at ${cdOffset}) lies outside the ${size}-byte file (truncated?)`,
+    );
   }
-  if (count > READ_LIMITS.zipEntries) throw new ReadLimitError(path, 'zip entry count', READ_LIMITS.zipEntries, `is ${count}`);
+  if (count > READ_LIMITS.zipEntries)
+    throw new ReadLimitError(path, 'zip entry count', READ_LIMITS.zipEntries, `is ${count}`);
   if (count * CENTRAL_ENTRY_MIN > cdSize) {
     throw new ZipFormatError(`${path}: ${count} entries cannot fit a ${cdSize}-byte central directory (damaged)`);
   }

@@ -11,7 +11,8 @@ type StatFs = Pick<typeof nodeFs, 'stat' | 'readFile'>;
 /** The file's size after checking it is a regular file no larger than `maxBytes`. */
 export async function regularFileSize(path: string, maxBytes: number, fs: StatFs = nodeFs): Promise<number> {
   const info = await fs.stat(path);
-  if (!info.isFile()) throw new Error(`${path}: not a regular file (a folder, FIFO, socket or device); only regular files are read`);
+  if (!info.isFile())
+    throw new Error(`${path}: not a regular file (a folder, FIFO, socket or device); only regular files are read`);
   if (info.size > maxBytes) throw new ReadLimitError(path, 'size', maxBytes, `is ${info.size} bytes`);
   return info.size;
 }
@@ -47,7 +48,8 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
 
 /** JSON.parse after the nesting check; errors name `label`. */
 export function parseBoundedJson(text: string, label: string, maxDepth: number = READ_LIMITS.jsonDepth): unknown {
-  if (jsonDepthExceeds(text, maxDepth)) throw new ReadLimitError(label, 'JSON nesting', maxDepth, 'is deeper than allowed');
+  if (jsonDepthExceeds(text, maxDepth))
+    throw new ReadLimitError(label, 'JSON nesting', maxDepth, 'is deeper than allowed');
   try {
     return JSON.parse(text);
   } catch (error) {

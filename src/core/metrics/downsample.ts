@@ -67,7 +67,11 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 /** Downsamples columns[from..to) by loss to at most `maxPoints` points. */
 export function downsampleColumns(columns: SeriesColumns, from: number, to: number, maxPoints: number): SeriesPayload {
   const keep = minMaxIndices(columns.loss, from, to, maxPoints);
-  const payload: SeriesPayload = { steps: new Array(keep.length), loss: new Array(keep.length), lr: new Array(keep.length) };
+  const payload: SeriesPayload = {
+    steps: new Array(keep.length),
+    loss: new Array(keep.length),
+    lr: new Array(keep.length),
+  };
   for (let j = 0; j < keep.length; j++) {
     const i = keep[j] as number;
     payload.steps[j] = columns.steps[i] as number;

@@ -76,7 +76,10 @@ function isHeader(value: unknown): value is CacheHeader {
     Array.isArray(h.columns) &&
     h.columns.join() === COLUMN_NAMES.join() &&
     Array.isArray(h.resumes) &&
-    h.resumes.every((r) => typeof r?.step === 'number' && typeof r.from === 'string' && (r.time === null || typeof r.time === 'number')) &&
+    h.resumes.every(
+      (r) =>
+        typeof r?.step === 'number' && typeof r.from === 'string' && (r.time === null || typeof r.time === 'number'),
+    ) &&
     Array.isArray(h.problems) &&
     h.problems.every((p) => typeof p === 'string')
   );
@@ -113,7 +116,12 @@ export async function readMetricsCache(metricsFile: string): Promise<MetricsHist
     const columns = {} as Record<(typeof COLUMN_NAMES)[number], Float64Array<ArrayBuffer>>;
     for (const [i, name] of COLUMN_NAMES.entries()) {
       const column = new Float64Array(header.points);
-      const { bytesRead } = await handle.read(new Uint8Array(column.buffer), 0, columnBytes, dataStart + i * columnBytes);
+      const { bytesRead } = await handle.read(
+        new Uint8Array(column.buffer),
+        0,
+        columnBytes,
+        dataStart + i * columnBytes,
+      );
       if (bytesRead !== columnBytes) return null; // shrank while being read
       columns[name] = column;
     }
@@ -160,7 +168,14 @@ export async function writeMetricsCache(metricsFile: string, history: MetricsHis
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, 4);
   const padding = Buffer.alloc(align8(8 + headerBytes.length) - 8 - headerBytes.length);
-  const parts = [prefix, headerBytes, padding, ...COLUMN_NAMES.map((name) => Buffer.from(columns[name].buffer, columns[name].byteOffset, columns[name].byteLength))];
+  const parts = [
+    prefix,
+    headerBytes,
+    padding,
+    ...COLUMN_NAMES.map((name) =>
+      Buffer.from(columns[name].buffer, columns[name].byteOffset, columns[name].byteLength),
+    ),
+  ];
   const target = metricsCachePath(metricsFile);
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.training-runs`);
   try {
@@ -187,6 +202,7 @@ export async function readMetricsFileCached(metricsFile: string): Promise<Metric
     await readAppendedMetrics(metricsFile, history);
   }
   const grown = history.bytesRead - (history === cached ? cachedBytes : 0);
-  if (history.bytesRead >= CACHE_MIN_BYTES && grown >= Math.max(1, cachedBytes / 4)) await writeMetricsCache(metricsFile, history);
+  if (history.bytesRead >= CACHE_MIN_BYTES && grown >= Math.max(1, cachedBytes / 4))
+    await writeMetricsCache(metricsFile, history);
   return history;
 }

@@ -47,7 +47,15 @@ export interface MetricsObserver {
 }
 
 export function emptyHistory(): MetricsHistory {
-  return { series: new MetricsSeries(), resumes: [], problems: [], problemCount: 0, bytesRead: 0, lines: 0, skippingLongLine: false };
+  return {
+    series: new MetricsSeries(),
+    resumes: [],
+    problems: [],
+    problemCount: 0,
+    bytesRead: 0,
+    lines: 0,
+    skippingLongLine: false,
+  };
 }
 
 const MAX_PROBLEMS = 20;
@@ -57,7 +65,8 @@ export async function readMetricsFile(path: string): Promise<MetricsHistory> {
   const history = emptyHistory();
   const feeder = new LineFeeder(new MetricsLineParser(path, history), history);
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: READ_LIMITS.metricsChunkBytes })) feeder.feed(chunk as Buffer);
+    for await (const chunk of createReadStream(path, { highWaterMark: READ_LIMITS.metricsChunkBytes }))
+      feeder.feed(chunk as Buffer);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return history;
     throw error;
@@ -70,7 +79,11 @@ export async function readMetricsFile(path: string): Promise<MetricsHistory> {
  * history, a bounded chunk at a time. Returns false when the file is now shorter than what was read
  * (rewritten: read it anew).
  */
-export async function readAppendedMetrics(path: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean> {
+export async function readAppendedMetrics(
+  path: string,
+  history: MetricsHistory,
+  observer?: MetricsObserver,
+): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -84,7 +97,7 @@ export async function readAppendedMetrics(path: string, history: MetricsHistory,
     const feeder = new LineFeeder(new MetricsLineParser(path, history, observer), history);
     const buffer = Buffer.alloc(Math.min(READ_LIMITS.metricsChunkBytes, size - history.bytesRead));
     // Read up to the size seen now: lines appended meanwhile wait for the next call.
-    for (let position = history.bytesRead; position < size; ) {
+    for (let position = history.bytesRead; position < size;) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
       if (bytesRead === 0) break;
       feeder.feed(buffer.subarray(0, bytesRead));

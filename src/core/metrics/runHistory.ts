@@ -12,7 +12,10 @@ import { emptyHistory, type MetricsHistory } from './metricsReader';
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   const metricsFile = join(runDir, 'metrics.jsonl');
-  const hasMetrics = await access(metricsFile).then(() => true, () => false);
+  const hasMetrics = await access(metricsFile).then(
+    () => true,
+    () => false,
+  );
   if (hasMetrics) return readMetricsFileCached(metricsFile);
   const log = await readHfLogHistory(runDir).catch(() => null);
   const history = emptyHistory();

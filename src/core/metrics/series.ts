@@ -22,7 +22,11 @@ export class MetricsSeries {
    * A series that takes ownership of these columns (equal lengths, steps ascending), e.g. read back
    * from a cache; they become its storage, so the caller must not use them afterwards.
    */
-  static fromColumns(columns: { steps: Float64Array<ArrayBuffer>; loss: Float64Array<ArrayBuffer>; lr: Float64Array<ArrayBuffer> }): MetricsSeries {
+  static fromColumns(columns: {
+    steps: Float64Array<ArrayBuffer>;
+    loss: Float64Array<ArrayBuffer>;
+    lr: Float64Array<ArrayBuffer>;
+  }): MetricsSeries {
     const series = new MetricsSeries();
     const n = columns.steps.length;
     if (columns.loss.length !== n || columns.lr.length !== n) throw new Error('metrics columns of different lengths');

@@ -11,11 +11,13 @@ export const backendsReportSchema = z.object({
   schema: z.literal(1),
   /** What `auto` would pick (never a backend on a software adapter), or null. */
   auto: z.string().nullable(),
-  backends: z.array(z.object({
-    name: z.string(),
-    available: z.boolean(),
-    reason: z.string(),
-    /** Available, but on a software (CPU) adapter: `auto` passes it over. */
-    software: z.boolean().optional(),
-  })),
+  backends: z.array(
+    z.object({
+      name: z.string(),
+      available: z.boolean(),
+      reason: z.string(),
+      /** Available, but on a software (CPU) adapter: `auto` passes it over. */
+      software: z.boolean().optional(),
+    }),
+  ),
 });

@@ -29,7 +29,9 @@ export const runRowSchema = z.object({
   backend: z.string().nullable(),
   finalLoss: z.number().nullable(),
   /** From the trainer state (`best_metric`, `best_model_checkpoint`) or the eval_* rows of metrics.jsonl. */
-  bestMetric: z.object({ name: z.string().nullable(), value: z.number().nullable(), checkpoint: z.string().nullable() }).nullable(),
+  bestMetric: z
+    .object({ name: z.string().nullable(), value: z.number().nullable(), checkpoint: z.string().nullable() })
+    .nullable(),
   checkpointsKept: z.number().int().nonnegative(),
   /** Bytes under the run folder; null until counted. */
   diskBytes: z.number().nullable(),
@@ -81,6 +83,8 @@ function parseWith<T>(schema: z.ZodType<T>, raw: unknown): Parsed<T> {
   return r.success ? { ok: true, value: r.data } : { ok: false, error: z.prettifyError(r.error) };
 }
 
-export const parseTableHostToWebview = (raw: unknown): Parsed<TableHostToWebview> => parseWith(tableHostToWebviewSchema, raw);
-export const parseTableWebviewToHost = (raw: unknown): Parsed<TableWebviewToHost> => parseWith(tableWebviewToHostSchema, raw);
+export const parseTableHostToWebview = (raw: unknown): Parsed<TableHostToWebview> =>
+  parseWith(tableHostToWebviewSchema, raw);
+export const parseTableWebviewToHost = (raw: unknown): Parsed<TableWebviewToHost> =>
+  parseWith(tableWebviewToHostSchema, raw);
 export const parseRunsTableState = (raw: unknown): Parsed<RunsTableState> => parseWith(runsTableStateSchema, raw);

@@ -14,7 +14,10 @@ const backendInfo = z.object({
   reason: z.string(),
   skipped: z.array(z.object({ name: z.string(), reason: z.string() })).default([]),
   /** The system BLAS running the wasm backend's matrix products (config `blas`), or null. */
-  blas: z.object({ name: z.string(), library: z.string(), threads: z.number().int().positive() }).nullable().default(null),
+  blas: z
+    .object({ name: z.string(), library: z.string(), threads: z.number().int().positive() })
+    .nullable()
+    .default(null),
 });
 
 export const trainerEventSchema = z.discriminatedUnion('type', [

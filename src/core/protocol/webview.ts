@@ -24,7 +24,6 @@ export const seriesSchema = z
   });
 export type Series = z.infer<typeof seriesSchema>;
 
-
 export const checkpointMarkerSchema = z.object({
   name: z.string(),
   path: z.string(),
@@ -103,7 +102,6 @@ export const webviewToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string().max(4000) }),
 ]);
 export type WebviewToHost = z.infer<typeof webviewToHostSchema>;
-
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

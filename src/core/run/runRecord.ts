@@ -47,14 +47,19 @@ const runRecordReadSchema = z.looseObject({
   name: z.string().optional(),
   config_path: z.string().optional(),
   configPath: z.string().optional(),
-  config: z.looseObject({ config_path: z.string().optional(), name: z.string().optional(), max_steps: z.number().optional() }).optional(),
+  config: z
+    .looseObject({ config_path: z.string().optional(), name: z.string().optional(), max_steps: z.number().optional() })
+    .optional(),
   step: z.number().int().optional(),
   started_at: isoTime.optional(),
   started: isoTime.optional(),
   ended_at: isoTime.optional(),
   ended: isoTime.optional(),
   backend: z.looseObject({ name: z.string().optional() }).nullable().optional(),
-  error: z.union([z.string(), z.looseObject({ message: z.string().optional() })]).nullable().optional(),
+  error: z
+    .union([z.string(), z.looseObject({ message: z.string().optional() })])
+    .nullable()
+    .optional(),
 });
 
 /** run.json as the extension uses it. */

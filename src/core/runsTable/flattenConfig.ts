@@ -4,7 +4,11 @@ import type { ConfigValue } from '../protocol/runsTable';
 /** Keys past this many are dropped: a table of thousands of columns helps no one. */
 export const MAX_CONFIG_KEYS = 500;
 
-export function flattenConfig(config: unknown, prefix = '', out: Record<string, ConfigValue> = {}): Record<string, ConfigValue> {
+export function flattenConfig(
+  config: unknown,
+  prefix = '',
+  out: Record<string, ConfigValue> = {},
+): Record<string, ConfigValue> {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     if (prefix !== '') out[prefix] = scalar(config);
     return out;

@@ -5,7 +5,13 @@
 import * as z from 'zod';
 
 export const RUN_NOTES_FILE = 'run-notes.json';
-export const NOTES_LIMITS = { notesChars: 10_000, tags: 20, tagChars: 40, displayNameChars: 120, fileBytes: 64 * 1024 } as const;
+export const NOTES_LIMITS = {
+  notesChars: 10_000,
+  tags: 20,
+  tagChars: 40,
+  displayNameChars: 120,
+  fileBytes: 64 * 1024,
+} as const;
 
 const tag = z
   .string()
@@ -16,8 +22,16 @@ const tag = z
 
 export const runNotesSchema = z.strictObject({
   /** Shown instead of the folder name; the folder itself is never moved. */
-  displayName: z.string().trim().max(NOTES_LIMITS.displayNameChars, `displayName has at most ${NOTES_LIMITS.displayNameChars} characters`).nullable().default(null),
-  notes: z.string().max(NOTES_LIMITS.notesChars, `notes have at most ${NOTES_LIMITS.notesChars} characters`).default(''),
+  displayName: z
+    .string()
+    .trim()
+    .max(NOTES_LIMITS.displayNameChars, `displayName has at most ${NOTES_LIMITS.displayNameChars} characters`)
+    .nullable()
+    .default(null),
+  notes: z
+    .string()
+    .max(NOTES_LIMITS.notesChars, `notes have at most ${NOTES_LIMITS.notesChars} characters`)
+    .default(''),
   tags: z
     .array(tag)
     .max(NOTES_LIMITS.tags, `at most ${NOTES_LIMITS.tags} tags`)
@@ -32,5 +46,8 @@ export const EMPTY_NOTES: RunNotes = { displayName: null, notes: '', tags: [] };
 export function validateNotes(raw: unknown): { ok: true; value: RunNotes } | { ok: false; error: string } {
   const parsed = runNotesSchema.safeParse(raw);
   if (parsed.success) return { ok: true, value: { ...parsed.data, displayName: parsed.data.displayName || null } };
-  return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'notes'}: ${i.message}`).join('; ') };
+  return {
+    ok: false,
+    error: parsed.error.issues.map((i) => `${i.path.join('.') || 'notes'}: ${i.message}`).join('; '),
+  };
 }

@@ -14,7 +14,12 @@ import { readBoundedText } from '../limits/boundedFile';
 import type { ConfigValue } from '../protocol/runsTable';
 import { flattenConfig } from './flattenConfig';
 
-export const FACT_LIMITS = { runJsonBytes: 1024 * 1024, metricsTailBytes: 256 * 1024, diskEntries: 20_000, diskConcurrency: 8 } as const;
+export const FACT_LIMITS = {
+  runJsonBytes: 1024 * 1024,
+  metricsTailBytes: 256 * 1024,
+  diskEntries: 20_000,
+  diskConcurrency: 8,
+} as const;
 
 export interface BestMetric {
   name: string | null;
@@ -39,12 +44,17 @@ export async function readRunFacts(runDir: string, newestCheckpoint: string | nu
   const [record, tail, state, disk] = await Promise.all([
     readRecord(runDir, problems),
     readMetricsTail(join(runDir, 'metrics.jsonl')),
-    newestCheckpoint ? readTrainerState(join(newestCheckpoint, 'trainer_state.json')).catch(() => null) : Promise.resolve(null),
+    newestCheckpoint
+      ? readTrainerState(join(newestCheckpoint, 'trainer_state.json')).catch(() => null)
+      : Promise.resolve(null),
     folderSize(runDir),
   ]);
   const raw = state as (Record<string, unknown> & { log_history: Array<Record<string, unknown>> }) | null;
-  const config = record?.config !== undefined ? flattenConfig(record.config) : raw ? flattenConfig(hfHyperParameters(raw)) : {};
-  const loggedLoss = raw ? [...raw.log_history].reverse().find((e) => typeof e['loss'] === 'number')?.['loss'] : undefined;
+  const config =
+    record?.config !== undefined ? flattenConfig(record.config) : raw ? flattenConfig(hfHyperParameters(raw)) : {};
+  const loggedLoss = raw
+    ? [...raw.log_history].reverse().find((e) => typeof e['loss'] === 'number')?.['loss']
+    : undefined;
   return {
     trainer: typeof record?.trainer === 'string' ? record.trainer : null,
     config,
@@ -121,7 +131,8 @@ async function readMetricsTail(file: string): Promise<MetricsTail> {
     }
     if (loss === null && typeof row['loss'] === 'number') loss = row['loss'];
     const evalLoss = row['eval_loss'];
-    if (typeof evalLoss === 'number' && (bestEval === null || evalLoss < (bestEval.value ?? Infinity))) bestEval = { name: 'eval_loss', value: evalLoss, checkpoint: null };
+    if (typeof evalLoss === 'number' && (bestEval === null || evalLoss < (bestEval.value ?? Infinity)))
+      bestEval = { name: 'eval_loss', value: evalLoss, checkpoint: null };
   }
   return { loss, bestEval };
 }
@@ -144,7 +155,11 @@ export async function folderSize(dir: string): Promise<{ bytes: number; partial:
         }
         const path = join(folder, entry.name);
         if (entry.isDirectory()) next.push(path);
-        else if (entry.isFile()) bytes += await stat(path).then((s) => s.size, () => 0);
+        else if (entry.isFile())
+          bytes += await stat(path).then(
+            (s) => s.size,
+            () => 0,
+          );
       }
     });
     level = next;

@@ -18,7 +18,8 @@ export async function readRunNotes(runDir: string): Promise<NotesRead> {
   let text: string;
   try {
     const bytes = await readFile(file);
-    if (bytes.length > NOTES_LIMITS.fileBytes) return { notes: EMPTY_NOTES, problem: `${file}: larger than ${NOTES_LIMITS.fileBytes} bytes; shorten its notes` };
+    if (bytes.length > NOTES_LIMITS.fileBytes)
+      return { notes: EMPTY_NOTES, problem: `${file}: larger than ${NOTES_LIMITS.fileBytes} bytes; shorten its notes` };
     text = bytes.toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { notes: EMPTY_NOTES, problem: null };
@@ -28,10 +29,14 @@ export async function readRunNotes(runDir: string): Promise<NotesRead> {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return { notes: EMPTY_NOTES, problem: `${file}: not valid JSON (${(err as Error).message}); fix or delete the file` };
+    return {
+      notes: EMPTY_NOTES,
+      problem: `${file}: not valid JSON (${(err as Error).message}); fix or delete the file`,
+    };
   }
   const checked = validateNotes(raw);
-  if (!checked.ok) return { notes: EMPTY_NOTES, problem: `${file}: ${checked.error}; fix the field or delete the file` };
+  if (!checked.ok)
+    return { notes: EMPTY_NOTES, problem: `${file}: ${checked.error}; fix the field or delete the file` };
   return { notes: checked.value, problem: null };
 }
 

@@ -96,8 +96,14 @@ const configKey = (v: ConfigValue | undefined): string => (v === undefined ? '\u
 export function configColumns(rows: readonly RunRow[], showAll: boolean): Column[] {
   const keys = new Set<string>();
   for (const row of rows) for (const k of Object.keys(row.config)) keys.add(k);
-  const shown = [...keys].sort().filter((k) => showAll || rows.length < 2 || new Set(rows.map((r) => configKey(r.config[k]))).size > 1);
-  return shown.map((k) => ({ id: CONFIG_PREFIX + k, label: k, numeric: rows.some((r) => typeof r.config[k] === 'number') }));
+  const shown = [...keys]
+    .sort()
+    .filter((k) => showAll || rows.length < 2 || new Set(rows.map((r) => configKey(r.config[k]))).size > 1);
+  return shown.map((k) => ({
+    id: CONFIG_PREFIX + k,
+    label: k,
+    numeric: rows.some((r) => typeof r.config[k] === 'number'),
+  }));
 }
 
 /** Rows whose name, folder, status, tags, notes or any config value contains the text (case-insensitive). */
@@ -105,9 +111,15 @@ export function filterRows(rows: readonly RunRow[], text: string): RunRow[] {
   const needle = text.trim().toLowerCase();
   if (needle === '') return [...rows];
   return rows.filter((r) =>
-    [r.name, r.folder, r.status, r.backend ?? '', r.notes, ...r.tags, ...Object.entries(r.config).map(([k, v]) => `${k}=${String(v)}`)].some((s) =>
-      s.toLowerCase().includes(needle),
-    ),
+    [
+      r.name,
+      r.folder,
+      r.status,
+      r.backend ?? '',
+      r.notes,
+      ...r.tags,
+      ...Object.entries(r.config).map(([k, v]) => `${k}=${String(v)}`),
+    ].some((s) => s.toLowerCase().includes(needle)),
   );
 }
 
@@ -118,7 +130,10 @@ export function sortRows(rows: readonly RunRow[], columnId: string, descending: 
     const va = cellValue(a, columnId);
     const vb = cellValue(b, columnId);
     if (va === null || vb === null) return va === vb ? a.runDir.localeCompare(b.runDir) : va === null ? 1 : -1;
-    const order = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true });
+    const order =
+      typeof va === 'number' && typeof vb === 'number'
+        ? va - vb
+        : String(va).localeCompare(String(vb), undefined, { numeric: true });
     return order !== 0 ? sign * order : a.runDir.localeCompare(b.runDir);
   });
 }

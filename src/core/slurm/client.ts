@@ -88,13 +88,25 @@ export class SlurmClient {
   private run(command: string, args: string[], cwd?: string): Promise<string> {
     const line = [command, ...args].join(' ');
     return new Promise((resolve, reject) => {
-      execFile(command, args, { cwd, env: this.options.env ?? process.env, timeout: this.options.timeoutMs ?? 30_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return reject(new SlurmError(`${command} not found: run where Slurm's commands are installed (a login node), or add them to PATH`, line, stderr));
-        const said = (stderr || stdout || error.message).trim().split('\n')[0];
-        reject(new SlurmError(`${line} failed: ${said}`, line, stderr));
-      });
+      execFile(
+        command,
+        args,
+        { cwd, env: this.options.env ?? process.env, timeout: this.options.timeoutMs ?? 30_000, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT')
+            return reject(
+              new SlurmError(
+                `${command} not found: run where Slurm's commands are installed (a login node), or add them to PATH`,
+                line,
+                stderr,
+              ),
+            );
+          const said = (stderr || stdout || error.message).trim().split('\n')[0];
+          reject(new SlurmError(`${line} failed: ${said}`, line, stderr));
+        },
+      );
     });
   }
 }

@@ -9,10 +9,14 @@ import { isFinalState, type JobInfo } from './jobInfo';
 const delay = (ms: number, abort?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    abort?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    abort?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export interface FollowOptions {
@@ -28,7 +32,8 @@ export async function followJob(client: SlurmClient, jobId: string, options: Fol
   for (;;) {
     const info = await client.show(jobId);
     if (!info) return last;
-    if (!last || info.state !== last.state || info.reason !== last.reason || info.restarts !== last.restarts) options.onChange(info);
+    if (!last || info.state !== last.state || info.reason !== last.reason || info.restarts !== last.restarts)
+      options.onChange(info);
     last = info;
     if (isFinalState(info.state) || options.abort?.aborted) return info;
     await delay(options.intervalMs ?? 2000, options.abort);
@@ -42,7 +47,11 @@ export type StopOutcome = 'ended' | 'cancelled' | 'not_running';
  * exits, and the job ends without a requeue); `scancel` when the job is still there after
  * `timeoutMs`. A pending job has nothing to save and is cancelled at once.
  */
-export async function stopJob(client: SlurmClient, jobId: string, options: { timeoutMs: number; pollMs?: number }): Promise<StopOutcome> {
+export async function stopJob(
+  client: SlurmClient,
+  jobId: string,
+  options: { timeoutMs: number; pollMs?: number },
+): Promise<StopOutcome> {
   const info = await client.show(jobId);
   if (!info || isFinalState(info.state)) return 'not_running';
   if (info.state !== 'RUNNING') {

@@ -19,18 +19,27 @@ export interface ProbeLaunch {
 
 export function queryAvailableBackends(launch: ProbeLaunch, timeoutMs = 60_000): Promise<AvailableBackends> {
   return new Promise((resolve, reject) => {
-    execFile(launch.execPath, [launch.script, 'backends', '--json'], { cwd: launch.cwd, env: launch.env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`the trainer could not list its backends: ${(stderr.trim().split('\n').pop() ?? error.message) || error.message}`));
-        return;
-      }
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolve(reportSchema.parse(JSON.parse(line)));
-      } catch {
-        reject(new Error(`the trainer's backends --json output is not the expected JSON: ${line.slice(0, 200)}`));
-      }
-    });
+    execFile(
+      launch.execPath,
+      [launch.script, 'backends', '--json'],
+      { cwd: launch.cwd, env: launch.env, timeout: timeoutMs, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(
+            new Error(
+              `the trainer could not list its backends: ${(stderr.trim().split('\n').pop() ?? error.message) || error.message}`,
+            ),
+          );
+          return;
+        }
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolve(reportSchema.parse(JSON.parse(line)));
+        } catch {
+          reject(new Error(`the trainer's backends --json output is not the expected JSON: ${line.slice(0, 200)}`));
+        }
+      },
+    );
   });
 }
 
@@ -44,11 +53,23 @@ export interface DeviceChoice {
 
 /** Quick-pick rows: the config's choice, then each backend with whether it works here and why not. */
 export function deviceChoices(report: AvailableBackends): DeviceChoice[] {
-  const rows: DeviceChoice[] = [{ device: '', label: 'Config\'s backend', description: `backend from the YAML (auto picks ${report.auto ?? 'nothing here'})`, available: true }];
+  const rows: DeviceChoice[] = [
+    {
+      device: '',
+      label: "Config's backend",
+      description: `backend from the YAML (auto picks ${report.auto ?? 'nothing here'})`,
+      available: true,
+    },
+  ];
   for (const b of report.backends) {
     // Works, but computes on the CPU: say so in the label, where the eye lands first.
     const icon = !b.available ? '$(circle-slash)' : b.software ? '$(warning)' : '$(check)';
-    rows.push({ device: b.name, label: `${icon} ${b.name}${b.software ? ` (${SOFTWARE_ADAPTER_LABEL})` : ''}`, description: b.reason, available: b.available });
+    rows.push({
+      device: b.name,
+      label: `${icon} ${b.name}${b.software ? ` (${SOFTWARE_ADAPTER_LABEL})` : ''}`,
+      description: b.reason,
+      available: b.available,
+    });
   }
   return rows;
 }

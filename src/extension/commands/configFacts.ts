@@ -14,9 +14,17 @@ export interface ConfigFacts {
   text: string;
 }
 
-export function describeTrainFacts(config: { model: { type: string }; optimizer: { type: string; learning_rate?: number }; max_steps: number }, extendsRef: string | null): string {
+export function describeTrainFacts(
+  config: { model: { type: string }; optimizer: { type: string; learning_rate?: number }; max_steps: number },
+  extendsRef: string | null,
+): string {
   const lr = config.optimizer.learning_rate;
-  return [config.model.type, `${config.optimizer.type}${lr !== undefined ? ` lr ${formatValue(lr)}` : ''}`, `max_steps ${formatCount(config.max_steps)}`, extendsRef ? `extends ${extendsRef}` : null]
+  return [
+    config.model.type,
+    `${config.optimizer.type}${lr !== undefined ? ` lr ${formatValue(lr)}` : ''}`,
+    `max_steps ${formatCount(config.max_steps)}`,
+    extendsRef ? `extends ${extendsRef}` : null,
+  ]
     .filter((p) => p !== null)
     .join(' · ');
 }
@@ -28,12 +36,21 @@ export function extendsOf(text: string): string | null {
 }
 
 export async function readConfigFacts(file: string): Promise<ConfigFacts> {
-  const { isExternalTrainerConfig, loadExternalTrainerConfig } = require('../external/externalConfig') as typeof import('../external/externalConfig');
-  const { describeConfigProblem, ConfigError } = require('../../core/config/errors') as typeof import('../../core/config/errors');
-  const problem = (err: unknown) => `config error: ${err instanceof ConfigError ? describeConfigProblem(err) : (err as Error).message}`;
+  const { isExternalTrainerConfig, loadExternalTrainerConfig } =
+    require('../external/externalConfig') as typeof import('../external/externalConfig');
+  const { describeConfigProblem, ConfigError } =
+    require('../../core/config/errors') as typeof import('../../core/config/errors');
+  const problem = (err: unknown) =>
+    `config error: ${err instanceof ConfigError ? describeConfigProblem(err) : (err as Error).message}`;
   if (await isExternalTrainerConfig(file)) {
     return loadExternalTrainerConfig(file).then(
-      (plan) => ({ builtIn: false, text: `external: ${plan.argv.map((a) => path.basename(a)).slice(0, 3).join(' ')}` }),
+      (plan) => ({
+        builtIn: false,
+        text: `external: ${plan.argv
+          .map((a) => path.basename(a))
+          .slice(0, 3)
+          .join(' ')}`,
+      }),
       (err: unknown) => ({ builtIn: false, text: problem(err) }),
     );
   }

@@ -23,11 +23,14 @@ const isYaml = (p: string) => /\.ya?ml$/i.test(p);
 /** YAML configs under `configs/` folders, the active YAML editor's file first. */
 export async function pickConfig(): Promise<string | undefined> {
   const active = vscode.window.activeTextEditor?.document;
-  const activePath = active && active.uri.scheme === 'file' && isYaml(active.uri.fsPath) ? active.uri.fsPath : undefined;
+  const activePath =
+    active && active.uri.scheme === 'file' && isYaml(active.uri.fsPath) ? active.uri.fsPath : undefined;
   const found = (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort();
   const paths = activePath ? [activePath, ...found.filter((p) => p !== activePath)] : found;
   if (paths.length === 0) {
-    void vscode.window.showWarningMessage('Training: no configs found. Put YAML training configs in a configs/ folder, or open one and run Train again.');
+    void vscode.window.showWarningMessage(
+      'Training: no configs found. Put YAML training configs in a configs/ folder, or open one and run Train again.',
+    );
     return undefined;
   }
   type Item = vscode.QuickPickItem & { configPath?: string };
@@ -43,13 +46,23 @@ export async function pickConfig(): Promise<string | undefined> {
   // Last, so Enter still trains the first config: where runs train, and which backends work here.
   for (;;) {
     const device = readSettings().device;
-    const deviceItem: Item = { label: `$(chip) Device: ${device === '' ? "the config's backend" : device}`, description: 'for TensorFlow.js configs: change it (shows which backends work on this machine)', alwaysShow: true };
+    const deviceItem: Item = {
+      label: `$(chip) Device: ${device === '' ? "the config's backend" : device}`,
+      description: 'for TensorFlow.js configs: change it (shows which backends work on this machine)',
+      alwaysShow: true,
+    };
     const extra = deviceApplies ? [{ label: '', kind: vscode.QuickPickItemKind.Separator }, deviceItem] : [];
-    const choice = await vscode.window.showQuickPick([...items, ...extra], { title: 'Train', placeHolder: 'Choose a training config' });
+    const choice = await vscode.window.showQuickPick([...items, ...extra], {
+      title: 'Train',
+      placeHolder: 'Choose a training config',
+    });
     if (choice !== deviceItem) return choice?.configPath;
     const picked = await pickDevice(availableBackendsOnce, device);
     // The trainingRuns.device setting is what new runs use (`-d`); set for this workspace.
-    if (picked !== undefined && picked !== device) await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('device', picked, vscode.ConfigurationTarget.Workspace);
+    if (picked !== undefined && picked !== device)
+      await vscode.workspace
+        .getConfiguration(SETTINGS_SECTION)
+        .update('device', picked, vscode.ConfigurationTarget.Workspace);
   }
 }
 
@@ -58,38 +71,69 @@ let availableBackends: Promise<AvailableBackends> | null = null;
 /** Asked of the trainer once per session, on first use (never at activation), with a run's launch. */
 function availableBackendsOnce(): Promise<AvailableBackends> {
   availableBackends ??= (() => {
-    const script = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? path.join(__dirname, '..'), 'dist', 'trainer.js');
+    const script = path.join(
+      vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? path.join(__dirname, '..'),
+      'dist',
+      'trainer.js',
+    );
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(script);
-    const launch = resolveTrainerLaunch({ configPath: path.join(cwd, 'configs', 'probe.yaml'), sets: [], device: '' }, { nodePath: readSettings().nodePath, trainerScript: script }, { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env });
-    const probe = queryAvailableBackends({ execPath: launch.execPath, script: launch.script, cwd: launch.cwd, env: launch.env });
+    const launch = resolveTrainerLaunch(
+      { configPath: path.join(cwd, 'configs', 'probe.yaml'), sets: [], device: '' },
+      { nodePath: readSettings().nodePath, trainerScript: script },
+      { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env },
+    );
+    const probe = queryAvailableBackends({
+      execPath: launch.execPath,
+      script: launch.script,
+      cwd: launch.cwd,
+      env: launch.env,
+    });
     probe.catch(() => (availableBackends = null)); // ask again next time after a failure
     return probe;
   })();
   return availableBackends;
 }
 
-
 /** "run · checkpoint-500 · 3 min ago · loss 0.41" per resumable run, and "Choose a checkpoint..." for any other. */
 /** A run's latest checkpoint (`chosen` false: plain Resume), or one chosen from all of them. */
-export async function pickResumeTarget(model: RunStore): Promise<{ run: RunView; checkpoint: CheckpointView; chosen: boolean } | undefined> {
+export async function pickResumeTarget(
+  model: RunStore,
+): Promise<{ run: RunView; checkpoint: CheckpointView; chosen: boolean } | undefined> {
   const runs = model.runs().filter((r) => isIdle(r) && r.record?.configPath && latestValidCheckpoint(r));
   if (runs.length === 0) {
-    void vscode.window.showInformationMessage('Training: no run has a valid checkpoint to resume from (runs that are training cannot be resumed).');
+    void vscode.window.showInformationMessage(
+      'Training: no run has a valid checkpoint to resume from (runs that are training cannot be resumed).',
+    );
     return undefined;
   }
   type Item = vscode.QuickPickItem & { target?: { run: RunView; checkpoint: CheckpointView } };
   const items: Item[] = runs.map((run) => {
     const checkpoint = latestValidCheckpoint(run)!;
-    return { label: resumeLabel(run, checkpoint), description: vscode.workspace.asRelativePath(run.dir), target: { run, checkpoint } };
+    return {
+      label: resumeLabel(run, checkpoint),
+      description: vscode.workspace.asRelativePath(run.dir),
+      target: { run, checkpoint },
+    };
   });
   items.push({ label: 'Choose a checkpoint...', description: 'any valid checkpoint of any run', alwaysShow: true });
-  const choice = await vscode.window.showQuickPick(items, { title: 'Resume', placeHolder: 'Resume a run from its latest valid checkpoint' });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'Resume',
+    placeHolder: 'Resume a run from its latest valid checkpoint',
+  });
   if (!choice) return undefined;
   if (choice.target) return { ...choice.target, chosen: false };
   const all: Item[] = runs.flatMap((run) =>
-    run.checkpoints.filter((c) => c.valid).map((checkpoint) => ({ label: resumeLabel(run, checkpoint), description: checkpoint.path, target: { run, checkpoint } })),
+    run.checkpoints
+      .filter((c) => c.valid)
+      .map((checkpoint) => ({
+        label: resumeLabel(run, checkpoint),
+        description: checkpoint.path,
+        target: { run, checkpoint },
+      })),
   );
-  const chosen = (await vscode.window.showQuickPick(all, { title: 'Resume from a checkpoint', matchOnDescription: true }))?.target;
+  const chosen = (
+    await vscode.window.showQuickPick(all, { title: 'Resume from a checkpoint', matchOnDescription: true })
+  )?.target;
   return chosen && { ...chosen, chosen: true };
 }
 
@@ -97,9 +141,18 @@ export async function pickResumeTarget(model: RunStore): Promise<{ run: RunView;
 export async function pickRunning(active: TrainingHandle[]): Promise<TrainingHandle[] | undefined> {
   if (active.length <= 1) return active;
   type Item = vscode.QuickPickItem & { handles: TrainingHandle[] };
-  const items: Item[] = active.map((h) => ({ label: path.basename(h.runDir ?? h.request.configPath), description: h.runDir ?? h.request.configPath, handles: [h] }));
+  const items: Item[] = active.map((h) => ({
+    label: path.basename(h.runDir ?? h.request.configPath),
+    description: h.runDir ?? h.request.configPath,
+    handles: [h],
+  }));
   items.push({ label: 'All runs', description: `${active.length} trainers`, handles: active });
-  return (await vscode.window.showQuickPick(items, { title: 'Stop', placeHolder: 'Which run should stop (it saves a checkpoint first)?' }))?.handles;
+  return (
+    await vscode.window.showQuickPick(items, {
+      title: 'Stop',
+      placeHolder: 'Which run should stop (it saves a checkpoint first)?',
+    })
+  )?.handles;
 }
 
 /**
@@ -115,10 +168,15 @@ export async function pickDevice(load: () => Promise<AvailableBackends>, current
   pick.show();
   try {
     const report = await load();
-    pick.items = deviceChoices(report).map((c) => ({ label: c.label, description: c.description, device: c.device, picked: c.device === current }));
+    pick.items = deviceChoices(report).map((c) => ({
+      label: c.label,
+      description: c.description,
+      device: c.device,
+      picked: c.device === current,
+    }));
     pick.placeholder = `Choose a backend (auto picks ${report.auto ?? 'nothing here'})`;
   } catch (error) {
-    pick.items = [{ label: 'Config\'s backend', description: (error as Error).message, device: '' }];
+    pick.items = [{ label: "Config's backend", description: (error as Error).message, device: '' }];
   } finally {
     pick.busy = false;
   }

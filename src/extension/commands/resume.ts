@@ -34,9 +34,12 @@ export interface ResumeDeps {
  * → TrainingHandle | undefined. Other tree elements (the view's title button passes the focused
  * one) and no argument open the picker.
  */
-export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg?: unknown) => Promise<TrainingHandle | undefined> {
+export function createResume(
+  deps: ResumeDeps,
+): (target?: unknown, checkpointArg?: unknown) => Promise<TrainingHandle | undefined> {
   const { model, tree, prompts } = deps;
-  const runOfCheckpoint = (checkpointPath: string): RunView | undefined => model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
+  const runOfCheckpoint = (checkpointPath: string): RunView | undefined =>
+    model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
 
   return async (target?: unknown, checkpointArg?: unknown) => {
     let run: RunView | undefined;
@@ -58,7 +61,9 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
     }
     named = checkpointPath !== undefined;
     if (!run) {
-      void vscode.window.showErrorMessage(`Training: ${first?.kind === 'path' ? first.path : 'that item'} is not a known run or checkpoint.`);
+      void vscode.window.showErrorMessage(
+        `Training: ${first?.kind === 'path' ? first.path : 'that item'} is not a known run or checkpoint.`,
+      );
       return undefined;
     }
     if (typeof checkpointArg === 'string' && checkpointArg !== 'latest') {
@@ -73,7 +78,9 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
       return undefined;
     }
     if (!checkpoint.valid) {
-      void vscode.window.showErrorMessage(`Training: ${checkpoint.name} is invalid and cannot be resumed: ${checkpoint.problems.join('; ')}`);
+      void vscode.window.showErrorMessage(
+        `Training: ${checkpoint.name} is invalid and cannot be resumed: ${checkpoint.problems.join('; ')}`,
+      );
       return undefined;
     }
     if (!isIdle(run)) {
@@ -83,9 +90,14 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
     // A Hugging Face run trained from a terminal has no run.json: its external-trainer config names its folder.
     const configPath =
       run.record?.configPath ??
-      (await external().findExternalConfigFor(run.dir, (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort()));
+      (await external().findExternalConfigFor(
+        run.dir,
+        (await vscode.workspace.findFiles(CONFIG_GLOB, WORKSPACE_EXCLUDE)).map((u) => u.fsPath).sort(),
+      ));
     if (!configPath) {
-      void vscode.window.showErrorMessage(`Training: ${path.join(run.dir, 'run.json')} does not name the run's config, and no external_trainer config in the workspace writes to ${run.dir}, so it cannot be resumed from here; train its config with resume_from_checkpoint instead.`);
+      void vscode.window.showErrorMessage(
+        `Training: ${path.join(run.dir, 'run.json')} does not name the run's config, and no external_trainer config in the workspace writes to ${run.dir}, so it cannot be resumed from here; train its config with resume_from_checkpoint instead.`,
+      );
       return undefined;
     }
 
@@ -99,19 +111,30 @@ export function createResume(deps: ResumeDeps): (target?: unknown, checkpointArg
     }
     if (plan.later.length > 0) {
       if (!(await askBranch(prompts, run, checkpoint, plan.later))) return undefined;
-      await moveAsideCheckpoints(run.dir, plan.later.map((c) => c.path));
+      await moveAsideCheckpoints(
+        run.dir,
+        plan.later.map((c) => c.path),
+      );
       await model.refresh(run.dir);
     }
     // JSON strings are valid YAML, so paths with spaces or colons survive --set parsing. Without a named
     // checkpoint the trainer decides from the checkpoint folders (never from a listing that may be stale).
-    const sets = [`resume_from_checkpoint=${named ? JSON.stringify(checkpoint.path) : 'true'}`, `output_dir=${JSON.stringify(run.dir)}`];
+    const sets = [
+      `resume_from_checkpoint=${named ? JSON.stringify(checkpoint.path) : 'true'}`,
+      `output_dir=${JSON.stringify(run.dir)}`,
+    ];
     if (maxSteps) sets.push(`max_steps=${maxSteps}`);
     return deps.startTraining(configPath, sets);
   };
 }
 
 /** The new max_steps for a run that already reached its own (an input box), or undefined: nothing starts. */
-async function askContinue(prompts: Prompts, run: RunView, checkpoint: CheckpointView, pastEnd: { step: number; maxSteps: number; proposedMaxSteps: number }): Promise<number | undefined> {
+async function askContinue(
+  prompts: Prompts,
+  run: RunView,
+  checkpoint: CheckpointView,
+  pastEnd: { step: number; maxSteps: number; proposedMaxSteps: number },
+): Promise<number | undefined> {
   const typed = await prompts.input({
     title: `Continue ${run.name}: ${checkpoint.name} already reached max_steps ${pastEnd.maxSteps}`,
     prompt: `Continue to how many steps (max_steps, more than ${pastEnd.step})? Escape cancels: resuming as it is would train nothing.`,
@@ -121,7 +144,12 @@ async function askContinue(prompts: Prompts, run: RunView, checkpoint: Checkpoin
   return typed === undefined ? undefined : Number(typed.trim());
 }
 
-async function askBranch(prompts: Prompts, run: RunView, checkpoint: CheckpointView, later: CheckpointView[]): Promise<boolean> {
+async function askBranch(
+  prompts: Prompts,
+  run: RunView,
+  checkpoint: CheckpointView,
+  later: CheckpointView[],
+): Promise<boolean> {
   const names = later.map((c) => c.name).join(', ');
   const answer = await prompts.choose(
     'warning',

@@ -28,8 +28,13 @@ export interface PreflightDeps {
   replaced?(runDir: string): Promise<void> | void;
 }
 
-export async function trainPreflight(configPath: string, sets: readonly string[], deps: PreflightDeps): Promise<string[] | undefined> {
-  if ((await external().externalOutputDirOf({ configPath, sets: [...sets], device: '' })) !== undefined) return [...sets];
+export async function trainPreflight(
+  configPath: string,
+  sets: readonly string[],
+  deps: PreflightDeps,
+): Promise<string[] | undefined> {
+  if ((await external().externalOutputDirOf({ configPath, sets: [...sets], device: '' })) !== undefined)
+    return [...sets];
   let config: { output_dir: string; resume_from_checkpoint: boolean | string };
   try {
     // Required lazily: the YAML parser and schema load on first Train, not on activation.
@@ -45,8 +50,16 @@ export async function trainPreflight(configPath: string, sets: readonly string[]
   const name = path.basename(dir);
 
   if (config.resume_from_checkpoint === true && valid.length === 0) {
-    const why = rows.length === 0 ? `${dir} has no checkpoint yet` : `none of its ${rows.length} checkpoints is valid (${rows[0]!.name}: ${rows[0]!.problems.join('; ') || 'invalid'})`;
-    const answer = await deps.prompts.choose('warning', `Training ${name}: resume_from_checkpoint is true, but ${why}. Start from step 0 instead?`, {}, START_FRESH);
+    const why =
+      rows.length === 0
+        ? `${dir} has no checkpoint yet`
+        : `none of its ${rows.length} checkpoints is valid (${rows[0]!.name}: ${rows[0]!.problems.join('; ') || 'invalid'})`;
+    const answer = await deps.prompts.choose(
+      'warning',
+      `Training ${name}: resume_from_checkpoint is true, but ${why}. Start from step 0 instead?`,
+      {},
+      START_FRESH,
+    );
     return answer === START_FRESH ? [...sets, 'resume_from_checkpoint=false'] : undefined;
   }
 

@@ -82,7 +82,9 @@ export function substitutePlaceholders(arg: string, values: PlaceholderValues): 
     if (match === '}}') return '}';
     const key = name as string;
     if (!(key in values)) {
-      const known = Object.keys(values).map((k) => `{${k}}`).join(', ');
+      const known = Object.keys(values)
+        .map((k) => `{${k}}`)
+        .join(', ');
       throw new CommandLineError(`unknown placeholder {${key}} (known: ${known}; write {{${key}}} for literal braces)`);
     }
     const value = values[key];

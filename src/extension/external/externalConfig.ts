@@ -74,26 +74,53 @@ function projectDirOf(configPath: string): string {
 }
 
 /** Reads, validates and resolves an external-trainer config. Throws ConfigError (file, line, field, fix). */
-export async function loadExternalTrainerConfig(configPath: string, sets: readonly string[] = []): Promise<ExternalTrainerPlan> {
+export async function loadExternalTrainerConfig(
+  configPath: string,
+  sets: readonly string[] = [],
+): Promise<ExternalTrainerPlan> {
   const file = path.resolve(configPath);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError({ kind: 'not_found', at: { file, line: null, column: null }, field: '', message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, expected: 'a readable YAML file' });
+    throw new ConfigError({
+      kind: 'not_found',
+      at: { file, line: null, column: null },
+      field: '',
+      message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      expected: 'a readable YAML file',
+    });
   }
   const layer = parseYamlLayer(text, file);
   const parsed = fileSchema.safeParse(layer.value);
   if (!parsed.success) {
-    const errors = issuesToErrors(parsed.error.issues, { schema: fileSchema, merged: layer.value, origins: layer.origins, fallback: { file, line: 1, column: 1 } });
-    const first = errors[0] ?? new ConfigError({ kind: 'invalid_value', at: { file, line: 1, column: 1 }, field: '', message: parsed.error.message, expected: '' });
+    const errors = issuesToErrors(parsed.error.issues, {
+      schema: fileSchema,
+      merged: layer.value,
+      origins: layer.origins,
+      fallback: { file, line: 1, column: 1 },
+    });
+    const first =
+      errors[0] ??
+      new ConfigError({
+        kind: 'invalid_value',
+        at: { file, line: 1, column: 1 },
+        field: '',
+        message: parsed.error.message,
+        expected: '',
+      });
     first.issues = errors;
     throw first;
   }
   return resolvePlan(file, parsed.data, layer, setOverridesLayer(sets));
 }
 
-async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Layer, sets: Layer): Promise<ExternalTrainerPlan> {
+async function resolvePlan(
+  file: string,
+  config: ExternalTrainerFile,
+  layer: Layer,
+  sets: Layer,
+): Promise<ExternalTrainerPlan> {
   const ext = config.external_trainer;
   const at = (...fieldPath: Array<string | number>) => {
     const origin = originOf(layer.origins, [EXTERNAL_TRAINER_KEY, ...fieldPath]);
@@ -103,7 +130,14 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
 
   for (const key of Object.keys(sets.value)) {
     if (key !== 'resume_from_checkpoint' && key !== 'output_dir') {
-      throw new ConfigError({ kind: 'unknown_key', at: { file: SET_SOURCE, line: null, column: null, setArg: `${key}=...` }, field: key, message: 'not accepted for an external trainer', expected: 'resume_from_checkpoint or output_dir', suggestion: `pass ${key} to the script in ${field('command')} instead` });
+      throw new ConfigError({
+        kind: 'unknown_key',
+        at: { file: SET_SOURCE, line: null, column: null, setArg: `${key}=...` },
+        field: key,
+        message: 'not accepted for an external trainer',
+        expected: 'resume_from_checkpoint or output_dir',
+        suggestion: `pass ${key} to the script in ${field('command')} instead`,
+      });
     }
   }
 
@@ -111,21 +145,51 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
   const cwd = path.resolve(projectDir, ext.cwd ?? '.');
   const outputOverride = sets.value.output_dir;
   if (outputOverride !== undefined && typeof outputOverride !== 'string') {
-    throw new ConfigError({ kind: 'wrong_type', at: { file: SET_SOURCE, line: null, column: null, setArg: 'output_dir' }, field: 'output_dir', message: 'not a path', expected: 'a folder path' });
+    throw new ConfigError({
+      kind: 'wrong_type',
+      at: { file: SET_SOURCE, line: null, column: null, setArg: 'output_dir' },
+      field: 'output_dir',
+      message: 'not a path',
+      expected: 'a folder path',
+    });
   }
   const outputDir = path.resolve(cwd, outputOverride ?? ext.output_dir);
   const resumeFrom = await resolveResume(sets.value.resume_from_checkpoint, outputDir, cwd);
   if (resumeFrom && ext.resume_args === undefined) {
-    throw new ConfigError({ kind: 'missing', at: at(), field: field('resume_args'), message: 'missing: Resume needs the arguments that make the script resume', expected: 'a list of arguments containing {checkpoint}', suggestion: `add resume_args: [--resume_from_checkpoint, "{checkpoint}"] under ${EXTERNAL_TRAINER_KEY}` });
+    throw new ConfigError({
+      kind: 'missing',
+      at: at(),
+      field: field('resume_args'),
+      message: 'missing: Resume needs the arguments that make the script resume',
+      expected: 'a list of arguments containing {checkpoint}',
+      suggestion: `add resume_args: [--resume_from_checkpoint, "{checkpoint}"] under ${EXTERNAL_TRAINER_KEY}`,
+    });
   }
 
-  const values: PlaceholderValues = { output_dir: outputDir, checkpoint: resumeFrom ?? undefined, cwd, project_dir: projectDir, config_dir: path.dirname(file) };
-  const expand = (raw: string | string[], name: 'command' | 'resume_args', checkpoint = values.checkpoint): string[] => {
+  const values: PlaceholderValues = {
+    output_dir: outputDir,
+    checkpoint: resumeFrom ?? undefined,
+    cwd,
+    project_dir: projectDir,
+    config_dir: path.dirname(file),
+  };
+  const expand = (
+    raw: string | string[],
+    name: 'command' | 'resume_args',
+    checkpoint = values.checkpoint,
+  ): string[] => {
     let parts: string[];
     try {
       parts = typeof raw === 'string' ? splitCommandLine(raw) : raw;
     } catch (err) {
-      throw new ConfigError({ kind: 'invalid_value', at: at(name), field: field(name), message: (err as Error).message, expected: 'a command line, or a list of arguments', suggestion: 'close the quote, or write the arguments as a YAML list' });
+      throw new ConfigError({
+        kind: 'invalid_value',
+        at: at(name),
+        field: field(name),
+        message: (err as Error).message,
+        expected: 'a command line, or a list of arguments',
+        suggestion: 'close the quote, or write the arguments as a YAML list',
+      });
     }
     return parts.map((part, index) => {
       try {
@@ -133,18 +197,39 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
       } catch (err) {
         if (!(err instanceof CommandLineError)) throw err;
         const where = typeof raw === 'string' ? at(name) : at(name, index);
-        throw new ConfigError({ kind: 'invalid_value', at: where, field: typeof raw === 'string' ? field(name) : field(name, index), message: err.message, expected: '{output_dir}, {checkpoint} (in resume_args), {cwd}, {project_dir} or {config_dir}' });
+        throw new ConfigError({
+          kind: 'invalid_value',
+          at: where,
+          field: typeof raw === 'string' ? field(name) : field(name, index),
+          message: err.message,
+          expected: '{output_dir}, {checkpoint} (in resume_args), {cwd}, {project_dir} or {config_dir}',
+        });
       }
     });
   };
-  const resumeArgsWithSlot = ext.resume_args === undefined ? null : expand(ext.resume_args, 'resume_args', CHECKPOINT_SLOT);
+  const resumeArgsWithSlot =
+    ext.resume_args === undefined ? null : expand(ext.resume_args, 'resume_args', CHECKPOINT_SLOT);
   const argv = expand(ext.command, 'command');
-  if (argv.length === 0) throw new ConfigError({ kind: 'invalid_value', at: at('command'), field: field('command'), message: 'empty command', expected: 'the program and its arguments' });
+  if (argv.length === 0)
+    throw new ConfigError({
+      kind: 'invalid_value',
+      at: at('command'),
+      field: field('command'),
+      message: 'empty command',
+      expected: 'the program and its arguments',
+    });
   if (resumeFrom && ext.resume_args !== undefined) {
     const resumeArgs = expand(ext.resume_args, 'resume_args');
     const raw = typeof ext.resume_args === 'string' ? [ext.resume_args] : ext.resume_args;
     if (!raw.some((a) => a.includes('{checkpoint}'))) {
-      throw new ConfigError({ kind: 'invalid_value', at: at('resume_args'), field: field('resume_args'), message: 'does not mention {checkpoint}, so the chosen checkpoint would not reach the script', expected: 'arguments containing {checkpoint}', suggestion: 'e.g. [--resume_from_checkpoint, "{checkpoint}"]' });
+      throw new ConfigError({
+        kind: 'invalid_value',
+        at: at('resume_args'),
+        field: field('resume_args'),
+        message: 'does not mention {checkpoint}, so the chosen checkpoint would not reach the script',
+        expected: 'arguments containing {checkpoint}',
+        suggestion: 'e.g. [--resume_from_checkpoint, "{checkpoint}"]',
+      });
     }
     argv.push(...resumeArgs);
   }
@@ -153,7 +238,13 @@ async function resolvePlan(file: string, config: ExternalTrainerFile, layer: Lay
     try {
       env[key] = substitutePlaceholders(String(value), values);
     } catch (err) {
-      throw new ConfigError({ kind: 'invalid_value', at: at('env', key), field: field('env', key), message: (err as Error).message, expected: 'a string' });
+      throw new ConfigError({
+        kind: 'invalid_value',
+        at: at('env', key),
+        field: field('env', key),
+        message: (err as Error).message,
+        expected: 'a string',
+      });
     }
   }
   return {
@@ -178,9 +269,24 @@ async function resolveResume(value: unknown, outputDir: string, cwd: string): Pr
   if (value === undefined || value === false || value === null) return null;
   if (value === true || value === 'latest') {
     const latest = (await listHfCheckpoints(outputDir, { readTorchFiles: false })).find((c) => c.valid);
-    if (!latest) throw new ConfigError({ kind: 'invalid_value', at, field: 'resume_from_checkpoint', message: `no valid checkpoint in ${outputDir} to resume from`, expected: 'a checkpoint-<step> folder', suggestion: 'train first, or name a checkpoint folder' });
+    if (!latest)
+      throw new ConfigError({
+        kind: 'invalid_value',
+        at,
+        field: 'resume_from_checkpoint',
+        message: `no valid checkpoint in ${outputDir} to resume from`,
+        expected: 'a checkpoint-<step> folder',
+        suggestion: 'train first, or name a checkpoint folder',
+      });
     return latest.path;
   }
-  if (typeof value !== 'string') throw new ConfigError({ kind: 'wrong_type', at, field: 'resume_from_checkpoint', message: 'not a path', expected: 'a checkpoint folder path, latest, or true' });
+  if (typeof value !== 'string')
+    throw new ConfigError({
+      kind: 'wrong_type',
+      at,
+      field: 'resume_from_checkpoint',
+      message: 'not a path',
+      expected: 'a checkpoint folder path, latest, or true',
+    });
   return path.resolve(cwd, value);
 }

@@ -62,7 +62,8 @@ export async function prepareExternalStart(plan: ExternalTrainerPlan): Promise<E
 export function maxStepsArg(argv: readonly string[]): number | null {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    const value = a === '--max_steps' ? argv[i + 1] : a.startsWith('--max_steps=') ? a.slice('--max_steps='.length) : undefined;
+    const value =
+      a === '--max_steps' ? argv[i + 1] : a.startsWith('--max_steps=') ? a.slice('--max_steps='.length) : undefined;
     const n = value !== undefined ? Number(value) : NaN;
     if (Number.isInteger(n) && n > 0) return n;
   }
@@ -79,14 +80,26 @@ export function externalStartEvents(plan: ExternalTrainerPlan, start: ExternalSt
       pid,
       runDir: plan.outputDir,
       configPath: plan.configPath,
-      backend: { name: 'external', reason: `external trainer: ${path.basename(plan.argv[0] ?? '')}`, skipped: [], blas: null },
+      backend: {
+        name: 'external',
+        reason: `external trainer: ${path.basename(plan.argv[0] ?? '')}`,
+        skipped: [],
+        blas: null,
+      },
       startStep,
       maxSteps: Math.max(1, start.maxSteps ?? startStep + 1),
       time: Date.now(),
     },
   ];
   if (plan.resumeFrom) {
-    events.push({ type: 'resumed', path: plan.resumeFrom, step: startStep, restoredOptimizer: start.resumable.optimizer, restoredScheduler: start.resumable.scheduler, skipped: [] });
+    events.push({
+      type: 'resumed',
+      path: plan.resumeFrom,
+      step: startStep,
+      restoredOptimizer: start.resumable.optimizer,
+      restoredScheduler: start.resumable.scheduler,
+      skipped: [],
+    });
   }
   return events;
 }
@@ -179,7 +192,9 @@ export class ExternalTrainerProcess implements TrainerRun {
     if (!this.stopRequested) {
       this.stopRequested = true;
       const timeout = timeoutMs;
-      this.note(`Stop: sending SIGINT to process group ${this.child.pid}; killing it if it has not exited in ${Math.round(timeout / 1000)} s`);
+      this.note(
+        `Stop: sending SIGINT to process group ${this.child.pid}; killing it if it has not exited in ${Math.round(timeout / 1000)} s`,
+      );
       this.note(stopTracebackNote(this.plan.argv));
       this.signal('SIGINT');
       this.killTimer = setTimeout(() => this.forceKill(`did not exit within ${timeout} ms of SIGINT`), timeout);
@@ -206,7 +221,9 @@ export class ExternalTrainerProcess implements TrainerRun {
   private record(state: ExternalRunState): Promise<void> {
     this.recordWrites = this.recordWrites
       .then(() => writeExternalRunRecord(this.plan, state))
-      .catch((err: Error) => this.note(`Could not write ${path.join(this.plan.outputDir, 'run.json')}: ${err.message}`));
+      .catch((err: Error) =>
+        this.note(`Could not write ${path.join(this.plan.outputDir, 'run.json')}: ${err.message}`),
+      );
     return this.recordWrites;
   }
 
@@ -227,7 +244,9 @@ export class ExternalTrainerProcess implements TrainerRun {
 
   private onSpawned(start: ExternalStart): void {
     const pid = this.child.pid ?? 0;
-    this.note(`$ ${quoteCommandLine(this.plan.argv)}\n  (process group ${pid}, cwd ${this.plan.cwd}, checkpoints in ${this.plan.outputDir})`);
+    this.note(
+      `$ ${quoteCommandLine(this.plan.argv)}\n  (process group ${pid}, cwd ${this.plan.cwd}, checkpoints in ${this.plan.outputDir})`,
+    );
     void this.record({ status: 'training', pid, startedAt: this.launchedAt });
     for (const event of externalStartEvents(this.plan, start, pid)) this.events.fire(event);
     this.follower.start();
@@ -251,7 +270,9 @@ export class ExternalTrainerProcess implements TrainerRun {
       message = `Could not start ${this.plan.argv[0] ?? '(empty command)'}: ${this.spawnError.message}; check external_trainer.command in ${this.plan.configPath}`;
     } else if (this.stopRequested) {
       status = 'stopped';
-      if (this.forcedKill) message = 'The trainer did not stop in time and was killed; the last checkpoint may be older than the last step.';
+      if (this.forcedKill)
+        message =
+          'The trainer did not stop in time and was killed; the last checkpoint may be older than the last step.';
     } else if (code === 0) {
       status = 'finished';
     } else {
@@ -261,9 +282,23 @@ export class ExternalTrainerProcess implements TrainerRun {
       message = `${path.basename(this.plan.argv[0] ?? 'the trainer')} ${how}.${tail ? `\n${tail}` : ''}`;
     }
     const progress = this.follower.progress;
-    if (status !== 'failed') this.events.fire({ type: 'finished', status, step: progress.step, loss: progress.loss, durationMs: Date.now() - this.launchedAt });
+    if (status !== 'failed')
+      this.events.fire({
+        type: 'finished',
+        status,
+        step: progress.step,
+        loss: progress.loss,
+        durationMs: Date.now() - this.launchedAt,
+      });
     if (this.child.pid !== undefined) {
-      await this.record({ status, pid: this.child.pid, startedAt: this.launchedAt, endedAt: Date.now(), exitCode: code, error: status === 'failed' ? message : null });
+      await this.record({
+        status,
+        pid: this.child.pid,
+        startedAt: this.launchedAt,
+        endedAt: Date.now(),
+        exitCode: code,
+        error: status === 'failed' ? message : null,
+      });
     }
     this.exitInfo = { status, exitCode: code, signal, forcedKill: this.forcedKill, failure: null, message };
     return this.exitInfo;
@@ -293,6 +328,8 @@ export class ExternalTrainerProcess implements TrainerRun {
  */
 export function stopTracebackNote(argv: readonly string[]): string {
   const launcher = path.basename(argv[0] ?? '');
-  const what = /torchrun|torch\.distributed/.test(argv.join(' ')) ? `${launcher === 'torchrun' ? 'torchrun' : 'torch.distributed'} prints a SignalException traceback` : `${launcher || 'the command'} may print a traceback`;
+  const what = /torchrun|torch\.distributed/.test(argv.join(' '))
+    ? `${launcher === 'torchrun' ? 'torchrun' : 'torch.distributed'} prints a SignalException traceback`
+    : `${launcher || 'the command'} may print a traceback`;
   return `(Expected: ${what} after this SIGINT. It is how the launcher reports the stop, not a failure; the run ends "stopped" once it has saved.)`;
 }

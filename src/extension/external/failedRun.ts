@@ -38,10 +38,20 @@ export class FailedTrainerRun implements TrainerRun {
     // Listeners subscribe right after construction: report on the next turn.
     this.exited = new Promise((resolve) =>
       setImmediate(() => {
-        this.logs.fire({ stream: 'runner', text: `${error instanceof ConfigError ? formatConfigError(error) : failure.message}\n` });
+        this.logs.fire({
+          stream: 'runner',
+          text: `${error instanceof ConfigError ? formatConfigError(error) : failure.message}\n`,
+        });
         this.events.fire(failure);
         this.done = true;
-        resolve({ status: 'failed', exitCode: null, signal: null, forcedKill: false, failure, message: failure.message });
+        resolve({
+          status: 'failed',
+          exitCode: null,
+          signal: null,
+          forcedKill: false,
+          failure,
+          message: failure.message,
+        });
       }),
     );
   }

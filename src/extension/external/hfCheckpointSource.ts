@@ -33,13 +33,18 @@ export function withHfCheckpoints(native: CheckpointSource): CheckpointSource {
 }
 
 /** The last logged training loss and the best checkpoint's folder name, from trainer_state.json. */
-export async function hfTrainerSummary(checkpointPath: string): Promise<{ loss: number | null; bestCheckpoint: string | null } | null> {
+export async function hfTrainerSummary(
+  checkpointPath: string,
+): Promise<{ loss: number | null; bestCheckpoint: string | null } | null> {
   try {
     const state = await readTrainerState(`${checkpointPath}/trainer_state.json`);
     const withLoss = state.log_history.filter((e) => typeof e.loss === 'number');
     const last = withLoss[withLoss.length - 1];
     const best = state.best_model_checkpoint;
-    return { loss: last ? (last.loss as number) : null, bestCheckpoint: best ? basename(best.replace(/[\\/]+$/, '')) : null };
+    return {
+      loss: last ? (last.loss as number) : null,
+      bestCheckpoint: best ? basename(best.replace(/[\\/]+$/, '')) : null,
+    };
   } catch {
     return null;
   }

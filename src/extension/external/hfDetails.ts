@@ -12,7 +12,12 @@ import type { DetailNode } from '../model/checkpointDetails';
 import { describeSlots } from '../model/checkpointDetails';
 import { formatBytes, formatCount, formatValue } from '../../core/format';
 
-const leaf = (label: string, description: string, tooltip?: string): DetailNode => ({ label, description, children: [], ...(tooltip ? { tooltip } : {}) });
+const leaf = (label: string, description: string, tooltip?: string): DetailNode => ({
+  label,
+  description,
+  children: [],
+  ...(tooltip ? { tooltip } : {}),
+});
 const NOT_SAVED = 'not saved';
 const show = (v: number | boolean | string | null): string => (typeof v === 'number' ? formatValue(v) : String(v));
 
@@ -29,19 +34,31 @@ function optimizerNode(c: HfCheckpointInspection): DetailNode {
   const o = c.optimizer;
   if (!o) {
     const why = unreadReason(c, 'optimizer.pt') ?? 'optimizer.pt is empty';
-    return { ...leaf('Optimizer', `optimizer.pt ${formatBytes(c.files.optimizer?.size ?? 0)} · not read`, why), children: [leaf('reason', why)] };
+    return {
+      ...leaf('Optimizer', `optimizer.pt ${formatBytes(c.files.optimizer?.size ?? 0)} · not read`, why),
+      children: [leaf('reason', why)],
+    };
   }
   const groups = o.paramGroups.map((group, i) => ({
     label: o.paramGroups.length === 1 ? 'hyper-parameters' : `param group ${i}`,
-    description: Object.entries(group).map(([k, v]) => `${k} ${show(v)}`).join(' · '),
+    description: Object.entries(group)
+      .map(([k, v]) => `${k} ${show(v)}`)
+      .join(' · '),
     children: Object.entries(group).map(([k, v]) => leaf(k, show(v))),
   }));
   return {
     label: 'Optimizer',
     description: `${o.type} (inferred) · ${formatCount(o.iterations)} steps · ${describeSlots(o)}`,
     children: [
-      leaf('type', `${o.type} (inferred from ${o.typeInferredFrom})`, o.typeNote ?? 'optimizer.pt does not record the optimizer class.'),
-      leaf('iterations', `${formatCount(o.iterations)}${o.iterationsSource === 'fallback' ? ' (from trainer_state: optimizer.pt has no step)' : ''}`),
+      leaf(
+        'type',
+        `${o.type} (inferred from ${o.typeInferredFrom})`,
+        o.typeNote ?? 'optimizer.pt does not record the optimizer class.',
+      ),
+      leaf(
+        'iterations',
+        `${formatCount(o.iterations)}${o.iterationsSource === 'fallback' ? ' (from trainer_state: optimizer.pt has no step)' : ''}`,
+      ),
       ...groups,
       leaf('state slots', describeSlots(o)),
     ],
@@ -49,22 +66,34 @@ function optimizerNode(c: HfCheckpointInspection): DetailNode {
 }
 
 function schedulerNode(c: HfCheckpointInspection): DetailNode {
-  if (!c.hasSchedulerFile) return leaf('Scheduler', NOT_SAVED, 'No scheduler.pt: a resume restarts the learning-rate schedule.');
+  if (!c.hasSchedulerFile)
+    return leaf('Scheduler', NOT_SAVED, 'No scheduler.pt: a resume restarts the learning-rate schedule.');
   const s = c.scheduler;
   if (!s) {
     const why = unreadReason(c, 'scheduler.pt') ?? 'scheduler.pt is empty';
-    return { ...leaf('Scheduler', `scheduler.pt ${formatBytes(c.files.scheduler?.size ?? 0)} · not read`, why), children: [leaf('reason', why)] };
+    return {
+      ...leaf('Scheduler', `scheduler.pt ${formatBytes(c.files.scheduler?.size ?? 0)} · not read`, why),
+      children: [leaf('reason', why)],
+    };
   }
   const config = Object.entries(s.config).map(([k, v]) => leaf(k, show(v)));
   return {
     label: 'Scheduler',
     description: `${s.type} (inferred) · step ${formatCount(s.step)} · lr ${formatValue(s.last_lr)}`,
     children: [
-      leaf('type', `${s.type} (inferred from ${s.typeInferredFrom})`, 'scheduler.pt does not record the scheduler class.'),
+      leaf(
+        'type',
+        `${s.type} (inferred from ${s.typeInferredFrom})`,
+        'scheduler.pt does not record the scheduler class.',
+      ),
       leaf('step', formatCount(s.step)),
       leaf('current lr', s.lastLrs.length > 1 ? s.lastLrs.map(formatValue).join(', ') : formatValue(s.last_lr)),
       leaf('base lr', s.baseLrs.map(formatValue).join(', ') || '—'),
-      leaf('next lr', 'unknown', 'A saved torch scheduler does not store its schedule function (Hugging Face schedules are LambdaLR).'),
+      leaf(
+        'next lr',
+        'unknown',
+        'A saved torch scheduler does not store its schedule function (Hugging Face schedules are LambdaLR).',
+      ),
       ...config,
     ],
   };
@@ -92,7 +121,8 @@ function trainerNode(c: HfCheckpointInspection): DetailNode {
 
 function rngNode(c: HfCheckpointInspection): DetailNode {
   const rng = c.files.rng;
-  if (rng.length === 0) return leaf('RNG', NOT_SAVED, 'No rng_state*.pth: a resume cannot continue the random streams exactly.');
+  if (rng.length === 0)
+    return leaf('RNG', NOT_SAVED, 'No rng_state*.pth: a resume cannot continue the random streams exactly.');
   const perRank = rng.length > 1 || rng[0]?.name !== 'rng_state.pth';
   return {
     label: 'RNG',
@@ -115,7 +145,11 @@ function modelNode(c: HfCheckpointInspection): DetailNode {
 
 function filesNode(files: HfFile[]): DetailNode {
   if (files.length === 0) return leaf('Files', 'none');
-  return { label: 'Files', description: `${files.length} files · ${formatBytes(total(files))}`, children: files.map((f) => ({ ...leaf(f.name, formatBytes(f.size)), file: f.name })) };
+  return {
+    label: 'Files',
+    description: `${files.length} files · ${formatBytes(total(files))}`,
+    children: files.map((f) => ({ ...leaf(f.name, formatBytes(f.size)), file: f.name })),
+  };
 }
 
 function total(files: HfFile[]): number {
@@ -123,7 +157,11 @@ function total(files: HfFile[]): number {
 }
 
 /** Short marks for a Hugging Face checkpoint's row in the tree: "HF", ranks, missing state. */
-export function hfCheckpointBadges(c: { rngFiles: number; hasOptimizerFile: boolean; hasSchedulerFile: boolean }): string[] {
+export function hfCheckpointBadges(c: {
+  rngFiles: number;
+  hasOptimizerFile: boolean;
+  hasSchedulerFile: boolean;
+}): string[] {
   const marks = ['HF'];
   if (c.rngFiles > 1) marks.push(`${c.rngFiles} ranks`);
   if (!c.hasOptimizerFile) marks.push('no optimizer');

@@ -106,7 +106,9 @@ export class HfRunFollower {
     const present = new Set(rows.map((r) => r.name));
     const deleted = [...this.seen.keys()].filter((name) => !present.has(name));
     for (const name of deleted) this.seen.delete(name);
-    const fresh = rows.filter((r) => r.valid && this.seen.get(r.name) !== r.mtimeMs).sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
+    const fresh = rows
+      .filter((r) => r.valid && this.seen.get(r.name) !== r.mtimeMs)
+      .sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
     for (const row of fresh) {
       if (this.disposed) return;
       this.seen.set(row.name, row.mtimeMs);
@@ -133,7 +135,9 @@ export class HfRunFollower {
       return; // validity was checked a moment ago; a rewrite in between is reported next time
     }
     if (state.max_steps && state.max_steps > 0) this.maxSteps = state.max_steps;
-    const entries = state.log_history.filter((e) => typeof e.loss === 'number' && e.step > this.reportedStep).sort((a, b) => a.step - b.step);
+    const entries = state.log_history
+      .filter((e) => typeof e.loss === 'number' && e.step > this.reportedStep)
+      .sort((a, b) => a.step - b.step);
     // The entries of a checkpoint arrive together, long after most of them were logged: the speed is
     // the newest entry's steps over the time since the launch, for all of them (the first entry's own
     // count over that time would make a resume look many times slower than it is).

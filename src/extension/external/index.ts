@@ -21,13 +21,18 @@ export interface OutputFolderWatch {
 }
 
 /** For TrainingService.externalTrainerFor: null for native configs; a bad config becomes a failing run. */
-export async function externalTrainerFor(request: TrainRequest, watch?: OutputFolderWatch): Promise<(() => TrainerRun) | null> {
+export async function externalTrainerFor(
+  request: TrainRequest,
+  watch?: OutputFolderWatch,
+): Promise<(() => TrainerRun) | null> {
   if (!(await isExternalTrainerConfig(request.configPath))) return null;
   try {
     const plan = await loadExternalTrainerConfig(request.configPath, request.sets);
     const start = await prepareExternalStart(plan);
     // A folder the store's watcher sees is followed through it; any other is polled.
-    const options: ExternalTrainerOptions = watch?.watched(plan.outputDir) ? { pollMs: null, filesChanged: (listener) => watch.filesChanged(plan.outputDir, listener) } : {};
+    const options: ExternalTrainerOptions = watch?.watched(plan.outputDir)
+      ? { pollMs: null, filesChanged: (listener) => watch.filesChanged(plan.outputDir, listener) }
+      : {};
     return () => new ExternalTrainerProcess(plan, start, options);
   } catch (err) {
     return () => new FailedTrainerRun(request.configPath, err);

@@ -11,7 +11,8 @@ export const external = (): External => require('./index') as External;
 export function hfAwareSource(native: CheckpointSource): CheckpointSource {
   let combined: CheckpointSource | undefined;
   // Only the Hugging Face listing: ./index would also load the external-trainer config reader (YAML).
-  const get = () => (combined ??= (require('./hfCheckpointSource') as typeof import('./hfCheckpointSource')).withHfCheckpoints(native));
+  const get = () =>
+    (combined ??= (require('./hfCheckpointSource') as typeof import('./hfCheckpointSource')).withHfCheckpoints(native));
   return {
     list: (runDir, request) => get().list(runDir, request),
     trainerSummary: (checkpointPath) => get().trainerSummary(checkpointPath),

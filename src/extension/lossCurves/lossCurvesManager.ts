@@ -113,7 +113,14 @@ export class LossCurvesManager implements vscode.Disposable {
   private adopt(webviewPanel: vscode.WebviewPanel, dirs: string[]): LossCurvesPanel {
     const feeds = dirs.map((d) => this.feedFor(d, dirs));
     const k = key(dirs);
-    const panel = new LossCurvesPanel(webviewPanel, feeds, this.options.extensionUri, this.options.actions, this.log, this.settingsStore(k));
+    const panel = new LossCurvesPanel(
+      webviewPanel,
+      feeds,
+      this.options.extensionUri,
+      this.options.actions,
+      this.log,
+      this.settingsStore(k),
+    );
     this.panels.set(k, panel);
     panel.onDidDispose(() => {
       this.panels.delete(k);

@@ -4,7 +4,13 @@
  * batch, or as a fresh `init` when the webview was rebuilt and says `ready` again).
  */
 import * as vscode from 'vscode';
-import { parseWebviewToHost, type HostToWebview, type PanelState, type Series, type WebviewToHost } from '../../core/protocol/webview';
+import {
+  parseWebviewToHost,
+  type HostToWebview,
+  type PanelState,
+  type Series,
+  type WebviewToHost,
+} from '../../core/protocol/webview';
 import { makeNonce, renderPanelHtml } from './panelHtml';
 import type { FeedChange, RunCurves } from './runCurves';
 
@@ -120,7 +126,14 @@ export class LossCurvesPanel implements vscode.Disposable {
         const feed = this.feedOf(message.runDir, 'requestRange');
         if (!feed) return;
         const series = feed.range(message.fromStep, message.toStep, message.maxPoints);
-        this.post({ type: 'range', requestId: message.requestId, runDir: message.runDir, fromStep: message.fromStep, toStep: message.toStep, series });
+        this.post({
+          type: 'range',
+          requestId: message.requestId,
+          runDir: message.runDir,
+          fromStep: message.fromStep,
+          toStep: message.toStep,
+          series,
+        });
         return;
       }
       case 'resume': {
@@ -129,11 +142,15 @@ export class LossCurvesPanel implements vscode.Disposable {
         if (message.checkpoint !== 'latest') {
           const checkpoint = feed.ownsCheckpoint(message.checkpoint);
           if (!checkpoint) {
-            this.log(`loss curves: refused to resume from ${message.checkpoint}: not a checkpoint of ${message.runDir}`);
+            this.log(
+              `loss curves: refused to resume from ${message.checkpoint}: not a checkpoint of ${message.runDir}`,
+            );
             return;
           }
           if (!checkpoint.valid) {
-            this.log(`loss curves: refused to resume from ${checkpoint.path}: invalid (${checkpoint.problems.join('; ')})`);
+            this.log(
+              `loss curves: refused to resume from ${checkpoint.path}: invalid (${checkpoint.problems.join('; ')})`,
+            );
             return;
           }
         }
@@ -172,7 +189,11 @@ export class LossCurvesPanel implements vscode.Disposable {
     this.queue = []; // the snapshot already holds everything queued
     this.ready = true;
     const settings = this.settings.get();
-    this.post({ type: 'init', runs: this.feeds.map((f) => f.snapshot(this.plotWidth * 2)), ...(settings ? { settings } : {}) });
+    this.post({
+      type: 'init',
+      runs: this.feeds.map((f) => f.snapshot(this.plotWidth * 2)),
+      ...(settings ? { settings } : {}),
+    });
   }
 
   private queuePoint(runDir: string, step: number, loss: number | null, lr: number | null): void {

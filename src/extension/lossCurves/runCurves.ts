@@ -70,13 +70,17 @@ export class RunCurves {
 
   /** Reads the history once; a run the store does not know yet (outside the workspace's runs) joins it. */
   async load(): Promise<void> {
-    await Promise.all([this.loadHistory(), this.store.get(this.runDir) ? undefined : this.store.refresh(this.runDir, { exact: false })]);
+    await Promise.all([
+      this.loadHistory(),
+      this.store.get(this.runDir) ? undefined : this.store.refresh(this.runDir, { exact: false }),
+    ]);
   }
 
   private async loadHistory(): Promise<void> {
     this.loading ??= this.reader.readRunMetrics(this.runDir).then((h) => {
       for (const p of h.problems) this.log(p);
-      if (h.problemCount > h.problems.length) this.log(`${this.runDir}/${METRICS_FILE}: ${h.problemCount - h.problems.length} more malformed lines skipped`);
+      if (h.problemCount > h.problems.length)
+        this.log(`${this.runDir}/${METRICS_FILE}: ${h.problemCount - h.problems.length} more malformed lines skipped`);
       this.history = h;
       for (const e of this.early.splice(0)) this.apply(e);
       return h;
@@ -137,7 +141,10 @@ export class RunCurves {
       return this.tail();
     });
     this.queuedTail = next;
-    this.tailing = next.then(() => undefined, () => undefined);
+    this.tailing = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -146,12 +153,20 @@ export class RunCurves {
     if (!history) return [];
     const quiet = Date.now() - this.lastEventAt > EVENTS_QUIET_MS;
     // With events flowing, parse into a scratch history only to move the read position on.
-    const target = quiet ? history : { ...emptyHistory(), bytesRead: history.bytesRead, lines: history.lines, skippingLongLine: history.skippingLongLine };
+    const target = quiet
+      ? history
+      : {
+          ...emptyHistory(),
+          bytesRead: history.bytesRead,
+          lines: history.lines,
+          skippingLongLine: history.skippingLongLine,
+        };
     const problemsBefore = target.problems.length;
     const changes: FeedChange[] = [];
     try {
       const ok = await this.reader.readAppendedMetrics(join(this.runDir, METRICS_FILE), target, {
-        point: (step, loss, lr) => void (quiet && changes.push({ kind: 'point', step, loss: finiteOrNull(loss), lr: finiteOrNull(lr) })),
+        point: (step, loss, lr) =>
+          void (quiet && changes.push({ kind: 'point', step, loss: finiteOrNull(loss), lr: finiteOrNull(lr) })),
         resumed: (marker) => void (quiet && changes.push({ kind: 'resumed', marker })),
       });
       history.bytesRead = target.bytesRead;

@@ -17,7 +17,11 @@ export function abandonedBranchDir(runDir: string, now: Date = new Date()): stri
 }
 
 /** Moves the checkpoint folders (and any other file of the branch) into one new abandoned-branch folder; returns it. */
-export async function moveAsideCheckpoints(runDir: string, checkpointPaths: readonly string[], now: Date = new Date()): Promise<string> {
+export async function moveAsideCheckpoints(
+  runDir: string,
+  checkpointPaths: readonly string[],
+  now: Date = new Date(),
+): Promise<string> {
   const dest = abandonedBranchDir(runDir, now);
   await mkdir(dest, { recursive: true });
   for (const p of checkpointPaths) await rename(p, path.join(dest, path.basename(p)));

@@ -30,7 +30,13 @@ const leaf = (label: string, description: string): DetailNode => ({ label, descr
 const NOT_SAVED = 'not saved';
 
 export function checkpointDetailNodes(input: CheckpointDetailsInput): DetailNode[] {
-  return [optimizerNode(input.optimizer), schedulerNode(input.scheduler), trainerNode(input.trainerState), modelNode(input.model), filesNode(input.files)];
+  return [
+    optimizerNode(input.optimizer),
+    schedulerNode(input.scheduler),
+    trainerNode(input.trainerState),
+    modelNode(input.model),
+    filesNode(input.files),
+  ];
 }
 
 /** "m, v for 6 variables, 2.6 MB" */
@@ -40,22 +46,40 @@ export function describeSlots(o: OptimizerSummary): string {
 }
 
 function optimizerNode(o: OptimizerSummary | null): DetailNode {
-  if (!o) return { ...leaf('Optimizer', NOT_SAVED), tooltip: 'Optimizer state was not saved (save_optimizer_state: false): a resume starts the optimizer fresh.' };
-  const hyper = Object.entries(o.hyperparameters).map(([k, v]) => leaf(k, typeof v === 'number' ? formatValue(v) : String(v)));
+  if (!o)
+    return {
+      ...leaf('Optimizer', NOT_SAVED),
+      tooltip: 'Optimizer state was not saved (save_optimizer_state: false): a resume starts the optimizer fresh.',
+    };
+  const hyper = Object.entries(o.hyperparameters).map(([k, v]) =>
+    leaf(k, typeof v === 'number' ? formatValue(v) : String(v)),
+  );
   return {
     label: 'Optimizer',
     description: `${o.type} · ${formatCount(o.iterations)} steps · ${describeSlots(o)}`,
-    children: [leaf('type', o.type), leaf('iterations', formatCount(o.iterations)), ...hyper, leaf('state slots', describeSlots(o))],
+    children: [
+      leaf('type', o.type),
+      leaf('iterations', formatCount(o.iterations)),
+      ...hyper,
+      leaf('state slots', describeSlots(o)),
+    ],
   };
 }
 
 function schedulerNode(s: SchedulerState | null): DetailNode {
-  if (!s) return { ...leaf('Scheduler', NOT_SAVED), tooltip: 'Scheduler state was not saved (save_scheduler_state: false).' };
+  if (!s)
+    return { ...leaf('Scheduler', NOT_SAVED), tooltip: 'Scheduler state was not saved (save_scheduler_state: false).' };
   const config = Object.entries(s.config).map(([k, v]) => leaf(k, typeof v === 'number' ? formatValue(v) : String(v)));
   return {
     label: 'Scheduler',
     description: `${s.type} · step ${formatCount(s.step)} · lr ${formatValue(s.last_lr)} → next ${formatValue(s.next_lr)}`,
-    children: [leaf('type', s.type), leaf('step', formatCount(s.step)), leaf('current lr', formatValue(s.last_lr)), leaf('next lr', formatValue(s.next_lr)), ...config],
+    children: [
+      leaf('type', s.type),
+      leaf('step', formatCount(s.step)),
+      leaf('current lr', formatValue(s.last_lr)),
+      leaf('next lr', formatValue(s.next_lr)),
+      ...config,
+    ],
   };
 }
 
@@ -79,7 +103,12 @@ function trainerNode(t: TrainerState | null): DetailNode {
 
 function modelNode(m: CheckpointDetailsInput['model']): DetailNode {
   if (!m) return leaf('Model', NOT_SAVED);
-  return { label: 'Model', description: `${formatCount(m.parameters)} parameters · ${formatBytes(m.bytes)}`, children: [], tensorsFrom: MODEL_FILE };
+  return {
+    label: 'Model',
+    description: `${formatCount(m.parameters)} parameters · ${formatBytes(m.bytes)}`,
+    children: [],
+    tensorsFrom: MODEL_FILE,
+  };
 }
 
 function filesNode(files: CheckpointDetailsInput['files']): DetailNode {

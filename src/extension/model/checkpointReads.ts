@@ -24,7 +24,9 @@ async function readNativeTrainerState(checkpointPath: string): Promise<TrainerSt
 }
 
 /** Loss and best-checkpoint name from a native checkpoint's trainer_state.json; null when unreadable. */
-export async function nativeTrainerSummary(checkpointPath: string): Promise<{ loss: number | null; bestCheckpoint: string | null } | null> {
+export async function nativeTrainerSummary(
+  checkpointPath: string,
+): Promise<{ loss: number | null; bestCheckpoint: string | null } | null> {
   const t = await readNativeTrainerState(checkpointPath);
   return t ? { loss: t.loss, bestCheckpoint: t.best_checkpoint } : null;
 }
@@ -35,7 +37,10 @@ export async function loadCheckpointDetails(info: CheckpointInfo): Promise<Check
   let files: CheckpointDetailsInput['files'] = [];
   try {
     const file = path.join(info.path, MANIFEST_FILE);
-    files = parseManifest(await readBoundedText(file, READ_LIMITS.manifestBytes), file).files.map((f) => ({ path: f.path, size: f.size }));
+    files = parseManifest(await readBoundedText(file, READ_LIMITS.manifestBytes), file).files.map((f) => ({
+      path: f.path,
+      size: f.size,
+    }));
   } catch {
     files = [];
   }

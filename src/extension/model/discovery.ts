@@ -5,7 +5,11 @@
  */
 import * as path from 'node:path';
 
-export const DEFAULT_RUN_GLOBS = ['**/run.json', '**/checkpoints/checkpoint-*/manifest.json', '**/checkpoint-*/trainer_state.json'];
+export const DEFAULT_RUN_GLOBS = [
+  '**/run.json',
+  '**/checkpoints/checkpoint-*/manifest.json',
+  '**/checkpoint-*/trainer_state.json',
+];
 
 /** Never searched for runs or configs: dependencies, git, and checkpoints moved aside (abandonedBranch.ts). */
 export const WORKSPACE_EXCLUDE = '**/{node_modules,.git,abandoned-branches}/**';
@@ -22,7 +26,8 @@ export function runDirFromMarker(filePath: string): string {
   const idx = parts.lastIndexOf('checkpoints');
   if (idx > 0) return parts.slice(0, idx).join(path.sep) || path.sep;
   const folder = path.dirname(path.resolve(filePath));
-  if (HF_CHECKPOINT_DIR.test(path.basename(folder)) && path.basename(filePath) !== 'run.json') return path.dirname(folder);
+  if (HF_CHECKPOINT_DIR.test(path.basename(folder)) && path.basename(filePath) !== 'run.json')
+    return path.dirname(folder);
   return folder;
 }
 
@@ -50,7 +55,8 @@ export function runFileOf(filePath: string): { runDir: string; kind: RunFileKind
   if (name === 'run.json') return { runDir: path.dirname(resolved), kind: 'record' };
   if (name === 'metrics.jsonl') return { runDir: path.dirname(resolved), kind: 'metrics' };
   const inCheckpoints = parts.lastIndexOf('checkpoints');
-  if (inCheckpoints > 0 && inCheckpoints < parts.length - 1) return { runDir: parts.slice(0, inCheckpoints).join(path.sep) || path.sep, kind: 'checkpoints' };
+  if (inCheckpoints > 0 && inCheckpoints < parts.length - 1)
+    return { runDir: parts.slice(0, inCheckpoints).join(path.sep) || path.sep, kind: 'checkpoints' };
   const hf = parts.findIndex((p, i) => i > 0 && CHECKPOINT_FOLDER.test(p));
   if (hf > 0) return { runDir: parts.slice(0, hf).join(path.sep) || path.sep, kind: 'checkpoints' };
   return { runDir: runDirFromMarker(resolved), kind: 'record' };

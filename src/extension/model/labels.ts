@@ -4,7 +4,9 @@ import type { CheckpointView, RunView } from '../store/runView';
 
 /** "run · checkpoint-500 · 3 min ago · loss 0.41" */
 export function resumeLabel(run: RunView, c: CheckpointView, nowMs: number = Date.now()): string {
-  return [run.name, c.name, formatAge(c.mtimeMs, nowMs), c.loss !== null ? `loss ${formatValue(c.loss)}` : null].filter(Boolean).join(' · ');
+  return [run.name, c.name, formatAge(c.mtimeMs, nowMs), c.loss !== null ? `loss ${formatValue(c.loss)}` : null]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** A run that may be resumed or have checkpoints deleted: not training in any process we know of. */
@@ -26,5 +28,11 @@ export interface RunPickItem {
  */
 export function lossCurvesPickItems(runs: readonly RunView[]): RunPickItem[] {
   const anyTraining = runs.some((r) => !isIdle(r));
-  return runs.map((r) => ({ label: r.name, description: r.status, detail: r.dir, picked: anyTraining ? !isIdle(r) : runs.length === 1, runDir: r.dir }));
+  return runs.map((r) => ({
+    label: r.name,
+    description: r.status,
+    detail: r.dir,
+    picked: anyTraining ? !isIdle(r) : runs.length === 1,
+    runDir: r.dir,
+  }));
 }

@@ -19,8 +19,14 @@ export function planResume(run: RunView, checkpoint: CheckpointView): ResumePlan
   const step = checkpoint.step;
   const maxSteps = run.record?.maxSteps ?? null;
   // Another stretch as long as the run's own target: 500 of 500 proposes 1,000.
-  const pastEnd = step !== null && maxSteps !== null && step >= maxSteps ? { step, maxSteps, proposedMaxSteps: Math.max(step, maxSteps) + maxSteps } : null;
-  const later = step === null ? [] : run.checkpoints.filter((c) => c.valid && c.path !== checkpoint.path && c.step !== null && c.step > step);
+  const pastEnd =
+    step !== null && maxSteps !== null && step >= maxSteps
+      ? { step, maxSteps, proposedMaxSteps: Math.max(step, maxSteps) + maxSteps }
+      : null;
+  const later =
+    step === null
+      ? []
+      : run.checkpoints.filter((c) => c.valid && c.path !== checkpoint.path && c.step !== null && c.step > step);
   return { pastEnd, later };
 }
 
@@ -28,6 +34,7 @@ export function planResume(run: RunView, checkpoint: CheckpointView): ResumePlan
 export function validateMaxSteps(text: string, step: number): string | undefined {
   const n = Number(text.trim());
   if (!Number.isInteger(n)) return 'Enter a whole number of steps.';
-  if (n <= step) return `Enter more than ${step}: the checkpoint is at step ${step}, so a smaller max_steps trains nothing.`;
+  if (n <= step)
+    return `Enter more than ${step}: the checkpoint is at step ${step}, so a smaller max_steps trains nothing.`;
   return undefined;
 }

@@ -20,11 +20,16 @@ export async function assertDeletableCheckpoint(checkpointPath: string, runDirs:
   // Hugging Face runs keep checkpoint-<step> folders directly in the run (output) folder.
   const hfOwner = owner ? undefined : runs.find((d) => d === parent);
   if (hfOwner && !(await isHfCheckpointFolder(target))) {
-    throw new DeleteRefusedError(`${target} is not a Hugging Face checkpoint folder (checkpoint-<step> with trainer_state.json, weights ...); nothing was deleted.`);
+    throw new DeleteRefusedError(
+      `${target} is not a Hugging Face checkpoint folder (checkpoint-<step> with trainer_state.json, weights ...); nothing was deleted.`,
+    );
   }
-  if (!owner && !hfOwner) throw new DeleteRefusedError(`${target} is not inside the checkpoints folder of a known run; nothing was deleted.`);
+  if (!owner && !hfOwner)
+    throw new DeleteRefusedError(`${target} is not inside the checkpoints folder of a known run; nothing was deleted.`);
   if (stepFromName(path.basename(target)) === null) {
-    throw new DeleteRefusedError(`${target} is not a checkpoint folder (expected checkpoint-<step>); nothing was deleted.`);
+    throw new DeleteRefusedError(
+      `${target} is not a checkpoint folder (expected checkpoint-<step>); nothing was deleted.`,
+    );
   }
   // The checkpoints folder itself must be a real folder: a link there would point the delete elsewhere.
   const parentStat = await lstat(parent);

@@ -14,7 +14,9 @@ type TensorEntry = Pick<SafetensorsHeaderEntry, 'name' | 'shape' | 'dtype'>;
 
 /** Leaves for the first `max` tensors, then "… N more" when there are more. */
 export function tensorNodes(tensors: readonly TensorEntry[], max = MAX_LISTED_TENSORS): DetailNode[] {
-  const listed = tensors.slice(0, max).map((t): DetailNode => ({ label: t.name, description: `[${t.shape.join(', ')}] ${t.dtype}`, children: [] }));
+  const listed = tensors
+    .slice(0, max)
+    .map((t): DetailNode => ({ label: t.name, description: `[${t.shape.join(', ')}] ${t.dtype}`, children: [] }));
   const more = tensors.length - listed.length;
   if (more > 0) listed.push({ label: `… ${more} more`, description: `${tensors.length} tensors in all`, children: [] });
   return listed;
@@ -26,6 +28,13 @@ export async function readTensorNodes(file: string, max = MAX_LISTED_TENSORS): P
     return tensorNodes((await readSafetensorsHeader(file)).tensors, max);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    return [{ label: `unreadable: ${reason}`, description: '', tooltip: `${file} could not be read: ${reason}`, children: [] }];
+    return [
+      {
+        label: `unreadable: ${reason}`,
+        description: '',
+        tooltip: `${file} could not be read: ${reason}`,
+        children: [],
+      },
+    ];
   }
 }

@@ -4,7 +4,13 @@
  * timeout, and no child left behind on dispose. vscode-free so it is unit-tested in plain Node.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { parseTrainerEvent, startedProtocolMismatch, type TrainerCommand, type TrainerEvent, type TrainerEventOf } from '../../core/protocol/trainerEvents';
+import {
+  parseTrainerEvent,
+  startedProtocolMismatch,
+  type TrainerCommand,
+  type TrainerEvent,
+  type TrainerEventOf,
+} from '../../core/protocol/trainerEvents';
 import type { EndedRunStatus } from '../../core/run/status';
 import { Emitter, type Disposable, type Listener } from '../util/emitter';
 import type { ClusterJobView } from '../store/runView';
@@ -18,7 +24,6 @@ export interface TrainerLaunch {
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
-
 
 export interface TrainerExit {
   status: EndedRunStatus;
@@ -100,7 +105,9 @@ export class TrainerProcess implements TrainerRun {
       // Same process group as the host: if the window dies hard the OS takes the group down too.
       detached: false,
     });
-    this.child.stdout?.setEncoding('utf8').on('data', (t: string) => this.logEmitter.fire({ stream: 'stdout', text: t }));
+    this.child.stdout
+      ?.setEncoding('utf8')
+      .on('data', (t: string) => this.logEmitter.fire({ stream: 'stdout', text: t }));
     this.child.stderr?.setEncoding('utf8').on('data', (t: string) => {
       this.recentStderr = (this.recentStderr + t).slice(-2000);
       this.logEmitter.fire({ stream: 'stderr', text: t });
@@ -144,7 +151,10 @@ export class TrainerProcess implements TrainerRun {
       } catch {
         this.child.kill('SIGINT');
       }
-      this.killTimer = setTimeout(() => this.forceKill(`did not exit within ${timeoutMs} ms of the stop request`), timeoutMs);
+      this.killTimer = setTimeout(
+        () => this.forceKill(`did not exit within ${timeoutMs} ms of the stop request`),
+        timeoutMs,
+      );
     }
     return this.exited;
   }
@@ -176,7 +186,10 @@ export class TrainerProcess implements TrainerRun {
     const parsed = parseTrainerEvent(raw);
     if (!parsed.ok) {
       const shown = JSON.stringify(raw)?.slice(0, 200) ?? String(raw);
-      this.logEmitter.fire({ stream: 'runner', text: `Ignored an invalid message from the trainer: ${shown}\n  ${parsed.error.replace(/\n/g, '\n  ')}\n` });
+      this.logEmitter.fire({
+        stream: 'runner',
+        text: `Ignored an invalid message from the trainer: ${shown}\n  ${parsed.error.replace(/\n/g, '\n  ')}\n`,
+      });
       return;
     }
     const event = parsed.value;
@@ -220,7 +233,9 @@ export class TrainerProcess implements TrainerRun {
     } else if (this.stopRequested && (this.forcedKill || code === 0)) {
       // Asked to stop and gone: stopped, even if it had to be killed (then without a final save).
       status = 'stopped';
-      if (this.forcedKill) message = 'The trainer did not stop in time and was killed; the last checkpoint may be older than the last step.';
+      if (this.forcedKill)
+        message =
+          'The trainer did not stop in time and was killed; the last checkpoint may be older than the last step.';
     } else {
       status = 'failed';
       const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;

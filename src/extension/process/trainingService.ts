@@ -75,7 +75,9 @@ export class TrainingService {
     const startExternal = (await this.options.externalTrainerFor?.(request)) ?? null;
     if (runDir && this.byRunDir(runDir)) throw new BusyRunError(runDir);
 
-    const proc: TrainerRun = startExternal ? startExternal() : new TrainerProcess(this.options.launchFor(request), { silenceTimeoutMs: this.options.hangTimeoutMs?.() ?? 0 });
+    const proc: TrainerRun = startExternal
+      ? startExternal()
+      : new TrainerProcess(this.options.launchFor(request), { silenceTimeoutMs: this.options.hangTimeoutMs?.() ?? 0 });
     let resolveStarted!: (e: TrainerEventOf<'started'> | null) => void;
     let resolveFirstStep!: (e: TrainerEventOf<'step'> | null) => void;
     let resolveExited!: (e: TrainerExit) => void;

@@ -35,23 +35,37 @@ function read<K extends ReaderOp>(op: K, args: ReaderArgs<K>): Promise<ReaderRes
   return runReaderOp(op, args);
 }
 
-export const listCheckpoints = (dir: string, options?: ListOptions): Promise<CheckpointInfo[]> => read('listCheckpoints', [dir, options]);
-export const readRunRecord = (runDir: string): Promise<ReaderResult<'readRunRecord'>> => read('readRunRecord', [runDir]);
-export const readTrainerState = (path: string): Promise<ReaderResult<'readTrainerState'>> => read('readTrainerState', [path]);
-export const listHfCheckpoints = (outputDir: string, options?: HfListOptions): Promise<ReaderResult<'listHfCheckpoints'>> => read('listHfCheckpoints', [outputDir, options]);
+export const listCheckpoints = (dir: string, options?: ListOptions): Promise<CheckpointInfo[]> =>
+  read('listCheckpoints', [dir, options]);
+export const readRunRecord = (runDir: string): Promise<ReaderResult<'readRunRecord'>> =>
+  read('readRunRecord', [runDir]);
+export const readTrainerState = (path: string): Promise<ReaderResult<'readTrainerState'>> =>
+  read('readTrainerState', [path]);
+export const listHfCheckpoints = (
+  outputDir: string,
+  options?: HfListOptions,
+): Promise<ReaderResult<'listHfCheckpoints'>> => read('listHfCheckpoints', [outputDir, options]);
 export const isHfOutputDir = (dir: string): Promise<boolean> => read('isHfOutputDir', [dir]);
 export const isHfCheckpointFolder = (path: string): Promise<boolean> => read('isHfCheckpointFolder', [path]);
-export const inspectHfCheckpoint = (checkpointPath: string): Promise<ReaderResult<'inspectHfCheckpoint'>> => read('inspectHfCheckpoint', [checkpointPath]);
-export const readSafetensorsHeader = (path: string): Promise<ReaderResult<'readSafetensorsHeader'>> => read('readSafetensorsHeader', [path]);
-export const loadCheckpointDetails = (info: CheckpointInfo): Promise<ReaderResult<'loadCheckpointDetails'>> => read('loadCheckpointDetails', [info]);
-export const nativeTrainerSummary = (checkpointPath: string): Promise<ReaderResult<'nativeTrainerSummary'>> => read('nativeTrainerSummary', [checkpointPath]);
+export const inspectHfCheckpoint = (checkpointPath: string): Promise<ReaderResult<'inspectHfCheckpoint'>> =>
+  read('inspectHfCheckpoint', [checkpointPath]);
+export const readSafetensorsHeader = (path: string): Promise<ReaderResult<'readSafetensorsHeader'>> =>
+  read('readSafetensorsHeader', [path]);
+export const loadCheckpointDetails = (info: CheckpointInfo): Promise<ReaderResult<'loadCheckpointDetails'>> =>
+  read('loadCheckpointDetails', [info]);
+export const nativeTrainerSummary = (checkpointPath: string): Promise<ReaderResult<'nativeTrainerSummary'>> =>
+  read('nativeTrainerSummary', [checkpointPath]);
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   return historyFromTransfer(await read('readRunMetrics', [runDir]));
 }
 
 /** As the core reader: extends `history` in place with complete appended lines, telling `observer`. */
-export async function readAppendedMetrics(path: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean> {
+export async function readAppendedMetrics(
+  path: string,
+  history: MetricsHistory,
+  observer?: MetricsObserver,
+): Promise<boolean> {
   const delta = await read('readAppendedMetricsDelta', [path, appendCursorOf(history)]);
   if (delta.ok) applyAppendedDelta(history, delta, observer);
   return delta.ok;

@@ -5,7 +5,13 @@
  * history seeded with the caller's last step; the host replays them on its own history exactly as
  * the parser would have (the same truncation on resume, the same observer calls).
  */
-import { emptyHistory, readAppendedMetrics, type MetricsHistory, type MetricsObserver, type ResumeMarker } from '../../core/metrics/metricsReader';
+import {
+  emptyHistory,
+  readAppendedMetrics,
+  type MetricsHistory,
+  type MetricsObserver,
+  type ResumeMarker,
+} from '../../core/metrics/metricsReader';
 import { readRunMetrics } from '../../core/metrics/runHistory';
 import type { SeriesColumns } from '../../core/metrics/series';
 
@@ -22,7 +28,8 @@ export interface AppendCursor {
   lastStep: number | null;
 }
 
-export type AppliedRecord = { kind: 'point'; step: number; loss: number; lr: number } | { kind: 'resumed'; marker: ResumeMarker };
+export type AppliedRecord =
+  { kind: 'point'; step: number; loss: number; lr: number } | { kind: 'resumed'; marker: ResumeMarker };
 
 export interface AppendedDelta {
   /** readAppendedMetrics' answer: false when the file shrank (read it anew). */
@@ -44,7 +51,8 @@ export function historyToTransfer(history: MetricsHistory): HistoryTransfer {
 export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
   const { columns, ...rest } = transfer;
   const history = { ...emptyHistory(), ...rest };
-  for (let i = 0; i < columns.steps.length; i++) history.series.append(columns.steps[i] as number, columns.loss[i] as number, columns.lr[i] as number);
+  for (let i = 0; i < columns.steps.length; i++)
+    history.series.append(columns.steps[i] as number, columns.loss[i] as number, columns.lr[i] as number);
   return history;
 }
 
@@ -71,7 +79,12 @@ export async function readAppendedMetricsDelta(path: string, cursor: AppendCurso
 }
 
 export function appendCursorOf(history: MetricsHistory): AppendCursor {
-  return { bytesRead: history.bytesRead, lines: history.lines, skippingLongLine: history.skippingLongLine, lastStep: history.series.lastStep };
+  return {
+    bytesRead: history.bytesRead,
+    lines: history.lines,
+    skippingLongLine: history.skippingLongLine,
+    lastStep: history.series.lastStep,
+  };
 }
 
 /** Host side: applies a worker's delta to the caller's history and observer. */

@@ -106,7 +106,10 @@ export class ReaderPool {
     worker.on('message', (raw: unknown) => this.onMessage(slot, raw));
     worker.on('error', (err: Error) => {
       const outOfMemory = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.retire(slot, outOfMemory ? `needed more than ${maxHeapMb} MB of memory` : `its reader thread failed: ${err.message}`);
+      this.retire(
+        slot,
+        outOfMemory ? `needed more than ${maxHeapMb} MB of memory` : `its reader thread failed: ${err.message}`,
+      );
     });
     worker.on('exit', (code) => this.retire(slot, `its reader thread exited (code ${code})`));
   }

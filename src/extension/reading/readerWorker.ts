@@ -16,14 +16,22 @@ port.on('message', (raw: unknown) => {
   const parsed = readerRequestSchema.safeParse(raw);
   if (!parsed.success) {
     const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : 0;
-    reply({ type: 'error', id, error: { name: 'ProtocolError', message: `invalid read request: ${parsed.error.message}` } });
+    reply({
+      type: 'error',
+      id,
+      error: { name: 'ProtocolError', message: `invalid read request: ${parsed.error.message}` },
+    });
     return;
   }
   const { id, op, args } = parsed.data;
   const fail = (err: unknown): void => {
     const e = err instanceof Error ? err : new Error(String(err));
     const code = (e as NodeJS.ErrnoException).code;
-    reply({ type: 'error', id, error: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) } });
+    reply({
+      type: 'error',
+      id,
+      error: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) },
+    });
   };
   runReaderOp(op, args as ReaderArgs<typeof op>).then((value) => {
     try {

@@ -9,7 +9,13 @@ import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRow } from '../../core/protocol/runsTable';
-import { readRunNotes, validateNotes, writeRunNotes, NOTES_LIMITS, RUN_NOTES_FILE } from '../../core/runsTable/runNotes';
+import {
+  readRunNotes,
+  validateNotes,
+  writeRunNotes,
+  NOTES_LIMITS,
+  RUN_NOTES_FILE,
+} from '../../core/runsTable/runNotes';
 import { columnsById, toCsv } from '../../core/runsTable/tableColumns';
 import type { Prompts } from '../ui/prompts';
 import type { RunsTableSource } from './runsTableSource';
@@ -42,7 +48,10 @@ export class RunActions {
       title: 'Rename Run',
       prompt: `Display name of ${runDir} (the folder is not moved; empty restores the folder name)`,
       value: current.displayName ?? path.basename(runDir),
-      validate: (v) => (v.trim().length > NOTES_LIMITS.displayNameChars ? `At most ${NOTES_LIMITS.displayNameChars} characters.` : undefined),
+      validate: (v) =>
+        v.trim().length > NOTES_LIMITS.displayNameChars
+          ? `At most ${NOTES_LIMITS.displayNameChars} characters.`
+          : undefined,
     });
     if (typed === undefined) return undefined;
     const displayName = typed.trim() === '' || typed.trim() === path.basename(runDir) ? null : typed.trim();
@@ -61,7 +70,10 @@ export class RunActions {
     const confirmed = await this.prompts.choose(
       'warning',
       `Delete the run ${row.name}?`,
-      { modal: true, detail: `The folder ${runDir} and everything in it (${row.checkpointsKept} checkpoint(s)) will be moved to the trash.` },
+      {
+        modal: true,
+        detail: `The folder ${runDir} and everything in it (${row.checkpointsKept} checkpoint(s)) will be moved to the trash.`,
+      },
       'Delete',
     );
     if (confirmed !== 'Delete') return undefined;
@@ -87,7 +99,11 @@ export class RunActions {
   /** Returns the file written, or undefined when the save dialog was dismissed. */
   async exportCsv(rows: readonly RunRow[], columnIds: readonly string[]): Promise<vscode.Uri | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-    const target = await this.prompts.saveFile({ title: 'Export Runs Table', defaultPath: path.join(folder, 'runs.csv'), filters: { CSV: ['csv'] } });
+    const target = await this.prompts.saveFile({
+      title: 'Export Runs Table',
+      defaultPath: path.join(folder, 'runs.csv'),
+      filters: { CSV: ['csv'] },
+    });
     if (!target) return undefined;
     await vscode.workspace.fs.writeFile(target, Buffer.from(toCsv(rows, columnsById(rows, columnIds)), 'utf8'));
     return target;
@@ -102,9 +118,11 @@ export class RunActions {
     const target = path.resolve(runDir);
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       const root = path.resolve(f.uri.fsPath);
-      if (root === target || root.startsWith(target + path.sep)) throw new ActionRefused(`${target} is (or holds) a workspace folder; delete it outside the editor.`);
+      if (root === target || root.startsWith(target + path.sep))
+        throw new ActionRefused(`${target} is (or holds) a workspace folder; delete it outside the editor.`);
     }
     const info = await lstat(target);
-    if (info.isSymbolicLink() || !info.isDirectory()) throw new ActionRefused(`${target} is a link or not a folder; nothing was deleted.`);
+    if (info.isSymbolicLink() || !info.isDirectory())
+      throw new ActionRefused(`${target} is a link or not a folder; nothing was deleted.`);
   }
 }

@@ -4,7 +4,12 @@
  * row updates batched and held back while the panel is hidden. Restored after a window reload.
  */
 import * as vscode from 'vscode';
-import { parseTableWebviewToHost, type RunRow, type TableHostToWebview, type TableWebviewToHost } from '../../core/protocol/runsTable';
+import {
+  parseTableWebviewToHost,
+  type RunRow,
+  type TableHostToWebview,
+  type TableWebviewToHost,
+} from '../../core/protocol/runsTable';
 import { makeNonce, renderPanelHtml } from '../lossCurves/panelHtml';
 import { ActionRefused, RunActions } from './runActions';
 import type { RowsChange, RunsTableSource } from './runsTableSource';
@@ -141,7 +146,10 @@ export class RunsTablePanel implements vscode.Disposable {
     const removed = new Set(change.removed);
     const changed = new Map([...this.pending.changed, ...change.changed].map((r) => [r.runDir, r]));
     for (const d of removed) changed.delete(d);
-    this.pending = { changed: [...changed.values()], removed: [...new Set([...this.pending.removed.filter((d) => !changed.has(d)), ...removed])] };
+    this.pending = {
+      changed: [...changed.values()],
+      removed: [...new Set([...this.pending.removed.filter((d) => !changed.has(d)), ...removed])],
+    };
     for (const row of change.changed) this.rows.set(row.runDir, row);
     for (const d of removed) this.rows.delete(d);
     if (this.flushTimer === null) {

@@ -75,7 +75,12 @@ export class RunsTableSource {
   async removed(runDir: string): Promise<void> {
     this.facts.delete(runDir);
     this.notes.delete(runDir);
-    await this.model.setRunDirs(this.model.runs().map((r) => r.dir).filter((d) => d !== runDir));
+    await this.model.setRunDirs(
+      this.model
+        .runs()
+        .map((r) => r.dir)
+        .filter((d) => d !== runDir),
+    );
   }
 
   dispose(): void {
@@ -121,7 +126,12 @@ export class RunsTableSource {
 
   /** Cached until the run's status, recorded step or checkpoints change. */
   private factsOf(run: RunView): Promise<RunFacts> {
-    const signature = [run.status, run.record?.step, run.record?.endedAt, ...run.checkpoints.map((c) => `${c.name}@${c.mtimeMs}`)].join('|');
+    const signature = [
+      run.status,
+      run.record?.step,
+      run.record?.endedAt,
+      ...run.checkpoints.map((c) => `${c.name}@${c.mtimeMs}`),
+    ].join('|');
     const cached = this.facts.get(run.dir);
     if (cached && cached.signature === signature) return cached.facts;
     const facts = readRunFacts(run.dir, latestValidCheckpoint(run)?.path ?? null);

@@ -70,7 +70,13 @@ export class ExternalJobFiles implements JobFiles {
   async running(): Promise<void> {
     if (this.follower) return; // a restart: the follower goes on reporting checkpoints as they come
     const start = this.start;
-    this.follower = new HfRunFollower({ outputDir: this.plan.outputDir, existing: start.existing, reportedStep: start.startStep, maxSteps: start.maxSteps, emit: this.emit });
+    this.follower = new HfRunFollower({
+      outputDir: this.plan.outputDir,
+      existing: start.existing,
+      reportedStep: start.startStep,
+      maxSteps: start.maxSteps,
+      emit: this.emit,
+    });
     await writeExternalRunRecord(this.plan, { status: 'training', pid: null, startedAt: this.submittedAt });
     for (const event of externalStartEvents(this.plan, start, 0)) this.emit(event);
     this.follower.start();
@@ -84,9 +90,17 @@ export class ExternalJobFiles implements JobFiles {
       follower.stopWatching();
       await follower.poll();
       const { step, loss } = follower.progress;
-      if (status !== 'failed') this.emit({ type: 'finished', status, step, loss, durationMs: Date.now() - this.submittedAt });
+      if (status !== 'failed')
+        this.emit({ type: 'finished', status, step, loss, durationMs: Date.now() - this.submittedAt });
     }
-    await writeExternalRunRecord(this.plan, { status, pid: null, startedAt: this.submittedAt, endedAt: Date.now(), exitCode: null, error });
+    await writeExternalRunRecord(this.plan, {
+      status,
+      pid: null,
+      startedAt: this.submittedAt,
+      endedAt: Date.now(),
+      exitCode: null,
+      error,
+    });
   }
 
   dispose(): void {

@@ -14,22 +14,42 @@ import { ExternalJobFiles, externalJobSpec } from './externalJob';
 import { SlurmJobRun } from './slurmJobRun';
 
 /** null when the run trains locally; a config that does not load is left to the trainer (or the external loader), which reports it. */
-export async function slurmRunFor(request: TrainRequest, launch: TrainerLaunch, pollMs?: number): Promise<(() => TrainerRun) | null> {
+export async function slurmRunFor(
+  request: TrainRequest,
+  launch: TrainerLaunch,
+  pollMs?: number,
+): Promise<(() => TrainerRun) | null> {
   if (await isExternalTrainerConfig(request.configPath)) return externalSlurmRunFor(request, launch, pollMs);
   const config = await loadConfig(request.configPath, { cwd: launch.cwd, sets: request.sets }).catch(() => null);
   if (config?.launcher.type !== 'slurm') return null;
   // VS Code's Electron runs the trainer as Node only with this variable, in the job too.
   const env = launch.env['ELECTRON_RUN_AS_NODE'] ? { ELECTRON_RUN_AS_NODE: '1' } : undefined;
-  const spec = trainerJobSpec(config, { command: [launch.execPath, launch.script, ...launch.args], cwd: launch.cwd, launcher: config.launcher, ...(env ? { env } : {}) });
+  const spec = trainerJobSpec(config, {
+    command: [launch.execPath, launch.script, ...launch.args],
+    cwd: launch.cwd,
+    launcher: config.launcher,
+    ...(env ? { env } : {}),
+  });
   return () => new SlurmJobRun(launch, spec, new SlurmClient({ env: launch.env }), pollMs);
 }
 
-async function externalSlurmRunFor(request: TrainRequest, launch: TrainerLaunch, pollMs?: number): Promise<(() => TrainerRun) | null> {
+async function externalSlurmRunFor(
+  request: TrainRequest,
+  launch: TrainerLaunch,
+  pollMs?: number,
+): Promise<(() => TrainerRun) | null> {
   const plan = await loadExternalTrainerConfig(request.configPath, request.sets).catch(() => null);
   if (plan?.launcher.type !== 'slurm') return null;
   const spec = externalJobSpec(plan, plan.launcher);
   const start = await prepareExternalStart(plan);
   const [program = '', script = '', ...args] = plan.argv;
   const jobLaunch: TrainerLaunch = { execPath: program, script, args, cwd: plan.cwd, env: launch.env };
-  return () => new SlurmJobRun(jobLaunch, spec, new SlurmClient({ env: launch.env }), pollMs, (emit) => new ExternalJobFiles(plan, start, emit));
+  return () =>
+    new SlurmJobRun(
+      jobLaunch,
+      spec,
+      new SlurmClient({ env: launch.env }),
+      pollMs,
+      (emit) => new ExternalJobFiles(plan, start, emit),
+    );
 }

@@ -70,7 +70,9 @@ export class SlurmJobRun implements TrainerRun {
   async stop(timeoutMs: number): Promise<TrainerExit> {
     if (!this.stopRequested && this.job && !this.done) {
       this.stopRequested = true;
-      this.note(`Stop: asking job ${this.job.jobId} to save and end (scancel --signal=TERM --batch); cancelling it after ${Math.round(timeoutMs / 1000)} s`);
+      this.note(
+        `Stop: asking job ${this.job.jobId} to save and end (scancel --signal=TERM --batch); cancelling it after ${Math.round(timeoutMs / 1000)} s`,
+      );
       const outcome = await stopJob(this.client, this.job.jobId, { timeoutMs }).catch((error: Error) => {
         this.note(error.message);
         return null;
@@ -173,7 +175,8 @@ export class SlurmJobRun implements TrainerRun {
     else if (this.lastFinished && state === 'COMPLETED') status = this.lastFinished.status;
     else if (this.files && state === 'COMPLETED') status = this.stopRequested ? 'stopped' : 'finished';
     else if (this.stopRequested) status = 'stopped';
-    else message = `job ${this.job?.jobId} ended ${state.toLowerCase()}${info && info.reason !== 'None' ? ` (${info.reason})` : ''}; see ${this.job?.output}`;
+    else
+      message = `job ${this.job?.jobId} ended ${state.toLowerCase()}${info && info.reason !== 'None' ? ` (${info.reason})` : ''}; see ${this.job?.output}`;
     if (message) this.note(message);
     if (this.job) await this.files?.ended(status, message).catch((e: Error) => this.note(e.message));
     return { status, exitCode: null, signal: null, forcedKill: this.forced, failure: this.lastFailed, message };

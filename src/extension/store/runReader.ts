@@ -15,7 +15,6 @@ import * as reading from '../reading';
 import { engineCheckpointSource, TEMP_PREFIX, type ListRequest, type TrainerSummary } from '../model/checkpointEngine';
 import { hfAwareSource } from '../external/lazy';
 
-
 export type { ListRequest, TrainerSummary };
 
 export interface RunReader {
@@ -69,7 +68,10 @@ export const fileRunReader: RunReader = {
   async folderBytes(dir) {
     let total = 0;
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      total += await stat(path.join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+      total += await stat(path.join(dir, name)).then(
+        (s) => (s.isFile() ? s.size : 0),
+        () => 0,
+      );
     }
     return total;
   },

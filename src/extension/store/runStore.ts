@@ -188,12 +188,21 @@ export class RunStore {
     const run = this.runsByDir.get(d) ?? emptyRun(d);
     switch (event.type) {
       case 'started':
-        this.put({ ...run, live: { step: event.startStep, maxSteps: event.maxSteps, loss: null, etaSec: null, startedAt: event.time } });
+        this.put({
+          ...run,
+          live: { step: event.startStep, maxSteps: event.maxSteps, loss: null, etaSec: null, startedAt: event.time },
+        });
         return;
       case 'step':
         this.put({
           ...run,
-          live: { step: event.step, maxSteps: event.maxSteps, loss: event.loss, etaSec: event.etaSec, startedAt: run.live?.startedAt ?? event.time },
+          live: {
+            step: event.step,
+            maxSteps: event.maxSteps,
+            loss: event.loss,
+            etaSec: event.etaSec,
+            startedAt: run.live?.startedAt ?? event.time,
+          },
         });
         return;
       case 'checkpoint_saved':
@@ -273,19 +282,48 @@ export class RunStore {
     if (recordError !== undefined) refused('Cannot read run.json', recordError);
     if (listError !== undefined) refused('Cannot list checkpoints', listError);
     // Rows of the engine carry their trainer summary; other sources' rows are read here.
-    const summaries = await Promise.all(infos.map((c) => (!c.valid ? null : c.trainer !== undefined ? c.trainer : reader.readTrainerSummary(c.path).catch(() => null))));
+    const summaries = await Promise.all(
+      infos.map((c) =>
+        !c.valid ? null : c.trainer !== undefined ? c.trainer : reader.readTrainerSummary(c.path).catch(() => null),
+      ),
+    );
     const best = bestCheckpointName(infos.map((c, i) => ({ ...c, namesBest: summaries[i]?.bestCheckpoint ?? null })));
-    const checkpoints: CheckpointView[] = infos.map((c, i) => ({ ...c, loss: summaries[i]?.loss ?? null, best: c.name === best }));
+    const checkpoints: CheckpointView[] = infos.map((c, i) => ({
+      ...c,
+      loss: summaries[i]?.loss ?? null,
+      best: c.name === best,
+    }));
     // Live progress and the job's state may have changed while the files were read: keep the newest.
     const previous = this.runsByDir.get(dir);
-    return { ...emptyRun(dir), record, checkpoints, writing, problems, ...(unreadable !== undefined ? { unreadable } : {}), live: previous?.live ?? null, clusterJob: previous?.clusterJob ?? null };
+    return {
+      ...emptyRun(dir),
+      record,
+      checkpoints,
+      writing,
+      problems,
+      ...(unreadable !== undefined ? { unreadable } : {}),
+      live: previous?.live ?? null,
+      clusterJob: previous?.clusterJob ?? null,
+    };
   }
 
   private withStatus(view: RunView): RunView {
     const mine = this.active.get(view.dir);
-    if (mine) return { ...view, status: mine.stopping ? 'stopping' : 'training', statusDetail: this.runsByDir.get(view.dir)?.statusDetail ?? null };
+    if (mine)
+      return {
+        ...view,
+        status: mine.stopping ? 'stopping' : 'training',
+        statusDetail: this.runsByDir.get(view.dir)?.statusDetail ?? null,
+      };
     const ended = this.endings.get(view.dir);
-    if (ended) return { ...view, live: null, clusterJob: null, status: ended.status, statusDetail: ended.detail ?? statusOf(view.record, this.isAlive).statusDetail };
+    if (ended)
+      return {
+        ...view,
+        live: null,
+        clusterJob: null,
+        status: ended.status,
+        statusDetail: ended.detail ?? statusOf(view.record, this.isAlive).statusDetail,
+      };
     return { ...view, live: null, clusterJob: null, ...statusOf(view.record, this.isAlive) };
   }
 
@@ -306,7 +344,15 @@ export class RunStore {
   /** A run whose folder holds neither run.json nor checkpoints any more is no longer a run. */
   private dropIfGone(dir: string): void {
     const run = this.runsByDir.get(dir);
-    if (run && !this.active.has(dir) && run.record === null && run.checkpoints.length === 0 && run.writing.length === 0 && run.problems.length === 0) this.drop(dir);
+    if (
+      run &&
+      !this.active.has(dir) &&
+      run.record === null &&
+      run.checkpoints.length === 0 &&
+      run.writing.length === 0 &&
+      run.problems.length === 0
+    )
+      this.drop(dir);
   }
 
   private slot(dir: string): ReadSlot {
@@ -343,11 +389,21 @@ export class RunStore {
 }
 
 /** The status run.json gives, corrected when its trainer is gone. */
-function statusOf(record: RunRecord | null, isAlive: (pid: number) => boolean): Pick<RunView, 'status' | 'statusDetail'> {
+function statusOf(
+  record: RunRecord | null,
+  isAlive: (pid: number) => boolean,
+): Pick<RunView, 'status' | 'statusDetail'> {
   if (!record || !record.status) return { status: 'unknown', statusDetail: record ? null : 'no run.json' };
   if (record.status === 'training') {
-    if (record.pid !== null && !isAlive(record.pid)) return { status: 'failed', statusDetail: `run.json says training, but its trainer (pid ${record.pid}) is no longer running` };
-    return { status: 'training', statusDetail: record.pid !== null ? `trained by pid ${record.pid} outside this window` : null };
+    if (record.pid !== null && !isAlive(record.pid))
+      return {
+        status: 'failed',
+        statusDetail: `run.json says training, but its trainer (pid ${record.pid}) is no longer running`,
+      };
+    return {
+      status: 'training',
+      statusDetail: record.pid !== null ? `trained by pid ${record.pid} outside this window` : null,
+    };
   }
   return { status: record.status, statusDetail: record.status === 'failed' ? record.error : null };
 }

@@ -52,7 +52,17 @@ export interface RunView {
 }
 
 export function emptyRun(dir: string): RunView {
-  return { dir, name: path.basename(dir), status: 'unknown', statusDetail: null, record: null, checkpoints: [], writing: [], live: null, problems: [] };
+  return {
+    dir,
+    name: path.basename(dir),
+    status: 'unknown',
+    statusDetail: null,
+    record: null,
+    checkpoints: [],
+    writing: [],
+    live: null,
+    problems: [],
+  };
 }
 
 /** The newest valid checkpoint: what "Resume (latest)" continues from. */

@@ -42,10 +42,12 @@ export class WorkspaceRuns implements vscode.Disposable {
   scan(request: ListRequest = {}): Promise<void> {
     if (request.exact) this.exactQueued = true;
     if (!this.scanning) return this.startScan();
-    this.nextScan ??= this.scanning.catch(() => undefined).then(() => {
-      this.nextScan = undefined;
-      return this.startScan();
-    });
+    this.nextScan ??= this.scanning
+      .catch(() => undefined)
+      .then(() => {
+        this.nextScan = undefined;
+        return this.startScan();
+      });
     return this.nextScan;
   }
 

@@ -12,11 +12,17 @@ import type { CheckpointView, ClusterJobView, RunView } from '../store/runView';
  * and the status bar show the last step's value. Both say which they are.
  */
 export const CHECKPOINT_LOSS_LABEL = 'mean loss';
-export const CHECKPOINT_LOSS_TOOLTIP = 'Mean training loss over the steps since the previous save (the chart and the status bar show the last step\'s loss).';
+export const CHECKPOINT_LOSS_TOOLTIP =
+  "Mean training loss over the steps since the previous save (the chart and the status bar show the last step's loss).";
 
 /** When the run last did something: its newest checkpoint, or its start. */
 export function lastActivity(run: RunView): number {
-  return Math.max(run.record?.endedAt ?? 0, run.record?.startedAt ?? 0, run.live?.startedAt ?? 0, ...run.checkpoints.map((c) => c.mtimeMs));
+  return Math.max(
+    run.record?.endedAt ?? 0,
+    run.record?.startedAt ?? 0,
+    run.live?.startedAt ?? 0,
+    ...run.checkpoints.map((c) => c.mtimeMs),
+  );
 }
 
 /** Runs by their last activity, newest first (ties by folder). */
@@ -45,7 +51,11 @@ export function durationOf(run: RunView, nowMs: number): number | null {
 
 /** A Slurm job's state for the run row: "pending (job 12, Resources)", "running (job 12, restart 1)". */
 export function clusterJobWord(job: ClusterJobView): string {
-  const details = [`job ${job.jobId}`, job.reason !== 'None' ? job.reason : null, job.restarts > 0 ? `restart ${job.restarts}` : null];
+  const details = [
+    `job ${job.jobId}`,
+    job.reason !== 'None' ? job.reason : null,
+    job.restarts > 0 ? `restart ${job.restarts}` : null,
+  ];
   return `${job.state.toLowerCase()} (${details.filter((d) => d !== null).join(', ')})`;
 }
 
@@ -81,10 +91,14 @@ export function runTooltip(run: RunView, nowMs: number = Date.now()): string {
   const duration = durationOf(run, nowMs);
   if (duration !== null) lines.push(`Duration: ${formatDuration(duration)}`);
   const steps = stepsOf(run);
-  if (steps) lines.push(`Steps: ${formatCount(steps.step)}${steps.maxSteps ? ` of ${formatCount(steps.maxSteps)}` : ''}`);
+  if (steps)
+    lines.push(`Steps: ${formatCount(steps.step)}${steps.maxSteps ? ` of ${formatCount(steps.maxSteps)}` : ''}`);
   if (run.live?.etaSec != null) lines.push(`ETA: ${formatDuration(run.live.etaSec)}`);
   const best = run.checkpoints.find((c) => c.best);
-  if (best) lines.push(`Best checkpoint: ${best.name}${best.loss !== null ? ` (${CHECKPOINT_LOSS_LABEL} ${formatValue(best.loss)})` : ''}`);
+  if (best)
+    lines.push(
+      `Best checkpoint: ${best.name}${best.loss !== null ? ` (${CHECKPOINT_LOSS_LABEL} ${formatValue(best.loss)})` : ''}`,
+    );
   lines.push(`${run.checkpoints.length} checkpoint(s)`);
   return lines.join('\n');
 }
@@ -113,9 +127,17 @@ export function checkpointLearningRate(c: CheckpointView): number | null {
  * checkpoints apart and what a default-width sidebar cuts off last: loss, optimizer and learning
  * rate, then age. The step is said only when the folder's name does not say it.
  */
-export function checkpointDescription(c: CheckpointView, extraMarks: readonly string[] = [], nowMs: number = Date.now()): string {
+export function checkpointDescription(
+  c: CheckpointView,
+  extraMarks: readonly string[] = [],
+  nowMs: number = Date.now(),
+): string {
   const lr = checkpointLearningRate(c);
-  const optimizer = c.optimizer ? `${c.optimizer.type}${lr !== null ? ` lr ${formatValue(lr)}` : ''}` : lr !== null ? `lr ${formatValue(lr)}` : null;
+  const optimizer = c.optimizer
+    ? `${c.optimizer.type}${lr !== null ? ` lr ${formatValue(lr)}` : ''}`
+    : lr !== null
+      ? `lr ${formatValue(lr)}`
+      : null;
   const parts = [
     c.step !== null && c.name !== `checkpoint-${c.step}` ? `step ${formatCount(c.step)}` : null,
     c.loss !== null ? `${CHECKPOINT_LOSS_LABEL} ${formatValue(c.loss)}` : null,

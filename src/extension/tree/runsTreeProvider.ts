@@ -10,7 +10,17 @@ import { loadCheckpointDetails } from '../model/checkpointEngine';
 import type { RunStatus } from '../../core/run/index';
 import type { RunStore } from '../store/runStore';
 import { latestValidCheckpoint, type RunView } from '../store/runView';
-import { CHECKPOINT_LOSS_LABEL, CHECKPOINT_LOSS_TOOLTIP, checkpointDescription, checkpointLearningRate, checkpointMarks, newestFirst, notesTooltip, runDescription, runTooltip } from './rowText';
+import {
+  CHECKPOINT_LOSS_LABEL,
+  CHECKPOINT_LOSS_TOOLTIP,
+  checkpointDescription,
+  checkpointLearningRate,
+  checkpointMarks,
+  newestFirst,
+  notesTooltip,
+  runDescription,
+  runTooltip,
+} from './rowText';
 import { formatValue } from '../../core/format';
 import { COMMANDS } from '../commands/ids';
 import { readTensorNodes } from '../model/tensorNodes';
@@ -51,7 +61,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   ) {
     this.subscription = model.onDidChange(() => this.changed.fire(undefined));
     // Rows say "just now" / "3 min ago": re-render them as time passes, not only when files change.
-    this.ageTimer = setInterval(() => this.model.runs().length > 0 && this.changed.fire(undefined), options.ageRefreshMs ?? AGE_REFRESH_MS);
+    this.ageTimer = setInterval(
+      () => this.model.runs().length > 0 && this.changed.fire(undefined),
+      options.ageRefreshMs ?? AGE_REFRESH_MS,
+    );
   }
 
   /** The model view behind a node, for commands invoked from the tree. */
@@ -63,7 +76,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (!node) return newestFirst(this.model.runs()).map((r) => ({ kind: 'run', runDir: r.dir }));
     if (node.kind === 'run') return this.runChildren(node.runDir);
     if (node.kind === 'checkpoint') return this.checkpointChildren(node);
-    if (node.kind === 'detail') return node.node.children.map((child, i) => ({ kind: 'detail', checkpointPath: node.checkpointPath, node: child, id: `${node.id}/${i}` }));
+    if (node.kind === 'detail')
+      return node.node.children.map((child, i) => ({
+        kind: 'detail',
+        checkpointPath: node.checkpointPath,
+        node: child,
+        id: `${node.id}/${i}`,
+      }));
     return [];
   }
 
@@ -96,7 +115,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         return item;
       }
       case 'detail': {
-        const state = node.node.children.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+        const state =
+          node.node.children.length > 0
+            ? vscode.TreeItemCollapsibleState.Collapsed
+            : vscode.TreeItemCollapsibleState.None;
         const item = new vscode.TreeItem(node.node.label, state);
         item.description = node.node.description;
         item.tooltip = node.node.tooltip ?? `${node.node.label}: ${node.node.description}`;
@@ -131,13 +153,27 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (!nodes) {
       const hf = external();
       nodes = hf.isHfCheckpointRow(info)
-        ? await hf.inspectHfCheckpoint(info.path).then(hf.hfCheckpointDetailNodes, (err: Error) => [{ label: 'Unreadable', description: err.message, children: [] }])
-        : await loadCheckpointDetails(info).then(checkpointDetailNodes, (err: Error) => [{ label: 'Unreadable', description: err.message, children: [] }]);
+        ? await hf
+            .inspectHfCheckpoint(info.path)
+            .then(hf.hfCheckpointDetailNodes, (err: Error) => [
+              { label: 'Unreadable', description: err.message, children: [] },
+            ])
+        : await loadCheckpointDetails(info).then(checkpointDetailNodes, (err: Error) => [
+            { label: 'Unreadable', description: err.message, children: [] },
+          ]);
       nodes = await Promise.all(nodes.map((n) => withTensors(info.path, n)));
       this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
     }
     const problems: RunsTreeNode[] = info.problems.map((p) => ({ kind: 'message', text: p }));
-    return [...problems, ...nodes.map((n, i): RunsTreeNode => ({ kind: 'detail', checkpointPath: info.path, node: n, id: `detail:${info.path}#${i}` }))];
+    return [
+      ...problems,
+      ...nodes.map((n, i): RunsTreeNode => ({
+        kind: 'detail',
+        checkpointPath: info.path,
+        node: n,
+        id: `detail:${info.path}#${i}`,
+      })),
+    ];
   }
 
   private runItem(runDir: string): vscode.TreeItem {
@@ -178,9 +214,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${c.name}**${marks.length ? ` — ${marks.join(', ')}` : ''}\n\n`);
     tooltip.appendText(`${c.path}\nModified ${new Date(c.mtimeMs).toLocaleString()}\n`);
-    if (c.loss !== null) tooltip.appendText(`${CHECKPOINT_LOSS_LABEL} ${formatValue(c.loss)}: ${CHECKPOINT_LOSS_TOOLTIP}\n`);
+    if (c.loss !== null)
+      tooltip.appendText(`${CHECKPOINT_LOSS_LABEL} ${formatValue(c.loss)}: ${CHECKPOINT_LOSS_TOOLTIP}\n`);
     const lr = checkpointLearningRate(c);
-    if (c.optimizer) tooltip.appendText(`Optimizer: ${c.optimizer.type}${lr !== null ? `, learning rate ${formatValue(lr)}` : ''}\n`);
+    if (c.optimizer)
+      tooltip.appendText(`Optimizer: ${c.optimizer.type}${lr !== null ? `, learning rate ${formatValue(lr)}` : ''}\n`);
     if (!c.valid) tooltip.appendMarkdown(`\n**Invalid:** `).appendText(c.problems.join('; ') || 'unknown reason');
     item.tooltip = tooltip;
     const running = run.status === 'training' || run.status === 'stopping';
@@ -198,7 +236,9 @@ async function withTensors(checkpointPath: string, node: DetailNode): Promise<De
 
 /** A file node's click: JSON opens in an editor, safetensors through Inspect Checkpoint; others do nothing. */
 function openFileCommand(checkpointPath: string, file: string): vscode.Command | undefined {
-  if (file.endsWith('.json')) return { title: 'Open File', command: 'vscode.open', arguments: [vscode.Uri.file(join(checkpointPath, file))] };
-  if (file.endsWith('.safetensors')) return { title: 'Inspect Checkpoint', command: COMMANDS.inspectCheckpoint, arguments: [checkpointPath] };
+  if (file.endsWith('.json'))
+    return { title: 'Open File', command: 'vscode.open', arguments: [vscode.Uri.file(join(checkpointPath, file))] };
+  if (file.endsWith('.safetensors'))
+    return { title: 'Inspect Checkpoint', command: COMMANDS.inspectCheckpoint, arguments: [checkpointPath] };
   return undefined;
 }

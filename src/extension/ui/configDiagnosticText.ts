@@ -28,7 +28,9 @@ export function tokenRange(text: string, line: number | null, column: number | n
   const plain = /^[^\s:,#[\]{}]+/.exec(rest);
   const length = quoted?.[0].length ?? plain?.[0].length ?? 0;
   // An empty token (a problem reported at a line's end) still gets a visible squiggle.
-  return length > 0 ? { line: index, start, end: start + length } : { line: index, start: Math.max(0, start - 1), end: Math.max(start, Math.min(lineText.length, start + 1)) };
+  return length > 0
+    ? { line: index, start, end: start + length }
+    : { line: index, start: Math.max(0, start - 1), end: Math.max(start, Math.min(lineText.length, start + 1)) };
 }
 
 /**

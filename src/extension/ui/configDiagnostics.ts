@@ -12,7 +12,8 @@ import { projectDirOf } from '../process/launch';
 import { suggestedReplacement, tokenRange } from './configDiagnosticText';
 
 export const DIAGNOSTIC_SOURCE = 'Training Runs';
-const isConfig = (doc: vscode.TextDocument): boolean => doc.uri.scheme === 'file' && /\.ya?ml$/i.test(doc.uri.fsPath) && doc.uri.fsPath.split(path.sep).includes('configs');
+const isConfig = (doc: vscode.TextDocument): boolean =>
+  doc.uri.scheme === 'file' && /\.ya?ml$/i.test(doc.uri.fsPath) && doc.uri.fsPath.split(path.sep).includes('configs');
 
 export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionProvider {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
@@ -27,7 +28,9 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
       vscode.workspace.onDidOpenTextDocument((doc) => void this.check(doc)),
       vscode.workspace.onDidSaveTextDocument((doc) => void this.check(doc)),
       vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri.fsPath)),
-      vscode.languages.registerCodeActionsProvider({ language: 'yaml', scheme: 'file' }, this, { providedCodeActionKinds: ConfigDiagnostics.providedCodeActionKinds }),
+      vscode.languages.registerCodeActionsProvider({ language: 'yaml', scheme: 'file' }, this, {
+        providedCodeActionKinds: ConfigDiagnostics.providedCodeActionKinds,
+      }),
     );
     for (const doc of vscode.workspace.textDocuments) void this.check(doc);
   }
@@ -43,7 +46,8 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
       const external = await isExternalConfig(file);
       if (!external) await config.loadConfig(file, { cwd: projectDirOf(file) });
     } catch (err) {
-      const { ConfigError: ConfigErrorClass } = require('../../core/config/errors') as typeof import('../../core/config/errors');
+      const { ConfigError: ConfigErrorClass } =
+        require('../../core/config/errors') as typeof import('../../core/config/errors');
       if (err instanceof ConfigErrorClass) issues = err.issues;
     }
     const { describeConfigProblem } = require('../../core/config/errors') as typeof import('../../core/config/errors');
@@ -54,10 +58,20 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
       const target = issue.file.startsWith('-') ? file : issue.file;
       const text = target === file ? doc.getText() : await readText(target);
       const range = tokenRange(text, issue.line, issue.column);
-      const diagnostic = new vscode.Diagnostic(new vscode.Range(range.line, range.start, range.line, range.end), describeConfigProblem(issue), vscode.DiagnosticSeverity.Error);
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(range.line, range.start, range.line, range.end),
+        describeConfigProblem(issue),
+        vscode.DiagnosticSeverity.Error,
+      );
       diagnostic.source = DIAGNOSTIC_SOURCE;
       diagnostic.code = issue.kind;
-      if (target !== file) diagnostic.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, new vscode.Position(0, 0)), `while loading ${path.basename(file)}`)];
+      if (target !== file)
+        diagnostic.relatedInformation = [
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(doc.uri, new vscode.Position(0, 0)),
+            `while loading ${path.basename(file)}`,
+          ),
+        ];
       byFile.set(target, [...(byFile.get(target) ?? []), diagnostic]);
     }
     for (const [target, diagnostics] of byFile) this.collection.set(vscode.Uri.file(target), diagnostics);
@@ -65,7 +79,11 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
     return byFile.get(file) ?? [];
   }
 
-  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     return context.diagnostics
       .filter((d) => d.source === DIAGNOSTIC_SOURCE)
       .flatMap((d) => {
@@ -100,6 +118,7 @@ async function readText(file: string): Promise<string> {
 
 /** An external_trainer config is checked by its own loader when trained; its schema differs. */
 async function isExternalConfig(file: string): Promise<boolean> {
-  const { isExternalTrainerConfig } = require('../external/externalConfig') as typeof import('../external/externalConfig');
+  const { isExternalTrainerConfig } =
+    require('../external/externalConfig') as typeof import('../external/externalConfig');
   return isExternalTrainerConfig(file);
 }

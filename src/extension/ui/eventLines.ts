@@ -44,10 +44,16 @@ function savedFigures(e: TrainerEvent & { type: 'checkpoint_saved' }): string {
 }
 
 /** "Training a: stopped at step 80; saved checkpoint-80." / "Training a: finished." */
-export function endedMessage(name: string, exit: TrainerExit, saved: (TrainerEvent & { type: 'checkpoint_saved' }) | undefined): string {
+export function endedMessage(
+  name: string,
+  exit: TrainerExit,
+  saved: (TrainerEvent & { type: 'checkpoint_saved' }) | undefined,
+): string {
   const note = exit.forcedKill ? ' (killed after the stop timeout)' : '';
   if (exit.status === 'stopped') {
-    const what = saved ? `; saved ${saved.name} (step ${formatCount(saved.step)})` : '; no checkpoint was saved in this session';
+    const what = saved
+      ? `; saved ${saved.name} (step ${formatCount(saved.step)})`
+      : '; no checkpoint was saved in this session';
     return `Training ${name}: stopped${note}${what}.`;
   }
   return `Training ${name}: ${exit.status}${note}.`;

@@ -12,7 +12,11 @@ export const INSPECT_SCHEME = 'training-checkpoint';
 export class CheckpointInspectProvider implements vscode.TextDocumentContentProvider {
   static uriFor(checkpointPath: string): vscode.Uri {
     // The path's last segment names the tab; the query carries the real location.
-    return vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${path.basename(checkpointPath)}.json`, query: encodeURIComponent(checkpointPath) });
+    return vscode.Uri.from({
+      scheme: INSPECT_SCHEME,
+      path: `/${path.basename(checkpointPath)}.json`,
+      query: encodeURIComponent(checkpointPath),
+    });
   }
 
   static checkpointPathOf(uri: vscode.Uri): string {
@@ -23,7 +27,11 @@ export class CheckpointInspectProvider implements vscode.TextDocumentContentProv
     const checkpointPath = CheckpointInspectProvider.checkpointPathOf(uri);
     try {
       const inspection = await inspectForDocument(checkpointPath);
-      return JSON.stringify(inspection, (_key, value: unknown) => (ArrayBuffer.isView(value) ? `<${(value as Uint8Array).length} values>` : value), 2);
+      return JSON.stringify(
+        inspection,
+        (_key, value: unknown) => (ArrayBuffer.isView(value) ? `<${(value as Uint8Array).length} values>` : value),
+        2,
+      );
     } catch (err) {
       return JSON.stringify({ checkpoint: checkpointPath, error: (err as Error).message }, null, 2);
     }

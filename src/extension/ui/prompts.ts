@@ -32,7 +32,12 @@ export class Prompts {
     this.asked.length = 0;
   }
 
-  async choose(kind: 'warning' | 'information', message: string, options: { modal?: boolean; detail?: string }, ...choices: string[]): Promise<string | undefined> {
+  async choose(
+    kind: 'warning' | 'information',
+    message: string,
+    options: { modal?: boolean; detail?: string },
+    ...choices: string[]
+  ): Promise<string | undefined> {
     const question: Question = { kind, message, choices, ...options };
     const scripted = this.scripted(question);
     if (scripted) return scripted.then((a) => (a !== undefined && choices.includes(a) ? a : undefined));
@@ -40,19 +45,37 @@ export class Prompts {
     return show(message, options, ...choices);
   }
 
-  async input(options: { title: string; prompt: string; value: string; validate(value: string): string | undefined }): Promise<string | undefined> {
+  async input(options: {
+    title: string;
+    prompt: string;
+    value: string;
+    validate(value: string): string | undefined;
+  }): Promise<string | undefined> {
     const question: Question = { kind: 'input', message: options.prompt, choices: [], value: options.value };
     const scripted = this.scripted(question);
     if (scripted) return scripted.then((a) => (a !== undefined && options.validate(a) === undefined ? a : undefined));
-    return vscode.window.showInputBox({ title: options.title, prompt: options.prompt, value: options.value, validateInput: options.validate });
+    return vscode.window.showInputBox({
+      title: options.title,
+      prompt: options.prompt,
+      value: options.value,
+      validateInput: options.validate,
+    });
   }
 
   /** A save dialog; a scripted answer is the path to save to. */
-  async saveFile(options: { title: string; defaultPath: string; filters: Record<string, string[]> }): Promise<vscode.Uri | undefined> {
+  async saveFile(options: {
+    title: string;
+    defaultPath: string;
+    filters: Record<string, string[]>;
+  }): Promise<vscode.Uri | undefined> {
     const question: Question = { kind: 'save', message: options.title, choices: [], value: options.defaultPath };
     const scripted = this.scripted(question);
     if (scripted) return scripted.then((a) => (a ? vscode.Uri.file(a) : undefined));
-    return vscode.window.showSaveDialog({ title: options.title, defaultUri: vscode.Uri.file(options.defaultPath), filters: options.filters });
+    return vscode.window.showSaveDialog({
+      title: options.title,
+      defaultUri: vscode.Uri.file(options.defaultPath),
+      filters: options.filters,
+    });
   }
 
   private scripted(question: Question): Promise<string | undefined> | undefined {

@@ -16,14 +16,17 @@ import type { RunStore } from '../store/runStore';
 import { COMMANDS } from '../commands/ids';
 import type { Prompts } from './prompts';
 
-
 const STOP = 'Stop';
 const OPEN_CURVES = 'Open Loss Curves';
 const SHOW_LOG = 'Show Log';
 
 export class TrainingSessionUi implements vscode.Disposable {
   private readonly channels = new Map<string, vscode.OutputChannel>();
-  private readonly statusBar = vscode.window.createStatusBarItem('trainingRuns.progress', vscode.StatusBarAlignment.Left, 50);
+  private readonly statusBar = vscode.window.createStatusBarItem(
+    'trainingRuns.progress',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
   private readonly disposables: Array<{ dispose(): void }> = [];
   private readonly lastSaved = new Map<TrainingHandle, TrainerEvent & { type: 'checkpoint_saved' }>();
   private focused: TrainingHandle | undefined;
@@ -81,7 +84,9 @@ export class TrainingSessionUi implements vscode.Disposable {
     let channel = this.channelFor(this.keyOf(handle));
     let lastStepLine = 0;
     const launch = handle.process.launch;
-    channel.appendLine(`\n▶ ${new Date().toLocaleString()}  ${launch.execPath} ${[launch.script, ...launch.args].join(' ')}  (pid ${handle.process.pid ?? '?'}, cwd ${launch.cwd})`);
+    channel.appendLine(
+      `\n▶ ${new Date().toLocaleString()}  ${launch.execPath} ${[launch.script, ...launch.args].join(' ')}  (pid ${handle.process.pid ?? '?'}, cwd ${launch.cwd})`,
+    );
     handle.process.onLog(({ stream, text }) => channel.append(stream === 'runner' ? `[extension] ${text}` : text));
     handle.process.onEvent((event) => {
       if (event.type === 'started' && this.keyOf(handle) !== path.resolve(event.runDir)) {
@@ -90,7 +95,8 @@ export class TrainingSessionUi implements vscode.Disposable {
       }
       // Step events may come every step: keep the log readable (about one line a second).
       const now = Date.now();
-      if (event.type === 'step' && now - lastStepLine < 1000 && event.step < event.maxSteps) return this.noteStep(handle);
+      if (event.type === 'step' && now - lastStepLine < 1000 && event.step < event.maxSteps)
+        return this.noteStep(handle);
       if (event.type === 'step') lastStepLine = now;
       const line = describeEvent(event);
       if (line) channel.appendLine(line);
@@ -139,7 +145,9 @@ export class TrainingSessionUi implements vscode.Disposable {
     const key = this.keyOf(handle);
     const channel = this.channelFor(key);
     const name = path.basename(handle.runDir ?? handle.request.configPath);
-    channel.appendLine(`■ ${exit.status} (exit code ${exit.exitCode ?? '-'}${exit.signal ? `, ${exit.signal}` : ''})${exit.message ? `: ${exit.message}` : ''}`);
+    channel.appendLine(
+      `■ ${exit.status} (exit code ${exit.exitCode ?? '-'}${exit.signal ? `, ${exit.signal}` : ''})${exit.message ? `: ${exit.message}` : ''}`,
+    );
     const saved = this.lastSaved.get(handle);
     this.lastSaved.delete(handle);
     if (exit.status !== 'failed') {
@@ -153,11 +161,15 @@ export class TrainingSessionUi implements vscode.Disposable {
     const failure = exit.failure;
     if (failure?.file) {
       void this.openAt(failure.file, failure.line, failure.column);
-      void vscode.window.showErrorMessage(`Training ${name}: ${failureLine(failure)}`, 'Show Log').then((choice) => choice && channel.show());
+      void vscode.window
+        .showErrorMessage(`Training ${name}: ${failureLine(failure)}`, 'Show Log')
+        .then((choice) => choice && channel.show());
       return;
     }
     const message = failure?.message ?? exit.message ?? 'the trainer failed';
-    void vscode.window.showErrorMessage(`Training ${name} failed: ${message}`, 'Show Log').then((choice) => choice && channel.show());
+    void vscode.window
+      .showErrorMessage(`Training ${name} failed: ${message}`, 'Show Log')
+      .then((choice) => choice && channel.show());
   }
 
   /**
@@ -167,16 +179,27 @@ export class TrainingSessionUi implements vscode.Disposable {
   private async announceStart(handle: TrainingHandle, event: TrainerEvent & { type: 'started' }): Promise<void> {
     const name = path.basename(event.runDir);
     const from = event.startStep > 0 ? `resumed at step ${formatCount(event.startStep)}` : 'started';
-    const choice = await this.prompts.choose('information', `Training ${name}: ${from}, to step ${formatCount(event.maxSteps)}. Progress is in the status bar.`, {}, STOP, OPEN_CURVES, SHOW_LOG);
+    const choice = await this.prompts.choose(
+      'information',
+      `Training ${name}: ${from}, to step ${formatCount(event.maxSteps)}. Progress is in the status bar.`,
+      {},
+      STOP,
+      OPEN_CURVES,
+      SHOW_LOG,
+    );
     if (choice === STOP && this.service.active().includes(handle)) await this.service.stop(handle);
-    if (choice === OPEN_CURVES) await vscode.commands.executeCommand(COMMANDS.openLossCurves, path.resolve(event.runDir));
+    if (choice === OPEN_CURVES)
+      await vscode.commands.executeCommand(COMMANDS.openLossCurves, path.resolve(event.runDir));
     if (choice === SHOW_LOG) this.channelFor(this.keyOf(handle)).show();
   }
 
   private async openAt(file: string, line?: number, column?: number): Promise<void> {
     try {
       const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(pos, pos), preview: false });
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        selection: new vscode.Range(pos, pos),
+        preview: false,
+      });
     } catch {
       // The file may be gone (a --set override has no file); the message still names the place.
     }

@@ -30,7 +30,10 @@ export type WasmAcceleration =
  * matrix products, unless the installed tfjs is not the one this layer was built for. `installed`
  * is for tests. Throws only for a BLAS library the user named that does not load.
  */
-export function accelerateWasmBackend(blas: BlasRequest, installed: TfjsVersions = installedTfjsVersions()): WasmAcceleration {
+export function accelerateWasmBackend(
+  blas: BlasRequest,
+  installed: TfjsVersions = installedTfjsVersions(),
+): WasmAcceleration {
   const refusal = wasmAccelerationRefusal(installed);
   if (refusal) return { replaced: false, reason: refusal };
   let kernels: string[];
@@ -44,7 +47,9 @@ export function accelerateWasmBackend(blas: BlasRequest, installed: TfjsVersions
 
 /** What the backend's reason says about the wasm backend's kernels. */
 export function describeWasmAcceleration(acceleration: WasmAcceleration): string {
-  return acceleration.replaced ? `replaced kernels, ${describeBlas(acceleration.blas)}` : `stock tfjs kernels (${acceleration.reason})`;
+  return acceleration.replaced
+    ? `replaced kernels, ${describeBlas(acceleration.blas)}`
+    : `stock tfjs kernels (${acceleration.reason})`;
 }
 
 /** The BLAS in use after `accelerateWasmBackend`, or null. */

@@ -37,7 +37,11 @@ function loadLibc(): Libc | null {
   if (name && koffi.ok) {
     try {
       const lib = koffi.koffi.load(name);
-      libc = { dup: lib.func('int dup(int fd)'), dup2: lib.func('int dup2(int fd, int fd2)'), close: lib.func('int close(int fd)') };
+      libc = {
+        dup: lib.func('int dup(int fd)'),
+        dup2: lib.func('int dup2(int fd, int fd2)'),
+        close: lib.func('int close(int fd)'),
+      };
     } catch {
       libc = null;
     }

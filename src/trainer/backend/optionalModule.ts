@@ -21,7 +21,8 @@ export function resolveOptional(name: string, paths: string[] = optionalModuleSe
     return { found: true, path: require.resolve(name, { paths }) };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND') return { found: false, reason: `${name} is not installed (looked from ${paths.join(', ')})` };
+    if (e.code === 'MODULE_NOT_FOUND')
+      return { found: false, reason: `${name} is not installed (looked from ${paths.join(', ')})` };
     return { found: false, reason: `${name} could not be resolved: ${firstLine(e.message)}` };
   }
 }
@@ -43,5 +44,7 @@ export function firstLine(s: string): string {
 
 /** Added to load failures inside VS Code's Electron, where native addons built for Node may not load. */
 export function electronHint(): string {
-  return process.versions.electron ? ` (running under Electron ${process.versions.electron}: set trainingRuns.nodePath to a system Node.js)` : '';
+  return process.versions.electron
+    ? ` (running under Electron ${process.versions.electron}: set trainingRuns.nodePath to a system Node.js)`
+    : '';
 }

@@ -39,14 +39,26 @@ export async function probeBackends(only: readonly ConcreteBackend[] = AUTO_ORDE
     // As if named explicitly, so a software adapter shows up as what it is rather than as missing.
     const attempt = await activateBackend(name, null, undefined, true);
     if (!attempt.ok) backends.push({ name, available: false, reason: attempt.reason });
-    else if (attempt.software) backends.push({ name, available: true, software: true, reason: `${SOFTWARE_ADAPTER_LABEL}: ${availableReason(name, attempt.detail)}; auto passes it over (slower than wasm), -d ${name} uses it` });
+    else if (attempt.software)
+      backends.push({
+        name,
+        available: true,
+        software: true,
+        reason: `${SOFTWARE_ADAPTER_LABEL}: ${availableReason(name, attempt.detail)}; auto passes it over (slower than wasm), -d ${name} uses it`,
+      });
     else backends.push({ name, available: true, reason: availableReason(name, attempt.detail) });
   }
   return {
     schema: 1,
     auto: backends.find((b) => b.available && !b.software)?.name ?? null,
     backends,
-    runtime: { node: process.versions.node, electron: process.versions.electron ?? null, platform: process.platform, arch: process.arch, tfjs: tf.version.tfjs },
+    runtime: {
+      node: process.versions.node,
+      electron: process.versions.electron ?? null,
+      platform: process.platform,
+      arch: process.arch,
+      tfjs: tf.version.tfjs,
+    },
   };
 }
 

@@ -10,7 +10,14 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendName } from '../../core/config/types';
 import { InputError } from '../util/errors';
-import { type BlasInUse, type BlasRequest, DEFAULT_BLAS_REQUEST, accelerateWasmBackend, blasInUse, describeWasmAcceleration } from '../accel';
+import {
+  type BlasInUse,
+  type BlasRequest,
+  DEFAULT_BLAS_REQUEST,
+  accelerateWasmBackend,
+  blasInUse,
+  describeWasmAcceleration,
+} from '../accel';
 import { type Attempt, type BackendNote, loadNative } from './nativeBackend';
 import { firstLine } from './optionalModule';
 import { PASSED_OVER } from './softwareAdapter';
@@ -49,7 +56,11 @@ export function parseDevice(value: string): BackendRequest {
   const m = /^(cpu|wasm|tensorflow|tensorflow-gpu|webgpu)(?::(\d+))?$/.exec(v);
   if (m) {
     const backend = m[1] as ConcreteBackend;
-    if (m[2] !== undefined && !GPU_BACKENDS.includes(backend)) throw new InputError(`-d/--device: ${backend} runs on no GPU, so "${v}" takes no index; use ${DEVICE_HELP}`, 'device');
+    if (m[2] !== undefined && !GPU_BACKENDS.includes(backend))
+      throw new InputError(
+        `-d/--device: ${backend} runs on no GPU, so "${v}" takes no index; use ${DEVICE_HELP}`,
+        'device',
+      );
     return { backend, device: m[2] === undefined ? null : Number(m[2]) };
   }
   throw new InputError(`-d/--device must be ${DEVICE_HELP}, not "${value}"`, 'device');
@@ -77,7 +88,9 @@ async function setTfjsBackend(name: string): Promise<Attempt> {
     }
     const ok = await tf.setBackend(name);
     await tf.ready();
-    return ok && tf.getBackend() === name ? { ok: true } : { ok: false, reason: `tf.setBackend('${name}') failed to initialise` };
+    return ok && tf.getBackend() === name
+      ? { ok: true }
+      : { ok: false, reason: `tf.setBackend('${name}') failed to initialise` };
   } catch (error) {
     return { ok: false, reason: firstLine((error as Error).message) };
   }
@@ -87,7 +100,12 @@ async function setTfjsBackend(name: string): Promise<Attempt> {
  * Tries one backend and makes it active. `allowSoftware`: a GPU backend may run on a software (CPU)
  * adapter (only when that backend was named explicitly).
  */
-export async function activateBackend(backend: ConcreteBackend, device: number | null, blas: BlasRequest = DEFAULT_BLAS_REQUEST, allowSoftware = false): Promise<Attempt & { blas?: BlasInUse }> {
+export async function activateBackend(
+  backend: ConcreteBackend,
+  device: number | null,
+  blas: BlasRequest = DEFAULT_BLAS_REQUEST,
+  allowSoftware = false,
+): Promise<Attempt & { blas?: BlasInUse }> {
   switch (backend) {
     case 'tensorflow-gpu': {
       const loaded = loadNative('@tensorflow/tfjs-node-gpu', device);
@@ -96,7 +114,12 @@ export async function activateBackend(backend: ConcreteBackend, device: number |
       if (!active.ok) return active;
       // tfjs-node-gpu quietly runs on the CPU when CUDA 11.2 / cuDNN 8.1 or the GPU are missing.
       const usingGpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
-      if (usingGpu === false) return { ok: false, reason: '@tensorflow/tfjs-node-gpu loaded but TensorFlow found no usable CUDA GPU (it needs CUDA 11.2 and cuDNN 8.1)' };
+      if (usingGpu === false)
+        return {
+          ok: false,
+          reason:
+            '@tensorflow/tfjs-node-gpu loaded but TensorFlow found no usable CUDA GPU (it needs CUDA 11.2 and cuDNN 8.1)',
+        };
       return active;
     }
     case 'tensorflow': {
@@ -128,21 +151,44 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
     const backend = request.backend;
     const device = GPU_BACKENDS.includes(backend) ? request.device : null;
     const active = await activateBackend(backend, device, request.blas, true);
-    if (!active.ok) throw new InputError(`backend ${backend} was asked for but cannot be used: ${active.reason}`, 'backend');
-    return { name: tfjsName(backend), reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`, skipped, blas: active.blas ?? null, notes: active.notes ?? [] };
+    if (!active.ok)
+      throw new InputError(`backend ${backend} was asked for but cannot be used: ${active.reason}`, 'backend');
+    return {
+      name: tfjsName(backend),
+      reason: `requested: ${DESCRIPTION[backend](device, active.detail)}`,
+      skipped,
+      blas: active.blas ?? null,
+      notes: active.notes ?? [],
+    };
   }
   const candidates = request.device === null ? AUTO_ORDER : GPU_BACKENDS;
   for (const backend of candidates) {
     const active = await activateBackend(backend, request.device, request.blas);
     if (active.ok) {
-      const why = skipped.length === 0 ? 'auto: fastest available' : `auto: first available after ${skipped.map((s) => s.name).join(', ')}`;
+      const why =
+        skipped.length === 0
+          ? 'auto: fastest available'
+          : `auto: first available after ${skipped.map((s) => s.name).join(', ')}`;
       // A usable but passed-over adapter is worth naming in the reason itself, not only in `skipped`.
-      const passedOver = skipped.filter((s) => s.reason.startsWith(PASSED_OVER)).map((s) => ` (${s.name} ${s.reason})`).join('');
-      return { name: tfjsName(backend), reason: `${why}${passedOver}: ${DESCRIPTION[backend](request.device, active.detail)}`, skipped, blas: active.blas ?? null, notes: active.notes ?? [] };
+      const passedOver = skipped
+        .filter((s) => s.reason.startsWith(PASSED_OVER))
+        .map((s) => ` (${s.name} ${s.reason})`)
+        .join('');
+      return {
+        name: tfjsName(backend),
+        reason: `${why}${passedOver}: ${DESCRIPTION[backend](request.device, active.detail)}`,
+        skipped,
+        blas: active.blas ?? null,
+        notes: active.notes ?? [],
+      };
     }
     skipped.push({ name: backend, reason: active.reason });
   }
   const reasons = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  if (request.device !== null) throw new InputError(`GPU ${request.device} was asked for but cannot be used: no GPU backend can use it (${reasons}); use -d cpu or -d wasm to train on the CPU`, 'device');
+  if (request.device !== null)
+    throw new InputError(
+      `GPU ${request.device} was asked for but cannot be used: no GPU backend can use it (${reasons}); use -d cpu or -d wasm to train on the CPU`,
+      'device',
+    );
   throw new InputError(`no tfjs backend could be initialised (${reasons})`, 'backend');
 }

@@ -8,11 +8,12 @@ import type { DawnAdapterInfo } from './webgpuBackend';
 
 const SOFTWARE_NAMES = /llvmpipe|lavapipe|swiftshader|\bwarp\b|microsoft basic render/i;
 
-
 export function isSoftwareAdapter(info: DawnAdapterInfo | undefined): boolean {
   if (!info) return false;
   if (info.isFallbackAdapter === true) return true;
-  return [info.architecture, info.description, info.device, info.vendor].some((s) => typeof s === 'string' && SOFTWARE_NAMES.test(s));
+  return [info.architecture, info.description, info.device, info.vendor].some(
+    (s) => typeof s === 'string' && SOFTWARE_NAMES.test(s),
+  );
 }
 
 /** How a passed-over reason starts (selectBackend repeats those in its own reason). */

@@ -58,26 +58,37 @@ let activeAdapter: { name: string; software: boolean } | null = null;
 let activeGpu: { gpu: DawnGpu; device: number | null } | null = null;
 
 export function dawnOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env[DAWN_OPTIONS_ENV] ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '');
+  return (env[DAWN_OPTIONS_ENV] ?? '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Parses Dawn's "Available adapters:" list (` * backend: 'vulkan', name: 'NVIDIA H200'` per line). */
 export function parseAdapterList(message: string): AdapterEntry[] {
   const entries: AdapterEntry[] = [];
-  for (const m of message.matchAll(/^\s*\*\s*backend:\s*'([^']*)',\s*name:\s*'(.*)'\s*$/gm)) entries.push({ index: entries.length, backend: m[1]!, name: m[2]! });
+  for (const m of message.matchAll(/^\s*\*\s*backend:\s*'([^']*)',\s*name:\s*'(.*)'\s*$/gm))
+    entries.push({ index: entries.length, backend: m[1]!, name: m[2]! });
   return entries;
 }
 
 /** Dawn selects an adapter by name, so of identical GPUs only the first can be picked this way. */
-export function adapterOptionFor(adapters: AdapterEntry[], device: number): { ok: true; option: string; entry: AdapterEntry } | { ok: false; reason: string } {
+export function adapterOptionFor(
+  adapters: AdapterEntry[],
+  device: number,
+): { ok: true; option: string; entry: AdapterEntry } | { ok: false; reason: string } {
   const entry = adapters[device];
   if (!entry) {
-    const seen = adapters.length === 0 ? 'none' : adapters.map((a) => `${a.index}: ${a.name} (${a.backend})`).join('; ');
+    const seen =
+      adapters.length === 0 ? 'none' : adapters.map((a) => `${a.index}: ${a.name} (${a.backend})`).join('; ');
     return { ok: false, reason: `GPU ${device} is not among the WebGPU adapters Dawn sees (${seen})` };
   }
   const first = adapters.find((a) => a.name === entry.name);
   if (first && first.index !== entry.index) {
-    return { ok: false, reason: `GPUs ${first.index} and ${entry.index} are both "${entry.name}" and Dawn picks adapters by name, so WebGPU cannot reach GPU ${device}; use GPU ${first.index}, or tensorflow-gpu (CUDA_VISIBLE_DEVICES)` };
+    return {
+      ok: false,
+      reason: `GPUs ${first.index} and ${entry.index} are both "${entry.name}" and Dawn picks adapters by name, so WebGPU cannot reach GPU ${device}; use GPU ${first.index}, or tensorflow-gpu (CUDA_VISIBLE_DEVICES)`,
+    };
   }
   return { ok: true, option: `adapter=${entry.name}`, entry };
 }
@@ -85,13 +96,22 @@ export function adapterOptionFor(adapters: AdapterEntry[], device: number): { ok
 /** Where the Vulkan loader usually lives; only used to word the reason when there is no adapter. */
 export function vulkanLoaderPresent(env: NodeJS.ProcessEnv = process.env): boolean {
   if (process.platform !== 'linux') return true;
-  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64'];
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+    '/lib64',
+  ];
   return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }
 
 export function noAdapterReason(env: NodeJS.ProcessEnv = process.env): string {
-  if (!vulkanLoaderPresent(env)) return 'no WebGPU adapter: the Vulkan loader libvulkan.so.1 is missing (install libvulkan1 and a GPU driver)';
-  return 'no WebGPU adapter: no Vulkan driver Dawn accepts (point VK_DRIVER_FILES at the GPU driver\'s ICD file if it is installed elsewhere)';
+  if (!vulkanLoaderPresent(env))
+    return 'no WebGPU adapter: the Vulkan loader libvulkan.so.1 is missing (install libvulkan1 and a GPU driver)';
+  return "no WebGPU adapter: no Vulkan driver Dawn accepts (point VK_DRIVER_FILES at the GPU driver's ICD file if it is installed elsewhere)";
 }
 
 /**
@@ -126,21 +146,31 @@ export interface WebgpuRequest {
 async function loadDawn(): Promise<{ ok: true; module: DawnModule } | { ok: false; reason: string }> {
   if (dawn) return { ok: true, module: dawn };
   const resolved = resolveOptional(WEBGPU_PACKAGE);
-  if (!resolved.found) return { ok: false, reason: `${WEBGPU_PACKAGE} (Dawn) is not installed (optional: npm install ${WEBGPU_PACKAGE}@${WEBGPU_VERSION} in the project)` };
+  if (!resolved.found)
+    return {
+      ok: false,
+      reason: `${WEBGPU_PACKAGE} (Dawn) is not installed (optional: npm install ${WEBGPU_PACKAGE}@${WEBGPU_VERSION} in the project)`,
+    };
   try {
     const loaded = await importAtRuntime<Partial<DawnModule>>(resolved.path);
-    if (typeof loaded.create !== 'function' || !loaded.globals) return { ok: false, reason: `${resolved.path} is not Dawn's webgpu module (no create/globals export)` };
+    if (typeof loaded.create !== 'function' || !loaded.globals)
+      return { ok: false, reason: `${resolved.path} is not Dawn's webgpu module (no create/globals export)` };
     dawn = loaded as DawnModule;
     return { ok: true, module: dawn };
   } catch (error) {
-    return { ok: false, reason: `${WEBGPU_PACKAGE} is installed but dawn.node failed to load: ${firstLine((error as Error).message)}${electronHint()}` };
+    return {
+      ok: false,
+      reason: `${WEBGPU_PACKAGE} is installed but dawn.node failed to load: ${firstLine((error as Error).message)}${electronHint()}`,
+    };
   }
 }
 
 /** Adapters Dawn sees with the given options (empty when none). */
 export async function listAdapters(module: DawnModule, options: string[]): Promise<AdapterEntry[]> {
   try {
-    const adapter = await module.create([...options.filter((o) => !o.startsWith('adapter=')), NO_SUCH_ADAPTER]).requestAdapter();
+    const adapter = await module
+      .create([...options.filter((o) => !o.startsWith('adapter=')), NO_SUCH_ADAPTER])
+      .requestAdapter();
     // No rejection: either no adapter at all, or a Dawn that ignores the name; ask plainly then.
     if (!adapter) return [];
     const plain = await module.create(options).requestAdapter();
@@ -152,7 +182,11 @@ export async function listAdapters(module: DawnModule, options: string[]): Promi
 
 export function describeAdapter(adapter: DawnAdapter): string {
   const i = adapter.info ?? {};
-  const parts = [i.description || i.device, i.vendor && `vendor ${i.vendor}`, i.architecture && `architecture ${i.architecture}`].filter(Boolean);
+  const parts = [
+    i.description || i.device,
+    i.vendor && `vendor ${i.vendor}`,
+    i.architecture && `architecture ${i.architecture}`,
+  ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'unnamed adapter';
 }
 
@@ -161,7 +195,12 @@ function installNavigator(module: DawnModule, gpu: DawnGpu): void {
   Object.assign(globalThis, module.globals);
   const current = (globalThis as { navigator?: object }).navigator;
   // Node 21+ has a read-only global navigator: replace the property rather than assign to it.
-  Object.defineProperty(globalThis, 'navigator', { value: { ...(current ?? {}), gpu }, configurable: true, writable: true, enumerable: false });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { ...(current ?? {}), gpu },
+    configurable: true,
+    writable: true,
+    enumerable: false,
+  });
 }
 
 /**
@@ -169,21 +208,39 @@ function installNavigator(module: DawnModule, gpu: DawnGpu): void {
  * high-performance default. Extra Dawn options come from TRAINING_RUNS_DAWN_OPTIONS. Native
  * output while loading comes back as a note rather than on stderr.
  */
-export async function activateWebgpu(device: number | null, request: WebgpuRequest, env: NodeJS.ProcessEnv = process.env): Promise<Attempt> {
+export async function activateWebgpu(
+  device: number | null,
+  request: WebgpuRequest,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Attempt> {
   if (activeGpu) return reactivate(device, request);
   const options = dawnOptionsFromEnv(env);
   // Without the Vulkan loader Dawn finds nothing and prints warnings to stderr: skip it (fast, quiet).
-  if (!vulkanLoaderPresent(env) && !options.includes('backend=null') && resolveOptional(WEBGPU_PACKAGE).found) return { ok: false, reason: noAdapterReason(env) };
+  if (!vulkanLoaderPresent(env) && !options.includes('backend=null') && resolveOptional(WEBGPU_PACKAGE).found)
+    return { ok: false, reason: noAdapterReason(env) };
   const loaded = await loadDawn();
   if (!loaded.ok) return loaded;
   ensureRuntimeDir(env);
   const { value, output } = await captureNativeStderr(() => activateOn(loaded.module, options, device, request, env));
   if (!output || !value.ok) return value;
-  const note: BackendNote = { code: 'native_output', message: `native output while loading WebGPU (Dawn, Vulkan driver): ${output.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ')}` };
+  const note: BackendNote = {
+    code: 'native_output',
+    message: `native output while loading WebGPU (Dawn, Vulkan driver): ${output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' | ')}`,
+  };
   return { ...value, notes: [...(value.notes ?? []), note] };
 }
 
-async function activateOn(module: DawnModule, options: string[], device: number | null, request: WebgpuRequest, env: NodeJS.ProcessEnv): Promise<Attempt> {
+async function activateOn(
+  module: DawnModule,
+  options: string[],
+  device: number | null,
+  request: WebgpuRequest,
+  env: NodeJS.ProcessEnv,
+): Promise<Attempt> {
   let gpu: DawnGpu;
   let adapter: DawnAdapter | null;
   try {
@@ -207,10 +264,16 @@ async function activateOn(module: DawnModule, options: string[], device: number 
   try {
     // Bundled, but evaluated only here (after navigator.gpu exists), where it registers 'webgpu'.
     require('@tensorflow/tfjs-backend-webgpu');
-    if (!tf.findBackendFactory('webgpu')) return { ok: false, reason: '@tensorflow/tfjs-backend-webgpu did not register its backend (navigator.gpu was not seen when it loaded)' };
+    if (!tf.findBackendFactory('webgpu'))
+      return {
+        ok: false,
+        reason:
+          '@tensorflow/tfjs-backend-webgpu did not register its backend (navigator.gpu was not seen when it loaded)',
+      };
     const ok = await tf.setBackend('webgpu');
     await tf.ready();
-    if (!ok || tf.getBackend() !== 'webgpu') return { ok: false, reason: 'tf.setBackend(\'webgpu\') failed to initialise the device' };
+    if (!ok || tf.getBackend() !== 'webgpu')
+      return { ok: false, reason: "tf.setBackend('webgpu') failed to initialise the device" };
   } catch (error) {
     return { ok: false, reason: `WebGPU backend failed to initialise: ${firstLine((error as Error).message)}` };
   }
@@ -220,17 +283,27 @@ async function activateOn(module: DawnModule, options: string[], device: number 
 
 function runningOn(adapter: { name: string; software: boolean }): Attempt {
   if (!adapter.software) return { ok: true, detail: adapter.name };
-  return { ok: true, detail: adapter.name, software: true, notes: [{ code: 'software_adapter', message: softwareAdapterWarning(adapter.name) }] };
+  return {
+    ok: true,
+    detail: adapter.name,
+    software: true,
+    notes: [{ code: 'software_adapter', message: softwareAdapterWarning(adapter.name) }],
+  };
 }
 
 /** The backend is already set up on one adapter in this process: switch back to it if it is the one asked for. */
 async function reactivate(device: number | null, request: WebgpuRequest): Promise<Attempt> {
-  if (device !== null && device !== (activeGpu?.device ?? 0)) return { ok: false, reason: `WebGPU already runs on ${activeAdapter?.name ?? 'another adapter'} in this process; one process uses one adapter` };
-  if (activeAdapter?.software && !request.allowSoftware) return { ok: false, reason: passedOverReason(activeAdapter.name, device) };
+  if (device !== null && device !== (activeGpu?.device ?? 0))
+    return {
+      ok: false,
+      reason: `WebGPU already runs on ${activeAdapter?.name ?? 'another adapter'} in this process; one process uses one adapter`,
+    };
+  if (activeAdapter?.software && !request.allowSoftware)
+    return { ok: false, reason: passedOverReason(activeAdapter.name, device) };
   try {
     const ok = await tf.setBackend('webgpu');
     await tf.ready();
-    if (!ok) return { ok: false, reason: 'tf.setBackend(\'webgpu\') failed' };
+    if (!ok) return { ok: false, reason: "tf.setBackend('webgpu') failed" };
     return runningOn(activeAdapter ?? { name: 'the default adapter', software: false });
   } catch (error) {
     return { ok: false, reason: `WebGPU backend failed to initialise: ${firstLine((error as Error).message)}` };

@@ -20,7 +20,9 @@ export function parseCommandArgs<T extends Options>(command: string, argv: strin
 
 /** Exactly one positional argument, named `what` in the error. */
 export function singlePositional(command: string, positionals: string[], what: string): string {
-  if (positionals.length === 0) throw new UsageError(`${command}: missing ${what} (usage: ${command} ${what} [options])`);
-  if (positionals.length > 1) throw new UsageError(`${command}: expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length === 0)
+    throw new UsageError(`${command}: missing ${what} (usage: ${command} ${what} [options])`);
+  if (positionals.length > 1)
+    throw new UsageError(`${command}: expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`);
   return positionals[0]!;
 }

@@ -13,8 +13,12 @@ export async function runCheckpointsCommand(argv: string[]): Promise<number> {
     verify: { type: 'boolean', default: false },
   });
   const dir = resolve(singlePositional('checkpoints', positionals, 'DIR'));
-  const isFolder = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isFolder) throw new UsageError(`checkpoints: ${dir} is not a folder (give a run's output folder or its checkpoints/ folder)`);
+  const isFolder = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isFolder)
+    throw new UsageError(`checkpoints: ${dir} is not a folder (give a run's output folder or its checkpoints/ folder)`);
   const rows = await listRows(dir, values.verify);
   process.stdout.write(values.json ? JSON.stringify(rows, null, 2) + '\n' : formatRows(dir, rows) + '\n');
   return 0;
@@ -30,7 +34,14 @@ async function listRows(dir: string, verify: boolean): Promise<Array<CheckpointI
   if (rows.some((r) => r.valid)) return rows;
   const hf = await listHfCheckpoints(dir);
   // An interrupted save of this trainer also lacks its manifest: only files torch writes tell.
-  const torchWritten = hf.some((r) => r.hasOptimizerFile || r.hasSchedulerFile || r.hasScaler || r.rngFiles > 0 || (r.weights !== null && r.weights !== 'safetensors'));
+  const torchWritten = hf.some(
+    (r) =>
+      r.hasOptimizerFile ||
+      r.hasSchedulerFile ||
+      r.hasScaler ||
+      r.rngFiles > 0 ||
+      (r.weights !== null && r.weights !== 'safetensors'),
+  );
   return torchWritten ? hf : rows;
 }
 
@@ -43,7 +54,7 @@ function formatRows(dir: string, rows: Array<CheckpointInfo | HfCheckpointInfo>)
     formatTime(r.mtimeMs),
     r.valid ? 'yes' : 'NO',
     r.optimizer ? `${r.optimizer.type} @${r.optimizer.iterations}` : '-',
-    r.scheduler ? `${r.scheduler.type} lr=${r.scheduler.next_lr?.toPrecision(4) ?? "?"}` : '-',
+    r.scheduler ? `${r.scheduler.type} lr=${r.scheduler.next_lr?.toPrecision(4) ?? '?'}` : '-',
     r.problems.join('; '),
   ]);
   return table(['latest', 'name', 'step', 'modified', 'valid', 'optimizer', 'scheduler', 'problems'], body);

@@ -53,9 +53,13 @@ export async function main(argv: string[]): Promise<number> {
       return runTrainCommand(rest).finally(() => releaseGpuGlobals());
     }
     case undefined:
-      throw new UsageError('missing command (backends, checkpoints, inspect, prune-optimizer or train); run with --help for usage');
+      throw new UsageError(
+        'missing command (backends, checkpoints, inspect, prune-optimizer or train); run with --help for usage',
+      );
     default:
-      throw new UsageError(`unknown command "${command}" (expected backends, checkpoints, inspect, prune-optimizer or train); run with --help for usage`);
+      throw new UsageError(
+        `unknown command "${command}" (expected backends, checkpoints, inspect, prune-optimizer or train); run with --help for usage`,
+      );
   }
 }
 

@@ -4,7 +4,9 @@ import { pruneOptimizerState } from '../../core/checkpoint/pruneOptimizer';
 import { parseCommandArgs, singlePositional } from './args';
 
 export async function runPruneOptimizerCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('prune-optimizer', argv, { json: { type: 'boolean', default: false } });
+  const { values, positionals } = parseCommandArgs('prune-optimizer', argv, {
+    json: { type: 'boolean', default: false },
+  });
   const checkpoint = resolve(singlePositional('prune-optimizer', positionals, 'CHECKPOINT'));
   const result = await pruneOptimizerState(checkpoint);
   const text =

@@ -40,14 +40,24 @@ function localCommand(config: TrainConfig, sets: readonly string[], device: stri
 export async function submitToSlurm(request: SubmitRequest): Promise<number> {
   const { config } = request;
   const client = new SlurmClient();
-  const spec = trainerJobSpec(config, { command: localCommand(config, request.sets, request.device), cwd: process.cwd(), launcher: slurmSettings(config) });
+  const spec = trainerJobSpec(config, {
+    command: localCommand(config, request.sets, request.device),
+    cwd: process.cwd(),
+    launcher: slurmSettings(config),
+  });
   const job = await submitBatchJob(client, spec);
   const say = (json: object, text: string): void => {
     process.stdout.write(request.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
   };
-  say({ type: 'slurm_submitted', ...job }, `submitted job ${job.jobId}; batch script ${job.script}; output ${job.output}`);
+  say(
+    { type: 'slurm_submitted', ...job },
+    `submitted job ${job.jobId}; batch script ${job.script}; output ${job.output}`,
+  );
   if (!request.follow) return 0;
-  const last = await followJob(client, job.jobId, { onChange: (info) => say({ type: 'slurm_job', ...info }, describeJob(info)), abort: request.abort });
+  const last = await followJob(client, job.jobId, {
+    onChange: (info) => say({ type: 'slurm_job', ...info }, describeJob(info)),
+    abort: request.abort,
+  });
   if (request.abort.aborted) return 0;
   return last?.state === 'COMPLETED' ? 0 : 1;
 }

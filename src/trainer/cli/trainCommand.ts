@@ -74,18 +74,30 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
     checkLauncherProtocol(process.env[PROTOCOL_ENV]);
     const configArg = args.values.config ?? args.positionals[0];
     if (!configArg) throw new UsageError('train: missing the config (train -t CONFIG); run train --help for usage');
-    if (args.values.config && args.positionals.length > 0) throw new UsageError(`train: unexpected argument "${args.positionals[0]}"`);
-    if (!args.values.config && args.positionals.length > 1) throw new UsageError(`train: expected one config, got ${args.positionals.join(' ')}`);
+    if (args.values.config && args.positionals.length > 0)
+      throw new UsageError(`train: unexpected argument "${args.positionals[0]}"`);
+    if (!args.values.config && args.positionals.length > 1)
+      throw new UsageError(`train: expected one config, got ${args.positionals.join(' ')}`);
     const launcherArg = args.values.launcher;
-    if (launcherArg !== undefined && !LAUNCHERS.some((l) => l === launcherArg)) throw new UsageError(`train: --launcher must be local or slurm, got "${launcherArg}"`);
+    if (launcherArg !== undefined && !LAUNCHERS.some((l) => l === launcherArg))
+      throw new UsageError(`train: --launcher must be local or slurm, got "${launcherArg}"`);
     const config = await loadConfig(configArg, { cwd: process.cwd(), sets: args.values.set ?? [] });
     if ((launcherArg ?? config.launcher.type) === 'slurm') {
       const { submitToSlurm } = await import('./submitCommand.js');
-      const request = { config, sets: args.values.set ?? [], device: args.values.device, json, follow: args.values.follow ?? false, abort: stopFollowing.signal };
+      const request = {
+        config,
+        sets: args.values.set ?? [],
+        device: args.values.device,
+        json,
+        follow: args.values.follow ?? false,
+        abort: stopFollowing.signal,
+      };
       return await submitToSlurm(request);
     }
     if (args.values.follow) throw new UsageError('train: --follow needs --launcher slurm');
-    const device: Omit<BackendRequest, 'blas'> = args.values.device ? parseDevice(args.values.device) : { backend: config.backend, device: config.device };
+    const device: Omit<BackendRequest, 'blas'> = args.values.device
+      ? parseDevice(args.values.device)
+      : { backend: config.backend, device: config.device };
     const backend: BackendRequest = { ...device, blas: { library: config.blas, threads: config.cpu_threads } };
     await runTraining({ config, backend, sink, stop });
     return 0;

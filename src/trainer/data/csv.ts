@@ -43,11 +43,21 @@ export function loadCsv(path: string, target: string, task: 'classification' | '
 }
 
 /** A held-out CSV: the training CSV's feature columns, standardised with its statistics, its class labels. */
-export function loadEvalCsv(path: string, target: string, task: 'classification' | 'regression', training: CsvEncoding): TabularDataset {
+export function loadEvalCsv(
+  path: string,
+  target: string,
+  task: 'classification' | 'regression',
+  training: CsvEncoding,
+): TabularDataset {
   return readCsv(path, target, task, training).dataset;
 }
 
-export function readCsv(path: string, target: string, task: 'classification' | 'regression', reference?: CsvEncoding): { dataset: TabularDataset; encoding: CsvEncoding } {
+export function readCsv(
+  path: string,
+  target: string,
+  task: 'classification' | 'regression',
+  reference?: CsvEncoding,
+): { dataset: TabularDataset; encoding: CsvEncoding } {
   const field = reference ? 'eval_data' : 'data';
   let text: string;
   try {
@@ -60,13 +70,24 @@ export function readCsv(path: string, target: string, task: 'classification' | '
   const header = splitCsvLine(lines[0]!);
   const targetCol = header.indexOf(target);
   if (targetCol < 0) {
-    throw new DataError(`${path}:1: no column "${target}" (${field}.target); the header has ${header.join(', ')}`, path, 1, `${field}.target`);
+    throw new DataError(
+      `${path}:1: no column "${target}" (${field}.target); the header has ${header.join(', ')}`,
+      path,
+      1,
+      `${field}.target`,
+    );
   }
   const featureCols = header.map((_, i) => i).filter((i) => i !== targetCol);
-  if (featureCols.length === 0) throw new DataError(`${path}:1: no feature columns besides the target "${target}"`, path, 1);
+  if (featureCols.length === 0)
+    throw new DataError(`${path}:1: no feature columns besides the target "${target}"`, path, 1);
   const columns = featureCols.map((c) => header[c]!);
   if (reference && columns.join('\u0000') !== reference.columns.join('\u0000')) {
-    throw new DataError(`${path}:1: the feature columns are ${columns.join(', ')}; the training CSV's are ${reference.columns.join(', ')}: use the same columns in the same order`, path, 1, 'eval_data.path');
+    throw new DataError(
+      `${path}:1: the feature columns are ${columns.join(', ')}; the training CSV's are ${reference.columns.join(', ')}: use the same columns in the same order`,
+      path,
+      1,
+      'eval_data.path',
+    );
   }
   const rows = lines.length - 1;
   const x = new Float32Array(rows * featureCols.length);
@@ -80,7 +101,12 @@ export function readCsv(path: string, target: string, task: 'classification' | '
     featureCols.forEach((c, j) => {
       const v = Number(cells[c]);
       if (cells[c] === '' || !Number.isFinite(v)) {
-        throw new DataError(`${path}:${lineNo}: column "${header[c]}" is "${cells[c]}", expected a number`, path, lineNo, header[c]);
+        throw new DataError(
+          `${path}:${lineNo}: column "${header[c]}" is "${cells[c]}", expected a number`,
+          path,
+          lineNo,
+          header[c],
+        );
       }
       x[r * featureCols.length + j] = v;
     });
@@ -94,18 +120,35 @@ export function readCsv(path: string, target: string, task: 'classification' | '
   if (task === 'classification') {
     labels = reference?.labels ?? [...new Set(rawTargets)].sort();
     classes = labels.length;
-    if (classes < 2) throw new DataError(`${path}: column "${target}" has only one class; classification needs two or more`, path, undefined, `${field}.target`);
+    if (classes < 2)
+      throw new DataError(
+        `${path}: column "${target}" has only one class; classification needs two or more`,
+        path,
+        undefined,
+        `${field}.target`,
+      );
     const index = new Map(labels.map((l, i) => [l, i]));
     rawTargets.forEach((t, r) => {
       const label = index.get(t);
-      if (label === undefined) throw new DataError(`${path}:${r + 2}: class "${t}" does not occur in the training CSV; the model knows ${labels!.join(', ')}`, path, r + 2, target);
+      if (label === undefined)
+        throw new DataError(
+          `${path}:${r + 2}: class "${t}" does not occur in the training CSV; the model knows ${labels!.join(', ')}`,
+          path,
+          r + 2,
+          target,
+        );
       y[r] = label;
     });
   } else {
     rawTargets.forEach((t, r) => {
       const v = Number(t);
       if (t === '' || !Number.isFinite(v)) {
-        throw new DataError(`${path}:${r + 2}: target "${target}" is "${t}", expected a number for regression`, path, r + 2, target);
+        throw new DataError(
+          `${path}:${r + 2}: target "${target}" is "${t}", expected a number for regression`,
+          path,
+          r + 2,
+          target,
+        );
       }
       y[r] = v;
     });

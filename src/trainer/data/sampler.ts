@@ -18,7 +18,11 @@ export class BatchSampler {
   private index = 0;
   private order: Uint32Array | null = null;
 
-  constructor(readonly size: number, readonly batchSize: number, readonly seed: number) {
+  constructor(
+    readonly size: number,
+    readonly batchSize: number,
+    readonly seed: number,
+  ) {
     if (size < 1) throw new Error('the dataset has no examples');
   }
 

@@ -22,7 +22,11 @@ export interface SplitDatasets {
   eval: Dataset | null;
 }
 
-export function buildDatasets(data: DataConfig, evalSplit: number | null, evalData: EvalDataConfig | null = null): SplitDatasets {
+export function buildDatasets(
+  data: DataConfig,
+  evalSplit: number | null,
+  evalData: EvalDataConfig | null = null,
+): SplitDatasets {
   if (evalData !== null) return withEvalFile(data, evalData);
   const whole = buildDataset(data);
   return evalSplit === null ? { train: whole, eval: null } : splitDataset(whole, evalSplit);
@@ -35,8 +39,12 @@ function withEvalFile(data: DataConfig, evalData: EvalDataConfig): SplitDatasets
     return { train: dataset, eval: loadEvalCsv(evalData.path, evalData.target, evalData.task, encoding) };
   }
   const train = buildDataset(data);
-  if (train.kind === 'text' && evalData.type === 'text') return { train, eval: loadEvalTextFile(evalData.path, train.seqLen, train.vocab) };
-  throw new InputError(`eval_data type ${evalData.type} cannot be read like data type ${data.type}: use type ${data.type}`, 'eval_data.type');
+  if (train.kind === 'text' && evalData.type === 'text')
+    return { train, eval: loadEvalTextFile(evalData.path, train.seqLen, train.vocab) };
+  throw new InputError(
+    `eval_data type ${evalData.type} cannot be read like data type ${data.type}: use type ${data.type}`,
+    'eval_data.type',
+  );
 }
 
 export function splitDataset(whole: Dataset, fraction: number): SplitDatasets {
@@ -46,7 +54,10 @@ export function splitDataset(whole: Dataset, fraction: number): SplitDatasets {
     // A training window of seqLen + 1 characters starting at s ends at s + seqLen, before the first held-out one.
     const trainCount = firstHeldOut - whole.seqLen;
     if (trainCount < 1) throw tooSmall(whole, fraction);
-    return { train: subset(whole, range(0, trainCount), 'train'), eval: subset(whole, range(firstHeldOut, whole.size), 'eval') };
+    return {
+      train: subset(whole, range(0, trainCount), 'train'),
+      eval: subset(whole, range(firstHeldOut, whole.size), 'eval'),
+    };
   }
   if (whole.size - evalCount < 1) throw tooSmall(whole, fraction);
   const order = permutation(whole.size, SPLIT_SEED);
@@ -56,7 +67,10 @@ export function splitDataset(whole: Dataset, fraction: number): SplitDatasets {
 }
 
 function tooSmall(whole: Dataset, fraction: number): InputError {
-  return new InputError(`eval_split ${fraction} of ${whole.size} examples leaves nothing to train on: lower eval_split or use more data`, 'eval_split');
+  return new InputError(
+    `eval_split ${fraction} of ${whole.size} examples leaves nothing to train on: lower eval_split or use more data`,
+    'eval_split',
+  );
 }
 
 function range(from: number, to: number): Uint32Array {

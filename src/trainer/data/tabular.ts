@@ -35,7 +35,13 @@ export function tabularDataset(
 }
 
 /** Gaussian blobs: one random centre per class, samples scattered around it with `noise` std. */
-export function syntheticClassification(samples: number, features: number, classes: number, noise: number, seed: number): TabularDataset {
+export function syntheticClassification(
+  samples: number,
+  features: number,
+  classes: number,
+  noise: number,
+  seed: number,
+): TabularDataset {
   const rng = new Rng(seed);
   const centres = new Float32Array(classes * features);
   for (let i = 0; i < centres.length; i++) centres[i] = rng.normal();

@@ -3,7 +3,12 @@ import { Rng } from '../util/rng';
 import { DataError, type TextDataset } from './types';
 
 /** Every window of seqLen + 1 characters is one example: the model predicts characters 1..seqLen from 0..seqLen-1. */
-export function textDataset(text: string, seqLen: number, description: Record<string, unknown>, given?: { vocab: string[]; path: string }): TextDataset {
+export function textDataset(
+  text: string,
+  seqLen: number,
+  description: Record<string, unknown>,
+  given?: { vocab: string[]; path: string },
+): TextDataset {
   const chars = Array.from(text);
   const vocab = given?.vocab ?? [...new Set(chars)].sort();
   const index = new Map(vocab.map((c, i) => [c, i]));
@@ -38,7 +43,12 @@ function checkCharacters(chars: string[], index: ReadonlyMap<string, number>, pa
   let line = 1;
   for (const c of chars) {
     if (!index.has(c)) {
-      throw new DataError(`${path}:${line}: character ${JSON.stringify(c)} does not occur in the training text, so the model cannot predict it; remove it from eval_data or add it to the training data`, path, line, 'eval_data.path');
+      throw new DataError(
+        `${path}:${line}: character ${JSON.stringify(c)} does not occur in the training text, so the model cannot predict it; remove it from eval_data or add it to the training data`,
+        path,
+        line,
+        'eval_data.path',
+      );
     }
     if (c === '\n') line++;
   }
@@ -58,10 +68,20 @@ function readTextFile(path: string, seqLen: number, section: 'data' | 'eval_data
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DataError(`${path}: cannot read the text file (${(e as Error).message}); fix ${section}.path`, path, undefined, `${section}.path`);
+    throw new DataError(
+      `${path}: cannot read the text file (${(e as Error).message}); fix ${section}.path`,
+      path,
+      undefined,
+      `${section}.path`,
+    );
   }
   if (Array.from(text).length < seqLen + 2) {
-    throw new DataError(`${path}: ${text.length} characters is too short for seq_len ${seqLen}; use a longer file or a smaller ${section}.seq_len`, path, undefined, `${section}.seq_len`);
+    throw new DataError(
+      `${path}: ${text.length} characters is too short for seq_len ${seqLen}; use a longer file or a smaller ${section}.seq_len`,
+      path,
+      undefined,
+      `${section}.seq_len`,
+    );
   }
   return text;
 }

@@ -36,7 +36,10 @@ export async function evaluateModel(model: Model, data: Dataset, batchSize: numb
       const y = tf.tensor(arrays.y, arrays.yShape, 'float32');
       const out = model.outputs(x, { training: false, dropoutSeed: 0 });
       const target = tf.reshape(y, model.task === 'classification' ? out.shape : [out.shape[0], -1]) as tf.Tensor2D;
-      const hits = model.task === 'classification' ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(target, 1)), 'float32')) : tf.scalar(0);
+      const hits =
+        model.task === 'classification'
+          ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(target, 1)), 'float32'))
+          : tf.scalar(0);
       return [taskLoss(model.task, out, target), hits, out.shape[0]] as const;
     });
     // Read asynchronously: backends without synchronous reads (WebGPU in Node) evaluate too.

@@ -40,7 +40,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export async function runTraining(options: RunOptions): Promise<RunOutcome> {
   const { config, sink } = options;
   const stop = options.stop ?? new StopController();
-  const warn = (message: string, code?: string): void => sink.emit(code ? { type: 'warning', message, code } : { type: 'warning', message });
+  const warn = (message: string, code?: string): void =>
+    sink.emit(code ? { type: 'warning', message, code } : { type: 'warning', message });
   const startedAt = Date.now();
   const lock: RunLock = await acquireRunLock(config.output_dir, { onWarning: (m) => warn(m, 'lock') });
   let files: RunFiles | null = null;
@@ -50,13 +51,23 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
   try {
     const backend = await selectBackend(options.backend);
     session = TrainingSession.create(config);
-    manager = new CheckpointManager(config.output_dir, config, { ...options.checkpointHooks, onWarning: (m) => warn(m, 'checkpoint') });
+    manager = new CheckpointManager(config.output_dir, config, {
+      ...options.checkpointHooks,
+      onWarning: (m) => warn(m, 'checkpoint'),
+    });
     files = new RunFiles(config.output_dir);
 
     // Resume before announcing the start (startStep depends on it); its events follow `started`.
     let resumedFrom: string | null = null;
-    const afterStart: TrainerEvent[] = backend.notes.map((n) => ({ type: 'warning', message: n.message, code: n.code }));
-    const restoreOptions = { restoreOptimizer: config.restore_optimizer_state, restoreScheduler: config.restore_scheduler_state };
+    const afterStart: TrainerEvent[] = backend.notes.map((n) => ({
+      type: 'warning',
+      message: n.message,
+      code: n.code,
+    }));
+    const restoreOptions = {
+      restoreOptimizer: config.restore_optimizer_state,
+      restoreScheduler: config.restore_scheduler_state,
+    };
     // Judged and loaded from the folders themselves (never the listing index), as this resume needs them.
     const resumed = await manager.resume(config.resume_from_checkpoint, { ...restoreOptions, weightsDtype: 'float32' });
     const target = resumed?.target ?? null;
@@ -64,10 +75,22 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
       const { content, warnings } = resumed;
       const report = session.restore(content, restoreOptions);
       resumedFrom = target.path;
-      afterStart.push({ type: 'resumed', path: target.path, step: session.globalStep, restoredOptimizer: report.restoredOptimizer, restoredScheduler: report.restoredScheduler, skipped: target.skipped });
-      for (const message of [...warnings, ...report.warnings]) afterStart.push({ type: 'warning', message, code: 'resume' });
+      afterStart.push({
+        type: 'resumed',
+        path: target.path,
+        step: session.globalStep,
+        restoredOptimizer: report.restoredOptimizer,
+        restoredScheduler: report.restoredScheduler,
+        skipped: target.skipped,
+      });
+      for (const message of [...warnings, ...report.warnings])
+        afterStart.push({ type: 'warning', message, code: 'resume' });
     } else if (config.resume_from_checkpoint === true) {
-      afterStart.push({ type: 'warning', message: `resume_from_checkpoint is true but ${manager.checkpointsDir} has no valid checkpoint: starting from step 0`, code: 'resume' });
+      afterStart.push({
+        type: 'warning',
+        message: `resume_from_checkpoint is true but ${manager.checkpointsDir} has no valid checkpoint: starting from step 0`,
+        code: 'resume',
+      });
     }
 
     const startStep = session.globalStep;
@@ -91,9 +114,23 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
     };
     await files.writeRecord(record);
     if (target) files.appendResumeMarker({ step: startStep, from: target.name, time: Date.now() });
-    sink.emit({ type: 'started', protocol: PROTOCOL_VERSION, pid: process.pid, runDir: config.output_dir, configPath: config.config_path, backend, startStep, maxSteps: config.max_steps, time: Date.now() });
+    sink.emit({
+      type: 'started',
+      protocol: PROTOCOL_VERSION,
+      pid: process.pid,
+      runDir: config.output_dir,
+      configPath: config.config_path,
+      backend,
+      startStep,
+      maxSteps: config.max_steps,
+      time: Date.now(),
+    });
     for (const event of afterStart) sink.emit(event);
-    if (startStep >= config.max_steps) warn(`the run is already at step ${startStep} of max_steps ${config.max_steps}: nothing to train (raise max_steps to continue)`, 'max_steps');
+    if (startStep >= config.max_steps)
+      warn(
+        `the run is already at step ${startStep} of max_steps ${config.max_steps}: nothing to train (raise max_steps to continue)`,
+        'max_steps',
+      );
 
     const saver = new Saver(session, manager, config, backend, sink);
     const rate = new RateWindow(performance.now());
@@ -102,7 +139,15 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
       const { metrics, examples, durationMs } = await session!.evaluate();
       const step = session!.globalStep;
       sink.emit({ type: 'evaluated', step, epoch: session!.epoch, metrics, examples, durationMs, time: Date.now() });
-      files!.appendMetrics({ step, epoch: session!.epoch, ...metrics, eval_examples: examples, eval_runtime: durationMs / 1000, wall_time: Date.now() / 1000, elapsed: (Date.now() - startedAt) / 1000 });
+      files!.appendMetrics({
+        step,
+        epoch: session!.epoch,
+        ...metrics,
+        eval_examples: examples,
+        eval_runtime: durationMs / 1000,
+        wall_time: Date.now() / 1000,
+        elapsed: (Date.now() - startedAt) / 1000,
+      });
     };
     // A checkpoint carries the metrics of its own step: evaluate first where this step was not.
     const save = async (): Promise<void> => {
@@ -118,8 +163,28 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
         const stepsPerSec = rate.report(performance.now());
         const examplesPerSec = stepsPerSec * config.batch_size;
         const etaSec = stepsPerSec > 0 ? (config.max_steps - step) / stepsPerSec : null;
-        sink.emit({ type: 'step', step, maxSteps: config.max_steps, epoch: result.epoch, loss: result.loss, lr: result.lr, examplesPerSec, stepsPerSec, etaSec, time: Date.now() });
-        files.appendMetrics({ step, epoch: result.epoch, loss: result.loss, lr: result.lr, examples_per_sec: examplesPerSec, steps_per_sec: stepsPerSec, wall_time: Date.now() / 1000, elapsed: (Date.now() - startedAt) / 1000 });
+        sink.emit({
+          type: 'step',
+          step,
+          maxSteps: config.max_steps,
+          epoch: result.epoch,
+          loss: result.loss,
+          lr: result.lr,
+          examplesPerSec,
+          stepsPerSec,
+          etaSec,
+          time: Date.now(),
+        });
+        files.appendMetrics({
+          step,
+          epoch: result.epoch,
+          loss: result.loss,
+          lr: result.lr,
+          examples_per_sec: examplesPerSec,
+          steps_per_sec: stepsPerSec,
+          wall_time: Date.now() / 1000,
+          elapsed: (Date.now() - startedAt) / 1000,
+        });
       }
       if (evaluating && step % config.eval_steps === 0) await evaluate();
       if (step % config.save_steps === 0) await save();
@@ -129,16 +194,33 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
 
     const stopped = stop.requested && session.globalStep < config.max_steps;
     // A stopped run saves if save_on_stop; a finished one always ends with a checkpoint of its last step.
-    if ((stopped ? config.save_on_stop : true) && session.globalStep > startStep && saver.lastSavedStep !== session.globalStep) await save();
+    if (
+      (stopped ? config.save_on_stop : true) &&
+      session.globalStep > startStep &&
+      saver.lastSavedStep !== session.globalStep
+    )
+      await save();
     await saver.flush();
     const status = stopped ? 'stopped' : 'finished';
     record = { ...record, status, step: session.globalStep, ended_at: new Date().toISOString() };
     await files.writeRecord(record);
-    sink.emit({ type: 'finished', status, step: session.globalStep, loss: session.lastLoss, durationMs: Date.now() - startedAt });
+    sink.emit({
+      type: 'finished',
+      status,
+      step: session.globalStep,
+      loss: session.lastLoss,
+      durationMs: Date.now() - startedAt,
+    });
     return { status, step: session.globalStep, loss: session.lastLoss, backend, runDir: config.output_dir };
   } catch (error) {
     if (files && record) {
-      await files.writeRecord({ ...record, status: 'failed', step: session?.globalStep ?? record.step, ended_at: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) });
+      await files.writeRecord({
+        ...record,
+        status: 'failed',
+        step: session?.globalStep ?? record.step,
+        ended_at: new Date().toISOString(),
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
     throw error;
   } finally {
@@ -170,12 +252,28 @@ class Saver {
     this.throwIfFailed();
     const started = performance.now();
     const content = await this.session.snapshotAsync();
-    content.metadata = { name: this.config.name, config_path: this.config.config_path, config: this.config, backend: this.backend.name, created: new Date().toISOString() };
+    content.metadata = {
+      name: this.config.name,
+      config_path: this.config.config_path,
+      config: this.config,
+      backend: this.backend.name,
+      created: new Date().toISOString(),
+    };
     const pending = await this.manager.save(content);
     const blockingMs = performance.now() - started;
     this.lastSavedStep = content.step;
     const reported = pending.done.then(
-      (r) => this.sink.emit({ type: 'checkpoint_saved', step: r.step, path: r.path, name: r.name, bytes: r.bytes, blockingMs, durationMs: r.durationMs, deleted: r.deleted }),
+      (r) =>
+        this.sink.emit({
+          type: 'checkpoint_saved',
+          step: r.step,
+          path: r.path,
+          name: r.name,
+          bytes: r.bytes,
+          blockingMs,
+          durationMs: r.durationMs,
+          deleted: r.deleted,
+        }),
       (error: unknown) => this.onFailure(pending.path, error),
     );
     this.previous = reported;
@@ -184,7 +282,12 @@ class Saver {
 
   private onFailure(path: string, error: unknown): void {
     const message = `saving ${path} failed: ${error instanceof Error ? error.message : String(error)}`;
-    if (this.config.on_save_error === 'continue') this.sink.emit({ type: 'warning', message: `${message}; training continues (on_save_error: continue)`, code: 'save_failed' });
+    if (this.config.on_save_error === 'continue')
+      this.sink.emit({
+        type: 'warning',
+        message: `${message}; training continues (on_save_error: continue)`,
+        code: 'save_failed',
+      });
     else this.failure ??= new Error(`${message} (set on_save_error: continue to keep training without it)`);
   }
 

@@ -17,7 +17,20 @@ import { mixSeed } from '../util/rng';
 import { type EvalResult, evaluateModel } from './evaluate';
 
 /** The config fields a session reads (the rest concern files and processes). */
-export type SessionConfig = Pick<TrainConfig, 'seed' | 'max_steps' | 'batch_size' | 'model' | 'data' | 'optimizer' | 'scheduler' | 'metric_for_best_model' | 'greater_is_better' | 'eval_split' | 'eval_data'>;
+export type SessionConfig = Pick<
+  TrainConfig,
+  | 'seed'
+  | 'max_steps'
+  | 'batch_size'
+  | 'model'
+  | 'data'
+  | 'optimizer'
+  | 'scheduler'
+  | 'metric_for_best_model'
+  | 'greater_is_better'
+  | 'eval_split'
+  | 'eval_data'
+>;
 
 export interface StepResult {
   step: number;
@@ -52,15 +65,28 @@ export class TrainingSession {
   /** The latest evaluation: a snapshot at its step carries its metrics (they decide the best checkpoint). */
   private lastEval: { step: number; result: EvalResult } | null = null;
 
-  private constructor(readonly config: SessionConfig, readonly dataset: Dataset, readonly evalDataset: Dataset | null, readonly model: Model) {
+  private constructor(
+    readonly config: SessionConfig,
+    readonly dataset: Dataset,
+    readonly evalDataset: Dataset | null,
+    readonly model: Model,
+  ) {
     this.optimizer = createOptimizer(config.optimizer, model.params);
     this.scheduler = this.freshScheduler();
     this.sampler = new BatchSampler(dataset.size, config.batch_size, mixSeed(config.seed, DATA_STREAM));
   }
 
   /** Builds everything from the config; the tfjs backend must already be set. */
-  static create(config: SessionConfig, datasets: SplitDatasets = buildDatasets(config.data, config.eval_split, config.eval_data)): TrainingSession {
-    return new TrainingSession(config, datasets.train, datasets.eval, buildModel(config.model, datasets.train, config.seed));
+  static create(
+    config: SessionConfig,
+    datasets: SplitDatasets = buildDatasets(config.data, config.eval_split, config.eval_data),
+  ): TrainingSession {
+    return new TrainingSession(
+      config,
+      datasets.train,
+      datasets.eval,
+      buildModel(config.model, datasets.train, config.seed),
+    );
   }
 
   /** Evaluates the current weights on the held-out data; touches nothing training reads (sampler, RNG, optimizer). */
@@ -109,9 +135,13 @@ export class TrainingSession {
     const lossTensor = tf.tidy(() => {
       const x = tf.tensor(arrays.x, arrays.xShape, 'float32');
       const y = tf.tensor(arrays.y, arrays.yShape, 'float32');
-      const { value, grads } = tf.variableGrads(() => this.model.loss(x, y, { training: true, dropoutSeed }), params.map((p) => p.variable));
+      const { value, grads } = tf.variableGrads(
+        () => this.model.loss(x, y, { training: true, dropoutSeed }),
+        params.map((p) => p.variable),
+      );
       let ordered = params.map((p) => grads[p.variable.name]!);
-      if (this.config.optimizer.clip_norm !== null) ordered = clipByGlobalNorm(ordered, this.config.optimizer.clip_norm);
+      if (this.config.optimizer.clip_norm !== null)
+        ordered = clipByGlobalNorm(ordered, this.config.optimizer.clip_norm);
       this.optimizer.apply(ordered);
       return value;
     });
@@ -120,7 +150,9 @@ export class TrainingSession {
 
   private finishStep(loss: number, lr: number): StepResult {
     if (!Number.isFinite(loss)) {
-      throw new Error(`the loss became ${loss} at step ${this.globalStep + 1} (learning rate ${lr}); lower optimizer.learning_rate or set optimizer.clip_norm`);
+      throw new Error(
+        `the loss became ${loss} at step ${this.globalStep + 1} (learning rate ${lr}); lower optimizer.learning_rate or set optimizer.clip_norm`,
+      );
     }
     this.scheduler.advance();
     this.globalStep++;
@@ -140,7 +172,11 @@ export class TrainingSession {
   weights(): TensorMap {
     const out: TensorMap = {};
     for (const p of this.model.params) {
-      out[p.name] = { dtype: 'float32', shape: [...p.variable.shape], data: (p.variable.dataSync() as Float32Array).slice() };
+      out[p.name] = {
+        dtype: 'float32',
+        shape: [...p.variable.shape],
+        data: (p.variable.dataSync() as Float32Array).slice(),
+      };
     }
     return out;
   }
@@ -156,7 +192,11 @@ export class TrainingSession {
     const trainerState: TrainerState = {
       global_step: this.globalStep,
       epoch: this.sampler.currentEpoch,
-      data_position: { ...this.sampler.getPosition(), dataset_size: this.dataset.size, batch_size: this.config.batch_size },
+      data_position: {
+        ...this.sampler.getPosition(),
+        dataset_size: this.dataset.size,
+        batch_size: this.config.batch_size,
+      },
       rng: { seed: this.config.seed, data_seed: this.sampler.seed, dropout: 'derived from seed and global_step' },
       loss: meanLoss,
       metrics: { loss: meanLoss, ...(this.evaluatedThisStep ? this.lastEval!.result.metrics : {}) },
@@ -168,7 +208,10 @@ export class TrainingSession {
     return {
       step: this.globalStep,
       weights: this.weights(),
-      optimizer: { state, tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { ...t, data: t.data.slice() }])) },
+      optimizer: {
+        state,
+        tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { ...t, data: t.data.slice() }])),
+      },
       scheduler: this.scheduler.getState(),
       trainerState,
     };
@@ -184,19 +227,30 @@ export class TrainingSession {
     this.best = { best_metric: state.best_metric, best_checkpoint: state.best_checkpoint };
     const savedSeed = (state.rng as { seed?: unknown }).seed;
     if (savedSeed !== undefined && savedSeed !== this.config.seed) {
-      warnings.push(`the checkpoint was trained with seed ${String(savedSeed)} and the config says ${this.config.seed}: batches and dropout masks will differ from the original run`);
+      warnings.push(
+        `the checkpoint was trained with seed ${String(savedSeed)} and the config says ${this.config.seed}: batches and dropout masks will differ from the original run`,
+      );
     }
     const position = state.data_position as Partial<SamplerPosition> & { dataset_size?: number };
     const resized = position.dataset_size !== undefined && position.dataset_size !== this.dataset.size;
-    if (resized) warnings.push(`the dataset had ${position.dataset_size} examples when saved and has ${this.dataset.size} now; the data order differs from the original run`);
+    if (resized)
+      warnings.push(
+        `the dataset had ${position.dataset_size} examples when saved and has ${this.dataset.size} now; the data order differs from the original run`,
+      );
     try {
       this.sampler.setPosition({ epoch: position.epoch ?? 0, index: resized ? 0 : (position.index ?? 0) });
     } catch (error) {
       // Bad input, not a training failure: one line, exit 2.
-      throw new InputError(`the checkpoint's trainer_state.json data_position cannot be used: ${error instanceof Error ? error.message : String(error)}`, 'resume_from_checkpoint');
+      throw new InputError(
+        `the checkpoint's trainer_state.json data_position cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+        'resume_from_checkpoint',
+      );
     }
     if (state.global_step !== content.step) {
-      throw new InputError(`the checkpoint's trainer_state.json global_step ${state.global_step} disagrees with its step ${content.step}`, 'resume_from_checkpoint');
+      throw new InputError(
+        `the checkpoint's trainer_state.json global_step ${state.global_step} disagrees with its step ${content.step}`,
+        'resume_from_checkpoint',
+      );
     }
 
     let restoredOptimizer = false;
@@ -205,13 +259,17 @@ export class TrainingSession {
     this.optimizer = fresh;
     if (options.restoreOptimizer && content.optimizer) {
       if (content.optimizer.state.type !== this.config.optimizer.type) {
-        warnings.push(`the checkpoint's optimizer is ${content.optimizer.state.type} and the config's is ${this.config.optimizer.type}: starting the optimizer afresh`);
+        warnings.push(
+          `the checkpoint's optimizer is ${content.optimizer.state.type} and the config's is ${this.config.optimizer.type}: starting the optimizer afresh`,
+        );
       } else {
         this.optimizer.setState(content.optimizer.state, content.optimizer.tensors);
         restoredOptimizer = true;
       }
     } else if (options.restoreOptimizer) {
-      warnings.push('the checkpoint has no optimizer state (saved with save_optimizer_state: false): starting the optimizer afresh');
+      warnings.push(
+        'the checkpoint has no optimizer state (saved with save_optimizer_state: false): starting the optimizer afresh',
+      );
     }
 
     let restoredScheduler = false;
@@ -220,7 +278,9 @@ export class TrainingSession {
       warnings.push(...this.scheduler.setState(content.scheduler));
       restoredScheduler = true;
     } else if (options.restoreScheduler) {
-      warnings.push('the checkpoint has no scheduler state (saved with save_scheduler_state: false): the schedule starts again from step 0');
+      warnings.push(
+        'the checkpoint has no scheduler state (saved with save_scheduler_state: false): the schedule starts again from step 0',
+      );
     }
     return { restoredOptimizer, restoredScheduler, warnings };
   }
@@ -228,13 +288,28 @@ export class TrainingSession {
   private restoreWeights(weights: TensorMap): void {
     const names = new Set(this.model.params.map((p) => p.name));
     const unexpected = Object.keys(weights).filter((n) => !names.has(n));
-    if (unexpected.length > 0) throw new InputError(`the checkpoint has weights this model lacks (${unexpected.slice(0, 3).join(', ')}): it was saved from a different model config`, 'model');
+    if (unexpected.length > 0)
+      throw new InputError(
+        `the checkpoint has weights this model lacks (${unexpected.slice(0, 3).join(', ')}): it was saved from a different model config`,
+        'model',
+      );
     for (const p of this.model.params) {
       const entry = weights[p.name];
-      if (!entry) throw new InputError(`the checkpoint lacks weight ${p.name}: it was saved from a different model config`, 'model');
-      if (entry.dtype !== 'float32') throw new InputError(`weight ${p.name} is ${entry.dtype} in the checkpoint; the model's weights are float32`, 'resume_from_checkpoint');
+      if (!entry)
+        throw new InputError(
+          `the checkpoint lacks weight ${p.name}: it was saved from a different model config`,
+          'model',
+        );
+      if (entry.dtype !== 'float32')
+        throw new InputError(
+          `weight ${p.name} is ${entry.dtype} in the checkpoint; the model's weights are float32`,
+          'resume_from_checkpoint',
+        );
       if (entry.shape.join(',') !== p.variable.shape.join(',')) {
-        throw new InputError(`weight ${p.name} has shape [${entry.shape}] in the checkpoint and [${p.variable.shape}] in this model: the model config changed`, 'model');
+        throw new InputError(
+          `weight ${p.name} has shape [${entry.shape}] in the checkpoint and [${p.variable.shape}] in this model: the model config changed`,
+          'model',
+        );
       }
       tf.tidy(() => p.variable.assign(tf.tensor(entry.data, entry.shape, 'float32')));
     }

@@ -35,7 +35,10 @@ export function buildCharLm(spec: CharLmSpec, seed: number): Model {
     const kernel = f.glorot(`${name}/kernel`, width, gates * spec.units);
     const recurrent = f.glorot(`${name}/recurrent_kernel`, spec.units, gates * spec.units);
     // LSTM forget-gate bias starts at 1 (gate order i, f, g, o), the usual remedy for early vanishing memory.
-    const bias = spec.cell === 'lstm' ? lstmBias(f, `${name}/bias`, spec.units) : f.constant(`${name}/bias`, [gates * spec.units], 0);
+    const bias =
+      spec.cell === 'lstm'
+        ? lstmBias(f, `${name}/bias`, spec.units)
+        : f.constant(`${name}/bias`, [gates * spec.units], 0);
     layers.push({ kernel, recurrent, bias });
     width = spec.units;
   }
@@ -43,7 +46,11 @@ export function buildCharLm(spec: CharLmSpec, seed: number): Model {
 
   const outputs = (x: tf.Tensor, { training, dropoutSeed }: ForwardOptions): tf.Tensor2D => {
     const [b, t, v] = x.shape as [number, number, number];
-    let seq = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, table as tf.Tensor2D), [b, t, spec.embeddingDim]);
+    let seq = tf.reshape(tf.matMul(tf.reshape(x, [b * t, v]) as tf.Tensor2D, table as tf.Tensor2D), [
+      b,
+      t,
+      spec.embeddingDim,
+    ]);
     layers.forEach((layer, l) => {
       seq = runLayer(layer, spec, seq as tf.Tensor3D);
       seq = dropout(seq, spec.dropout, mixSeed(dropoutSeed, l), training);
@@ -72,6 +79,10 @@ function lstmBias(f: ParamFactory, name: string, units: number): tf.Variable {
 
 /** Runs one recurrent layer over [batch, time, in] as one fused op and returns [batch, time, units]. */
 function runLayer(layer: RecurrentLayer, spec: CharLmSpec, seq: tf.Tensor3D): tf.Tensor3D {
-  const weights = { kernel: layer.kernel as tf.Tensor2D, recurrent: layer.recurrent as tf.Tensor2D, bias: layer.bias as tf.Tensor1D };
+  const weights = {
+    kernel: layer.kernel as tf.Tensor2D,
+    recurrent: layer.recurrent as tf.Tensor2D,
+    bias: layer.bias as tf.Tensor1D,
+  };
   return spec.cell === 'lstm' ? fusedLstm(seq, weights) : fusedGru(seq, weights);
 }

@@ -79,12 +79,22 @@ const innerDense = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =
   save([x, kernel]);
   return {
     value: blasOnWasm()
-      ? (tf.engine().runKernel(tf._FusedMatMul, { a: x, b: kernel, bias }, { transposeA: false, transposeB: false, activation: 'linear' }) as tf.Tensor2D)
+      ? (tf
+          .engine()
+          .runKernel(
+            tf._FusedMatMul,
+            { a: x, b: kernel, bias },
+            { transposeA: false, transposeB: false, activation: 'linear' },
+          ) as tf.Tensor2D)
       : tf.add(tf.matMul(x, kernel), bias),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sKernel] = saved as [tf.Tensor2D, tf.Tensor2D];
       const ones = tf.ones([1, dy.shape[0]!]) as tf.Tensor2D;
-      return [tf.matMul(dy as tf.Tensor2D, sKernel, false, true), tf.matMul(sx, dy as tf.Tensor2D, true, false), tf.reshape(tf.matMul(ones, dy as tf.Tensor2D), [dy.shape[1]!])];
+      return [
+        tf.matMul(dy as tf.Tensor2D, sKernel, false, true),
+        tf.matMul(sx, dy as tf.Tensor2D, true, false),
+        tf.reshape(tf.matMul(ones, dy as tf.Tensor2D), [dy.shape[1]!]),
+      ];
     },
   };
 }) as (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) => tf.Tensor;

@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
-import { type Activation, type Dense, ParamFactory, activate, applyDense, dense, disposeParams, dropout, taskLoss } from './layers';
+import {
+  type Activation,
+  type Dense,
+  ParamFactory,
+  activate,
+  applyDense,
+  dense,
+  disposeParams,
+  dropout,
+  taskLoss,
+} from './layers';
 import type { ForwardOptions, Model } from './types';
 
 export interface MlpSpec {

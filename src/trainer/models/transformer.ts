@@ -2,7 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { mixSeed } from '../util/rng';
 import { causalSelfAttention } from '../accel';
 import {
-  type Dense, type LayerNorm, ParamFactory, activate, applyInnerDense, applyLayerNorm, dense, disposeParams, dropout, layerNorm, taskLoss,
+  type Dense,
+  type LayerNorm,
+  ParamFactory,
+  activate,
+  applyInnerDense,
+  applyLayerNorm,
+  dense,
+  disposeParams,
+  dropout,
+  layerNorm,
+  taskLoss,
 } from './layers';
 import type { ForwardOptions, Model } from './types';
 
@@ -60,7 +70,13 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Model {
     blocks.forEach((block, i) => {
       const seedBase = mixSeed(dropoutSeed, i + 1);
       h = tf.add(h, attention(block, spec, applyLayerNorm(block.ln1, h), b, t, seedBase, training));
-      const ff = applyInnerDense(block.ff2, activate(applyInnerDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D), 'gelu') as tf.Tensor2D);
+      const ff = applyInnerDense(
+        block.ff2,
+        activate(
+          applyInnerDense(block.ff1, tf.reshape(applyLayerNorm(block.ln2, h), [b * t, d]) as tf.Tensor2D),
+          'gelu',
+        ) as tf.Tensor2D,
+      );
       h = tf.add(h, dropout(tf.reshape(ff, [b, t, d]), spec.dropout, mixSeed(seedBase, 2), training));
     });
     return applyInnerDense(output, tf.reshape(applyLayerNorm(lnFinal, h), [b * t, d]) as tf.Tensor2D);
@@ -79,16 +95,29 @@ export function buildTransformer(spec: TransformerSpec, seed: number): Model {
   };
 }
 
-function attention(block: Block, spec: TransformerSpec, x: tf.Tensor, b: number, t: number, seed: number, training: boolean): tf.Tensor {
+function attention(
+  block: Block,
+  spec: TransformerSpec,
+  x: tf.Tensor,
+  b: number,
+  t: number,
+  seed: number,
+  training: boolean,
+): tf.Tensor {
   const d = spec.dModel;
   // q, k and v from one product against the three kernels side by side (the variables keep their own names and shapes).
   const qkvLayer = {
     kernel: tf.concat([block.query.kernel, block.key.kernel, block.value.kernel], 1),
     bias: tf.concat([block.query.bias, block.key.bias, block.value.bias]),
   };
-  const qkv = tf.reshape(applyInnerDense(qkvLayer, tf.reshape(x, [b * t, d]) as tf.Tensor2D), [b, t, 3 * d]) as tf.Tensor3D;
+  const qkv = tf.reshape(applyInnerDense(qkvLayer, tf.reshape(x, [b * t, d]) as tf.Tensor2D), [
+    b,
+    t,
+    3 * d,
+  ]) as tf.Tensor3D;
   // Dropout on the attention weights needs them as a tensor: then the op-by-op path.
-  const weightsDropout = training && spec.dropout > 0 ? (w: tf.Tensor) => dropout(w, spec.dropout, mixSeed(seed, 1), training) : undefined;
+  const weightsDropout =
+    training && spec.dropout > 0 ? (w: tf.Tensor) => dropout(w, spec.dropout, mixSeed(seed, 1), training) : undefined;
   const mixed = causalSelfAttention(qkv, spec.heads, weightsDropout);
   return tf.reshape(applyInnerDense(block.proj, tf.reshape(mixed, [b * t, d]) as tf.Tensor2D), [b, t, d]);
 }

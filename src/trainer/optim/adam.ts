@@ -37,9 +37,20 @@ export class Adam implements Optimizer {
     const m = this.slots.get('m');
     const v = this.slots.get('v');
     const decay = this.type === 'adamw' && this.weightDecay > 0 ? this.weightDecay : null;
-    const scalars = adamScalars(this.learningRate, this.beta1, this.beta2, this.accBeta1, this.accBeta2, this.epsilon, decay);
+    const scalars = adamScalars(
+      this.learningRate,
+      this.beta1,
+      this.beta2,
+      this.accBeta1,
+      this.accBeta2,
+      this.epsilon,
+      decay,
+    );
     const fused = (i: number): boolean =>
-      this.updates === 'fused' && updateDirectly(this.params[i]!.variable, [m[i]!, v[i]!], grads[i]!, (g, p, [mi, vi]) => adamStep(scalars, g, p, mi!, vi!));
+      this.updates === 'fused' &&
+      updateDirectly(this.params[i]!.variable, [m[i]!, v[i]!], grads[i]!, (g, p, [mi, vi]) =>
+        adamStep(scalars, g, p, mi!, vi!),
+      );
     tf.tidy(() => {
       let ops: ReturnType<typeof opScalars> | null = null; // made only if some parameter needs the op path
       this.params.forEach((p, i) => {
@@ -59,14 +70,25 @@ export class Adam implements Optimizer {
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    const hyperparameters = { learning_rate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weight_decay: this.type === 'adamw' ? this.weightDecay : 0 };
-    return this.slots.snapshot(this.type, hyperparameters, this.iterations, { accBeta1: this.accBeta1, accBeta2: this.accBeta2 });
+    const hyperparameters = {
+      learning_rate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weight_decay: this.type === 'adamw' ? this.weightDecay : 0,
+    };
+    return this.slots.snapshot(this.type, hyperparameters, this.iterations, {
+      accBeta1: this.accBeta1,
+      accBeta2: this.accBeta2,
+    });
   }
 
   setState(state: OptimizerState, tensors: TensorMap): void {
     const { accBeta1, accBeta2 } = state.extra;
     if (typeof accBeta1 !== 'number' || typeof accBeta2 !== 'number') {
-      throw new InputError('the checkpoint\'s Adam state lacks extra.accBeta1/accBeta2; set restore_optimizer_state: false to start the optimizer afresh');
+      throw new InputError(
+        "the checkpoint's Adam state lacks extra.accBeta1/accBeta2; set restore_optimizer_state: false to start the optimizer afresh",
+      );
     }
     this.slots.import(tensors);
     this.iterations = state.iterations;

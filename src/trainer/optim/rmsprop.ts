@@ -28,7 +28,9 @@ export class RmsProp implements Optimizer {
     const lrValue = this.learningRate;
     const fused = (i: number): boolean =>
       this.updates === 'fused' &&
-      updateDirectly(this.params[i]!.variable, [ms[i]!, mom[i]!], grads[i]!, (g, p, [msi, momi]) => rmsPropStep(lrValue, this.rho, this.momentum, this.epsilon, g, p, msi!, momi!));
+      updateDirectly(this.params[i]!.variable, [ms[i]!, mom[i]!], grads[i]!, (g, p, [msi, momi]) =>
+        rmsPropStep(lrValue, this.rho, this.momentum, this.epsilon, g, p, msi!, momi!),
+      );
     tf.tidy(() => {
       let scalars: ReturnType<typeof this.opScalars> | null = null; // made only if some parameter needs the op path
       this.params.forEach((p, i) => {
@@ -47,11 +49,21 @@ export class RmsProp implements Optimizer {
   }
 
   private opScalars(lr: number) {
-    return { lr: tf.scalar(lr), rho: tf.scalar(this.rho), oneMinusRho: tf.scalar(1 - this.rho), mu: tf.scalar(this.momentum), eps: tf.scalar(this.epsilon) };
+    return {
+      lr: tf.scalar(lr),
+      rho: tf.scalar(this.rho),
+      oneMinusRho: tf.scalar(1 - this.rho),
+      mu: tf.scalar(this.momentum),
+      eps: tf.scalar(this.epsilon),
+    };
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    return this.slots.snapshot(this.type, { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }, this.iterations);
+    return this.slots.snapshot(
+      this.type,
+      { learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon },
+      this.iterations,
+    );
   }
 
   setState(state: OptimizerState, tensors: TensorMap): void {

@@ -9,11 +9,17 @@ import type { Optimizer, UpdateMode } from './types';
 export class Sgd implements Optimizer {
   readonly type = 'sgd';
   iterations = 0;
-  constructor(private readonly params: Param[], public learningRate: number, private readonly updates: UpdateMode = 'fused') {}
+  constructor(
+    private readonly params: Param[],
+    public learningRate: number,
+    private readonly updates: UpdateMode = 'fused',
+  ) {}
 
   apply(grads: tf.Tensor[]): void {
     const lrValue = this.learningRate;
-    const fused = (i: number): boolean => this.updates === 'fused' && updateDirectly(this.params[i]!.variable, [], grads[i]!, (g, p) => sgdStep(lrValue, g, p));
+    const fused = (i: number): boolean =>
+      this.updates === 'fused' &&
+      updateDirectly(this.params[i]!.variable, [], grads[i]!, (g, p) => sgdStep(lrValue, g, p));
     tf.tidy(() => {
       let lr: tf.Scalar | null = null;
       this.params.forEach((p, i) => {
@@ -26,7 +32,16 @@ export class Sgd implements Optimizer {
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    return { state: { type: this.type, hyperparameters: { learning_rate: this.learningRate }, iterations: this.iterations, slots: [], extra: {} }, tensors: {} };
+    return {
+      state: {
+        type: this.type,
+        hyperparameters: { learning_rate: this.learningRate },
+        iterations: this.iterations,
+        slots: [],
+        extra: {},
+      },
+      tensors: {},
+    };
   }
 
   setState(state: OptimizerState): void {
@@ -56,7 +71,10 @@ export class Momentum implements Optimizer {
     const acc = this.slots.get('momentum');
     const lrValue = this.learningRate;
     const fused = (i: number): boolean =>
-      this.updates === 'fused' && updateDirectly(this.params[i]!.variable, [acc[i]!], grads[i]!, (g, p, [a]) => momentumStep(lrValue, this.momentum, this.nesterov, g, p, a!));
+      this.updates === 'fused' &&
+      updateDirectly(this.params[i]!.variable, [acc[i]!], grads[i]!, (g, p, [a]) =>
+        momentumStep(lrValue, this.momentum, this.nesterov, g, p, a!),
+      );
     tf.tidy(() => {
       let scalars: { lr: tf.Scalar; mu: tf.Scalar } | null = null;
       this.params.forEach((p, i) => {
@@ -74,7 +92,11 @@ export class Momentum implements Optimizer {
   }
 
   getState(): { state: OptimizerState; tensors: TensorMap } {
-    return this.slots.snapshot(this.type, { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov }, this.iterations);
+    return this.slots.snapshot(
+      this.type,
+      { learning_rate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov },
+      this.iterations,
+    );
   }
 
   setState(state: OptimizerState, tensors: TensorMap): void {

@@ -8,8 +8,15 @@ import { valuesCopy } from '../accel';
 export class SlotSet {
   readonly slots = new Map<string, tf.Variable[]>();
 
-  constructor(readonly params: Param[], kinds: string[]) {
-    for (const kind of kinds) this.slots.set(kind, params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false))));
+  constructor(
+    readonly params: Param[],
+    kinds: string[],
+  ) {
+    for (const kind of kinds)
+      this.slots.set(
+        kind,
+        params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false))),
+      );
   }
 
   get(kind: string): tf.Variable[] {
@@ -19,7 +26,12 @@ export class SlotSet {
   }
 
   /** An optimizer's state for a checkpoint: its scalars as given, with copies of the slots. */
-  snapshot(type: string, hyperparameters: OptimizerState['hyperparameters'], iterations: number, extra: OptimizerState['extra'] = {}): { state: OptimizerState; tensors: TensorMap } {
+  snapshot(
+    type: string,
+    hyperparameters: OptimizerState['hyperparameters'],
+    iterations: number,
+    extra: OptimizerState['extra'] = {},
+  ): { state: OptimizerState; tensors: TensorMap } {
     const { slots, tensors } = this.export();
     return { state: { type, hyperparameters, iterations, slots, extra }, tensors };
   }
@@ -45,9 +57,14 @@ export class SlotSet {
       vars.forEach((v, i) => {
         const name = `${this.params[i]!.name}/${kind}`;
         const entry = tensors[name];
-        if (!entry) throw new InputError(`the checkpoint's optimizer state has no slot ${name}; it was saved by another model or optimizer (set restore_optimizer_state: false to start the optimizer afresh)`);
+        if (!entry)
+          throw new InputError(
+            `the checkpoint's optimizer state has no slot ${name}; it was saved by another model or optimizer (set restore_optimizer_state: false to start the optimizer afresh)`,
+          );
         if (entry.shape.join(',') !== v.shape.join(',')) {
-          throw new InputError(`optimizer slot ${name} has shape [${entry.shape}] in the checkpoint but [${v.shape}] in this model`);
+          throw new InputError(
+            `optimizer slot ${name} has shape [${entry.shape}] in the checkpoint but [${v.shape}] in this model`,
+          );
         }
         tf.tidy(() => v.assign(tf.tensor(entry.data, entry.shape, 'float32')));
       });

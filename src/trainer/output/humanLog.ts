@@ -28,7 +28,8 @@ export function formatEvent(e: TrainerEvent): string {
     case 'checkpoint_saved':
       return `saved ${e.name} (${formatBytes(e.bytes)}, paused ${e.blockingMs.toFixed(0)} ms, ${e.durationMs.toFixed(0)} ms total)${e.deleted.length ? `; removed ${e.deleted.join(', ')}` : ''}`;
     case 'evaluated': {
-      const accuracy = e.metrics.eval_accuracy === undefined ? '' : ` eval_accuracy ${e.metrics.eval_accuracy.toFixed(4)}`;
+      const accuracy =
+        e.metrics.eval_accuracy === undefined ? '' : ` eval_accuracy ${e.metrics.eval_accuracy.toFixed(4)}`;
       return `eval at step ${e.step}: eval_loss ${e.metrics.eval_loss === null ? 'not finite' : e.metrics.eval_loss.toFixed(4)}${accuracy} (${e.examples} examples, ${e.durationMs.toFixed(0)} ms)`;
     }
     case 'resumed':

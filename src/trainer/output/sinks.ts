@@ -47,7 +47,10 @@ export class JsonLinesSink implements EventSink {
 export class HumanSink implements EventSink {
   private progressShown = false;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout, private readonly isTty = Boolean(process.stdout.isTTY)) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly isTty = Boolean(process.stdout.isTTY),
+  ) {}
 
   emit(event: TrainerEvent): void {
     // Failures go to stderr as one line (trainCommand); repeating them here would only clutter.

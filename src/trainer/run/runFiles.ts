@@ -2,7 +2,13 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../core/config/types';
-import { METRICS_FILE, RUN_RECORD_FILE, writeRunRecord, type RecordedRunStatus, type RunRecordFile } from '../../core/run/index';
+import {
+  METRICS_FILE,
+  RUN_RECORD_FILE,
+  writeRunRecord,
+  type RecordedRunStatus,
+  type RunRecordFile,
+} from '../../core/run/index';
 import type { EvalMetricsRow } from '../../core/metrics/evalRow';
 import type { BackendChoice } from '../backend/selectBackend';
 import type { SlurmJobStart } from './slurmEnv';

@@ -36,19 +36,31 @@ export class LrScheduler {
   }
 
   getState(): SchedulerState {
-    return { type: this.params.type, config: { ...this.params }, step: this.stepCount, last_lr: this.lastLr, next_lr: this.nextLr() };
+    return {
+      type: this.params.type,
+      config: { ...this.params },
+      step: this.stepCount,
+      last_lr: this.lastLr,
+      next_lr: this.nextLr(),
+    };
   }
 
   /** Returns warnings for differences between the saved schedule and this one. */
   setState(state: SchedulerState): string[] {
     if (state.type !== this.params.type) {
-      throw new InputError(`the checkpoint's scheduler is ${state.type} but the config says ${this.params.type}; set restore_scheduler_state: false to start the schedule afresh`, 'scheduler.type');
+      throw new InputError(
+        `the checkpoint's scheduler is ${state.type} but the config says ${this.params.type}; set restore_scheduler_state: false to start the schedule afresh`,
+        'scheduler.type',
+      );
     }
-    if (!Number.isInteger(state.step) || state.step < 0) throw new InputError(`the checkpoint's scheduler step ${state.step} is not a non-negative integer`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new InputError(`the checkpoint's scheduler step ${state.step} is not a non-negative integer`);
     const warnings: string[] = [];
     for (const [key, value] of Object.entries(this.params)) {
       if (key in state.config && state.config[key] !== value) {
-        warnings.push(`scheduler ${key} was ${String(state.config[key])} in the checkpoint and is ${String(value)} now; the schedule continues with the new value from step ${state.step}`);
+        warnings.push(
+          `scheduler ${key} was ${String(state.config[key])} in the checkpoint and is ${String(value)} now; the schedule continues with the new value from step ${state.step}`,
+        );
       }
     }
     this.stepCount = state.step;

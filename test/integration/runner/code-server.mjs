@@ -61,11 +61,16 @@ export async function startCodeServer({ entry, stateDir, env, readyTimeoutMs = 6
   for (const d of ['user-data', 'extensions']) mkdirSync(join(stateDir, d), { recursive: true });
   const args = [
     entry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--config', configFile,
-    '--user-data-dir', join(stateDir, 'user-data'),
-    '--extensions-dir', join(stateDir, 'extensions'),
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--config',
+    configFile,
+    '--user-data-dir',
+    join(stateDir, 'user-data'),
+    '--extensions-dir',
+    join(stateDir, 'extensions'),
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -83,10 +88,12 @@ export async function startCodeServer({ entry, stateDir, env, readyTimeoutMs = 6
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;
-  const exitedPromise = new Promise((resolve) => child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    resolve();
-  }));
+  const exitedPromise = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
 
   const stop = async () => {
     if (exited === null) {
@@ -108,12 +115,16 @@ export async function startCodeServer({ entry, stateDir, env, readyTimeoutMs = 6
   for (;;) {
     if (exited !== null) {
       await stop();
-      throw new Error(`code-server exited before it was ready (code ${exited.code}, signal ${exited.signal}). Its output:\n${output}`);
+      throw new Error(
+        `code-server exited before it was ready (code ${exited.code}, signal ${exited.signal}). Its output:\n${output}`,
+      );
     }
     if (await isHealthy(url)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`code-server was not ready at ${url}/healthz within ${readyTimeoutMs} ms. Its output:\n${output}`);
+      throw new Error(
+        `code-server was not ready at ${url}/healthz within ${readyTimeoutMs} ms. Its output:\n${output}`,
+      );
     }
     await delay(200);
   }

@@ -7,14 +7,19 @@
  */
 export function decideOutcome({ hostExitCode, counts, error }) {
   if (counts === null) {
-    const why = error ?? (hostExitCode === null ? 'the extension host never reported an exit code' : `the extension host exited with ${hostExitCode}`);
+    const why =
+      error ??
+      (hostExitCode === null
+        ? 'the extension host never reported an exit code'
+        : `the extension host exited with ${hostExitCode}`);
     return { exitCode: 2, reason: `no test counts were written (${why}); the suites did not run` };
   }
   if (counts.failures > 0) return { exitCode: 1, reason: `${counts.failures} test(s) failed` };
   if (hostExitCode !== 0) {
     return { exitCode: 2, reason: error ?? `the extension host exited with ${hostExitCode} although no test failed` };
   }
-  if (counts.passes === 0) return { exitCode: 2, reason: 'no test ran (0 passed, 0 failed): a suite that runs nothing proves nothing' };
+  if (counts.passes === 0)
+    return { exitCode: 2, reason: 'no test ran (0 passed, 0 failed): a suite that runs nothing proves nothing' };
   return { exitCode: 0, reason: 'all tests passed' };
 }
 

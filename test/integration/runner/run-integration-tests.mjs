@@ -69,9 +69,16 @@ export async function runIntegrationTests({
   const extension = resolve(extensionPath);
   const tests = resolve(testsPath);
   const isExtension = (dir) => existsSync(join(dir, 'package.json'));
-  const holdsExtensions = () => readdirSync(extension, { withFileTypes: true }).some((e) => e.isDirectory() && isExtension(join(extension, e.name)));
-  if (!isExtension(extension) && !(existsSync(extension) && holdsExtensions())) throw new Error(`integration: no package.json in extensionPath ${extension} nor in its subfolders`);
-  if (!existsSync(tests)) throw new Error(`integration: testsPath ${tests} does not exist; build the suites first (node test/integration/build.mjs).`);
+  const holdsExtensions = () =>
+    readdirSync(extension, { withFileTypes: true }).some(
+      (e) => e.isDirectory() && isExtension(join(extension, e.name)),
+    );
+  if (!isExtension(extension) && !(existsSync(extension) && holdsExtensions()))
+    throw new Error(`integration: no package.json in extensionPath ${extension} nor in its subfolders`);
+  if (!existsSync(tests))
+    throw new Error(
+      `integration: testsPath ${tests} does not exist; build the suites first (node test/integration/build.mjs).`,
+    );
 
   const host = ensureTestHost({ log });
   const tempRoot = mkdtempSync(join(tmpdir(), 'training-runs-it-'));
@@ -104,7 +111,8 @@ export async function runIntegrationTests({
     });
     const counts = existsSync(countsFile) ? parseCounts(readFileSync(countsFile, 'utf8')) : null;
     const outcome = decideOutcome({ hostExitCode: result.hostExitCode, counts, error: result.error });
-    if (outcome.exitCode === 2) log(`integration: code-server output (last lines):\n${server.output().split('\n').slice(-30).join('\n')}`);
+    if (outcome.exitCode === 2)
+      log(`integration: code-server output (last lines):\n${server.output().split('\n').slice(-30).join('\n')}`);
     return {
       exitCode: outcome.exitCode,
       passes: counts?.passes ?? 0,

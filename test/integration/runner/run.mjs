@@ -61,9 +61,14 @@ async function main() {
   writeCounts({ passes: 0, failures: 0, pending: 0 });
 
   if (!options['no-build']) {
-    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--dev'], { stdio: 'inherit', cwd: repoRoot });
+    const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--dev'], {
+      stdio: 'inherit',
+      cwd: repoRoot,
+    });
     if (build.status !== 0) {
-      console.error(`integration: building the extension (node scripts/build.mjs --dev) failed with exit ${build.status}.`);
+      console.error(
+        `integration: building the extension (node scripts/build.mjs --dev) failed with exit ${build.status}.`,
+      );
       return 2;
     }
   }
@@ -86,7 +91,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`integration: ${err instanceof Error ? err.stack ?? err.message : err}`);
+    console.error(`integration: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
     process.exit(2);
   },
 );

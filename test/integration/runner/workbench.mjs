@@ -41,10 +41,19 @@ export async function readRemoteAuthority(baseUrl) {
   const res = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(15_000) });
   const html = await res.text();
   const match = /id="vscode-workbench-web-configuration"[^>]*data-settings="([^"]*)"/.exec(html);
-  if (!match?.[1]) throw new Error(`code-server page at ${baseUrl}/ has no vscode-workbench-web-configuration element (HTTP ${res.status}).`);
-  const json = match[1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  if (!match?.[1])
+    throw new Error(
+      `code-server page at ${baseUrl}/ has no vscode-workbench-web-configuration element (HTTP ${res.status}).`,
+    );
+  const json = match[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   const authority = JSON.parse(json).remoteAuthority;
-  if (typeof authority !== 'string' || !authority) throw new Error(`code-server's workbench configuration has no remoteAuthority: ${json.slice(0, 300)}`);
+  if (typeof authority !== 'string' || !authority)
+    throw new Error(`code-server's workbench configuration has no remoteAuthority: ${json.slice(0, 300)}`);
   return authority;
 }
 
@@ -73,10 +82,23 @@ export function formatConsoleArgs(args) {
  * @returns {Promise<{ hostExitCode: number | null, error?: string }>}
  *   hostExitCode null when the host never reported (timeout, crash).
  */
-export async function runTestsInWorkbench({ baseUrl, extensionPath, testsPath, workspace, timeoutMs, browserEnv, onLog = (l) => process.stdout.write(`${l}\n`) }) {
+export async function runTestsInWorkbench({
+  baseUrl,
+  extensionPath,
+  testsPath,
+  workspace,
+  timeoutMs,
+  browserEnv,
+  onLog = (l) => process.stdout.write(`${l}\n`),
+}) {
   const authority = await readRemoteAuthority(baseUrl);
   // browserEnv points Chromium's XDG folders (crash reports, caches) into the run's temp folder.
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, ...(browserEnv ? { env: browserEnv } : {}) });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: chromiumArgs,
+    headless: true,
+    ...(browserEnv ? { env: browserEnv } : {}),
+  });
   try {
     const page = await browser.newPage();
     let finish;
@@ -86,12 +108,17 @@ export async function runTestsInWorkbench({ baseUrl, extensionPath, testsPath, w
       if (isWorkbenchChatter(text)) return;
       onLog(type === 'error' || type === 'warn' ? `[${type}] ${text}` : text);
     });
-    await page.exposeFunction('codeAutomationExit', (code) => finish({ hostExitCode: typeof code === 'number' ? code : Number(code) }));
+    await page.exposeFunction('codeAutomationExit', (code) =>
+      finish({ hostExitCode: typeof code === 'number' ? code : Number(code) }),
+    );
     page.on('crash', () => finish({ hostExitCode: null, error: 'the workbench page crashed' }));
     await page.goto(workbenchUrl({ baseUrl, authority, extensionPath, testsPath, workspace }), { timeout: 60_000 });
     let timer;
     const timedOut = new Promise((resolve) => {
-      timer = setTimeout(() => resolve({ hostExitCode: null, error: `no result from the extension host within ${timeoutMs} ms` }), timeoutMs);
+      timer = setTimeout(
+        () => resolve({ hostExitCode: null, error: `no result from the extension host within ${timeoutMs} ms` }),
+        timeoutMs,
+      );
     });
     const result = await Promise.race([finished, timedOut]);
     clearTimeout(timer);

@@ -18,7 +18,9 @@ describe('activation', () => {
     // With no config chosen (no argument, nothing picked) the command must finish, not hang or throw.
     await Promise.race([
       vscode.commands.executeCommand('trainingRuns.train'),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('trainingRuns.train did not resolve within 10 s')), 10_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('trainingRuns.train did not resolve within 10 s')), 10_000),
+      ),
     ]);
   });
 });

@@ -50,7 +50,9 @@ describe('The best checkpoint by eval_loss in the Runs tree', function () {
         '',
       ].join('\n'),
     );
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', config, { device: 'cpu' });
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', config, {
+      device: 'cpu',
+    });
     assert.ok(handle, 'Train returned no handle');
     const evaluated: number[] = [];
     const sub = handle.process.onEvent((e) => {
@@ -59,9 +61,15 @@ describe('The best checkpoint by eval_loss in the Runs tree', function () {
     const exit = await handle.exited;
     sub.dispose();
     assert.equal(exit.status, 'finished', exit.failure?.message ?? exit.message ?? '');
-    assert.deepEqual(evaluated.filter((s) => s >= 10), [10, 15, 20, 25, 30], 'the extension receives the evaluations');
+    assert.deepEqual(
+      evaluated.filter((s) => s >= 10),
+      [10, 15, 20, 25, 30],
+      'the extension receives the evaluations',
+    );
 
-    const state = JSON.parse(readFileSync(path.join(runDir, 'checkpoints', 'checkpoint-30', 'trainer_state.json'), 'utf8')) as { best_checkpoint: string; best_metric_name: string };
+    const state = JSON.parse(
+      readFileSync(path.join(runDir, 'checkpoints', 'checkpoint-30', 'trainer_state.json'), 'utf8'),
+    ) as { best_checkpoint: string; best_metric_name: string };
     assert.equal(state.best_metric_name, 'eval_loss');
     assert.notEqual(state.best_checkpoint, 'checkpoint-30', 'precondition: the best is an older checkpoint');
 
@@ -69,9 +77,15 @@ describe('The best checkpoint by eval_loss in the Runs tree', function () {
     const runs = (await api.tree.getChildren()) ?? [];
     const runNode = runs.find((n) => n.kind === 'run' && n.runDir === runDir);
     assert.ok(runNode, 'run not in the tree');
-    const rows = ((await api.tree.getChildren(runNode)) ?? []).filter((n): n is RunsTreeNode & { kind: 'checkpoint' } => n.kind === 'checkpoint');
+    const rows = ((await api.tree.getChildren(runNode)) ?? []).filter(
+      (n): n is RunsTreeNode & { kind: 'checkpoint' } => n.kind === 'checkpoint',
+    );
     const items = rows.map((n) => api.tree.getTreeItem(n));
-    assert.deepEqual(items.map((i) => String(i.label)).sort(), [state.best_checkpoint, 'checkpoint-30'].sort(), 'retention kept the best beside the newest');
+    assert.deepEqual(
+      items.map((i) => String(i.label)).sort(),
+      [state.best_checkpoint, 'checkpoint-30'].sort(),
+      'retention kept the best beside the newest',
+    );
     const best = items.find((i) => i.label === state.best_checkpoint)!;
     const newest = items.find((i) => i.label === 'checkpoint-30')!;
     assert.match(String(best.description), /· best/);

@@ -29,13 +29,21 @@ function torchMissing(): string | null {
   return `${PYTHON} cannot import torch (${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n').pop()}); install python3-torch to run this suite`;
 }
 
-
 /** Resolves with the first event matching `match` (events are recorded from the start in `seen`). */
-function waitFor<T extends TrainerEvent>(handle: TrainingHandle, seen: TrainerEvent[], match: (e: TrainerEvent) => e is T, what: string, ms = 60_000): Promise<T> {
+function waitFor<T extends TrainerEvent>(
+  handle: TrainingHandle,
+  seen: TrainerEvent[],
+  match: (e: TrainerEvent) => e is T,
+  what: string,
+  ms = 60_000,
+): Promise<T> {
   const already = seen.find(match);
   if (already) return Promise.resolve(already);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; events: ${seen.map((e) => e.type).join(', ')}`)), ms);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${what}; events: ${seen.map((e) => e.type).join(', ')}`)),
+      ms,
+    );
     const sub = handle.process.onEvent((e) => {
       if (!match(e)) return;
       clearTimeout(timer);
@@ -45,7 +53,10 @@ function waitFor<T extends TrainerEvent>(handle: TrainingHandle, seen: TrainerEv
   });
 }
 
-const savedAtLeast = (step: number) => (e: TrainerEvent): e is Extract<TrainerEvent, { type: 'checkpoint_saved' }> => e.type === 'checkpoint_saved' && e.step >= step;
+const savedAtLeast =
+  (step: number) =>
+  (e: TrainerEvent): e is Extract<TrainerEvent, { type: 'checkpoint_saved' }> =>
+    e.type === 'checkpoint_saved' && e.step >= step;
 const stepEvent = (e: TrainerEvent): e is Extract<TrainerEvent, { type: 'step' }> => e.type === 'step';
 
 describe('Distributed example: torchrun (2 processes) as an external trainer', function () {
@@ -71,7 +82,10 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
       .replace('- --nproc_per_node', `- --master_port\n    - "${port}"\n    - --nproc_per_node`)
       .replace(/- --save_steps\n(\s*)- "20"/, '- --save_steps\n$1- "5"')
       .replace(/- --step_delay\n(\s*)- "0.05"/, '- --step_delay\n$1- "0.1"');
-    assert.ok(config.includes(`"${port}"`) && config.includes('"5"') && config.includes('"0.1"'), 'the example config changed shape');
+    assert.ok(
+      config.includes(`"${port}"`) && config.includes('"5"') && config.includes('"0.1"'),
+      'the example config changed shape',
+    );
     configPath = path.join(project, 'configs', 'dist.yaml');
     writeFileSync(configPath, config);
   });
@@ -93,13 +107,17 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     await api.runs.refresh(runDir);
     const runNode = ((await api.tree.getChildren()) ?? []).find((n) => n.kind === 'run' && n.runDir === runDir);
     assert.ok(runNode, 'the run is not in the tree');
-    const checkpointNodes = ((await api.tree.getChildren(runNode)) ?? []).filter((n): n is Extract<RunsTreeNode, { kind: 'checkpoint' }> => n.kind === 'checkpoint');
+    const checkpointNodes = ((await api.tree.getChildren(runNode)) ?? []).filter(
+      (n): n is Extract<RunsTreeNode, { kind: 'checkpoint' }> => n.kind === 'checkpoint',
+    );
     const names = checkpointNodes.map((n) => String(api.tree.getTreeItem(n).label));
     assert.ok(names.includes('checkpoint-5') && names.includes('checkpoint-10'), names.join(', '));
     assert.ok(names.indexOf('checkpoint-10') < names.indexOf('checkpoint-5'), `not newest first: ${names.join(', ')}`);
     const ten = checkpointNodes[names.indexOf('checkpoint-10')]!;
     assert.match(String(api.tree.getTreeItem(ten).description), /^mean loss .*HF · 2 ranks/);
-    const details = ((await api.tree.getChildren(ten)) ?? []).filter((n): n is Extract<RunsTreeNode, { kind: 'detail' }> => n.kind === 'detail');
+    const details = ((await api.tree.getChildren(ten)) ?? []).filter(
+      (n): n is Extract<RunsTreeNode, { kind: 'detail' }> => n.kind === 'detail',
+    );
     const detail = (label: string) => details.find((d) => d.node.label === label)?.node.description ?? '';
     assert.match(detail('Optimizer'), /^adam\/adamw \(inferred\) · 10 steps/);
     assert.match(detail('Scheduler'), /\(inferred\) · step 10 · lr /);
@@ -107,7 +125,10 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
 
     // The loss log: one step event per logged step, in order, with finite losses.
     const steps = firstRun.filter(stepEvent);
-    assert.deepEqual(steps.slice(0, 10).map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      steps.slice(0, 10).map((e) => e.step),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
     assert.ok(steps.every((e) => Number.isFinite(e.loss) && e.maxSteps === 200));
     assert.ok(api.runs.get(runDir)?.live?.loss !== null, 'the run model has no live loss');
 
@@ -122,7 +143,10 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     // The save on stop was reported before the exit.
     const lastSaved = firstRun.filter(savedAtLeast(0)).pop();
     assert.ok(lastSaved && lastSaved.step >= 10, `last save ${lastSaved?.step}`);
-    assert.ok(api.runs.get(runDir)?.checkpoints.some((c) => c.name === lastSaved.name && c.latest), 'the stop checkpoint is not the latest');
+    assert.ok(
+      api.runs.get(runDir)?.checkpoints.some((c) => c.name === lastSaved.name && c.latest),
+      'the stop checkpoint is not the latest',
+    );
   });
 
   it('resumes from a chosen checkpoint with the step continuing from it', async function () {
@@ -135,18 +159,30 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     api.prompts.answerWith(undefined);
     assert.ok(handle, 'Resume returned no handle');
     handle.process.onEvent((e) => seen.push(e));
-    assert.ok(handle.request.sets.some((s) => s.includes('checkpoint-5')), handle.request.sets.join(' '));
+    assert.ok(
+      handle.request.sets.some((s) => s.includes('checkpoint-5')),
+      handle.request.sets.join(' '),
+    );
     const started = await handle.started;
     assert.equal(started?.startStep, 5);
     const saved = await waitFor(handle, seen, savedAtLeast(10), 'checkpoint-10 of the resumed run');
     const steps = seen.filter(stepEvent).map((e) => e.step);
     assert.deepEqual(steps.slice(0, 5), [6, 7, 8, 9, 10], `steps after resuming: ${steps.join(', ')}`);
-    const state = JSON.parse(readFileSync(path.join(saved.path, 'trainer_state.json'), 'utf8')) as { global_step: number; log_history: Array<{ step: number; loss?: number }> };
+    const state = JSON.parse(readFileSync(path.join(saved.path, 'trainer_state.json'), 'utf8')) as {
+      global_step: number;
+      log_history: Array<{ step: number; loss?: number }>;
+    };
     assert.equal(state.global_step, 10);
-    assert.deepEqual(state.log_history.filter((e) => e.loss !== undefined).map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      state.log_history.filter((e) => e.loss !== undefined).map((e) => e.step),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
     const [exit] = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', runDir);
     assert.equal(exit?.status, 'stopped');
-    const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { resumed_from: string; command: string };
+    const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
+      resumed_from: string;
+      command: string;
+    };
     assert.equal(record.resumed_from, chosen);
     assert.match(record.command, /--resume_from_checkpoint .*checkpoint-5$/);
   });
@@ -155,11 +191,25 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     if (!stoppedExit) this.skip();
     const target = path.join(runDir, 'checkpoint-5');
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('trainingRuns.inspectCheckpoint', target);
-    const inspected = JSON.parse(doc.getText()) as { format?: string; step?: number; rngFiles?: number; optimizer?: { typeInferred?: boolean } };
-    assert.deepEqual([inspected.format, inspected.step, inspected.rngFiles, inspected.optimizer?.typeInferred], ['huggingface', 5, 2, true]);
+    const inspected = JSON.parse(doc.getText()) as {
+      format?: string;
+      step?: number;
+      rngFiles?: number;
+      optimizer?: { typeInferred?: boolean };
+    };
+    assert.deepEqual(
+      [inspected.format, inspected.step, inspected.rngFiles, inspected.optimizer?.typeInferred],
+      ['huggingface', 5, 2, true],
+    );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-    assert.equal(await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, { confirm: false }), true);
+    assert.equal(
+      await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, { confirm: false }),
+      true,
+    );
     assert.equal(existsSync(target), false);
-    assert.equal(api.runs.get(runDir)?.checkpoints.some((c) => c.path === target), false);
+    assert.equal(
+      api.runs.get(runDir)?.checkpoints.some((c) => c.path === target),
+      false,
+    );
   });
 });

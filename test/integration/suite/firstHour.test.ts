@@ -44,7 +44,10 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     // the last config lands (back on the first, or still on the last), it is one of these.
     for (const dir of pickEnds) {
       mkdirSync(path.join(dir, 'configs'), { recursive: true });
-      writeFileSync(path.join(dir, 'configs', 'external.yaml'), `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "0"]\n  output_dir: runs/external\n`);
+      writeFileSync(
+        path.join(dir, 'configs', 'external.yaml'),
+        `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "0"]\n  output_dir: runs/external\n`,
+      );
     }
     const mine = pickEnds.map((dir) => path.join(dir, 'configs', 'external.yaml'));
     const configs = (await vscode.workspace.findFiles('**/configs/**/*.{yaml,yml}')).map((u) => u.fsPath);
@@ -60,7 +63,11 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     await sleep(3000);
     for (let i = 0; i < configs.length; i++) await vscode.commands.executeCommand('quickInput.next');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    await until('Train to start a config (a Device item would open the device pick instead)', () => (settled ? true : undefined), 10_000).catch(async (error: Error) => {
+    await until(
+      'Train to start a config (a Device item would open the device pick instead)',
+      () => (settled ? true : undefined),
+      10_000,
+    ).catch(async (error: Error) => {
       // Close the device pick and the Train pick it returns to.
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
       await sleep(500);
@@ -78,10 +85,15 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     cpSync(path.join(repoRoot, 'examples', 'checkpointing', 'project.yaml'), path.join(project, 'project.yaml'));
     const runDir = path.join(project, 'runs', 'notes');
     const config = path.join(project, 'configs', 'notes.yaml');
-    writeFileSync(config, `extends: ../project.yaml\nmax_steps: 300\nsave_steps: 100\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`);
+    writeFileSync(
+      config,
+      `extends: ../project.yaml\nmax_steps: 300\nsave_steps: 100\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`,
+    );
     api.prompts.answerWith(() => undefined); // every notification dismissed
     const statusTexts = new Set<string>();
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' });
+    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+      device: 'cpu',
+    });
     assert.ok(handle, 'no run started');
     const watch = setInterval(() => statusTexts.add(api.ui.statusBarText ?? '(hidden)'), 20);
     try {
@@ -98,8 +110,14 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     }
     statusTexts.add(api.ui.statusBarText ?? '(hidden)');
     const during = [...statusTexts].filter((t) => t !== '(hidden)');
-    assert.ok(during.some((t) => /^\$\(pulse\) notes \d+\/300 · last loss [\d.e-]+( · ETA .+)?$/.test(t)), `status texts seen: ${[...statusTexts].join(' | ')}`);
-    assert.ok(during.every((t) => /^\$\(pulse\) notes( starting…| \d+\/300 · last loss )/.test(t)), `status texts seen: ${[...statusTexts].join(' | ')}`);
+    assert.ok(
+      during.some((t) => /^\$\(pulse\) notes \d+\/300 · last loss [\d.e-]+( · ETA .+)?$/.test(t)),
+      `status texts seen: ${[...statusTexts].join(' | ')}`,
+    );
+    assert.ok(
+      during.every((t) => /^\$\(pulse\) notes( starting…| \d+\/300 · last loss )/.test(t)),
+      `status texts seen: ${[...statusTexts].join(' | ')}`,
+    );
     assert.equal(api.ui.statusBarText, null, 'the status bar item is gone after the run');
     const finished = api.prompts.asked.find((q: Question) => q.message === 'Training notes: finished.');
     assert.ok(finished, `no finished notification; asked: ${api.prompts.asked.map((q) => q.message).join(' | ')}`);
@@ -109,7 +127,10 @@ describe('The first hour: Train quick pick, run notifications and the status bar
   it('Stop on the start notification stops the run, which saves and ends "stopped"', async () => {
     const runDir = path.join(project, 'runs', 'stopped');
     const config = path.join(project, 'configs', 'stopped.yaml');
-    writeFileSync(config, `extends: ../project.yaml\nmax_steps: 100000\nsave_steps: 100000\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`);
+    writeFileSync(
+      config,
+      `extends: ../project.yaml\nmax_steps: 100000\nsave_steps: 100000\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`,
+    );
     // "Stop" once the run has stepped (a stop before the first step has nothing to save yet).
     let stepped = false;
     api.prompts.answerWith(async (q) => {
@@ -117,14 +138,23 @@ describe('The first hour: Train quick pick, run notifications and the status bar
       await until('a step', () => (stepped ? true : undefined), 60_000);
       return 'Stop';
     });
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' });
+    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+      device: 'cpu',
+    });
     assert.ok(handle, 'no run started');
     void handle.firstStep.then(() => (stepped = true));
     const exit = await handle.exited;
     assert.equal(exit.status, 'stopped');
     await api.runs.refresh(runDir);
-    assert.ok(api.runs.get(runDir)?.checkpoints.some((c) => c.valid), 'Stop saved a checkpoint');
+    assert.ok(
+      api.runs.get(runDir)?.checkpoints.some((c) => c.valid),
+      'Stop saved a checkpoint',
+    );
     const stopped = api.prompts.asked.find((q) => q.message.startsWith('Training stopped: stopped; saved checkpoint-'));
-    assert.deepEqual(stopped?.choices, ['Open Loss Curves', 'Show Log'], api.prompts.asked.map((q) => q.message).join(' | '));
+    assert.deepEqual(
+      stopped?.choices,
+      ['Open Loss Curves', 'Show Log'],
+      api.prompts.asked.map((q) => q.message).join(' | '),
+    );
   });
 });

@@ -39,31 +39,50 @@ describe('Config diagnostics and tree ages in the real host', function () {
       return found.length > 0 ? found : undefined;
     });
     assert.ok(diagnostic);
-    assert.deepEqual([diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.character], [3, 2, 14]);
+    assert.deepEqual(
+      [diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.character],
+      [3, 2, 14],
+    );
     assert.equal(doc.getText(diagnostic.range), 'learnin_rate');
     assert.match(diagnostic.message, /^optimizer\.learnin_rate: unknown key; did you mean "learning_rate"\?$/);
     assert.doesNotMatch(diagnostic.message, /typo\.yaml/);
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => a.title === 'Change to "learning_rate"');
     assert.ok(fix?.edit, actions.map((a) => a.title).join(', '));
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.ok(await doc.save());
-    await until('the diagnostic to clear', () => (vscode.languages.getDiagnostics(uri).some((d) => d.source === 'Training Runs') ? undefined : true));
+    await until('the diagnostic to clear', () =>
+      vscode.languages.getDiagnostics(uri).some((d) => d.source === 'Training Runs') ? undefined : true,
+    );
     assert.match(doc.getText(), /learning_rate: 0\.1/);
   });
 
   it('Open Loss Curves with no run given pre-selects the run that trains, so Enter charts it', async () => {
     const runDir = path.join(project, 'runs', 'picked');
     const config = path.join(project, 'configs', 'picked.yaml');
-    writeFileSync(config, `extends: ../project.yaml\nmax_steps: 100000\nsave_steps: 100000\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`);
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' });
+    writeFileSync(
+      config,
+      `extends: ../project.yaml\nmax_steps: 100000\nsave_steps: 100000\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`,
+    );
+    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+      device: 'cpu',
+    });
     assert.ok(handle, 'no run started');
     try {
       await handle.started;
-      await until('the run to show as training', () => (api.runs.get(runDir)?.status === 'training' ? true : undefined));
+      await until('the run to show as training', () =>
+        api.runs.get(runDir)?.status === 'training' ? true : undefined,
+      );
       let done = false;
-      const opened = vscode.commands.executeCommand<boolean>('trainingRuns.openLossCurves').then((r) => ((done = true), r));
+      const opened = vscode.commands
+        .executeCommand<boolean>('trainingRuns.openLossCurves')
+        .then((r) => ((done = true), r));
       // Enter on the picker, as soon as it is up: it charts what is pre-selected (nothing, without the fix).
       const deadline = Date.now() + 15_000;
       while (!done && Date.now() < deadline) {
@@ -71,7 +90,10 @@ describe('Config diagnostics and tree ages in the real host', function () {
         await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
       }
       assert.equal(await opened, true, 'Enter charted nothing');
-      assert.ok(api.lossCurves.openPanels.some((p) => p.runDirs.includes(runDir)), 'no panel charts the training run');
+      assert.ok(
+        api.lossCurves.openPanels.some((p) => p.runDirs.includes(runDir)),
+        'no panel charts the training run',
+      );
     } finally {
       await vscode.commands.executeCommand('trainingRuns.stop', runDir);
       await handle.exited;
@@ -81,7 +103,10 @@ describe('Config diagnostics and tree ages in the real host', function () {
 
   it('re-renders the tree while time passes, so "just now" becomes "1 min ago" without a file change', async () => {
     mkdirSync(path.join(project, 'runs', 'aged'), { recursive: true });
-    writeFileSync(path.join(project, 'runs', 'aged', 'run.json'), JSON.stringify({ status: 'finished', max_steps: 10 }));
+    writeFileSync(
+      path.join(project, 'runs', 'aged', 'run.json'),
+      JSON.stringify({ status: 'finished', max_steps: 10 }),
+    );
     await api.workspaceRuns.scan();
     assert.ok(api.runs.get(path.join(project, 'runs', 'aged')));
     const tree = new RunsTreeProvider(api.runs, { ageRefreshMs: 50 });

@@ -10,7 +10,13 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
-import { writeDeepStateRun, writeFifoRecordRun, writeGoodHfRun, writeOversizedNativeRun, writePickleBombRun } from '../../support/hostileRuns';
+import {
+  writeDeepStateRun,
+  writeFifoRecordRun,
+  writeGoodHfRun,
+  writeOversizedNativeRun,
+  writePickleBombRun,
+} from '../../support/hostileRuns';
 
 const extensionId = 'training-runs.training-runs';
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
@@ -38,7 +44,9 @@ describe('hostile runs: the host stays responsive and refused runs say why', fun
     writeFifoRecordRun(dirs.fifo);
   });
   after(async () => {
-    await vscode.workspace.getConfiguration('trainingRuns').update('readTimeBudgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('trainingRuns')
+      .update('readTimeBudgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
     // The suites after this one list the workspace without these runs.
     rmSync(runsDir, { recursive: true, force: true });
     await api.workspaceRuns.scan();
@@ -85,13 +93,20 @@ describe('hostile runs: the host stays responsive and refused runs say why', fun
     // On a loaded machine the host's timers lag by themselves: the bound is 1 s beyond the lag seen
     // with nothing listed (1 s on an idle machine).
     const bound = Math.max(1000, idle.worstGap + 1000);
-    assert.ok(worstGap < bound, `the host did not answer for ${worstGap.toFixed(0)} ms while the hostile runs were listed (bound ${bound.toFixed(0)} ms)`);
+    assert.ok(
+      worstGap < bound,
+      `the host did not answer for ${worstGap.toFixed(0)} ms while the hostile runs were listed (bound ${bound.toFixed(0)} ms)`,
+    );
   });
 
   it('shows refused runs as "unreadable: <reason>" and lists the others', async () => {
     await api.workspaceRuns.scan({ exact: true });
     const runs = await api.tree.getChildren();
-    const described = new Map((runs ?? []).flatMap((n) => (n.kind === 'run' ? [[n.runDir, String(api.tree.getTreeItem(n).description ?? '')] as const] : [])));
+    const described = new Map(
+      (runs ?? []).flatMap((n) =>
+        n.kind === 'run' ? [[n.runDir, String(api.tree.getTreeItem(n).description ?? '')] as const] : [],
+      ),
+    );
     for (const dir of Object.values(dirs)) assert.ok(described.has(dir), `${dir} is not in the Runs tree`);
     assert.match(described.get(dirs.fifo) ?? '', /^unreadable: run\.json: not a regular file/);
     assert.doesNotMatch(described.get(dirs.good) ?? '', /unreadable/);
@@ -116,12 +131,17 @@ describe('hostile runs: the host stays responsive and refused runs say why', fun
     await config.update('readTimeBudgetSeconds', 600, vscode.ConfigurationTarget.Workspace);
     await api.runs.refresh(dirs.bomb);
     assert.equal(api.runs.get(dirs.bomb)?.unreadable, undefined);
-    assert.match(JSON.stringify(api.runs.get(dirs.bomb)?.checkpoints[0]), /optimizer\.pt not read: .*pickle builds more than/);
+    assert.match(
+      JSON.stringify(api.runs.get(dirs.bomb)?.checkpoints[0]),
+      /optimizer\.pt not read: .*pickle builds more than/,
+    );
     console.log(`      [measure] pickle-bomb run refused in the host after ${refusedMs.toFixed(0)} ms (budget 300 ms)`);
   });
 
   it('times the refusal of each hostile case in the host under the default budget', async () => {
-    await vscode.workspace.getConfiguration('trainingRuns').update('readTimeBudgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration('trainingRuns')
+      .update('readTimeBudgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
     const timings: string[] = [];
     for (const [name, dir] of Object.entries(dirs)) {
       const t0 = performance.now();

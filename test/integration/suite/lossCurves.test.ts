@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CheckpointManager, DEFAULT_CHECKPOINT_OPTIONS, type CheckpointContent } from '../../../src/core/checkpoint/index';
+import {
+  CheckpointManager,
+  DEFAULT_CHECKPOINT_OPTIONS,
+  type CheckpointContent,
+} from '../../../src/core/checkpoint/index';
 import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
 import type { HostToWebview } from '../../../src/core/protocol/webview';
 import { LossCurvesManager } from '../../../src/extension/lossCurves/lossCurvesManager';
@@ -44,7 +48,13 @@ async function makeRun(root: string): Promise<string> {
   mkdirSync(runDir, { recursive: true });
   const lines: string[] = [];
   const point = (step: number): string =>
-    JSON.stringify({ step, loss: 0.1 + 2 * Math.exp(-step / 500) + 0.05 * Math.sin(step), lr: 0.001, examples_per_sec: 500, time: Date.now() });
+    JSON.stringify({
+      step,
+      loss: 0.1 + 2 * Math.exp(-step / 500) + 0.05 * Math.sin(step),
+      lr: 0.001,
+      examples_per_sec: 500,
+      time: Date.now(),
+    });
   // Trained to 2500, stopped, resumed from checkpoint-2000 and trained on to 3000.
   for (let step = 1; step <= 2500; step++) lines.push(point(step));
   lines.push(JSON.stringify({ event: 'resumed', step: 2000, from: 'checkpoint-2000', time: Date.now() }));
@@ -137,7 +147,10 @@ describe('loss curves panel', function () {
     assert.equal(run.state, 'stopped');
     assert.equal(run.totalPoints, STEPS, 'the 500 steps abandoned by the resume are dropped');
     assert.ok(run.series.steps.length > 100 && run.series.steps.length <= STEPS);
-    assert.deepEqual(run.resumes.map((r) => r.step), [2000]);
+    assert.deepEqual(
+      run.resumes.map((r) => r.step),
+      [2000],
+    );
     const byName = new Map(run.checkpoints.map((c) => [c.name, c]));
     assert.equal(byName.get('checkpoint-2000')?.latest, true);
     assert.equal(byName.get('checkpoint-1000')?.valid, true);
@@ -147,10 +160,17 @@ describe('loss curves panel', function () {
     await panel.receive({ type: 'requestRange', requestId: 7, runDir, fromStep: 1500, toStep: 1600, maxPoints: 1000 });
     const detail = await range;
     assert.ok(detail.type === 'range' && detail.requestId === 7);
-    if (detail.type === 'range') assert.deepEqual(detail.series.steps, Array.from({ length: 101 }, (_, i) => 1500 + i));
+    if (detail.type === 'range')
+      assert.deepEqual(
+        detail.series.steps,
+        Array.from({ length: 101 }, (_, i) => 1500 + i),
+      );
     // Give the webview a moment to draw: it reports any CSP violation back as a log line.
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(logged.filter((l) => /CSP|webview \(error\)/.test(l)), []);
+    assert.deepEqual(
+      logged.filter((l) => /CSP|webview \(error\)/.test(l)),
+      [],
+    );
   });
 
   it('resumes from a checkpoint through the panel message, and refuses anything not of its runs', async () => {
@@ -182,12 +202,22 @@ describe('loss curves panel', function () {
     const panel = manager.show([runDir]);
     const sent: HostToWebview[] = [];
     const sub = panel.onDidPost((m) => sent.push(m));
-    manager.postTrainerEvent(runDir, { type: 'resumed', path: join(runDir, 'checkpoints', 'checkpoint-2000'), step: 2000, restoredOptimizer: true, restoredScheduler: true, skipped: [] });
+    manager.postTrainerEvent(runDir, {
+      type: 'resumed',
+      path: join(runDir, 'checkpoints', 'checkpoint-2000'),
+      step: 2000,
+      restoredOptimizer: true,
+      restoredScheduler: true,
+      skipped: [],
+    });
     for (let step = 2001; step <= 2050; step++) manager.postTrainerEvent(runDir, stepEvent(step));
     await new Promise((r) => setTimeout(r, 400));
     const points = sent.filter((m) => m.type === 'points');
     assert.ok(points.length >= 1 && points.length <= 2, `${points.length} point messages for 50 steps`);
-    assert.equal(points.reduce((n, m) => n + (m.type === 'points' ? m.series.steps.length : 0), 0), 50);
+    assert.equal(
+      points.reduce((n, m) => n + (m.type === 'points' ? m.series.steps.length : 0), 0),
+      50,
+    );
 
     // Hide the panel behind another editor in the same group.
     await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
@@ -201,7 +231,11 @@ describe('loss curves panel', function () {
     panel.reveal();
     // Either the retained webview gets the buffer as one batch, or a rebuilt one says ready and gets init.
     const caughtUp = await Promise.race([nextPost(panel, 'points'), nextPost(panel, 'init')]);
-    if (caughtUp.type === 'points') assert.deepEqual(caughtUp.series.steps, Array.from({ length: 30 }, (_, i) => 2051 + i));
+    if (caughtUp.type === 'points')
+      assert.deepEqual(
+        caughtUp.series.steps,
+        Array.from({ length: 30 }, (_, i) => 2051 + i),
+      );
     if (caughtUp.type === 'init') assert.equal(caughtUp.runs[0]?.series.steps.at(-1), 2080);
     sub.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -209,7 +243,10 @@ describe('loss curves panel', function () {
 
   it('remembers a panel’s settings when it is closed and opened again', async () => {
     const first = manager.show([runDir]);
-    await first.receive({ type: 'settings', settings: { runDirs: [runDir], smoothing: 0.9, logScale: true, selectedRun: runDir, hiddenRuns: [] } });
+    await first.receive({
+      type: 'settings',
+      settings: { runDirs: [runDir], smoothing: 0.9, logScale: true, selectedRun: runDir, hiddenRuns: [] },
+    });
     first.dispose();
     const reopened = manager.show([runDir]);
     assert.notEqual(reopened, first);
@@ -222,7 +259,8 @@ describe('loss curves panel', function () {
     const cliRun = await makeRun(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
     const panel = manager.show([cliRun]);
     await nextPost(panel, 'init');
-    const line = (step: number): string => JSON.stringify({ step, loss: 0.05, lr: 0.001, examples_per_sec: 1, time: Date.now() });
+    const line = (step: number): string =>
+      JSON.stringify({ step, loss: 0.05, lr: 0.001, examples_per_sec: 1, time: Date.now() });
     const got = nextPost(panel, 'points', 10_000);
     appendFileSync(join(cliRun, 'metrics.jsonl'), `${line(3001)}\n${line(3002)}\n`);
     const points = await got;

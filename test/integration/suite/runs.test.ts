@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { listCheckpoints } from '../../../src/core/checkpoint/index';
@@ -27,7 +36,10 @@ function writeConfig(name: string, body: string): string {
 }
 
 async function train(configPath: string, sets: string[] = []): Promise<TrainingHandle | undefined> {
-  return vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', configPath, { sets, device: 'cpu' });
+  return vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', configPath, {
+    sets,
+    device: 'cpu',
+  });
 }
 
 async function stepAtLeast(handle: TrainingHandle, step: number): Promise<void> {
@@ -73,7 +85,10 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
 
   it('trains a tiny config through the command to completion', async () => {
     tinyRun = path.join(runsDir, 'tiny');
-    const config = writeConfig('tiny.yaml', `max_steps: 40\nsave_steps: 10\nsave_total_limit: null\noutput_dir: ${JSON.stringify(tinyRun)}\n`);
+    const config = writeConfig(
+      'tiny.yaml',
+      `max_steps: 40\nsave_steps: 10\nsave_total_limit: null\noutput_dir: ${JSON.stringify(tinyRun)}\n`,
+    );
     const t0 = Date.now();
     const handle = await train(config);
     assert.ok(handle, 'Train returned no handle');
@@ -106,7 +121,9 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     assert.equal(names[0], 'checkpoint-40');
     assert.equal(names.length, 4);
     // The trainer keeps the run's listing index, which background re-reads list from.
-    const index = JSON.parse(readFileSync(path.join(tinyRun, 'checkpoints', '.index.json'), 'utf8')) as { checkpoints: Array<{ name: string }> };
+    const index = JSON.parse(readFileSync(path.join(tinyRun, 'checkpoints', '.index.json'), 'utf8')) as {
+      checkpoints: Array<{ name: string }>;
+    };
     assert.deepEqual(index.checkpoints.map((c) => c.name).sort(), [...names].sort());
 
     const newest = ckptNodes[0]!;
@@ -119,23 +136,48 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     const opt = detail('Optimizer');
     const sched = detail('Scheduler');
     assert.ok(opt?.kind === 'detail' && sched?.kind === 'detail');
-    const optimizerJson = JSON.parse(readFileSync(path.join(tinyRun, 'checkpoints', 'checkpoint-40', 'optimizer.json'), 'utf8'));
-    const schedulerJson = JSON.parse(readFileSync(path.join(tinyRun, 'checkpoints', 'checkpoint-40', 'scheduler.json'), 'utf8'));
-    assert.ok(opt.node.description.startsWith(`${optimizerJson.type} · ${optimizerJson.iterations} steps · m, v for `), opt.node.description);
-    assert.ok(sched.node.description.startsWith(`${schedulerJson.type} · step ${schedulerJson.step} · lr `), sched.node.description);
-    assert.ok(['Trainer', 'Model', 'Files'].every((l) => detail(l)), 'missing Trainer/Model/Files nodes');
+    const optimizerJson = JSON.parse(
+      readFileSync(path.join(tinyRun, 'checkpoints', 'checkpoint-40', 'optimizer.json'), 'utf8'),
+    );
+    const schedulerJson = JSON.parse(
+      readFileSync(path.join(tinyRun, 'checkpoints', 'checkpoint-40', 'scheduler.json'), 'utf8'),
+    );
+    assert.ok(
+      opt.node.description.startsWith(`${optimizerJson.type} · ${optimizerJson.iterations} steps · m, v for `),
+      opt.node.description,
+    );
+    assert.ok(
+      sched.node.description.startsWith(`${schedulerJson.type} · step ${schedulerJson.step} · lr `),
+      sched.node.description,
+    );
+    assert.ok(
+      ['Trainer', 'Model', 'Files'].every((l) => detail(l)),
+      'missing Trainer/Model/Files nodes',
+    );
   });
 
   it('deletes exactly the chosen checkpoint folder', async () => {
     const target = path.join(tinyRun, 'checkpoints', 'checkpoint-20');
     const before = readdirSync(path.join(tinyRun, 'checkpoints')).sort();
-    const deleted = await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, { confirm: false });
+    const deleted = await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, {
+      confirm: false,
+    });
     assert.equal(deleted, true);
     const after = readdirSync(path.join(tinyRun, 'checkpoints')).sort();
-    assert.deepEqual(after, before.filter((n) => n !== 'checkpoint-20'));
-    assert.equal(api.runs.get(tinyRun)?.checkpoints.some((c) => c.name === 'checkpoint-20'), false);
+    assert.deepEqual(
+      after,
+      before.filter((n) => n !== 'checkpoint-20'),
+    );
+    assert.equal(
+      api.runs.get(tinyRun)?.checkpoints.some((c) => c.name === 'checkpoint-20'),
+      false,
+    );
     // Not a checkpoint folder of a known run: refused, nothing removed.
-    const refused = await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', path.join(project, 'configs'), { confirm: false });
+    const refused = await vscode.commands.executeCommand<boolean>(
+      'trainingRuns.deleteCheckpoint',
+      path.join(project, 'configs'),
+      { confirm: false },
+    );
     assert.equal(refused, false);
     assert.ok(existsSync(path.join(project, 'configs', 'tiny.yaml')));
   });
@@ -175,7 +217,10 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
 
   it('stops gracefully: a checkpoint is saved and the run ends "stopped"', async () => {
     longRun = path.join(runsDir, 'long');
-    longConfig = writeConfig('long.yaml', `max_steps: 100000\nsave_steps: 100000\noutput_dir: ${JSON.stringify(longRun)}\n`);
+    longConfig = writeConfig(
+      'long.yaml',
+      `max_steps: 100000\nsave_steps: 100000\noutput_dir: ${JSON.stringify(longRun)}\n`,
+    );
     const handle = await train(longConfig);
     assert.ok(handle);
     await stepAtLeast(handle, 15);
@@ -197,7 +242,10 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     assert.equal(started?.startStep, stoppedAt);
     // Step events come every log_steps (10 in the example): the first one is the next multiple.
     const first = await handle.firstStep;
-    assert.ok(first && first.step > stoppedAt && first.step <= stoppedAt + 10, `first step ${first?.step} after ${stoppedAt}`);
+    assert.ok(
+      first && first.step > stoppedAt && first.step <= stoppedAt + 10,
+      `first step ${first?.step} after ${stoppedAt}`,
+    );
     const exits = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', longRun);
     assert.equal(exits[0]?.status, 'stopped');
   });
@@ -216,7 +264,11 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     await vscode.commands.executeCommand('trainingRuns.stop', longRun);
 
     // Held by a trainer outside this window (the command line): the trainer refuses, naming the holder.
-    const cli: ChildProcess = fork(path.join(repoRoot, 'dist', 'trainer.js'), ['train', '-t', longConfig, '-d', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const cli: ChildProcess = fork(
+      path.join(repoRoot, 'dist', 'trainer.js'),
+      ['train', '-t', longConfig, '-d', 'cpu'],
+      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         cli.on('message', (m: { type?: string }) => m?.type === 'step' && resolve());
@@ -235,15 +287,24 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
   });
 
   it('trains several runs at once, each in its own folder', async () => {
-    const a = writeConfig('para-a.yaml', `max_steps: 20\nsave_steps: 10\noutput_dir: ${JSON.stringify(path.join(runsDir, 'para-a'))}\n`);
-    const b = writeConfig('para-b.yaml', `max_steps: 100000\nsave_steps: 100000\noutput_dir: ${JSON.stringify(path.join(runsDir, 'para-b'))}\n`);
+    const a = writeConfig(
+      'para-a.yaml',
+      `max_steps: 20\nsave_steps: 10\noutput_dir: ${JSON.stringify(path.join(runsDir, 'para-a'))}\n`,
+    );
+    const b = writeConfig(
+      'para-b.yaml',
+      `max_steps: 100000\nsave_steps: 100000\noutput_dir: ${JSON.stringify(path.join(runsDir, 'para-b'))}\n`,
+    );
     const [ha, hb] = await Promise.all([train(a), train(b)]);
     assert.ok(ha && hb);
     await Promise.all([ha.started, hb.started]);
     assert.equal(api.training.active().length, 2);
     assert.equal((await ha.exited).status, 'finished');
     assert.equal(api.runs.get(path.join(runsDir, 'para-b'))?.status, 'training');
-    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', path.join(runsDir, 'para-b'));
+    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>(
+      'trainingRuns.stop',
+      path.join(runsDir, 'para-b'),
+    );
     assert.equal(exit?.status, 'stopped');
     assert.equal(api.training.active().length, 0);
   });
@@ -251,24 +312,33 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
   it('picks up a run written by the command line through the file watcher', async () => {
     const cliRun = path.join(runsDir, 'from-cli');
     const config = writeConfig('cli.yaml', `max_steps: 20\nsave_steps: 10\noutput_dir: ${JSON.stringify(cliRun)}\n`);
-    const cli = fork(path.join(repoRoot, 'dist', 'trainer.js'), ['train', '-t', config, '-d', 'cpu'], { stdio: 'ignore' });
+    const cli = fork(path.join(repoRoot, 'dist', 'trainer.js'), ['train', '-t', config, '-d', 'cpu'], {
+      stdio: 'ignore',
+    });
     const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
     assert.equal(code, 0);
     // No scan() call here: the debounced watcher must find it on its own.
     const deadline = Date.now() + 15_000;
-    while (api.runs.get(cliRun)?.checkpoints.length !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (api.runs.get(cliRun)?.checkpoints.length !== 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(api.runs.get(cliRun)?.status, 'finished');
-    assert.deepEqual(api.runs.get(cliRun)?.checkpoints.map((c) => c.name), ['checkpoint-20', 'checkpoint-10']);
+    assert.deepEqual(
+      api.runs.get(cliRun)?.checkpoints.map((c) => c.name),
+      ['checkpoint-20', 'checkpoint-10'],
+    );
   });
 
-  it('opens a checkpoint\'s full state read-only and the loss curves of a run', async () => {
+  it("opens a checkpoint's full state read-only and the loss curves of a run", async () => {
     const ckpt = path.join(runsDir, 'from-cli', 'checkpoints', 'checkpoint-20');
     const doc = await vscode.commands.executeCommand<vscode.TextDocument>('trainingRuns.inspectCheckpoint', ckpt);
     assert.equal(doc.uri.scheme, 'training-checkpoint');
     assert.equal(doc.languageId, 'json');
     const state = JSON.parse(doc.getText());
     assert.equal(JSON.stringify(state).includes('"global_step":20'), true, doc.getText().slice(0, 400));
-    const opened = await vscode.commands.executeCommand<boolean>('trainingRuns.openLossCurves', path.join(runsDir, 'from-cli'));
+    const opened = await vscode.commands.executeCommand<boolean>(
+      'trainingRuns.openLossCurves',
+      path.join(runsDir, 'from-cli'),
+    );
     assert.equal(opened, true);
     assert.ok(api.lossCurves.openPanels.some((p) => p.runDirs.includes(path.join(runsDir, 'from-cli'))));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

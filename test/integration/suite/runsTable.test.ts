@@ -28,9 +28,16 @@ const runsDir = path.join(project, 'runs');
 const lowLr = path.join(runsDir, 'lr-0.001');
 const highLr = path.join(runsDir, 'lr-0.01');
 
-function nextPost(panel: RunsTablePanel, accept: (m: TableHostToWebview) => boolean, timeoutMs = 30_000): Promise<TableHostToWebview> {
+function nextPost(
+  panel: RunsTablePanel,
+  accept: (m: TableHostToWebview) => boolean,
+  timeoutMs = 30_000,
+): Promise<TableHostToWebview> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (sub.dispose(), reject(new Error(`the table posted nothing expected within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(
+      () => (sub.dispose(), reject(new Error(`the table posted nothing expected within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
     const sub = panel.onDidPost((m) => {
       if (!accept(m)) return;
       clearTimeout(timer);
@@ -51,10 +58,20 @@ async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
 }
 
 async function train(outputDir: string, lr: string): Promise<void> {
-  const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', path.join(project, 'configs', 'train.yaml'), {
-    sets: [`optimizer.learning_rate=${lr}`, `output_dir=${outputDir}`, 'max_steps=20', 'save_steps=10', 'log_steps=5'],
-    device: 'cpu',
-  });
+  const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(
+    'trainingRuns.train',
+    path.join(project, 'configs', 'train.yaml'),
+    {
+      sets: [
+        `optimizer.learning_rate=${lr}`,
+        `output_dir=${outputDir}`,
+        'max_steps=20',
+        'save_steps=10',
+        'log_steps=5',
+      ],
+      device: 'cpu',
+    },
+  );
   assert.ok(handle, 'Train returned no handle');
   const exit = await handle.exited;
   assert.equal(exit.status, 'finished', exit.message ?? '');
@@ -79,7 +96,11 @@ describe('Compare Runs table', function () {
   it('shows both runs, newest first, with the learning rate among the differing columns', async () => {
     const { rows } = await openTable();
     const ours = rows.filter((r) => r.runDir === lowLr || r.runDir === highLr);
-    assert.deepEqual(ours.map((r) => r.runDir), [highLr, lowLr], 'newest first');
+    assert.deepEqual(
+      ours.map((r) => r.runDir),
+      [highLr, lowLr],
+      'newest first',
+    );
     for (const r of ours) {
       assert.equal(r.status, 'finished');
       assert.equal(r.steps, 20);
@@ -88,10 +109,16 @@ describe('Compare Runs table', function () {
       assert.ok(r.checkpointsKept >= 2 && (r.diskBytes ?? 0) > 0);
       assert.ok(r.backend, 'backend recorded');
     }
-    assert.deepEqual(ours.map((r) => r.config['optimizer.learning_rate']), [0.01, 0.001]);
+    assert.deepEqual(
+      ours.map((r) => r.config['optimizer.learning_rate']),
+      [0.01, 0.001],
+    );
     const differing = configColumns(ours, false).map((c) => c.label);
     assert.ok(differing.includes('optimizer.learning_rate'), differing.join(', '));
-    assert.ok(!differing.includes('seed') && !differing.includes('model.type'), `only differing columns: ${differing.join(', ')}`);
+    assert.ok(
+      !differing.includes('seed') && !differing.includes('model.type'),
+      `only differing columns: ${differing.join(', ')}`,
+    );
   });
 
   it('Compare curves opens one loss-curves panel with both runs', async () => {
@@ -112,7 +139,10 @@ describe('Compare Runs table', function () {
 
   it('keeps notes in the run folder: in the tooltip, after rediscovery, and for a fresh store', async () => {
     const { panel } = await openTable();
-    const updated = nextPost(panel, (m) => m.type === 'rows' && m.changed.some((r) => r.runDir === lowLr && r.notes === 'baseline lr'));
+    const updated = nextPost(
+      panel,
+      (m) => m.type === 'rows' && m.changed.some((r) => r.runDir === lowLr && r.notes === 'baseline lr'),
+    );
     await panel.receive({ type: 'saveNotes', runDir: lowLr, notes: 'baseline lr', tags: ['sweep', 'baseline'] });
     await updated;
     assert.deepEqual(JSON.parse(readFileSync(path.join(lowLr, RUN_NOTES_FILE), 'utf8')).tags, ['sweep', 'baseline']);
@@ -129,14 +159,20 @@ describe('Compare Runs table', function () {
     const model = new RunStore({ reader: fileRunReader });
     await model.setRunDirs([lowLr]);
     const fresh = new RunsTableSource(model);
-    assert.deepEqual((await fresh.rows()).map((r) => [r.notes, r.tags]), [['baseline lr', ['sweep', 'baseline']]]);
+    assert.deepEqual(
+      (await fresh.rows()).map((r) => [r.notes, r.tags]),
+      [['baseline lr', ['sweep', 'baseline']]],
+    );
     fresh.dispose();
   });
 
   it('renames a run by its display name, leaving its folder where it is', async () => {
     const { panel } = await openTable();
     api.prompts.answerWith((q) => (q.kind === 'input' ? 'fast lr' : undefined));
-    const renamed = nextPost(panel, (m) => m.type === 'rows' && m.changed.some((r) => r.runDir === highLr && r.name === 'fast lr'));
+    const renamed = nextPost(
+      panel,
+      (m) => m.type === 'rows' && m.changed.some((r) => r.runDir === highLr && r.name === 'fast lr'),
+    );
     await panel.receive({ type: 'rename', runDir: highLr });
     await renamed;
     assert.equal(api.prompts.asked[0]?.value, 'lr-0.01');
@@ -171,7 +207,10 @@ describe('Compare Runs table', function () {
     assert.equal(existsSync(doomed), false);
     // To the trash where the host has one; otherwise a second, explicit confirmation came first.
     const questions = api.prompts.asked.map((q) => q.choices[0]);
-    assert.ok(questions.length === 1 || (questions.length === 2 && questions[1] === 'Delete Permanently'), questions.join(', '));
+    assert.ok(
+      questions.length === 1 || (questions.length === 2 && questions[1] === 'Delete Permanently'),
+      questions.join(', '),
+    );
     console.log(`      [note] delete asked: ${questions.join(' → ')}`);
     // No run of another suite should look as if it trained.
     rmSync(busy, { recursive: true, force: true });
@@ -183,9 +222,16 @@ describe('Compare Runs table', function () {
     const target = path.join(workspace, 'exported-runs.csv');
     api.prompts.answerWith((q) => (q.kind === 'save' ? target : undefined));
     const done = nextPost(panel, (m) => m.type === 'notice' && m.level === 'info');
-    await panel.receive({ type: 'exportCsv', runDirs: [highLr, lowLr], columns: ['name', 'steps', 'config.optimizer.learning_rate'] });
+    await panel.receive({
+      type: 'exportCsv',
+      runDirs: [highLr, lowLr],
+      columns: ['name', 'steps', 'config.optimizer.learning_rate'],
+    });
     assert.match(((await done) as { message: string }).message, /Exported 2 run\(s\)/);
-    assert.equal(readFileSync(target, 'utf8'), 'Name,Steps,optimizer.learning_rate\r\nfast lr,20,0.01\r\nlr-0.001,20,0.001\r\n');
+    assert.equal(
+      readFileSync(target, 'utf8'),
+      'Name,Steps,optimizer.learning_rate\r\nfast lr,20,0.01\r\nlr-0.001,20,0.001\r\n',
+    );
     assert.equal(api.prompts.asked[0]?.kind, 'save');
   });
 
@@ -195,7 +241,10 @@ describe('Compare Runs table', function () {
     writeFileSync(file, '{"notes": 3}');
     const refused = nextPost(panel, (m) => m.type === 'notice' && m.level === 'error');
     await panel.receive({ type: 'saveNotes', runDir: lowLr, notes: 'new', tags: [] });
-    assert.match(((await refused) as { message: string }).message, /run-notes\.json: notes: .*fix the field or delete the file\. Notes not saved/);
+    assert.match(
+      ((await refused) as { message: string }).message,
+      /run-notes\.json: notes: .*fix the field or delete the file\. Notes not saved/,
+    );
     assert.equal(readFileSync(file, 'utf8'), '{"notes": 3}', 'the file is left as it was');
   });
 });

@@ -98,10 +98,12 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
     const rowsSeen: string[] = [];
     const sampler = setInterval(() => rowsSeen.at(-1) !== row() && rowsSeen.push(row()), 100);
     const rowMatching = (what: string, pattern: RegExp) =>
-      until(`the tree row to read ${what}`, 120_000, () => (pattern.test(row()) ? row() : undefined)).catch((error: Error) => {
-        clearInterval(sampler);
-        throw new Error(`${error.message}; rows seen: ${rowsSeen.join(' | ')}`);
-      });
+      until(`the tree row to read ${what}`, 120_000, () => (pattern.test(row()) ? row() : undefined)).catch(
+        (error: Error) => {
+          clearInterval(sampler);
+          throw new Error(`${error.message}; rows seen: ${rowsSeen.join(' | ')}`);
+        },
+      );
     await until('pending in the log', 60_000, () => log.find((l) => /^job \d+: pending \(JobHeldUser\)$/.test(l)));
     assert.equal(api.runs.get(runDir)?.status, 'training');
     const jobId = (handle.process as SlurmJobRun).jobId!;
@@ -173,8 +175,17 @@ launcher: { type: slurm, ntasks_per_node: 2 }
     const output = readFileSync(path.join(runDir, `slurm-${jobId}.out`), 'utf8');
     assert.match(output, /^rank 0 of 2$/m, output);
     assert.match(output, /^rank 1 of 2$/m, output);
-    assert.ok(events.some((e) => e.type === 'started'), 'a started event');
-    assert.deepEqual(events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.step).slice(-1), [20]);
+    assert.ok(
+      events.some((e) => e.type === 'started'),
+      'a started event',
+    );
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'checkpoint_saved')
+        .map((e) => e.type === 'checkpoint_saved' && e.step)
+        .slice(-1),
+      [20],
+    );
     const run = api.runs.get(runDir);
     assert.equal(run?.status, 'finished');
     assert.equal(run?.checkpoints.find((c) => c.latest)?.step, 20);

@@ -16,7 +16,7 @@ const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'tree-files-suite');
 const runDir = path.join(project, 'runs', 'tree-files');
 
-describe('Checkpoint detail nodes: the Model node\'s tensors and file nodes that open', function () {
+describe("Checkpoint detail nodes: the Model node's tensors and file nodes that open", function () {
   this.timeout(180_000);
   let api: TrainingRunsApi;
   let checkpoint: RunsTreeNode;
@@ -26,9 +26,14 @@ describe('Checkpoint detail nodes: the Model node\'s tensors and file nodes that
     mkdirSync(path.join(project, 'configs'), { recursive: true });
     cpSync(path.join(repoRoot, 'examples', 'checkpointing', 'project.yaml'), path.join(project, 'project.yaml'));
     const config = path.join(project, 'configs', 'tree-files.yaml');
-    writeFileSync(config, `extends: ../project.yaml\nmax_steps: 10\nsave_steps: 10\nlog_steps: 5\noutput_dir: ${JSON.stringify(runDir)}\n`);
+    writeFileSync(
+      config,
+      `extends: ../project.yaml\nmax_steps: 10\nsave_steps: 10\nlog_steps: 5\noutput_dir: ${JSON.stringify(runDir)}\n`,
+    );
     api.prompts.answerWith(() => undefined);
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' });
+    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+      device: 'cpu',
+    });
     assert.ok(handle, 'no run started');
     const exit = await handle.exited;
     assert.equal(exit.status, 'finished', exit.failure?.message ?? exit.message ?? '');
@@ -43,8 +48,13 @@ describe('Checkpoint detail nodes: the Model node\'s tensors and file nodes that
 
   async function detail(parent: RunsTreeNode, label: string): Promise<RunsTreeNode & { kind: 'detail' }> {
     const children = (await api.tree.getChildren(parent)) ?? [];
-    const node = children.find((n): n is RunsTreeNode & { kind: 'detail' } => n.kind === 'detail' && n.node.label === label);
-    assert.ok(node, `no "${label}" under the node: ${children.map((n) => (n.kind === 'detail' ? n.node.label : n.kind)).join(', ')}`);
+    const node = children.find(
+      (n): n is RunsTreeNode & { kind: 'detail' } => n.kind === 'detail' && n.node.label === label,
+    );
+    assert.ok(
+      node,
+      `no "${label}" under the node: ${children.map((n) => (n.kind === 'detail' ? n.node.label : n.kind)).join(', ')}`,
+    );
     return node;
   }
 
@@ -53,14 +63,21 @@ describe('Checkpoint detail nodes: the Model node\'s tensors and file nodes that
     assert.equal(api.tree.getTreeItem(model).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
     const tensors = ((await api.tree.getChildren(model)) ?? []).map((n) => api.tree.getTreeItem(n));
     assert.ok(tensors.length > 0, 'the Model node lists no tensors');
-    for (const t of tensors) assert.match(String(t.description), /^\[[\d, ]*\] (float32|int32)$/, `${String(t.label)}: ${String(t.description)}`);
+    for (const t of tensors)
+      assert.match(
+        String(t.description),
+        /^\[[\d, ]*\] (float32|int32)$/,
+        `${String(t.label)}: ${String(t.description)}`,
+      );
     const ids = tensors.map((t) => t.id);
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('opens a JSON file node in an editor when it is clicked', async () => {
     const files = await detail(checkpoint, 'Files');
-    const json = ((await api.tree.getChildren(files)) ?? []).find((n) => n.kind === 'detail' && n.node.label.endsWith('.json'));
+    const json = ((await api.tree.getChildren(files)) ?? []).find(
+      (n) => n.kind === 'detail' && n.node.label.endsWith('.json'),
+    );
     assert.ok(json && json.kind === 'detail', 'no JSON file under Files');
     const command = api.tree.getTreeItem(json).command;
     assert.ok(command, 'the JSON file node has no command');
@@ -70,7 +87,9 @@ describe('Checkpoint detail nodes: the Model node\'s tensors and file nodes that
 
   it('opens a safetensors file node through Inspect Checkpoint', async () => {
     const files = await detail(checkpoint, 'Files');
-    const weights = ((await api.tree.getChildren(files)) ?? []).find((n) => n.kind === 'detail' && n.node.label === 'model.safetensors');
+    const weights = ((await api.tree.getChildren(files)) ?? []).find(
+      (n) => n.kind === 'detail' && n.node.label === 'model.safetensors',
+    );
     assert.ok(weights && weights.kind === 'detail', 'no model.safetensors under Files');
     const command = api.tree.getTreeItem(weights).command;
     assert.ok(command, 'the safetensors file node has no command');

@@ -48,7 +48,12 @@ export interface MapComparison {
  * Element-wise comparison. `driftBound` caps every outlier (for an optimizer run: about twice the
  * largest learning rate times the steps, the furthest Adam can move an element); Infinity = none.
  */
-export function compareTensorMaps(actual: TensorMap, expected: TensorMap, tol: Tolerance, driftBound = 0): MapComparison {
+export function compareTensorMaps(
+  actual: TensorMap,
+  expected: TensorMap,
+  tol: Tolerance,
+  driftBound = 0,
+): MapComparison {
   const problems: string[] = [];
   let outliers = 0;
   let elements = 0;
@@ -80,7 +85,10 @@ export function compareTensorMaps(actual: TensorMap, expected: TensorMap, tol: T
       elements++;
       if (ratio > 1) {
         outliers++;
-        if (diff > driftBound) problems.push(`${name}[${i}]: ${x} vs ${y} differs by ${diff.toExponential(2)}, beyond the element bound and the drift bound ${driftBound.toExponential(2)}`);
+        if (diff > driftBound)
+          problems.push(
+            `${name}[${i}]: ${x} vs ${y} differs by ${diff.toExponential(2)}, beyond the element bound and the drift bound ${driftBound.toExponential(2)}`,
+          );
       }
       if (diff > maxAbsDiff) maxAbsDiff = diff;
       if (ratio > worstRatio) {
@@ -89,7 +97,10 @@ export function compareTensorMaps(actual: TensorMap, expected: TensorMap, tol: T
       }
     }
   }
-  if (outliers > Math.floor(tol.outlierFraction * elements)) problems.push(`${outliers} of ${elements} elements beyond the element bound (at most ${Math.floor(tol.outlierFraction * elements)} allowed); worst ${worst}`);
+  if (outliers > Math.floor(tol.outlierFraction * elements))
+    problems.push(
+      `${outliers} of ${elements} elements beyond the element bound (at most ${Math.floor(tol.outlierFraction * elements)} allowed); worst ${worst}`,
+    );
   // One line per failing element is enough to diagnose; keep the report short.
   const shown = problems.length > 5 ? [...problems.slice(0, 5), `... and ${problems.length - 5} more`] : problems;
   return { ok: problems.length === 0, maxAbsDiff, worstRatio, worst, outliers, elements, problems: shown };
@@ -102,7 +113,8 @@ export interface LossComparison {
 }
 
 export function compareLosses(actual: number[], expected: number[], tol: Tolerance): LossComparison {
-  if (actual.length !== expected.length) return { ok: false, maxRelDiff: Infinity, worst: `${actual.length} losses vs ${expected.length}` };
+  if (actual.length !== expected.length)
+    return { ok: false, maxRelDiff: Infinity, worst: `${actual.length} losses vs ${expected.length}` };
   let maxRelDiff = 0;
   let worst: string | null = null;
   actual.forEach((a, i) => {
@@ -119,12 +131,23 @@ export function compareLosses(actual: number[], expected: number[], tol: Toleran
 /** Plain JSON values (optimizer and scheduler state): numbers within tolerance, the rest equal. */
 export function compareStates(actual: unknown, expected: unknown, tol: Tolerance, path = ''): string[] {
   if (typeof actual === 'number' && typeof expected === 'number') {
-    const ok = Number.isInteger(expected) ? actual === expected : Math.abs(actual - expected) <= tol.atol + tol.rtol * Math.abs(expected);
+    const ok = Number.isInteger(expected)
+      ? actual === expected
+      : Math.abs(actual - expected) <= tol.atol + tol.rtol * Math.abs(expected);
     return ok ? [] : [`${path || 'value'}: ${actual} vs ${expected}`];
   }
   if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
     const keys = new Set([...Object.keys(actual), ...Object.keys(expected)]);
-    return [...keys].flatMap((k) => compareStates((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], tol, path ? `${path}.${k}` : k));
+    return [...keys].flatMap((k) =>
+      compareStates(
+        (actual as Record<string, unknown>)[k],
+        (expected as Record<string, unknown>)[k],
+        tol,
+        path ? `${path}.${k}` : k,
+      ),
+    );
   }
-  return JSON.stringify(actual) === JSON.stringify(expected) ? [] : [`${path || 'value'}: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)}`];
+  return JSON.stringify(actual) === JSON.stringify(expected)
+    ? []
+    : [`${path || 'value'}: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)}`];
 }

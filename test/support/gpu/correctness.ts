@@ -59,14 +59,35 @@ export function driftBound(config: TrainConfig, steps: number): number {
   return 2 * config.optimizer.learning_rate * steps;
 }
 
-function judge(name: string, kind: CaseResult['kind'], backends: string, config: TrainConfig, steps: number, actual: Trained, expected: Trained, tol: Tolerance, started: number, extra: string[] = []): CaseResult {
+function judge(
+  name: string,
+  kind: CaseResult['kind'],
+  backends: string,
+  config: TrainConfig,
+  steps: number,
+  actual: Trained,
+  expected: Trained,
+  tol: Tolerance,
+  started: number,
+  extra: string[] = [],
+): CaseResult {
   const weights = compareTensorMaps(actual.content.weights, expected.content.weights, tol, driftBound(config, steps));
   // Slots (m, v, momentum) follow the gradients: no drift allowance beyond the element bound's outliers.
-  const slots = compareTensorMaps(actual.content.optimizer?.tensors ?? {}, expected.content.optimizer?.tensors ?? {}, tol, driftBound(config, steps));
+  const slots = compareTensorMaps(
+    actual.content.optimizer?.tensors ?? {},
+    expected.content.optimizer?.tensors ?? {},
+    tol,
+    driftBound(config, steps),
+  );
   const losses = compareLosses(actual.losses, expected.losses, tol);
   const state = compareStates(actual.content.optimizer?.state, expected.content.optimizer?.state, tol, 'optimizer');
   const schedule = compareStates(actual.content.scheduler, expected.content.scheduler, EXACT, 'scheduler');
-  const position = compareStates(actual.content.trainerState.data_position, expected.content.trainerState.data_position, EXACT, 'data_position');
+  const position = compareStates(
+    actual.content.trainerState.data_position,
+    expected.content.trainerState.data_position,
+    EXACT,
+    'data_position',
+  );
   const problems = [
     ...extra,
     ...weights.problems.map((p) => `weights ${p}`),
@@ -93,7 +114,15 @@ function judge(name: string, kind: CaseResult['kind'], backends: string, config:
 }
 
 /** The same run on both backends. */
-export async function compareRun(name: string, config: TrainConfig, steps: number, reference: string, candidate: string, tol: Tolerance, activate: Activate): Promise<CaseResult> {
+export async function compareRun(
+  name: string,
+  config: TrainConfig,
+  steps: number,
+  reference: string,
+  candidate: string,
+  tol: Tolerance,
+  activate: Activate,
+): Promise<CaseResult> {
   const started = performance.now();
   const expected = await trainOn(activate, reference, config, steps);
   const actual = await trainOn(activate, candidate, config, steps);
@@ -104,7 +133,17 @@ export async function compareRun(name: string, config: TrainConfig, steps: numbe
  * `first` steps on `from`, a checkpoint saved and loaded through the checkpoint manager, then
  * `second` steps on `to`; compared with `first + second` uninterrupted steps on `reference`.
  */
-export async function compareResume(name: string, config: TrainConfig, first: number, second: number, from: string, to: string, reference: string, tol: Tolerance, activate: Activate): Promise<CaseResult> {
+export async function compareResume(
+  name: string,
+  config: TrainConfig,
+  first: number,
+  second: number,
+  from: string,
+  to: string,
+  reference: string,
+  tol: Tolerance,
+  activate: Activate,
+): Promise<CaseResult> {
   const started = performance.now();
   const expected = await trainOn(activate, reference, config, first + second);
 
@@ -126,9 +165,25 @@ export async function compareResume(name: string, config: TrainConfig, first: nu
   try {
     const { content } = await manager.load(saved, { restoreOptimizer: true, restoreScheduler: true });
     const report = after.restore(content, { restoreOptimizer: true, restoreScheduler: true });
-    const extra = [...report.warnings.map((w) => `resume warning: ${w}`), ...(report.restoredOptimizer && report.restoredScheduler ? [] : ['optimizer or scheduler state was not restored'])];
+    const extra = [
+      ...report.warnings.map((w) => `resume warning: ${w}`),
+      ...(report.restoredOptimizer && report.restoredScheduler
+        ? []
+        : ['optimizer or scheduler state was not restored']),
+    ];
     await train(after, second, losses);
-    return judge(name, 'resume', `${from} -> ${to}`, config, first + second, { losses, content: await after.snapshotAsync() }, expected, tol, started, extra);
+    return judge(
+      name,
+      'resume',
+      `${from} -> ${to}`,
+      config,
+      first + second,
+      { losses, content: await after.snapshotAsync() },
+      expected,
+      tol,
+      started,
+      extra,
+    );
   } finally {
     after.dispose();
   }

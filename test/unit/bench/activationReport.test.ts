@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { activationResults, EXTENSION_IDS, type ActivationReport } from '../../../bench/extension/activationReport';
 
-function launch(oursMs: number, referenceMs: number, options: { oursActive?: boolean; loadMs?: number | null } = {}): ActivationReport {
+function launch(
+  oursMs: number,
+  referenceMs: number,
+  options: { oursActive?: boolean; loadMs?: number | null } = {},
+): ActivationReport {
   return {
     hostUptimeMs: 20_000,
     loadMs: options.loadMs === undefined ? 3 : options.loadMs,
@@ -21,7 +25,10 @@ function referenceFirst(report: ActivationReport): ActivationReport {
 
 describe('extension activation rows', () => {
   it('reports medians of the cold launches against the empty extension of the same launches', () => {
-    const [cold, load] = activationResults([launch(100, 10), referenceFirst(launch(300, 30)), launch(200, 20)], 'code-server 4.100.3');
+    const [cold, load] = activationResults(
+      [launch(100, 10), referenceFirst(launch(300, 30)), launch(200, 20)],
+      'code-server 4.100.3',
+    );
     assert.equal(cold!.name, 'activation');
     assert.equal(cold!.value, 200);
     assert.deepEqual(cold!.reference, { name: 'empty extension activation', value: 20 });
@@ -41,7 +48,10 @@ describe('extension activation rows', () => {
 
   it('gives null rows with the reason when no launch was cold', () => {
     const rows = activationResults([launch(5, 10, { oursActive: true })], 'host');
-    assert.deepEqual(rows.map((r) => r.value), [null, null]);
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      [null, null],
+    );
     assert.match(rows[0]!.detail, /already active/);
   });
 

@@ -23,12 +23,15 @@ const figures: LossCurvesFigures = {
 describe('panel rows of npm run bench', () => {
   it('puts each figure against its own same-run reference', () => {
     const rows = panelResults(figures, 3);
-    assert.deepEqual(rows.map((r) => [r.name, r.value, r.reference?.value, r.ratio]), [
-      ['first_render', 1200, 2400, 0.5],
-      ['first_render_uncached', 2100, 2400, 0.875],
-      ['first_render_webview', 60, 30, 2],
-      ['redraw_streaming', 6, 3, 2],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.value, r.reference?.value, r.ratio]),
+      [
+        ['first_render', 1200, 2400, 0.5],
+        ['first_render_uncached', 2100, 2400, 0.875],
+        ['first_render_webview', 60, 30, 2],
+        ['redraw_streaming', 6, 3, 2],
+      ],
+    );
     assert.ok(rows.every((r) => r.group === 'panel' && r.unit === 'ms'));
     assert.match(rows[0]!.detail, /1,000,000-step metrics\.jsonl.*median of 3 renders/);
     assert.match(rows[1]!.detail, /first open.*host read 1900 ms/);
@@ -37,7 +40,15 @@ describe('panel rows of npm run bench', () => {
 
   it('keeps the four names with null values when the panel could not be measured', () => {
     const rows = panelFailure('chromium is missing');
-    assert.deepEqual(rows.map((r) => [r.name, r.value]), [['first_render', null], ['first_render_uncached', null], ['first_render_webview', null], ['redraw_streaming', null]]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.value]),
+      [
+        ['first_render', null],
+        ['first_render_uncached', null],
+        ['first_render_webview', null],
+        ['redraw_streaming', null],
+      ],
+    );
     assert.match(rows[0]!.detail, /chromium is missing/);
   });
 });

@@ -4,9 +4,22 @@ import { runsTableFailure, runsTableResults } from '../../../bench/runsTable/run
 
 describe('runs table row of npm run bench', () => {
   it('puts the open of 1,000 runs against reading every run.json, with its parts', () => {
-    const f: RunsTableFigures = { runs: 1000, columns: 17, messageKiB: 516, hostRowsMs: 300, serialiseMs: 5, webviewRenderMs: 400, totalMs: 800, modelLoadMs: 900, plainParseMs: 100 };
+    const f: RunsTableFigures = {
+      runs: 1000,
+      columns: 17,
+      messageKiB: 516,
+      hostRowsMs: 300,
+      serialiseMs: 5,
+      webviewRenderMs: 400,
+      totalMs: 800,
+      modelLoadMs: 900,
+      plainParseMs: 100,
+    };
     const [row] = runsTableResults(f, 3);
-    assert.deepEqual([row?.group, row?.name, row?.value, row?.reference?.value, row?.ratio], ['panel', 'runs_table_1000_runs', 800, 100, 8]);
+    assert.deepEqual(
+      [row?.group, row?.name, row?.value, row?.reference?.value, row?.ratio],
+      ['panel', 'runs_table_1000_runs', 800, 100, 8],
+    );
     assert.match(row?.detail ?? '', /1000 runs .*table source 300 ms.*webview 400 ms .*rest 95 ms.*median of 3 opens/);
   });
 

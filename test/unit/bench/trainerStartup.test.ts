@@ -23,7 +23,13 @@ describe('trainer start-up bench', () => {
   const project = mkdtempSync(path.join(tmpdir(), 'bench-startup-'));
   mkdirSync(path.join(project, 'configs'));
   after(() => rmSync(project, { recursive: true, force: true }));
-  const plan = { trainerScript: fakeTrainer, configPath: path.join(project, 'configs', 'train.yaml'), device: 'wasm', runs: 2, timeoutMs: 20_000 };
+  const plan = {
+    trainerScript: fakeTrainer,
+    configPath: path.join(project, 'configs', 'train.yaml'),
+    device: 'wasm',
+    runs: 2,
+    timeoutMs: 20_000,
+  };
 
   it('times launch to the started and first step events against node -e 0', async () => {
     const [started, firstStep] = await withMode('normal', () => measureTrainerStartup(plan));
@@ -44,7 +50,10 @@ describe('trainer start-up bench', () => {
 
   it('reports a trainer that fails before its first step as null rows with the reason', async () => {
     const rows = await withMode('config-error', () => measureTrainerStartup({ ...plan, runs: 1 }));
-    assert.deepEqual(rows.map((r) => r.value), [null, null]);
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      [null, null],
+    );
     assert.match(rows[1]!.detail, /ended before its first step: optimizer\.learnin_rate/);
   });
 });

@@ -13,7 +13,12 @@ describe('command arguments (every shape VS Code passes from a menu)', () => {
   });
 
   it('takes tree elements as nodes, never as paths', () => {
-    const node = { kind: 'detail', checkpointPath: '/r/checkpoints/checkpoint-5', node: { label: 'x', description: '', children: [] }, id: 'detail:/r#0' };
+    const node = {
+      kind: 'detail',
+      checkpointPath: '/r/checkpoints/checkpoint-5',
+      node: { label: 'x', description: '', children: [] },
+      id: 'detail:/r#0',
+    };
     const targets = commandTargets(node);
     assert.equal(targets.length, 1);
     assert.equal(targets[0]!.kind, 'node');

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { projectDirOf, resolveTrainerLaunch, type HostFacts } from '../../../src/extension/process/launch';
 
-const request = { configPath: '/ws/proj/configs/train.yaml', sets: ['resume_from_checkpoint=true', 'max_steps=10'], device: '' };
+const request = {
+  configPath: '/ws/proj/configs/train.yaml',
+  sets: ['resume_from_checkpoint=true', 'max_steps=10'],
+  device: '',
+};
 const settings = { nodePath: '', trainerScript: '/ext/dist/trainer.js' };
 const nodeHost: HostFacts = { execPath: '/usr/bin/node', electronVersion: undefined, env: { PATH: '/bin' } };
 const electronHost: HostFacts = { execPath: '/opt/code/code', electronVersion: '34.0.0', env: { PATH: '/bin' } };
@@ -11,7 +15,15 @@ describe('resolveTrainerLaunch', () => {
     const l = resolveTrainerLaunch(request, settings, nodeHost);
     assert.equal(l.execPath, '/usr/bin/node');
     assert.equal(l.env.ELECTRON_RUN_AS_NODE, undefined);
-    assert.deepEqual(l.args, ['train', '-t', '/ws/proj/configs/train.yaml', '--set', 'resume_from_checkpoint=true', '--set', 'max_steps=10']);
+    assert.deepEqual(l.args, [
+      'train',
+      '-t',
+      '/ws/proj/configs/train.yaml',
+      '--set',
+      'resume_from_checkpoint=true',
+      '--set',
+      'max_steps=10',
+    ]);
     assert.equal(l.cwd, '/ws/proj');
   });
 
@@ -22,7 +34,11 @@ describe('resolveTrainerLaunch', () => {
   });
 
   it('prefers the configured Node executable and passes the device', () => {
-    const l = resolveTrainerLaunch({ ...request, device: ' 1 ' }, { ...settings, nodePath: '/opt/node22/bin/node' }, { ...electronHost, env: { ELECTRON_RUN_AS_NODE: '1' } });
+    const l = resolveTrainerLaunch(
+      { ...request, device: ' 1 ' },
+      { ...settings, nodePath: '/opt/node22/bin/node' },
+      { ...electronHost, env: { ELECTRON_RUN_AS_NODE: '1' } },
+    );
     assert.equal(l.execPath, '/opt/node22/bin/node');
     assert.equal(l.env.ELECTRON_RUN_AS_NODE, undefined);
     assert.deepEqual(l.args.slice(-2), ['-d', '1']);

@@ -22,7 +22,9 @@ function packagesLoadedByListing(runDir: string, packages: string[]): Promise<st
       process.stdout.write(JSON.stringify(names));
     });`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as string[])));
+    execFile(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: root }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as string[]),
+    );
   });
 }
 

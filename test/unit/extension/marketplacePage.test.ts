@@ -22,11 +22,15 @@ async function packagedFiles(): Promise<string[]> {
     listFiles(o: { cwd: string; packageManager: number }): Promise<string[]>;
     PackageManager: { None: number };
   };
-  return (await vsce.listFiles({ cwd: root, packageManager: vsce.PackageManager.None })).map((f) => f.split(path.sep).join('/'));
+  return (await vsce.listFiles({ cwd: root, packageManager: vsce.PackageManager.None })).map((f) =>
+    f.split(path.sep).join('/'),
+  );
 }
 
 const readmeImages = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1] as string);
-const readmeLinks = [...readme.matchAll(/(?<!!)\[[^\]]*\]\(([^)\s#]+)\)/g)].map((m) => m[1] as string).filter((l) => !/^\w+:/.test(l));
+const readmeLinks = [...readme.matchAll(/(?<!!)\[[^\]]*\]\(([^)\s#]+)\)/g)]
+  .map((m) => m[1] as string)
+  .filter((l) => !/^\w+:/.test(l));
 
 describe('the Extensions view page', () => {
   let files: string[];
@@ -43,7 +47,8 @@ describe('the Extensions view page', () => {
 
   it('is found under Machine Learning and by TensorFlow.js, Hugging Face, PyTorch and checkpoint searches', () => {
     assert.ok(manifest.categories.includes('Machine Learning'));
-    for (const word of ['tensorflow', 'hugging face', 'pytorch', 'torchrun', 'checkpoints']) assert.ok(manifest.keywords.includes(word), `keyword ${word}`);
+    for (const word of ['tensorflow', 'hugging face', 'pytorch', 'torchrun', 'checkpoints'])
+      assert.ok(manifest.keywords.includes(word), `keyword ${word}`);
     assert.ok(manifest.keywords.length <= 30, 'vsce allows 30 keywords');
   });
 
@@ -56,12 +61,15 @@ describe('the Extensions view page', () => {
       const { width } = pngSize(path.join(root, image));
       assert.ok(width >= 300, `${image} is ${width} px wide`);
     }
-    for (const section of ['## Quick start', '## Commands', '## Settings']) assert.ok(readme.includes(section), section);
-    for (const runs of ['TensorFlow.js', 'Hugging Face', 'torchrun']) assert.ok(readme.includes(runs), `the README speaks of ${runs}`);
+    for (const section of ['## Quick start', '## Commands', '## Settings'])
+      assert.ok(readme.includes(section), section);
+    for (const runs of ['TensorFlow.js', 'Hugging Face', 'torchrun'])
+      assert.ok(readme.includes(runs), `the README speaks of ${runs}`);
     assert.doesNotMatch(readme, /`src\//, 'no source paths in the user README');
     assert.match(readme, /\]\(CONTRIBUTING\.md\)/);
     assert.match(readFileSync(path.join(root, 'CONTRIBUTING.md'), 'utf8'), /src\/core\/checkpoint/);
-    for (const setting of Object.keys(manifest.contributes.configuration.properties)) assert.ok(readme.includes(setting), `the README lists ${setting}`);
+    for (const setting of Object.keys(manifest.contributes.configuration.properties))
+      assert.ok(readme.includes(setting), `the README lists ${setting}`);
   });
 
   it('links only to files that ship, so the links work in the installed extension', () => {
@@ -78,6 +86,9 @@ describe('the Extensions view page', () => {
 
   it('ships a changelog with the current version', () => {
     assert.ok(files.includes('CHANGELOG.md'));
-    assert.match(readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## \\[${manifest.version.replace(/\./g, '\\.')}\\]`, 'm'));
+    assert.match(
+      readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8'),
+      new RegExp(`^## \\[${manifest.version.replace(/\./g, '\\.')}\\]`, 'm'),
+    );
   });
 });

@@ -11,15 +11,51 @@ import type { RunRecord } from '../../../src/core/run/index';
 import { checkpointDescription, newestFirst, runDescription, runTooltip } from '../../../src/extension/tree/rowText';
 
 function checkpoint(dir: string, step: number, extra: Partial<CheckpointView> = {}): CheckpointView {
-  return { path: path.join(dir, 'checkpoints', `checkpoint-${step}`), name: `checkpoint-${step}`, step, mtimeMs: step * 1000, valid: true, latest: false, problems: [], optimizer: null, scheduler: null, loss: null, best: false, ...extra };
+  return {
+    path: path.join(dir, 'checkpoints', `checkpoint-${step}`),
+    name: `checkpoint-${step}`,
+    step,
+    mtimeMs: step * 1000,
+    valid: true,
+    latest: false,
+    problems: [],
+    optimizer: null,
+    scheduler: null,
+    loss: null,
+    best: false,
+    ...extra,
+  };
 }
 
 function record(extra: Partial<RunRecord> = {}): RunRecord {
-  return { status: 'finished', pid: null, name: null, configPath: '/w/configs/a.yaml', maxSteps: 500, step: 500, startedAt: null, endedAt: null, backend: null, error: null, ...extra };
+  return {
+    status: 'finished',
+    pid: null,
+    name: null,
+    configPath: '/w/configs/a.yaml',
+    maxSteps: 500,
+    step: 500,
+    startedAt: null,
+    endedAt: null,
+    backend: null,
+    error: null,
+    ...extra,
+  };
 }
 
 function run(dir: string, checkpoints: CheckpointView[], extra: Partial<RunView> = {}): RunView {
-  return { dir, name: path.basename(dir), status: 'finished', statusDetail: null, record: record(), checkpoints, writing: [], live: null, problems: [], ...extra };
+  return {
+    dir,
+    name: path.basename(dir),
+    status: 'finished',
+    statusDetail: null,
+    record: record(),
+    checkpoints,
+    writing: [],
+    live: null,
+    problems: [],
+    ...extra,
+  };
 }
 
 describe('resume plan', () => {
@@ -32,7 +68,10 @@ describe('resume plan', () => {
 
   it('lists the later checkpoints a resume from an older one abandons', () => {
     const [c5, c4, c2] = [checkpoint('/r', 500), checkpoint('/r', 400), checkpoint('/r', 200)];
-    assert.deepEqual(planResume(run('/r', [c5, c4, c2]), c2).later.map((c) => c.name), ['checkpoint-500', 'checkpoint-400']);
+    assert.deepEqual(
+      planResume(run('/r', [c5, c4, c2]), c2).later.map((c) => c.name),
+      ['checkpoint-500', 'checkpoint-400'],
+    );
     assert.deepEqual(planResume(run('/r', [c5, c4, c2]), c5).later, []);
   });
 
@@ -63,30 +102,57 @@ describe('abandoned branches', () => {
 describe('Runs tree rows', () => {
   it('a run row says status, steps, loss (labelled) and duration', () => {
     const r = run('/w/runs/a', [checkpoint('/w/runs/a', 500, { loss: 0.4123, latest: true })], {
-      record: record({ startedAt: Date.parse('2026-01-01T00:00:00Z'), endedAt: Date.parse('2026-01-01T00:02:05Z'), backend: 'wasm' }),
+      record: record({
+        startedAt: Date.parse('2026-01-01T00:00:00Z'),
+        endedAt: Date.parse('2026-01-01T00:02:05Z'),
+        backend: 'wasm',
+      }),
     });
     assert.equal(runDescription(r), 'finished · 500/500 · mean loss 0.4123 · 2 min 5 s');
-    const live = { ...r, status: 'training' as const, live: { step: 120, maxSteps: 500, loss: 0.9, etaSec: 30, startedAt: 1000 } };
+    const live = {
+      ...r,
+      status: 'training' as const,
+      live: { step: 120, maxSteps: 500, loss: 0.9, etaSec: 30, startedAt: 1000 },
+    };
     assert.equal(runDescription(live, 61_000), 'training · 120/500 · loss 0.9 · 1 min 0 s');
     const tip = runTooltip({ ...r, checkpoints: [{ ...r.checkpoints[0]!, best: true }] });
-    for (const want of ['Config: /w/configs/a.yaml', 'Backend: wasm', 'Started: ', 'Duration: 2 min 5 s', 'Best checkpoint: checkpoint-500']) assert.ok(tip.includes(want), `${want} in\n${tip}`);
+    for (const want of [
+      'Config: /w/configs/a.yaml',
+      'Backend: wasm',
+      'Started: ',
+      'Duration: 2 min 5 s',
+      'Best checkpoint: checkpoint-500',
+    ])
+      assert.ok(tip.includes(want), `${want} in\n${tip}`);
   });
 
-  it('a run trained by a Slurm job says the job\'s state, id and reason while it trains, its status after', () => {
+  it("a run trained by a Slurm job says the job's state, id and reason while it trains, its status after", () => {
     const job = { jobId: '12', state: 'PENDING', reason: 'Resources', restarts: 0 };
-    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: job })), 'pending (job 12, Resources)');
+    assert.equal(
+      runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: job })),
+      'pending (job 12, Resources)',
+    );
     const running = { ...job, state: 'RUNNING', reason: 'None' };
     const live = { step: 40, maxSteps: 100, loss: 0.5, etaSec: null, startedAt: 0 };
-    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: running, live }), 10_000), 'running (job 12) · 40/100 · loss 0.5 · 10 s');
+    assert.equal(
+      runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: running, live }), 10_000),
+      'running (job 12) · 40/100 · loss 0.5 · 10 s',
+    );
     const requeued = { jobId: '12', state: 'PENDING', reason: 'BeginTime', restarts: 1 };
-    assert.equal(runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: requeued })), 'pending (job 12, BeginTime, restart 1)');
+    assert.equal(
+      runDescription(run('/w/a', [], { status: 'training', record: null, clusterJob: requeued })),
+      'pending (job 12, BeginTime, restart 1)',
+    );
     assert.match(runDescription(run('/w/a', [], { status: 'finished', clusterJob: running })), /^finished · /);
   });
 
   it('runs are listed newest first', () => {
     const old = run('/w/a', [checkpoint('/w/a', 10)]);
     const fresh = run('/w/b', [checkpoint('/w/b', 20)]);
-    assert.deepEqual(newestFirst([old, fresh]).map((r) => r.dir), ['/w/b', '/w/a']);
+    assert.deepEqual(
+      newestFirst([old, fresh]).map((r) => r.dir),
+      ['/w/b', '/w/a'],
+    );
   });
 
   it('a checkpoint row leads with labelled loss, optimizer and learning rate, then age and marks (the label says the step)', () => {
@@ -94,21 +160,46 @@ describe('Runs tree rows', () => {
       mtimeMs: 0,
       loss: 0.41,
       latest: true,
-      optimizer: { type: 'adam', hyperparameters: { learning_rate: 0.001 }, iterations: 500, slotKinds: ['m', 'v'], variables: 4, bytes: 100 },
-      scheduler: { type: 'cosine', step: 500, last_lr: 0.0005, next_lr: 0.0004, config: {} } as unknown as CheckpointView['scheduler'],
+      optimizer: {
+        type: 'adam',
+        hyperparameters: { learning_rate: 0.001 },
+        iterations: 500,
+        slotKinds: ['m', 'v'],
+        variables: 4,
+        bytes: 100,
+      },
+      scheduler: {
+        type: 'cosine',
+        step: 500,
+        last_lr: 0.0005,
+        next_lr: 0.0004,
+        config: {},
+      } as unknown as CheckpointView['scheduler'],
     });
     assert.equal(checkpointDescription(c, [], 10_000), 'mean loss 0.41 · adam lr 5.00e-4 · just now · latest');
     // The step is said when the folder's name does not say it.
-    assert.equal(checkpointDescription({ ...c, name: 'best-model' }, [], 10_000), 'step 500 · mean loss 0.41 · adam lr 5.00e-4 · just now · latest');
+    assert.equal(
+      checkpointDescription({ ...c, name: 'best-model' }, [], 10_000),
+      'step 500 · mean loss 0.41 · adam lr 5.00e-4 · just now · latest',
+    );
   });
 });
 
 describe('Open Loss Curves picker', () => {
   it('pre-selects a lone run, or the runs that train', () => {
     const a = run('/w/a', []);
-    assert.deepEqual(lossCurvesPickItems([a]).map((i) => i.picked), [true]);
-    assert.deepEqual(lossCurvesPickItems([a, run('/w/b', [])]).map((i) => i.picked), [false, false]);
-    assert.deepEqual(lossCurvesPickItems([a, run('/w/b', [], { status: 'training' })]).map((i) => i.picked), [false, true]);
+    assert.deepEqual(
+      lossCurvesPickItems([a]).map((i) => i.picked),
+      [true],
+    );
+    assert.deepEqual(
+      lossCurvesPickItems([a, run('/w/b', [])]).map((i) => i.picked),
+      [false, false],
+    );
+    assert.deepEqual(
+      lossCurvesPickItems([a, run('/w/b', [], { status: 'training' })]).map((i) => i.picked),
+      [false, true],
+    );
   });
 });
 

@@ -15,7 +15,18 @@ const DEBOUNCE_MS = 40;
 const settle = (ms = DEBOUNCE_MS * 4) => new Promise((r) => setTimeout(r, ms));
 
 function row(runDir: string, step: number): CheckpointInfo {
-  return { path: path.join(runDir, 'checkpoints', `checkpoint-${step}`), name: `checkpoint-${step}`, step, mtimeMs: step, valid: true, latest: false, problems: [], optimizer: null, scheduler: null, trainer: null };
+  return {
+    path: path.join(runDir, 'checkpoints', `checkpoint-${step}`),
+    name: `checkpoint-${step}`,
+    step,
+    mtimeMs: step,
+    valid: true,
+    latest: false,
+    problems: [],
+    optimizer: null,
+    scheduler: null,
+    trainer: null,
+  };
 }
 
 /** Checkpoint lists the test changes as "saves" happen. */
@@ -49,12 +60,25 @@ describe('RunStore reads', () => {
     // One save as the host sees it: the watcher's events for the temporary folder, its rename, the
     // listing index and metrics lines, then the trainer's checkpoint_saved.
     lists.set(a, [row(a, 20), row(a, 10)]);
-    for (const kind of ['checkpoints', 'checkpoints', 'checkpoints', 'metrics', 'metrics'] as const) store.touch(a, kind);
-    store.applyEvent(a, { type: 'checkpoint_saved', step: 20, path: path.join(a, 'checkpoints', 'checkpoint-20'), name: 'checkpoint-20', bytes: 1, blockingMs: 0, durationMs: 0, deleted: [] });
+    for (const kind of ['checkpoints', 'checkpoints', 'checkpoints', 'metrics', 'metrics'] as const)
+      store.touch(a, kind);
+    store.applyEvent(a, {
+      type: 'checkpoint_saved',
+      step: 20,
+      path: path.join(a, 'checkpoints', 'checkpoint-20'),
+      name: 'checkpoint-20',
+      bytes: 1,
+      blockingMs: 0,
+      durationMs: 0,
+      deleted: [],
+    });
     await settle();
 
     assert.deepEqual(Object.fromEntries(counted.listings), { [a]: 1 });
-    assert.deepEqual(store.get(a)?.checkpoints.map((c) => c.name), ['checkpoint-20', 'checkpoint-10']);
+    assert.deepEqual(
+      store.get(a)?.checkpoints.map((c) => c.name),
+      ['checkpoint-20', 'checkpoint-10'],
+    );
     assert.deepEqual([...new Set(changed)], ['a'], 'only run a changed');
   });
 
@@ -76,7 +100,10 @@ describe('RunStore reads', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const base = readerWith(source(lists));
-    const counted = countingListings({ ...base, listRunCheckpoints: async (dir, request) => (await gate, base.listRunCheckpoints(dir, request)) });
+    const counted = countingListings({
+      ...base,
+      listRunCheckpoints: async (dir, request) => (await gate, base.listRunCheckpoints(dir, request)),
+    });
     const store = new RunStore({ reader: counted.reader });
     const [a] = runs as [string];
     const first = store.refresh(a);
@@ -115,7 +142,10 @@ describe('RunStore reads', () => {
     await stale;
     await settle(10);
     assert.deepEqual(store.get(a)?.checkpoints, [], 'the emptied folder is shown');
-    assert.ok(!seen.some((names) => names.includes('checkpoint-10')), `the stale listing was never shown: ${JSON.stringify(seen)}`);
+    assert.ok(
+      !seen.some((names) => names.includes('checkpoint-10')),
+      `the stale listing was never shown: ${JSON.stringify(seen)}`,
+    );
   });
 
   it('tells subscribers which run changed, and when a run leaves', async () => {
@@ -124,10 +154,16 @@ describe('RunStore reads', () => {
     const changes: Array<[string, boolean]> = [];
     store.onDidChangeRun((c) => changes.push([path.basename(c.dir), c.run !== undefined]));
     await store.setRunDirs(runs.slice(0, 2));
-    assert.deepEqual(changes.filter(([, present]) => !present), [['c', false]]);
+    assert.deepEqual(
+      changes.filter(([, present]) => !present),
+      [['c', false]],
+    );
     changes.length = 0;
     await store.refresh(runs[0]);
     assert.deepEqual(changes, [['a', true]]);
-    assert.deepEqual(store.runs().map((r) => path.basename(r.dir)), ['a', 'b']);
+    assert.deepEqual(
+      store.runs().map((r) => path.basename(r.dir)),
+      ['a', 'b'],
+    );
   });
 });

@@ -48,10 +48,19 @@ describe('deleteCheckpointFolder', () => {
   it('refuses folders that are not checkpoints of a known run', async () => {
     await assert.rejects(deleteCheckpointFolder(outside, [run]), DeleteRefusedError);
     await assert.rejects(deleteCheckpointFolder(path.join(run, 'checkpoints'), [run]), DeleteRefusedError);
-    await assert.rejects(deleteCheckpointFolder(path.join(run, 'checkpoints', 'checkpoint-100'), [path.join(root, 'other')]), DeleteRefusedError);
-    await assert.rejects(deleteCheckpointFolder(path.join(run, 'checkpoints', 'checkpoint-100', '..', '..', '..', 'precious'), [run]), DeleteRefusedError);
+    await assert.rejects(
+      deleteCheckpointFolder(path.join(run, 'checkpoints', 'checkpoint-100'), [path.join(root, 'other')]),
+      DeleteRefusedError,
+    );
+    await assert.rejects(
+      deleteCheckpointFolder(path.join(run, 'checkpoints', 'checkpoint-100', '..', '..', '..', 'precious'), [run]),
+      DeleteRefusedError,
+    );
     mkdirSync(path.join(run, 'checkpoints', 'notes'));
-    await assert.rejects(deleteCheckpointFolder(path.join(run, 'checkpoints', 'notes'), [run]), /not a checkpoint folder/);
+    await assert.rejects(
+      deleteCheckpointFolder(path.join(run, 'checkpoints', 'notes'), [run]),
+      /not a checkpoint folder/,
+    );
     assert.equal(existsSync(path.join(outside, 'keep.txt')), true);
     assert.equal(existsSync(path.join(run, 'checkpoints', 'checkpoint-100')), true);
   });

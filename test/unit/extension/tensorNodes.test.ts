@@ -5,7 +5,7 @@ import { writeSafetensors } from '../../../src/core/checkpoint/safetensorsFile';
 import { MAX_LISTED_TENSORS, readTensorNodes, tensorNodes } from '../../../src/extension/model/tensorNodes';
 import { withTempDir } from '../core/checkpoint/helpers';
 
-describe('the Model node\'s tensor list', () => {
+describe("the Model node's tensor list", () => {
   it('lists name, shape and dtype read from a real safetensors header', async () => {
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'model.safetensors');
@@ -14,12 +14,19 @@ describe('the Model node\'s tensor list', () => {
         'dense/bias': { dtype: 'int32', shape: [4], data: new Int32Array(4) },
       });
       const nodes = await readTensorNodes(file);
-      assert.deepEqual(nodes.map((n) => [n.label, n.description]).sort(), [['dense/bias', '[4] int32'], ['dense/kernel', '[3, 4] float32']]);
+      assert.deepEqual(nodes.map((n) => [n.label, n.description]).sort(), [
+        ['dense/bias', '[4] int32'],
+        ['dense/kernel', '[3, 4] float32'],
+      ]);
     });
   });
 
   it('caps the list and says how many more there are', () => {
-    const many = Array.from({ length: MAX_LISTED_TENSORS + 50 }, (_, i) => ({ name: `t${i}`, shape: [i], dtype: 'float32' as const }));
+    const many = Array.from({ length: MAX_LISTED_TENSORS + 50 }, (_, i) => ({
+      name: `t${i}`,
+      shape: [i],
+      dtype: 'float32' as const,
+    }));
     const nodes = tensorNodes(many);
     assert.equal(nodes.length, MAX_LISTED_TENSORS + 1);
     assert.equal(nodes[MAX_LISTED_TENSORS - 1]?.label, `t${MAX_LISTED_TENSORS - 1}`);

@@ -6,7 +6,13 @@ import type { TrainerEvent } from '../../../src/core/protocol/trainerEvents';
 const fake = path.join(__dirname, 'fixtures', 'fakeTrainer.cjs');
 
 function launch(mode: string, execPath = process.execPath): TrainerLaunch {
-  return { execPath, script: fake, args: ['train', '-t', '/x/train.yaml'], cwd: __dirname, env: { ...process.env, FAKE_TRAINER_MODE: mode } };
+  return {
+    execPath,
+    script: fake,
+    args: ['train', '-t', '/x/train.yaml'],
+    cwd: __dirname,
+    env: { ...process.env, FAKE_TRAINER_MODE: mode },
+  };
 }
 
 function record(p: TrainerProcess): { events: TrainerEvent[]; logs: string[] } {
@@ -31,7 +37,10 @@ describe('TrainerProcess', () => {
     const p = new TrainerProcess(launch('normal'));
     const { events } = record(p);
     const exit = await p.exited;
-    assert.deepEqual(events.map((e) => e.type), ['started', 'step', 'step', 'step', 'finished']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['started', 'step', 'step', 'step', 'finished'],
+    );
     assert.equal(exit.status, 'finished');
     assert.equal(exit.exitCode, 0);
     assert.equal(p.running, false);
@@ -41,7 +50,10 @@ describe('TrainerProcess', () => {
     const p = new TrainerProcess(launch('garbage'));
     const { events, logs } = record(p);
     const exit = await p.exited;
-    assert.deepEqual(events.map((e) => e.type), ['started', 'step', 'finished']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['started', 'step', 'finished'],
+    );
     const ignored = logs.filter((l) => l.startsWith('runner: Ignored an invalid message'));
     assert.equal(ignored.length, 3);
     assert.match(ignored[0] ?? '', /step/);
@@ -66,7 +78,7 @@ describe('TrainerProcess', () => {
     assert.match(exit.message ?? '', /out of memory in fake trainer/);
   });
 
-  it('keeps the trainer\'s config failure with its file and line', async () => {
+  it("keeps the trainer's config failure with its file and line", async () => {
     const p = new TrainerProcess(launch('config-error'));
     const exit = await p.exited;
     assert.equal(exit.status, 'failed');
@@ -82,7 +94,10 @@ describe('TrainerProcess', () => {
     const exit = await p.stop(5000);
     assert.equal(exit.status, 'stopped');
     assert.equal(exit.forcedKill, false);
-    assert.deepEqual(events.slice(-2).map((e) => e.type), ['checkpoint_saved', 'finished']);
+    assert.deepEqual(
+      events.slice(-2).map((e) => e.type),
+      ['checkpoint_saved', 'finished'],
+    );
   });
 
   it('kills a trainer that ignores the stop request after the timeout', async () => {

@@ -20,7 +20,10 @@ describe('TrainingService', () => {
     new TrainingService({
       model,
       launchFor: (request) => ({
-        execPath: process.execPath, script: fake, args: ['train', '-t', request.configPath], cwd: root,
+        execPath: process.execPath,
+        script: fake,
+        args: ['train', '-t', request.configPath],
+        cwd: root,
         env: { ...process.env, FAKE_TRAINER_MODE: mode, FAKE_RUN_DIR: runDir },
       }),
       outputDirOf: async () => knownDir(),
@@ -64,7 +67,7 @@ describe('TrainingService', () => {
     assert.equal(model.get(runDir)?.status, 'finished');
   });
 
-  it('leaves run.json\'s status alone when the trainer never started (config error)', async () => {
+  it("leaves run.json's status alone when the trainer never started (config error)", async () => {
     const s = service('config-error');
     const handle = await s.start({ configPath: '/p/configs/a.yaml', sets: [], device: '' });
     const exit = await handle.exited;
@@ -78,7 +81,10 @@ describe('labels and figures', () => {
   it('labels a resume choice as "run · checkpoint · age · loss"', () => {
     const run = { name: 'checkpointing' } as RunView;
     const c = { name: 'checkpoint-500', mtimeMs: 1_000_000, loss: 0.41234 } as CheckpointView;
-    assert.equal(resumeLabel(run, c, 1_000_000 + 3 * 60_000), 'checkpointing · checkpoint-500 · 3 min ago · loss 0.4123');
+    assert.equal(
+      resumeLabel(run, c, 1_000_000 + 3 * 60_000),
+      'checkpointing · checkpoint-500 · 3 min ago · loss 0.4123',
+    );
     assert.equal(resumeLabel(run, { ...c, loss: null }, 1_000_000), 'checkpointing · checkpoint-500 · just now');
   });
 

@@ -23,7 +23,20 @@ describe('a fresh window of the real host', function () {
     const tests = join(repoRoot, 'test/integration/fixtures/fresh-window-suite');
     const output = await new Promise<{ code: number | null; text: string }>((done, reject) => {
       // --no-build: dist/ belongs to the main build.
-      const child = spawn(process.execPath, [join(repoRoot, 'test/integration/runner/run.mjs'), '--no-build', '--tests', tests, '--counts', counts, '--timeout', '240'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          join(repoRoot, 'test/integration/runner/run.mjs'),
+          '--no-build',
+          '--tests',
+          tests,
+          '--counts',
+          counts,
+          '--timeout',
+          '240',
+        ],
+        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let text = '';
       child.stdout.on('data', (c: Buffer) => (text += c.toString()));
       child.stderr.on('data', (c: Buffer) => (text += c.toString()));

@@ -19,10 +19,14 @@ interface CliRun {
 function runRunner(testsDir: string, countsFile: string): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     // --no-build: these fixtures never touch the extension, and dist/ belongs to the main build.
-    const child = spawn(process.execPath, [runCli, '--no-build', '--tests', testsDir, '--counts', countsFile, '--timeout', '120'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [runCli, '--no-build', '--tests', testsDir, '--counts', countsFile, '--timeout', '120'],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -60,7 +64,10 @@ describe('integration runner in a real host', function () {
 
   it('exits non-zero and counts the failure when a suite fails', () => {
     assert.notEqual(failing.code, 0, failing.output);
-    assert.ok(failing.counts.failures >= 1, `expected failures >= 1, got ${JSON.stringify(failing.counts)}\n${failing.output}`);
+    assert.ok(
+      failing.counts.failures >= 1,
+      `expected failures >= 1, got ${JSON.stringify(failing.counts)}\n${failing.output}`,
+    );
     // The passing test of the same suite ran too: the failure came from the suite, not from the host.
     assert.equal(failing.counts.passes, 1, failing.output);
     assert.match(failing.output, /fails on purpose/);

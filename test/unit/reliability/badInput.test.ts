@@ -11,7 +11,9 @@ import { NO_VULKAN_DRIVERS } from '../../support/vulkanDrivers';
 import { assertOneLine, buildTrainer, cli, eventsOf } from './helpers';
 
 const corpus = join(__dirname, '../core/config/fixtures/broken');
-const files = readdirSync(corpus).filter((name) => name.endsWith('.yaml') && !name.startsWith('_')).sort();
+const files = readdirSync(corpus)
+  .filter((name) => name.endsWith('.yaml') && !name.startsWith('_'))
+  .sort();
 
 /** `# expect: ... line=N ... fix="..."` header of a corpus file. */
 function expectation(file: string): { line: string; fix: string; file: string } {
@@ -29,7 +31,22 @@ describe('reliability: bad input (real command line)', function () {
   before(() => buildTrainer());
 
   it('the broken-config corpus covers syntax, types, unknown keys, zero and negative steps, save_total_limit 0, data files, empty or binary text, cyclic extends', () => {
-    for (const name of ['unclosed-bracket', 'tab-indent', 'wrong-type', 'unknown-key-typo', 'zero-steps', 'negative-steps', 'save-steps-zero', 'save-total-limit-zero', 'missing-data-file', 'empty-text-file', 'binary-text-file', 'empty-config', 'binary-config', 'cycle']) {
+    for (const name of [
+      'unclosed-bracket',
+      'tab-indent',
+      'wrong-type',
+      'unknown-key-typo',
+      'zero-steps',
+      'negative-steps',
+      'save-steps-zero',
+      'save-total-limit-zero',
+      'missing-data-file',
+      'empty-text-file',
+      'binary-text-file',
+      'empty-config',
+      'binary-config',
+      'cycle',
+    ]) {
       assert.ok(files.includes(`${name}.yaml`), `${name}.yaml missing from the corpus`);
     }
   });
@@ -54,10 +71,23 @@ describe('reliability: bad input (real command line)', function () {
     ['a flag missing its value', ['train', '-t'], /'-t, --config <value>' argument missing/],
     ['--set missing its value', ['train', '-t', '_base.yaml', '--set'], /'--set <value>' argument missing/],
     ['--set without "="', ['train', '-t', '_base.yaml', '--set', 'max_steps'], /missing "="/],
-    ['a device that does not exist (name)', ['train', '-t', '_base.yaml', '-d', 'tpu'], /-d\/--device must be a GPU index/],
+    [
+      'a device that does not exist (name)',
+      ['train', '-t', '_base.yaml', '-d', 'tpu'],
+      /-d\/--device must be a GPU index/,
+    ],
     // Without any Vulkan driver the Vulkan loader and Dawn print warnings: they must not reach stderr.
-    ['a GPU index without a GPU backend (no Vulkan driver)', ['train', '-t', '_base.yaml', '-d', '7'], /GPU 7 was asked for but cannot be used: .*webgpu: GPU 7 is not among the WebGPU adapters Dawn sees \(none\)/, NO_VULKAN_DRIVERS],
-    ['a GPU index this machine does not have', ['train', '-t', '_base.yaml', '-d', '7'], /GPU 7 was asked for but cannot be used/],
+    [
+      'a GPU index without a GPU backend (no Vulkan driver)',
+      ['train', '-t', '_base.yaml', '-d', '7'],
+      /GPU 7 was asked for but cannot be used: .*webgpu: GPU 7 is not among the WebGPU adapters Dawn sees \(none\)/,
+      NO_VULKAN_DRIVERS,
+    ],
+    [
+      'a GPU index this machine does not have',
+      ['train', '-t', '_base.yaml', '-d', '7'],
+      /GPU 7 was asked for but cannot be used/,
+    ],
     ['a config that does not exist', ['train', '-t', 'no-such-config.yaml'], /no-such-config/],
     ['an unknown command', ['trian'], /unknown command "trian"/],
     ['an unknown flag of checkpoints', ['checkpoints', '.', '--bogus'], /Unknown option '--bogus'/],
@@ -68,7 +98,9 @@ describe('reliability: bad input (real command line)', function () {
       // Runs that get as far as the lock write their output folder outside the corpus.
       const out = mkdtempSync(join(tmpdir(), 'bad-usage-'));
       const sets = args[0] === 'train' && args.length > 2 ? ['--set', `output_dir=${out}`] : [];
-      const r = await cli([...args.slice(0, 1), ...sets, ...args.slice(1)], { cwd: corpus, env }).finally(() => rmSync(out, { recursive: true, force: true }));
+      const r = await cli([...args.slice(0, 1), ...sets, ...args.slice(1)], { cwd: corpus, env }).finally(() =>
+        rmSync(out, { recursive: true, force: true }),
+      );
       assert.equal(r.code, 2, r.stderr);
       assert.match(assertOneLine(r.stderr), reason);
     });

@@ -14,7 +14,7 @@ import { buildTrainer, repo, trainerBundle } from './helpers';
 describe('reliability: chaos (kill -9 at random moments, resume)', function () {
   this.timeout(480_000);
 
-  it('4 trials, 2 rollback trials and 200 checkpoints under ulimit -n 1024: every check holds and the final weights equal the uninterrupted run\'s', async () => {
+  it("4 trials, 2 rollback trials and 200 checkpoints under ulimit -n 1024: every check holds and the final weights equal the uninterrupted run's", async () => {
     await buildTrainer();
     const out = mkdtempSync(join(tmpdir(), 'chaos-test-'));
     try {
@@ -22,7 +22,25 @@ describe('reliability: chaos (kill -9 at random moments, resume)', function () {
       const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
         // Slowed flushes (test-only preload, inherited by the trainers) so kills aimed at saves land inside them on any machine.
         const env = { ...process.env, NODE_OPTIONS: `--require ${join(__dirname, 'fixtures', 'slowSaves.cjs')}` };
-        const child = spawn(process.execPath, [join(repo, 'scripts/chaos.mjs'), '--trials', '4', '--rollbacks', '2', '--many', '200', '--seed', '3', '--json', report, '--bundle', trainerBundle], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          [
+            join(repo, 'scripts/chaos.mjs'),
+            '--trials',
+            '4',
+            '--rollbacks',
+            '2',
+            '--many',
+            '200',
+            '--seed',
+            '3',
+            '--json',
+            report,
+            '--bundle',
+            trainerBundle,
+          ],
+          { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
         let err = '';
         child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
         child.on('error', reject);

@@ -18,7 +18,10 @@ interface Damage {
   damage(checkpoint: string): void;
 }
 
-const manifestOf = (checkpoint: string) => JSON.parse(readFileSync(join(checkpoint, 'manifest.json'), 'utf8')) as { files: Array<{ path: string; size: number }> };
+const manifestOf = (checkpoint: string) =>
+  JSON.parse(readFileSync(join(checkpoint, 'manifest.json'), 'utf8')) as {
+    files: Array<{ path: string; size: number }>;
+  };
 
 const damages: Damage[] = [
   {
@@ -36,7 +39,11 @@ const damages: Damage[] = [
     },
   },
   { name: 'a missing manifest', file: 'manifest.json', damage: (c) => unlinkSync(join(c, 'manifest.json')) },
-  { name: 'a missing optimizer file', file: 'optimizer.safetensors', damage: (c) => unlinkSync(join(c, 'optimizer.safetensors')) },
+  {
+    name: 'a missing optimizer file',
+    file: 'optimizer.safetensors',
+    damage: (c) => unlinkSync(join(c, 'optimizer.safetensors')),
+  },
   {
     name: 'malformed JSON in the manifest',
     file: 'manifest.json',
@@ -86,7 +93,10 @@ describe('reliability: corrupted checkpoints (real command line)', function () {
     writeTinyConfig(work);
     const r = await cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=pristine'], { cwd: work });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step), [5, 10, 15, 20]);
+    assert.deepEqual(
+      eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step),
+      [5, 10, 15, 20],
+    );
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -106,17 +116,46 @@ describe('reliability: corrupted checkpoints (real command line)', function () {
       assert.match(row.problems.join('; '), fileRe);
       assert.equal(rows.find((r) => r.latest)?.name, 'checkpoint-15');
 
-      const auto = await cli(['train', '-t', 'tiny.yaml', '--json', '--set', `output_dir=${run}`, '--set', 'resume_from_checkpoint=true', '--set', 'max_steps=25'], { cwd: work });
+      const auto = await cli(
+        [
+          'train',
+          '-t',
+          'tiny.yaml',
+          '--json',
+          '--set',
+          `output_dir=${run}`,
+          '--set',
+          'resume_from_checkpoint=true',
+          '--set',
+          'max_steps=25',
+        ],
+        { cwd: work },
+      );
       assert.equal(auto.code, 0, auto.stderr);
       const resumed = eventsOf(auto.stdout, 'resumed');
       assert.equal(resumed.length, 1);
       assert.equal(resumed[0]!.step, 15);
-      assert.match(resumed[0]!.skipped.map((s) => s.reason).join('; '), fileRe, 'the resume says why checkpoint-20 was passed over');
+      assert.match(
+        resumed[0]!.skipped.map((s) => s.reason).join('; '),
+        fileRe,
+        'the resume says why checkpoint-20 was passed over',
+      );
       assert.equal(eventsOf(auto.stdout, 'finished')[0]?.step, 25);
 
       cpSync(join(work, 'pristine'), join(work, `${run}-explicit`), { recursive: true, preserveTimestamps: true });
       d.damage(join(work, `${run}-explicit`, 'checkpoints', 'checkpoint-20'));
-      const explicit = await cli(['train', '-t', 'tiny.yaml', '--set', `output_dir=${run}-explicit`, '--set', 'resume_from_checkpoint=checkpoint-20'], { cwd: work });
+      const explicit = await cli(
+        [
+          'train',
+          '-t',
+          'tiny.yaml',
+          '--set',
+          `output_dir=${run}-explicit`,
+          '--set',
+          'resume_from_checkpoint=checkpoint-20',
+        ],
+        { cwd: work },
+      );
       assert.equal(explicit.code, 2, explicit.stderr);
       const line = assertOneLine(explicit.stderr);
       assert.match(line, /^error: /);

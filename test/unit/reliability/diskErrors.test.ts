@@ -47,9 +47,16 @@ describe('reliability: disk errors on save (real trainer, injected failures)', f
       const failed = eventsOf(r.stdout, 'failed');
       assert.equal(failed.length, 1);
       assert.equal(failed[0]!.kind, 'runtime');
-      assert.deepEqual(eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step), [5]);
+      assert.deepEqual(
+        eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step),
+        [5],
+      );
       const dir = join(work, out, 'checkpoints');
-      assert.deepEqual(readdirSync(dir).sort(), ['.index.json', '.save-counter', 'checkpoint-5'], 'no temp folder, nothing after the failure');
+      assert.deepEqual(
+        readdirSync(dir).sort(),
+        ['.index.json', '.save-counter', 'checkpoint-5'],
+        'no temp folder, nothing after the failure',
+      );
       const previous = await validateCheckpoint(join(dir, 'checkpoint-5'), { verifyChecksums: true });
       assert.deepEqual(previous.problems, []);
     });
@@ -62,10 +69,16 @@ describe('reliability: disk errors on save (real trainer, injected failures)', f
     const warnings = eventsOf(r.stdout, 'warning').filter((w) => w.code === 'save_failed');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!.message, /checkpoint-10 failed: ENOSPC.*training continues/);
-    assert.deepEqual(eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step), [5, 15, 20]);
+    assert.deepEqual(
+      eventsOf(r.stdout, 'checkpoint_saved').map((e) => e.step),
+      [5, 15, 20],
+    );
     assert.equal(eventsOf(r.stdout, 'finished')[0]?.step, 20);
     const dir = join(work, out, 'checkpoints');
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith('.tmp-')),
+      [],
+    );
     for (const name of ['checkpoint-5', 'checkpoint-15', 'checkpoint-20']) {
       assert.deepEqual((await validateCheckpoint(join(dir, name), { verifyChecksums: true })).problems, [], name);
     }

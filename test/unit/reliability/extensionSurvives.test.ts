@@ -17,7 +17,13 @@ const misbehaving = path.join(__dirname, 'fixtures', 'misbehavingTrainer.cjs');
 
 /** PIDs in the process table (ps), so a zombie or an orphan would show. */
 function processTable(): Set<number> {
-  return new Set(execFileSync('ps', ['-e', '-o', 'pid=']).toString().split('\n').map((l) => Number(l.trim())).filter((n) => n > 0));
+  return new Set(
+    execFileSync('ps', ['-e', '-o', 'pid='])
+      .toString()
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0),
+  );
 }
 
 async function waitUntil(what: string, done: () => boolean, ms = 5000): Promise<void> {
@@ -94,13 +100,20 @@ describe('reliability: the extension survives its trainer', function () {
       assert.equal(model.get(path.join(root, mode))?.status, 'failed');
       assert.match(model.get(path.join(root, mode))?.statusDetail ?? '', expected);
       assert.ok(!processTable().has(bad.process.pid!), 'the bad trainer is gone from the process table');
-      if (mode === 'garbage') assert.ok(logs.some((l) => l.startsWith('Ignored an invalid message from the trainer')), 'garbage is logged');
+      if (mode === 'garbage')
+        assert.ok(
+          logs.some((l) => l.startsWith('Ignored an invalid message from the trainer')),
+          'garbage is logged',
+        );
 
       // The other run was untouched and still answers.
       assert.ok(steady.process.running);
       assert.equal(model.get(path.join(root, 'steady'))?.status, 'training');
       const stepBefore = model.get(path.join(root, 'steady'))?.live?.step ?? 0;
-      await waitUntil('the steady run to keep stepping', () => (model.get(path.join(root, 'steady'))?.live?.step ?? 0) > stepBefore + 2);
+      await waitUntil(
+        'the steady run to keep stepping',
+        () => (model.get(path.join(root, 'steady'))?.live?.step ?? 0) > stepBefore + 2,
+      );
       const stopped = await service.stop(steady);
       assert.equal(stopped.status, 'stopped');
       service.dispose();
@@ -112,7 +125,11 @@ describe('reliability: the extension survives its trainer', function () {
     writeTinyConfig(root);
     // No hang timeout here: loading tfjs on a busy machine can take longer than 1 s.
     const service = windowService(0);
-    const real = await service.start({ configPath: path.join(root, 'tiny.yaml'), sets: ['max_steps=1000000', 'log_steps=1'], device: '' });
+    const real = await service.start({
+      configPath: path.join(root, 'tiny.yaml'),
+      sets: ['max_steps=1000000', 'log_steps=1'],
+      device: '',
+    });
     real.process.onLog((l) => logs.push(l.text));
     const fakes = [await start(service, 'steady'), await start(service, 'hang')];
     await Promise.all([real.firstStep, ...fakes.map((h) => h.started)]);

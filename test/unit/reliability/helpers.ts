@@ -42,7 +42,8 @@ export function copyWasmFilesNextToBundle(): void {
   if (existsSync(target)) return;
   mkdirSync(target);
   const wasmDir = join(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(target, f));
+  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm')))
+    copyFileSync(join(wasmDir, f), join(target, f));
 }
 
 /** A small, fast, deterministic run without its checkpoint settings. */
@@ -116,7 +117,10 @@ export function events(stdout: string): TrainerEvent[] {
     });
 }
 
-export function eventsOf<K extends TrainerEvent['type']>(stdout: string, type: K): Array<Extract<TrainerEvent, { type: K }>> {
+export function eventsOf<K extends TrainerEvent['type']>(
+  stdout: string,
+  type: K,
+): Array<Extract<TrainerEvent, { type: K }>> {
   return events(stdout).filter((e): e is Extract<TrainerEvent, { type: K }> => e.type === type);
 }
 

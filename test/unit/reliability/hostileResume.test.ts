@@ -13,14 +13,17 @@ import { assertOneLine, buildTrainer, cli, eventsOf, writeTinyConfig } from './h
 /** Writes `bytes` as `file` of a checkpoint and updates its manifest entry to match (checksums cannot tell). */
 function rewriteVerified(checkpoint: string, file: string, bytes: Buffer): void {
   writeFileSync(join(checkpoint, file), bytes);
-  const manifest = JSON.parse(readFileSync(join(checkpoint, 'manifest.json'), 'utf8')) as { files: Array<{ path: string; size: number; checksum: string }> };
+  const manifest = JSON.parse(readFileSync(join(checkpoint, 'manifest.json'), 'utf8')) as {
+    files: Array<{ path: string; size: number; checksum: string }>;
+  };
   const entry = manifest.files.find((f) => f.path === file)!;
   entry.size = bytes.length;
   entry.checksum = crc32(bytes).toString(16).padStart(8, '0');
   writeFileSync(join(checkpoint, 'manifest.json'), JSON.stringify(manifest, null, 2));
 }
 
-const trainerState = (c: string) => JSON.parse(readFileSync(join(c, 'trainer_state.json'), 'utf8')) as Record<string, unknown>;
+const trainerState = (c: string) =>
+  JSON.parse(readFileSync(join(c, 'trainer_state.json'), 'utf8')) as Record<string, unknown>;
 
 describe('reliability: hostile resumes and output folders (real command line)', function () {
   this.timeout(120_000);
@@ -47,7 +50,8 @@ describe('reliability: hostile resumes and output folders (real command line)', 
     [
       'trainer_state.json says global_step 5 in checkpoint-20',
       /trainer_state\.json: global_step 5 disagrees with the checkpoint's step 20/,
-      (c) => rewriteVerified(c, 'trainer_state.json', Buffer.from(JSON.stringify({ ...trainerState(c), global_step: 5 }))),
+      (c) =>
+        rewriteVerified(c, 'trainer_state.json', Buffer.from(JSON.stringify({ ...trainerState(c), global_step: 5 }))),
     ],
     [
       'model.safetensors is malformed under a matching checksum',
@@ -59,20 +63,48 @@ describe('reliability: hostile resumes and output folders (real command line)', 
     it(`${name}: resume=true falls back to checkpoint-15 and says why`, async () => {
       const run = damagedCopy(damage);
       const started = performance.now();
-      const auto = await cli(['train', '-t', 'tiny.yaml', '--json', '--set', `output_dir=${run}`, '--set', 'resume_from_checkpoint=true', '--set', 'max_steps=20'], { cwd: work });
+      const auto = await cli(
+        [
+          'train',
+          '-t',
+          'tiny.yaml',
+          '--json',
+          '--set',
+          `output_dir=${run}`,
+          '--set',
+          'resume_from_checkpoint=true',
+          '--set',
+          'max_steps=20',
+        ],
+        { cwd: work },
+      );
       assert.equal(auto.code, 0, auto.stderr);
       const resumed = eventsOf(auto.stdout, 'resumed');
       assert.equal(resumed[0]?.step, 15);
       assert.match(resumed[0]!.skipped.map((s) => s.reason).join('; '), reason);
-      process.stdout.write(`      [measure] ${name}: resumed from 15 after ${Math.round(performance.now() - started)} ms (whole trainer run)\n`);
+      process.stdout.write(
+        `      [measure] ${name}: resumed from 15 after ${Math.round(performance.now() - started)} ms (whole trainer run)\n`,
+      );
     });
   }
 
   it('an unusable data position: exit 2, one line naming data_position', async () => {
-    const run = damagedCopy((c) => rewriteVerified(c, 'trainer_state.json', Buffer.from(JSON.stringify({ ...trainerState(c), data_position: { epoch: 0, index: -5 } }))));
-    const r = await cli(['train', '-t', 'tiny.yaml', '--set', `output_dir=${run}`, '--set', 'resume_from_checkpoint=checkpoint-20'], { cwd: work });
+    const run = damagedCopy((c) =>
+      rewriteVerified(
+        c,
+        'trainer_state.json',
+        Buffer.from(JSON.stringify({ ...trainerState(c), data_position: { epoch: 0, index: -5 } })),
+      ),
+    );
+    const r = await cli(
+      ['train', '-t', 'tiny.yaml', '--set', `output_dir=${run}`, '--set', 'resume_from_checkpoint=checkpoint-20'],
+      { cwd: work },
+    );
     assert.equal(r.code, 2, r.stderr);
-    assert.match(assertOneLine(r.stderr), /^error: the checkpoint's trainer_state\.json data_position cannot be used: invalid data position/);
+    assert.match(
+      assertOneLine(r.stderr),
+      /^error: the checkpoint's trainer_state\.json data_position cannot be used: invalid data position/,
+    );
   });
 
   it('output_dir a file, /dev/null, or a lock path that is a folder: exit 2, one line', async () => {

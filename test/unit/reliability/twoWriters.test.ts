@@ -18,7 +18,11 @@ import { assertOneLine, buildTrainer, cli, eventsOf, writeTinyConfig } from './h
 /** What a window's tree shows of a run: its status and the checkpoint rows in order. */
 function treeRows(run: RunView | undefined) {
   assert.ok(run, 'run not found');
-  return { status: run.status, statusDetail: run.statusDetail, rows: run.checkpoints.map((c) => [c.name, c.step, c.valid, c.latest, c.loss, c.best]) };
+  return {
+    status: run.status,
+    statusDetail: run.statusDetail,
+    rows: run.checkpoints.map((c) => [c.name, c.step, c.valid, c.latest, c.loss, c.best]),
+  };
 }
 
 async function twoWindows(runDir: string) {
@@ -41,23 +45,37 @@ describe('reliability: two writers, two windows (real trainers)', function () {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it('a second trainer is refused with the holder\'s PID while two windows show the same tree', async () => {
+  it("a second trainer is refused with the holder's PID while two windows show the same tree", async () => {
     let second: Promise<Awaited<ReturnType<typeof cli>>> | null = null;
     let windowsDuring: Promise<Awaited<ReturnType<typeof twoWindows>>> | null = null;
     let holderPid = 0;
-    const first = await cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=busy', '--set', 'max_steps=100000', '--set', 'log_steps=1'], {
-      cwd: work,
-      onStdout: (out, child) => {
-        if (second || !out.includes('"type":"checkpoint_saved"')) return;
-        holderPid = child.pid!;
-        // The trainer keeps saving: paused (still alive, still holding the lock) while both windows
-        // read, or one window may see a checkpoint the other read too early to see (a busy machine).
-        child.kill('SIGSTOP');
-        windowsDuring = twoWindows(join(work, 'busy')).finally(() => child.kill('SIGCONT'));
-        second = cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=busy'], { cwd: work });
-        void second.then(() => windowsDuring).then(() => child.kill('SIGINT'));
+    const first = await cli(
+      [
+        'train',
+        '-t',
+        'tiny.yaml',
+        '--json',
+        '--set',
+        'output_dir=busy',
+        '--set',
+        'max_steps=100000',
+        '--set',
+        'log_steps=1',
+      ],
+      {
+        cwd: work,
+        onStdout: (out, child) => {
+          if (second || !out.includes('"type":"checkpoint_saved"')) return;
+          holderPid = child.pid!;
+          // The trainer keeps saving: paused (still alive, still holding the lock) while both windows
+          // read, or one window may see a checkpoint the other read too early to see (a busy machine).
+          child.kill('SIGSTOP');
+          windowsDuring = twoWindows(join(work, 'busy')).finally(() => child.kill('SIGCONT'));
+          second = cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=busy'], { cwd: work });
+          void second.then(() => windowsDuring).then(() => child.kill('SIGINT'));
+        },
       },
-    });
+    );
     assert.equal(first.code, 0, first.stderr);
     assert.equal(eventsOf(first.stdout, 'finished')[0]?.status, 'stopped');
     const refused = await second!;
@@ -80,12 +98,20 @@ describe('reliability: two writers, two windows (real trainers)', function () {
     const out = join(work, 'stale');
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, '.lock'), JSON.stringify({ pid: dead, hostname: hostname(), started: new Date().toISOString() }));
-    const r = await cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=stale', '--set', 'max_steps=5'], { cwd: work });
+    writeFileSync(
+      join(out, '.lock'),
+      JSON.stringify({ pid: dead, hostname: hostname(), started: new Date().toISOString() }),
+    );
+    const r = await cli(['train', '-t', 'tiny.yaml', '--json', '--set', 'output_dir=stale', '--set', 'max_steps=5'], {
+      cwd: work,
+    });
     assert.equal(r.code, 0, r.stderr);
     const warnings = eventsOf(r.stdout, 'warning').filter((w) => w.code === 'lock');
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!.message, new RegExp(`took over the lock .* left by process ${dead}, which is no longer running`));
+    assert.match(
+      warnings[0]!.message,
+      new RegExp(`took over the lock .* left by process ${dead}, which is no longer running`),
+    );
     assert.equal(eventsOf(r.stdout, 'finished')[0]?.step, 5);
   });
 });

@@ -10,7 +10,17 @@ import { stopJob } from '../../../src/core/slurm/jobControl';
 import { listCheckpoints } from '../../../src/core/checkpoint';
 import type { LocalSlurm } from '../../support/localSlurm';
 import { assertOneLine, cli } from '../reliability/helpers';
-import { eventsOfType, jobEvents, longRun, readRunJson, runToEnd, scontrol, submit, useLocalSlurm, waitFor } from './helpers';
+import {
+  eventsOfType,
+  jobEvents,
+  longRun,
+  readRunJson,
+  runToEnd,
+  scontrol,
+  submit,
+  useLocalSlurm,
+  waitFor,
+} from './helpers';
 
 describe('Slurm: the trainer on a real local cluster', function () {
   this.timeout(600_000);
@@ -38,31 +48,45 @@ describe('Slurm: the trainer on a real local cluster', function () {
     assert.equal(pending?.state, 'PENDING');
     await scontrol(c, ['release', job.jobId]);
     const states = (await runToEnd(c, job.jobId, 120_000)).map((info) => info.state);
-    assert.deepEqual([states[0], states.includes('RUNNING'), states[states.length - 1]], ['PENDING', true, 'COMPLETED']);
+    assert.deepEqual(
+      [states[0], states.includes('RUNNING'), states[states.length - 1]],
+      ['PENDING', true, 'COMPLETED'],
+    );
     const run = readRunJson(dir);
     assert.deepEqual([run.status, run.step, run.slurm], ['finished', 200, { job_id: job.jobId, restart_count: 0 }]);
   });
 
-  it('--follow prints the job\'s states until it ends, and exits 0 when it completed', async () => {
+  it("--follow prints the job's states until it ends, and exits 0 when it completed", async () => {
     const c = cluster!;
     // Long enough that a poll sees it running on a busy machine too.
-    const result = await cli(['train', '-t', write(longRun(400, '{ type: slurm }')), '--follow'], { cwd: dir, env: c.env });
+    const result = await cli(['train', '-t', write(longRun(400, '{ type: slurm }')), '--follow'], {
+      cwd: dir,
+      env: c.env,
+    });
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trim().split('\n');
     assert.match(lines[0]!, /^submitted job (\d+); batch script .*slurm-job\.sh; output .*slurm-\d+\.out$/);
     assert.match(lines[lines.length - 1]!, /^job \d+: completed$/);
-    assert.ok(lines.some((line) => /^job \d+: running$/.test(line)), result.stdout);
+    assert.ok(
+      lines.some((line) => /^job \d+: running$/.test(line)),
+      result.stdout,
+    );
   });
 
   it('a job requeued mid-run (scontrol requeue) saves, resumes from its latest checkpoint and finishes at max_steps', async () => {
     const c = cluster!;
     const maxSteps = 1500;
     const job = await submit(c, dir, write(longRun(maxSteps, '{ type: slurm }')));
-    await waitFor('a checkpoint at step 300 or later', 120_000, () => eventsOfType(jobEvents(job.output), 'checkpoint_saved').find((e) => e.step >= 300));
+    await waitFor('a checkpoint at step 300 or later', 120_000, () =>
+      eventsOfType(jobEvents(job.output), 'checkpoint_saved').find((e) => e.step >= 300),
+    );
     const requeuedAt = Date.now();
     await c.client.requeue(job.jobId);
     const seen = await runToEnd(c, job.jobId, 300_000);
-    assert.ok(seen.some((info) => info.state === 'PENDING' && info.restarts === 1), `states: ${seen.map((i) => `${i.state}/${i.reason}/${i.restarts}`).join(' ')}`);
+    assert.ok(
+      seen.some((info) => info.state === 'PENDING' && info.restarts === 1),
+      `states: ${seen.map((i) => `${i.state}/${i.reason}/${i.restarts}`).join(' ')}`,
+    );
     const events = jobEvents(job.output);
     const [first, second] = eventsOfType(events, 'finished');
     assert.equal(first?.status, 'stopped', 'the first start saved and stopped on the requeue');
@@ -72,9 +96,14 @@ describe('Slurm: the trainer on a real local cluster', function () {
     assert.equal(second?.status, 'finished');
     assert.equal(second?.step, maxSteps);
     const run = readRunJson(dir);
-    assert.deepEqual([run.status, run.step, run.start_step, run.slurm?.restart_count], ['finished', maxSteps, first!.step, 1]);
+    assert.deepEqual(
+      [run.status, run.step, run.start_step, run.slurm?.restart_count],
+      ['finished', maxSteps, first!.step, 1],
+    );
     const startedAgain = eventsOfType(events, 'started')[1]!;
-    console.log(`      requeue to resumed training: ${((startedAgain.time - requeuedAt) / 1000).toFixed(1)} s (with StartTime=now)`);
+    console.log(
+      `      requeue to resumed training: ${((startedAgain.time - requeuedAt) / 1000).toFixed(1)} s (with StartTime=now)`,
+    );
     // One continuous curve: metrics.jsonl has a resume marker at the resumed step.
     const metrics = readFileSync(join(dir, 'out', 'metrics.jsonl'), 'utf8');
     assert.match(metrics, new RegExp(`"event":"resumed","step":${first!.step}`));
@@ -100,9 +129,16 @@ describe('Slurm: the trainer on a real local cluster', function () {
     const events = jobEvents(job.output);
     const finished = eventsOfType(events, 'finished');
     const restarts = finished.length - 1;
-    assert.ok(restarts >= 1, `expected the time limit to stop the run at least once, got ${finished.map((f) => `${f.status}@${f.step}`).join(', ')}`);
+    assert.ok(
+      restarts >= 1,
+      `expected the time limit to stop the run at least once, got ${finished.map((f) => `${f.status}@${f.step}`).join(', ')}`,
+    );
     for (const stop of finished.slice(0, -1)) assert.equal(stop.status, 'stopped');
-    assert.deepEqual(eventsOfType(events, 'resumed').map((r) => r.step), finished.slice(0, -1).map((f) => f.step), 'each start resumed where the previous one saved');
+    assert.deepEqual(
+      eventsOfType(events, 'resumed').map((r) => r.step),
+      finished.slice(0, -1).map((f) => f.step),
+      'each start resumed where the previous one saved',
+    );
     assert.equal(finished[finished.length - 1]!.step, maxSteps);
     assert.equal(readRunJson(dir).slurm?.restart_count, restarts);
     assert.match(readFileSync(job.output, 'utf8'), /training-runs: time limit near: requeueing job/);
@@ -131,6 +167,10 @@ describe('Slurm: the trainer on a real local cluster', function () {
     assert.equal(result.code, 2);
     assert.match(assertOneLine(result.stderr), /cluster\.yaml:13:\d+: launcher\.time: "2h" is not a Slurm time limit/);
     assert.deepEqual(await c.client.queue(), before);
-    assert.equal(existsSync(join(dir, 'out')) && readdirSync(join(dir, 'out')).length > 0, false, 'no batch script written');
+    assert.equal(
+      existsSync(join(dir, 'out')) && readdirSync(join(dir, 'out')).length > 0,
+      false,
+      'no batch script written',
+    );
   });
 });

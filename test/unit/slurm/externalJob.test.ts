@@ -17,7 +17,10 @@ describe('external trainer as a Slurm job', () => {
 
   async function spec(launcher: string) {
     const file = join(dir, 'configs', 'ext.yaml');
-    writeFileSync(file, `external_trainer:\n  command: [python3, train.py, --output_dir, "{output_dir}"]\n  output_dir: out dir\n  resume_args: [--resume_from_checkpoint, "{checkpoint}", "--tag={checkpoint}.x"]\nlauncher: ${launcher}\n`);
+    writeFileSync(
+      file,
+      `external_trainer:\n  command: [python3, train.py, --output_dir, "{output_dir}"]\n  output_dir: out dir\n  resume_args: [--resume_from_checkpoint, "{checkpoint}", "--tag={checkpoint}.x"]\nlauncher: ${launcher}\n`,
+    );
     const plan = await loadExternalTrainerConfig(file);
     assert.equal(plan.launcher.type, 'slurm');
     return externalJobSpec(plan, plan.launcher as Extract<typeof plan.launcher, { type: 'slurm' }>);
@@ -34,12 +37,19 @@ describe('external trainer as a Slurm job', () => {
     assert.deepEqual(s.argv, ['python3', 'train.py', '--output_dir', join(dir, 'out dir')]);
     for (const step of [5, 10, 40]) mkdirSync(join(dir, 'out dir', `checkpoint-${step}`), { recursive: true });
     // The words as the batch script's shell reads them.
-    const words = execFileSync('bash', ['-c', `args=(${s.restartArgs.join(' ')}); printf '%s\\n' "\${args[@]}"`], { encoding: 'utf8' }).trimEnd().split('\n');
+    const words = execFileSync('bash', ['-c', `args=(${s.restartArgs.join(' ')}); printf '%s\\n' "\${args[@]}"`], {
+      encoding: 'utf8',
+    })
+      .trimEnd()
+      .split('\n');
     const newest = join(dir, 'out dir', 'checkpoint-40');
     assert.deepEqual(words, ['--resume_from_checkpoint', newest, `--tag=${newest}.x`]);
   });
 
   it('rejects a launcher error in an external config with its field', async () => {
-    await assert.rejects(spec('{ type: slurm, time: "2h" }'), (e: Error & { field?: string }) => e.field === 'launcher.time');
+    await assert.rejects(
+      spec('{ type: slurm, time: "2h" }'),
+      (e: Error & { field?: string }) => e.field === 'launcher.time',
+    );
   });
 });

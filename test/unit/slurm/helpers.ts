@@ -34,12 +34,19 @@ export function jobEvents(output: string): TrainerEvent[] {
     });
 }
 
-export function eventsOfType<K extends TrainerEvent['type']>(events: TrainerEvent[], type: K): Array<Extract<TrainerEvent, { type: K }>> {
+export function eventsOfType<K extends TrainerEvent['type']>(
+  events: TrainerEvent[],
+  type: K,
+): Array<Extract<TrainerEvent, { type: K }>> {
   return events.filter((e): e is Extract<TrainerEvent, { type: K }> => e.type === type);
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -53,7 +60,12 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
  * Follows a job to its end, letting each requeued start begin at once (Slurm otherwise holds a
  * requeued job for its credential lifetime, 120 s by default). Returns the states seen.
  */
-export async function runToEnd(cluster: LocalSlurm, jobId: string, timeoutMs: number, onState?: (info: JobInfo) => void): Promise<JobInfo[]> {
+export async function runToEnd(
+  cluster: LocalSlurm,
+  jobId: string,
+  timeoutMs: number,
+  onState?: (info: JobInfo) => void,
+): Promise<JobInfo[]> {
   const seen: JobInfo[] = [];
   return waitFor(`job ${jobId} to end`, timeoutMs, async () => {
     const info = await cluster.client.show(jobId);
@@ -63,16 +75,26 @@ export async function runToEnd(cluster: LocalSlurm, jobId: string, timeoutMs: nu
       seen.push(info);
       onState?.(info);
     }
-    if (info.state === 'PENDING' && info.reason === 'BeginTime') await cluster.client.startNow(jobId).catch(() => undefined);
-    return ['COMPLETED', 'FAILED', 'TIMEOUT', 'CANCELLED', 'NODE_FAIL', 'OUT_OF_MEMORY'].includes(info.state) ? seen : undefined;
+    if (info.state === 'PENDING' && info.reason === 'BeginTime')
+      await cluster.client.startNow(jobId).catch(() => undefined);
+    return ['COMPLETED', 'FAILED', 'TIMEOUT', 'CANCELLED', 'NODE_FAIL', 'OUT_OF_MEMORY'].includes(info.state)
+      ? seen
+      : undefined;
   });
 }
 
 export function scontrol(cluster: LocalSlurm, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => execFile('scontrol', args, { env: cluster.env }, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    execFile('scontrol', args, { env: cluster.env }, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
-export function readRunJson(dir: string): { status: string; step: number; start_step: number; slurm: { job_id: string; restart_count: number } | null } {
+export function readRunJson(dir: string): {
+  status: string;
+  step: number;
+  start_step: number;
+  slurm: { job_id: string; restart_count: number } | null;
+} {
   return JSON.parse(readFileSync(join(dir, 'out', 'run.json'), 'utf8'));
 }
 

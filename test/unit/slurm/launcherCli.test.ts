@@ -33,15 +33,24 @@ describe('train --launcher (command line)', function () {
 
   it('without Slurm installed: exit 2, one line naming sbatch and the fix, nothing written', async () => {
     // A PATH without sbatch (the helper starts node by its full path).
-    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], { cwd: dir, env: { PATH: join(dir, 'no-bin') } });
+    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], {
+      cwd: dir,
+      env: { PATH: join(dir, 'no-bin') },
+    });
     assert.equal(result.code, 2);
-    assert.match(assertOneLine(result.stderr), /^error: sbatch not found on PATH: submit from a cluster login node .* or add their folder to PATH$/);
+    assert.match(
+      assertOneLine(result.stderr),
+      /^error: sbatch not found on PATH: submit from a cluster login node .* or add their folder to PATH$/,
+    );
     assertNothingWritten();
   });
 
   it('with SLURM_CONF naming a missing file: exit 2, one line naming it and the fix, nothing written', async () => {
     const missing = join(dir, 'nowhere', 'slurm.conf');
-    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], { cwd: dir, env: { ...process.env, SLURM_CONF: missing } });
+    const result = await cli(['train', '-t', 'c.yaml', '--launcher', 'slurm'], {
+      cwd: dir,
+      env: { ...process.env, SLURM_CONF: missing },
+    });
     assert.equal(result.code, 2);
     assert.equal(
       assertOneLine(result.stderr),

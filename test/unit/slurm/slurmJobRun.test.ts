@@ -33,7 +33,13 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
   async function train(config: string): Promise<{ run: SlurmJobRun; events: TrainerEvent[]; log: string[] }> {
     const configPath = join(dir, 'cluster.yaml');
     writeFileSync(configPath, config);
-    const launch: TrainerLaunch = { execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env };
+    const launch: TrainerLaunch = {
+      execPath: process.execPath,
+      script: trainerBundle,
+      args: ['train', '-t', configPath],
+      cwd: dir,
+      env: cluster!.env,
+    };
     const start = await slurmRunFor({ configPath, sets: [], device: '' }, launch, 300);
     assert.ok(start, 'a slurm launcher makes a Slurm run');
     const run: TrainerRun = start();
@@ -48,20 +54,30 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
   it('a local launcher is not a Slurm run', async () => {
     const configPath = join(dir, 'local.yaml');
     writeFileSync(configPath, longRun(10, '{ type: local }'));
-    const launch: TrainerLaunch = { execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env };
+    const launch: TrainerLaunch = {
+      execPath: process.execPath,
+      script: trainerBundle,
+      args: ['train', '-t', configPath],
+      cwd: dir,
+      env: cluster!.env,
+    };
     assert.equal(await slurmRunFor({ configPath, sets: [], device: '' }, launch), null);
   });
 
   it('logs pending then running, passes the events of every start on across a requeue, and ends finished', async () => {
     const { run, events, log } = await train(longRun(1200, '{ type: slurm, extra_args: ["--hold"] }'));
-    await waitFor('the pending state in the log', 60_000, () => log.find((l) => /^job \d+: pending \(JobHeldUser\)$/.test(l)));
+    await waitFor('the pending state in the log', 60_000, () =>
+      log.find((l) => /^job \d+: pending \(JobHeldUser\)$/.test(l)),
+    );
     await scontrol(cluster!, ['release', run.jobId!]);
     await waitFor('the running state in the log', 60_000, () => log.find((l) => /^job \d+: running$/.test(l)));
     await waitFor('a checkpoint', 120_000, () => events.find((e) => e.type === 'checkpoint_saved'));
     await cluster!.client.requeue(run.jobId!);
     // Slurm holds the requeued job (BeginTime) until the test starts it: wait until the run has logged it pending.
     const pendingAgain = /^job \d+: pending( \(BeginTime\))?, restart 1$/;
-    await waitFor('the requeued job pending in the log', 150_000, () => (log.some((l) => pendingAgain.test(l)) ? true : undefined));
+    await waitFor('the requeued job pending in the log', 150_000, () =>
+      log.some((l) => pendingAgain.test(l)) ? true : undefined,
+    );
     await waitFor('the requeued job to start', 60_000, async () => {
       await cluster!.client.startNow(run.jobId!).catch(() => undefined);
       return events.filter((e) => e.type === 'started').length === 2 ? true : undefined;
@@ -89,7 +105,13 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
   it('closing the window (the service shuts down) stops following the job but leaves it running', async () => {
     const configPath = join(dir, 'cluster.yaml');
     writeFileSync(configPath, longRun(100_000, '{ type: slurm }'));
-    const launchFor = () => ({ execPath: process.execPath, script: trainerBundle, args: ['train', '-t', configPath], cwd: dir, env: cluster!.env });
+    const launchFor = () => ({
+      execPath: process.execPath,
+      script: trainerBundle,
+      args: ['train', '-t', configPath],
+      cwd: dir,
+      env: cluster!.env,
+    });
     const model = new RunStore({ reader: emptyReader() });
     const service = new TrainingService({
       model,

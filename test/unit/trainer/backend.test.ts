@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { activeBlasKernels } from '../../../src/trainer/accel/blas';
 import { releaseGpuGlobals } from '../../../src/trainer/backend/release';
 import { parseDevice, selectBackend } from '../../../src/trainer/backend/selectBackend';
-import { adapterOptionFor, dawnOptionsFromEnv, noAdapterReason, parseAdapterList, vulkanLoaderPresent } from '../../../src/trainer/backend/webgpuBackend';
+import {
+  adapterOptionFor,
+  dawnOptionsFromEnv,
+  noAdapterReason,
+  parseAdapterList,
+  vulkanLoaderPresent,
+} from '../../../src/trainer/backend/webgpuBackend';
 import { resolveOptional } from '../../../src/trainer/backend/optionalModule';
 import { InputError } from '../../../src/trainer/util/errors';
 import { withoutVulkanDrivers } from '../../support/vulkanDrivers';
@@ -44,15 +50,24 @@ describe('backend selection (no Vulkan driver)', () => {
     if (choice.name === 'webgpu') this.skip(); // a machine with a real GPU adapter
     assert.equal(choice.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.deepEqual(choice.skipped.map((s) => s.name), ['tensorflow-gpu', 'webgpu', 'tensorflow']);
+    assert.deepEqual(
+      choice.skipped.map((s) => s.name),
+      ['tensorflow-gpu', 'webgpu', 'tensorflow'],
+    );
     assert.match(choice.skipped[0]!.reason, /tfjs-node-gpu is not installed/);
-    assert.match(choice.skipped[1]!.reason, installed('webgpu') ? /no WebGPU adapter/ : /webgpu \(Dawn\) is not installed/);
+    assert.match(
+      choice.skipped[1]!.reason,
+      installed('webgpu') ? /no WebGPU adapter/ : /webgpu \(Dawn\) is not installed/,
+    );
     assert.match(choice.reason, /auto: first available after tensorflow-gpu, webgpu, tensorflow/);
     assert.ok(performance.now() - started < 5000, 'falling back must be fast');
   });
 
   it('an explicit backend that cannot load is a usage error (exit 2), not a silent fallback', async () => {
-    const gpu = await selectBackend({ backend: 'tensorflow-gpu', device: 0 }).then(() => null, (e: unknown) => e);
+    const gpu = await selectBackend({ backend: 'tensorflow-gpu', device: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     if (gpu !== null) {
       assert.ok(gpu instanceof InputError && gpu.exitCode === 2);
       assert.match(gpu.message, /tensorflow-gpu was asked for/);
@@ -62,16 +77,25 @@ describe('backend selection (no Vulkan driver)', () => {
   it('a GPU index never falls back to the CPU: no GPU backend is an error naming each reason', async function () {
     if (installed('@tensorflow/tfjs-node-gpu')) this.skip();
     delete process.env.TRAINING_RUNS_DAWN_OPTIONS;
-    const error = await selectBackend({ backend: 'auto', device: 3 }).then(() => null, (e: unknown) => e);
+    const error = await selectBackend({ backend: 'auto', device: 3 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     if (error === null) this.skip(); // a machine where GPU 3 exists
     assert.ok(error instanceof InputError);
-    assert.match(error.message, /GPU 3 was asked for but cannot be used: no GPU backend can use it \(tensorflow-gpu: .*; webgpu: .*\); use -d cpu or -d wasm/);
+    assert.match(
+      error.message,
+      /GPU 3 was asked for but cannot be used: no GPU backend can use it \(tensorflow-gpu: .*; webgpu: .*\); use -d cpu or -d wasm/,
+    );
   });
 
-  it('webgpu through Dawn\'s null adapter: the whole loading path runs, and -d picks adapters by Dawn\'s list', async function () {
+  it("webgpu through Dawn's null adapter: the whole loading path runs, and -d picks adapters by Dawn's list", async function () {
     if (!installed('webgpu')) this.skip();
     process.env.TRAINING_RUNS_DAWN_OPTIONS = 'backend=null';
-    await assert.rejects(selectBackend({ backend: 'webgpu', device: 1 }), /GPU 1 is not among the WebGPU adapters Dawn sees \(0: Null backend \(null\)\)/);
+    await assert.rejects(
+      selectBackend({ backend: 'webgpu', device: 1 }),
+      /GPU 1 is not among the WebGPU adapters Dawn sees \(0: Null backend \(null\)\)/,
+    );
     const choice = await selectBackend({ backend: 'webgpu', device: 0 });
     assert.equal(choice.name, 'webgpu');
     assert.equal(tf.getBackend(), 'webgpu');
@@ -79,7 +103,10 @@ describe('backend selection (no Vulkan driver)', () => {
     await tf.setBackend('cpu');
     // Back to the same adapter without a second Dawn instance (dropping the first crashes dawn.node).
     assert.equal((await selectBackend({ backend: 'webgpu', device: null })).name, 'webgpu');
-    await assert.rejects(selectBackend({ backend: 'webgpu', device: 1 }), /already runs on null-backend in this process/);
+    await assert.rejects(
+      selectBackend({ backend: 'webgpu', device: 1 }),
+      /already runs on null-backend in this process/,
+    );
     await tf.setBackend('cpu');
   });
 
@@ -104,7 +131,14 @@ describe('backend selection (no Vulkan driver)', () => {
   });
 
   it('a BLAS library the user named that cannot load stops the run (exit 2) naming the field and path', async () => {
-    const error = await selectBackend({ backend: 'auto', device: null, blas: { library: '/nowhere/libopenblas.so.0', threads: null } }).then(() => null, (e: unknown) => e);
+    const error = await selectBackend({
+      backend: 'auto',
+      device: null,
+      blas: { library: '/nowhere/libopenblas.so.0', threads: null },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     if (tf.getBackend() === 'webgpu' || tf.getBackend() === 'tensorflow') return; // a faster backend won: blas applies to wasm only
     assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
     assert.equal(error.field, 'blas');
@@ -119,9 +153,10 @@ describe('backend selection (no Vulkan driver)', () => {
 });
 
 describe('WebGPU adapter choice', () => {
-  const listing = "no adapter with backend 'vulkan' and name 'x' found\nAvailable adapters:\n * backend: 'vulkan', name: 'NVIDIA H200'\n * backend: 'vulkan', name: 'NVIDIA H200'\n * backend: 'vulkan', name: 'AMD Radeon (RADV)'\n";
+  const listing =
+    "no adapter with backend 'vulkan' and name 'x' found\nAvailable adapters:\n * backend: 'vulkan', name: 'NVIDIA H200'\n * backend: 'vulkan', name: 'NVIDIA H200'\n * backend: 'vulkan', name: 'AMD Radeon (RADV)'\n";
 
-  it('reads Dawn\'s adapter list', () => {
+  it("reads Dawn's adapter list", () => {
     assert.deepEqual(parseAdapterList(listing), [
       { index: 0, backend: 'vulkan', name: 'NVIDIA H200' },
       { index: 1, backend: 'vulkan', name: 'NVIDIA H200' },
@@ -132,7 +167,11 @@ describe('WebGPU adapter choice', () => {
 
   it('picks by name, and refuses an index it cannot reach (out of range, or a second GPU of the same name)', () => {
     const adapters = parseAdapterList(listing);
-    assert.deepEqual(adapterOptionFor(adapters, 2), { ok: true, option: 'adapter=AMD Radeon (RADV)', entry: adapters[2] });
+    assert.deepEqual(adapterOptionFor(adapters, 2), {
+      ok: true,
+      option: 'adapter=AMD Radeon (RADV)',
+      entry: adapters[2],
+    });
     assert.deepEqual(adapterOptionFor(adapters, 0), { ok: true, option: 'adapter=NVIDIA H200', entry: adapters[0] });
     const twin = adapterOptionFor(adapters, 1);
     assert.ok(!twin.ok && /GPUs 0 and 1 are both "NVIDIA H200"/.test(twin.reason));
@@ -141,7 +180,10 @@ describe('WebGPU adapter choice', () => {
   });
 
   it('Dawn options come from TRAINING_RUNS_DAWN_OPTIONS, separated by ";"', () => {
-    assert.deepEqual(dawnOptionsFromEnv({ TRAINING_RUNS_DAWN_OPTIONS: 'backend=vulkan; enable-dawn-features=a,b' }), ['backend=vulkan', 'enable-dawn-features=a,b']);
+    assert.deepEqual(dawnOptionsFromEnv({ TRAINING_RUNS_DAWN_OPTIONS: 'backend=vulkan; enable-dawn-features=a,b' }), [
+      'backend=vulkan',
+      'enable-dawn-features=a,b',
+    ]);
     assert.deepEqual(dawnOptionsFromEnv({}), []);
   });
 

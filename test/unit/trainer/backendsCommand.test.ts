@@ -19,7 +19,10 @@ describe('trainer backends --json, as the extension asks for it', function () {
 
   it('lists every backend in auto order with availability and a reason; wasm and cpu work everywhere', async () => {
     const report = await queryAvailableBackends(launch);
-    assert.deepEqual(report.backends.map((b) => b.name), ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+    assert.deepEqual(
+      report.backends.map((b) => b.name),
+      ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'],
+    );
     for (const b of report.backends) assert.ok(b.reason.length > 0, `${b.name} has a reason`);
     assert.ok(report.backends.find((b) => b.name === 'cpu')!.available);
     assert.ok(report.backends.find((b) => b.name === 'wasm')!.available);
@@ -28,11 +31,17 @@ describe('trainer backends --json, as the extension asks for it', function () {
 
     const rows = deviceChoices(report);
     assert.equal(rows[0]!.device, '');
-    assert.deepEqual(rows.slice(1).map((r) => r.device), report.backends.map((b) => b.name));
+    assert.deepEqual(
+      rows.slice(1).map((r) => r.device),
+      report.backends.map((b) => b.name),
+    );
     assert.match(rows.find((r) => r.device === 'cpu')!.label, /\$\(check\) cpu/);
   });
 
   it('a trainer that cannot answer is a clear error, not a hang', async () => {
-    await assert.rejects(queryAvailableBackends({ ...launch, script: join(repo, 'no-such-trainer.js') }, 20_000), /the trainer could not list its backends/);
+    await assert.rejects(
+      queryAvailableBackends({ ...launch, script: join(repo, 'no-such-trainer.js') }, 20_000),
+      /the trainer could not list its backends/,
+    );
   });
 });

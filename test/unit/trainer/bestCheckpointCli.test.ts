@@ -12,9 +12,18 @@ import { buildTrainer, cli, eventsOf } from '../reliability/helpers';
 
 const work = mkdtempSync(join(tmpdir(), 'trainer-best-'));
 const runDir = join(work, 'out');
-const checkpoints = () => readdirSync(join(runDir, 'checkpoints')).filter((n) => n.startsWith('checkpoint-')).sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)));
-const trainerState = (name: string) => JSON.parse(readFileSync(join(runDir, 'checkpoints', name, 'trainer_state.json'), 'utf8')) as { best_checkpoint: string; best_metric: number; best_metric_name: string };
-const train = (sets: string[]) => cli(['train', '-t', 'tiny.yaml', '--json', ...sets.flatMap((s) => ['--set', s])], { cwd: work });
+const checkpoints = () =>
+  readdirSync(join(runDir, 'checkpoints'))
+    .filter((n) => n.startsWith('checkpoint-'))
+    .sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)));
+const trainerState = (name: string) =>
+  JSON.parse(readFileSync(join(runDir, 'checkpoints', name, 'trainer_state.json'), 'utf8')) as {
+    best_checkpoint: string;
+    best_metric: number;
+    best_metric_name: string;
+  };
+const train = (sets: string[]) =>
+  cli(['train', '-t', 'tiny.yaml', '--json', ...sets.flatMap((s) => ['--set', s])], { cwd: work });
 
 describe('best checkpoint by eval_loss (trainer process)', function () {
   this.timeout(120_000);
@@ -45,7 +54,10 @@ describe('best checkpoint by eval_loss (trainer process)', function () {
     const first = await train(['max_steps=20']);
     assert.equal(first.code, 0, first.stderr);
     const firstEvals = eventsOf(first.stdout, 'evaluated');
-    assert.deepEqual(firstEvals.map((e) => e.step), [5, 10, 15, 20]);
+    assert.deepEqual(
+      firstEvals.map((e) => e.step),
+      [5, 10, 15, 20],
+    );
     const best = firstEvals.reduce((a, b) => (b.metrics.eval_loss! < a.metrics.eval_loss! ? b : a));
     const bestName = `checkpoint-${best.step}`;
     assert.ok(best.step < 15, `precondition: the best is not among the newest two (it is at step ${best.step})`);
@@ -55,7 +67,10 @@ describe('best checkpoint by eval_loss (trainer process)', function () {
     const second = await train(['max_steps=40', 'resume_from_checkpoint=true']);
     assert.equal(second.code, 0, second.stderr);
     const secondEvals = eventsOf(second.stdout, 'evaluated');
-    assert.deepEqual(secondEvals.map((e) => e.step), [25, 30, 35, 40]);
+    assert.deepEqual(
+      secondEvals.map((e) => e.step),
+      [25, 30, 35, 40],
+    );
     assert.ok(
       secondEvals.every((e) => e.metrics.eval_loss === null || e.metrics.eval_loss > best.metrics.eval_loss!),
       `precondition: the resumed session evaluates worse than ${best.metrics.eval_loss} (got ${secondEvals.map((e) => e.metrics.eval_loss).join(', ')})`,
@@ -64,6 +79,9 @@ describe('best checkpoint by eval_loss (trainer process)', function () {
     assert.ok(!deleted.includes(bestName), `retention deleted the best ${bestName}`);
     assert.deepEqual(checkpoints(), [bestName, 'checkpoint-40'], 'the best and the newest, within save_total_limit 2');
     const state = trainerState('checkpoint-40');
-    assert.deepEqual([state.best_metric_name, state.best_checkpoint, state.best_metric], ['eval_loss', bestName, best.metrics.eval_loss]);
+    assert.deepEqual(
+      [state.best_metric_name, state.best_checkpoint, state.best_metric],
+      ['eval_loss', bestName, best.metrics.eval_loss],
+    );
   });
 });

@@ -10,7 +10,10 @@ describe('BatchSampler', () => {
   it('covers every example once per epoch, reshuffles each epoch, and carries a batch across the boundary', () => {
     const s = new BatchSampler(10, 4, 123);
     const drawn = [s.next(), s.next(), s.next()].flatMap((b) => Array.from(b));
-    assert.deepEqual([...drawn.slice(0, 10)].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...drawn.slice(0, 10)].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     assert.equal(s.currentEpoch, 1);
     assert.deepEqual(s.getPosition(), { epoch: 1, index: 2 });
     const epoch1 = [...drawn.slice(10), ...Array.from(s.next()), ...Array.from(s.next())].slice(0, 10);
@@ -40,13 +43,24 @@ describe('datasets', () => {
   const dir = mkdtempSync(join(tmpdir(), 'trainer-data-'));
 
   it('synthetic classification is deterministic and one-hot encodes targets', () => {
-    const cfg = { type: 'synthetic_classification', samples: 30, features: 3, classes: 4, noise: 0.1, seed: 5 } as const;
+    const cfg = {
+      type: 'synthetic_classification',
+      samples: 30,
+      features: 3,
+      classes: 4,
+      noise: 0.1,
+      seed: 5,
+    } as const;
     const a = buildDataset(cfg);
     const b = buildDataset(cfg);
     assert.deepEqual(a.batch([3, 7]), b.batch([3, 7]));
     const { y, yShape } = a.batch([0, 1, 2]);
     assert.deepEqual(yShape, [3, 4]);
-    for (let r = 0; r < 3; r++) assert.equal(y.slice(r * 4, r * 4 + 4).reduce((s, v) => s + v, 0), 1);
+    for (let r = 0; r < 3; r++)
+      assert.equal(
+        y.slice(r * 4, r * 4 + 4).reduce((s, v) => s + v, 0),
+        1,
+      );
   });
 
   it('text windows predict the next character', () => {
@@ -72,7 +86,10 @@ describe('datasets', () => {
   it('CSV errors name the file, line and column', () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(file, 'a,b,label\n1,10,cat\n2,oops,dog\n');
-    assert.throws(() => loadCsv(file, 'label', 'classification'), (e: unknown) => e instanceof DataError && /bad\.csv:3: column "b" is "oops"/.test(e.message));
+    assert.throws(
+      () => loadCsv(file, 'label', 'classification'),
+      (e: unknown) => e instanceof DataError && /bad\.csv:3: column "b" is "oops"/.test(e.message),
+    );
     assert.throws(() => loadCsv(file, 'target', 'classification'), /no column "target"/);
   });
 

@@ -27,10 +27,20 @@ describe('eval_split', () => {
     assert.equal(held!.size, 10);
     assert.equal(train.size, 40);
     const trainSet = new Set(examples(train));
-    assert.ok(examples(held!).every((e) => !trainSet.has(e)), 'no held-out example is trained on');
-    assert.deepEqual(new Set([...trainSet, ...examples(held!)]), new Set(examples(whole)), 'together they are the whole data');
+    assert.ok(
+      examples(held!).every((e) => !trainSet.has(e)),
+      'no held-out example is trained on',
+    );
+    assert.deepEqual(
+      new Set([...trainSet, ...examples(held!)]),
+      new Set(examples(whole)),
+      'together they are the whole data',
+    );
     // The split depends on the data config only: building it again gives the same examples.
-    const again = buildDatasets({ type: 'synthetic_classification', samples: 50, features: 4, classes: 3, noise: 0.3, seed: 9 }, 0.2);
+    const again = buildDatasets(
+      { type: 'synthetic_classification', samples: 50, features: 4, classes: 3, noise: 0.3, seed: 9 },
+      0.2,
+    );
     assert.deepEqual(examples(again.eval!), examples(held!));
     assert.equal(train.kind, 'tabular');
     assert.deepEqual(held!.describe(), { ...whole.describe(), split: 'eval', size: 10 });
@@ -43,14 +53,24 @@ describe('eval_split', () => {
     assert.equal(held!.size, heldCount);
     const firstHeld = whole.size - heldCount;
     assert.deepEqual(Array.from(held!.batch([0]).x), Array.from(whole.batch([firstHeld]).x));
-    assert.equal(train.size, firstHeld - 6, 'the last training window ends just before the first held-out window starts');
+    assert.equal(
+      train.size,
+      firstHeld - 6,
+      'the last training window ends just before the first held-out window starts',
+    );
     assert.deepEqual(Array.from(train.batch([train.size - 1]).y), Array.from(whole.batch([firstHeld - 7]).y));
   });
 
   it('refuses a split that leaves nothing to train on, naming eval_split', () => {
-    assert.throws(() => splitDataset(syntheticClassification(3, 2, 2, 0.1, 1), 0.9), (e: unknown) => e instanceof InputError && e.field === 'eval_split' && /lower eval_split/.test(e.message));
+    assert.throws(
+      () => splitDataset(syntheticClassification(3, 2, 2, 0.1, 1), 0.9),
+      (e: unknown) => e instanceof InputError && e.field === 'eval_split' && /lower eval_split/.test(e.message),
+    );
     assert.throws(() => splitDataset(syntheticText(20, 6, 1), 0.6), /leaves nothing to train on/);
-    assert.equal(buildDatasets({ type: 'synthetic_regression', samples: 10, features: 2, noise: 0.1, seed: 1 }, null).eval, null);
+    assert.equal(
+      buildDatasets({ type: 'synthetic_regression', samples: 10, features: 2, noise: 0.1, seed: 1 }, null).eval,
+      null,
+    );
   });
 });
 
@@ -65,30 +85,67 @@ describe('eval_data files', () => {
     return join(dir, name);
   };
 
-  it('CSV: read with the training CSV\'s statistics and class order; unknown classes and other columns refused with file and line', () => {
+  it("CSV: read with the training CSV's statistics and class order; unknown classes and other columns refused with file and line", () => {
     const train = file('train.csv', 'a,b,label\n0,10,x\n2,10,y\n4,40,z\n');
     const held = file('held.csv', 'a,b,label\n2,25,z\n');
-    const { train: t, eval: e } = buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, { type: 'csv', path: held, target: 'label', task: 'classification' });
+    const { train: t, eval: e } = buildDatasets(
+      { type: 'csv', path: train, target: 'label', task: 'classification' },
+      null,
+      { type: 'csv', path: held, target: 'label', task: 'classification' },
+    );
     assert.equal(t.size, 3);
     const batch = e!.batch([0]);
     // Training column a: mean 2, std sqrt(8/3); b: mean 20, std sqrt(200).
     assert.deepEqual(Array.from(batch.x), [Math.fround(0), Math.fround(5 / Math.sqrt(200))]);
-    assert.deepEqual(Array.from(batch.y), [0, 0, 1], 'class z is the training CSV\'s third class');
+    assert.deepEqual(Array.from(batch.y), [0, 0, 1], "class z is the training CSV's third class");
     const unknown = file('unknown.csv', 'a,b,label\n1,1,x\n1,1,w\n');
-    assert.throws(() => buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, { type: 'csv', path: unknown, target: 'label', task: 'classification' }), (err: unknown) => err instanceof InputError && err.file === unknown && err.line === 3 && /class "w" does not occur in the training CSV/.test(err.message));
+    assert.throws(
+      () =>
+        buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, {
+          type: 'csv',
+          path: unknown,
+          target: 'label',
+          task: 'classification',
+        }),
+      (err: unknown) =>
+        err instanceof InputError &&
+        err.file === unknown &&
+        err.line === 3 &&
+        /class "w" does not occur in the training CSV/.test(err.message),
+    );
     const columns = file('columns.csv', 'b,a,label\n1,1,x\n');
-    assert.throws(() => buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, { type: 'csv', path: columns, target: 'label', task: 'classification' }), /use the same columns in the same order/);
+    assert.throws(
+      () =>
+        buildDatasets({ type: 'csv', path: train, target: 'label', task: 'classification' }, null, {
+          type: 'csv',
+          path: columns,
+          target: 'label',
+          task: 'classification',
+        }),
+      /use the same columns in the same order/,
+    );
   });
 
-  it('text: read with the training text\'s vocabulary; a character it lacks is refused with file and line', () => {
+  it("text: read with the training text's vocabulary; a character it lacks is refused with file and line", () => {
     const train = file('train.txt', 'abcab cabca\nbcabc');
     const held = file('held.txt', 'cab abc cba');
-    const { train: t, eval: e } = buildDatasets({ type: 'text', path: train, seq_len: 3 }, null, { type: 'text', path: held, seq_len: 3 });
+    const { train: t, eval: e } = buildDatasets({ type: 'text', path: train, seq_len: 3 }, null, {
+      type: 'text',
+      path: held,
+      seq_len: 3,
+    });
     assert.ok(t.kind === 'text' && e !== null && e.kind === 'text');
     assert.deepEqual(e.vocab, t.vocab);
     assert.equal(e.size, 11 - 3);
     const bad = file('bad.txt', 'abc\nabc\nabd');
-    assert.throws(() => buildDatasets({ type: 'text', path: train, seq_len: 3 }, null, { type: 'text', path: bad, seq_len: 3 }), (err: unknown) => err instanceof InputError && err.file === bad && err.line === 3 && /character "d" does not occur in the training text/.test(err.message));
+    assert.throws(
+      () => buildDatasets({ type: 'text', path: train, seq_len: 3 }, null, { type: 'text', path: bad, seq_len: 3 }),
+      (err: unknown) =>
+        err instanceof InputError &&
+        err.file === bad &&
+        err.line === 3 &&
+        /character "d" does not occur in the training text/.test(err.message),
+    );
   });
 });
 
@@ -104,10 +161,15 @@ describe('evaluateModel', () => {
       const loss = model.loss(x, tf.tensor(all.y, all.yShape), { training: false, dropoutSeed: 0 }).dataSync()[0]!;
       return [loss, model.outputs(x, { training: false, dropoutSeed: 0 }).arraySync()] as const;
     });
-    const hits = logits.filter((row, r) => row.indexOf(Math.max(...row)) === all.y.subarray(r * 3, r * 3 + 3).indexOf(1)).length;
+    const hits = logits.filter(
+      (row, r) => row.indexOf(Math.max(...row)) === all.y.subarray(r * 3, r * 3 + 3).indexOf(1),
+    ).length;
     for (const batchSize of [4, 23, 64]) {
       const result = await evaluateModel(model, data, batchSize);
-      assert.ok(Math.abs(result.metrics.eval_loss! - expectedLoss) < 1e-5, `batch ${batchSize}: ${result.metrics.eval_loss} vs ${expectedLoss}`);
+      assert.ok(
+        Math.abs(result.metrics.eval_loss! - expectedLoss) < 1e-5,
+        `batch ${batchSize}: ${result.metrics.eval_loss} vs ${expectedLoss}`,
+      );
       assert.equal(result.metrics.eval_accuracy, hits / 23);
       assert.equal(result.examples, 23);
     }
@@ -125,11 +187,18 @@ describe('evaluateModel', () => {
 
   it('language models: accuracy over predicted characters', async () => {
     const data = syntheticText(120, 5, 3);
-    const model = buildModel({ type: 'char_lm', cell: 'gru', embedding_dim: 4, units: 6, layers: 1, dropout: 0.2 }, data, 1);
+    const model = buildModel(
+      { type: 'char_lm', cell: 'gru', embedding_dim: 4, units: 6, layers: 1, dropout: 0.2 },
+      data,
+      1,
+    );
     const result = await evaluateModel(model, data, 16);
     const accuracy = result.metrics.eval_accuracy!;
     assert.ok(accuracy >= 0 && accuracy <= 1);
-    assert.ok(Number.isInteger(Math.round(accuracy * data.size * 5 * 1e6) / 1e6), 'a whole number of the size × seq_len predicted characters');
+    assert.ok(
+      Number.isInteger(Math.round(accuracy * data.size * 5 * 1e6) / 1e6),
+      'a whole number of the size × seq_len predicted characters',
+    );
     model.dispose();
   });
 });

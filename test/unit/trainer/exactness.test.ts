@@ -25,7 +25,11 @@ function configFor(model: Partial<Config>, variant: OptimizerVariant): Config {
   const type = variant === 'nesterov' ? 'momentum' : variant;
   // Clip on for half of them so the clipping path is covered too.
   const clip_norm = variant === 'adam' || variant === 'momentum' ? 1 : null;
-  return { ...base, max_steps: N + M, optimizer: { ...base.optimizer, type, nesterov: variant === 'nesterov', clip_norm } };
+  return {
+    ...base,
+    max_steps: N + M,
+    optimizer: { ...base.optimizer, type, nesterov: variant === 'nesterov', clip_norm },
+  };
 }
 
 /** What a checkpoint file round trip keeps: JSON for the states, copied arrays for tensors. */
@@ -63,7 +67,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
           const first = TrainingSession.create(config);
           train(first, N);
-          assert.equal(firstDifference(first.weights(), straightAtN), null, 'same config and seed must give identical weights');
+          assert.equal(
+            firstDifference(first.weights(), straightAtN),
+            null,
+            'same config and seed must give identical weights',
+          );
           const saved = throughStorage(first.snapshot());
           first.dispose();
 
@@ -75,7 +83,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
           resumed.dispose();
 
           assert.equal(firstDifference(actual.weights, expected.weights), null, 'weights after resume');
-          assert.equal(firstDifference(actual.optimizer!.tensors, expected.optimizer!.tensors), null, 'optimizer slots after resume');
+          assert.equal(
+            firstDifference(actual.optimizer!.tensors, expected.optimizer!.tensors),
+            null,
+            'optimizer slots after resume',
+          );
           assert.deepEqual(actual.optimizer!.state, expected.optimizer!.state);
           assert.deepEqual(actual.scheduler, expected.scheduler);
           assert.deepEqual(actual.trainerState.data_position, expected.trainerState.data_position);
@@ -101,7 +113,10 @@ describe('a resume that skips state differs, as it should', () => {
     assert.equal(noOptimizer.optimizerIterations, 0);
     assert.equal(noOptimizer.schedulerStep, N);
     const slots = noOptimizer.snapshot().optimizer!.tensors;
-    assert.ok(Object.values(slots).every((t) => t.data.every((v) => v === 0)), 'fresh slots are zero');
+    assert.ok(
+      Object.values(slots).every((t) => t.data.every((v) => v === 0)),
+      'fresh slots are zero',
+    );
     assert.equal(firstDifference(noOptimizer.weights(), saved.weights), null, 'weights are still restored');
     noOptimizer.dispose();
 
@@ -127,4 +142,3 @@ describe('a resume that skips state differs, as it should', () => {
     resumed.dispose();
   });
 });
-

@@ -14,9 +14,15 @@ describe('models', () => {
       const first = buildModel(preset.model!, data, 1);
       const second = buildModel(preset.model!, data, 1);
       const names = first.params.map((p) => p.name);
-      assert.deepEqual(second.params.map((p) => p.name), names);
+      assert.deepEqual(
+        second.params.map((p) => p.name),
+        names,
+      );
       assert.equal(new Set(names).size, names.length);
-      assert.ok(names.every((n) => /^[a-z_0-9/]+$/.test(n)), names.join());
+      assert.ok(
+        names.every((n) => /^[a-z_0-9/]+$/.test(n)),
+        names.join(),
+      );
       first.dispose();
       second.dispose();
     }
@@ -24,8 +30,14 @@ describe('models', () => {
 
   it('refuses a model that does not fit the data, naming the field', () => {
     const text = buildDataset({ type: 'synthetic_text', length: 100, seed: 1, seq_len: 4 });
-    assert.throws(() => buildModel({ type: 'mlp', hidden: [4], activation: 'relu', dropout: 0 }, text, 1), (e: unknown) => e instanceof InputError && e.field === 'model.type');
-    assert.throws(() => buildModel({ type: 'transformer', d_model: 10, heads: 3, ff_dim: 8, blocks: 1, dropout: 0 }, text, 1), /divisible/);
+    assert.throws(
+      () => buildModel({ type: 'mlp', hidden: [4], activation: 'relu', dropout: 0 }, text, 1),
+      (e: unknown) => e instanceof InputError && e.field === 'model.type',
+    );
+    assert.throws(
+      () => buildModel({ type: 'transformer', d_model: 10, heads: 3, ff_dim: 8, blocks: 1, dropout: 0 }, text, 1),
+      /divisible/,
+    );
   });
 
   for (const backend of ['cpu', 'wasm'] as const) {

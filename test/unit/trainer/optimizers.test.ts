@@ -12,7 +12,18 @@ const GRADS = [
   [-0.1, 0.3],
 ];
 const LRS = [0.1, 0.05];
-const base: OptimizerConfig = { type: 'sgd', learning_rate: 0.1, momentum: 0.9, nesterov: false, beta1: 0.9, beta2: 0.99, epsilon: 1e-6, weight_decay: 0.1, rho: 0.8, clip_norm: null };
+const base: OptimizerConfig = {
+  type: 'sgd',
+  learning_rate: 0.1,
+  momentum: 0.9,
+  nesterov: false,
+  beta1: 0.9,
+  beta2: 0.99,
+  epsilon: 1e-6,
+  weight_decay: 0.1,
+  rho: 0.8,
+  clip_norm: null,
+};
 
 /** Runs the optimizer for the two gradients above, with the learning rates set before each step. */
 function runOptimizer(config: OptimizerConfig): number[] {
@@ -30,7 +41,9 @@ function runOptimizer(config: OptimizerConfig): number[] {
 }
 
 /** Reference in doubles, element by element. */
-function reference(update: (w: number, g: number, lr: number, state: Record<string, number>, t: number) => number): number[] {
+function reference(
+  update: (w: number, g: number, lr: number, state: Record<string, number>, t: number) => number,
+): number[] {
   return W0.map((w0, j) => {
     let w = w0;
     const state: Record<string, number> = {};
@@ -40,13 +53,22 @@ function reference(update: (w: number, g: number, lr: number, state: Record<stri
 }
 
 function assertClose(actual: number[], expected: number[]): void {
-  actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) <= 1e-6 * Math.max(1, Math.abs(expected[i]!)), `element ${i}: ${a} vs ${expected[i]}`));
+  actual.forEach((a, i) =>
+    assert.ok(
+      Math.abs(a - expected[i]!) <= 1e-6 * Math.max(1, Math.abs(expected[i]!)),
+      `element ${i}: ${a} vs ${expected[i]}`,
+    ),
+  );
 }
 
 describe('optimizers match hand-computed updates', () => {
   before(() => useBackend('cpu'));
 
-  it('sgd', () => assertClose(runOptimizer({ ...base, type: 'sgd' }), reference((w, g, lr) => w - lr * g)));
+  it('sgd', () =>
+    assertClose(
+      runOptimizer({ ...base, type: 'sgd' }),
+      reference((w, g, lr) => w - lr * g),
+    ));
 
   it('momentum', () => {
     const expected = reference((w, g, lr, s) => {
@@ -64,17 +86,20 @@ describe('optimizers match hand-computed updates', () => {
     assertClose(runOptimizer({ ...base, type: 'momentum', nesterov: true }), expected);
   });
 
-  const adam = (decay: number) => (w: number, g: number, lr: number, s: Record<string, number>, t: number): number => {
-    s.m = 0.9 * (s.m ?? 0) + 0.1 * g;
-    s.v = 0.99 * (s.v ?? 0) + 0.01 * g * g;
-    const mHat = s.m / (1 - 0.9 ** t);
-    const vHat = s.v / (1 - 0.99 ** t);
-    return w - lr * (mHat / (Math.sqrt(vHat) + 1e-6) + decay * w);
-  };
+  const adam =
+    (decay: number) =>
+    (w: number, g: number, lr: number, s: Record<string, number>, t: number): number => {
+      s.m = 0.9 * (s.m ?? 0) + 0.1 * g;
+      s.v = 0.99 * (s.v ?? 0) + 0.01 * g * g;
+      const mHat = s.m / (1 - 0.9 ** t);
+      const vHat = s.v / (1 - 0.99 ** t);
+      return w - lr * (mHat / (Math.sqrt(vHat) + 1e-6) + decay * w);
+    };
 
   it('adam (weight_decay ignored)', () => assertClose(runOptimizer({ ...base, type: 'adam' }), reference(adam(0))));
 
-  it('adamw (decoupled weight decay, scaled by the learning rate)', () => assertClose(runOptimizer({ ...base, type: 'adamw' }), reference(adam(0.1))));
+  it('adamw (decoupled weight decay, scaled by the learning rate)', () =>
+    assertClose(runOptimizer({ ...base, type: 'adamw' }), reference(adam(0.1))));
 
   it('rmsprop', () => {
     const expected = reference((w, g, lr, s) => {
@@ -91,7 +116,10 @@ describe('optimizers match hand-computed updates', () => {
     tf.tidy(() => opt.apply([tf.tensor1d([0.1, 0.2]), tf.tensor1d([0.3, 0.4])]));
     tf.tidy(() => opt.apply([tf.tensor1d([0.1, 0.2]), tf.tensor1d([0.3, 0.4])]));
     const { state, tensors } = opt.getState();
-    assert.deepEqual(state.slots.map((s) => s.name), ['a/m', 'b/m', 'a/v', 'b/v']);
+    assert.deepEqual(
+      state.slots.map((s) => s.name),
+      ['a/m', 'b/m', 'a/v', 'b/v'],
+    );
     assert.deepEqual(Object.keys(tensors), ['a/m', 'b/m', 'a/v', 'b/v']);
     assert.equal(state.iterations, 2);
     assert.equal(state.extra.accBeta1, 0.9 * 0.9);

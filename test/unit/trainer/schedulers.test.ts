@@ -2,10 +2,18 @@ import assert from 'node:assert/strict';
 import type { SchedulerConfig } from '../../../src/core/config/types';
 import { LrScheduler, learningRateAt, resolveSchedule } from '../../../src/trainer/schedulers';
 
-const base: SchedulerConfig = { type: 'constant', warmup_steps: 0, decay_steps: null, step_size: 3, gamma: 0.5, min_lr: 0.1 };
+const base: SchedulerConfig = {
+  type: 'constant',
+  warmup_steps: 0,
+  decay_steps: null,
+  step_size: 3,
+  gamma: 0.5,
+  min_lr: 0.1,
+};
 const lrs = (config: SchedulerConfig, steps: number, maxSteps = 10): number[] =>
   Array.from({ length: steps }, (_, i) => learningRateAt(resolveSchedule(config, 1, maxSteps), i));
-const close = (a: number[], b: number[]): void => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]!) < 1e-12, `step ${i}: ${x} vs ${b[i]}`));
+const close = (a: number[], b: number[]): void =>
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]!) < 1e-12, `step ${i}: ${x} vs ${b[i]}`));
 
 describe('learning-rate schedules', () => {
   it('constant ignores warmup', () => close(lrs({ ...base, warmup_steps: 5 }, 3), [1, 1, 1]));
@@ -22,11 +30,14 @@ describe('learning-rate schedules', () => {
     close(lrs({ ...base, type: 'cosine', decay_steps: 4 }, 5).slice(4), [0.1]);
   });
 
-  it('linear decays straight to min_lr', () => close(lrs({ ...base, type: 'linear', decay_steps: 4 }, 6), [1, 0.775, 0.55, 0.325, 0.1, 0.1]));
+  it('linear decays straight to min_lr', () =>
+    close(lrs({ ...base, type: 'linear', decay_steps: 4 }, 6), [1, 0.775, 0.55, 0.325, 0.1, 0.1]));
 
-  it('step multiplies by gamma every step_size steps after warmup', () => close(lrs({ ...base, type: 'step' }, 7), [1, 1, 1, 0.5, 0.5, 0.5, 0.25]));
+  it('step multiplies by gamma every step_size steps after warmup', () =>
+    close(lrs({ ...base, type: 'step' }, 7), [1, 1, 1, 0.5, 0.5, 0.5, 0.25]));
 
-  it('exponential multiplies by gamma each step after warmup', () => close(lrs({ ...base, type: 'exponential', warmup_steps: 1 }, 4), [1, 1, 0.5, 0.25]));
+  it('exponential multiplies by gamma each step after warmup', () =>
+    close(lrs({ ...base, type: 'exponential', warmup_steps: 1 }, 4), [1, 1, 0.5, 0.25]));
 });
 
 describe('LrScheduler state', () => {
@@ -52,7 +63,10 @@ describe('LrScheduler state', () => {
   it('refuses a state from another schedule type and warns about changed parameters', () => {
     const a = LrScheduler.fromConfig({ ...base, type: 'cosine' }, 0.01, 20);
     a.advance();
-    assert.throws(() => LrScheduler.fromConfig({ ...base, type: 'step' }, 0.01, 20).setState(a.getState()), /restore_scheduler_state: false/);
+    assert.throws(
+      () => LrScheduler.fromConfig({ ...base, type: 'step' }, 0.01, 20).setState(a.getState()),
+      /restore_scheduler_state: false/,
+    );
     const longer = LrScheduler.fromConfig({ ...base, type: 'cosine' }, 0.01, 40);
     const warnings = longer.setState(a.getState());
     assert.equal(warnings.length, 1);

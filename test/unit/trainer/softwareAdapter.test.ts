@@ -12,30 +12,57 @@ import { ensureRuntimeDir } from '../../../src/trainer/backend/webgpuBackend';
 const repo = join(__dirname, '../../..');
 
 describe('software WebGPU adapters', () => {
-  it('are recognised by Dawn\'s fallback flag or by the driver\'s name, and real GPUs are not', () => {
-    assert.equal(isSoftwareAdapter({ vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)', isFallbackAdapter: true }), true);
-    assert.equal(isSoftwareAdapter({ description: 'llvmpipe (LLVM 15.0.6, 256 bits)', isFallbackAdapter: false }), true);
+  it("are recognised by Dawn's fallback flag or by the driver's name, and real GPUs are not", () => {
+    assert.equal(
+      isSoftwareAdapter({
+        vendor: 'mesa',
+        architecture: 'software',
+        description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6)',
+        isFallbackAdapter: true,
+      }),
+      true,
+    );
+    assert.equal(
+      isSoftwareAdapter({ description: 'llvmpipe (LLVM 15.0.6, 256 bits)', isFallbackAdapter: false }),
+      true,
+    );
     assert.equal(isSoftwareAdapter({ device: 'lavapipe' }), true);
     assert.equal(isSoftwareAdapter({ description: 'SwiftShader Device (Subzero)' }), true);
     assert.equal(isSoftwareAdapter({ description: 'Microsoft Basic Render Driver', architecture: 'WARP' }), true);
     assert.equal(isSoftwareAdapter({ isFallbackAdapter: true }), true);
-    assert.equal(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', isFallbackAdapter: false }), false);
+    assert.equal(
+      isSoftwareAdapter({
+        vendor: 'nvidia',
+        architecture: 'hopper',
+        description: 'NVIDIA H200',
+        isFallbackAdapter: false,
+      }),
+      false,
+    );
     assert.equal(isSoftwareAdapter({ description: 'AMD Radeon RX 7900 (RADV NAVI31)' }), false);
     assert.equal(isSoftwareAdapter({ device: 'null-backend', isFallbackAdapter: false }), false);
     assert.equal(isSoftwareAdapter(undefined), false);
   });
 
-  it('a passed-over adapter\'s reason says why and how to use it anyway', () => {
-    assert.match(passedOverReason('llvmpipe', null), /passed over the software \(CPU\) adapter llvmpipe: it runs WebGPU on the CPU.*use -d webgpu to/);
+  it("a passed-over adapter's reason says why and how to use it anyway", () => {
+    assert.match(
+      passedOverReason('llvmpipe', null),
+      /passed over the software \(CPU\) adapter llvmpipe: it runs WebGPU on the CPU.*use -d webgpu to/,
+    );
     assert.match(passedOverReason('llvmpipe', 0), /use -d webgpu:0 to/);
   });
 
-  it('the Train quick pick\'s Device item shows it as a software (CPU) adapter, and auto\'s pick elsewhere', () => {
+  it("the Train quick pick's Device item shows it as a software (CPU) adapter, and auto's pick elsewhere", () => {
     const rows = deviceChoices({
       schema: 1,
       auto: 'wasm',
       backends: [
-        { name: 'webgpu', available: true, software: true, reason: 'software (CPU) adapter: WebGPU through Dawn on llvmpipe' },
+        {
+          name: 'webgpu',
+          available: true,
+          software: true,
+          reason: 'software (CPU) adapter: WebGPU through Dawn on llvmpipe',
+        },
         { name: 'wasm', available: true, reason: 'WebAssembly SIMD' },
       ],
     });
@@ -61,7 +88,7 @@ describe('native output while loading a backend', () => {
     assert.equal(after.output, '');
   });
 
-  it('nothing of it reaches the process\'s real stderr, which works again afterwards', function () {
+  it("nothing of it reaches the process's real stderr, which works again afterwards", function () {
     if (!resolveOptional('koffi').found || process.platform === 'win32') this.skip();
     const script = `
       const { writeSync } = require('node:fs');
@@ -78,7 +105,8 @@ describe('native output while loading a backend', () => {
       ensureRuntimeDir(env);
       assert.ok(env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR !== '/nonexistent/run/user');
       assert.ok(statSync(env.XDG_RUNTIME_DIR).isDirectory());
-      if (process.platform !== 'win32') assert.equal(statSync(env.XDG_RUNTIME_DIR).mode & 0o077, 0, 'private to the user');
+      if (process.platform !== 'win32')
+        assert.equal(statSync(env.XDG_RUNTIME_DIR).mode & 0o077, 0, 'private to the user');
     }
     const set: NodeJS.ProcessEnv = { XDG_RUNTIME_DIR: repo };
     ensureRuntimeDir(set);

@@ -9,7 +9,7 @@ export function toLab(hex: string): [number, number, number] {
   const x = (r * 0.4124 + g * 0.3576 + b * 0.1805) / 0.95047;
   const y = r * 0.2126 + g * 0.7152 + b * 0.0722;
   const z = (r * 0.0193 + g * 0.1192 + b * 0.9505) / 1.08883;
-  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
   return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
 }
 
@@ -20,7 +20,10 @@ export function ciede2000(hexA: string, hexB: string): number {
   return ciede2000Lab(toLab(hexA), toLab(hexB));
 }
 
-export function ciede2000Lab([l1, a1, b1]: readonly [number, number, number], [l2, a2, b2]: readonly [number, number, number]): number {
+export function ciede2000Lab(
+  [l1, a1, b1]: readonly [number, number, number],
+  [l2, a2, b2]: readonly [number, number, number],
+): number {
   const cBar = (Math.hypot(a1, b1) + Math.hypot(a2, b2)) / 2;
   const g = 0.5 * (1 - Math.sqrt(cBar ** 7 / (cBar ** 7 + 25 ** 7)));
   const [a1p, a2p] = [(1 + g) * a1, (1 + g) * a2];
@@ -36,7 +39,12 @@ export function ciede2000Lab([l1, a1, b1]: readonly [number, number, number], [l
   const cBarP = (c1p + c2p) / 2;
   let hBar = h1p + h2p;
   if (c1p * c2p !== 0) hBar = Math.abs(h1p - h2p) <= 180 ? hBar / 2 : hBar < 360 ? (hBar + 360) / 2 : (hBar - 360) / 2;
-  const t = 1 - 0.17 * Math.cos(rad(hBar - 30)) + 0.24 * Math.cos(rad(2 * hBar)) + 0.32 * Math.cos(rad(3 * hBar + 6)) - 0.2 * Math.cos(rad(4 * hBar - 63));
+  const t =
+    1 -
+    0.17 * Math.cos(rad(hBar - 30)) +
+    0.24 * Math.cos(rad(2 * hBar)) +
+    0.32 * Math.cos(rad(3 * hBar + 6)) -
+    0.2 * Math.cos(rad(4 * hBar - 63));
   const dTheta = 30 * Math.exp(-(((hBar - 275) / 25) ** 2));
   const rC = 2 * Math.sqrt(cBarP ** 7 / (cBarP ** 7 + 25 ** 7));
   const sL = 1 + (0.015 * (lBar - 50) ** 2) / Math.sqrt(20 + (lBar - 50) ** 2);

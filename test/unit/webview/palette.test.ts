@@ -42,7 +42,11 @@ describe('run palette', () => {
 
   for (const [theme, valueOf] of [
     ['dark', (slot: (typeof RUN_PALETTE)[number]) => slot.fallback],
-    ['light', (slot: (typeof RUN_PALETTE)[number]) => (slot.cssVar ? (LIGHT_THEME[slot.cssVar] ?? assert.fail(`no light value for ${slot.cssVar}`)) : slot.fallback)],
+    [
+      'light',
+      (slot: (typeof RUN_PALETTE)[number]) =>
+        slot.cssVar ? (LIGHT_THEME[slot.cssVar] ?? assert.fail(`no light value for ${slot.cssVar}`)) : slot.fallback,
+    ],
   ] as const) {
     it(`every two run colours are far enough apart to tell runs apart (${theme} theme)`, () => {
       const { difference, pair } = closestPair(RUN_PALETTE.map(valueOf));

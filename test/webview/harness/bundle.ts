@@ -17,7 +17,13 @@ export async function buildWebviewBundle(): Promise<string> {
 }
 
 /** scripts/webviewBundle.mjs's options (plain JavaScript, shared with scripts/build.mjs). */
-export async function webviewBuildOptions(options: { dev?: boolean; testHooks?: boolean; outdir?: string }): Promise<esbuild.BuildOptions> {
-  const shared = (await import(pathToFileURL(join(repoRoot, 'scripts/webviewBundle.mjs')).href)) as { webviewBuildOptions(o: typeof options): esbuild.BuildOptions };
+export async function webviewBuildOptions(options: {
+  dev?: boolean;
+  testHooks?: boolean;
+  outdir?: string;
+}): Promise<esbuild.BuildOptions> {
+  const shared = (await import(pathToFileURL(join(repoRoot, 'scripts/webviewBundle.mjs')).href)) as {
+    webviewBuildOptions(o: typeof options): esbuild.BuildOptions;
+  };
   return shared.webviewBuildOptions(options);
 }

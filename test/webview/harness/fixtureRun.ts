@@ -5,7 +5,6 @@
 import type { CheckpointMarker, RunSnapshot, Series } from '../../../src/core/protocol/webview';
 import { Rng } from '../../../src/trainer/util/rng';
 
-
 export interface FixtureOptions {
   steps: number;
   seed?: number;
@@ -28,7 +27,10 @@ export function fixtureSeries(o: FixtureOptions): Series {
   for (let step = 1; step <= o.steps; step++) {
     const trend = floor + 2.2 * Math.exp(-step / (o.steps / 6));
     const noise = (random() - 0.5) * 0.35 * trend + (random() < 0.004 ? random() * trend : 0);
-    const lr = step < warmup ? (baseLr * step) / warmup : (baseLr * 0.5 * (1 + Math.cos((Math.PI * (step - warmup)) / (o.steps - warmup))));
+    const lr =
+      step < warmup
+        ? (baseLr * step) / warmup
+        : baseLr * 0.5 * (1 + Math.cos((Math.PI * (step - warmup)) / (o.steps - warmup)));
     series.steps.push(step);
     series.loss.push(nan.has(step) ? null : Math.max(1e-4, trend + noise));
     series.lr.push(lr);
@@ -36,7 +38,11 @@ export function fixtureSeries(o: FixtureOptions): Series {
   return series;
 }
 
-export function fixtureCheckpoints(runDir: string, steps: number[], options: { invalid?: number[]; best?: number } = {}): CheckpointMarker[] {
+export function fixtureCheckpoints(
+  runDir: string,
+  steps: number[],
+  options: { invalid?: number[]; best?: number } = {},
+): CheckpointMarker[] {
   const validSteps = steps.filter((s) => !(options.invalid ?? []).includes(s));
   const latest = Math.max(...validSteps);
   return steps.map((step) => {
@@ -54,7 +60,12 @@ export function fixtureCheckpoints(runDir: string, steps: number[], options: { i
   });
 }
 
-export function fixtureRun(runDir: string, label: string, series: Series, extra: Partial<RunSnapshot> = {}): RunSnapshot {
+export function fixtureRun(
+  runDir: string,
+  label: string,
+  series: Series,
+  extra: Partial<RunSnapshot> = {},
+): RunSnapshot {
   return {
     runDir,
     label,

@@ -15,7 +15,12 @@ import type { DrawnRun } from '../../../webview/src/chart';
 
 export const DEFAULT_VIEWPORT = { width: 1100, height: 640 };
 
-export async function openPanelPage(browser: Browser, server: PanelServer, state?: unknown, viewport = DEFAULT_VIEWPORT): Promise<Page> {
+export async function openPanelPage(
+  browser: Browser,
+  server: PanelServer,
+  state?: unknown,
+  viewport = DEFAULT_VIEWPORT,
+): Promise<Page> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
@@ -30,4 +35,5 @@ export async function initPanel(page: Page, message: HostToWebview): Promise<voi
   await page.waitForFunction(() => (globalThis as any).__lossCurves.seriesCount() > 1);
 }
 
-export const drawnRuns = (page: Page): Promise<DrawnRun[]> => page.evaluate(() => (globalThis as any).__lossCurves.drawnRuns());
+export const drawnRuns = (page: Page): Promise<DrawnRun[]> =>
+  page.evaluate(() => (globalThis as any).__lossCurves.drawnRuns());

@@ -16,7 +16,10 @@ export interface PanelServer {
 const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css' };
 
 /** `page`: the bundle's entry the page loads (loss-curves, or runs-table for the Compare Runs panel). */
-export async function servePanel(assetsDir: string, page: 'loss-curves' | 'runs-table' = 'loss-curves'): Promise<PanelServer> {
+export async function servePanel(
+  assetsDir: string,
+  page: 'loss-curves' | 'runs-table' = 'loss-curves',
+): Promise<PanelServer> {
   let origin = '';
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -39,7 +42,9 @@ export async function servePanel(assetsDir: string, page: 'loss-curves' | 'runs-
       }
       try {
         const body = await readFile(join(assetsDir, name));
-        res.writeHead(200, { 'content-type': types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' }).end(body);
+        res
+          .writeHead(200, { 'content-type': types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' })
+          .end(body);
       } catch {
         res.writeHead(404).end();
       }

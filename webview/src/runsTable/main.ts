@@ -5,7 +5,14 @@
  */
 import '../zodJitless';
 import './styles.css';
-import { MAX_COMPARED_RUNS, parseRunsTableState, parseTableHostToWebview, type RunRow, type RunsTableState, type TableWebviewToHost } from '../../../src/core/protocol/runsTable';
+import {
+  MAX_COMPARED_RUNS,
+  parseRunsTableState,
+  parseTableHostToWebview,
+  type RunRow,
+  type RunsTableState,
+  type TableWebviewToHost,
+} from '../../../src/core/protocol/runsTable';
 import { NotesEditor } from './notesEditor';
 import { TableView } from './tableView';
 
@@ -19,7 +26,9 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const api = acquireVsCodeApi();
 const post = (message: TableWebviewToHost): void => api.postMessage(message);
 const restored = parseRunsTableState(api.getState() ?? {});
-const state: RunsTableState = restored.ok ? restored.value : { sortColumn: 'started', sortDescending: true, filter: '', showAllColumns: false, selected: [] };
+const state: RunsTableState = restored.ok
+  ? restored.value
+  : { sortColumn: 'started', sortDescending: true, filter: '', showAllColumns: false, selected: [] };
 const rows = new Map<string, RunRow>();
 let paints = 0;
 
@@ -107,7 +116,10 @@ function selectedInOrder(): string[] {
 function updateToolbar(): void {
   const n = selectedInOrder().length;
   compare.disabled = n === 0 || n > MAX_COMPARED_RUNS;
-  compare.title = n > MAX_COMPARED_RUNS ? `Select at most ${MAX_COMPARED_RUNS} runs to compare.` : 'Overlay the selected runs’ loss curves in one panel.';
+  compare.title =
+    n > MAX_COMPARED_RUNS
+      ? `Select at most ${MAX_COMPARED_RUNS} runs to compare.`
+      : 'Overlay the selected runs’ loss curves in one panel.';
   exportCsv.disabled = table.shownRows.length === 0;
   count.textContent = `${table.shownRows.length} of ${rows.size} runs${n ? `, ${n} selected` : ''}`;
 }
@@ -148,11 +160,14 @@ window.addEventListener('message', (event: MessageEvent) => {
 /** What tests and the bench read: the table as shown (only in the tests' build). */
 if (TRAINING_RUNS_TEST_HOOKS) {
   (globalThis as Record<string, unknown>)['__runsTable'] = {
-  runDirs: () => table.shownRows.map((r) => r.runDir),
-  columns: () => table.shownColumns.map((c) => c.id),
-  cells: (columnId: string) => [...wrap.querySelectorAll('tbody tr')].map((tr) => tr.children[table.shownColumns.findIndex((c) => c.id === columnId) + 1]?.textContent ?? ''),
-  selected: () => selectedInOrder(),
-  active: () => table.activeRun,
+    runDirs: () => table.shownRows.map((r) => r.runDir),
+    columns: () => table.shownColumns.map((c) => c.id),
+    cells: (columnId: string) =>
+      [...wrap.querySelectorAll('tbody tr')].map(
+        (tr) => tr.children[table.shownColumns.findIndex((c) => c.id === columnId) + 1]?.textContent ?? '',
+      ),
+    selected: () => selectedInOrder(),
+    active: () => table.activeRun,
     paints: () => paints,
   };
 }

@@ -8,7 +8,11 @@ export interface NotesCallbacks {
 }
 
 /** "a, b ,c" → ["a", "b", "c"] (empty parts dropped). */
-export const parseTags = (text: string): string[] => text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+export const parseTags = (text: string): string[] =>
+  text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
 
 export class NotesEditor {
   readonly element: HTMLElement;

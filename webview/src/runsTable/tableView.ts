@@ -5,7 +5,14 @@
  * selection, Ctrl+A selects every shown row, Enter opens the row's notes.
  */
 import type { RunRow } from '../../../src/core/protocol/runsTable';
-import { cellText, configColumns, FIXED_COLUMNS, filterRows, sortRows, type Column } from '../../../src/core/runsTable/tableColumns';
+import {
+  cellText,
+  configColumns,
+  FIXED_COLUMNS,
+  filterRows,
+  sortRows,
+  type Column,
+} from '../../../src/core/runsTable/tableColumns';
 
 export interface TableCallbacks {
   onSort(columnId: string): void;
@@ -53,7 +60,10 @@ export class TableView {
     return this.active;
   }
 
-  render(all: readonly RunRow[], view: { sortColumn: string; sortDescending: boolean; filter: string; showAllColumns: boolean }): void {
+  render(
+    all: readonly RunRow[],
+    view: { sortColumn: string; sortDescending: boolean; filter: string; showAllColumns: boolean },
+  ): void {
     const filtered = filterRows(all, view.filter);
     this.shown = sortRows(filtered, view.sortColumn, view.sortDescending);
     this.columns = [...FIXED_COLUMNS, ...configColumns(filtered, view.showAllColumns)];
@@ -124,7 +134,8 @@ export class TableView {
         const td = document.createElement('td');
         td.textContent = cellText(row, c.id);
         if (c.numeric) td.className = 'numeric';
-        if (c.id === 'name') td.title = row.problems.length > 0 ? `${row.runDir}\n${row.problems.join('\n')}` : row.runDir;
+        if (c.id === 'name')
+          td.title = row.problems.length > 0 ? `${row.runDir}\n${row.problems.join('\n')}` : row.runDir;
         tr.append(td);
       }
       fragment.append(tr);

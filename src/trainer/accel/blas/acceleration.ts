@@ -31,10 +31,17 @@ export function accelerateWasm(request: BlasRequest): BlasOutcome {
     return { active: false, reason: 'blas: off in the config' };
   }
   const named = request.library !== 'auto';
-  const loaded = loadBlas({ ...(named ? { library: request.library } : {}), ...(request.threads !== null ? { threads: request.threads } : {}) });
+  const loaded = loadBlas({
+    ...(named ? { library: request.library } : {}),
+    ...(request.threads !== null ? { threads: request.threads } : {}),
+  });
   if (!loaded.ok) {
     unregisterBlasKernels();
-    if (named) throw new InputError(`blas: ${loaded.reason}; set blas to auto, off, or the path of an OpenBLAS, MKL or BLIS library`, 'blas');
+    if (named)
+      throw new InputError(
+        `blas: ${loaded.reason}; set blas to auto, off, or the path of an OpenBLAS, MKL or BLIS library`,
+        'blas',
+      );
     return { active: false, reason: loaded.reason };
   }
   registerBlasKernels(loaded.blas);

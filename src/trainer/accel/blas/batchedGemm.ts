@@ -39,7 +39,12 @@ export function planGemm(a: TensorInfo, b: TensorInfo, transA: boolean, transB: 
   const batchShape = broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
   const batch = sizeOf(batchShape);
   return {
-    m, k, n, transA, transB, batch,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    batch,
     aBatchOf: broadcastIndex(outerA, batchShape),
     bBatchOf: broadcastIndex(outerB, batchShape),
     sharedB: sizeOf(outerB) === 1,
@@ -51,7 +56,15 @@ export function planGemm(a: TensorInfo, b: TensorInfo, transA: boolean, transB: 
  * Runs the plan into `out` (already made with `plan.outShape`). Views are taken here, after every
  * allocation. With `accumulate` the products are added to what `out` holds (BLAS beta = 1).
  */
-export function runGemm(blas: Blas, backend: WasmBackend, plan: GemmPlan, a: TensorInfo, b: TensorInfo, out: TensorInfo, accumulate = false): Float32Array {
+export function runGemm(
+  blas: Blas,
+  backend: WasmBackend,
+  plan: GemmPlan,
+  a: TensorInfo,
+  b: TensorInfo,
+  out: TensorInfo,
+  accumulate = false,
+): Float32Array {
   const { m, k, n, transA, transB, batch } = plan;
   const heap = backend.wasm.HEAPU8.buffer;
   const outAll = new Float32Array(heap, tensorData(backend, out).memoryOffset, batch * m * n);
@@ -76,10 +89,21 @@ export function runGemm(blas: Blas, backend: WasmBackend, plan: GemmPlan, a: Ten
   for (let i = 0; i < batch; i++) {
     const ai = plan.aBatchOf ? plan.aBatchOf[i]! : i;
     const bi = plan.bBatchOf ? plan.bBatchOf[i]! : i;
-    blas.sgemm(transA, transB, m, n, k, 1,
-      aAll.subarray(ai * aSize, ai * aSize + aSize), lda,
-      bAll.subarray(bi * bSize, bi * bSize + bSize), ldb,
-      beta, outAll.subarray(i * outSize, i * outSize + outSize), n);
+    blas.sgemm(
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      1,
+      aAll.subarray(ai * aSize, ai * aSize + aSize),
+      lda,
+      bAll.subarray(bi * bSize, bi * bSize + bSize),
+      ldb,
+      beta,
+      outAll.subarray(i * outSize, i * outSize + outSize),
+      n,
+    );
   }
   return outAll;
 }

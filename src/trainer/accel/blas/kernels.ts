@@ -54,13 +54,17 @@ export function blasFusedMatMul(context: BlasKernelContext, kernelName: string):
     const plan = planGemm(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB);
     if (!plan || !isFusedActivation(activation)) return context.previous(kernelName)(args);
     const biasKind = inputs.bias ? broadcastKind(inputs.bias, plan.outShape) : null;
-    const preluKind = activation === 'prelu' && inputs.preluActivationWeights ? broadcastKind(inputs.preluActivationWeights, plan.outShape) : null;
+    const preluKind =
+      activation === 'prelu' && inputs.preluActivationWeights
+        ? broadcastKind(inputs.preluActivationWeights, plan.outShape)
+        : null;
     if ((inputs.bias && !biasKind) || (activation === 'prelu' && !preluKind)) return context.previous(kernelName)(args);
 
     const backend = asWasmBackend(args.backend);
     const out = backend.makeOutput(plan.outShape, 'float32');
     // Views of bias and weights only now: makeOutput may have grown (and detached) the heap.
-    const view = (t: TensorInfo) => new Float32Array(backend.wasm.HEAPU8.buffer, tensorData(backend, t).memoryOffset, sizeOf(t.shape));
+    const view = (t: TensorInfo) =>
+      new Float32Array(backend.wasm.HEAPU8.buffer, tensorData(backend, t).memoryOffset, sizeOf(t.shape));
     if (inputs.bias) fillBias(view(out), plan.n, view(inputs.bias), biasKind as Broadcast);
     const product = runGemm(context.blas(), backend, plan, inputs.a, inputs.b, out, inputs.bias !== undefined);
     activate(product, plan.n, activation, {

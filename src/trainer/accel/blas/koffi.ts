@@ -22,7 +22,8 @@ export function requireKoffi(load: () => unknown = () => require('koffi')): Koff
     return { ok: true, koffi: load() as Koffi };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND' && /'koffi'/.test(e.message)) return { ok: false, reason: 'koffi is not installed (optional dependency; npm install koffi)' };
+    if (e.code === 'MODULE_NOT_FOUND' && /'koffi'/.test(e.message))
+      return { ok: false, reason: 'koffi is not installed (optional dependency; npm install koffi)' };
     return { ok: false, reason: `koffi failed to load: ${firstLine(e.message)}` };
   }
 }

@@ -12,10 +12,15 @@ import type { Blas, BlasLoad, BlasLoadOptions } from './types';
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
 const TRANS = 112;
-const SGEMM = 'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)';
+const SGEMM =
+  'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)';
 
 /** Thread-count setters, in the order tried (OpenBLAS, oneMKL, BLIS, whose dim_t is 64-bit). */
-const THREAD_SETTERS = ['void openblas_set_num_threads(int n)', 'void MKL_Set_Num_Threads(int n)', 'void bli_thread_set_num_threads(int64_t n)'];
+const THREAD_SETTERS = [
+  'void openblas_set_num_threads(int n)',
+  'void MKL_Set_Num_Threads(int n)',
+  'void bli_thread_set_num_threads(int64_t n)',
+];
 
 /**
  * One core is left to the trainer's own thread, which runs everything but the products in wasm
@@ -28,7 +33,8 @@ export function defaultBlasThreads(cores: number = availableParallelism()): numb
 
 export function loadBlas(options: BlasLoadOptions = {}): BlasLoad {
   const threads = options.threads ?? defaultBlasThreads();
-  if (!Number.isInteger(threads) || threads < 1) return { ok: false, reason: `BLAS threads must be a positive integer, got ${threads}` };
+  if (!Number.isInteger(threads) || threads < 1)
+    return { ok: false, reason: `BLAS threads must be a positive integer, got ${threads}` };
   const koffi = requireKoffi();
   if (!koffi.ok) return koffi;
   if (options.library !== undefined) return tryBlasLibrary(koffi.koffi, options.library, false, threads);
@@ -61,7 +67,10 @@ function open(koffi: Koffi, library: string, onlyIfOpenBlas: boolean, threads: n
   if (onlyIfOpenBlas && !openblasConfig) return { ok: false, why: 'not OpenBLAS (could be the slow reference BLAS)' };
   const sgemm = optionalFunc(lib, SGEMM);
   if (!sgemm) return { ok: false, why: 'does not export cblas_sgemm' };
-  return { ok: true, blas: makeBlas(library, describe(lib, library, openblasConfig), applyThreads(lib, threads), sgemm) };
+  return {
+    ok: true,
+    blas: makeBlas(library, describe(lib, library, openblasConfig), applyThreads(lib, threads), sgemm),
+  };
 }
 
 /** Sets the thread count where the library allows it; returns the count in effect as far as known. */
@@ -100,20 +109,46 @@ function makeBlas(library: string, name: string, threads: number, cblasSgemm: Na
       checkOperand('B', b, transB ? n : k, transB ? k : n, ldb);
       checkOperand('C', c, m, n, ldc);
       if (m === 0 || n === 0) return;
-      cblasSgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      cblasSgemm(
+        ROW_MAJOR,
+        transA ? TRANS : NO_TRANS,
+        transB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        lda,
+        b,
+        ldb,
+        beta,
+        c,
+        ldc,
+      );
     },
   };
 }
 
 function checkSizes(m: number, n: number, k: number): void {
-  for (const [label, v] of [['m', m], ['n', n], ['k', k]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`sgemm: ${label} must be a non-negative 32-bit integer, got ${v}`);
+  for (const [label, v] of [
+    ['m', m],
+    ['n', n],
+    ['k', k],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+      throw new RangeError(`sgemm: ${label} must be a non-negative 32-bit integer, got ${v}`);
   }
 }
 
 /** Native code trusts these numbers: a short view would be read or written out of bounds. */
 function checkOperand(label: string, view: Float32Array, rows: number, cols: number, ld: number): void {
-  if (!Number.isInteger(ld) || ld < Math.max(1, cols) || ld > 0x7fffffff) throw new RangeError(`sgemm: ld${label.toLowerCase()} ${ld} is less than the ${cols} columns of ${label} as stored`);
+  if (!Number.isInteger(ld) || ld < Math.max(1, cols) || ld > 0x7fffffff)
+    throw new RangeError(
+      `sgemm: ld${label.toLowerCase()} ${ld} is less than the ${cols} columns of ${label} as stored`,
+    );
   const needed = rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
-  if (view.length < needed) throw new RangeError(`sgemm: ${label} has ${view.length} elements, ${rows}x${cols} with stride ${ld} needs ${needed}`);
+  if (view.length < needed)
+    throw new RangeError(
+      `sgemm: ${label} has ${view.length} elements, ${rows}x${cols} with stride ${ld} needs ${needed}`,
+    );
 }

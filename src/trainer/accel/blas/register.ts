@@ -38,7 +38,10 @@ export function registerBlasKernels(blas: Blas): string[] {
   for (const [kernelName, kernelFunc] of ours) {
     const current = tf.getKernel(kernelName, BACKEND);
     if (current?.kernelFunc === kernelFunc) continue;
-    if (!current) throw new Error(`BLAS kernels: no ${kernelName} kernel on the wasm backend; is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
+    if (!current)
+      throw new Error(
+        `BLAS kernels: no ${kernelName} kernel on the wasm backend; is @tensorflow/tfjs-backend-wasm 4.22 loaded?`,
+      );
     replaced.set(kernelName, current);
     tf.unregisterKernel(kernelName, BACKEND);
     // The replaced config's setupFunc (it binds the C++ entry points) stays with the name.

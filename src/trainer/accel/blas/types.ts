@@ -14,7 +14,21 @@ export interface Blas {
    * op(A) is m×k, op(B) k×n, C m×n; lda/ldb/ldc are the row strides of the arrays as stored.
    * The views are passed to native code as pointers (no copy) and bounds-checked first.
    */
-  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
 }
 
 export interface BlasLoadOptions {

@@ -16,7 +16,16 @@ import { activeBlasKernels } from '../blas';
 import { asWasmBackend, heapF32 } from '../kernels/wasmBackend';
 import { softmaxGradRowsOn } from '../simd/softmaxGradRows';
 import { wasmBackendMemory } from '../simd/heapModules';
-import { type AttentionDims, type Columns, MASKED, type SoftmaxGradRows, attentionBackward, attentionMix, attentionScores, softmaxGradRows } from './attentionKernels';
+import {
+  type AttentionDims,
+  type Columns,
+  MASKED,
+  type SoftmaxGradRows,
+  attentionBackward,
+  attentionMix,
+  attentionScores,
+  softmaxGradRows,
+} from './attentionKernels';
 
 export const ATTENTION_KERNEL = 'TrainingRunsCausalAttention';
 export const ATTENTION_GRAD_KERNEL = 'TrainingRunsCausalAttentionGrad';
@@ -32,7 +41,11 @@ function causalMask(t: number): tf.Tensor2D {
  * The op-by-op definition: the reference the fused kernels are tested against, and the fallback.
  * `weightsDropout`, when given, is applied to the attention weights after the softmax.
  */
-export function causalAttentionComposite(qkv: tf.Tensor3D, heads: number, weightsDropout?: (w: tf.Tensor) => tf.Tensor): tf.Tensor3D {
+export function causalAttentionComposite(
+  qkv: tf.Tensor3D,
+  heads: number,
+  weightsDropout?: (w: tf.Tensor) => tf.Tensor,
+): tf.Tensor3D {
   const [b, t, width] = qkv.shape;
   const d = width / 3;
   const headDim = d / heads;
@@ -120,7 +133,20 @@ function registerAttentionKernels(): void {
         const [q, k, v] = thirds(heapF32(backend, qkv), d);
         const [dq, dk, dv] = thirds(heapF32(backend, dqkv), d);
         const ds = heapF32(backend, block);
-        attentionBackward(blasInUse(), dims, { data: heapF32(backend, dy), offset: 0, stride: d }, q, k, v, heapF32(backend, probs), dq, dk, dv, ds, softmaxGradOnHeap(backend, dims.time));
+        attentionBackward(
+          blasInUse(),
+          dims,
+          { data: heapF32(backend, dy), offset: 0, stride: d },
+          q,
+          k,
+          v,
+          heapF32(backend, probs),
+          dq,
+          dk,
+          dv,
+          ds,
+          softmaxGradOnHeap(backend, dims.time),
+        );
         backend.disposeData(block.dataId);
         return dqkv;
       },
@@ -138,7 +164,8 @@ const fusedAttention = (heads: number) =>
     save([qkv, probs]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(ATTENTION_GRAD_KERNEL, { dy, qkv: saved[0]!, probs: saved[1]! }, { heads }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(ATTENTION_GRAD_KERNEL, { dy, qkv: saved[0]!, probs: saved[1]! }, { heads }) as tf.Tensor,
     };
   }) as (qkv: tf.Tensor) => tf.Tensor;
 
@@ -147,7 +174,8 @@ const byHeads = new Map<number, (qkv: tf.Tensor) => tf.Tensor>();
 
 /** Whether `causalSelfAttention` runs the fused kernels for this input now. */
 export function fusedAttentionAvailable(qkv: tf.Tensor): boolean {
-  const registered = tf.getKernel(ATTENTION_KERNEL, BACKEND) !== undefined && tf.getKernel(ATTENTION_GRAD_KERNEL, BACKEND) !== undefined;
+  const registered =
+    tf.getKernel(ATTENTION_KERNEL, BACKEND) !== undefined && tf.getKernel(ATTENTION_GRAD_KERNEL, BACKEND) !== undefined;
   return registered && tf.getBackend() === BACKEND && activeBlasKernels() !== null && qkv.dtype === 'float32';
 }
 
@@ -156,9 +184,14 @@ export function fusedAttentionAvailable(qkv: tf.Tensor): boolean {
  * [batch, time, d]: fused on the wasm backend with BLAS kernels and no weights dropout, op by op
  * (with the dropout) otherwise.
  */
-export function causalSelfAttention(qkv: tf.Tensor3D, heads: number, weightsDropout?: (w: tf.Tensor) => tf.Tensor): tf.Tensor3D {
+export function causalSelfAttention(
+  qkv: tf.Tensor3D,
+  heads: number,
+  weightsDropout?: (w: tf.Tensor) => tf.Tensor,
+): tf.Tensor3D {
   const width = qkv.shape[2];
-  if (qkv.rank !== 3 || width % (3 * heads) !== 0) throw new Error(`attention: qkv [${qkv.shape}] must be [batch, time, 3 * d] with d divisible by ${heads} heads`);
+  if (qkv.rank !== 3 || width % (3 * heads) !== 0)
+    throw new Error(`attention: qkv [${qkv.shape}] must be [batch, time, 3 * d] with d divisible by ${heads} heads`);
   if (weightsDropout || !fusedAttentionAvailable(qkv)) return causalAttentionComposite(qkv, heads, weightsDropout);
   let op = byHeads.get(heads);
   if (!op) byHeads.set(heads, (op = fusedAttention(heads)));

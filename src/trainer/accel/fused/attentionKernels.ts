@@ -44,7 +44,21 @@ export function attentionScores(blas: Blas, dims: AttentionDims, q: Columns, k: 
     for (let h = 0; h < heads; h++) {
       const block = (b * heads + h) * t * t;
       const s = scores.subarray(block, block + t * t);
-      blas.sgemm(false, true, t, t, headDim, scale, headView(q, dims, b, h), q.stride, headView(k, dims, b, h), k.stride, 0, s, t);
+      blas.sgemm(
+        false,
+        true,
+        t,
+        t,
+        headDim,
+        scale,
+        headView(q, dims, b, h),
+        q.stride,
+        headView(k, dims, b, h),
+        k.stride,
+        0,
+        s,
+        t,
+      );
       for (let i = 0; i < t - 1; i++) s.fill(MASKED, i * t + i + 1, (i + 1) * t);
     }
   }
@@ -56,7 +70,21 @@ export function attentionMix(blas: Blas, dims: AttentionDims, probs: Float32Arra
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const block = (b * heads + h) * t * t;
-      blas.sgemm(false, false, t, headDim, t, 1, probs.subarray(block, block + t * t), t, headView(v, dims, b, h), v.stride, 0, headView(out, dims, b, h), out.stride);
+      blas.sgemm(
+        false,
+        false,
+        t,
+        headDim,
+        t,
+        1,
+        probs.subarray(block, block + t * t),
+        t,
+        headView(v, dims, b, h),
+        v.stride,
+        0,
+        headView(out, dims, b, h),
+        out.stride,
+      );
     }
   }
 }
@@ -92,8 +120,36 @@ export function attentionBackward(
       blas.sgemm(false, true, t, t, headDim, 1, dyHead, dy.stride, headView(v, dims, b, h), v.stride, 0, ds, t);
       blas.sgemm(true, false, t, headDim, t, 1, p, t, dyHead, dy.stride, 0, headView(dv, dims, b, h), dv.stride);
       softmaxGrad(ds, p, t, scale);
-      blas.sgemm(false, false, t, headDim, t, 1, ds, t, headView(k, dims, b, h), k.stride, 0, headView(dq, dims, b, h), dq.stride);
-      blas.sgemm(true, false, t, headDim, t, 1, ds, t, headView(q, dims, b, h), q.stride, 0, headView(dk, dims, b, h), dk.stride);
+      blas.sgemm(
+        false,
+        false,
+        t,
+        headDim,
+        t,
+        1,
+        ds,
+        t,
+        headView(k, dims, b, h),
+        k.stride,
+        0,
+        headView(dq, dims, b, h),
+        dq.stride,
+      );
+      blas.sgemm(
+        true,
+        false,
+        t,
+        headDim,
+        t,
+        1,
+        ds,
+        t,
+        headView(q, dims, b, h),
+        q.stride,
+        0,
+        headView(dk, dims, b, h),
+        dk.stride,
+      );
     }
   }
 }

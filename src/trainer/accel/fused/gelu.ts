@@ -92,7 +92,8 @@ const fusedGelu = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =>
   save([x, s]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x: saved[0]!, s: saved[1]! }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.engine().runKernel(GELU_GRAD_KERNEL, { dy, x: saved[0]!, s: saved[1]! }) as tf.Tensor,
   };
 }) as (x: tf.Tensor) => tf.Tensor;
 
@@ -101,6 +102,7 @@ registerGeluKernels();
 /** GELU (tanh approximation): fused on wasm and cpu for float32, op by op elsewhere. */
 export function gelu(x: tf.Tensor): tf.Tensor {
   const backend = tf.getBackend();
-  if (x.dtype !== 'float32' || !tf.getKernel(GELU_KERNEL, backend) || !tf.getKernel(GELU_GRAD_KERNEL, backend)) return geluComposite(x);
+  if (x.dtype !== 'float32' || !tf.getKernel(GELU_KERNEL, backend) || !tf.getKernel(GELU_GRAD_KERNEL, backend))
+    return geluComposite(x);
   return fusedGelu(x);
 }

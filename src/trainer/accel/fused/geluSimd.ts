@@ -21,7 +21,13 @@ const doubledInner: LoopFunction = {
   arrays: 2,
   scalars: 0,
   temps: 1,
-  body: [setTemp(0, load(0)), store(1, mul(constant(2 * SQRT_2_OVER_PI), add(temp(0), mul(constant(CUBIC), mul(temp(0), mul(temp(0), temp(0)))))))],
+  body: [
+    setTemp(0, load(0)),
+    store(
+      1,
+      mul(constant(2 * SQRT_2_OVER_PI), add(temp(0), mul(constant(CUBIC), mul(temp(0), mul(temp(0), temp(0)))))),
+    ),
+  ],
 };
 
 /** Arrays: dy 0, x 1, σ 2, dx 3. dx = dy·(σ + x·σ·(1 − σ)·(a + b·x²)). Temps: 0 x, 1 σ. */
@@ -33,7 +39,19 @@ const backward: LoopFunction = {
   body: [
     setTemp(0, load(1)),
     setTemp(1, load(2)),
-    store(3, mul(load(0), add(temp(1), mul(mul(mul(temp(0), temp(1)), sub(constant(1), temp(1))), add(constant(2 * SQRT_2_OVER_PI), mul(constant(6 * SQRT_2_OVER_PI * CUBIC), mul(temp(0), temp(0)))))))),
+    store(
+      3,
+      mul(
+        load(0),
+        add(
+          temp(1),
+          mul(
+            mul(mul(temp(0), temp(1)), sub(constant(1), temp(1))),
+            add(constant(2 * SQRT_2_OVER_PI), mul(constant(6 * SQRT_2_OVER_PI * CUBIC), mul(temp(0), temp(0)))),
+          ),
+        ),
+      ),
+    ),
   ],
 };
 
@@ -56,7 +74,13 @@ export function doubledInnerSimd(loops: GeluLoops, x: Float32Array, z: Float32Ar
   return n;
 }
 
-export function geluBackwardSimd(loops: GeluLoops, dy: Float32Array, x: Float32Array, s: Float32Array, dx: Float32Array): number {
+export function geluBackwardSimd(
+  loops: GeluLoops,
+  dy: Float32Array,
+  x: Float32Array,
+  s: Float32Array,
+  dx: Float32Array,
+): number {
   const n = groups(x.length);
   if (n > 0) loops.geluBackward(dy.byteOffset, x.byteOffset, s.byteOffset, dx.byteOffset, n * 4);
   return n;

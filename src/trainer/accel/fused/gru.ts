@@ -27,7 +27,11 @@ export function gruStepsForBackend(backendName: string): GruGateSteps {
 }
 
 /** Runs the layer over [batch, time, in] from zero state; returns every h as [batch, time, units]. */
-export function fusedGru(seq: tf.Tensor3D, weights: GruWeights, steps: GruGateSteps = gruStepsForBackend(tf.getBackend())): tf.Tensor3D {
+export function fusedGru(
+  seq: tf.Tensor3D,
+  weights: GruWeights,
+  steps: GruGateSteps = gruStepsForBackend(tf.getBackend()),
+): tf.Tensor3D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, kernel, recurrent, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as tf.GradSaveFunc;
@@ -56,7 +60,13 @@ interface Forward {
   hs: tf.Tensor2D[];
 }
 
-function forward(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrent: tf.Tensor2D, bias: tf.Tensor1D, steps: GruGateSteps): Forward {
+function forward(
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrent: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  steps: GruGateSteps,
+): Forward {
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
   const rec = splitColumns(recurrent, u);
@@ -93,7 +103,13 @@ function forward(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrent: tf.Tensor2D, bi
  * x and dy), each gate group (z and r, n) stacked once: no Concat, Slice or Transpose of them.
  */
 function backward(dy: tf.Tensor3D, kept: tf.Tensor[], steps: GruGateSteps): tf.Tensor[] {
-  const [x, kernel, recurrent, hsPrev, resetHiddenAll] = kept as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D];
+  const [x, kernel, recurrent, hsPrev, resetHiddenAll] = kept as [
+    tf.Tensor3D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+    tf.Tensor3D,
+    tf.Tensor3D,
+  ];
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
   const zrs = kept.slice(5, 5 + t) as tf.Tensor2D[];
@@ -123,7 +139,10 @@ function backward(dy: tf.Tensor3D, kept: tf.Tensor[], steps: GruGateSteps): tf.T
   const xFlat = tf.reshape(x, [b * t, width]) as tf.Tensor2D;
   // Σ_s h_{s−1}ᵀ·dGates_zr,s (the rows of step 0 meet h₀ = 0) and Σ_s (r·h₋₁)ᵀ·dN_s.
   const flat = (x: tf.Tensor3D) => tf.reshape(x, [b * t, u]) as tf.Tensor2D;
-  const dRecurrent = tf.concat([tf.matMul(flat(hsPrev), dGatesZr, true, false), tf.matMul(flat(resetHiddenAll), dN, true, false)], 1);
+  const dRecurrent = tf.concat(
+    [tf.matMul(flat(hsPrev), dGatesZr, true, false), tf.matMul(flat(resetHiddenAll), dN, true, false)],
+    1,
+  );
   const dKernel = tf.concat([tf.matMul(xFlat, dGatesZr, true, false), tf.matMul(xFlat, dN, true, false)], 1);
   // Column sums as products with a row of ones: BLAS calls instead of reductions along axis 0.
   const ones = tf.ones([1, b * t]) as tf.Tensor2D;

@@ -13,13 +13,17 @@ function stepOf(x: tf.Tensor3D, t: number, from = 0, width = x.shape[2] - from):
 export const compositeGruSteps: GruGateSteps = {
   forwardA(projected, recurrentZr, bias, hPrev, t) {
     const u = projected.shape[2] / 3;
-    const zr = tf.sigmoid(tf.add(tf.add(stepOf(projected, t, 0, 2 * u), recurrentZr), tf.slice(bias, [0], [2 * u]))) as tf.Tensor2D;
+    const zr = tf.sigmoid(
+      tf.add(tf.add(stepOf(projected, t, 0, 2 * u), recurrentZr), tf.slice(bias, [0], [2 * u])),
+    ) as tf.Tensor2D;
     const r = tf.slice(zr, [0, u], [-1, u]);
     return { zr, resetHidden: tf.mul(r, hPrev) };
   },
   forwardB(projected, recurrentN, bias, zr, hPrev, t) {
     const u = projected.shape[2] / 3;
-    const n = tf.tanh(tf.add(tf.add(stepOf(projected, t, 2 * u, u), recurrentN), tf.slice(bias, [2 * u], [u]))) as tf.Tensor2D;
+    const n = tf.tanh(
+      tf.add(tf.add(stepOf(projected, t, 2 * u, u), recurrentN), tf.slice(bias, [2 * u], [u])),
+    ) as tf.Tensor2D;
     const z = tf.slice(zr, [0, 0], [-1, u]);
     return { h: tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, hPrev)), candidate: n };
   },

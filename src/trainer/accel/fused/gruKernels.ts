@@ -20,9 +20,21 @@ type Info = tf.TensorInfo;
 const forwardA: FusedKernelBody = (memory, { projected, recurrentZr, bias, hPrev }, { t }) => {
   const [batch, time, gates] = projected!.shape as [number, number, number];
   const dims = { batch, time, units: gates / 3 };
-  const { outputs, views } = memory.allocate([[batch, 2 * dims.units], [batch, dims.units]]);
+  const { outputs, views } = memory.allocate([
+    [batch, 2 * dims.units],
+    [batch, dims.units],
+  ]);
   const loops = memory.simdLoops(GRU_SIMD);
-  const args = [dims, t!, memory.read(projected!), memory.read(recurrentZr!), memory.read(bias!), memory.read(hPrev!), views[0]!, views[1]!] as const;
+  const args = [
+    dims,
+    t!,
+    memory.read(projected!),
+    memory.read(recurrentZr!),
+    memory.read(bias!),
+    memory.read(hPrev!),
+    views[0]!,
+    views[1]!,
+  ] as const;
   if (loops) gruForwardASimd(loops, ...args);
   else gruForwardA(...args);
   return outputs;
@@ -32,10 +44,23 @@ const forwardA: FusedKernelBody = (memory, { projected, recurrentZr, bias, hPrev
 const forwardB: FusedKernelBody = (memory, { projected, recurrentN, bias, zr, hPrev }, { t }) => {
   const [batch, time, gates] = projected!.shape as [number, number, number];
   const dims = { batch, time, units: gates / 3 };
-  const { outputs, views } = memory.allocate([[batch, dims.units], [batch, dims.units]]);
+  const { outputs, views } = memory.allocate([
+    [batch, dims.units],
+    [batch, dims.units],
+  ]);
   const loops = memory.simdLoops(GRU_SIMD);
   const read = (x: Info | undefined) => memory.read(x!);
-  const args = [dims, t!, read(projected), read(recurrentN), read(bias), read(zr), read(hPrev), views[0]!, views[1]!] as const;
+  const args = [
+    dims,
+    t!,
+    read(projected),
+    read(recurrentN),
+    read(bias),
+    read(zr),
+    read(hPrev),
+    views[0]!,
+    views[1]!,
+  ] as const;
   if (loops) gruForwardBSimd(loops, ...args);
   else gruForwardB(...args);
   return outputs;
@@ -44,11 +69,27 @@ const forwardB: FusedKernelBody = (memory, { projected, recurrentN, bias, zr, hP
 /** Outputs dN, dZ, dh·z [B, U]; hPrev is absent at step 0. */
 const backwardA: FusedKernelBody = (memory, { zr, candidate, hPrev, dOutputs, dhRecurrent, dhCarry }, { t }) => {
   const [batch, time, units] = dOutputs!.shape as [number, number, number];
-  const { outputs, views } = memory.allocate([[batch, units], [batch, units], [batch, units]]);
+  const { outputs, views } = memory.allocate([
+    [batch, units],
+    [batch, units],
+    [batch, units],
+  ]);
   const loops = memory.simdLoops(GRU_SIMD);
   const read = (x: Info | undefined) => memory.read(x!);
   const hp = hPrev ? read(hPrev) : null;
-  const args = [{ batch, time, units }, t!, read(zr), read(candidate), hp, read(dOutputs), read(dhRecurrent), read(dhCarry), views[0]!, views[1]!, views[2]!] as const;
+  const args = [
+    { batch, time, units },
+    t!,
+    read(zr),
+    read(candidate),
+    hp,
+    read(dOutputs),
+    read(dhRecurrent),
+    read(dhCarry),
+    views[0]!,
+    views[1]!,
+    views[2]!,
+  ] as const;
   if (loops) gruBackwardASimd(loops, ...args);
   else gruBackwardA(...args);
   return outputs;
@@ -57,10 +98,22 @@ const backwardA: FusedKernelBody = (memory, { zr, candidate, hPrev, dOutputs, dh
 /** Outputs dGates_zr [B, 2U] and dh carried to h₋₁ [B, U]; hPrev is absent at step 0. */
 const backwardB: FusedKernelBody = (memory, { zr, hPrev, dResetHidden, dZ, dhDirect }) => {
   const [batch, units] = dZ!.shape as [number, number];
-  const { outputs, views } = memory.allocate([[batch, 2 * units], [batch, units]]);
+  const { outputs, views } = memory.allocate([
+    [batch, 2 * units],
+    [batch, units],
+  ]);
   const loops = memory.simdLoops(GRU_SIMD);
   const read = (x: Info | undefined) => memory.read(x!);
-  const args = [{ batch, time: 1, units }, read(zr), hPrev ? read(hPrev) : null, read(dResetHidden), read(dZ), read(dhDirect), views[0]!, views[1]!] as const;
+  const args = [
+    { batch, time: 1, units },
+    read(zr),
+    hPrev ? read(hPrev) : null,
+    read(dResetHidden),
+    read(dZ),
+    read(dhDirect),
+    views[0]!,
+    views[1]!,
+  ] as const;
   if (loops) gruBackwardBSimd(loops, ...args);
   else gruBackwardB(...args);
   return outputs;

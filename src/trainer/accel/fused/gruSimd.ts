@@ -78,7 +78,14 @@ function backwardB(first: boolean): LoopFunction {
   };
 }
 
-export const GRU_SIMD = new SimdModule<Name>([forwardA, forwardB, backwardA(false), backwardA(true), backwardB(false), backwardB(true)]);
+export const GRU_SIMD = new SimdModule<Name>([
+  forwardA,
+  forwardB,
+  backwardA(false),
+  backwardA(true),
+  backwardB(false),
+  backwardB(true),
+]);
 export type GruLoops = LoopFunctions<Name>;
 
 /** Largest multiple of 4 not above u: the columns the SIMD loops take. */
@@ -104,7 +111,19 @@ export function gruForwardASimd(
     const g = zr.byteOffset + b * 2 * block;
     const row = b * block;
     const at = bias.byteOffset;
-    loops.gruForwardA(p, p + block, r, r + block, at, at + block, hPrev.byteOffset + row, g, g + block, resetHidden.byteOffset + row, columns * 4);
+    loops.gruForwardA(
+      p,
+      p + block,
+      r,
+      r + block,
+      at,
+      at + block,
+      hPrev.byteOffset + row,
+      g,
+      g + block,
+      resetHidden.byteOffset + row,
+      columns * 4,
+    );
   }
   if (columns < u) gruForwardA(dims, t, projected, recurrentZr, bias, hPrev, zr, resetHidden, columns);
 }
@@ -128,7 +147,16 @@ export function gruForwardBSimd(
     const p = projected.byteOffset + ((b * time + t) * 3 + 2) * block;
     const row = b * block;
     const z = zr.byteOffset + b * 2 * block;
-    loops.gruForwardB(p, recurrentN.byteOffset + row, bias.byteOffset + 2 * block, z, hPrev.byteOffset + row, h.byteOffset + row, candidate.byteOffset + row, columns * 4);
+    loops.gruForwardB(
+      p,
+      recurrentN.byteOffset + row,
+      bias.byteOffset + 2 * block,
+      z,
+      hPrev.byteOffset + row,
+      h.byteOffset + row,
+      candidate.byteOffset + row,
+      columns * 4,
+    );
   }
   if (columns < u) gruForwardB(dims, t, projected, recurrentN, bias, zr, hPrev, h, candidate, columns);
 }
@@ -155,13 +183,20 @@ export function gruBackwardASimd(
     const row = b * block;
     const n = candidate.byteOffset + row;
     kernel(
-      zr.byteOffset + b * 2 * block, n, hPrev ? hPrev.byteOffset + row : n, dOutputs.byteOffset + (b * time + t) * block,
-      dhRecurrent.byteOffset + row, dhCarry.byteOffset + row,
-      dN.byteOffset + row, dZ.byteOffset + row, dhDirect.byteOffset + row,
+      zr.byteOffset + b * 2 * block,
+      n,
+      hPrev ? hPrev.byteOffset + row : n,
+      dOutputs.byteOffset + (b * time + t) * block,
+      dhRecurrent.byteOffset + row,
+      dhCarry.byteOffset + row,
+      dN.byteOffset + row,
+      dZ.byteOffset + row,
+      dhDirect.byteOffset + row,
       columns * 4,
     );
   }
-  if (columns < u) gruBackwardA(dims, t, zr, candidate, hPrev, dOutputs, dhRecurrent, dhCarry, dN, dZ, dhDirect, columns);
+  if (columns < u)
+    gruBackwardA(dims, t, zr, candidate, hPrev, dOutputs, dhRecurrent, dhCarry, dN, dZ, dhDirect, columns);
 }
 
 export function gruBackwardBSimd(
@@ -184,8 +219,14 @@ export function gruBackwardBSimd(
     const g = dGatesZr.byteOffset + b * 2 * block;
     const rh = dResetHidden.byteOffset + row;
     kernel(
-      zr.byteOffset + b * 2 * block + block, hPrev ? hPrev.byteOffset + row : rh, rh, dZ.byteOffset + row, dhDirect.byteOffset + row,
-      g, g + block, dhCarry.byteOffset + row,
+      zr.byteOffset + b * 2 * block + block,
+      hPrev ? hPrev.byteOffset + row : rh,
+      rh,
+      dZ.byteOffset + row,
+      dhDirect.byteOffset + row,
+      g,
+      g + block,
+      dhCarry.byteOffset + row,
       columns * 4,
     );
   }

@@ -47,7 +47,15 @@ const STATS = 3;
 /** Columns of a row the SIMD loops take (multiples of 4); the scalar loops do the rest. */
 const simdColumns = (loops: LayerNormLoops | null, d: number): number => (loops ? d - (d % 4) : 0);
 
-function forward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, stats: Float32Array, epsilon: number, loops: LayerNormLoops | null): void {
+function forward(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  y: Float32Array,
+  stats: Float32Array,
+  epsilon: number,
+  loops: LayerNormLoops | null,
+): void {
   const d = gamma.length;
   const rows = x.length / d;
   const columns = simdColumns(loops, d);
@@ -58,7 +66,17 @@ function forward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Fl
     stats[r * STATS + 1] = mean - high;
     stats[r * STATS + 2] = rstd;
     const base = r * d;
-    if (columns > 0) loops!.layerNormRow(x.byteOffset + base * 4, gamma.byteOffset, beta.byteOffset, y.byteOffset + base * 4, columns * 4, high, mean - high, rstd);
+    if (columns > 0)
+      loops!.layerNormRow(
+        x.byteOffset + base * 4,
+        gamma.byteOffset,
+        beta.byteOffset,
+        y.byteOffset + base * 4,
+        columns * 4,
+        high,
+        mean - high,
+        rstd,
+      );
     for (let j = columns; j < d; j++) y[base + j] = (x[base + j]! - mean) * rstd * gamma[j]! + beta[j]!;
   }
 }
@@ -109,14 +127,34 @@ function backward(
       // dGamma and dBeta (heap outputs of width d) hold the block's float32 partial sums until the end.
       const first = r % PARAM_GRAD_BLOCK === 0;
       const accumulate = first ? loops!.layerNormParamGradFirstRow : loops!.layerNormParamGradRow;
-      accumulate(dGamma.byteOffset, dBeta.byteOffset, dy.byteOffset + base * 4, x.byteOffset + base * 4, columns * 4, stats[r * STATS]!, stats[r * STATS + 1]!, rstd);
+      accumulate(
+        dGamma.byteOffset,
+        dBeta.byteOffset,
+        dy.byteOffset + base * 4,
+        x.byteOffset + base * 4,
+        columns * 4,
+        stats[r * STATS]!,
+        stats[r * STATS + 1]!,
+        rstd,
+      );
       if (r % PARAM_GRAD_BLOCK === PARAM_GRAD_BLOCK - 1 || r === rows - 1) {
         for (let j = 0; j < columns; j++) {
           gammaSums[j]! += dGamma[j]!;
           betaSums[j]! += dBeta[j]!;
         }
       }
-      loops!.layerNormGradRow(dy.byteOffset + base * 4, x.byteOffset + base * 4, gamma.byteOffset, dx.byteOffset + base * 4, columns * 4, stats[r * STATS]!, stats[r * STATS + 1]!, rstd, meanG, meanGX);
+      loops!.layerNormGradRow(
+        dy.byteOffset + base * 4,
+        x.byteOffset + base * 4,
+        gamma.byteOffset,
+        dx.byteOffset + base * 4,
+        columns * 4,
+        stats[r * STATS]!,
+        stats[r * STATS + 1]!,
+        rstd,
+        meanG,
+        meanGX,
+      );
     }
     for (let j = columns; j < d; j++) {
       const xHat = (x[base + j]! - mean) * rstd;
@@ -159,8 +197,12 @@ function registerLayerNormKernels(): void {
         backendName,
         kernelFunc: ({ inputs, backend }) => {
           const { dy, x, gamma, stats } = inputs as Record<'dy' | 'x' | 'gamma' | 'stats', tf.TensorInfo>;
-          return floatKernel(backend, [dy, x, gamma, stats], [x.shape, gamma.shape, gamma.shape], ([dys, xs, gs, ss], [dxs, dgs, dbs]) =>
-            backward(dys!, xs!, gs!, ss!, dxs!, dgs!, dbs!, simdLoops(backendName, backend)),
+          return floatKernel(
+            backend,
+            [dy, x, gamma, stats],
+            [x.shape, gamma.shape, gamma.shape],
+            ([dys, xs, gs, ss], [dxs, dgs, dbs]) =>
+              backward(dys!, xs!, gs!, ss!, dxs!, dgs!, dbs!, simdLoops(backendName, backend)),
           );
         },
       });
@@ -176,14 +218,19 @@ type LayerNormOp = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tenso
 function fusedLayerNorm(epsilon: number): LayerNormOp {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [y, stats] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma, beta }, { epsilon }) as [tf.Tensor, tf.Tensor];
+    const [y, stats] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma, beta }, { epsilon }) as [
+      tf.Tensor,
+      tf.Tensor,
+    ];
     save([x, gamma, stats]);
     return {
       value: y,
       // One kernel call gives all three gradients.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sGamma, sStats] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy, x: sx, gamma: sGamma, stats: sStats }) as tf.Tensor[];
+        return tf
+          .engine()
+          .runKernel(LAYER_NORM_GRAD_KERNEL, { dy, x: sx, gamma: sGamma, stats: sStats }) as tf.Tensor[];
       },
     };
   }) as LayerNormOp;
@@ -193,16 +240,22 @@ function fusedLayerNorm(epsilon: number): LayerNormOp {
 const byEpsilon = new Map<number, LayerNormOp>();
 
 function fused(backendName: string): boolean {
-  return tf.getKernel(LAYER_NORM_KERNEL, backendName) !== undefined && tf.getKernel(LAYER_NORM_GRAD_KERNEL, backendName) !== undefined;
+  return (
+    tf.getKernel(LAYER_NORM_KERNEL, backendName) !== undefined &&
+    tf.getKernel(LAYER_NORM_GRAD_KERNEL, backendName) !== undefined
+  );
 }
 
 /** Layer norm over the last axis of x with gamma and beta of its width: fused on wasm and cpu for float32, op by op elsewhere. */
 export function layerNormalize(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
   const width = x.shape[x.shape.length - 1];
   if (gamma.shape.length !== 1 || beta.shape.length !== 1 || gamma.shape[0] !== width || beta.shape[0] !== width) {
-    throw new Error(`layer norm: gamma [${gamma.shape}] and beta [${beta.shape}] must both be [${width}], the last axis of x [${x.shape}]`);
+    throw new Error(
+      `layer norm: gamma [${gamma.shape}] and beta [${beta.shape}] must both be [${width}], the last axis of x [${x.shape}]`,
+    );
   }
-  if (x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32' || !fused(tf.getBackend())) return layerNormComposite(x, gamma, beta, epsilon);
+  if (x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32' || !fused(tf.getBackend()))
+    return layerNormComposite(x, gamma, beta, epsilon);
   let op = byEpsilon.get(epsilon);
   if (!op) byEpsilon.set(epsilon, (op = fusedLayerNorm(epsilon)));
   return op(x, gamma, beta);

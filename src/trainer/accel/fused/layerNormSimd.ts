@@ -49,7 +49,11 @@ function paramGradRow(first: boolean): LoopFunction {
     arrays: 4,
     scalars: 3,
     temps: 1,
-    body: [setTemp(0, load(2)), store(0, first ? dgamma : add(load(0), dgamma)), store(1, first ? temp(0) : add(load(1), temp(0)))],
+    body: [
+      setTemp(0, load(2)),
+      store(0, first ? dgamma : add(load(0), dgamma)),
+      store(1, first ? temp(0) : add(load(1), temp(0))),
+    ],
   };
 }
 

@@ -30,7 +30,11 @@ export function gateStepsForBackend(backendName: string): LstmGateSteps {
 }
 
 /** Runs the layer over [batch, time, in] from zero state; returns every h as [batch, time, units]. */
-export function fusedLstm(seq: tf.Tensor3D, weights: LstmWeights, steps: LstmGateSteps = gateStepsForBackend(tf.getBackend())): tf.Tensor3D {
+export function fusedLstm(
+  seq: tf.Tensor3D,
+  weights: LstmWeights,
+  steps: LstmGateSteps = gateStepsForBackend(tf.getBackend()),
+): tf.Tensor3D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, kernel, recurrent, bias] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[4] as tf.GradSaveFunc;
@@ -51,7 +55,13 @@ interface Forward {
   cells: tf.Tensor2D[];
 }
 
-function forward(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrent: tf.Tensor2D, bias: tf.Tensor1D, steps: LstmGateSteps): Forward {
+function forward(
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrent: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  steps: LstmGateSteps,
+): Forward {
   const [b, t, width] = x.shape;
   const u = recurrent.shape[0];
   // The bias is added by the gate step: a fused bias here would be one more pass over [B, T, 4U].

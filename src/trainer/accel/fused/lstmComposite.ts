@@ -24,7 +24,13 @@ export const compositeGateSteps: LstmGateSteps = {
     return { h: tf.mul(o, tc), c, saved: tf.concat([i, f, g, o, tc], 1) };
   },
   backward(saved, cellPrevOrNull, dOutputs, dhRecurrent, dcNext, t) {
-    const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[] as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
     const cellPrev = cellPrevOrNull ?? tf.zerosLike(dcNext);
     const dh = tf.add(stepOf(dOutputs, t), dhRecurrent);
     const dc = tf.add(dcNext, tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(tc))));

@@ -28,7 +28,14 @@ export interface LstmDims {
  * Forward step t, part 1: the pre-activations z = projected[:, t] + h₋₁·recurrent [B, 4U], with the
  * g block doubled so that one sigmoid pass over z gives all four gates (tanh(g) = 2σ(2g) − 1).
  */
-export function lstmGatePreactivations(dims: LstmDims, t: number, projected: Float32Array, recurrentPart: Float32Array, bias: Float32Array, z: Float32Array): void {
+export function lstmGatePreactivations(
+  dims: LstmDims,
+  t: number,
+  projected: Float32Array,
+  recurrentPart: Float32Array,
+  bias: Float32Array,
+  z: Float32Array,
+): void {
   const { batch, time, units: u } = dims;
   for (let b = 0; b < batch; b++) {
     const p = (b * time + t) * 4 * u;
@@ -79,7 +86,14 @@ export function lstmGateForwardColumns(
 }
 
 /** Forward step t, part 2: from σ(z) [B, 4U] and c₋₁, writes h, c and saved (each fully). */
-export function lstmGateCells(dims: LstmDims, activated: Float32Array, cellPrev: Float32Array, h: Float32Array, c: Float32Array, saved: Float32Array): void {
+export function lstmGateCells(
+  dims: LstmDims,
+  activated: Float32Array,
+  cellPrev: Float32Array,
+  h: Float32Array,
+  c: Float32Array,
+  saved: Float32Array,
+): void {
   const { batch, units: u } = dims;
   for (let b = 0; b < batch; b++) {
     const a = b * 4 * u;

@@ -7,7 +7,13 @@ import type * as tf from '@tensorflow/tfjs';
 
 export interface LstmGateSteps {
   /** Step t from projected [B, T, 4U] (x·kernel), h₋₁·recurrent [B, 4U], the bias [4U] and c₋₁ [B, U]: h, c [B, U] and saved [B, 5U] (i, f, g, o, tanh c). */
-  forward(projected: tf.Tensor3D, recurrentPart: tf.Tensor2D, bias: tf.Tensor1D, cellPrev: tf.Tensor2D, t: number): { h: tf.Tensor2D; c: tf.Tensor2D; saved: tf.Tensor2D };
+  forward(
+    projected: tf.Tensor3D,
+    recurrentPart: tf.Tensor2D,
+    bias: tf.Tensor1D,
+    cellPrev: tf.Tensor2D,
+    t: number,
+  ): { h: tf.Tensor2D; c: tf.Tensor2D; saved: tf.Tensor2D };
   /**
    * Backward of step t from its saved [B, 5U] and c₋₁ [B, U] (null at step 0), the output gradient
    * [B, T, U], the gradient reaching h_t through step t+1's recurrent product and dc_t from step t+1:

@@ -80,7 +80,10 @@ export function wasmMemory(backend: unknown): Memory {
 /** Backends with fused RNN kernels; every other one runs the composite (tf ops) gate steps. */
 export const RNN_KERNEL_BACKENDS = fusedKernelBackends();
 
-const MEMORIES: Record<(typeof RNN_KERNEL_BACKENDS)[number], (backend: unknown) => Memory> = { cpu: cpuMemory, wasm: wasmMemory };
+const MEMORIES: Record<(typeof RNN_KERNEL_BACKENDS)[number], (backend: unknown) => Memory> = {
+  cpu: cpuMemory,
+  wasm: wasmMemory,
+};
 
 export function hasRnnKernels(backendName: string): boolean {
   return (RNN_KERNEL_BACKENDS as readonly string[]).includes(backendName);

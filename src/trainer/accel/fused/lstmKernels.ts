@@ -18,19 +18,47 @@ type Info = tf.TensorInfo;
 const gateForward: FusedKernelBody = (memory, { projected, recurrentPart, bias, cellPrev }, { t }) => {
   const [batch, time, gates] = projected!.shape as [number, number, number];
   const dims = { batch, time, units: gates / 4 };
-  const { outputs } = memory.allocate([[batch, dims.units], [batch, dims.units], [batch, 5 * dims.units]]);
+  const { outputs } = memory.allocate([
+    [batch, dims.units],
+    [batch, dims.units],
+    [batch, 5 * dims.units],
+  ]);
   const loops = memory.simdLoops(LSTM_SIMD);
   if (!loops) return forwardInTwoPasses(memory, dims, t!, [projected!, recurrentPart!, bias!, cellPrev!], outputs);
   // Views only now: the allocation above may have moved the wasm heap.
   const [h, c, saved] = outputs.map((o) => memory.read(o)) as [Float32Array, Float32Array, Float32Array];
-  lstmForwardSimd(loops, dims, t!, memory.read(projected!), memory.read(recurrentPart!), memory.read(bias!), memory.read(cellPrev!), h, c, saved);
+  lstmForwardSimd(
+    loops,
+    dims,
+    t!,
+    memory.read(projected!),
+    memory.read(recurrentPart!),
+    memory.read(bias!),
+    memory.read(cellPrev!),
+    h,
+    c,
+    saved,
+  );
   return outputs;
 };
 
 /** Pre-activations, one backend sigmoid pass, then the cells (lstmGateMath.ts). */
-function forwardInTwoPasses(memory: Memory, dims: LstmDims, t: number, [projected, recurrentPart, bias, cellPrev]: Info[], outputs: Info[]): Info[] {
+function forwardInTwoPasses(
+  memory: Memory,
+  dims: LstmDims,
+  t: number,
+  [projected, recurrentPart, bias, cellPrev]: Info[],
+  outputs: Info[],
+): Info[] {
   const z = memory.allocate([[dims.batch, 4 * dims.units]]).outputs[0]!;
-  lstmGatePreactivations(dims, t, memory.read(projected!), memory.read(recurrentPart!), memory.read(bias!), memory.read(z));
+  lstmGatePreactivations(
+    dims,
+    t,
+    memory.read(projected!),
+    memory.read(recurrentPart!),
+    memory.read(bias!),
+    memory.read(z),
+  );
   const activated = memory.sigmoid(z);
   memory.release(z);
   const [h, c, saved] = outputs.map((o) => memory.read(o)) as [Float32Array, Float32Array, Float32Array];
@@ -45,11 +73,24 @@ function forwardInTwoPasses(memory: Memory, dims: LstmDims, t: number, [projecte
  */
 const gateBackward: FusedKernelBody = (memory, { saved, cellPrev, dOutputs, dhRecurrent, dcNext }, { t }) => {
   const [batch, time, units] = dOutputs!.shape as [number, number, number];
-  const { outputs, views } = memory.allocate([[batch, 4 * units], [batch, units]]);
+  const { outputs, views } = memory.allocate([
+    [batch, 4 * units],
+    [batch, units],
+  ]);
   const loops = memory.simdLoops(LSTM_SIMD);
   const [dGates, dcPrev] = views as [Float32Array, Float32Array];
   const read = (x: Info | undefined) => memory.read(x!);
-  const args = [{ batch, time, units }, t!, read(saved), cellPrev ? read(cellPrev) : null, read(dOutputs), read(dhRecurrent), read(dcNext), dGates, dcPrev] as const;
+  const args = [
+    { batch, time, units },
+    t!,
+    read(saved),
+    cellPrev ? read(cellPrev) : null,
+    read(dOutputs),
+    read(dhRecurrent),
+    read(dcNext),
+    dGates,
+    dcPrev,
+  ] as const;
   if (loops) lstmBackwardSimd(loops, ...args);
   else lstmGateBackward(...args);
   return outputs;
@@ -67,7 +108,9 @@ function registerLstmKernels(): void {
 export const kernelGateSteps: LstmGateSteps = {
   forward(projected, recurrentPart, bias, cellPrev, t) {
     registerLstmKernels();
-    const [h, c, saved] = tf.engine().runKernel(LSTM_GATE_FORWARD, { projected, recurrentPart, bias, cellPrev }, { t }) as tf.Tensor2D[];
+    const [h, c, saved] = tf
+      .engine()
+      .runKernel(LSTM_GATE_FORWARD, { projected, recurrentPart, bias, cellPrev }, { t }) as tf.Tensor2D[];
     return { h: h!, c: c!, saved: saved! };
   },
   backward(saved, cellPrev, dOutputs, dhRecurrent, dcNext, t) {

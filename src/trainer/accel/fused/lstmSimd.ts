@@ -95,11 +95,26 @@ export function lstmForwardSimd(
       const row = b * block;
       const s = saved.byteOffset + b * 5 * block;
       loops.lstmForward(
-        p, p + block, p + 2 * block, p + 3 * block,
-        r, r + block, r + 2 * block, r + 3 * block,
-        biasAt, biasAt + block, biasAt + 2 * block, biasAt + 3 * block,
-        cellPrev.byteOffset + row, h.byteOffset + row, c.byteOffset + row,
-        s, s + block, s + 2 * block, s + 3 * block, s + 4 * block,
+        p,
+        p + block,
+        p + 2 * block,
+        p + 3 * block,
+        r,
+        r + block,
+        r + 2 * block,
+        r + 3 * block,
+        biasAt,
+        biasAt + block,
+        biasAt + 2 * block,
+        biasAt + 3 * block,
+        cellPrev.byteOffset + row,
+        h.byteOffset + row,
+        c.byteOffset + row,
+        s,
+        s + block,
+        s + 2 * block,
+        s + 3 * block,
+        s + 4 * block,
         columns * 4,
       );
     }
@@ -130,10 +145,20 @@ export function lstmBackwardSimd(
       const row = b * block;
       const g = dGates.byteOffset + b * 4 * block;
       kernel(
-        s, s + block, s + 2 * block, s + 3 * block, s + 4 * block,
-        cellPrev ? cellPrev.byteOffset + row : s, dOutputs.byteOffset + (b * time + t) * block,
-        dhRecurrent.byteOffset + row, dcNext.byteOffset + row,
-        g, g + block, g + 2 * block, g + 3 * block, dcPrev.byteOffset + row,
+        s,
+        s + block,
+        s + 2 * block,
+        s + 3 * block,
+        s + 4 * block,
+        cellPrev ? cellPrev.byteOffset + row : s,
+        dOutputs.byteOffset + (b * time + t) * block,
+        dhRecurrent.byteOffset + row,
+        dcNext.byteOffset + row,
+        g,
+        g + block,
+        g + 2 * block,
+        g + 3 * block,
+        dcPrev.byteOffset + row,
         columns * 4,
       );
     }

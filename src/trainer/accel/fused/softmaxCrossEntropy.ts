@@ -22,7 +22,13 @@ export function softmaxCrossEntropyComposite(logits: tf.Tensor2D, labels: tf.Ten
 }
 
 /** −(1/rows)·Σ y·log p over [rows, classes] arrays, log p from the row's largest logit (see above). */
-function meanCrossEntropy(logits: Float32Array, probs: Float32Array, labels: Float32Array, rows: number, classes: number): number {
+function meanCrossEntropy(
+  logits: Float32Array,
+  probs: Float32Array,
+  labels: Float32Array,
+  rows: number,
+  classes: number,
+): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const row = r * classes;
@@ -39,7 +45,14 @@ function meanCrossEntropy(logits: Float32Array, probs: Float32Array, labels: Flo
 }
 
 /** dx = (dy/rows)·(p·Σ y − y) per row. */
-function crossEntropyGrad(dy: number, probs: Float32Array, labels: Float32Array, dx: Float32Array, rows: number, classes: number): void {
+function crossEntropyGrad(
+  dy: number,
+  probs: Float32Array,
+  labels: Float32Array,
+  dx: Float32Array,
+  rows: number,
+  classes: number,
+): void {
   const g = dy / rows;
   for (let r = 0; r < rows; r++) {
     const row = r * classes;
@@ -75,7 +88,9 @@ function registerCrossEntropyKernels(): void {
         kernelFunc: ({ inputs, backend }) => {
           const { dy, probs, labels } = inputs as Record<'dy' | 'probs' | 'labels', tf.TensorInfo>;
           const [rows, classes] = probs.shape as [number, number];
-          return floatKernel(backend, [dy, probs, labels], [probs.shape], ([g, p, y], [dx]) => crossEntropyGrad(g![0]!, p!, y!, dx!, rows, classes))[0]!;
+          return floatKernel(backend, [dy, probs, labels], [probs.shape], ([g, p, y], [dx]) =>
+            crossEntropyGrad(g![0]!, p!, y!, dx!, rows, classes),
+          )[0]!;
         },
       });
     }
@@ -88,11 +103,17 @@ registerCrossEntropyKernels();
 function fusedCrossEntropy(labels: tf.Tensor2D): (logits: tf.Tensor2D) => tf.Scalar {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [logits, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    const [loss, probs] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY_KERNEL, { logits, labels }) as [tf.Scalar, tf.Tensor];
+    const [loss, probs] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY_KERNEL, { logits, labels }) as [
+      tf.Scalar,
+      tf.Tensor,
+    ];
     save([probs, labels]);
     return {
       value: loss,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, { dy, probs: saved[0]!, labels: saved[1]! }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, { dy, probs: saved[0]!, labels: saved[1]! }) as tf.Tensor,
     };
   }) as (logits: tf.Tensor2D) => tf.Scalar;
 }
@@ -100,8 +121,16 @@ function fusedCrossEntropy(labels: tf.Tensor2D): (logits: tf.Tensor2D) => tf.Sca
 /** Mean softmax cross-entropy over the rows of [N, classes] logits and labels (one-hot or any distribution). */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
   const backend = tf.getBackend();
-  const fused = tf.getKernel(SOFTMAX_CROSS_ENTROPY_KERNEL, backend) !== undefined && tf.getKernel(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, backend) !== undefined;
-  if (!fused || logits.dtype !== 'float32' || labels.dtype !== 'float32' || logits.rank !== 2 || !tf.util.arraysEqual(logits.shape, labels.shape)) {
+  const fused =
+    tf.getKernel(SOFTMAX_CROSS_ENTROPY_KERNEL, backend) !== undefined &&
+    tf.getKernel(SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, backend) !== undefined;
+  if (
+    !fused ||
+    logits.dtype !== 'float32' ||
+    labels.dtype !== 'float32' ||
+    logits.rank !== 2 ||
+    !tf.util.arraysEqual(logits.shape, labels.shape)
+  ) {
     return softmaxCrossEntropyComposite(logits, labels);
   }
   return fusedCrossEntropy(labels)(logits);

@@ -26,7 +26,8 @@ export function fastPow(stock: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const exponentSize = b.shape.reduce((p, d) => p * d, 1);
-    if (a.dtype !== 'float32' || exponentSize !== 1 || (b.dtype !== 'float32' && b.dtype !== 'int32')) return stock(args);
+    if (a.dtype !== 'float32' || exponentSize !== 1 || (b.dtype !== 'float32' && b.dtype !== 'int32'))
+      return stock(args);
     const backend = asWasmBackend(args.backend);
     const outShape = broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const e = heapView(backend, b)[0]!;

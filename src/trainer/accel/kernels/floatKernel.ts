@@ -17,7 +17,9 @@ interface CpuBackend {
 
 function isCpuBackend(backend: unknown): backend is CpuBackend {
   const b = backend as Partial<CpuBackend>;
-  return typeof b.makeTensorInfo === 'function' && typeof b.data?.get === 'function' && !('wasm' in (backend as object));
+  return (
+    typeof b.makeTensorInfo === 'function' && typeof b.data?.get === 'function' && !('wasm' in (backend as object))
+  );
 }
 
 function cpuValues(backend: CpuBackend, t: TensorInfo): Float32Array {
@@ -36,16 +38,23 @@ export function floatKernel(
   outShapes: number[][],
   compute: (inputs: Float32Array[], outputs: Float32Array[]) => void,
 ): TensorInfo[] {
-  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`fused kernel: inputs must be float32, not ${t.dtype}`);
+  for (const t of inputs)
+    if (t.dtype !== 'float32') throw new Error(`fused kernel: inputs must be float32, not ${t.dtype}`);
   if (isCpuBackend(backend)) {
     const outputs = outShapes.map((shape) => new Float32Array(sizeOf(shape)));
-    compute(inputs.map((t) => cpuValues(backend, t)), outputs);
+    compute(
+      inputs.map((t) => cpuValues(backend, t)),
+      outputs,
+    );
     return outShapes.map((shape, i) => backend.makeTensorInfo(shape, 'float32', outputs[i]!));
   }
   const wasm = asWasmBackend(backend);
   // Every allocation before the first view: growing the heap detaches views taken earlier.
   const outInfos = outShapes.map((shape) => wasm.makeOutput(shape, 'float32'));
-  compute(inputs.map((t) => heapF32(wasm, t)), outInfos.map((t) => heapF32(wasm, t)));
+  compute(
+    inputs.map((t) => heapF32(wasm, t)),
+    outInfos.map((t) => heapF32(wasm, t)),
+  );
   return outInfos;
 }
 
@@ -53,7 +62,12 @@ export function floatKernel(
  * Runs another kernel of the same backend on intermediate results, for the steps where its own
  * kernels beat a JS loop (XNNPACK's vectorised Sigmoid and Multiply on wasm).
  */
-export function backendKernel(backendName: string, backend: unknown, kernelName: string, inputs: Record<string, TensorInfo>): TensorInfo {
+export function backendKernel(
+  backendName: string,
+  backend: unknown,
+  kernelName: string,
+  inputs: Record<string, TensorInfo>,
+): TensorInfo {
   const config = getKernel(kernelName, backendName);
   if (!config) throw new Error(`fused kernel: ${kernelName} is not registered for ${backendName}`);
   return config.kernelFunc({ inputs, backend: backend as never, attrs: {} }) as TensorInfo;

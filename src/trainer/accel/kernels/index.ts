@@ -20,7 +20,8 @@ import { fastSlice, fastSplitV, fastUnpack } from './slice';
 const BACKEND = 'wasm';
 
 /** Stock kernel functions, captured once: after registration `getKernel` returns ours. */
-type Stock = StockKernels & Record<'slice' | 'splitV' | 'unpack' | 'identity' | 'cast' | 'tanh' | 'pow' | 'sum', tf.KernelFunc>;
+type Stock = StockKernels &
+  Record<'slice' | 'splitV' | 'unpack' | 'identity' | 'cast' | 'tanh' | 'pow' | 'sum', tf.KernelFunc>;
 let stock: Stock | null = null;
 /** Stock configs by name: their setupFunc (which binds the C++ entry points) moves onto ours. */
 const stockConfigs = new Map<string, tf.KernelConfig>();
@@ -28,7 +29,10 @@ const ours = new WeakSet<tf.KernelFunc>();
 
 function stockKernel(name: string): tf.KernelFunc {
   const config = tf.getKernel(name, BACKEND);
-  if (!config) throw new Error(`fast wasm kernels: stock kernel ${name} is not registered; is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
+  if (!config)
+    throw new Error(
+      `fast wasm kernels: stock kernel ${name} is not registered; is @tensorflow/tfjs-backend-wasm 4.22 loaded?`,
+    );
   stockConfigs.set(name, config);
   return config.kernelFunc;
 }
@@ -75,7 +79,12 @@ export function registerFastWasmKernels(): string[] {
     if (current && ours.has(current.kernelFunc)) continue;
     if (current) tf.unregisterKernel(kernelName, BACKEND);
     ours.add(kernelFunc);
-    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: stockConfigs.get(kernelName)?.setupFunc });
+    tf.registerKernel({
+      kernelName,
+      backendName: BACKEND,
+      kernelFunc,
+      setupFunc: stockConfigs.get(kernelName)?.setupFunc,
+    });
   }
   return names;
 }

@@ -15,14 +15,34 @@ export interface StockKernels {
   fusedMatMul: KernelFunc;
 }
 
-type WasmMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: number, transposeB: number, outId: number) => void;
+type WasmMatMul = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: number,
+  transposeB: number,
+  outId: number,
+) => void;
 
 const matMulByModule = new WeakMap<object, WasmMatMul>();
 
 function wasmMatMul(backend: WasmBackend): WasmMatMul {
   let fn = matMulByModule.get(backend.wasm);
   if (!fn) {
-    fn = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as WasmMatMul;
+    fn = backend.wasm.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]) as WasmMatMul;
     matMulByModule.set(backend.wasm, fn);
   }
   return fn;
@@ -60,13 +80,28 @@ function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boo
 }
 
 /** Swaps the last two axes of a [batch, rows, cols] operand into a new buffer. */
-function transposeLast2(stock: StockKernels, backend: WasmBackend, x: TensorInfo, batch: number, rows: number, cols: number): TensorInfo {
+function transposeLast2(
+  stock: StockKernels,
+  backend: WasmBackend,
+  x: TensorInfo,
+  batch: number,
+  rows: number,
+  cols: number,
+): TensorInfo {
   const view: TensorInfo = { dataId: x.dataId, shape: [batch, rows, cols], dtype: x.dtype };
   return stock.transpose({ inputs: { x: view }, backend: backend as never, attrs: { perm: [0, 2, 1] } }) as TensorInfo;
 }
 
 /** Brings both operands to untransposed layout; the returned temporaries must be disposed by the caller. */
-function untransposed(stock: StockKernels, backend: WasmBackend, a: TensorInfo, b: TensorInfo, p: Plan, transposeA: boolean, transposeB: boolean) {
+function untransposed(
+  stock: StockKernels,
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  p: Plan,
+  transposeA: boolean,
+  transposeB: boolean,
+) {
   const temps: TensorInfo[] = [];
   let a2 = a;
   let b2 = b;
@@ -88,7 +123,15 @@ function preferTransposedProduct(p: Plan, transposeA: boolean, transposeB: boole
   return swapped < direct;
 }
 
-function transposedProduct(stock: StockKernels, backend: WasmBackend, a: TensorInfo, b: TensorInfo, p: Plan, transposeA: boolean, transposeB: boolean): TensorInfo {
+function transposedProduct(
+  stock: StockKernels,
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  p: Plan,
+  transposeA: boolean,
+  transposeB: boolean,
+): TensorInfo {
   const { m, k, n } = p;
   const temps: TensorInfo[] = [];
   // Left operand op(B)ᵀ as [n, k]: B itself when transposeB, else B [k, n] transposed.
@@ -99,7 +142,17 @@ function transposedProduct(stock: StockKernels, backend: WasmBackend, a: TensorI
   if (right !== a) temps.push(right);
   const product = backend.makeOutput([n, m], 'float32');
   temps.push(product);
-  wasmMatMul(backend)(tensorData(backend, left).id, shapeBytes([1, n, k]), 3, tensorData(backend, right).id, shapeBytes([1, k, m]), 3, 0, 0, tensorData(backend, product).id);
+  wasmMatMul(backend)(
+    tensorData(backend, left).id,
+    shapeBytes([1, n, k]),
+    3,
+    tensorData(backend, right).id,
+    shapeBytes([1, k, m]),
+    3,
+    0,
+    0,
+    tensorData(backend, product).id,
+  );
   const out = transposeLast2(stock, backend, product, 1, n, m);
   for (const t of temps) backend.disposeData(t.dataId);
   return { ...out, shape: p.outShape };
@@ -122,7 +175,17 @@ export function fastBatchMatMul(stock: StockKernels): KernelFunc {
     if (p.batchB === 1) {
       // One right-hand side: every batch of a is just more rows.
       const rows = p.batchA * m;
-      matMul(tensorData(backend, a2).id, shapeBytes([1, rows, k]), 3, tensorData(backend, b2).id, shapeBytes([1, k, n]), 3, 0, 0, tensorData(backend, out).id);
+      matMul(
+        tensorData(backend, a2).id,
+        shapeBytes([1, rows, k]),
+        3,
+        tensorData(backend, b2).id,
+        shapeBytes([1, k, n]),
+        3,
+        0,
+        0,
+        tensorData(backend, out).id,
+      );
     } else {
       const aBase = tensorData(backend, a2).memoryOffset;
       const bBase = tensorData(backend, b2).memoryOffset;
@@ -151,10 +214,16 @@ export function fastBatchMatMul(stock: StockKernels): KernelFunc {
  */
 export function fastFusedMatMul(stock: StockKernels): KernelFunc {
   return (args) => {
-    const inputs = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+    const inputs = args.inputs as {
+      a: TensorInfo;
+      b: TensorInfo;
+      bias?: TensorInfo;
+      preluActivationWeights?: TensorInfo;
+    };
     const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean } & NamedAttrMap;
     const p = plan(inputs.a, inputs.b, attrs.transposeA, attrs.transposeB);
-    if (!p || p.batchB !== 1 || (!attrs.transposeA && !attrs.transposeB && p.batchA === 1)) return stock.fusedMatMul(args);
+    if (!p || p.batchB !== 1 || (!attrs.transposeA && !attrs.transposeB && p.batchA === 1))
+      return stock.fusedMatMul(args);
     const backend = asWasmBackend(args.backend);
     const { a2, b2, temps } = untransposed(stock, backend, inputs.a, inputs.b, p, attrs.transposeA, attrs.transposeB);
     const out = stock.fusedMatMul({

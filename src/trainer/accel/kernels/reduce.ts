@@ -26,7 +26,9 @@ export function reductionLayout(shape: number[], axis: number | number[], keepDi
   const last = axes[axes.length - 1]!;
   if (last - first + 1 !== axes.length) return null;
   const size = (from: number, to: number) => shape.slice(from, to).reduce((a, b) => a * b, 1);
-  const outShape = keepDims ? shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : shape.filter((_, i) => i < first || i > last);
+  const outShape = keepDims
+    ? shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+    : shape.filter((_, i) => i < first || i > last);
   return { outer: size(0, first), reduced: size(first, last + 1), inner: size(last + 1, shape.length), outShape };
 }
 
@@ -75,7 +77,9 @@ export function fastSum(stock: KernelFunc): KernelFunc {
 /** A sum over nothing is 0; the stock kernel returns the output's uninitialised memory. */
 function emptySum(backendArg: unknown, x: TensorInfo, axis: number | number[], keepDims: boolean): TensorInfo {
   const axes = util.parseAxisParam(axis, x.shape);
-  const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const outShape = keepDims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !axes.includes(i));
   const backend = asWasmBackend(backendArg);
   const out = backend.makeOutput(outShape, x.dtype);
   heapView(backend, out).fill(0);

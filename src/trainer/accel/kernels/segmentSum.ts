@@ -10,11 +10,15 @@ import { asWasmBackend, heapF32, heapView, sizeOf } from './wasmBackend';
 export const unsortedSegmentSum: KernelFunc = (args) => {
   const { x, segmentIds } = args.inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const { numSegments } = args.attrs as unknown as { numSegments: number };
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum (wasm): dtype ${x.dtype} is not supported; use float32 or int32`);
-  if (segmentIds.dtype !== 'int32') throw new Error(`UnsortedSegmentSum (wasm): segmentIds must be int32, not ${segmentIds.dtype}`);
+  if (x.dtype !== 'float32' && x.dtype !== 'int32')
+    throw new Error(`UnsortedSegmentSum (wasm): dtype ${x.dtype} is not supported; use float32 or int32`);
+  if (segmentIds.dtype !== 'int32')
+    throw new Error(`UnsortedSegmentSum (wasm): segmentIds must be int32, not ${segmentIds.dtype}`);
   const idsRank = segmentIds.shape.length;
   if (segmentIds.shape.some((d, i) => d !== x.shape[i])) {
-    throw new Error(`UnsortedSegmentSum (wasm): segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`);
+    throw new Error(
+      `UnsortedSegmentSum (wasm): segmentIds shape [${segmentIds.shape}] must be a prefix of x shape [${x.shape}]`,
+    );
   }
   const inner = sizeOf(x.shape.slice(idsRank));
   const backend = asWasmBackend(args.backend);
@@ -26,7 +30,13 @@ export const unsortedSegmentSum: KernelFunc = (args) => {
 };
 
 /** One monomorphic loop per element type. */
-function sumRows<T extends Float32Array | Int32Array>(src: T, ids: Int32Array, inner: number, numSegments: number, dst: T): void {
+function sumRows<T extends Float32Array | Int32Array>(
+  src: T,
+  ids: Int32Array,
+  inner: number,
+  numSegments: number,
+  dst: T,
+): void {
   dst.fill(0);
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i]!;

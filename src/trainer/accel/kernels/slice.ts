@@ -10,7 +10,13 @@ import { type WasmBackend, asWasmBackend, heapView } from './wasmBackend';
 type Typed = Float32Array | Int32Array | Uint8Array;
 
 /** Copies the box [begin, begin + size) of a row-major `shape` array into `dst`, one contiguous run at a time. */
-export function copyBox(src: Typed, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Typed): void {
+export function copyBox(
+  src: Typed,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  dst: Typed,
+): void {
   const rank = shape.length;
   if (rank === 0) {
     dst[0] = src[0]!;

@@ -39,7 +39,9 @@ export interface WasmBackend {
 export function asWasmBackend(backend: unknown): WasmBackend {
   const b = backend as Partial<WasmBackend>;
   if (!b.wasm || !b.dataIdMap || typeof b.makeOutput !== 'function') {
-    throw new Error('fast wasm kernels: the active backend is not tfjs-backend-wasm 4.22 (no wasm module or dataIdMap)');
+    throw new Error(
+      'fast wasm kernels: the active backend is not tfjs-backend-wasm 4.22 (no wasm module or dataIdMap)',
+    );
   }
   return b as WasmBackend;
 }

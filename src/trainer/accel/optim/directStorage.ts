@@ -45,9 +45,15 @@ export type DirectUpdate = (grad: Float32Array, param: UpdateTarget, slots: Upda
  * Runs `update` over the storage of `param`, its `slots` and `grad` when the active backend and
  * the sharing checks allow it, and publishes the result; returns false (touching nothing) otherwise.
  */
-export function updateDirectly(param: tf.Variable, slots: readonly tf.Variable[], grad: tf.Tensor, update: DirectUpdate): boolean {
+export function updateDirectly(
+  param: tf.Variable,
+  slots: readonly tf.Variable[],
+  grad: tf.Tensor,
+  update: DirectUpdate,
+): boolean {
   const backendName = tf.getBackend();
-  if (backendName === 'wasm') return wasmAccelerationAllowed() && updateOnWasm(asWasmBackend(tf.backend()), param, slots, grad, update);
+  if (backendName === 'wasm')
+    return wasmAccelerationAllowed() && updateOnWasm(asWasmBackend(tf.backend()), param, slots, grad, update);
   if (backendName === 'cpu') return updateOnCpu(tf.backend() as unknown as CpuBackend, param, slots, grad, update);
   return false;
 }
@@ -58,7 +64,13 @@ function isFloat32(t: tf.Tensor): boolean {
 
 // --- wasm -----------------------------------------------------------------------------------
 
-function updateOnWasm(backend: WasmBackend, param: tf.Variable, slots: readonly tf.Variable[], grad: tf.Tensor, update: DirectUpdate): boolean {
+function updateOnWasm(
+  backend: WasmBackend,
+  param: tf.Variable,
+  slots: readonly tf.Variable[],
+  grad: tf.Tensor,
+  update: DirectUpdate,
+): boolean {
   const size = sizeOf(param.shape);
   const gradData = wasmEntry(backend, grad, size);
   if (!gradData) return false;
@@ -120,7 +132,13 @@ interface CpuEntry {
 /** Arrays this module allocated for slots and never handed out: the only cpu storage written in place. */
 const ownedArrays = new WeakSet<Float32Array>();
 
-function updateOnCpu(backend: CpuBackend, param: tf.Variable, slots: readonly tf.Variable[], grad: tf.Tensor, update: DirectUpdate): boolean {
+function updateOnCpu(
+  backend: CpuBackend,
+  param: tf.Variable,
+  slots: readonly tf.Variable[],
+  grad: tf.Tensor,
+  update: DirectUpdate,
+): boolean {
   const size = sizeOf(param.shape);
   const gradEntry = cpuEntry(backend, grad, size);
   const entries = [param, ...slots].map((v) => cpuEntry(backend, v, size));

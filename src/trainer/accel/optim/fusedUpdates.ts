@@ -43,14 +43,28 @@ function sgdLoop(lr: number, g: Float32Array, p: UpdateTarget): void {
 }
 
 /** a = mu*a + g; p -= lr*a, or with Nesterov p -= lr*(g + mu*a). */
-export function momentumStep(learningRate: number, momentum: number, nesterov: boolean, g: Float32Array, p: UpdateTarget, acc: UpdateTarget): void {
+export function momentumStep(
+  learningRate: number,
+  momentum: number,
+  nesterov: boolean,
+  g: Float32Array,
+  p: UpdateTarget,
+  acc: UpdateTarget,
+): void {
   const lr = f32(learningRate);
   const mu = f32(momentum);
   const done = simdPrefix(nesterov ? 'nesterov' : 'momentum', g, [p, acc], [lr, mu]);
   momentumLoop(lr, mu, nesterov, g.subarray(done), from(p, done), from(acc, done));
 }
 
-function momentumLoop(lr: number, mu: number, nesterov: boolean, g: Float32Array, p: UpdateTarget, acc: UpdateTarget): void {
+function momentumLoop(
+  lr: number,
+  mu: number,
+  nesterov: boolean,
+  g: Float32Array,
+  p: UpdateTarget,
+  acc: UpdateTarget,
+): void {
   const pIn = p.read;
   const pOut = p.write;
   const aIn = acc.read;
@@ -78,7 +92,15 @@ export interface AdamScalars {
   decay: number | null;
 }
 
-export function adamScalars(learningRate: number, beta1: number, beta2: number, accBeta1: number, accBeta2: number, epsilon: number, decay: number | null): AdamScalars {
+export function adamScalars(
+  learningRate: number,
+  beta1: number,
+  beta2: number,
+  accBeta1: number,
+  accBeta2: number,
+  epsilon: number,
+  decay: number | null,
+): AdamScalars {
   return {
     lr: f32(learningRate),
     beta1: f32(beta1),
@@ -95,7 +117,10 @@ export function adamScalars(learningRate: number, beta1: number, beta2: number, 
 /** m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g²; u = (m/c1) / (sqrt(v/c2) + eps) [+ decay*p]; p -= lr*u. */
 export function adamStep(s: AdamScalars, g: Float32Array, p: UpdateTarget, m: UpdateTarget, v: UpdateTarget): void {
   const scalars = [s.lr, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.correction1, s.correction2, s.epsilon];
-  const done = s.decay === null ? simdPrefix('adam', g, [p, m, v], scalars) : simdPrefix('adamw', g, [p, m, v], [...scalars, s.decay]);
+  const done =
+    s.decay === null
+      ? simdPrefix('adam', g, [p, m, v], scalars)
+      : simdPrefix('adamw', g, [p, m, v], [...scalars, s.decay]);
   adamLoop(s, g.subarray(done), from(p, done), from(m, done), from(v, done));
 }
 
@@ -123,13 +148,28 @@ function adamLoop(s: AdamScalars, g: Float32Array, p: UpdateTarget, m: UpdateTar
 }
 
 /** ms = rho*ms + (1-rho)*g²; mom = mu*mom + lr*g/sqrt(ms + eps); p -= mom. */
-export function rmsPropStep(learningRate: number, rho: number, momentum: number, epsilon: number, g: Float32Array, p: UpdateTarget, ms: UpdateTarget, mom: UpdateTarget): void {
+export function rmsPropStep(
+  learningRate: number,
+  rho: number,
+  momentum: number,
+  epsilon: number,
+  g: Float32Array,
+  p: UpdateTarget,
+  ms: UpdateTarget,
+  mom: UpdateTarget,
+): void {
   const scalars = [f32(learningRate), f32(rho), f32(1 - rho), f32(momentum), f32(epsilon)] as const;
   const done = simdPrefix('rmsprop', g, [p, ms, mom], [...scalars]);
   rmsPropLoop(scalars, g.subarray(done), from(p, done), from(ms, done), from(mom, done));
 }
 
-function rmsPropLoop([lr, r, oneMinusRho, mu, eps]: readonly [number, number, number, number, number], g: Float32Array, p: UpdateTarget, ms: UpdateTarget, mom: UpdateTarget): void {
+function rmsPropLoop(
+  [lr, r, oneMinusRho, mu, eps]: readonly [number, number, number, number, number],
+  g: Float32Array,
+  p: UpdateTarget,
+  ms: UpdateTarget,
+  mom: UpdateTarget,
+): void {
   const pIn = p.read;
   const pOut = p.write;
   const msIn = ms.read;

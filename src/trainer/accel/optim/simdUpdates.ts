@@ -15,7 +15,11 @@ import type { LoopFunction } from '../simd/wasmEncoding';
 /** p -= lr*g */
 const sgd: LoopFunction = (() => {
   const { array, scalar, ...counts } = operands(['grad', 'param'], ['lr']);
-  return { name: 'sgd', ...counts, body: [store(array.param, sub(load(array.param), mul(scalar.lr, load(array.grad))))] };
+  return {
+    name: 'sgd',
+    ...counts,
+    body: [store(array.param, sub(load(array.param), mul(scalar.lr, load(array.grad))))],
+  };
 })();
 
 /** a = mu*a + g; p -= lr*a, or lr*(g + mu*a) with Nesterov. */
@@ -38,7 +42,12 @@ type AdamScalar = (typeof ADAM_SCALARS)[number] | 'decay';
 /** Adam, and AdamW with a last scalar `decay`: see adamStep. */
 function adam(decayed: boolean): LoopFunction {
   const scalarNames: readonly AdamScalar[] = decayed ? [...ADAM_SCALARS, 'decay'] : ADAM_SCALARS;
-  const { array, scalar: k, temp: t, ...counts } = operands(['grad', 'param', 'm', 'v'], scalarNames, ['g', 'm', 'v', 'p']);
+  const {
+    array,
+    scalar: k,
+    temp: t,
+    ...counts
+  } = operands(['grad', 'param', 'm', 'v'], scalarNames, ['g', 'm', 'v', 'p']);
   let u = div(div(temp(t.m), k.c1), add(sqrt(div(temp(t.v), k.c2)), k.eps));
   if (decayed) u = add(u, mul(k.decay, temp(t.p)));
   return {
@@ -54,13 +63,31 @@ function adam(decayed: boolean): LoopFunction {
 
 /** RMSprop with momentum: see rmsPropStep. */
 const rmsprop: LoopFunction = (() => {
-  const { array, scalar: k, temp: t, ...counts } = operands(['grad', 'param', 'meanSquare', 'momentum'], ['lr', 'rho', 'oneMinusRho', 'mu', 'eps'], ['g', 'ms', 'mom']);
+  const {
+    array,
+    scalar: k,
+    temp: t,
+    ...counts
+  } = operands(
+    ['grad', 'param', 'meanSquare', 'momentum'],
+    ['lr', 'rho', 'oneMinusRho', 'mu', 'eps'],
+    ['g', 'ms', 'mom'],
+  );
   return {
     name: 'rmsprop',
     ...counts,
     body: [
-      store(array.meanSquare, tee(t.ms, add(mul(k.rho, load(array.meanSquare)), mul(k.oneMinusRho, mul(tee(t.g, load(array.grad)), temp(t.g)))))),
-      store(array.momentum, tee(t.mom, add(mul(k.mu, load(array.momentum)), div(mul(k.lr, temp(t.g)), sqrt(add(temp(t.ms), k.eps)))))),
+      store(
+        array.meanSquare,
+        tee(
+          t.ms,
+          add(mul(k.rho, load(array.meanSquare)), mul(k.oneMinusRho, mul(tee(t.g, load(array.grad)), temp(t.g)))),
+        ),
+      ),
+      store(
+        array.momentum,
+        tee(t.mom, add(mul(k.mu, load(array.momentum)), div(mul(k.lr, temp(t.g)), sqrt(add(temp(t.ms), k.eps))))),
+      ),
       store(array.param, sub(load(array.param), temp(t.mom))),
     ],
   };

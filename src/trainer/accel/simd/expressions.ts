@@ -33,17 +33,38 @@ export function operands<A extends string, S extends string, T extends string = 
   arrayNames: readonly A[],
   scalarNames: readonly S[],
   tempNames: readonly T[] = [],
-): { array: Record<A, number>; scalar: Record<S, Expr>; temp: Record<T, number>; arrays: number; scalars: number; temps: number } {
-  const numbered = <N extends string>(names: readonly N[]) => Object.fromEntries(names.map((name, i) => [name, i])) as Record<N, number>;
+): {
+  array: Record<A, number>;
+  scalar: Record<S, Expr>;
+  temp: Record<T, number>;
+  arrays: number;
+  scalars: number;
+  temps: number;
+} {
+  const numbered = <N extends string>(names: readonly N[]) =>
+    Object.fromEntries(names.map((name, i) => [name, i])) as Record<N, number>;
   const scalarIndex = numbered(scalarNames);
-  const scalarExpr = Object.fromEntries(scalarNames.map((name) => [name, scalar(scalarIndex[name])])) as Record<S, Expr>;
-  return { array: numbered(arrayNames), scalar: scalarExpr, temp: numbered(tempNames), arrays: arrayNames.length, scalars: scalarNames.length, temps: tempNames.length };
+  const scalarExpr = Object.fromEntries(scalarNames.map((name) => [name, scalar(scalarIndex[name])])) as Record<
+    S,
+    Expr
+  >;
+  return {
+    array: numbered(arrayNames),
+    scalar: scalarExpr,
+    temp: numbered(tempNames),
+    arrays: arrayNames.length,
+    scalars: scalarNames.length,
+    temps: tempNames.length,
+  };
 }
 
 /** Edge of the interval Eigen's float tanh was fitted on; beyond it tanh is 1 to within 2.7e-7. */
 const CLAMP = 7.90531110763549805;
-const NUMERATOR = [4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8, -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16];
-const DENOMINATOR = [4.89352518554385e-3, 2.2684346324390e-3, 1.18534705686654e-4, 1.19825839466702e-6];
+const NUMERATOR = [
+  4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8, -8.60467152213735e-11,
+  2.00018790482477e-13, -2.76076847742355e-16,
+];
+const DENOMINATOR = [4.89352518554385e-3, 2.268434632439e-3, 1.18534705686654e-4, 1.19825839466702e-6];
 
 /**
  * tanh(x) in float32 lanes: clamp to ±7.905 (pmin/pmax: one instruction each, and a NaN in x stays

@@ -27,30 +27,101 @@ const lane = (l: number): number[] => simd(0x1f, l); // f32x4.extract_lane
 
 /** The function's locals by name: its parameters (dp, p: byte offsets; rowBytes, endByte: bytes from dp and p; scale: f32), then row, j (i32) and sum, dot, scale4 (v128). */
 const LOCAL = { dp: 0, p: 1, rowBytes: 2, endByte: 3, scale: 4, row: 5, j: 6, sum: 7, dot: 8, scale4: 9 } as const;
-const { dp: DP, p: P, rowBytes: ROW_BYTES, endByte: END, scale: SCALE, row: ROW, j: J, sum: SUM, dot: DOT, scale4: SCALE4 } = LOCAL;
+const {
+  dp: DP,
+  p: P,
+  rowBytes: ROW_BYTES,
+  endByte: END,
+  scale: SCALE,
+  row: ROW,
+  j: J,
+  sum: SUM,
+  dot: DOT,
+  scale4: SCALE4,
+} = LOCAL;
 
 /** block { loop { if (counter >= limit) break; body; counter += step; continue } } */
 function countedLoop(counter: number, limit: number, step: number[], body: number[]): number[] {
-  return [0x02, 0x40, 0x03, 0x40, ...get(counter), ...get(limit), I32_GE_U, 0x0d, 1, ...body, ...get(counter), ...step, I32_ADD, ...set(counter), 0x0c, 0, 0x0b, 0x0b];
+  return [
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(counter),
+    ...get(limit),
+    I32_GE_U,
+    0x0d,
+    1,
+    ...body,
+    ...get(counter),
+    ...step,
+    I32_ADD,
+    ...set(counter),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+  ];
 }
 
 /** v128.load of array `base` at row + j. */
 const at = (base: number): number[] => [...get(base), ...get(ROW), I32_ADD, ...get(J), I32_ADD];
 
 function functionBody(): number[] {
-  const dotLoop = countedLoop(J, ROW_BYTES, [0x41, 16], [...get(SUM), ...at(DP), ...V128_LOAD, ...at(P), ...V128_LOAD, ...F32X4_MUL, ...F32X4_ADD, ...set(SUM)]);
-  const gradLoop = countedLoop(J, ROW_BYTES, [0x41, 16], [...at(DP), ...get(SCALE4), ...at(P), ...V128_LOAD, ...F32X4_MUL, ...at(DP), ...V128_LOAD, ...get(DOT), ...F32X4_SUB, ...F32X4_MUL, ...V128_STORE]);
+  const dotLoop = countedLoop(
+    J,
+    ROW_BYTES,
+    [0x41, 16],
+    [...get(SUM), ...at(DP), ...V128_LOAD, ...at(P), ...V128_LOAD, ...F32X4_MUL, ...F32X4_ADD, ...set(SUM)],
+  );
+  const gradLoop = countedLoop(
+    J,
+    ROW_BYTES,
+    [0x41, 16],
+    [
+      ...at(DP),
+      ...get(SCALE4),
+      ...at(P),
+      ...V128_LOAD,
+      ...F32X4_MUL,
+      ...at(DP),
+      ...V128_LOAD,
+      ...get(DOT),
+      ...F32X4_SUB,
+      ...F32X4_MUL,
+      ...V128_STORE,
+    ],
+  );
   const row = [
-    ...simd(0x0c, ...new Array(16).fill(0)), ...set(SUM), // sum = 0
-    0x41, 0, ...set(J),
+    ...simd(0x0c, ...new Array(16).fill(0)),
+    ...set(SUM), // sum = 0
+    0x41,
+    0,
+    ...set(J),
     ...dotLoop,
-    ...get(SUM), ...lane(0), ...get(SUM), ...lane(1), F32_ADD, ...get(SUM), ...lane(2), F32_ADD, ...get(SUM), ...lane(3), F32_ADD,
-    ...F32X4_SPLAT, ...set(DOT),
-    0x41, 0, ...set(J),
+    ...get(SUM),
+    ...lane(0),
+    ...get(SUM),
+    ...lane(1),
+    F32_ADD,
+    ...get(SUM),
+    ...lane(2),
+    F32_ADD,
+    ...get(SUM),
+    ...lane(3),
+    F32_ADD,
+    ...F32X4_SPLAT,
+    ...set(DOT),
+    0x41,
+    0,
+    ...set(J),
     ...gradLoop,
   ];
   const code = [...get(SCALE), ...F32X4_SPLAT, ...set(SCALE4), ...countedLoop(ROW, END, get(ROW_BYTES), row), 0x0b];
-  const locals = vector([[...unsigned(2), I32], [...unsigned(3), V128]]);
+  const locals = vector([
+    [...unsigned(2), I32],
+    [...unsigned(3), V128],
+  ]);
   const body = [...locals, ...code];
   return [...unsigned(body.length), ...body];
 }
@@ -60,7 +131,14 @@ export function encodeSoftmaxGradModule(sharedMemory = false): Uint8Array<ArrayB
   const memoryLimits = sharedMemory ? [0x03, 0x00, ...unsigned(65536)] : [0x00, 0x00];
   const type = [0x60, ...vector([[I32], [I32], [I32], [I32], [F32]]), ...vector([])];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vector([type])),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...memoryLimits]])),
     ...section(3, vector([[0]])),
@@ -88,7 +166,10 @@ export function softmaxGradRowsOn(memory: WebAssembly.Memory): SoftmaxGradRowsFu
     }
   }
   const module = compiled.get(shared)!;
-  fn = module ? ((new WebAssembly.Instance(module, { env: { memory } }).exports as { softmaxGradRows: SoftmaxGradRowsFunction }).softmaxGradRows) : null;
+  fn = module
+    ? (new WebAssembly.Instance(module, { env: { memory } }).exports as { softmaxGradRows: SoftmaxGradRowsFunction })
+        .softmaxGradRows
+    : null;
   byMemory.set(memory, fn);
   return fn;
 }

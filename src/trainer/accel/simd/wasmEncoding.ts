@@ -48,7 +48,14 @@ const SIMD = 0xfd;
 // f32x4.* opcodes. min/max propagate NaN (several instructions on x64); pmin(a, b) = b < a ? b : a
 // and pmax(a, b) = a < b ? b : a are one instruction each and keep a NaN in `a`.
 const BINARY: Record<'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax', number> = {
-  add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9, pmin: 0xea, pmax: 0xeb,
+  add: 0xe4,
+  sub: 0xe5,
+  mul: 0xe6,
+  div: 0xe7,
+  min: 0xe8,
+  max: 0xe9,
+  pmin: 0xea,
+  pmax: 0xeb,
 };
 const UNARY: Record<'sqrt' | 'abs' | 'neg', number> = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3 };
 const F32X4_SPLAT = 0x13;
@@ -116,19 +123,40 @@ function encodeFunction(f: LoopFunction): number[] {
     }
   };
   const statement = (s: Statement): number[] =>
-    'temp' in s ? [...expr(s.value), ...localSet(at.temp(s.temp))] : [...address(s.array), ...expr(s.value), ...simd(V128_STORE), ...memarg];
+    'temp' in s
+      ? [...expr(s.value), ...localSet(at.temp(s.temp))]
+      : [...address(s.array), ...expr(s.value), ...simd(V128_STORE), ...memarg];
   const code = [
-    ...Array.from({ length: f.scalars }, (_, j) => [...localGet(at.scalarParam(j)), ...simd(F32X4_SPLAT), ...localSet(at.splat(j))]).flat(),
-    0x02, 0x40, // block
-    0x03, 0x40, // loop
-    ...localGet(at.i), ...localGet(at.end), 0x4f, 0x0d, 1, // i32.ge_u; br_if 1 (leave the block)
+    ...Array.from({ length: f.scalars }, (_, j) => [
+      ...localGet(at.scalarParam(j)),
+      ...simd(F32X4_SPLAT),
+      ...localSet(at.splat(j)),
+    ]).flat(),
+    0x02,
+    0x40, // block
+    0x03,
+    0x40, // loop
+    ...localGet(at.i),
+    ...localGet(at.end),
+    0x4f,
+    0x0d,
+    1, // i32.ge_u; br_if 1 (leave the block)
     ...f.body.flatMap(statement),
-    ...localGet(at.i), 0x41, 16, 0x6a, ...localSet(at.i), // i += 16
-    0x0c, 0, // br 0 (next iteration)
-    0x0b, 0x0b, // end loop, end block
+    ...localGet(at.i),
+    0x41,
+    16,
+    0x6a,
+    ...localSet(at.i), // i += 16
+    0x0c,
+    0, // br 0 (next iteration)
+    0x0b,
+    0x0b, // end loop, end block
     0x0b, // end function
   ];
-  const locals = vector([[...unsigned(1), I32], [...unsigned(f.scalars + f.temps), V128]]);
+  const locals = vector([
+    [...unsigned(1), I32],
+    [...unsigned(f.scalars + f.temps), V128],
+  ]);
   const body = [...locals, ...code];
   return [...unsigned(body.length), ...body];
 }
@@ -139,9 +167,20 @@ function encodeFunction(f: LoopFunction): number[] {
  */
 export function encodeModule(functions: LoopFunction[], sharedMemory = false): Uint8Array<ArrayBuffer> {
   const memoryLimits = sharedMemory ? [0x03, 0x00, ...unsigned(65536)] : [0x00, 0x00];
-  const types = functions.map((f) => [0x60, ...vector([...Array(f.arrays + 1).fill([I32]), ...Array(f.scalars).fill([F32])]), ...vector([])]);
+  const types = functions.map((f) => [
+    0x60,
+    ...vector([...Array(f.arrays + 1).fill([I32]), ...Array(f.scalars).fill([F32])]),
+    ...vector([]),
+  ]);
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vector(types)),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...memoryLimits]])),
     ...section(3, vector(functions.map((_, k) => unsigned(k)))),

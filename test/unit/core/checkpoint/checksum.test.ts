@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32Implementation, createChecksum, crc32, crc32Implementations } from '../../../../src/core/checkpoint/checksum';
+import {
+  crc32Implementation,
+  createChecksum,
+  crc32,
+  crc32Implementations,
+} from '../../../../src/core/checkpoint/checksum';
 
 describe('checksums', () => {
   it('crc32 matches the standard check value and is incremental', () => {
@@ -28,7 +33,7 @@ describe('checksums', () => {
     }
   });
 
-  it('uses @node-rs/crc32 when it is installed (most of a save\'s CPU time is the checksum)', function () {
+  it("uses @node-rs/crc32 when it is installed (most of a save's CPU time is the checksum)", function () {
     if (!existsSync(join(__dirname, '../../../../node_modules/@node-rs/crc32/package.json'))) this.skip();
     assert.equal(crc32Implementation(), '@node-rs/crc32');
     assert.equal(crc32Implementations()[0]![0], '@node-rs/crc32');

@@ -29,15 +29,26 @@ describe('consistency checks at save and at load', () => {
     await withTempDir(async (dir) => {
       const paths = await checkpoints(dir, [300, 400, 500]);
       const state = JSON.parse(await readFile(join(paths[500]!, 'trainer_state.json'), 'utf8'));
-      await replaceVerified(paths[500]!, 'trainer_state.json', Buffer.from(JSON.stringify({ ...state, global_step: 5 })), 2);
+      await replaceVerified(
+        paths[500]!,
+        'trainer_state.json',
+        Buffer.from(JSON.stringify({ ...state, global_step: 5 })),
+        2,
+      );
       const resumed = await new CheckpointManager(dir, managerOptions()).resume(true, FULL);
       assert.equal(resumed?.target.name, 'checkpoint-400');
       assert.equal(resumed?.content.trainerState.global_step, 400);
-      assert.match(resumed?.target.skipped[0]?.reason ?? '', /trainer_state\.json: global_step 5 disagrees with the checkpoint's step 500/);
+      assert.match(
+        resumed?.target.skipped[0]?.reason ?? '',
+        /trainer_state\.json: global_step 5 disagrees with the checkpoint's step 500/,
+      );
       // Listing and inspect say so too, and retention (which keeps only valid checkpoints) never counts it.
       const row = (await listCheckpoints(dir)).find((r) => r.name === 'checkpoint-500');
       assert.equal(row?.valid, false);
-      assert.match((await inspectCheckpoint(paths[500]!, { verify: true })).problems.join('; '), /global_step 5 disagrees with the checkpoint's step 500/);
+      assert.match(
+        (await inspectCheckpoint(paths[500]!, { verify: true })).problems.join('; '),
+        /global_step 5 disagrees with the checkpoint's step 500/,
+      );
     });
   });
 
@@ -51,20 +62,37 @@ describe('consistency checks at save and at load', () => {
       await replaceVerified(paths[200]!, 'model.safetensors', Buffer.concat(asInt), 1);
       const resumed = await new CheckpointManager(dir, managerOptions()).resume(true, FULL);
       assert.equal(resumed?.target.name, 'checkpoint-100');
-      assert.match(resumed?.target.skipped[0]?.reason ?? '', /weight "dense\/bias" is int32, the model's weights are float32/);
-      await assert.rejects(new CheckpointManager(dir, managerOptions()).resume(paths[200]!, FULL), (e: unknown) => e instanceof CheckpointError && e.exitCode === 2);
+      assert.match(
+        resumed?.target.skipped[0]?.reason ?? '',
+        /weight "dense\/bias" is int32, the model's weights are float32/,
+      );
+      await assert.rejects(
+        new CheckpointManager(dir, managerOptions()).resume(paths[200]!, FULL),
+        (e: unknown) => e instanceof CheckpointError && e.exitCode === 2,
+      );
     });
   });
 
   it('a malformed but correctly checksummed model.safetensors falls back like a checksum failure', async () => {
     await withTempDir(async (dir) => {
       const paths = await checkpoints(dir, [100, 200]);
-      await replaceVerified(paths[200]!, 'model.safetensors', Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"a":{"dtype":1}}'), 1);
+      await replaceVerified(
+        paths[200]!,
+        'model.safetensors',
+        Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"a":{"dtype":1}}'),
+        1,
+      );
       const warnings: string[] = [];
-      const resumed = await new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) }).resume(true, FULL);
+      const resumed = await new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) }).resume(
+        true,
+        FULL,
+      );
       assert.equal(resumed?.target.name, 'checkpoint-100');
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /skipping checkpoint .*checkpoint-200 for resume: checkpoint .*checkpoint-200 cannot be loaded: .*model\.safetensors/);
+      assert.match(
+        warnings[0]!,
+        /skipping checkpoint .*checkpoint-200 for resume: checkpoint .*checkpoint-200 cannot be loaded: .*model\.safetensors/,
+      );
     });
   });
 
@@ -73,11 +101,17 @@ describe('consistency checks at save and at load', () => {
       const manager = new CheckpointManager(dir, managerOptions());
       const huge = makeContent(7);
       huge.optimizer!.state.iterations = 2 ** 53 + 2;
-      await assert.rejects((await manager.save(huge)).done, /refusing to save checkpoint-7: optimizer\.json: iterations 9007199254740994 is not a whole number between 0 and 2\^53/);
+      await assert.rejects(
+        (await manager.save(huge)).done,
+        /refusing to save checkpoint-7: optimizer\.json: iterations 9007199254740994 is not a whole number between 0 and 2\^53/,
+      );
       const skewed = makeContent(8);
       skewed.scheduler!.step = 2 ** 60;
       skewed.trainerState.global_step = 3;
-      await assert.rejects((await manager.save(skewed)).done, /global_step 3 disagrees with the checkpoint's step 8; scheduler\.json: step/);
+      await assert.rejects(
+        (await manager.save(skewed)).done,
+        /global_step 3 disagrees with the checkpoint's step 8; scheduler\.json: step/,
+      );
       await assert.rejects(readdir(join(dir, 'checkpoints')), { code: 'ENOENT' }); // not even the folder was made
     });
   });
@@ -91,7 +125,10 @@ describe('consistency checks at save and at load', () => {
       assert.equal(weightsOnly?.target.name, 'checkpoint-200');
       assert.deepEqual(weightsOnly?.target.skipped, []);
       assert.equal(weightsOnly?.content.optimizer, undefined);
-      assert.equal((await manager.resolveResume(true, { restoreOptimizer: false, restoreScheduler: true }))?.name, 'checkpoint-200');
+      assert.equal(
+        (await manager.resolveResume(true, { restoreOptimizer: false, restoreScheduler: true }))?.name,
+        'checkpoint-200',
+      );
       // Restoring the optimizer needs the file: then it is damage, and resume falls back.
       const full = await manager.resume(true, FULL);
       assert.equal(full?.target.name, 'checkpoint-100');

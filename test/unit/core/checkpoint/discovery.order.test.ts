@@ -14,7 +14,12 @@ import { ReaderIoError } from '../../../../src/core/checkpoint/errors';
 import { virtualFs } from './faultFs';
 import { saveInOrder, systemError, withTempDir } from './helpers';
 
-const entry = (name: string, mtimeMs: number, saveCounter: number, step: number | null) => ({ name, mtimeMs, saveCounter, step });
+const entry = (name: string, mtimeMs: number, saveCounter: number, step: number | null) => ({
+  name,
+  mtimeMs,
+  saveCounter,
+  step,
+});
 
 describe('discovery: order, folder names and the injected fs', () => {
   it('orders by manifest time, then save counter, then step (none lowest), then name, newest first', () => {
@@ -36,7 +41,10 @@ describe('discovery: order, folder names and the injected fs', () => {
       await writeFile(join(dir, 'checkpoint-3'), 'a file');
       await symlink(join(dir, 'other-2'), join(dir, 'checkpoint-4'));
       const virtual = virtualFs(dir);
-      assert.deepEqual((await readCheckpointFolderNames(virtual.root, virtual.fs))?.sort(), ['checkpoint-1', 'checkpoint-4']);
+      assert.deepEqual((await readCheckpointFolderNames(virtual.root, virtual.fs))?.sort(), [
+        'checkpoint-1',
+        'checkpoint-4',
+      ]);
       assert.equal(await readCheckpointFolderNames(join(virtual.root, 'missing'), virtual.fs), null);
       assert.deepEqual(await checkpointFolderNames(join(virtual.root, 'missing'), virtual.fs), []);
       virtual.override('readdir', () => (async () => Promise.reject(systemError('EIO', 'i/o error'))) as never);
@@ -50,7 +58,10 @@ describe('discovery: order, folder names and the injected fs', () => {
       await mkdir(join(dir, 'run', 'checkpoints'), { recursive: true });
       await mkdir(join(dir, 'odd'));
       await writeFile(join(dir, 'odd', 'checkpoints'), 'not a folder');
-      assert.equal(await resolveCheckpointsDir(join(virtual.root, 'run'), virtual.fs), join(virtual.root, 'run', 'checkpoints'));
+      assert.equal(
+        await resolveCheckpointsDir(join(virtual.root, 'run'), virtual.fs),
+        join(virtual.root, 'run', 'checkpoints'),
+      );
       assert.equal(await resolveCheckpointsDir(join(virtual.root, 'odd'), virtual.fs), join(virtual.root, 'odd'));
       assert.equal(await resolveCheckpointsDir(join(virtual.root, 'none'), virtual.fs), join(virtual.root, 'none'));
     });
@@ -63,12 +74,15 @@ describe('discovery: order, folder names and the injected fs', () => {
       const virtual = virtualFs(dir);
       const found = await discoverCheckpoints(virtual.root, { fs: virtual.fs });
       // The folder without a manifest was made last: newest by its own time, its step from its name.
-      assert.deepEqual(found.map((c) => [c.name, c.step, c.valid, c.saveCounter]), [
-        ['checkpoint-99', 99, false, -1],
-        ['checkpoint-20', 20, true, 3],
-        ['checkpoint-10', 10, true, 2],
-        ['checkpoint-30', 30, true, 1],
-      ]);
+      assert.deepEqual(
+        found.map((c) => [c.name, c.step, c.valid, c.saveCounter]),
+        [
+          ['checkpoint-99', 99, false, -1],
+          ['checkpoint-20', 20, true, 3],
+          ['checkpoint-10', 10, true, 2],
+          ['checkpoint-30', 30, true, 1],
+        ],
+      );
       assert.equal(found[1]!.path, join(virtual.root, 'checkpoints', 'checkpoint-20'));
       assert.ok(virtual.calls.readdir > 0 && virtual.calls.readFile > 0);
       assert.equal(latestValid(found)?.name, 'checkpoint-20');

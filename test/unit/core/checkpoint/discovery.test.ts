@@ -24,7 +24,10 @@ describe('checkpoint discovery', () => {
     await withTempDir(async (dir) => {
       await saveSteps(dir, [300, 100, 200]);
       const found = await discoverCheckpoints(dir);
-      assert.deepEqual(found.map((c) => c.name), ['checkpoint-200', 'checkpoint-100', 'checkpoint-300']);
+      assert.deepEqual(
+        found.map((c) => c.name),
+        ['checkpoint-200', 'checkpoint-100', 'checkpoint-300'],
+      );
       assert.equal(latestValid(found)?.name, 'checkpoint-200');
     });
   });
@@ -43,7 +46,13 @@ describe('checkpoint discovery', () => {
       await setCheckpointTime(paths[500]!, 7);
       await setCheckpointTime(paths[100]!, 7);
       const found = await discoverCheckpoints(dir);
-      assert.deepEqual(found.map((c) => [c.name, c.saveCounter]), [['checkpoint-100', 2], ['checkpoint-500', 1]]);
+      assert.deepEqual(
+        found.map((c) => [c.name, c.saveCounter]),
+        [
+          ['checkpoint-100', 2],
+          ['checkpoint-500', 1],
+        ],
+      );
       // A second session continues the counter from checkpoints/.save-counter.
       const next = new CheckpointManager(dir, managerOptions());
       const pending = await next.save(makeContent(50));
@@ -65,7 +74,10 @@ describe('checkpoint discovery', () => {
       assert.equal(found.length, 2);
       assert.equal(latestValid(found), null);
       const rows = await listCheckpoints(dir);
-      assert.deepEqual(rows.map((r) => [r.name, r.valid, r.latest]).sort(), [['checkpoint-10', false, false], ['checkpoint-20', false, false]]);
+      assert.deepEqual(rows.map((r) => [r.name, r.valid, r.latest]).sort(), [
+        ['checkpoint-10', false, false],
+        ['checkpoint-20', false, false],
+      ]);
     });
   });
 
@@ -76,7 +88,13 @@ describe('checkpoint discovery', () => {
       await mkdir(broken);
       await writeFile(join(broken, 'model.safetensors'), 'half-written');
       const rows = await listCheckpoints(dir);
-      assert.deepEqual(rows.map((r) => [r.name, r.valid, r.latest]), [['checkpoint-200', false, false], ['checkpoint-100', true, true]]);
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.valid, r.latest]),
+        [
+          ['checkpoint-200', false, false],
+          ['checkpoint-100', true, true],
+        ],
+      );
       assert.deepEqual(rows[0]!.problems, [`${join(broken, 'manifest.json')}: missing (the save never completed)`]);
     });
   });
@@ -85,7 +103,10 @@ describe('checkpoint discovery', () => {
     await withTempDir(async (dir) => {
       await saveSteps(dir, [100]);
       await mkdir(join(dir, 'checkpoints', '.tmp-checkpoint-200-1-1'));
-      assert.deepEqual((await listCheckpoints(dir)).map((r) => r.name), ['checkpoint-100']);
+      assert.deepEqual(
+        (await listCheckpoints(dir)).map((r) => r.name),
+        ['checkpoint-100'],
+      );
     });
   });
 
@@ -95,7 +116,18 @@ describe('checkpoint discovery', () => {
       const rows = await listCheckpoints(dir);
       assert.deepEqual(await listCheckpoints(join(dir, 'checkpoints')), rows);
       const row = rows[0]!;
-      assert.deepEqual(Object.keys(row), ['path', 'name', 'step', 'mtimeMs', 'valid', 'latest', 'problems', 'optimizer', 'scheduler', 'trainer']);
+      assert.deepEqual(Object.keys(row), [
+        'path',
+        'name',
+        'step',
+        'mtimeMs',
+        'valid',
+        'latest',
+        'problems',
+        'optimizer',
+        'scheduler',
+        'trainer',
+      ]);
       assert.deepEqual(row.trainer, { loss: 1 / 21, bestCheckpoint: null });
       assert.equal(row.path, join(dir, 'checkpoints', 'checkpoint-20'));
       assert.equal(row.step, 20);
@@ -110,7 +142,10 @@ describe('checkpoint discovery', () => {
       });
       assert.ok(row.optimizer!.bytes > 4 * 16);
       assert.deepEqual(row.scheduler, makeContent(20).scheduler);
-      assert.deepEqual(rows.map((r) => r.latest), [true, false]);
+      assert.deepEqual(
+        rows.map((r) => r.latest),
+        [true, false],
+      );
     });
   });
 });

@@ -33,7 +33,10 @@ describe('checkpoint errors: exit codes, messages and which failures belong to t
       );
     }
     const io = new ReaderIoError('/r/x', 'EIO', 'EIO: i/o error');
-    assert.equal(io.message, 'cannot read /r/x: EIO: i/o error (a failure of this machine, not of the checkpoint, which was not judged)');
+    assert.equal(
+      io.message,
+      'cannot read /r/x: EIO: i/o error (a failure of this machine, not of the checkpoint, which was not judged)',
+    );
   });
 
   it('a LockError carries the holder and the system code', () => {
@@ -63,13 +66,25 @@ describe('checkpoint errors: exit codes, messages and which failures belong to t
     for (const code of ['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR', 'ENOMEM', 'EIO']) {
       assert.throws(
         () => rethrowReaderFailure(systemError(code, 'failed'), '/r/f'),
-        (e: unknown) => e instanceof ReaderIoError && e.code === code && e.path === '/r/f' && e.message.startsWith(`cannot read /r/f: ${code}: failed`),
+        (e: unknown) =>
+          e instanceof ReaderIoError &&
+          e.code === code &&
+          e.path === '/r/f' &&
+          e.message.startsWith(`cannot read /r/f: ${code}: failed`),
         code,
       );
     }
     const original = new ReaderIoError('/r/g', 'EIO', 'EIO');
-    assert.throws(() => rethrowReaderFailure(original, '/elsewhere'), (e: unknown) => e === original);
-    for (const fileProblem of [systemError('ENOENT', 'gone'), systemError('EISDIR', 'a folder'), new Error('bad JSON'), 'text']) {
+    assert.throws(
+      () => rethrowReaderFailure(original, '/elsewhere'),
+      (e: unknown) => e === original,
+    );
+    for (const fileProblem of [
+      systemError('ENOENT', 'gone'),
+      systemError('EISDIR', 'a folder'),
+      new Error('bad JSON'),
+      'text',
+    ]) {
       assert.equal(rethrowReaderFailure(fileProblem, '/r/f'), undefined);
     }
   });

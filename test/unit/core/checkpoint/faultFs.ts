@@ -11,9 +11,31 @@ import { systemError } from './helpers';
 
 type Method = keyof CheckpointFs;
 type Handle = Awaited<ReturnType<typeof nodeFs.open>>;
-const METHODS: Method[] = ['open', 'readFile', 'writeFile', 'rename', 'rm', 'readdir', 'stat', 'lstat', 'mkdir', 'unlink'];
+const METHODS: Method[] = [
+  'open',
+  'readFile',
+  'writeFile',
+  'rename',
+  'rm',
+  'readdir',
+  'stat',
+  'lstat',
+  'mkdir',
+  'unlink',
+];
 /** Arguments that are paths, by method. */
-const PATH_ARGS: Record<Method, number[]> = { open: [0], readFile: [0], writeFile: [0], rename: [0, 1], rm: [0], readdir: [0], stat: [0], lstat: [0], mkdir: [0], unlink: [0] };
+const PATH_ARGS: Record<Method, number[]> = {
+  open: [0],
+  readFile: [0],
+  writeFile: [0],
+  rename: [0, 1],
+  rm: [0],
+  readdir: [0],
+  stat: [0],
+  lstat: [0],
+  mkdir: [0],
+  unlink: [0],
+};
 
 export interface VirtualFs {
   fs: CheckpointFs;
@@ -33,7 +55,8 @@ export function virtualFs(realRoot: string): VirtualFs {
   const root = join(sep, 'virtual-run-does-not-exist', String(process.pid));
   const real = (path: string): string => {
     const rel = relative(root, path);
-    if (rel.startsWith('..')) throw new Error(`virtualFs: ${path} is outside ${root}: a test passes a real path to the injected fs`);
+    if (rel.startsWith('..'))
+      throw new Error(`virtualFs: ${path} is outside ${root}: a test passes a real path to the injected fs`);
     return join(realRoot, rel);
   };
   const calls = Object.fromEntries(METHODS.map((m) => [m, 0])) as Record<Method, number>;
@@ -72,7 +95,9 @@ export function virtualFs(realRoot: string): VirtualFs {
     openHandles: () => open,
     real,
     override(method, make) {
-      current[method] = make(translated[method] as unknown as CheckpointFs[typeof method]) as unknown as (...args: unknown[]) => Promise<unknown>;
+      current[method] = make(translated[method] as unknown as CheckpointFs[typeof method]) as unknown as (
+        ...args: unknown[]
+      ) => Promise<unknown>;
     },
   };
 }
@@ -80,13 +105,17 @@ export function virtualFs(realRoot: string): VirtualFs {
 /** A rename that fails once with ENOSPC when `when(from, to)` holds, then behaves. */
 export function failRenameOnce(v: VirtualFs, when: (from: string, to: string) => boolean): { failed: () => boolean } {
   let failed = false;
-  v.override('rename', (real) => (async (from: string, to: string) => {
-    if (!failed && when(from, to)) {
-      failed = true;
-      throw systemError('ENOSPC', `no space left on device, rename '${from}' -> '${to}'`);
-    }
-    return real(from, to);
-  }) as CheckpointFs['rename']);
+  v.override(
+    'rename',
+    (real) =>
+      (async (from: string, to: string) => {
+        if (!failed && when(from, to)) {
+          failed = true;
+          throw systemError('ENOSPC', `no space left on device, rename '${from}' -> '${to}'`);
+        }
+        return real(from, to);
+      }) as CheckpointFs['rename'],
+  );
   return { failed: () => failed };
 }
 
@@ -96,13 +125,17 @@ export function failRenameOnce(v: VirtualFs, when: (from: string, to: string) =>
  */
 export function crashingRm(v: VirtualFs, when: (path: string) => boolean): { crashedOn: string[] } {
   const crashedOn: string[] = [];
-  v.override('rm', (real) => (async (path: string, options?: Parameters<typeof nodeFs.rm>[1]) => {
-    if (!when(path)) return real(path, options);
-    const first = (await nodeFs.readdir(v.real(path))).sort()[0];
-    if (first) await nodeFs.rm(join(v.real(path), first), { recursive: true, force: true });
-    crashedOn.push(path);
-    throw systemError('ECRASH', `killed while deleting ${path}`);
-  }) as CheckpointFs['rm']);
+  v.override(
+    'rm',
+    (real) =>
+      (async (path: string, options?: Parameters<typeof nodeFs.rm>[1]) => {
+        if (!when(path)) return real(path, options);
+        const first = (await nodeFs.readdir(v.real(path))).sort()[0];
+        if (first) await nodeFs.rm(join(v.real(path), first), { recursive: true, force: true });
+        crashedOn.push(path);
+        throw systemError('ECRASH', `killed while deleting ${path}`);
+      }) as CheckpointFs['rm'],
+  );
   return { crashedOn };
 }
 

@@ -15,18 +15,22 @@ const MiB = 1 << 20;
 /** Wraps every handle the virtual fs opens; `patch` may replace its methods. Returns the calls made on handles. */
 function patchHandles(v: VirtualFs, patch: (handle: Handle, calls: string[]) => void = () => undefined): string[] {
   const calls: string[] = [];
-  v.override('open', (open) => (async (...args: Parameters<typeof nodeFs.open>) => {
-    const handle = await open(...args);
-    for (const method of ['read', 'write', 'writev', 'sync', 'stat'] as const) {
-      const original = (handle[method] as (...a: unknown[]) => Promise<unknown>).bind(handle);
-      (handle as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
-        calls.push(method);
-        return original(...a);
-      };
-    }
-    patch(handle, calls);
-    return handle;
-  }) as CheckpointFs['open']);
+  v.override(
+    'open',
+    (open) =>
+      (async (...args: Parameters<typeof nodeFs.open>) => {
+        const handle = await open(...args);
+        for (const method of ['read', 'write', 'writev', 'sync', 'stat'] as const) {
+          const original = (handle[method] as (...a: unknown[]) => Promise<unknown>).bind(handle);
+          (handle as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
+            calls.push(method);
+            return original(...a);
+          };
+        }
+        patch(handle, calls);
+        return handle;
+      }) as CheckpointFs['open'],
+  );
   return calls;
 }
 
@@ -65,7 +69,10 @@ describe('checksummed file I/O: large, empty and failing files', () => {
         handle.writev = (async (buffers: Uint8Array[]) => ({ bytesWritten: 1, buffers })) as Handle['writev'];
         handle.write = (async () => ({ bytesWritten: 0 })) as unknown as Handle['write'];
       });
-      await assert.rejects(writeHashedSynced(v.fs, join(v.root, 'f'), [Buffer.from('abc'), Buffer.from('def')]), /write made no progress/);
+      await assert.rejects(
+        writeHashedSynced(v.fs, join(v.root, 'f'), [Buffer.from('abc'), Buffer.from('def')]),
+        /write made no progress/,
+      );
       assert.equal(v.openHandles(), 0);
     });
   });
@@ -98,7 +105,10 @@ describe('checksummed file I/O: large, empty and failing files', () => {
       assert.equal(read.bytes.length, 0);
       assert.equal(read.checksum, '00000000');
       assert.equal(count(calls, 'read'), 0);
-      assert.equal(await hashFile(v.fs, join(v.root, 'empty'), 'sha256'), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+      assert.equal(
+        await hashFile(v.fs, join(v.root, 'empty'), 'sha256'),
+        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      );
       assert.equal(v.openHandles(), 0);
     });
   });
@@ -112,7 +122,9 @@ describe('checksummed file I/O: large, empty and failing files', () => {
         // Same Stats (its isFile() and the rest) with a larger size.
         handle.stat = (async () => Object.assign(await statReal(), { size: 150 })) as Handle['stat'];
       });
-      await assert.rejects(readHashed(v.fs, join(v.root, 'f'), 'crc32'), { message: `${join(v.root, 'f')}: file shrank while reading (100 of 150 bytes)` });
+      await assert.rejects(readHashed(v.fs, join(v.root, 'f'), 'crc32'), {
+        message: `${join(v.root, 'f')}: file shrank while reading (100 of 150 bytes)`,
+      });
       assert.equal(v.openHandles(), 0);
     });
   });

@@ -65,7 +65,10 @@ describe('checksummed file I/O', () => {
     const written = await writeHashedSynced(file.fs, 'f', [bytes]);
     ticking = false;
     // One slice checksummed per turn leaves about 6 turns after the fsync was issued; checksumming first, none.
-    assert.ok(file.syncTurn !== null && turns - file.syncTurn >= 3, `fsync issued at turn ${file.syncTurn} of ${turns}`);
+    assert.ok(
+      file.syncTurn !== null && turns - file.syncTurn >= 3,
+      `fsync issued at turn ${file.syncTurn} of ${turns}`,
+    );
     assert.deepEqual(file.events, ['writev', 'sync', 'close']);
     assert.equal(written.size, bytes.byteLength);
     assert.equal(written.checksum, crc32(bytes).toString(16).padStart(8, '0'));
@@ -79,7 +82,10 @@ describe('checksummed file I/O', () => {
 });
 
 /** An in-memory file handle that records the calls made on it, and the turn (from `turn`) when sync was called. */
-function recordingFile(turn: () => number, syncError?: Error): { fs: CheckpointFs; events: string[]; syncTurn: number | null } {
+function recordingFile(
+  turn: () => number,
+  syncError?: Error,
+): { fs: CheckpointFs; events: string[]; syncTurn: number | null } {
   const record = { events: [] as string[], syncTurn: null as number | null };
   const handle = {
     writev: async (buffers: Uint8Array[]) => {

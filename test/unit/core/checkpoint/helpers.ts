@@ -19,7 +19,13 @@ export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<
 }
 
 export function managerOptions(overrides: Partial<CheckpointManagerOptions> = {}): CheckpointManagerOptions {
-  return { ...DEFAULT_CHECKPOINT_OPTIONS, save_total_limit: null, metric_for_best_model: null, greater_is_better: false, ...overrides };
+  return {
+    ...DEFAULT_CHECKPOINT_OPTIONS,
+    save_total_limit: null,
+    metric_for_best_model: null,
+    greater_is_better: false,
+    ...overrides,
+  };
 }
 
 /** A small model (2 variables) with Adam state whose values encode the step, so mix-ups show. */
@@ -48,13 +54,27 @@ export function makeContent(step: number, extra: { loss?: number; lr?: number } 
         extra: { accBeta1: 0.9 ** (step + 1), accBeta2: 0.999 ** (step + 1) },
       },
       tensors: {
-        'dense/kernel/m': { dtype: 'float32', shape: [3, 2], data: Float32Array.from({ length: 6 }, (_, i) => step * 0.1 + i) },
+        'dense/kernel/m': {
+          dtype: 'float32',
+          shape: [3, 2],
+          data: Float32Array.from({ length: 6 }, (_, i) => step * 0.1 + i),
+        },
         'dense/bias/m': { dtype: 'float32', shape: [2], data: Float32Array.from([0.5, step]) },
-        'dense/kernel/v': { dtype: 'float32', shape: [3, 2], data: Float32Array.from({ length: 6 }, (_, i) => step * 0.01 + i) },
+        'dense/kernel/v': {
+          dtype: 'float32',
+          shape: [3, 2],
+          data: Float32Array.from({ length: 6 }, (_, i) => step * 0.01 + i),
+        },
         'dense/bias/v': { dtype: 'float32', shape: [2], data: Float32Array.from([0.25, step]) },
       },
     },
-    scheduler: { type: 'cosine', config: { warmup_steps: 10, decay_steps: 1000, min_lr: 0 }, step, last_lr: lr, next_lr: lr * 0.999 },
+    scheduler: {
+      type: 'cosine',
+      config: { warmup_steps: 10, decay_steps: 1000, min_lr: 0 },
+      step,
+      last_lr: lr,
+      next_lr: lr * 0.999,
+    },
     trainerState: {
       global_step: step,
       epoch: Math.floor(step / 50),

@@ -29,8 +29,12 @@ describe('listing index: schema of a hand-written file', () => {
   before(async () => {
     // A real entry, as the manager writes it, is the base every case edits.
     dir = await mkdtemp(join(tmpdir(), 'ckpt-index-'));
-    await (await new CheckpointManager(dir, managerOptions()).save(makeContent(10))).done;
-    const index = JSON.parse(await readFile(join(dir, 'checkpoints', LISTING_INDEX_FILE), 'utf8')) as { checkpoints: Json[] };
+    await (
+      await new CheckpointManager(dir, managerOptions()).save(makeContent(10))
+    ).done;
+    const index = JSON.parse(await readFile(join(dir, 'checkpoints', LISTING_INDEX_FILE), 'utf8')) as {
+      checkpoints: Json[];
+    };
     entry = index.checkpoints[0]!;
   });
   after(() => rm(dir, { recursive: true, force: true }));
@@ -41,7 +45,12 @@ describe('listing index: schema of a hand-written file', () => {
     const v = virtualFs(dir);
     return readListingIndex(join(v.root, 'checkpoints'), v.fs);
   }
-  const file = (checkpoints: unknown, extra: Json = {}) => ({ format: 'training-runs-checkpoint-index', version: 2, checkpoints, ...extra });
+  const file = (checkpoints: unknown, extra: Json = {}) => ({
+    format: 'training-runs-checkpoint-index',
+    version: 2,
+    checkpoints,
+    ...extra,
+  });
 
   it('trusts the entry the manager wrote, by name', async () => {
     const read = await readWith(file([entry]));
@@ -51,7 +60,14 @@ describe('listing index: schema of a hand-written file', () => {
   });
 
   it('distrusts a file of another format or version, without a list, or not an object', async () => {
-    for (const body of [file([entry], { format: 'other' }), file([entry], { version: 1 }), file({}), [file([entry])], 'null', '{"format":']) {
+    for (const body of [
+      file([entry], { format: 'other' }),
+      file([entry], { version: 1 }),
+      file({}),
+      [file([entry])],
+      'null',
+      '{"format":',
+    ]) {
       assert.equal(await readWith(body), null, JSON.stringify(body).slice(0, 60));
     }
   });
@@ -114,12 +130,26 @@ describe('listing index: schema of a hand-written file', () => {
   it('writes sorted by name through a temporary file, and removes it when the rename fails', async () => {
     const v = virtualFs(dir);
     const names = ['checkpoint-9', 'checkpoint-10', 'checkpoint-1'];
-    await writeListingIndex(join(v.root, 'checkpoints'), v.fs, names.map((name) => ({ ...(entry as object), name }) as never));
-    const written = JSON.parse(await readFile(join(checkpointsDir(), LISTING_INDEX_FILE), 'utf8')) as { checkpoints: Json[]; format: string; version: number };
-    assert.deepEqual(written.checkpoints.map((c) => c.name), ['checkpoint-1', 'checkpoint-10', 'checkpoint-9']);
+    await writeListingIndex(
+      join(v.root, 'checkpoints'),
+      v.fs,
+      names.map((name) => ({ ...(entry as object), name }) as never),
+    );
+    const written = JSON.parse(await readFile(join(checkpointsDir(), LISTING_INDEX_FILE), 'utf8')) as {
+      checkpoints: Json[];
+      format: string;
+      version: number;
+    };
+    assert.deepEqual(
+      written.checkpoints.map((c) => c.name),
+      ['checkpoint-1', 'checkpoint-10', 'checkpoint-9'],
+    );
     assert.deepEqual([written.format, written.version], ['training-runs-checkpoint-index', 2]);
     failRenameOnce(v, (from) => from.includes('.tmp-index-'));
     await assert.rejects(writeListingIndex(join(v.root, 'checkpoints'), v.fs, []), { code: 'ENOSPC' });
-    assert.deepEqual((await readdir(checkpointsDir())).filter((n) => n.startsWith('.tmp-')), []);
+    assert.deepEqual(
+      (await readdir(checkpointsDir())).filter((n) => n.startsWith('.tmp-')),
+      [],
+    );
   });
 });

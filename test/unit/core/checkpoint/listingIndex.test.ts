@@ -15,7 +15,9 @@ async function save(manager: CheckpointManager, step: number, loss?: number): Pr
 }
 
 async function indexedNames(dir: string): Promise<string[]> {
-  const index = JSON.parse(await readFile(join(dir, 'checkpoints', LISTING_INDEX_FILE), 'utf8')) as { checkpoints: Array<{ name: string }> };
+  const index = JSON.parse(await readFile(join(dir, 'checkpoints', LISTING_INDEX_FILE), 'utf8')) as {
+    checkpoints: Array<{ name: string }>;
+  };
   return index.checkpoints.map((c) => c.name);
 }
 
@@ -46,7 +48,10 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       assert.deepEqual(await indexedNames(dir), ['checkpoint-10', 'checkpoint-20', 'checkpoint-30']);
       const exact = await listCheckpoints(dir);
       assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact);
-      assert.deepEqual(exact.map((r) => r.name), ['checkpoint-20', 'checkpoint-10', 'checkpoint-30']);
+      assert.deepEqual(
+        exact.map((r) => r.name),
+        ['checkpoint-20', 'checkpoint-10', 'checkpoint-30'],
+      );
       assert.deepEqual(exact[0]!.trainer, { loss: 0.2, bestCheckpoint: null });
     });
   });
@@ -58,7 +63,10 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       const { fs, touched } = recordingFs();
       const rows = await listCheckpoints(dir, { useIndex: true, fs });
       assert.equal(rows.length, 3);
-      assert.deepEqual(touched.filter((p) => p.includes(`${join('checkpoints', 'checkpoint-')}`)), []);
+      assert.deepEqual(
+        touched.filter((p) => p.includes(`${join('checkpoints', 'checkpoint-')}`)),
+        [],
+      );
       // Without the index every checkpoint's manifest and files are read or stat'ed.
       const exact = recordingFs();
       await listCheckpoints(dir, { fs: exact.fs });
@@ -76,7 +84,11 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       await cp(join(checkpoints, 'checkpoint-10'), join(checkpoints, 'checkpoint-15'), { recursive: true });
       await rm(join(checkpoints, 'checkpoint-20'), { recursive: true });
       const rows = await listCheckpoints(dir, { useIndex: true });
-      assert.deepEqual(rows.map((r) => [r.name, r.valid]).sort(), [['checkpoint-10', true], ['checkpoint-15', true], ['checkpoint-99', false]]);
+      assert.deepEqual(rows.map((r) => [r.name, r.valid]).sort(), [
+        ['checkpoint-10', true],
+        ['checkpoint-15', true],
+        ['checkpoint-99', false],
+      ]);
       assert.deepEqual(rows, await listCheckpoints(dir));
     });
   });
@@ -90,11 +102,20 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       await truncate(join(dir, 'checkpoints', 'checkpoint-20', 'model.safetensors'), 3);
       const exact = await listCheckpoints(dir);
       assert.equal(exact.find((r) => r.name === 'checkpoint-20')?.valid, false);
-      assert.equal((await listCheckpoints(dir, { useIndex: true })).find((r) => r.name === 'checkpoint-20')?.valid, true);
+      assert.equal(
+        (await listCheckpoints(dir, { useIndex: true })).find((r) => r.name === 'checkpoint-20')?.valid,
+        true,
+      );
       const text = await readFile(file, 'utf8');
       const wrongType = text.replace('"mtimeMs":', '"mtimeMs":"soon","was":');
       const wrongNested = text.replace('"iterations":', '"iterations":"many","was":');
-      for (const broken of [text.slice(0, text.length / 2), text.replace('"version":2', '"version":1'), '[]', wrongType, wrongNested]) {
+      for (const broken of [
+        text.slice(0, text.length / 2),
+        text.replace('"version":2', '"version":1'),
+        '[]',
+        wrongType,
+        wrongNested,
+      ]) {
         assert.notEqual(broken, text);
         await writeFile(file, broken);
         assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact, broken.slice(0, 40));
@@ -103,7 +124,11 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact);
       // Checksums are never taken from the index.
       await writeFile(file, text);
-      assert.equal((await listCheckpoints(dir, { useIndex: true, verifyChecksums: true })).find((r) => r.name === 'checkpoint-20')?.valid, false);
+      assert.equal(
+        (await listCheckpoints(dir, { useIndex: true, verifyChecksums: true })).find((r) => r.name === 'checkpoint-20')
+          ?.valid,
+        false,
+      );
     });
   });
 
@@ -120,7 +145,10 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       const rows = await listCheckpoints(dir, { useIndex: true });
       assert.deepEqual(rows.find((r) => r.name === 'checkpoint-20')?.trainer, { loss: 0.125, bestCheckpoint: null });
       assert.deepEqual(rows, await listCheckpoints(dir));
-      assert.deepEqual((await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('.tmp-')), []);
+      assert.deepEqual(
+        (await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('.tmp-')),
+        [],
+      );
     });
   });
 
@@ -142,7 +170,10 @@ describe('checkpoint listing index (checkpoints/.index.json)', () => {
       assert.equal((await listCheckpoints(dir))[0]?.path, path);
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!, /could not update .*\.index\.json: ENOSPC.*listing validates the checkpoints instead/);
-      assert.deepEqual((await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('.')), ['.save-counter']);
+      assert.deepEqual(
+        (await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('.')),
+        ['.save-counter'],
+      );
     });
   });
 });
@@ -181,7 +212,10 @@ describe('the listing index only ever saves time', () => {
       await writeFile(indexPath, JSON.stringify(index));
       const exact = await listCheckpoints(dir);
       assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), exact);
-      assert.deepEqual(exact.map((r) => r.step), [20, 10]);
+      assert.deepEqual(
+        exact.map((r) => r.step),
+        [20, 10],
+      );
     });
   });
 });

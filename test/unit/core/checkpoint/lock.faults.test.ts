@@ -8,7 +8,8 @@ import { acquireRunLock, isProcessAlive } from '../../../../src/core/checkpoint/
 import { alwaysFails, virtualFs } from './faultFs';
 import { systemError, withTempDir } from './helpers';
 
-const lockText = (pid: number, host = hostname()) => JSON.stringify({ pid, hostname: host, started: '2026-01-01T00:00:00Z' });
+const lockText = (pid: number, host = hostname()) =>
+  JSON.stringify({ pid, hostname: host, started: '2026-01-01T00:00:00Z' });
 
 /** process.kill replaced for one call of `run`. */
 function withKill(kill: (pid: number, signal?: string | number) => true, run: () => void): void {
@@ -27,13 +28,19 @@ describe('run lock: liveness and faults', () => {
     assert.equal(isProcessAlive(2 ** 30), false);
   });
 
-  it('isProcessAlive: EPERM (another user\'s process) is alive, ESRCH is not', () => {
-    withKill(() => {
-      throw systemError('EPERM', 'operation not permitted');
-    }, () => assert.equal(isProcessAlive(77), true));
-    withKill(() => {
-      throw systemError('ESRCH', 'no such process');
-    }, () => assert.equal(isProcessAlive(77), false));
+  it("isProcessAlive: EPERM (another user's process) is alive, ESRCH is not", () => {
+    withKill(
+      () => {
+        throw systemError('EPERM', 'operation not permitted');
+      },
+      () => assert.equal(isProcessAlive(77), true),
+    );
+    withKill(
+      () => {
+        throw systemError('ESRCH', 'no such process');
+      },
+      () => assert.equal(isProcessAlive(77), false),
+    );
   });
 
   it('refuses a lock whose holder is alive only by EPERM (never two trainers on one run)', async () => {
@@ -89,7 +96,7 @@ describe('run lock: liveness and faults', () => {
     });
   });
 
-  it('surfaces a failure to move a dead holder\'s lock aside other than ENOENT', async () => {
+  it("surfaces a failure to move a dead holder's lock aside other than ENOENT", async () => {
     await withTempDir(async (real) => {
       await writeFile(join(real, '.lock'), lockText(4242));
       const v = virtualFs(real);
@@ -114,18 +121,22 @@ describe('run lock: liveness and faults', () => {
     });
   });
 
-  it('tries again when the dead holder\'s lock vanished before it could be moved aside', async () => {
+  it("tries again when the dead holder's lock vanished before it could be moved aside", async () => {
     await withTempDir(async (real) => {
       await writeFile(join(real, '.lock'), lockText(4242));
       const v = virtualFs(real);
       let renames = 0;
-      v.override('rename', (rename) => (async (from: string, to: string) => {
-        if (renames++ === 0) {
-          await v.fs.unlink(from); // the holder released it meanwhile
-          throw systemError('ENOENT');
-        }
-        return rename(from, to);
-      }) as CheckpointFs['rename']);
+      v.override(
+        'rename',
+        (rename) =>
+          (async (from: string, to: string) => {
+            if (renames++ === 0) {
+              await v.fs.unlink(from); // the holder released it meanwhile
+              throw systemError('ENOENT');
+            }
+            return rename(from, to);
+          }) as CheckpointFs['rename'],
+      );
       const warnings: string[] = [];
       const lock = await acquireRunLock(v.root, { fs: v.fs, isAlive: () => false, onWarning: (m) => warnings.push(m) });
       assert.deepEqual(warnings, []);
@@ -139,15 +150,22 @@ describe('run lock: liveness and faults', () => {
       await writeFile(join(real, '.lock'), lockText(4242));
       const v = virtualFs(real);
       let raced = false;
-      v.override('rename', (rename) => (async (from: string, to: string) => {
-        if (!raced && to.includes('.stale-')) {
-          raced = true;
-          // Trainer 5151 took the dead lock over first: what we move aside is now its live lock.
-          await writeFile(join(real, '.lock'), lockText(5151));
-        }
-        return rename(from, to);
-      }) as CheckpointFs['rename']);
-      await assert.rejects(acquireRunLock(v.root, { fs: v.fs, isAlive: (pid) => pid === 5151 }), (e: unknown) => e instanceof LockError && e.holderPid === 5151);
+      v.override(
+        'rename',
+        (rename) =>
+          (async (from: string, to: string) => {
+            if (!raced && to.includes('.stale-')) {
+              raced = true;
+              // Trainer 5151 took the dead lock over first: what we move aside is now its live lock.
+              await writeFile(join(real, '.lock'), lockText(5151));
+            }
+            return rename(from, to);
+          }) as CheckpointFs['rename'],
+      );
+      await assert.rejects(
+        acquireRunLock(v.root, { fs: v.fs, isAlive: (pid) => pid === 5151 }),
+        (e: unknown) => e instanceof LockError && e.holderPid === 5151,
+      );
       assert.equal(await readFile(join(real, '.lock'), 'utf8'), lockText(5151));
       assert.equal(v.calls.unlink, 0);
     });
@@ -158,13 +176,19 @@ describe('run lock: liveness and faults', () => {
       await writeFile(join(dir, '.lock'), '{"pid": 42');
       const warnings: string[] = [];
       const lock = await acquireRunLock(dir, { onWarning: (m) => warnings.push(m) });
-      assert.deepEqual(warnings, [`replaced an unreadable lock file ${join(dir, '.lock')} (left by a crashed trainer)`]);
+      assert.deepEqual(warnings, [
+        `replaced an unreadable lock file ${join(dir, '.lock')} (left by a crashed trainer)`,
+      ]);
       await lock.release();
     });
   });
 
   it('treats a lock naming no integer PID or no host as unreadable', async () => {
-    for (const text of [JSON.stringify({ pid: 1.5, hostname: hostname() }), JSON.stringify({ pid: 42 }), JSON.stringify({ pid: 42, hostname: 7 })]) {
+    for (const text of [
+      JSON.stringify({ pid: 1.5, hostname: hostname() }),
+      JSON.stringify({ pid: 42 }),
+      JSON.stringify({ pid: 42, hostname: 7 }),
+    ]) {
       await withTempDir(async (dir) => {
         await writeFile(join(dir, '.lock'), text);
         const warnings: string[] = [];
@@ -176,7 +200,7 @@ describe('run lock: liveness and faults', () => {
     }
   });
 
-  it('takes over a dead holder\'s lock when nobody listens for warnings', async () => {
+  it("takes over a dead holder's lock when nobody listens for warnings", async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, '.lock'), lockText(4242));
       const lock = await acquireRunLock(dir, { isAlive: () => false });

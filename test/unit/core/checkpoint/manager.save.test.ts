@@ -24,7 +24,12 @@ describe('CheckpointManager save and load', () => {
       assert.equal(back.scheduler!.last_lr, 0.000123456789);
       assert.equal(back.optimizer!.state.iterations, 300);
       assert.equal(back.optimizer!.state.extra.accBeta1, 0.9 ** 301);
-      assert.deepEqual(Object.keys(back.optimizer!.tensors), ['dense/kernel/m', 'dense/bias/m', 'dense/kernel/v', 'dense/bias/v']);
+      assert.deepEqual(Object.keys(back.optimizer!.tensors), [
+        'dense/kernel/m',
+        'dense/bias/m',
+        'dense/kernel/v',
+        'dense/bias/v',
+      ]);
     });
   });
 
@@ -32,10 +37,12 @@ describe('CheckpointManager save and load', () => {
     await withTempDir(async (dir) => {
       let releaseWrite!: () => void;
       const gate = new Promise<void>((resolve) => (releaseWrite = resolve));
-      const slowFs = fsWith({ mkdir: (async (...args: Parameters<typeof nodeFs.mkdir>) => {
-        if (String(args[0]).includes('.tmp-')) await gate;
-        return nodeFs.mkdir(...args);
-      }) as typeof nodeFs.mkdir });
+      const slowFs = fsWith({
+        mkdir: (async (...args: Parameters<typeof nodeFs.mkdir>) => {
+          if (String(args[0]).includes('.tmp-')) await gate;
+          return nodeFs.mkdir(...args);
+        }) as typeof nodeFs.mkdir,
+      });
       const manager = new CheckpointManager(dir, managerOptions(), { fs: slowFs });
       const pending = await manager.save(makeContent(10));
       let finished = false;
@@ -67,17 +74,27 @@ describe('CheckpointManager save and load', () => {
       const manager = new CheckpointManager(dir, managerOptions());
       const saves = await Promise.all([1, 2, 3].map((step) => manager.save(makeContent(step))));
       await Promise.all(saves.map((s) => s.done));
-      const counters = await Promise.all(saves.map(async (s) => JSON.parse(await readFile(join(s.path, 'manifest.json'), 'utf8')).save_counter));
+      const counters = await Promise.all(
+        saves.map(async (s) => JSON.parse(await readFile(join(s.path, 'manifest.json'), 'utf8')).save_counter),
+      );
       assert.deepEqual(counters, [1, 2, 3]);
     });
   });
 
   it('omits optimizer and scheduler files when their save flags are off', async () => {
     await withTempDir(async (dir) => {
-      const manager = new CheckpointManager(dir, managerOptions({ save_optimizer_state: false, save_scheduler_state: false }));
+      const manager = new CheckpointManager(
+        dir,
+        managerOptions({ save_optimizer_state: false, save_scheduler_state: false }),
+      );
       const pending = await manager.save(makeContent(5));
       await pending.done;
-      assert.deepEqual((await readdir(pending.path)).sort(), ['manifest.json', 'metadata.json', 'model.safetensors', 'trainer_state.json']);
+      assert.deepEqual((await readdir(pending.path)).sort(), [
+        'manifest.json',
+        'metadata.json',
+        'model.safetensors',
+        'trainer_state.json',
+      ]);
       const { content, warnings } = await manager.load(pending.path, restoreAll);
       assert.equal(content.optimizer, undefined);
       assert.equal(content.scheduler, undefined);
@@ -106,13 +123,25 @@ describe('CheckpointManager save and load', () => {
   it('re-saving a name replaces the checkpoint as a whole', async () => {
     await withTempDir(async (dir) => {
       const manager = new CheckpointManager(dir, managerOptions());
-      await (await manager.save(makeContent(100))).done;
+      await (
+        await manager.save(makeContent(100))
+      ).done;
       const again = makeContent(100, { lr: 0.5 });
       again.optimizer = undefined;
       const pending = await manager.save(again);
       await pending.done;
-      assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), ['.index.json', '.save-counter', 'checkpoint-100']);
-      assert.deepEqual((await readdir(pending.path)).sort(), ['manifest.json', 'metadata.json', 'model.safetensors', 'scheduler.json', 'trainer_state.json']);
+      assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), [
+        '.index.json',
+        '.save-counter',
+        'checkpoint-100',
+      ]);
+      assert.deepEqual((await readdir(pending.path)).sort(), [
+        'manifest.json',
+        'metadata.json',
+        'model.safetensors',
+        'scheduler.json',
+        'trainer_state.json',
+      ]);
       const { content } = await manager.load(pending.path, { restoreOptimizer: false, restoreScheduler: true });
       assert.equal(content.scheduler!.last_lr, 0.5);
       const manifest = JSON.parse(await readFile(join(pending.path, 'manifest.json'), 'utf8'));
@@ -124,7 +153,9 @@ describe('CheckpointManager save and load', () => {
     it(`a background ${code} rejects done, removes the temp folder and deletes nothing`, async () => {
       await withTempDir(async (dir) => {
         const options = managerOptions({ save_total_limit: 1 });
-        await (await new CheckpointManager(dir, options).save(makeContent(1))).done;
+        await (
+          await new CheckpointManager(dir, options).save(makeContent(1))
+        ).done;
         const failingFs = fsWith({
           open: (async (...args: Parameters<typeof nodeFs.open>) => {
             if (String(args[0]).endsWith('optimizer.safetensors')) throw systemError(code, String(args[0]));
@@ -135,8 +166,15 @@ describe('CheckpointManager save and load', () => {
         const pending = await manager.save(makeContent(2));
         await assert.rejects(pending.done, (e: Error & { code?: string }) => e.code === code);
         await assert.rejects(manager.flush(), (e: Error & { code?: string }) => e.code === code);
-        assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), ['.index.json', '.save-counter', 'checkpoint-1']);
-        assert.equal((await validateCheckpoint(join(dir, 'checkpoints', 'checkpoint-1'), { verifyChecksums: true })).valid, true);
+        assert.deepEqual((await readdir(join(dir, 'checkpoints'))).sort(), [
+          '.index.json',
+          '.save-counter',
+          'checkpoint-1',
+        ]);
+        assert.equal(
+          (await validateCheckpoint(join(dir, 'checkpoints', 'checkpoint-1'), { verifyChecksums: true })).valid,
+          true,
+        );
       });
     });
   }
@@ -150,8 +188,10 @@ describe('CheckpointManager save and load', () => {
       const bytes = await readFile(model);
       bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
       await nodeFs.writeFile(model, bytes);
-      await assert.rejects(manager.load(pending.path, restoreAll), (e: Error & { exitCode?: number }) =>
-        e.message === `${model}: crc32 checksum mismatch (file is corrupt)` && e.exitCode === 2,
+      await assert.rejects(
+        manager.load(pending.path, restoreAll),
+        (e: Error & { exitCode?: number }) =>
+          e.message === `${model}: crc32 checksum mismatch (file is corrupt)` && e.exitCode === 2,
       );
     });
   });

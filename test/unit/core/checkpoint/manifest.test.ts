@@ -47,12 +47,16 @@ describe('manifest.json: read back whole, every bad field named', () => {
   ];
   for (const [what, changes, drop, field] of bad) {
     it(`rejects ${what}, naming field "${field}"`, () => {
-      assert.throws(() => parseManifest(text(changes, drop), 'ck/manifest.json'), { message: new RegExp(`^ck/manifest\\.json: field "${field.replace(/\./g, '\\.')}": `) });
+      assert.throws(() => parseManifest(text(changes, drop), 'ck/manifest.json'), {
+        message: new RegExp(`^ck/manifest\\.json: field "${field.replace(/\./g, '\\.')}": `),
+      });
     });
   }
 
   it("the message says what was wrong with the field, in the schema's words", () => {
-    assert.throws(() => parseManifest(text({ step: 'ten' }), 'm.json'), { message: /^m\.json: field "step": .*expected number, received string$/ });
+    assert.throws(() => parseManifest(text({ step: 'ten' }), 'm.json'), {
+      message: /^m\.json: field "step": .*expected number, received string$/,
+    });
   });
 
   it('a manifest that is not an object is a bad "(root)"', () => {
@@ -62,7 +66,10 @@ describe('manifest.json: read back whole, every bad field named', () => {
 
   for (const path of ['sub/model.safetensors', 'sub\\model.safetensors', '.hidden', '../model.safetensors']) {
     it(`rejects the file entry "${path}": only plain names inside the checkpoint folder`, () => {
-      const files = [{ path: 'model.safetensors', size: 1, checksum: 'a' }, { path, size: 1, checksum: 'a' }];
+      const files = [
+        { path: 'model.safetensors', size: 1, checksum: 'a' },
+        { path, size: 1, checksum: 'a' },
+      ];
       assert.throws(() => parseManifest(text({ files }), 'm.json'), {
         message: `m.json: file entry "${path}" must be a plain file name inside the checkpoint folder`,
       });
@@ -75,6 +82,9 @@ describe('manifest.json: read back whole, every bad field named', () => {
     assert.throws(() => parseManifest(text({ files: entries(over) }), 'm.json'), {
       message: `m.json: field "files" has ${over} entries (limit ${READ_LIMITS.manifestEntries}); the file is corrupt or not what it claims to be`,
     });
-    assert.equal(parseManifest(text({ files: entries(READ_LIMITS.manifestEntries) }), 'm.json').files.length, READ_LIMITS.manifestEntries);
+    assert.equal(
+      parseManifest(text({ files: entries(READ_LIMITS.manifestEntries) }), 'm.json').files.length,
+      READ_LIMITS.manifestEntries,
+    );
   });
 });

@@ -15,7 +15,11 @@ const twoCheckpoints = async (dir: string) => (await saveInOrder(dir, [100, 200]
 const hostile: Array<{ name: string; kind: string; plant(path: string): Promise<void> }> = [
   { name: 'a symbolic link to /dev/zero', kind: 'a symbolic link', plant: (path) => symlink('/dev/zero', path) },
   { name: 'a FIFO', kind: 'a FIFO', plant: async (path) => void execFileSync('mkfifo', [path]) },
-  { name: 'a symbolic link to a FIFO', kind: 'a symbolic link', plant: async (path) => (execFileSync('mkfifo', [`${path}.fifo`]), symlink(`${path}.fifo`, path)) },
+  {
+    name: 'a symbolic link to a FIFO',
+    kind: 'a symbolic link',
+    plant: async (path) => (execFileSync('mkfifo', [`${path}.fifo`]), symlink(`${path}.fifo`, path)),
+  },
 ];
 
 describe('only regular files count in a checkpoint', function () {
@@ -37,7 +41,9 @@ describe('only regular files count in a checkpoint', function () {
           assert.equal(inspected.valid, false);
           assert.ok(inspected.problems.includes(problem), inspected.problems.join('\n'));
           const warnings: string[] = [];
-          const target = await new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) }).resolveResume(true);
+          const target = await new CheckpointManager(dir, managerOptions(), {
+            onWarning: (m) => warnings.push(m),
+          }).resolveResume(true);
           const ms = performance.now() - started;
           assert.equal(target?.path, older);
           assert.deepEqual(target?.skipped, [{ path: newest, reason: problem }]);
@@ -53,7 +59,9 @@ describe('only regular files count in a checkpoint', function () {
       await rm(join(newest, 'manifest.json'));
       execFileSync('mkfifo', [join(newest, 'manifest.json')]);
       const result = await validateCheckpoint(newest, { verifyChecksums: true });
-      assert.deepEqual(result.problems, [`${join(newest, 'manifest.json')}: is a FIFO, not a regular file (a checkpoint holds only regular files)`]);
+      assert.deepEqual(result.problems, [
+        `${join(newest, 'manifest.json')}: is a FIFO, not a regular file (a checkpoint holds only regular files)`,
+      ]);
     });
   });
 
@@ -62,7 +70,10 @@ describe('only regular files count in a checkpoint', function () {
       execFileSync('mkfifo', [join(dir, 'pipe')]);
       await symlink('/dev/zero', join(dir, 'zero'));
       await assert.rejects(readHashed(defaultFs, join(dir, 'pipe'), 'crc32'), /pipe: is a FIFO, not a regular file/);
-      await assert.rejects(readHashed(defaultFs, join(dir, 'zero'), 'crc32'), /zero: is a symbolic link, not a regular file/);
+      await assert.rejects(
+        readHashed(defaultFs, join(dir, 'zero'), 'crc32'),
+        /zero: is a symbolic link, not a regular file/,
+      );
     });
   });
 });

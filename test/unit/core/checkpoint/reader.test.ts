@@ -12,11 +12,15 @@ import { makeContent, managerOptions, replaceVerified, systemError, withTempDir 
 async function saved(dir: string): Promise<string> {
   return (await (await new CheckpointManager(dir, managerOptions()).save(makeContent(10))).done).path;
 }
-const manifestOf = async (checkpoint: string) => parseManifest(await readFile(join(checkpoint, 'manifest.json'), 'utf8'), 'manifest.json');
+const manifestOf = async (checkpoint: string) =>
+  parseManifest(await readFile(join(checkpoint, 'manifest.json'), 'utf8'), 'manifest.json');
 
 describe('reader: what a load reads, skips and refuses', () => {
   it('files not restored are not needed: optimizer files, scheduler file, or none', () => {
-    assert.deepEqual([...filesNotNeeded({ restoreOptimizer: false, restoreScheduler: true })].sort(), ['optimizer.json', 'optimizer.safetensors']);
+    assert.deepEqual([...filesNotNeeded({ restoreOptimizer: false, restoreScheduler: true })].sort(), [
+      'optimizer.json',
+      'optimizer.safetensors',
+    ]);
     assert.deepEqual([...filesNotNeeded({ restoreOptimizer: true, restoreScheduler: false })], ['scheduler.json']);
     assert.deepEqual([...filesNotNeeded({ restoreOptimizer: true, restoreScheduler: true })], []);
   });
@@ -28,7 +32,12 @@ describe('reader: what a load reads, skips and refuses', () => {
       assert.deepEqual(full.warnings, []);
       assert.deepEqual(full.content.metadata, { run: 'test' });
       assert.equal(full.content.scheduler?.type, 'cosine');
-      assert.deepEqual(Object.keys(full.content.optimizer?.tensors ?? {}).sort(), ['dense/bias/m', 'dense/bias/v', 'dense/kernel/m', 'dense/kernel/v']);
+      assert.deepEqual(Object.keys(full.content.optimizer?.tensors ?? {}).sort(), [
+        'dense/bias/m',
+        'dense/bias/v',
+        'dense/kernel/m',
+        'dense/kernel/v',
+      ]);
       await writeFile(join(path, 'optimizer.safetensors'), 'damaged');
       await writeFile(join(path, 'scheduler.json'), 'damaged');
       const weightsOnly = await loadCheckpoint(path, { restoreOptimizer: false, restoreScheduler: false });
@@ -36,8 +45,14 @@ describe('reader: what a load reads, skips and refuses', () => {
       assert.equal(weightsOnly.content.scheduler, undefined);
       assert.deepEqual(weightsOnly.warnings, []);
       assert.equal(weightsOnly.content.trainerState.global_step, 10);
-      await assert.rejects(loadCheckpoint(path, { restoreOptimizer: true, restoreScheduler: false }), (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && /optimizer\.safetensors/.test(e.message));
-      await assert.rejects(loadCheckpoint(path, { restoreOptimizer: false, restoreScheduler: true }), (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && /scheduler\.json/.test(e.message));
+      await assert.rejects(
+        loadCheckpoint(path, { restoreOptimizer: true, restoreScheduler: false }),
+        (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && /optimizer\.safetensors/.test(e.message),
+      );
+      await assert.rejects(
+        loadCheckpoint(path, { restoreOptimizer: false, restoreScheduler: true }),
+        (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && /scheduler\.json/.test(e.message),
+      );
     });
   });
 
@@ -50,7 +65,10 @@ describe('reader: what a load reads, skips and refuses', () => {
       await assert.rejects(loadCheckpoint(path, { restoreOptimizer: true, restoreScheduler: true }), (e: unknown) => {
         assert.ok(e instanceof CheckpointError);
         assert.equal(e.exitCode, 2);
-        assert.equal(e.message, `${join(path, 'optimizer.safetensors')}: missing slot tensors dense/kernel/extra listed in optimizer.json`);
+        assert.equal(
+          e.message,
+          `${join(path, 'optimizer.safetensors')}: missing slot tensors dense/kernel/extra listed in optimizer.json`,
+        );
         return true;
       });
     });
@@ -60,7 +78,13 @@ describe('reader: what a load reads, skips and refuses', () => {
     await withTempDir(async (dir) => {
       const path = await saved(dir);
       await replaceVerified(path, 'metadata.json', Buffer.from('{not json'), 1);
-      await assert.rejects(loadCheckpoint(path, { restoreOptimizer: true, restoreScheduler: true }), (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && e.message.startsWith(`checkpoint ${path} cannot be loaded: ${join(path, 'metadata.json')}: not valid JSON`));
+      await assert.rejects(
+        loadCheckpoint(path, { restoreOptimizer: true, restoreScheduler: true }),
+        (e: unknown) =>
+          e instanceof CheckpointError &&
+          e.exitCode === 2 &&
+          e.message.startsWith(`checkpoint ${path} cannot be loaded: ${join(path, 'metadata.json')}: not valid JSON`),
+      );
     });
   });
 
@@ -71,15 +95,25 @@ describe('reader: what a load reads, skips and refuses', () => {
       await replaceVerified(path, 'scheduler.json', Buffer.from('{"type": 1}'), 1);
       await replaceVerified(path, 'metadata.json', Buffer.from('[oops'), 1);
       const trainer = JSON.parse(await readFile(join(path, 'trainer_state.json'), 'utf8'));
-      await replaceVerified(path, 'trainer_state.json', Buffer.from(JSON.stringify({ ...trainer, global_step: 11 })), 1);
+      await replaceVerified(
+        path,
+        'trainer_state.json',
+        Buffer.from(JSON.stringify({ ...trainer, global_step: 11 })),
+        1,
+      );
       const manifest = await manifestOf(path);
       const problems = await stateFileProblems(path, manifest);
       assert.equal(problems.length, 3, problems.join('\n'));
-      assert.equal(problems[0], `${join(path, 'trainer_state.json')}: global_step 11 disagrees with the checkpoint's step 10`);
+      assert.equal(
+        problems[0],
+        `${join(path, 'trainer_state.json')}: global_step 11 disagrees with the checkpoint's step 10`,
+      );
       assert.match(problems[1]!, new RegExp(`^${join(path, 'scheduler.json').replace(/[.]/g, '\\.')}: field "type": `));
       assert.match(problems[2]!, new RegExp(`^${join(path, 'metadata.json').replace(/[.]/g, '\\.')}: not valid JSON`));
       const withoutTrainer = { ...manifest, files: manifest.files.filter((f) => f.path !== 'trainer_state.json') };
-      assert.deepEqual((await stateFileProblems(path, withoutTrainer)).slice(0, 1), [`${join(path, 'trainer_state.json')}: missing from the checkpoint`]);
+      assert.deepEqual((await stateFileProblems(path, withoutTrainer)).slice(0, 1), [
+        `${join(path, 'trainer_state.json')}: missing from the checkpoint`,
+      ]);
     });
   });
 

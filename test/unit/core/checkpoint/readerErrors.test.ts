@@ -11,7 +11,8 @@ import { fsWith, makeContent, managerOptions, setCheckpointTime, systemError, wi
 /** `count` copies of one committed checkpoint, checkpoint-1 … checkpoint-<count>, the highest written last. */
 async function manyCheckpoints(dir: string, count: number): Promise<void> {
   const first = await (await new CheckpointManager(dir, managerOptions()).save(makeContent(1))).done;
-  for (let i = 2; i <= count; i++) await cp(first.path, join(dir, 'checkpoints', `checkpoint-${i}`), { recursive: true });
+  for (let i = 2; i <= count; i++)
+    await cp(first.path, join(dir, 'checkpoints', `checkpoint-${i}`), { recursive: true });
   for (let i = 1; i <= count; i++) await setCheckpointTime(join(dir, 'checkpoints', `checkpoint-${i}`), i);
 }
 
@@ -22,7 +23,11 @@ describe('reader errors are never a property of a checkpoint', () => {
       await manyCheckpoints(dir, 400);
       const script = join(__dirname, 'fixtures/resumeLatest.ts');
       const started = performance.now();
-      const child = spawnSync('bash', ['-c', `ulimit -n 64 && exec "${process.execPath}" --require tsx/cjs "${script}" "${dir}"`], { encoding: 'utf8', cwd: join(__dirname, '../../../..') });
+      const child = spawnSync(
+        'bash',
+        ['-c', `ulimit -n 64 && exec "${process.execPath}" --require tsx/cjs "${script}" "${dir}"`],
+        { encoding: 'utf8', cwd: join(__dirname, '../../../..') },
+      );
       const seconds = (performance.now() - started) / 1000;
       assert.equal(child.status, 0, child.stderr);
       assert.deepEqual(JSON.parse(child.stdout), { name: 'checkpoint-400', skipped: 0 });
@@ -44,7 +49,10 @@ describe('reader errors are never a property of a checkpoint', () => {
       await assert.rejects(manager.resolveResume(true), (e: unknown) => {
         assert.ok(e instanceof ReaderIoError);
         assert.equal(e.exitCode, 1);
-        assert.match(e.message, /checkpoint-3\/manifest\.json: EMFILE: too many open files \(a failure of this machine, not of the checkpoint, which was not judged; raise the open-file limit, ulimit -n\)$/);
+        assert.match(
+          e.message,
+          /checkpoint-3\/manifest\.json: EMFILE: too many open files \(a failure of this machine, not of the checkpoint, which was not judged; raise the open-file limit, ulimit -n\)$/,
+        );
         return true;
       });
       await assert.rejects(listCheckpoints(dir, { fs: emfileOnNewest }), ReaderIoError);
@@ -78,7 +86,10 @@ describe('reader errors are never a property of a checkpoint', () => {
             return nodeFs.lstat(...args);
           }) as typeof nodeFs.lstat,
         });
-      await assert.rejects(new CheckpointManager(dir, managerOptions(), { fs: failing('EIO') }).resolveResume(true), ReaderIoError);
+      await assert.rejects(
+        new CheckpointManager(dir, managerOptions(), { fs: failing('EIO') }).resolveResume(true),
+        ReaderIoError,
+      );
       const target = await new CheckpointManager(dir, managerOptions(), { fs: failing('EACCES') }).resolveResume(true);
       assert.equal(target?.name, 'checkpoint-1');
       assert.match(target?.skipped[0]?.reason ?? '', /model\.safetensors: EACCES/);

@@ -32,7 +32,12 @@ describe('resolveResume', () => {
   it('true finds the latest valid checkpoint by modification time', async () => {
     await withTempDir(async (dir) => {
       const target = await (await prepare(dir, [300, 100, 200])).resolveResume(true);
-      assert.deepEqual(target, { path: join(dir, 'checkpoints', 'checkpoint-200'), name: 'checkpoint-200', step: 200, skipped: [] });
+      assert.deepEqual(target, {
+        path: join(dir, 'checkpoints', 'checkpoint-200'),
+        name: 'checkpoint-200',
+        step: 200,
+        skipped: [],
+      });
     });
   });
 
@@ -57,7 +62,9 @@ describe('resolveResume', () => {
         step: 100,
         skipped: [{ path: join(dir, 'checkpoints', 'checkpoint-200'), reason }],
       });
-      assert.deepEqual(warnings, [`skipping checkpoint ${join(dir, 'checkpoints', 'checkpoint-200')} for resume: ${reason}; falling back to the next valid one`]);
+      assert.deepEqual(warnings, [
+        `skipping checkpoint ${join(dir, 'checkpoints', 'checkpoint-200')} for resume: ${reason}; falling back to the next valid one`,
+      ]);
     });
   });
 
@@ -78,7 +85,10 @@ describe('resolveResume', () => {
       await assert.rejects(manager.resolveResume(missing), (e: unknown) => {
         assert.ok(e instanceof CheckpointError);
         assert.equal(e.exitCode, 2);
-        assert.equal(e.message, `resume_from_checkpoint "${missing}" is not a valid checkpoint: ${missing}: does not exist`);
+        assert.equal(
+          e.message,
+          `resume_from_checkpoint "${missing}" is not a valid checkpoint: ${missing}: does not exist`,
+        );
         return true;
       });
     });

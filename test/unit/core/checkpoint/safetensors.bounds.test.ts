@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader } from '../../../../src/core/checkpoint/safetensors';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  parseSafetensorsHeader,
+} from '../../../../src/core/checkpoint/safetensors';
 import { readSafetensorsHeader } from '../../../../src/core/checkpoint/safetensorsFile';
 import { virtualFs } from './faultFs';
 import { withTempDir } from './helpers';
@@ -21,13 +25,18 @@ const parse = (bytes: Buffer, size = bytes.length) => parseSafetensorsHeader(byt
 
 describe('safetensors: every bound on a foreign file', () => {
   it('needs the 8-byte length: 7 bytes are too short', () => {
-    assert.throws(() => parse(Buffer.alloc(7)), { message: 'x.safetensors: too short for a safetensors file (7 bytes)' });
+    assert.throws(() => parse(Buffer.alloc(7)), {
+      message: 'x.safetensors: too short for a safetensors file (7 bytes)',
+    });
   });
 
   it('refuses a header length past the file or past 100 MB, accepts one that ends exactly at the end', () => {
     const exact = craft({}, 0);
     assert.deepEqual(parse(exact), { tensors: [], metadata: {}, dataStart: exact.length });
-    assert.throws(() => parse(craft({}, 0, 3)), /safetensors header length 3 does not fit the file \(10 bytes; truncated\?\)/);
+    assert.throws(
+      () => parse(craft({}, 0, 3)),
+      /safetensors header length 3 does not fit the file \(10 bytes; truncated\?\)/,
+    );
     // Only the first bytes are held (a header read): the declared file size decides.
     const huge = Buffer.alloc(8);
     huge.writeBigUInt64LE(100_000_001n);
@@ -38,42 +47,78 @@ describe('safetensors: every bound on a foreign file', () => {
 
   it('refuses a header that is not JSON or not an object', () => {
     assert.throws(() => parse(craft('{"a":', 0)), /x\.safetensors \(safetensors header\): not valid JSON/);
-    for (const header of ['[]', 'null', '7']) assert.throws(() => parse(craft(header, 0)), /safetensors header is not an object/, header);
+    for (const header of ['[]', 'null', '7'])
+      assert.throws(() => parse(craft(header, 0)), /safetensors header is not an object/, header);
   });
 
   it('reads metadata and tensors sorted by offset; the data section must be covered exactly', () => {
     const header = parse(craft({ __metadata__: { k: 'v' }, b: f32([1], [4, 8]), a: f32([1], [0, 4]) }, 8));
     assert.deepEqual(header.metadata, { k: 'v' });
-    assert.deepEqual(header.tensors.map((t) => [t.name, t.begin, t.end, t.dtype, t.shape]), [['a', 0, 4, 'float32', [1]], ['b', 4, 8, 'float32', [1]]]);
-    assert.throws(() => parse(craft({ a: f32([1], [4, 8]) }, 8)), /tensor "a" starts at 4, expected 0 \(overlap or hole\)/);
-    assert.throws(() => parse(craft({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12)), /tensor "b" starts at 8, expected 4/);
+    assert.deepEqual(
+      header.tensors.map((t) => [t.name, t.begin, t.end, t.dtype, t.shape]),
+      [
+        ['a', 0, 4, 'float32', [1]],
+        ['b', 4, 8, 'float32', [1]],
+      ],
+    );
+    assert.throws(
+      () => parse(craft({ a: f32([1], [4, 8]) }, 8)),
+      /tensor "a" starts at 4, expected 0 \(overlap or hole\)/,
+    );
+    assert.throws(
+      () => parse(craft({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12)),
+      /tensor "b" starts at 8, expected 4/,
+    );
     assert.throws(() => parse(craft({ a: f32([1], [0, 4]) }, 8)), /tensors cover 4 bytes but the data section has 8/);
   });
 
   it('accepts I32, scalars and empty tensors; refuses other dtypes', () => {
     const header = parse(craft({ s: { dtype: 'I32', shape: [], data_offsets: [0, 4] }, e: f32([0, 3], [4, 4]) }, 4));
-    assert.deepEqual(header.tensors.map((t) => [t.name, t.dtype, t.shape]), [['s', 'int32', []], ['e', 'float32', [0, 3]]]);
+    assert.deepEqual(
+      header.tensors.map((t) => [t.name, t.dtype, t.shape]),
+      [
+        ['s', 'int32', []],
+        ['e', 'float32', [0, 3]],
+      ],
+    );
     for (const dtype of ['F64', 'f32', undefined]) {
-      assert.throws(() => parse(craft({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, 4)), /tensor "a" has dtype .*; only F32 and I32 are supported/);
+      assert.throws(
+        () => parse(craft({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, 4)),
+        /tensor "a" has dtype .*; only F32 and I32 are supported/,
+      );
     }
     assert.throws(() => parse(craft({ a: null }, 0)), /tensor "a" has dtype undefined/);
   });
 
   it('refuses shapes that are not lists of whole non-negative numbers', () => {
     for (const shape of [2, [-1], [1.5], ['2'], null]) {
-      assert.throws(() => parse(craft({ a: { dtype: 'F32', shape, data_offsets: [0, 8] } }, 8)), /tensor "a" has an invalid shape/, JSON.stringify(shape));
+      assert.throws(
+        () => parse(craft({ a: { dtype: 'F32', shape, data_offsets: [0, 8] } }, 8)),
+        /tensor "a" has an invalid shape/,
+        JSON.stringify(shape),
+      );
     }
   });
 
   it('refuses data_offsets that are not two whole non-negative numbers', () => {
     for (const offsets of [null, [0], [0, 4, 8], [-4, 0], [0, 4.5], ['0', '4']]) {
-      assert.throws(() => parse(craft({ a: f32([1], offsets) }, 4)), /tensor "a" has invalid data_offsets/, JSON.stringify(offsets));
+      assert.throws(
+        () => parse(craft({ a: f32([1], offsets) }, 4)),
+        /tensor "a" has invalid data_offsets/,
+        JSON.stringify(offsets),
+      );
     }
   });
 
   it('refuses offsets that run backwards, past the data, or do not match the shape', () => {
-    assert.throws(() => parse(craft({ a: f32([0], [4, 0]) }, 4)), /"a" data_offsets \[4, 0\] do not match shape \[0\] within 4 data bytes/);
-    assert.throws(() => parse(craft({ a: f32([2], [0, 8]) }, 4)), /"a" data_offsets \[0, 8\] do not match shape \[2\] within 4 data bytes/);
+    assert.throws(
+      () => parse(craft({ a: f32([0], [4, 0]) }, 4)),
+      /"a" data_offsets \[4, 0\] do not match shape \[0\] within 4 data bytes/,
+    );
+    assert.throws(
+      () => parse(craft({ a: f32([2], [0, 8]) }, 4)),
+      /"a" data_offsets \[0, 8\] do not match shape \[2\] within 4 data bytes/,
+    );
     assert.throws(() => parse(craft({ a: f32([2], [0, 4]) }, 4)), /do not match shape \[2\]/);
     assert.throws(() => parse(craft({ a: f32([1], [0, 8]) }, 8)), /do not match shape \[1\]/);
   });
@@ -97,11 +142,16 @@ describe('safetensors: every bound on a foreign file', () => {
   });
 
   it('writes: no tensor named __metadata__, metadata only when given, data 8-byte aligned for any name length', () => {
-    assert.throws(() => encodeSafetensors({ __metadata__: { dtype: 'float32', shape: [1], data: new Float32Array(1) } }), /cannot be named "__metadata__"/);
+    assert.throws(
+      () => encodeSafetensors({ __metadata__: { dtype: 'float32', shape: [1], data: new Float32Array(1) } }),
+      /cannot be named "__metadata__"/,
+    );
     const plain = Buffer.concat(encodeSafetensors({ a: { dtype: 'float32', shape: [1], data: new Float32Array(1) } }));
     assert.ok(!plain.toString('latin1').includes('__metadata__'));
     for (let length = 1; length <= 9; length++) {
-      const bytes = Buffer.concat(encodeSafetensors({ ['n'.repeat(length)]: { dtype: 'int32', shape: [1], data: Int32Array.from([length]) } }));
+      const bytes = Buffer.concat(
+        encodeSafetensors({ ['n'.repeat(length)]: { dtype: 'int32', shape: [1], data: Int32Array.from([length]) } }),
+      );
       const header = parse(bytes);
       assert.equal(header.dataStart % 8, 0, `name of ${length} characters`);
       assert.equal(bytes.length, header.dataStart + 4);
@@ -112,7 +162,10 @@ describe('safetensors: every bound on a foreign file', () => {
     await withTempDir(async (real) => {
       const v = virtualFs(real);
       await writeFile(join(real, 'lying.safetensors'), craft({}, 0, 64));
-      await assert.rejects(readSafetensorsHeader(join(v.root, 'lying.safetensors'), v.fs), /safetensors header length 64 does not fit the file \(10 bytes; truncated\?\)/);
+      await assert.rejects(
+        readSafetensorsHeader(join(v.root, 'lying.safetensors'), v.fs),
+        /safetensors header length 64 does not fit the file \(10 bytes; truncated\?\)/,
+      );
       await writeFile(join(real, 'ok.safetensors'), craft({ a: f32([1], [0, 4]) }, 4));
       assert.equal((await readSafetensorsHeader(join(v.root, 'ok.safetensors'), v.fs)).tensors[0]?.name, 'a');
       assert.equal(v.openHandles(), 0);

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader } from '../../../../src/core/checkpoint/safetensors';
-import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../../../src/core/checkpoint/safetensorsFile';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  parseSafetensorsHeader,
+} from '../../../../src/core/checkpoint/safetensors';
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+} from '../../../../src/core/checkpoint/safetensorsFile';
 import type { TensorMap } from '../../../../src/core/checkpoint/types';
 import { withTempDir } from './helpers';
 
@@ -58,20 +66,32 @@ describe('safetensors', () => {
       const back = await readSafetensors(path);
       assert.deepEqual(back.tensors, sample);
       const header = await readSafetensorsHeader(path);
-      assert.deepEqual(header.tensors.map((t) => [t.name, t.dtype, t.shape]), [['a', 'float32', [2, 2]], ['b', 'int32', [3]]]);
+      assert.deepEqual(
+        header.tensors.map((t) => [t.name, t.dtype, t.shape]),
+        [
+          ['a', 'float32', [2, 2]],
+          ['b', 'int32', [3]],
+        ],
+      );
       assert.equal(header.dataStart + 28, size);
     });
   });
 
   it('rejects a shape that does not match the data', () => {
-    assert.throws(() => encodeSafetensors({ w: { dtype: 'float32', shape: [3], data: new Float32Array(2) } }), /"w" has 2 values but shape \[3\] needs 3/);
+    assert.throws(
+      () => encodeSafetensors({ w: { dtype: 'float32', shape: [3], data: new Float32Array(2) } }),
+      /"w" has 2 values but shape \[3\] needs 3/,
+    );
   });
 
   it('rejects a truncated file, naming it', async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'cut.safetensors');
       await writeFile(path, Buffer.from(PYTHON_BYTES, 'hex').subarray(0, 160));
-      await assert.rejects(readSafetensors(path), (e: Error) => e.message.includes(path) && /do not match shape \[2, 2\] within 8 data bytes/.test(e.message));
+      await assert.rejects(
+        readSafetensors(path),
+        (e: Error) => e.message.includes(path) && /do not match shape \[2, 2\] within 8 data bytes/.test(e.message),
+      );
     });
   });
 
@@ -80,6 +100,9 @@ describe('safetensors', () => {
     const bytes = Buffer.alloc(8 + json.length + 2);
     bytes.writeBigUInt64LE(BigInt(json.length));
     bytes.write(json, 8);
-    assert.throws(() => decodeSafetensors(bytes, 'f16.safetensors'), /f16.safetensors: tensor "h" has dtype "F16"; only F32 and I32/);
+    assert.throws(
+      () => decodeSafetensors(bytes, 'f16.safetensors'),
+      /f16.safetensors: tensor "h" has dtype "F16"; only F32 and I32/,
+    );
   });
 });

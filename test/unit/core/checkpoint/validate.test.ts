@@ -31,7 +31,14 @@ describe('validateCheckpoint', () => {
       assert.equal(quick.manifest?.step, 100);
       assert.deepEqual(
         quick.manifest?.files.map((f) => f.path),
-        ['model.safetensors', 'optimizer.safetensors', 'optimizer.json', 'scheduler.json', 'trainer_state.json', 'metadata.json'],
+        [
+          'model.safetensors',
+          'optimizer.safetensors',
+          'optimizer.json',
+          'scheduler.json',
+          'trainer_state.json',
+          'metadata.json',
+        ],
       );
       assert.equal((await validateCheckpoint(path, { verifyChecksums: true })).valid, true);
     });
@@ -70,7 +77,9 @@ describe('validateCheckpoint', () => {
       await truncate(model, size - 4);
       const result = await validateCheckpoint(path);
       assert.equal(result.valid, false);
-      assert.deepEqual(result.problems, [`${model}: size ${size - 4} bytes, manifest says ${size} (truncated or overwritten)`]);
+      assert.deepEqual(result.problems, [
+        `${model}: size ${size - 4} bytes, manifest says ${size} (truncated or overwritten)`,
+      ]);
     });
   });
 
@@ -90,7 +99,9 @@ describe('validateCheckpoint', () => {
     await withTempDir(async (dir) => {
       const path = await saved(dir);
       await unlink(join(path, 'scheduler.json'));
-      assert.deepEqual((await validateCheckpoint(path)).problems, [`${join(path, 'scheduler.json')}: missing (listed in the manifest)`]);
+      assert.deepEqual((await validateCheckpoint(path)).problems, [
+        `${join(path, 'scheduler.json')}: missing (listed in the manifest)`,
+      ]);
       await writeFile(join(path, 'manifest.json'), '{"format": ');
       const broken = await validateCheckpoint(path);
       assert.equal(broken.problems.length, 1);

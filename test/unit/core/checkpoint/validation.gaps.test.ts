@@ -52,7 +52,9 @@ describe('validation gaps', () => {
       assert.equal((await validateCheckpoint(path)).valid, true);
       const verified = await validateCheckpoint(path, { verifyChecksums: true });
       assert.equal(verified.valid, false);
-      assert.deepEqual(verified.problems, [`${join(path, 'manifest.json')}: checksum algorithm "md5" is not supported (crc32, sha256)`]);
+      assert.deepEqual(verified.problems, [
+        `${join(path, 'manifest.json')}: checksum algorithm "md5" is not supported (crc32, sha256)`,
+      ]);
       await assert.rejects(loadCheckpoint(path, { restoreOptimizer: true, restoreScheduler: true }), (e: unknown) => {
         assert.ok(e instanceof CheckpointError);
         assert.equal(e.exitCode, 2);
@@ -81,7 +83,10 @@ describe('validation gaps', () => {
         assert.equal(target?.skipped[0]?.path, newer);
         assert.match(target!.skipped[0]!.reason, new RegExp(file.replace('.', '\\.')));
         assert.equal(warnings.length, 1);
-        await assert.rejects(manager.resolveResume(newer), (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && e.message.includes(file));
+        await assert.rejects(
+          manager.resolveResume(newer),
+          (e: unknown) => e instanceof CheckpointError && e.exitCode === 2 && e.message.includes(file),
+        );
       });
     });
   }
@@ -92,7 +97,10 @@ describe('validation gaps', () => {
       await editManifest(path, (m) => (m.files = m.files.filter((f) => f.path !== 'trainer_state.json')));
       const target = await new CheckpointManager(dir, managerOptions()).resolveResume(true);
       assert.equal(target, null);
-      await assert.rejects(new CheckpointManager(dir, managerOptions()).resolveResume(path), /trainer_state\.json: missing from the checkpoint/);
+      await assert.rejects(
+        new CheckpointManager(dir, managerOptions()).resolveResume(path),
+        /trainer_state\.json: missing from the checkpoint/,
+      );
     });
   });
 });
@@ -102,23 +110,45 @@ type Save = { metrics?: Record<string, number | null>; loss?: number | null };
 describe('best checkpoint: ties and missing metrics', () => {
   async function bestAfter(saves: Save[], options: { metric: string; greater: boolean }) {
     return withTempDir(async (dir) => {
-      const manager = new CheckpointManager(dir, managerOptions({ metric_for_best_model: options.metric, greater_is_better: options.greater }));
+      const manager = new CheckpointManager(
+        dir,
+        managerOptions({ metric_for_best_model: options.metric, greater_is_better: options.greater }),
+      );
       let state = null;
       for (const [i, s] of saves.entries()) {
         const content = makeContent(i + 1);
         content.trainerState.loss = s.loss === undefined ? content.trainerState.loss : s.loss;
         if (s.metrics) content.trainerState.metrics = s.metrics;
-        await (await manager.save(content)).done;
-        state = JSON.parse(await readFile(join(dir, 'checkpoints', `checkpoint-${i + 1}`, 'trainer_state.json'), 'utf8'));
+        await (
+          await manager.save(content)
+        ).done;
+        state = JSON.parse(
+          await readFile(join(dir, 'checkpoints', `checkpoint-${i + 1}`, 'trainer_state.json'), 'utf8'),
+        );
       }
-      return { checkpoint: state.best_checkpoint, metric: state.best_metric, name: state.best_metric_name, greater: state.greater_is_better };
+      return {
+        checkpoint: state.best_checkpoint,
+        metric: state.best_metric,
+        name: state.best_metric_name,
+        greater: state.greater_is_better,
+      };
     });
   }
 
   it('a tie keeps the earlier best, whichever direction is better', async () => {
     const saves = [{ metrics: { acc: 0.5 } }, { metrics: { acc: 0.5 } }];
-    assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: true }), { checkpoint: 'checkpoint-1', metric: 0.5, name: 'acc', greater: true });
-    assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: false }), { checkpoint: 'checkpoint-1', metric: 0.5, name: 'acc', greater: false });
+    assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: true }), {
+      checkpoint: 'checkpoint-1',
+      metric: 0.5,
+      name: 'acc',
+      greater: true,
+    });
+    assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: false }), {
+      checkpoint: 'checkpoint-1',
+      metric: 0.5,
+      name: 'acc',
+      greater: false,
+    });
   });
 
   it('greater_is_better picks the larger value, otherwise the smaller', async () => {
@@ -129,15 +159,39 @@ describe('best checkpoint: ties and missing metrics', () => {
 
   it('a missing, null or non-finite metric never becomes the best', async () => {
     const saves: Save[] = [{ metrics: {} }, { metrics: { acc: null } }, { metrics: { acc: Number.NaN } }];
-    assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: true }), { checkpoint: null, metric: null, name: 'acc', greater: true });
-    const later: Save[] = [{ metrics: { acc: 0.2 } }, { metrics: { acc: null } }, { metrics: { acc: Number.POSITIVE_INFINITY } }];
-    assert.deepEqual(await bestAfter(later, { metric: 'acc', greater: true }), { checkpoint: 'checkpoint-1', metric: 0.2, name: 'acc', greater: true });
+    assert.deepEqual(await bestAfter(saves, { metric: 'acc', greater: true }), {
+      checkpoint: null,
+      metric: null,
+      name: 'acc',
+      greater: true,
+    });
+    const later: Save[] = [
+      { metrics: { acc: 0.2 } },
+      { metrics: { acc: null } },
+      { metrics: { acc: Number.POSITIVE_INFINITY } },
+    ];
+    assert.deepEqual(await bestAfter(later, { metric: 'acc', greater: true }), {
+      checkpoint: 'checkpoint-1',
+      metric: 0.2,
+      name: 'acc',
+      greater: true,
+    });
   });
 
   it('metric "loss" falls back to the trainer state\'s loss; other metrics do not', async () => {
     const saves = [{ loss: 0.9 }, { loss: 0.3 }, { loss: 0.5 }];
-    assert.deepEqual(await bestAfter(saves, { metric: 'loss', greater: false }), { checkpoint: 'checkpoint-2', metric: 0.3, name: 'loss', greater: false });
-    assert.deepEqual(await bestAfter(saves, { metric: 'eval_loss', greater: false }), { checkpoint: null, metric: null, name: 'eval_loss', greater: false });
+    assert.deepEqual(await bestAfter(saves, { metric: 'loss', greater: false }), {
+      checkpoint: 'checkpoint-2',
+      metric: 0.3,
+      name: 'loss',
+      greater: false,
+    });
+    assert.deepEqual(await bestAfter(saves, { metric: 'eval_loss', greater: false }), {
+      checkpoint: null,
+      metric: null,
+      name: 'eval_loss',
+      greater: false,
+    });
   });
 
   it('a best record without a value (adopted from a checkpoint) yields to the first real value', async () => {
@@ -148,10 +202,15 @@ describe('best checkpoint: ties and missing metrics', () => {
       content.trainerState.best_metric = null;
       const pending = await first.save(content);
       await pending.done;
-      const manager = new CheckpointManager(dir, managerOptions({ metric_for_best_model: 'loss', save_total_limit: 1 }));
+      const manager = new CheckpointManager(
+        dir,
+        managerOptions({ metric_for_best_model: 'loss', save_total_limit: 1 }),
+      );
       await manager.load(pending.path, { restoreOptimizer: false, restoreScheduler: false });
       const next = makeContent(2, { loss: 0.8 });
-      await (await manager.save(next)).done;
+      await (
+        await manager.save(next)
+      ).done;
       const state = JSON.parse(await readFile(join(dir, 'checkpoints', 'checkpoint-2', 'trainer_state.json'), 'utf8'));
       assert.equal(state.best_checkpoint, 'checkpoint-2');
       assert.equal(state.best_metric, 0.8);

@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { ConfigError, formatConfigError, loadConfig } from '../../../../src/core/config';
 
 const dir = path.join(__dirname, 'fixtures', 'broken');
-const files = readdirSync(dir).filter((name) => name.endsWith('.yaml') && !name.startsWith('_')).sort();
+const files = readdirSync(dir)
+  .filter((name) => name.endsWith('.yaml') && !name.startsWith('_'))
+  .sort();
 
 function expectation(file: string): Record<string, string> {
   const header = readFileSync(path.join(dir, file), 'utf8').split('\n')[0] ?? '';

@@ -24,13 +24,21 @@ describe('config: error messages', () => {
 
   it('formats one line in the promised shape, relative to cwd', async () => {
     const error = await configError(loadConfig(path.join(brokenDir, 'unknown-key-typo.yaml'), { cwd: fixtures }));
-    assert.equal(formatConfigError(error, { cwd: fixtures }), 'broken/unknown-key-typo.yaml:5:3: optimizer.learnin_rate: unknown key; did you mean "learning_rate"?');
+    assert.equal(
+      formatConfigError(error, { cwd: fixtures }),
+      'broken/unknown-key-typo.yaml:5:3: optimizer.learnin_rate: unknown key; did you mean "learning_rate"?',
+    );
     assert.equal(error.suggestion, 'did you mean "learning_rate"?');
   });
 
   it('names the --set argument for command-line values', async () => {
-    const error = await configError(loadConfig(path.join(brokenDir, '_base.yaml'), { cwd: dir, sets: ['optimizer.lerning_rate=0.1'] }));
-    assert.equal(formatConfigError(error), '--set optimizer.lerning_rate=0.1: optimizer.lerning_rate: unknown key; did you mean "learning_rate"?');
+    const error = await configError(
+      loadConfig(path.join(brokenDir, '_base.yaml'), { cwd: dir, sets: ['optimizer.lerning_rate=0.1'] }),
+    );
+    assert.equal(
+      formatConfigError(error),
+      '--set optimizer.lerning_rate=0.1: optimizer.lerning_rate: unknown key; did you mean "learning_rate"?',
+    );
   });
 
   it('lists valid keys when no key is close', async () => {
@@ -42,14 +50,26 @@ describe('config: error messages', () => {
   });
 
   it('collects every problem, the first one thrown', async () => {
-    const file = await write('c.yaml', 'model: {type: mlp}\ndata: {type: synthetic_classification}\nmax_steps: 0\nbatch_size: 0\n');
+    const file = await write(
+      'c.yaml',
+      'model: {type: mlp}\ndata: {type: synthetic_classification}\nmax_steps: 0\nbatch_size: 0\n',
+    );
     const error = await configError(loadConfig(file, { cwd: dir }));
-    assert.deepEqual(error.issues.map((issue) => [issue.field, issue.line]), [['max_steps', 3], ['batch_size', 4]]);
+    assert.deepEqual(
+      error.issues.map((issue) => [issue.field, issue.line]),
+      [
+        ['max_steps', 3],
+        ['batch_size', 4],
+      ],
+    );
   });
 
   it('points a missing field at the section that lacks it, in the file that wrote it', async () => {
     await write('base.yaml', 'model: {type: mlp}\ndata: {type: synthetic_classification}\n');
-    const file = await write('child.yaml', 'extends: base.yaml\nmax_steps: 3\ndata:\n  type: csv\n  path: t.csv\n  task: regression\n');
+    const file = await write(
+      'child.yaml',
+      'extends: base.yaml\nmax_steps: 3\ndata:\n  type: csv\n  path: t.csv\n  task: regression\n',
+    );
     await write('t.csv', 'x,y\n1,2\n');
     const error = await configError(loadConfig(file, { cwd: dir }));
     assert.equal(error.kind, 'missing');
@@ -63,7 +83,10 @@ describe('config: error messages', () => {
     await write('t.csv', '"x",y\n1,2\n');
     const text = await write('text.yaml', 'model: {type: char_lm}\ndata: {type: text, path: corpus.txt}\n');
     assert.equal((await loadConfig(text, { cwd: '/' })).data.type, 'text');
-    const csv = await write('csv.yaml', 'model: {type: mlp}\ndata: {type: csv, path: t.csv, target: y, task: regression}\n');
+    const csv = await write(
+      'csv.yaml',
+      'model: {type: mlp}\ndata: {type: csv, path: t.csv, target: y, task: regression}\n',
+    );
     assert.equal((await loadConfig(csv, { cwd: '/' })).data.type, 'csv');
     await writeFile(path.join(dir, 'weights.bin'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff]));
     const binary = await write('bin.yaml', 'model: {type: char_lm}\ndata:\n  type: text\n  path: weights.bin\n');

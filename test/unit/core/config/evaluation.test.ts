@@ -31,34 +31,64 @@ describe('config: evaluation and the best checkpoint', () => {
   });
 
   it('without eval_split: no evaluation, no best metric', async () => {
-    assert.deepEqual(pick(await load('')), { eval_split: null, eval_strategy: 'no', eval_steps: 7, metric_for_best_model: null, greater_is_better: false, preserve_n_best: 1 });
+    assert.deepEqual(pick(await load('')), {
+      eval_split: null,
+      eval_strategy: 'no',
+      eval_steps: 7,
+      metric_for_best_model: null,
+      greater_is_better: false,
+      preserve_n_best: 1,
+    });
   });
 
   it('eval_split turns evaluation on every log_steps, with eval_loss (lower is better) deciding the best', async () => {
-    assert.deepEqual(pick(await load('eval_split: 0.1\n')), { eval_split: 0.1, eval_strategy: 'steps', eval_steps: 7, metric_for_best_model: 'eval_loss', greater_is_better: false, preserve_n_best: 1 });
+    assert.deepEqual(pick(await load('eval_split: 0.1\n')), {
+      eval_split: 0.1,
+      eval_strategy: 'steps',
+      eval_steps: 7,
+      metric_for_best_model: 'eval_loss',
+      greater_is_better: false,
+      preserve_n_best: 1,
+    });
   });
 
   it('greater_is_better defaults by metric as Hugging Face does; explicit values win', async () => {
     assert.equal((await load('eval_split: 0.1\nmetric_for_best_model: eval_accuracy\n')).greater_is_better, true);
     assert.equal((await load('eval_split: 0.1\nmetric_for_best_model: loss\n')).greater_is_better, false);
-    assert.equal((await load('eval_split: 0.1\nmetric_for_best_model: eval_accuracy\ngreater_is_better: false\n')).greater_is_better, false);
+    assert.equal(
+      (await load('eval_split: 0.1\nmetric_for_best_model: eval_accuracy\ngreater_is_better: false\n'))
+        .greater_is_better,
+      false,
+    );
     assert.equal((await load('eval_split: 0.1\nmetric_for_best_model: null\n')).metric_for_best_model, null);
     const c = await load('eval_split: 0.2\neval_strategy: "no"\neval_steps: 3\npreserve_n_best: 2\n');
-    assert.deepEqual(pick(c), { eval_split: 0.2, eval_strategy: 'no', eval_steps: 3, metric_for_best_model: null, greater_is_better: false, preserve_n_best: 2 });
+    assert.deepEqual(pick(c), {
+      eval_split: 0.2,
+      eval_strategy: 'no',
+      eval_steps: 3,
+      metric_for_best_model: null,
+      greater_is_better: false,
+      preserve_n_best: 2,
+    });
   });
 
   it('refuses evaluation without held-out data, at the line that asks for it', async () => {
     const error = await configError(load('eval_strategy: steps\n'));
     assert.equal(error.line, 4);
     assert.equal(error.field, 'eval_strategy');
-    assert.match(formatConfigError(error, { cwd: dir }), /^c\.yaml:4:\d+: eval_strategy: .*set eval_split \(e\.g\. 0\.1\)/);
+    assert.match(
+      formatConfigError(error, { cwd: dir }),
+      /^c\.yaml:4:\d+: eval_strategy: .*set eval_split \(e\.g\. 0\.1\)/,
+    );
   });
 
   it('refuses an eval metric without evaluation, accuracy for regression, an unknown metric and a bad fraction', async () => {
     const noEval = await configError(load('metric_for_best_model: eval_loss\n'));
     assert.equal(noEval.field, 'metric_for_best_model');
     assert.match(noEval.message, /only logged when evaluating: set eval_split/);
-    const regression = await configError(load('eval_split: 0.1\nmetric_for_best_model: eval_accuracy\n', ['data.type=synthetic_regression']));
+    const regression = await configError(
+      load('eval_split: 0.1\nmetric_for_best_model: eval_accuracy\n', ['data.type=synthetic_regression']),
+    );
     assert.match(regression.message, /classification only.*use eval_loss/);
     const unknown = await configError(load('eval_split: 0.1\nmetric_for_best_model: eval_f1\n'));
     assert.equal(unknown.line, 5);
@@ -67,7 +97,7 @@ describe('config: evaluation and the best checkpoint', () => {
     assert.equal(fraction.field, 'eval_split');
   });
 
-  it('eval_data: a held-out file of the data\'s type, resolved against its config, evaluated by default; refused beside eval_split or of another type', async () => {
+  it("eval_data: a held-out file of the data's type, resolved against its config, evaluated by default; refused beside eval_split or of another type", async () => {
     await writeFile(path.join(dir, 'train.txt'), 'abcabcabcabc abc abc');
     await writeFile(path.join(dir, 'held.txt'), 'cab cab cab cab');
     const text = 'model: {type: char_lm}\ndata: {type: text, path: train.txt, seq_len: 4}\n';

@@ -7,7 +7,10 @@ const project = path.resolve(__dirname, '..', '..', '..', '..', 'examples', 'che
 
 describe('config: examples/checkpointing', () => {
   it('lists its configs for the quick pick', async () => {
-    assert.deepEqual(await findProjectConfigs(project), [path.join(project, 'configs', 'resume.yaml'), path.join(project, 'configs', 'train.yaml')]);
+    assert.deepEqual(await findProjectConfigs(project), [
+      path.join(project, 'configs', 'resume.yaml'),
+      path.join(project, 'configs', 'train.yaml'),
+    ]);
   });
 
   it('train.yaml: 500 steps, a checkpoint every 100, 3 kept, fresh start', async () => {
@@ -29,9 +32,15 @@ describe('config: examples/checkpointing', () => {
   it('resume.yaml: the same run continued to 800 from the latest checkpoint', async () => {
     const train = await loadConfig('train.yaml', { cwd: project });
     const resume = await loadConfig('resume.yaml', { cwd: project });
-    assert.equal(resume.max_steps, 800, 'the child\'s max_steps wins over train.yaml\'s 500');
+    assert.equal(resume.max_steps, 800, "the child's max_steps wins over train.yaml's 500");
     assert.equal(resume.resume_from_checkpoint, true);
-    const strip = (c: typeof train) => ({ ...c, max_steps: 0, resume_from_checkpoint: false, config_path: '', sources: [] });
+    const strip = (c: typeof train) => ({
+      ...c,
+      max_steps: 0,
+      resume_from_checkpoint: false,
+      config_path: '',
+      sources: [],
+    });
     assert.deepEqual(strip(resume), strip(train), 'everything else, output_dir included, is identical');
     assert.equal(resume.sources.length, 3);
   });

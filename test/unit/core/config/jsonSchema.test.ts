@@ -7,7 +7,9 @@ import { mergeConfig, trainConfigJsonSchema } from '../../../../src/core/config'
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const project = path.join(root, 'examples', 'checkpointing');
-const exampleFiles = ['project.yaml', 'configs/train.yaml', 'configs/resume.yaml'].map((file) => path.join(project, file));
+const exampleFiles = ['project.yaml', 'configs/train.yaml', 'configs/resume.yaml'].map((file) =>
+  path.join(project, file),
+);
 
 function validator() {
   return new Ajv2020({ allErrors: true, strict: false }).compile(trainConfigJsonSchema());
@@ -15,7 +17,9 @@ function validator() {
 
 describe('config: JSON Schema', () => {
   it('the committed media/schema file is up to date (run npx tsx scripts/export-schema.ts)', () => {
-    const committed = JSON.parse(readFileSync(path.join(root, 'media', 'schema', 'training-config.schema.json'), 'utf8')) as unknown;
+    const committed = JSON.parse(
+      readFileSync(path.join(root, 'media', 'schema', 'training-config.schema.json'), 'utf8'),
+    ) as unknown;
     assert.deepEqual(committed, trainConfigJsonSchema());
   });
 
@@ -24,7 +28,10 @@ describe('config: JSON Schema', () => {
     for (const file of exampleFiles) {
       assert.ok(validate(parse(readFileSync(file, 'utf8'))), `${file}: ${JSON.stringify(validate.errors)}`);
     }
-    assert.ok(validate({ extends: 'base.yaml', optimizer: { beta1: 0.95 } }), 'a section without type is fine in a child');
+    assert.ok(
+      validate({ extends: 'base.yaml', optimizer: { beta1: 0.95 } }),
+      'a section without type is fine in a child',
+    );
   });
 
   it('accepts the merged shape of each example', async () => {

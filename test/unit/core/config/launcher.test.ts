@@ -21,14 +21,17 @@ describe('config: launcher section', () => {
     await writeFile(file, BASE + text);
     return loadConfig(file, { cwd: dir, sets });
   }
-  const errorOf = async (text: string, sets: string[] = []) => formatConfigError(await configError(load(text, sets)), { cwd: dir });
+  const errorOf = async (text: string, sets: string[] = []) =>
+    formatConfigError(await configError(load(text, sets)), { cwd: dir });
 
   it('defaults to the local launcher', async () => {
     assert.deepEqual((await load('')).launcher, { type: 'local' });
   });
 
   it('reads a slurm launcher with its defaults', async () => {
-    const config = await load('launcher:\n  type: slurm\n  partition: gpu\n  time: "1:00:00"\n  mem: 16G\n  gpus_per_node: 2\n');
+    const config = await load(
+      'launcher:\n  type: slurm\n  partition: gpu\n  time: "1:00:00"\n  mem: 16G\n  gpus_per_node: 2\n',
+    );
     assert.deepEqual(config.launcher, {
       type: 'slurm',
       partition: 'gpu',
@@ -63,17 +66,32 @@ describe('config: launcher section', () => {
 
   it('refuses extra_args that would change what the batch script relies on', async () => {
     const message = await errorOf('launcher:\n  type: slurm\n  extra_args: ["--exclusive", "--signal=B:TERM@10"]\n');
-    assert.match(message, /^c\.yaml:5:31: launcher\.extra_args\.1: --signal is set by Training Runs; expected other sbatch options; remove it/);
+    assert.match(
+      message,
+      /^c\.yaml:5:31: launcher\.extra_args\.1: --signal is set by Training Runs; expected other sbatch options; remove it/,
+    );
   });
 
   it('suggests the nearest key and the type that owns a field', async () => {
-    assert.match(await errorOf('launcher:\n  type: slurm\n  partion: gpu\n'), /launcher\.partion: unknown key; did you mean "partition"\?/);
-    assert.match(await errorOf('launcher:\n  type: local\n  partition: gpu\n'), /launcher\.partition: not a field of launcher type "local".*belongs to launcher type "slurm"/);
-    assert.match(await errorOf('launcher:\n  type: slrum\n'), /launcher\.type: unknown type "slrum".*did you mean "slurm"\?/);
+    assert.match(
+      await errorOf('launcher:\n  type: slurm\n  partion: gpu\n'),
+      /launcher\.partion: unknown key; did you mean "partition"\?/,
+    );
+    assert.match(
+      await errorOf('launcher:\n  type: local\n  partition: gpu\n'),
+      /launcher\.partition: not a field of launcher type "local".*belongs to launcher type "slurm"/,
+    );
+    assert.match(
+      await errorOf('launcher:\n  type: slrum\n'),
+      /launcher\.type: unknown type "slrum".*did you mean "slurm"\?/,
+    );
   });
 
   it('moves a stray launcher key under launcher:', async () => {
-    assert.match(await errorOf('partition: gpu\n'), /partition: unknown top-level key.*did you mean launcher\.partition\? move it under "launcher:"/);
+    assert.match(
+      await errorOf('partition: gpu\n'),
+      /partition: unknown top-level key.*did you mean launcher\.partition\? move it under "launcher:"/,
+    );
   });
 
   it('is in the JSON schema for config files', () => {

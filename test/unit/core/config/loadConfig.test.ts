@@ -12,7 +12,11 @@ describe('config: extends and merge', () => {
     assert.equal(config.max_steps, 700, 'leaf max_steps beats mid (300) and base (100)');
     assert.equal(config.save_total_limit, 5, 'inherited from base');
     assert.equal(config.name, 'chain');
-    assert.deepEqual(config.sources, [path.join(chain, 'sub', 'leaf.yaml'), path.join(chain, 'sub', 'mid.yaml'), path.join(chain, 'base.yaml')]);
+    assert.deepEqual(config.sources, [
+      path.join(chain, 'sub', 'leaf.yaml'),
+      path.join(chain, 'sub', 'mid.yaml'),
+      path.join(chain, 'base.yaml'),
+    ]);
     assert.equal(config.config_path, path.join(chain, 'sub', 'leaf.yaml'));
   });
 
@@ -25,7 +29,14 @@ describe('config: extends and merge', () => {
 
   it('replaces a section whose type changes instead of merging foreign fields into it', async () => {
     const config = await loadConfig(path.join(chain, 'sub', 'leaf.yaml'), { cwd: fixtures });
-    assert.deepEqual(config.model, { type: 'char_lm', cell: 'gru', embedding_dim: 32, units: 32, layers: 1, dropout: 0 });
+    assert.deepEqual(config.model, {
+      type: 'char_lm',
+      cell: 'gru',
+      embedding_dim: 32,
+      units: 32,
+      layers: 1,
+      dropout: 0,
+    });
   });
 
   it('replaces lists instead of merging them', async () => {
@@ -67,7 +78,10 @@ describe('config: paths', () => {
     const auto = await loadConfig(leafFile, { cwd: '/tmp/work' });
     assert.equal(auto.blas, 'auto');
     assert.equal(auto.cpu_threads, null);
-    const relative = await loadConfig(leafFile, { cwd: '/tmp/work', sets: ['blas=lib/libopenblas.so.0', 'cpu_threads=2'] });
+    const relative = await loadConfig(leafFile, {
+      cwd: '/tmp/work',
+      sets: ['blas=lib/libopenblas.so.0', 'cpu_threads=2'],
+    });
     assert.equal(relative.blas, path.join('/tmp/work', 'lib', 'libopenblas.so.0'));
     assert.equal(relative.cpu_threads, 2);
     const bare = await loadConfig(leafFile, { cwd: '/tmp/work', sets: ['blas=libmkl_rt.so.2'] });
@@ -77,7 +91,9 @@ describe('config: paths', () => {
   });
 
   it('rejects cpu_threads below 1 naming the field and the fix', async () => {
-    const error = await configError(loadConfig(path.join(chain, 'sub', 'leaf.yaml'), { cwd: '/tmp/work', sets: ['cpu_threads=0'] }));
+    const error = await configError(
+      loadConfig(path.join(chain, 'sub', 'leaf.yaml'), { cwd: '/tmp/work', sets: ['cpu_threads=0'] }),
+    );
     assert.equal(error.field, 'cpu_threads');
     assert.match(error.suggestion ?? '', /null \(cores - 1, between 1 and 4\)/);
   });
@@ -106,7 +122,13 @@ describe('config: --set', () => {
   it('reads values as YAML: null, true, numbers, nested paths', async () => {
     const config = await loadConfig(leaf, {
       cwd: fixtures,
-      sets: ['save_total_limit=null', 'resume_from_checkpoint=true', 'optimizer.learning_rate=3e-4', 'model.units=16', 'max_steps=900'],
+      sets: [
+        'save_total_limit=null',
+        'resume_from_checkpoint=true',
+        'optimizer.learning_rate=3e-4',
+        'model.units=16',
+        'max_steps=900',
+      ],
     });
     assert.equal(config.save_total_limit, null);
     assert.equal(config.resume_from_checkpoint, true);
@@ -116,10 +138,10 @@ describe('config: --set', () => {
     assert.equal(config.max_steps, 900);
   });
 
-  it('switching a section type drops the old type\'s fields', async () => {
+  it("switching a section type drops the old type's fields", async () => {
     const config = await loadConfig(leaf, { cwd: fixtures, sets: ['optimizer.type=sgd'] });
     assert.equal(config.optimizer.type, 'sgd');
-    assert.equal(config.optimizer.learning_rate, 0.01, 'sgd default, not adam\'s inherited value');
+    assert.equal(config.optimizer.learning_rate, 0.01, "sgd default, not adam's inherited value");
   });
 
   it('blames --set for bad overrides', async () => {
@@ -148,10 +170,25 @@ describe('config: defaults', () => {
     assert.equal(config.on_save_error, 'stop');
     assert.deepEqual(config.data, { type: 'synthetic_regression', samples: 2048, features: 20, noise: 0.1, seed: 42 });
     assert.deepEqual(config.optimizer, {
-      type: 'adam', learning_rate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7,
-      momentum: 0, nesterov: false, weight_decay: 0, rho: 0.9, clip_norm: null,
+      type: 'adam',
+      learning_rate: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      momentum: 0,
+      nesterov: false,
+      weight_decay: 0,
+      rho: 0.9,
+      clip_norm: null,
     });
-    assert.deepEqual(config.scheduler, { type: 'constant', warmup_steps: 0, decay_steps: null, step_size: 1, gamma: 1, min_lr: 0 });
+    assert.deepEqual(config.scheduler, {
+      type: 'constant',
+      warmup_steps: 0,
+      decay_steps: null,
+      step_size: 1,
+      gamma: 1,
+      min_lr: 0,
+    });
   });
 
   it('the data seed follows the run seed unless set', async () => {

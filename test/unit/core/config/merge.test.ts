@@ -1,11 +1,25 @@
 import assert from 'node:assert/strict';
-import { dotted, isPlainMap, isUnderPath, originOf, pathKey, valueAt, type Layer, type Origin, type OriginMap } from '../../../../src/core/config/layer';
+import {
+  dotted,
+  isPlainMap,
+  isUnderPath,
+  originOf,
+  pathKey,
+  valueAt,
+  type Layer,
+  type Origin,
+  type OriginMap,
+} from '../../../../src/core/config/layer';
 import { mergeLayers } from '../../../../src/core/config/merge';
 
 /** An origin pointing at `file` line `line`. */
 const at = (file: string, line: number): Origin => ({ value: { file, line, column: 1 } });
-const layer = (value: Record<string, unknown>, origins: Array<[Array<string | number>, Origin]>): Layer => ({ value, origins: new Map(origins.map(([p, o]) => [pathKey(p), o])) as OriginMap });
-const originsOf = (l: Layer) => Object.fromEntries([...l.origins].map(([k, o]) => [k.split('\u0000').join('.'), `${o.value.file}:${o.value.line}`]));
+const layer = (value: Record<string, unknown>, origins: Array<[Array<string | number>, Origin]>): Layer => ({
+  value,
+  origins: new Map(origins.map(([p, o]) => [pathKey(p), o])) as OriginMap,
+});
+const originsOf = (l: Layer) =>
+  Object.fromEntries([...l.origins].map(([k, o]) => [k.split('\u0000').join('.'), `${o.value.file}:${o.value.line}`]));
 
 describe('config layers: merging values and where each came from', () => {
   it('maps merge key by key (the child wins), lists and scalars replace, and the parent is left as it was', () => {
@@ -23,7 +37,11 @@ describe('config layers: merging values and where each came from', () => {
       [['seed'], at('child', 3)],
     ]);
     const merged = mergeLayers(base, child);
-    assert.deepEqual(merged.value, { optimizer: { type: 'adam', learning_rate: 0.01, beta1: 0.9 }, layers: [8], seed: 2 });
+    assert.deepEqual(merged.value, {
+      optimizer: { type: 'adam', learning_rate: 0.01, beta1: 0.9 },
+      layers: [8],
+      seed: 2,
+    });
     assert.deepEqual(originsOf(merged), {
       optimizer: 'base:1',
       'optimizer.learning_rate': 'child:1',
@@ -48,14 +66,24 @@ describe('config layers: merging values and where each came from', () => {
       [['scheduler'], at('child', 3)],
     ]);
     const merged = mergeLayers(base, child);
-    assert.deepEqual(merged.value, { optimizer: { type: 'sgd', momentum: 0.5 }, scheduler: { type: 'cosine', warmup: 5 } });
-    assert.deepEqual(originsOf(merged), { optimizer: 'child:1', 'optimizer.momentum': 'child:2', scheduler: 'child:3', 'scheduler.warmup': 'base:4' });
+    assert.deepEqual(merged.value, {
+      optimizer: { type: 'sgd', momentum: 0.5 },
+      scheduler: { type: 'cosine', warmup: 5 },
+    });
+    assert.deepEqual(originsOf(merged), {
+      optimizer: 'child:1',
+      'optimizer.momentum': 'child:2',
+      scheduler: 'child:3',
+      'scheduler.warmup': 'base:4',
+    });
   });
 
   it('a map without type in either side merges; a scalar over a map replaces it', () => {
     const merged = mergeLayers(layer({ a: { type: 'x', k: 1 }, b: { k: 1 } }, []), layer({ a: { k: 2 }, b: 5 }, []));
     assert.deepEqual(merged.value, { a: { type: 'x', k: 2 }, b: 5 });
-    assert.deepEqual(mergeLayers(layer({ a: { k: 1 } }, []), layer({ a: { type: 'y' } }, [])).value, { a: { k: 1, type: 'y' } });
+    assert.deepEqual(mergeLayers(layer({ a: { k: 1 } }, []), layer({ a: { type: 'y' } }, [])).value, {
+      a: { k: 1, type: 'y' },
+    });
   });
 
   it('paths: keys, prefixes, dotted names, values and the nearest written origin', () => {

@@ -30,10 +30,15 @@ let pending: Promise<HfFixtures | { skipped: string }> | null = null;
 /** Runs the generator once per test process; resolves { skipped } when PyTorch is not available. */
 export function loadHfFixtures(): Promise<HfFixtures | { skipped: string }> {
   pending ??= new Promise((resolveFixtures, reject) => {
-    execFile(process.execPath, [join(repoRoot, 'scripts', 'generate-hf-fixtures.mjs')], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`scripts/generate-hf-fixtures.mjs failed: ${stderr || error.message}`));
-      else resolveFixtures(JSON.parse(stdout) as HfFixtures | { skipped: string });
-    });
+    execFile(
+      process.execPath,
+      [join(repoRoot, 'scripts', 'generate-hf-fixtures.mjs')],
+      { maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`scripts/generate-hf-fixtures.mjs failed: ${stderr || error.message}`));
+        else resolveFixtures(JSON.parse(stdout) as HfFixtures | { skipped: string });
+      },
+    );
   });
   return pending;
 }

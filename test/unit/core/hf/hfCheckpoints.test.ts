@@ -14,14 +14,17 @@ interface RawState {
   best_metric: number;
   log_history: Array<{ step: number; loss?: number; learning_rate?: number; eval_loss?: number }>;
 }
-const rawState = (checkpoint: string): RawState => JSON.parse(readFileSync(join(checkpoint, 'trainer_state.json'), 'utf8')) as RawState;
+const rawState = (checkpoint: string): RawState =>
+  JSON.parse(readFileSync(join(checkpoint, 'trainer_state.json'), 'utf8')) as RawState;
 
 /** train.py's schedule (HF "linear"): warm up to the peak, then decay linearly to 0 at max_steps. */
 function linearScheduleLr(args: string[], step: number): number {
   const peak = numberArg(args, 'learning_rate');
   const warmup = numberArg(args, 'warmup_steps');
   const total = numberArg(args, 'max_steps');
-  return peak * (step < warmup ? step / Math.max(1, warmup) : Math.max(0, (total - step) / Math.max(1, total - warmup)));
+  return (
+    peak * (step < warmup ? step / Math.max(1, warmup) : Math.max(0, (total - step) / Math.max(1, total - warmup)))
+  );
 }
 
 describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', function () {
@@ -39,8 +42,14 @@ describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', 
 
   it('lists checkpoint folders newest first with step, epoch, latest, best and one RNG file per rank', async () => {
     const rows = await listHfCheckpoints(fx.runs.adamw.dir);
-    assert.deepEqual(rows.map((r) => r.name), ['checkpoint-6', 'checkpoint-4', 'checkpoint-2']);
-    assert.deepEqual(rows.map((r) => r.latest), [true, false, false]);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['checkpoint-6', 'checkpoint-4', 'checkpoint-2'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.latest),
+      [true, false, false],
+    );
     for (const row of rows) {
       const state = rawState(row.path);
       assert.deepEqual(row.problems, [], row.name);
@@ -54,10 +63,16 @@ describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', 
       assert.equal(row.hasScaler, false);
     }
     const best = basename(rawState(rows[0]!.path).best_model_checkpoint);
-    assert.deepEqual(rows.filter((r) => r.best).map((r) => r.name), [best]);
+    assert.deepEqual(
+      rows.filter((r) => r.best).map((r) => r.name),
+      [best],
+    );
     assert.equal(await isHfOutputDir(fx.runs.adamw.dir), true);
     const inspected = await inspectHfCheckpoint(`${fx.runs.adamw.dir}/checkpoint-6/`);
-    assert.deepEqual([inspected.latest, inspected.best, inspected.bestMetric], [true, rows[0]!.best, rawState(rows[0]!.path).best_metric]);
+    assert.deepEqual(
+      [inspected.latest, inspected.best, inspected.bestMetric],
+      [true, rows[0]!.best, rawState(rows[0]!.path).best_metric],
+    );
   });
 
   it('orders by modification time of trainer_state.json, not by the step in the name', async () => {
@@ -65,7 +80,10 @@ describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', 
     const future = new Date(Date.now() + 60_000);
     utimesSync(join(outputDir, 'checkpoint-2', 'trainer_state.json'), future, future);
     const rows = await listHfCheckpoints(outputDir);
-    assert.deepEqual(rows.map((r) => r.name), ['checkpoint-2', 'checkpoint-6', 'checkpoint-4']);
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ['checkpoint-2', 'checkpoint-6', 'checkpoint-4'],
+    );
     assert.equal(rows[0]!.latest, true);
   });
 
@@ -77,8 +95,14 @@ describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', 
       history.points,
       expected.filter((e) => e.loss !== undefined).map((e) => ({ step: e.step, loss: e.loss, lr: e.learning_rate })),
     );
-    assert.deepEqual(history.points.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(history.evalPoints.map((p) => p.step), [2, 4, 6]);
+    assert.deepEqual(
+      history.points.map((p) => p.step),
+      [1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      history.evalPoints.map((p) => p.step),
+      [2, 4, 6],
+    );
   });
 
   it("reads AdamW's hyper-parameters and slot names from the real optimizer.pt, type marked as inferred", async () => {
@@ -126,10 +150,13 @@ describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', 
   it('recognises SGD with momentum and sharded safetensors weights', async () => {
     const args = fx.runs.sgd_sharded.args;
     const rows = await listHfCheckpoints(fx.runs.sgd_sharded.dir);
-    assert.deepEqual(rows.map((r) => [r.name, r.valid, r.weights]), [
-      ['checkpoint-4', true, 'safetensors-sharded'],
-      ['checkpoint-2', true, 'safetensors-sharded'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.valid, r.weights]),
+      [
+        ['checkpoint-4', true, 'safetensors-sharded'],
+        ['checkpoint-2', true, 'safetensors-sharded'],
+      ],
+    );
     const optimizer = rows[0]!.optimizer!;
     assert.equal(optimizer.type, 'momentum');
     assert.equal(optimizer.hyperparameters.momentum, numberArg(args, 'momentum'));
@@ -150,7 +177,9 @@ describe('Hugging Face checkpoints written by PyTorch (torchrun, 2 processes)', 
     // A fresh optimizer would count 2 steps; a restored one continues from 4.
     assert.equal(info.optimizer!.iterations, 6);
     assert.equal(info.scheduler!.step, 6);
-    const steps = rawState(info.path).log_history.filter((e) => e.loss !== undefined).map((e) => e.step);
+    const steps = rawState(info.path)
+      .log_history.filter((e) => e.loss !== undefined)
+      .map((e) => e.step);
     assert.deepEqual(steps, [1, 2, 3, 4, 5, 6]);
   });
 

@@ -21,12 +21,16 @@ describe('validation of damaged copies of PyTorch-written Hugging Face checkpoin
   it('a sharded index that lists a deleted shard', async () => {
     const copy = copyRun(fx.runs.sgd_sharded.dir, 'checkpoint-4');
     const path = copy.checkpoint('checkpoint-4');
-    const shards = readdirSync(path).filter((n) => /^model-\d+-of-\d+\.safetensors$/.test(n)).sort();
+    const shards = readdirSync(path)
+      .filter((n) => /^model-\d+-of-\d+\.safetensors$/.test(n))
+      .sort();
     assert.ok(shards.length >= 2, `expected several shards, got ${shards.join(', ')}`);
     rmSync(join(path, shards[1]!));
     const info = await inspectHfCheckpoint(path);
     assert.equal(info.valid, false);
-    assert.deepEqual(info.problems, [`${join(path, 'model.safetensors.index.json')}: lists shard ${shards[1]}, which is missing`]);
+    assert.deepEqual(info.problems, [
+      `${join(path, 'model.safetensors.index.json')}: lists shard ${shards[1]}, which is missing`,
+    ]);
   });
 
   it('no trainer_state.json: still listed (by its other files), invalid, and not the latest', async () => {
@@ -37,7 +41,10 @@ describe('validation of damaged copies of PyTorch-written Hugging Face checkpoin
     assert.equal(broken.valid, false);
     assert.match(broken.problems[0]!, /checkpoint-6[\\/]trainer_state\.json: missing/);
     assert.equal(broken.step, 6, 'the step still comes from the folder name');
-    assert.deepEqual(rows.filter((r) => r.latest).map((r) => r.name), ['checkpoint-4']);
+    assert.deepEqual(
+      rows.filter((r) => r.latest).map((r) => r.name),
+      ['checkpoint-4'],
+    );
   });
 
   it('truncated optimizer.pt and model.safetensors, and an empty scheduler.pt, each named', async () => {
@@ -78,9 +85,15 @@ describe('validation of damaged copies of PyTorch-written Hugging Face checkpoin
     mkdirSync(join(copy.outputDir, 'checkpoint-9'));
     writeFileSync(join(copy.outputDir, 'checkpoint-9', 'manifest.json'), '{}');
     writeFileSync(join(copy.outputDir, 'checkpoint-9', 'trainer_state.json'), '{}');
-    assert.deepEqual((await listHfCheckpoints(copy.outputDir)).map((r) => r.name), ['checkpoint-2']);
+    assert.deepEqual(
+      (await listHfCheckpoints(copy.outputDir)).map((r) => r.name),
+      ['checkpoint-2'],
+    );
     assert.equal(await isHfCheckpointFolder(join(copy.outputDir, 'checkpoint-9')), false);
-    await assert.rejects(inspectHfCheckpoint(join(copy.outputDir, 'checkpoint-9')), /checkpoint-9: not a Hugging Face checkpoint/);
+    await assert.rejects(
+      inspectHfCheckpoint(join(copy.outputDir, 'checkpoint-9')),
+      /checkpoint-9: not a Hugging Face checkpoint/,
+    );
   });
 
   it('a trainer_state.json with a wrong field names the file and the field', async () => {

@@ -2,11 +2,22 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PickleDict, PickleError, PickleGlobal, PickleObject, PickleSet, PickleTuple, readPickle, type PickleValue } from '../../../../src/core/hf/pickle';
+import {
+  PickleDict,
+  PickleError,
+  PickleGlobal,
+  PickleObject,
+  PickleSet,
+  PickleTuple,
+  readPickle,
+  type PickleValue,
+} from '../../../../src/core/hf/pickle';
 
 /** Bytes from opcodes (numbers) and latin-1 text. */
 function bytes(...parts: Array<number | string | Buffer>): Buffer {
-  return Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+  return Buffer.concat(
+    parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : typeof p === 'string' ? Buffer.from(p, 'latin1') : p)),
+  );
 }
 function binunicode(text: string): Buffer {
   const body = Buffer.from(text, 'utf8');
@@ -37,7 +48,20 @@ describe('safe pickle reader', () => {
       const root = dict(readPickle(Buffer.from(hex, 'hex'), 'test.pkl'));
       const a = root.get('a');
       assert.ok(Array.isArray(a));
-      assert.deepEqual(a.slice(0, 12), [1, -2, 300, 70000, -70000, 3.5, 2n ** 70n, -(2n ** 70n), true, false, null, 'é']);
+      assert.deepEqual(a.slice(0, 12), [
+        1,
+        -2,
+        300,
+        70000,
+        -70000,
+        3.5,
+        2n ** 70n,
+        -(2n ** 70n),
+        true,
+        false,
+        null,
+        'é',
+      ]);
       assert.deepEqual(
         a.slice(12).map((t) => (t as PickleTuple).items),
         [[1, 2], [1, 2, 3], [], [1, 2, 3, 4]],
@@ -71,7 +95,17 @@ describe('safe pickle reader', () => {
     try {
       // What pickle.loads would turn into os.system("touch <marker>"), for both GLOBAL and STACK_GLOBAL.
       const viaGlobal = bytes(0x80, 2, 'c', 'posix\nsystem\n', binunicode(`touch ${marker}`), 0x85, 'R', '.');
-      const viaStackGlobal = bytes(0x80, 4, binunicode('os'), binunicode('system'), 0x93, binunicode(`touch ${marker}`), 0x85, 'R', '.');
+      const viaStackGlobal = bytes(
+        0x80,
+        4,
+        binunicode('os'),
+        binunicode('system'),
+        0x93,
+        binunicode(`touch ${marker}`),
+        0x85,
+        'R',
+        '.',
+      );
       for (const pickle of [viaGlobal, viaStackGlobal]) {
         const value = readPickle(pickle, 'evil.pkl');
         assert.ok(value instanceof PickleObject);
@@ -90,14 +124,26 @@ describe('safe pickle reader', () => {
 
   it('keeps MARK groups apart: a TUPLE closing a MARK lands on the enclosing stack', () => {
     // (1, (2, 3)) built with MARK ... TUPLE twice, as torch writes tensor arguments.
-    const value = readPickle(bytes(0x80, 2, '(', 'K', 1, '(', 'K', 2, 'K', 3, 't', 't', '.'), 'marks.pkl') as PickleTuple;
+    const value = readPickle(
+      bytes(0x80, 2, '(', 'K', 1, '(', 'K', 2, 'K', 3, 't', 't', '.'),
+      'marks.pkl',
+    ) as PickleTuple;
     assert.equal(value.items[0], 1);
     assert.deepEqual((value.items[1] as PickleTuple).items, [2, 3]);
   });
 
   it('refuses unsupported opcodes and truncated input with the file and offset', () => {
-    assert.throws(() => readPickle(bytes(0x80, 2, 0x82, 1, '.'), 'ext.pkl'), (e: unknown) => e instanceof PickleError && /ext\.pkl: .*opcode 0x82.*offset 2/.test(e.message));
-    assert.throws(() => readPickle(bytes(0x80, 2, 'X', 10, 0, 0, 0, 'ab'), 'short.pkl'), /short\.pkl: pickle ends early/);
-    assert.throws(() => readPickle(bytes(0x80, 2, 'h', 7, '.'), 'memo.pkl'), /memo\.pkl: pickle refers to memo entry 7/);
+    assert.throws(
+      () => readPickle(bytes(0x80, 2, 0x82, 1, '.'), 'ext.pkl'),
+      (e: unknown) => e instanceof PickleError && /ext\.pkl: .*opcode 0x82.*offset 2/.test(e.message),
+    );
+    assert.throws(
+      () => readPickle(bytes(0x80, 2, 'X', 10, 0, 0, 0, 'ab'), 'short.pkl'),
+      /short\.pkl: pickle ends early/,
+    );
+    assert.throws(
+      () => readPickle(bytes(0x80, 2, 'h', 7, '.'), 'memo.pkl'),
+      /memo\.pkl: pickle refers to memo entry 7/,
+    );
   });
 });

@@ -13,7 +13,8 @@ import { useTempDir, writeSparse } from './hostileFiles';
 
 function billionLaughs(levels: number): string {
   const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= levels; i++)
+    lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -38,7 +39,10 @@ describe('hostile YAML configs', () => {
   });
 
   it('still expands a few aliases, and records where the aliased keys were written', () => {
-    const layer = parseYamlLayer('base: &opt {type: adam, learning_rate: 0.01}\noptimizer: *opt\nlist: [*opt, *opt]\n', '/x/ok.yaml');
+    const layer = parseYamlLayer(
+      'base: &opt {type: adam, learning_rate: 0.01}\noptimizer: *opt\nlist: [*opt, *opt]\n',
+      '/x/ok.yaml',
+    );
     assert.deepEqual(layer.value['optimizer'], { type: 'adam', learning_rate: 0.01 });
     assert.deepEqual(layer.value['list'], [layer.value['base'], layer.value['base']]);
     assert.ok(layer.origins.size > 0);
@@ -53,7 +57,10 @@ describe('hostile YAML configs', () => {
     assert.match(error.field, /^k0\.k1\./);
     for (const levels of [depth, 100_000]) {
       const flow = `a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`;
-      assert.match(refusal(() => parseYamlLayer(flow, '/x/flow.yaml')).message, /nested (deeper than 64 levels|too deeply)/);
+      assert.match(
+        refusal(() => parseYamlLayer(flow, '/x/flow.yaml')).message,
+        /nested (deeper than 64 levels|too deeply)/,
+      );
     }
     const ok = Array.from({ length: depth - 1 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
     assert.ok(parseYamlLayer(ok, '/x/ok.yaml').value['k0']);

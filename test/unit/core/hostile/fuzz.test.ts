@@ -30,7 +30,8 @@ describe('fuzzing the readers with seeded mutations', function () {
     const crashes: string[] = [];
     const done: string[] = [];
     let current: { target: string; index: number } | null = null;
-    const reproduce = (c: { target: string; index: number }) => `FUZZ_SEED=${SEED} FUZZ_TARGET='${c.target}' FUZZ_FROM_CASE=${c.index}`;
+    const reproduce = (c: { target: string; index: number }) =>
+      `FUZZ_SEED=${SEED} FUZZ_TARGET='${c.target}' FUZZ_FROM_CASE=${c.index}`;
     let watchdog: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(watchdog);
@@ -40,15 +41,24 @@ describe('fuzzing the readers with seeded mutations', function () {
     child.on('message', (message: FuzzMessage) => {
       arm();
       if (message.kind === 'case') current = message;
-      else if (message.kind === 'crash') crashes.push(`${message.target} case ${message.index} (${reproduce(message)}), mutated ${message.file}: ${message.error}`);
+      else if (message.kind === 'crash')
+        crashes.push(
+          `${message.target} case ${message.index} (${reproduce(message)}), mutated ${message.file}: ${message.error}`,
+        );
       else done.push(`${message.target}: ${message.cases} cases in ${message.ms} ms`);
     });
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('exit', (c, s) => resolve([c, s])),
+    );
     clearTimeout(watchdog);
     console.log(`      [fuzz] ${done.join('; ')}`);
     const last = current ? ` during ${reproduce(current)}` : '';
     assert.deepEqual(crashes, [], 'crash-class errors');
-    assert.equal(signal, null, `the fuzz child was killed (${signal}: a case ran past ${CASE_TIMEOUT_MS} ms)${last}\n${stderr}`);
+    assert.equal(
+      signal,
+      null,
+      `the fuzz child was killed (${signal}: a case ran past ${CASE_TIMEOUT_MS} ms)${last}\n${stderr}`,
+    );
     assert.equal(code, 0, `the fuzz child exited ${code} (out of memory or an abort)${last}\n${stderr}`);
     assert.equal(done.length, READERS);
   });

@@ -33,10 +33,21 @@ describe('hostile checkpoint JSON files', () => {
     writeFileSync(join(checkpoint, 'manifest.json'), manifestText(1_200_000));
     const result = await validateCheckpoint(checkpoint);
     assert.equal(result.valid, false);
-    assert.match(result.problems[0]!, new RegExp(`manifest\\.json: size is ${statSync(join(checkpoint, 'manifest.json')).size} bytes \\(limit ${READ_LIMITS.manifestBytes}\\)`));
+    assert.match(
+      result.problems[0]!,
+      new RegExp(
+        `manifest\\.json: size is ${statSync(join(checkpoint, 'manifest.json')).size} bytes \\(limit ${READ_LIMITS.manifestBytes}\\)`,
+      ),
+    );
     const over = READ_LIMITS.manifestEntries + 1;
-    assert.throws(() => parseManifest(manifestText(over), 'm.json'), new RegExp(`m\\.json: field "files" has ${over} entries \\(limit ${READ_LIMITS.manifestEntries}\\)`));
-    assert.equal(parseManifest(manifestText(READ_LIMITS.manifestEntries), 'ok.json').files.length, READ_LIMITS.manifestEntries);
+    assert.throws(
+      () => parseManifest(manifestText(over), 'm.json'),
+      new RegExp(`m\\.json: field "files" has ${over} entries \\(limit ${READ_LIMITS.manifestEntries}\\)`),
+    );
+    assert.equal(
+      parseManifest(manifestText(READ_LIMITS.manifestEntries), 'ok.json').files.length,
+      READ_LIMITS.manifestEntries,
+    );
   });
 
   it('refuses a manifest that is a FIFO or a folder instead of blocking on it', async () => {
@@ -48,15 +59,27 @@ describe('hostile checkpoint JSON files', () => {
 
   it('refuses state files nested 100000 deep with the file and limit, never "Maximum call stack size exceeded"', () => {
     const text = `{"global_step":1,"epoch":0,"data_position":{"a":${deep(100_000)}},"rng":{},"loss":null,"best_metric_name":null,"best_metric":null,"best_checkpoint":null,"greater_is_better":false}`;
-    assert.throws(() => parseTrainerState(text, 'trainer_state.json'), new RegExp(`trainer_state\\.json: JSON nesting is deeper than allowed \\(limit ${READ_LIMITS.jsonDepth}\\)`));
-    assert.throws(() => parseHfTrainerState(`{"global_step":1,"x":${deep(100_000)}}`, 'hf/trainer_state.json'), /hf\/trainer_state\.json: JSON nesting is deeper than allowed/);
+    assert.throws(
+      () => parseTrainerState(text, 'trainer_state.json'),
+      new RegExp(`trainer_state\\.json: JSON nesting is deeper than allowed \\(limit ${READ_LIMITS.jsonDepth}\\)`),
+    );
+    assert.throws(
+      () => parseHfTrainerState(`{"global_step":1,"x":${deep(100_000)}}`, 'hf/trainer_state.json'),
+      /hf\/trainer_state\.json: JSON nesting is deeper than allowed/,
+    );
     // Brackets inside strings do not count; nesting at the limit parses.
-    assert.equal(parseHfTrainerState(`{"global_step":1,"s":"${'['.repeat(10_000)}","x":${deep(READ_LIMITS.jsonDepth - 1)}}`, 'ok').global_step, 1);
+    assert.equal(
+      parseHfTrainerState(`{"global_step":1,"s":"${'['.repeat(10_000)}","x":${deep(READ_LIMITS.jsonDepth - 1)}}`, 'ok')
+        .global_step,
+      1,
+    );
   });
 
   it('lists a checkpoint whose trainer state is nested too deep as invalid, naming the file', async () => {
     const manager = new CheckpointManager(dir(), managerOptions());
-    await (await manager.save(makeContent(1))).done;
+    await (
+      await manager.save(makeContent(1))
+    ).done;
     const checkpoint = join(dir(), 'checkpoints', 'checkpoint-1');
     const state = join(checkpoint, 'trainer_state.json');
     const size = statSync(state).size;
@@ -74,11 +97,19 @@ describe('hostile checkpoint JSON files', () => {
     writeFileSync(join(checkpoint, 'trainer_state.json'), JSON.stringify({ global_step: 5, log_history: [] }));
     writeSparse(join(checkpoint, 'rng_state_3000000000.pth'), 10, Buffer.from('PK'));
     const report = await examineFolder(checkpoint);
-    assert.match(report.problems.join('\n'), new RegExp(`rng_state_3000000000\\.pth: rank is 3000000000 \\(limit ${READ_LIMITS.rngRanks}\\)`));
+    assert.match(
+      report.problems.join('\n'),
+      new RegExp(`rng_state_3000000000\\.pth: rank is 3000000000 \\(limit ${READ_LIMITS.rngRanks}\\)`),
+    );
     const file = (rank: number) => ({ name: `rng_state_${rank}.pth`, size: 1, mtimeMs: 0 });
-    assert.deepEqual(checkRankFiles('/c', [file(0), file(2)]), ['/c: rng_state_1.pth missing (RNG files for ranks 0..2 expected)']);
+    assert.deepEqual(checkRankFiles('/c', [file(0), file(2)]), [
+      '/c: rng_state_1.pth missing (RNG files for ranks 0..2 expected)',
+    ]);
     assert.deepEqual(checkRankFiles('/c', [file(0), file(1)]), []);
     const [sparse] = checkRankFiles('/c', [file(0), file(999_999)]);
-    assert.match(sparse!, /^\/c: rng_state_1\.pth, .*rng_state_10\.pth and 999988 more missing \(RNG files for ranks 0\.\.999999 expected\)$/);
+    assert.match(
+      sparse!,
+      /^\/c: rng_state_1\.pth, .*rng_state_10\.pth and 999988 more missing \(RNG files for ranks 0\.\.999999 expected\)$/,
+    );
   });
 });

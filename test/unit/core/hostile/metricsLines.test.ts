@@ -21,10 +21,15 @@ describe('hostile metrics.jsonl', () => {
     writeSparse(path, size, Buffer.from(line(1)), Buffer.from(`\n${line(3).trimEnd()}\n`));
     const history = emptyHistory();
     const points: number[] = [];
-    assert.equal(await readAppendedMetrics(path, history, { point: (step) => points.push(step), resumed: () => undefined }), true);
+    assert.equal(
+      await readAppendedMetrics(path, history, { point: (step) => points.push(step), resumed: () => undefined }),
+      true,
+    );
     assert.deepEqual(points, [1, 3]);
     assert.equal(history.bytesRead, size);
-    assert.deepEqual(history.problems, [`${path} line 2: longer than ${LIMIT} bytes (the limit for one record); line skipped`]);
+    assert.deepEqual(history.problems, [
+      `${path} line 2: longer than ${LIMIT} bytes (the limit for one record); line skipped`,
+    ]);
     assert.equal(history.lines, 3);
   });
 

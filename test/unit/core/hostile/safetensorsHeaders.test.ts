@@ -32,7 +32,9 @@ describe('hostile safetensors files', () => {
     mkdirSync(checkpoint);
     writeFileSync(join(checkpoint, 'trainer_state.json'), JSON.stringify({ global_step: 1, log_history: [] }));
     const path = writeSparse(join(checkpoint, 'model.safetensors'), 3_100_000_000, lengthPrefix(3_000_000_000n));
-    const limit = new RegExp(`model\\.safetensors: safetensors header length is 3000000000 bytes \\(limit ${READ_LIMITS.safetensorsHeaderBytes}\\)`);
+    const limit = new RegExp(
+      `model\\.safetensors: safetensors header length is 3000000000 bytes \\(limit ${READ_LIMITS.safetensorsHeaderBytes}\\)`,
+    );
     await assert.rejects(readSafetensorsHeader(path), limit);
     const report = await examineFolder(checkpoint);
     assert.equal(report.valid, false);
@@ -42,10 +44,16 @@ describe('hostile safetensors files', () => {
   it('refuses header lengths beyond the file or beyond 2^53, and a header shorter than its 8-byte length', async () => {
     const beyond = join(dir(), 'beyond.safetensors');
     writeFileSync(beyond, Buffer.concat([lengthPrefix(1000n), Buffer.from('{}')]));
-    await assert.rejects(readSafetensorsHeader(beyond), /beyond\.safetensors: safetensors header length 1000 does not fit the file \(10 bytes; truncated\?\)/);
+    await assert.rejects(
+      readSafetensorsHeader(beyond),
+      /beyond\.safetensors: safetensors header length 1000 does not fit the file \(10 bytes; truncated\?\)/,
+    );
     const huge = join(dir(), 'huge.safetensors');
     writeFileSync(huge, lengthPrefix(0xffffffffffffffffn));
-    await assert.rejects(readSafetensorsHeader(huge), /huge\.safetensors: safetensors header length is 18446744073709551615 bytes \(limit/);
+    await assert.rejects(
+      readSafetensorsHeader(huge),
+      /huge\.safetensors: safetensors header length is 18446744073709551615 bytes \(limit/,
+    );
     const short = join(dir(), 'short.safetensors');
     writeFileSync(short, Buffer.from([1, 2, 3]));
     await assert.rejects(readSafetensorsHeader(short), /short\.safetensors: truncated \(3 bytes/);
@@ -55,7 +63,10 @@ describe('hostile safetensors files', () => {
     const depth = READ_LIMITS.jsonDepth + 1;
     const path = join(dir(), 'deep.safetensors');
     writeFileSync(path, rawSafetensors(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`, Buffer.alloc(0)));
-    await assert.rejects(readSafetensorsHeader(path), /deep\.safetensors \(safetensors header\): JSON nesting is deeper than allowed \(limit 256\)/);
+    await assert.rejects(
+      readSafetensorsHeader(path),
+      /deep\.safetensors \(safetensors header\): JSON nesting is deeper than allowed \(limit 256\)/,
+    );
   });
 
   it('decodes unaligned tensors of a small file correctly, wherever the bytes sit in the buffer pool', async () => {

@@ -37,7 +37,10 @@ describe('hostile torch archives', () => {
       for (const deflate of [false, true]) {
         const path = patched('optimizer.pt', (zip, at) => zip.writeUInt32LE(0xfffffff0, at + 20), deflate);
         await assert.rejects(TorchFile.open(path), (error: Error) => {
-          assert.match(error.message, /optimizer\.pt: entry archive\/data\.pkl compressed size is 4294967280 bytes \(limit \d+\)/);
+          assert.match(
+            error.message,
+            /optimizer\.pt: entry archive\/data\.pkl compressed size is 4294967280 bytes \(limit \d+\)/,
+          );
           return true;
         });
       }
@@ -45,12 +48,18 @@ describe('hostile torch archives', () => {
 
     it('refuses a compressed size under the limit that runs past the end of the file', async () => {
       const path = patched('scheduler.pt', (zip, at) => zip.writeUInt32LE(READ_LIMITS.pickleIntegerBytes * 4, at + 20));
-      await assert.rejects(ZipArchive.open(path).then((zip) => zip.read(zip.entries[0]!, 1 << 20).finally(() => zip.close())), /scheduler\.pt: truncated or damaged \(wants 4096 bytes at offset \d+ of a \d+-byte file\)/);
+      await assert.rejects(
+        ZipArchive.open(path).then((zip) => zip.read(zip.entries[0]!, 1 << 20).finally(() => zip.close())),
+        /scheduler\.pt: truncated or damaged \(wants 4096 bytes at offset \d+ of a \d+-byte file\)/,
+      );
     });
 
     it('refuses a local header offset outside the file, and an entry count the directory cannot hold', async () => {
       const offset = patched('a.pt', (zip, at) => zip.writeUInt32LE(0x7ffffff0, at + 42));
-      await assert.rejects(ZipArchive.open(offset).then((zip) => zip.read(zip.entries[0]!, 1 << 20).finally(() => zip.close())), /a\.pt: truncated or damaged/);
+      await assert.rejects(
+        ZipArchive.open(offset).then((zip) => zip.read(zip.entries[0]!, 1 << 20).finally(() => zip.close())),
+        /a\.pt: truncated or damaged/,
+      );
       const counted = join(dir(), 'b.pt');
       const zip = torchArchive(pickleOf(SMALL_DICT));
       zip.writeUInt16LE(60_000, zip.length - 22 + 10);
@@ -64,7 +73,10 @@ describe('hostile torch archives', () => {
       // Sizes 0xffffffff say "look in the zip64 extra field", and there is none.
       zip.writeUInt32LE(0xffffffff, centralDirectoryOffset(zip) + 24);
       writeFileSync(path, zip);
-      await assert.rejects(ZipArchive.open(path), /c\.pt: central directory entry 0 \(archive\/data\.pkl\) has a damaged zip64 extra field/);
+      await assert.rejects(
+        ZipArchive.open(path),
+        /c\.pt: central directory entry 0 \(archive\/data\.pkl\) has a damaged zip64 extra field/,
+      );
     });
 
     it('still reads an honest deflated archive', async () => {
@@ -81,14 +93,22 @@ describe('hostile torch archives', () => {
       const path = join(dir(), 'optimizer.pt');
       const bomb = Buffer.alloc(60_000_000, EMPTY_DICT);
       writeFileSync(path, torchArchive(pickleOf(bomb), true));
-      await assert.rejects(TorchFile.open(path), new RegExp(`optimizer\\.pt:archive/data\\.pkl: pickle builds more than ${READ_LIMITS.pickleValues} values \\(the limit\\)`));
+      await assert.rejects(
+        TorchFile.open(path),
+        new RegExp(
+          `optimizer\\.pt:archive/data\\.pkl: pickle builds more than ${READ_LIMITS.pickleValues} values \\(the limit\\)`,
+        ),
+      );
     });
 
     it('reads a pickle of exactly the value limit, and refuses one more', () => {
       const at = (n: number) => pickleOf([0x5d], Buffer.alloc(n - 1, 0x4e), [0x30]); // EMPTY_LIST, NONE × (n-1), POP
       assert.deepEqual(readPickle(Buffer.concat([Buffer.from([0x80, 2, 0x5d, 0x2e])]), 'one'), []);
       assert.equal(readPickle(at(READ_LIMITS.pickleValues), 'exact'), null);
-      assert.throws(() => readPickle(at(READ_LIMITS.pickleValues + 1), 'over.pkl'), /over\.pkl: pickle builds more than/);
+      assert.throws(
+        () => readPickle(at(READ_LIMITS.pickleValues + 1), 'over.pkl'),
+        /over\.pkl: pickle builds more than/,
+      );
     });
 
     it('refuses a 200 KB LONG4 integer at once, and builds integers up to the limit exactly', () => {
@@ -98,23 +118,38 @@ describe('hostile torch archives', () => {
         header.writeUInt32LE(length, 1);
         return pickleOf(header, Buffer.alloc(length, fill));
       };
-      assert.throws(() => readPickle(long4(200_000, 0x11), 'big.pkl'), new RegExp(`big\\.pkl: pickle integer of 200000 bytes is longer than the limit of ${READ_LIMITS.pickleIntegerBytes}`));
+      assert.throws(
+        () => readPickle(long4(200_000, 0x11), 'big.pkl'),
+        new RegExp(
+          `big\\.pkl: pickle integer of 200000 bytes is longer than the limit of ${READ_LIMITS.pickleIntegerBytes}`,
+        ),
+      );
       const limit = READ_LIMITS.pickleIntegerBytes;
       assert.equal(readPickle(long4(limit, 0x01), 'ok'), BigInt(`0x${'01'.repeat(limit)}`));
       assert.equal(readPickle(long4(limit, 0xff), 'neg'), -1); // two's complement, all ones
       assert.equal(readPickle(pickleOf([0x8a, 2, 0x00, 0x80]), 'long1'), -32768);
-      assert.throws(() => readPickle(pickleOf([0x49], Buffer.from(`${'9'.repeat(limit * 3 + 1)}\n`)), 'int.pkl'), /int\.pkl: pickle integer of \d+ digits is longer than the limit/);
+      assert.throws(
+        () => readPickle(pickleOf([0x49], Buffer.from(`${'9'.repeat(limit * 3 + 1)}\n`)), 'int.pkl'),
+        /int\.pkl: pickle integer of \d+ digits is longer than the limit/,
+      );
     });
 
     it('refuses MARK nesting beyond the depth limit, and reads nesting at the limit', () => {
       const nested = (depth: number) => pickleOf(Buffer.alloc(depth, 0x28), Buffer.alloc(depth, 0x6c)); // MARK × d, LIST × d
       assert.ok(Array.isArray(readPickle(nested(READ_LIMITS.pickleDepth), 'deep-ok')));
-      assert.throws(() => readPickle(nested(READ_LIMITS.pickleDepth + 1), 'deep.pkl'), /deep\.pkl: pickle nests MARKs deeper than the limit/);
+      assert.throws(
+        () => readPickle(nested(READ_LIMITS.pickleDepth + 1), 'deep.pkl'),
+        /deep\.pkl: pickle nests MARKs deeper than the limit/,
+      );
     });
 
     it('describes a Parameter without recursing through endlessly nested wrappers', () => {
-      let value: PickleObject = new PickleObject(new PickleGlobal('torch._utils', '_rebuild_tensor_v2'), new PickleTuple([]));
-      for (let i = 0; i < 100_000; i++) value = new PickleObject(new PickleGlobal('torch._utils', '_rebuild_parameter'), new PickleTuple([value]));
+      let value: PickleObject = new PickleObject(
+        new PickleGlobal('torch._utils', '_rebuild_tensor_v2'),
+        new PickleTuple([]),
+      );
+      for (let i = 0; i < 100_000; i++)
+        value = new PickleObject(new PickleGlobal('torch._utils', '_rebuild_parameter'), new PickleTuple([value]));
       assert.equal(describeTensor(value), null);
     });
 
@@ -122,7 +157,10 @@ describe('hostile torch archives', () => {
       const path = join(dir(), 'zipbomb.pt');
       const raw = deflateRawSync(Buffer.alloc(80 * 1024 * 1024, EMPTY_DICT));
       writeFileSync(path, buildDeflatedEntry(raw, 100));
-      await assert.rejects(TorchFile.open(path), /zipbomb\.pt: entry archive\/data\.pkl does not inflate within \d+ bytes/);
+      await assert.rejects(
+        TorchFile.open(path),
+        /zipbomb\.pt: entry archive\/data\.pkl does not inflate within \d+ bytes/,
+      );
     });
   });
 });

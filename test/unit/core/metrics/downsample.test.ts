@@ -18,7 +18,10 @@ describe('minMaxIndices', () => {
     // Each of the 50 buckets of 20 points contributes its extremes.
     const bucket = Array.from(keep).filter((i) => i >= 40 && i < 60);
     const slice = values.slice(40, 60);
-    assert.deepEqual(bucket.map((i) => values[i]).sort((a, b) => (a as number) - (b as number)), [Math.min(...slice), Math.max(...slice)]);
+    assert.deepEqual(
+      bucket.map((i) => values[i]).sort((a, b) => (a as number) - (b as number)),
+      [Math.min(...slice), Math.max(...slice)],
+    );
   });
 
   it('skips non-finite values but keeps a gap for an all-NaN bucket', () => {
@@ -45,7 +48,11 @@ describe('minMaxIndices', () => {
     const series = new MetricsSeries();
     series.append(1, Number.NaN, Infinity);
     series.append(2, 0.5, 0.1);
-    assert.deepEqual(downsampleColumns(series.columns(), 0, 2, 10), { steps: [1, 2], loss: [null, 0.5], lr: [null, 0.1] });
+    assert.deepEqual(downsampleColumns(series.columns(), 0, 2, 10), {
+      steps: [1, 2],
+      loss: [null, 0.5],
+      lr: [null, 0.1],
+    });
   });
 });
 

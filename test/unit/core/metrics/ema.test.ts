@@ -7,7 +7,10 @@ describe('debiasedEma (TensorBoard smoothing)', () => {
     // last_1 = 0.5*1 = 0.5, debias 0.5 -> 1; last_2 = 0.25 + 0.5*3 = 1.75, debias 0.75 -> 2.3333
     // last_3 = 0.875 + 0.5*2 = 1.875, debias 0.875 -> 2.142857
     const out = debiasedEma([1, 3, 2], w);
-    assert.deepEqual(Array.from(out).map((v) => Number(v.toFixed(6))), [1, 2.333333, 2.142857]);
+    assert.deepEqual(
+      Array.from(out).map((v) => Number(v.toFixed(6))),
+      [1, 2.333333, 2.142857],
+    );
   });
 
   it('returns the values unchanged at weight 0', () => {

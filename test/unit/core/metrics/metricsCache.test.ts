@@ -1,11 +1,26 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CACHE_MIN_BYTES, metricsCachePath, readMetricsCache, readMetricsFileCached } from '../../../../src/core/metrics/metricsCache';
+import {
+  CACHE_MIN_BYTES,
+  metricsCachePath,
+  readMetricsCache,
+  readMetricsFileCached,
+} from '../../../../src/core/metrics/metricsCache';
 import { readMetricsFile, type MetricsHistory } from '../../../../src/core/metrics/metricsReader';
 
-const point = (step: number, loss: number | null, lr = 0.001): string => JSON.stringify({ step, loss, lr, examples_per_sec: 1000, time: 1_700_000_000_000 + step });
+const point = (step: number, loss: number | null, lr = 0.001): string =>
+  JSON.stringify({ step, loss, lr, examples_per_sec: 1000, time: 1_700_000_000_000 + step });
 
 /** A history over CACHE_MIN_BYTES with a resume, a malformed line and a non-finite loss. */
 function longHistory(steps: number): string[] {
@@ -115,11 +130,26 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     };
     const hostile: Array<[string, Buffer]> = [
       ['wrong magic', Buffer.concat([Buffer.from('XXXX'), good.subarray(4)])],
-      ['header length past the end', Buffer.concat([good.subarray(0, 4), Buffer.from([0xff, 0xff, 0xff, 0x7f]), good.subarray(8, 64)])],
+      [
+        'header length past the end',
+        Buffer.concat([good.subarray(0, 4), Buffer.from([0xff, 0xff, 0xff, 0x7f]), good.subarray(8, 64)]),
+      ],
       ['header not JSON', withHeader({}, Buffer.alloc(0)).fill(0x7b, 8, 12)],
-      ['points lie', withHeader({ ...header, points: (header['points'] as number) + 1 }, good.subarray(good.length - (header['points'] as number) * 24))],
+      [
+        'points lie',
+        withHeader(
+          { ...header, points: (header['points'] as number) + 1 },
+          good.subarray(good.length - (header['points'] as number) * 24),
+        ),
+      ],
       ['1e12 points', withHeader({ ...header, points: 1e12 }, Buffer.alloc(16))],
-      ['columns renamed', withHeader({ ...header, columns: ['steps', 'lr', 'loss'] }, good.subarray(good.length - (header['points'] as number) * 24))],
+      [
+        'columns renamed',
+        withHeader(
+          { ...header, columns: ['steps', 'lr', 'loss'] },
+          good.subarray(good.length - (header['points'] as number) * 24),
+        ),
+      ],
       ['truncated', good.subarray(0, good.length - 8)],
       ['empty', Buffer.alloc(0)],
     ];

@@ -42,7 +42,9 @@ describe('metrics files larger than one read chunk', () => {
     writeFileSync(path, text);
     for (const history of [await readMetricsFile(path), await appended(path)]) {
       assert.deepEqual(Array.from(history.series.columns().steps), [1, 3]);
-      assert.deepEqual(history.problems, [`${path} line 2: longer than ${LIMIT} bytes (the limit for one record); line skipped`]);
+      assert.deepEqual(history.problems, [
+        `${path} line 2: longer than ${LIMIT} bytes (the limit for one record); line skipped`,
+      ]);
       assert.equal(history.bytesRead, Buffer.byteLength(text));
       assert.equal(history.lines, 3);
       assert.equal(history.skippingLongLine, false);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emptyHistory, MetricsLineParser, readAppendedMetrics, readMetricsFile, type MetricsHistory } from '../../../../src/core/metrics/metricsReader';
+import {
+  emptyHistory,
+  MetricsLineParser,
+  readAppendedMetrics,
+  readMetricsFile,
+  type MetricsHistory,
+} from '../../../../src/core/metrics/metricsReader';
 
 /** Feeds whole lines to a parser, the fast path (lineAt over a text of several lines) when `fast`. */
 function parse(lines: string[], fast = false): MetricsHistory {
@@ -11,7 +17,8 @@ function parse(lines: string[], fast = false): MetricsHistory {
   if (!fast) for (const l of lines) parser.line(l);
   else {
     const text = lines.join('\n') + '\n';
-    for (let from = 0, nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) parser.lineAt(text, from, nl);
+    for (let from = 0, nl = text.indexOf('\n'); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from))
+      parser.lineAt(text, from, nl);
   }
   return history;
 }
@@ -21,12 +28,29 @@ describe('metrics lines: each record kind, each problem named with its line', ()
   it('an empty history has nothing read and nothing skipped', () => {
     const h = emptyHistory();
     assert.equal(h.series.length, 0);
-    assert.deepEqual({ resumes: h.resumes, problems: h.problems, problemCount: h.problemCount, bytesRead: h.bytesRead, lines: h.lines, skipping: h.skippingLongLine }, { resumes: [], problems: [], problemCount: 0, bytesRead: 0, lines: 0, skipping: false });
+    assert.deepEqual(
+      {
+        resumes: h.resumes,
+        problems: h.problems,
+        problemCount: h.problemCount,
+        bytesRead: h.bytesRead,
+        lines: h.lines,
+        skipping: h.skippingLongLine,
+      },
+      { resumes: [], problems: [], problemCount: 0, bytesRead: 0, lines: 0, skipping: false },
+    );
   });
 
   for (const fast of [false, true]) {
     it(`reads the trainer's rows the same on the ${fast ? 'fast' : 'JSON'} path: null as non-finite, \\r\\n tolerated, epoch optional`, () => {
-      const h = parse(['{"step":1,"epoch":0,"loss":2.5,"lr":0.1,"x":1}', '{"step":2,"loss":null,"lr":null}\r', '{"step":3,"loss":-1e-3,"lr":1E+2}'], fast);
+      const h = parse(
+        [
+          '{"step":1,"epoch":0,"loss":2.5,"lr":0.1,"x":1}',
+          '{"step":2,"loss":null,"lr":null}\r',
+          '{"step":3,"loss":-1e-3,"lr":1E+2}',
+        ],
+        fast,
+      );
       const c = h.series.columns();
       assert.deepEqual(Array.from(c.steps), [1, 2, 3]);
       assert.deepEqual(values(c.loss), [2.5, null, -0.001]);
@@ -37,7 +61,14 @@ describe('metrics lines: each record kind, each problem named with its line', ()
   }
 
   it('the fast path hands odd rows to the JSON path: a number that is not one, a row not closed on its line', () => {
-    const h = parse(['{"step":1,"loss":1.2.3,"lr":0.1}', '{"step":2,"loss":0.5,"lr":0.1} trailing', '{"step":3,"loss":0.5,"lr":0.1,"note":"}"}'], true);
+    const h = parse(
+      [
+        '{"step":1,"loss":1.2.3,"lr":0.1}',
+        '{"step":2,"loss":0.5,"lr":0.1} trailing',
+        '{"step":3,"loss":0.5,"lr":0.1,"note":"}"}',
+      ],
+      true,
+    );
     assert.deepEqual(Array.from(h.series.columns().steps), [3]);
     assert.equal(h.problemCount, 2);
     assert.match(h.problems[0]!, /^m\.jsonl line 1: not JSON \(/);
@@ -53,21 +84,38 @@ describe('metrics lines: each record kind, each problem named with its line', ()
   });
 
   it('names each bad record: not JSON, not an object, bad step, bad loss; blank lines count but are no problem', () => {
-    const h = parse(['', '  ', 'nope', '[1]', 'null', '7', '{"loss":1}', '{"step":"1","loss":1}', '{"step":1.5,"loss":1}', '{"step":-1,"loss":1}', '{"step":1,"loss":"low"}', '{"step":1}', '{"step":2,"loss":1,"lr":"fast"}']);
+    const h = parse([
+      '',
+      '  ',
+      'nope',
+      '[1]',
+      'null',
+      '7',
+      '{"loss":1}',
+      '{"step":"1","loss":1}',
+      '{"step":1.5,"loss":1}',
+      '{"step":-1,"loss":1}',
+      '{"step":1,"loss":"low"}',
+      '{"step":1}',
+      '{"step":2,"loss":1,"lr":"fast"}',
+    ]);
     assert.equal(h.lines, 13);
     // The parser's own words vary by Node version.
-    assert.deepEqual(h.problems.map((p) => p.replace(/not JSON \(.+\);/, 'not JSON (...);')), [
-      'm.jsonl line 3: not JSON (...); line skipped',
-      'm.jsonl line 4: expected a JSON object; line skipped',
-      'm.jsonl line 5: expected a JSON object; line skipped',
-      'm.jsonl line 6: expected a JSON object; line skipped',
-      'm.jsonl line 7: "step" must be a non-negative integer; line skipped',
-      'm.jsonl line 8: "step" must be a non-negative integer; line skipped',
-      'm.jsonl line 9: "step" must be a non-negative integer; line skipped',
-      'm.jsonl line 10: "step" must be a non-negative integer; line skipped',
-      'm.jsonl line 11: "loss" must be a number (or null for a non-finite loss); line skipped',
-      'm.jsonl line 12: "loss" must be a number (or null for a non-finite loss); line skipped',
-    ]);
+    assert.deepEqual(
+      h.problems.map((p) => p.replace(/not JSON \(.+\);/, 'not JSON (...);')),
+      [
+        'm.jsonl line 3: not JSON (...); line skipped',
+        'm.jsonl line 4: expected a JSON object; line skipped',
+        'm.jsonl line 5: expected a JSON object; line skipped',
+        'm.jsonl line 6: expected a JSON object; line skipped',
+        'm.jsonl line 7: "step" must be a non-negative integer; line skipped',
+        'm.jsonl line 8: "step" must be a non-negative integer; line skipped',
+        'm.jsonl line 9: "step" must be a non-negative integer; line skipped',
+        'm.jsonl line 10: "step" must be a non-negative integer; line skipped',
+        'm.jsonl line 11: "loss" must be a number (or null for a non-finite loss); line skipped',
+        'm.jsonl line 12: "loss" must be a number (or null for a non-finite loss); line skipped',
+      ],
+    );
     // A step of 0 is fine; a missing or non-number lr is non-finite.
     assert.deepEqual(Array.from(h.series.columns().steps), [2]);
     assert.deepEqual(values(h.series.columns().lr), [null]);
@@ -82,7 +130,13 @@ describe('metrics lines: each record kind, each problem named with its line', ()
   });
 
   it('a resume without a source or time says checkpoint-<step> and no time; other events draw nothing', () => {
-    const h = parse(['{"step":1,"loss":1}', '{"step":2,"loss":1}', '{"event":"resumed","step":1,"from":5,"time":"noon"}', '{"event":"eval","step":2,"loss":9}', '{"step":2,"loss":0.5}']);
+    const h = parse([
+      '{"step":1,"loss":1}',
+      '{"step":2,"loss":1}',
+      '{"event":"resumed","step":1,"from":5,"time":"noon"}',
+      '{"event":"eval","step":2,"loss":9}',
+      '{"step":2,"loss":0.5}',
+    ]);
     assert.deepEqual(h.resumes, [{ step: 1, from: 'checkpoint-1', time: null }]);
     assert.deepEqual(values(h.series.columns().loss), [1, 0.5]);
     assert.deepEqual(h.problems, []);
@@ -96,23 +150,44 @@ describe('metrics lines: each record kind, each problem named with its line', ()
       '{"event":"resumed","step":4,"from":"checkpoint-4","time":2}',
       '{"event":"resumed","step":2,"from":"checkpoint-2","time":3}',
     ]);
-    assert.deepEqual(h.resumes.map((r) => r.time), [3]);
-    const kept = parse(['{"step":1,"loss":1}', '{"step":2,"loss":1}', '{"event":"resumed","step":2,"time":1}', '{"step":3,"loss":1}', '{"event":"resumed","step":2,"time":2}']);
-    assert.deepEqual(kept.resumes.map((r) => r.time), [1, 2]);
+    assert.deepEqual(
+      h.resumes.map((r) => r.time),
+      [3],
+    );
+    const kept = parse([
+      '{"step":1,"loss":1}',
+      '{"step":2,"loss":1}',
+      '{"event":"resumed","step":2,"time":1}',
+      '{"step":3,"loss":1}',
+      '{"event":"resumed","step":2,"time":2}',
+    ]);
+    assert.deepEqual(
+      kept.resumes.map((r) => r.time),
+      [1, 2],
+    );
   });
 
   it('a step repeated without a resume line is a restart marked "step N-1"; the first row after a resume line is not', () => {
     const h = parse(['{"step":1,"loss":1}', '{"step":2,"loss":1}', '{"step":2,"loss":0.5}']);
     assert.deepEqual(h.resumes, [{ step: 1, from: 'step 1', time: null }]);
     assert.deepEqual(values(h.series.columns().loss), [1, 0.5]);
-    const resumed = parse(['{"step":1,"loss":1}', '{"step":2,"loss":1}', '{"event":"resumed","step":1,"time":1}', '{"step":2,"loss":0.5}', '{"step":3,"loss":0.4}']);
+    const resumed = parse([
+      '{"step":1,"loss":1}',
+      '{"step":2,"loss":1}',
+      '{"event":"resumed","step":1,"time":1}',
+      '{"step":2,"loss":0.5}',
+      '{"step":3,"loss":0.4}',
+    ]);
     assert.deepEqual(resumed.resumes, [{ step: 1, from: 'checkpoint-1', time: 1 }]);
   });
 
   it('tells the observer each point and resume in order, restarts included', () => {
     const seen: string[] = [];
     const history = emptyHistory();
-    const parser = new MetricsLineParser('m.jsonl', history, { point: (s, loss, lr) => seen.push(`p${s}:${loss}:${lr}`), resumed: (m) => seen.push(`r${m.step}:${m.from}`) });
+    const parser = new MetricsLineParser('m.jsonl', history, {
+      point: (s, loss, lr) => seen.push(`p${s}:${loss}:${lr}`),
+      resumed: (m) => seen.push(`r${m.step}:${m.from}`),
+    });
     for (const l of ['{"step":1,"loss":1,"lr":2}', '{"step":1,"loss":3,"lr":4}']) parser.line(l);
     assert.deepEqual(seen, ['p1:1:2', 'r0:step 0', 'p1:3:4']);
   });

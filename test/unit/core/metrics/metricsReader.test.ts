@@ -32,7 +32,11 @@ describe('readMetricsFile', () => {
 
   it('turns a resume event into a marker and drops the abandoned points after it', async () => {
     const lines = [1, 2, 3, 4, 5, 6].map((s) => point(s, 10 - s));
-    lines.push(JSON.stringify({ event: 'resumed', step: 4, from: 'checkpoint-4', time: 1 }), point(5, 0.5), point(6, 0.4));
+    lines.push(
+      JSON.stringify({ event: 'resumed', step: 4, from: 'checkpoint-4', time: 1 }),
+      point(5, 0.5),
+      point(6, 0.4),
+    );
     const h = await readMetricsFile(write(lines));
     assert.deepEqual(Array.from(h.series.columns().steps), [1, 2, 3, 4, 5, 6]);
     assert.equal(h.series.columns().loss[4], 0.5, 'step 5 is the resumed branch’s');
@@ -40,7 +44,16 @@ describe('readMetricsFile', () => {
   });
 
   it('skips evaluation rows (eval_loss, no loss) without a problem or a training-loss point', async () => {
-    const evalRow = JSON.stringify({ step: 2, epoch: 0, eval_loss: 0.7, eval_accuracy: 0.5, eval_examples: 10, eval_runtime: 0.01, wall_time: 1, elapsed: 1 });
+    const evalRow = JSON.stringify({
+      step: 2,
+      epoch: 0,
+      eval_loss: 0.7,
+      eval_accuracy: 0.5,
+      eval_examples: 10,
+      eval_runtime: 0.01,
+      wall_time: 1,
+      elapsed: 1,
+    });
     const h = await readMetricsFile(write([point(1, 2.5), point(2, 2), evalRow, point(3, 1.5)]));
     assert.deepEqual(Array.from(h.series.columns().steps), [1, 2, 3]);
     assert.deepEqual(h.problems, []);
@@ -48,7 +61,14 @@ describe('readMetricsFile', () => {
   });
 
   it('reports malformed lines with file and line number and skips them', async () => {
-    const path = write([point(1, 1), '{not json', JSON.stringify({ step: -1, loss: 1 }), JSON.stringify({ step: 4, loss: 'x' }), JSON.stringify({ event: 'other', step: 3 }), point(5, 1)]);
+    const path = write([
+      point(1, 1),
+      '{not json',
+      JSON.stringify({ step: -1, loss: 1 }),
+      JSON.stringify({ step: 4, loss: 'x' }),
+      JSON.stringify({ event: 'other', step: 3 }),
+      point(5, 1),
+    ]);
     const h = await readMetricsFile(path);
     assert.deepEqual(Array.from(h.series.columns().steps), [1, 5]);
     assert.equal(h.problemCount, 3);
@@ -73,9 +93,15 @@ describe('readMetricsFile', () => {
   it('reads only what was appended since, tells the observer, and keeps line numbers', async () => {
     const path = write([point(1, 1), point(2, 2)]);
     const h = await readMetricsFile(path);
-    appendFileSync(path, `${point(3, 3)}\n${JSON.stringify({ event: 'resumed', step: 2, from: 'checkpoint-2', time: 5 })}\nbad\n${point(3, 0.3)}\n{"step":4`);
+    appendFileSync(
+      path,
+      `${point(3, 3)}\n${JSON.stringify({ event: 'resumed', step: 2, from: 'checkpoint-2', time: 5 })}\nbad\n${point(3, 0.3)}\n{"step":4`,
+    );
     const seen: Array<number | ResumeMarker> = [];
-    assert.equal(await readAppendedMetrics(path, h, { point: (step) => seen.push(step), resumed: (m) => seen.push(m) }), true);
+    assert.equal(
+      await readAppendedMetrics(path, h, { point: (step) => seen.push(step), resumed: (m) => seen.push(m) }),
+      true,
+    );
     assert.deepEqual(seen, [3, { step: 2, from: 'checkpoint-2', time: 5 }, 3]);
     assert.deepEqual(Array.from(h.series.columns().loss), [1, 2, 0.3]);
     assert.match(h.problems[0] ?? '', /line 5: not JSON/);
@@ -94,10 +120,22 @@ describe('readMetricsFile', () => {
 
   it('reads the trainer’s own rows (step, epoch, loss, lr, ...) and marks a restart it did not log', async () => {
     const row = (step: number, loss: number | null): string =>
-      JSON.stringify({ step, epoch: 0, loss, lr: 0.01, examples_per_sec: 5, steps_per_sec: 1, wall_time: 1, elapsed: 1 });
+      JSON.stringify({
+        step,
+        epoch: 0,
+        loss,
+        lr: 0.01,
+        examples_per_sec: 5,
+        steps_per_sec: 1,
+        wall_time: 1,
+        elapsed: 1,
+      });
     const h = await readMetricsFile(write([row(1, 3), row(2, null), row(3, 1), row(4, 0.5), row(3, 0.9), row(4, 0.8)]));
     assert.deepEqual(Array.from(h.series.columns().steps), [1, 2, 3, 4]);
-    assert.deepEqual(Array.from(h.series.columns().loss).map((v) => (Number.isNaN(v) ? null : v)), [3, null, 0.9, 0.8]);
+    assert.deepEqual(
+      Array.from(h.series.columns().loss).map((v) => (Number.isNaN(v) ? null : v)),
+      [3, null, 0.9, 0.8],
+    );
     assert.deepEqual(h.resumes, [{ step: 2, from: 'step 2', time: null }]);
   });
 });

@@ -12,18 +12,38 @@ describe('readRunMetrics', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('reads a native run\'s metrics.jsonl', async () => {
-    await writeFile(join(dir, 'metrics.jsonl'), `${JSON.stringify({ step: 1, loss: 2, lr: 0.1 })}\n${JSON.stringify({ step: 2, loss: 1, lr: 0.05 })}\n`);
+  it("reads a native run's metrics.jsonl", async () => {
+    await writeFile(
+      join(dir, 'metrics.jsonl'),
+      `${JSON.stringify({ step: 1, loss: 2, lr: 0.1 })}\n${JSON.stringify({ step: 2, loss: 1, lr: 0.05 })}\n`,
+    );
     const c = (await readRunMetrics(dir)).series.columns();
-    assert.deepEqual([Array.from(c.steps), Array.from(c.loss), Array.from(c.lr)], [[1, 2], [2, 1], [0.1, 0.05]]);
+    assert.deepEqual(
+      [Array.from(c.steps), Array.from(c.loss), Array.from(c.lr)],
+      [
+        [1, 2],
+        [2, 1],
+        [0.1, 0.05],
+      ],
+    );
   });
 
-  it('falls back to the newest Hugging Face checkpoint\'s log history, a missing learning rate as NaN', async () => {
+  it("falls back to the newest Hugging Face checkpoint's log history, a missing learning rate as NaN", async () => {
     await mkdir(join(dir, 'checkpoint-4'));
-    const log_history = [{ step: 4, loss: 0.5 }, { step: 2, loss: 0.75, learning_rate: 0.01 }, { step: 4, eval_loss: 0.9 }];
+    const log_history = [
+      { step: 4, loss: 0.5 },
+      { step: 2, loss: 0.75, learning_rate: 0.01 },
+      { step: 4, eval_loss: 0.9 },
+    ];
     await writeFile(join(dir, 'checkpoint-4', 'trainer_state.json'), JSON.stringify({ global_step: 4, log_history }));
     const c = (await readRunMetrics(dir)).series.columns();
-    assert.deepEqual([Array.from(c.steps), Array.from(c.loss)], [[2, 4], [0.75, 0.5]]);
+    assert.deepEqual(
+      [Array.from(c.steps), Array.from(c.loss)],
+      [
+        [2, 4],
+        [0.75, 0.5],
+      ],
+    );
     assert.equal(c.lr[0], 0.01);
     assert.ok(Number.isNaN(c.lr[1]));
   });
@@ -38,12 +58,25 @@ describe('runColorIndices: slots', () => {
   // FNV-1a reference values: "a" → 0xe40c292c, "foobar" → 0xbf9cf968.
   it('picks the slot from the FNV-1a hash of the run folder', () => {
     const slots = runColorIndices(['a', 'foobar', 'a'], 1000);
-    assert.deepEqual([...slots.entries()], [['a', 0xe40c292c % 1000], ['foobar', 0xbf9cf968 % 1000]]);
+    assert.deepEqual(
+      [...slots.entries()],
+      [
+        ['a', 0xe40c292c % 1000],
+        ['foobar', 0xbf9cf968 % 1000],
+      ],
+    );
   });
 
   it('gives colliding runs the next free slots in sorted order, wrapping past the last', () => {
     // With 4 slots, /runs/r1, /runs/r10 and /runs/r5 all hash to slot 0; /runs/r0 and /runs/r11 to slot 3.
-    assert.deepEqual(Object.fromEntries(runColorIndices(['/runs/r5', '/runs/r10', '/runs/r1'], 4)), { '/runs/r1': 0, '/runs/r10': 1, '/runs/r5': 2 });
-    assert.deepEqual(Object.fromEntries(runColorIndices(['/runs/r11', '/runs/r0'], 4)), { '/runs/r0': 3, '/runs/r11': 0 });
+    assert.deepEqual(Object.fromEntries(runColorIndices(['/runs/r5', '/runs/r10', '/runs/r1'], 4)), {
+      '/runs/r1': 0,
+      '/runs/r10': 1,
+      '/runs/r5': 2,
+    });
+    assert.deepEqual(Object.fromEntries(runColorIndices(['/runs/r11', '/runs/r0'], 4)), {
+      '/runs/r0': 3,
+      '/runs/r11': 0,
+    });
   });
 });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NOTES_LIMITS, readRunNotes, RUN_NOTES_FILE, validateNotes, writeRunNotes } from '../../../../src/core/runsTable/runNotes';
+import {
+  NOTES_LIMITS,
+  readRunNotes,
+  RUN_NOTES_FILE,
+  validateNotes,
+  writeRunNotes,
+} from '../../../../src/core/runsTable/runNotes';
 import { readRunFacts, FACT_LIMITS } from '../../../../src/core/runsTable/runFacts';
 
 describe('run notes and facts', () => {
@@ -34,9 +40,20 @@ describe('run notes and facts', () => {
   });
 
   it('reads the config, the last loss and eval rows from the tail of metrics.jsonl, and the folder size', async () => {
-    await writeFile(join(dir, 'run.json'), JSON.stringify({ status: 'finished', config: { optimizer: { learning_rate: 0.01 } } }));
-    const filler = [JSON.stringify({ step: 0, eval_loss: 0.001 }), ...Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ step: i + 1, loss: 9 }))].join('\n');
-    const tail = [JSON.stringify({ step: 9001, loss: 0.5, eval_loss: 0.4 }), JSON.stringify({ step: 9002, eval_loss: 0.3 }), JSON.stringify({ step: 9003, loss: 0.25 }), '{"step": 9004, "lo'];
+    await writeFile(
+      join(dir, 'run.json'),
+      JSON.stringify({ status: 'finished', config: { optimizer: { learning_rate: 0.01 } } }),
+    );
+    const filler = [
+      JSON.stringify({ step: 0, eval_loss: 0.001 }),
+      ...Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ step: i + 1, loss: 9 })),
+    ].join('\n');
+    const tail = [
+      JSON.stringify({ step: 9001, loss: 0.5, eval_loss: 0.4 }),
+      JSON.stringify({ step: 9002, eval_loss: 0.3 }),
+      JSON.stringify({ step: 9003, loss: 0.25 }),
+      '{"step": 9004, "lo',
+    ];
     await writeFile(join(dir, 'metrics.jsonl'), `${filler}\n${tail.join('\n')}`);
     const facts = await readRunFacts(dir, null);
     assert.deepEqual(facts.config, { 'optimizer.learning_rate': 0.01 });
@@ -54,7 +71,16 @@ describe('run notes and facts', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(checkpoint));
     await writeFile(
       join(checkpoint, 'trainer_state.json'),
-      JSON.stringify({ global_step: 20, train_batch_size: 8, best_metric: 0.42, best_model_checkpoint: '/out/checkpoint-10', log_history: [{ step: 10, loss: 1.5 }, { step: 20, loss: 1.2 }] }),
+      JSON.stringify({
+        global_step: 20,
+        train_batch_size: 8,
+        best_metric: 0.42,
+        best_model_checkpoint: '/out/checkpoint-10',
+        log_history: [
+          { step: 10, loss: 1.5 },
+          { step: 20, loss: 1.2 },
+        ],
+      }),
     );
     const facts = await readRunFacts(dir, checkpoint);
     assert.deepEqual(facts.bestMetric, { name: null, value: 0.42, checkpoint: 'checkpoint-10' });

@@ -13,7 +13,7 @@ function spec(launcher: Record<string, unknown> = {}, more: Partial<BatchScriptS
     runDir: '/runs/my run',
     cwd: '/project/configs',
     launcher: slurmLauncher.parse({ type: 'slurm', ...launcher }) as BatchScriptSpec['launcher'],
-    argv: ['/usr/bin/node', '/ext/dist/trainer.js', 'train', '-t', '/project/configs/it\'s.yaml'],
+    argv: ['/usr/bin/node', '/ext/dist/trainer.js', 'train', '-t', "/project/configs/it's.yaml"],
     restartArgs: ['--set', 'resume_from_checkpoint=true'],
     useSrun: false,
     ...more,
@@ -22,7 +22,19 @@ function spec(launcher: Record<string, unknown> = {}, more: Partial<BatchScriptS
 
 describe('slurm: batch script', () => {
   it('asks for a signal before the end, requeue and appended output, and passes every launcher field', () => {
-    const options = sbatchDirectives(spec({ partition: 'gpu', gpus_per_node: 2, cpus_per_task: 8, mem: '16G', time: '2:00:00', account: 'lab', qos: 'high', extra_args: ['--exclusive'], signal_seconds_before_end: 300 }));
+    const options = sbatchDirectives(
+      spec({
+        partition: 'gpu',
+        gpus_per_node: 2,
+        cpus_per_task: 8,
+        mem: '16G',
+        time: '2:00:00',
+        account: 'lab',
+        qos: 'high',
+        extra_args: ['--exclusive'],
+        signal_seconds_before_end: 300,
+      }),
+    );
     assert.deepEqual(options, [
       '--job-name=my_run',
       '--output="/runs/my run/slurm-%j.out"',
@@ -45,7 +57,10 @@ describe('slurm: batch script', () => {
   it('is valid bash that quotes the command and appends the restart arguments only on a restart', () => {
     const script = renderBatchScript(spec());
     execFileSync('bash', ['-n'], { input: script });
-    assert.match(script, /^args=\(\/usr\/bin\/node \/ext\/dist\/trainer\.js train -t '\/project\/configs\/it'\\''s\.yaml'\)$/m);
+    assert.match(
+      script,
+      /^args=\(\/usr\/bin\/node \/ext\/dist\/trainer\.js train -t '\/project\/configs\/it'\\''s\.yaml'\)$/m,
+    );
     assert.match(script, /^if \[ "\$restarts" -gt 0 \]; then args\+=\(--set resume_from_checkpoint=true\); fi$/m);
     assert.match(script, /^#SBATCH --signal=B:USR1@120$/m);
   });
@@ -75,7 +90,11 @@ describe('slurm: batch script signal handling (bash, stand-in trainer)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'batch-script-'));
     // The stand-in trainer records the signal it got and exits 0 like the real one after its save.
-    writeFileSync(join(dir, 'trainer.sh'), `#!/bin/bash\ntrap 'echo TERM > "${dir}/got"; exit 0' TERM\necho "args: $*" > "${dir}/args"\nfor i in $(seq 1 \${SLEEP:-100}); do sleep 0.05; done\n`, { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'trainer.sh'),
+      `#!/bin/bash\ntrap 'echo TERM > "${dir}/got"; exit 0' TERM\necho "args: $*" > "${dir}/args"\nfor i in $(seq 1 \${SLEEP:-100}); do sleep 0.05; done\n`,
+      { mode: 0o755 },
+    );
     writeFileSync(join(dir, 'scontrol'), `#!/bin/bash\necho "$*" > "${dir}/scontrol.log"\n`, { mode: 0o755 });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,7 +102,10 @@ describe('slurm: batch script signal handling (bash, stand-in trainer)', () => {
   function runScript(env: Record<string, string>, signal?: NodeJS.Signals): Promise<number | null> {
     const script = renderBatchScript(spec({}, { argv: [join(dir, 'trainer.sh'), 'train'], cwd: dir }));
     writeFileSync(join(dir, 'job.sh'), script);
-    const child = spawn('bash', [join(dir, 'job.sh')], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, SLURM_JOB_ID: '42', ...env }, stdio: 'ignore' });
+    const child = spawn('bash', [join(dir, 'job.sh')], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, SLURM_JOB_ID: '42', ...env },
+      stdio: 'ignore',
+    });
     if (signal) {
       // Once the trainer runs (it wrote its args), signal the shell as Slurm would.
       const poll = setInterval(() => {

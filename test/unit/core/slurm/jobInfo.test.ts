@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFinalState, parseKeyValues, parseScontrolJob, parseSqueue, toJobState } from '../../../../src/core/slurm/jobInfo';
+import {
+  isFinalState,
+  parseKeyValues,
+  parseScontrolJob,
+  parseSqueue,
+  toJobState,
+} from '../../../../src/core/slurm/jobInfo';
 import { parseSlurmTime } from '../../../../src/core/slurm/time';
 
 const recorded = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
@@ -28,7 +34,10 @@ describe('slurm: job state from recorded scontrol and squeue output', () => {
     assert.equal(completing.state, 'COMPLETING');
     assert.equal(completing.restarts, 1);
     const pending = parseScontrolJob(recorded('scontrol-requeued-pending.txt'));
-    assert.deepEqual([pending.state, pending.reason, pending.restarts, pending.nodeList], ['PENDING', 'BeginTime', 1, null]);
+    assert.deepEqual(
+      [pending.state, pending.reason, pending.restarts, pending.nodeList],
+      ['PENDING', 'BeginTime', 1, null],
+    );
   });
 
   it('reads a cancelled job as final', () => {
@@ -53,10 +62,24 @@ describe('slurm: job state from recorded scontrol and squeue output', () => {
       { jobId: '1', state: 'RUNNING', reason: 'None', name: 'j.sh' },
       { jobId: '1', state: 'PENDING', reason: 'BeginTime', name: 'j.sh' },
     ]);
-    for (const state of ['PENDING', 'RUNNING', 'COMPLETING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'PREEMPTED', 'CANCELLED', 'REQUEUED']) assert.equal(toJobState(state), state);
+    for (const state of [
+      'PENDING',
+      'RUNNING',
+      'COMPLETING',
+      'COMPLETED',
+      'FAILED',
+      'TIMEOUT',
+      'PREEMPTED',
+      'CANCELLED',
+      'REQUEUED',
+    ])
+      assert.equal(toJobState(state), state);
     assert.equal(toJobState('CANCELLED by 0'), 'CANCELLED');
     assert.throws(() => toJobState('WAITING'), /unknown Slurm job state "WAITING"/);
-    assert.throws(() => parseScontrolJob('slurm_load_jobs error: Invalid job id specified\n'), /scontrol printed no job/);
+    assert.throws(
+      () => parseScontrolJob('slurm_load_jobs error: Invalid job id specified\n'),
+      /scontrol printed no job/,
+    );
   });
 
   it('parses Slurm time limits', () => {

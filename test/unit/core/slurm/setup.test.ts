@@ -31,13 +31,19 @@ describe('checkSlurmSetup', () => {
     const nowhere = join(dir, 'etc', 'slurm.conf');
     await assert.rejects(checkSlurmSetup({ PATH: bin }, [nowhere]), (error: Error) => {
       assert.ok(error instanceof SlurmSetupError);
-      assert.equal(error.message, `no Slurm configuration on this machine (SLURM_CONF is not set and there is no ${nowhere}): set SLURM_CONF to the cluster's slurm.conf, or submit from a cluster login node`);
+      assert.equal(
+        error.message,
+        `no Slurm configuration on this machine (SLURM_CONF is not set and there is no ${nowhere}): set SLURM_CONF to the cluster's slurm.conf, or submit from a cluster login node`,
+      );
       return true;
     });
   });
 
   it('refuses a non-executable sbatch as missing', async () => {
     chmodSync(join(bin, 'sbatch'), 0o644);
-    await assert.rejects(checkSlurmSetup({ PATH: bin, SLURM_CONF: __filename }, []), /^SlurmSetupError: sbatch not found on PATH/);
+    await assert.rejects(
+      checkSlurmSetup({ PATH: bin, SLURM_CONF: __filename }, []),
+      /^SlurmSetupError: sbatch not found on PATH/,
+    );
   });
 });

@@ -1,19 +1,44 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { CommandLineError, quoteArg, quoteCommandLine, splitCommandLine, substitutePlaceholders } from '../../../../src/extension/external/argv';
+import {
+  CommandLineError,
+  quoteArg,
+  quoteCommandLine,
+  splitCommandLine,
+  substitutePlaceholders,
+} from '../../../../src/extension/external/argv';
 
 describe('external trainer command lines', () => {
   describe('splitCommandLine', () => {
     it('splits on whitespace and keeps quoted spaces, quotes and backslashes as a shell would', () => {
-      assert.deepEqual(splitCommandLine(`torchrun  --nproc_per_node 2\ttrain.py`), ['torchrun', '--nproc_per_node', '2', 'train.py']);
-      assert.deepEqual(splitCommandLine(`python 'my script.py' --name "a \\"b\\" c" --x=a\\ b ''`), ['python', 'my script.py', '--name', 'a "b" c', '--x=a b', '']);
+      assert.deepEqual(splitCommandLine(`torchrun  --nproc_per_node 2\ttrain.py`), [
+        'torchrun',
+        '--nproc_per_node',
+        '2',
+        'train.py',
+      ]);
+      assert.deepEqual(splitCommandLine(`python 'my script.py' --name "a \\"b\\" c" --x=a\\ b ''`), [
+        'python',
+        'my script.py',
+        '--name',
+        'a "b" c',
+        '--x=a b',
+        '',
+      ]);
       assert.deepEqual(splitCommandLine(`--json '{"lr": 1}' "it's"`), ['--json', '{"lr": 1}', "it's"]);
     });
 
     it('agrees with /bin/sh on a tricky line', () => {
       const line = `a 'b c' "d \\$e" f\\'g "" 'h"i'`;
-      const fromShell = execFileSync('/bin/sh', ['-c', `for a in ${line}; do printf '%s\\n' "[$a]"; done`], { encoding: 'utf8' });
-      assert.equal(splitCommandLine(line).map((a) => `[${a}]`).join('\n') + '\n', fromShell);
+      const fromShell = execFileSync('/bin/sh', ['-c', `for a in ${line}; do printf '%s\\n' "[$a]"; done`], {
+        encoding: 'utf8',
+      });
+      assert.equal(
+        splitCommandLine(line)
+          .map((a) => `[${a}]`)
+          .join('\n') + '\n',
+        fromShell,
+      );
     });
 
     it('reports an unclosed quote', () => {
@@ -28,7 +53,9 @@ describe('external trainer command lines', () => {
       const line = quoteCommandLine(argv);
       assert.equal(quoteArg('--max_steps=20'), '--max_steps=20');
       assert.equal(quoteArg('/runs/my run'), `'/runs/my run'`);
-      const back = execFileSync('/bin/sh', ['-c', `for a in ${line}; do printf '%s\\n' "[$a]"; done`], { encoding: 'utf8' });
+      const back = execFileSync('/bin/sh', ['-c', `for a in ${line}; do printf '%s\\n' "[$a]"; done`], {
+        encoding: 'utf8',
+      });
       assert.equal(back, argv.map((a) => `[${a}]\n`).join(''));
       assert.deepEqual(splitCommandLine(line), argv);
     });
@@ -46,7 +73,10 @@ describe('external trainer command lines', () => {
       assert.equal(substitutePlaceholders('{"lr": 1}', values), '{"lr": 1}');
     });
     it('names an unknown placeholder and one without a value here', () => {
-      assert.throws(() => substitutePlaceholders('{chekpoint}', values), /unknown placeholder \{chekpoint\} \(known: \{checkpoint\}, \{output_dir\}, \{cwd\}; write \{\{chekpoint\}\} for literal braces\)/);
+      assert.throws(
+        () => substitutePlaceholders('{chekpoint}', values),
+        /unknown placeholder \{chekpoint\} \(known: \{checkpoint\}, \{output_dir\}, \{cwd\}; write \{\{chekpoint\}\} for literal braces\)/,
+      );
       assert.throws(() => substitutePlaceholders('{cwd}', values), /placeholder \{cwd\} has no value here/);
     });
   });

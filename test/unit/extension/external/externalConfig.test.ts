@@ -59,7 +59,11 @@ describe('external trainer configs', () => {
   });
 
   it('splits a command written as one string, keeping a quoted path with spaces whole', async () => {
-    const plan = await loadExternalTrainerConfig(config(`external_trainer:\n  command: python3 'my train.py' --output_dir {output_dir}\n  output_dir: out dir\n  cwd: sub\n`));
+    const plan = await loadExternalTrainerConfig(
+      config(
+        `external_trainer:\n  command: python3 'my train.py' --output_dir {output_dir}\n  output_dir: out dir\n  cwd: sub\n`,
+      ),
+    );
     assert.deepEqual(plan.argv, ['python3', 'my train.py', '--output_dir', path.join(project, 'sub', 'out dir')]);
   });
 
@@ -67,7 +71,10 @@ describe('external trainer configs', () => {
     const file = config(BASIC);
     const elsewhere = path.join(project, 'elsewhere');
     const checkpoint = path.join(elsewhere, 'checkpoint-10');
-    const plan = await loadExternalTrainerConfig(file, [`resume_from_checkpoint=${JSON.stringify(checkpoint)}`, `output_dir=${JSON.stringify(elsewhere)}`]);
+    const plan = await loadExternalTrainerConfig(file, [
+      `resume_from_checkpoint=${JSON.stringify(checkpoint)}`,
+      `output_dir=${JSON.stringify(elsewhere)}`,
+    ]);
     assert.equal(plan.resumeFrom, checkpoint);
     assert.equal(plan.outputDir, elsewhere);
     assert.deepEqual(plan.argv.slice(-2), ['--resume_from_checkpoint', checkpoint]);
@@ -80,12 +87,19 @@ describe('external trainer configs', () => {
     writeHfCheckpoint(out, 20, { mtimeMs: Date.now() });
     const plan = await loadExternalTrainerConfig(config(BASIC), ['resume_from_checkpoint=latest']);
     assert.equal(plan.resumeFrom, path.join(out, 'checkpoint-20'));
-    const none = await configError(config(BASIC.replace('runs/dist', 'runs/empty'), 'empty.yaml'), ['resume_from_checkpoint=true']);
-    assert.match(formatConfigError(none), /resume_from_checkpoint: no valid checkpoint in .*runs\/empty to resume from/);
+    const none = await configError(config(BASIC.replace('runs/dist', 'runs/empty'), 'empty.yaml'), [
+      'resume_from_checkpoint=true',
+    ]);
+    assert.match(
+      formatConfigError(none),
+      /resume_from_checkpoint: no valid checkpoint in .*runs\/empty to resume from/,
+    );
   });
 
   it('points at the file, line and field of an unknown key, with the nearest valid one', async () => {
-    const file = config(`external_trainer:\n  command: [python3, train.py]\n  output_dir: out\n  resume_arg: [--resume, "{checkpoint}"]\n`);
+    const file = config(
+      `external_trainer:\n  command: [python3, train.py]\n  output_dir: out\n  resume_arg: [--resume, "{checkpoint}"]\n`,
+    );
     const err = await configError(file);
     assert.equal(err.file, file);
     assert.equal(err.line, 4);
@@ -103,27 +117,43 @@ describe('external trainer configs', () => {
   });
 
   it('points at the list item holding an unknown placeholder', async () => {
-    const err = await configError(config(`external_trainer:\n  command:\n    - python3\n    - --out={outdir}\n  output_dir: out\n`));
+    const err = await configError(
+      config(`external_trainer:\n  command:\n    - python3\n    - --out={outdir}\n  output_dir: out\n`),
+    );
     assert.equal(err.line, 4);
     assert.equal(err.field, 'external_trainer.command.1');
     assert.match(err.message, /unknown placeholder \{outdir\}/);
   });
 
   it('refuses {checkpoint} in the command of a fresh run, Resume without resume_args, and resume_args without {checkpoint}', async () => {
-    const inCommand = await configError(config(`external_trainer:\n  command: [python3, "{checkpoint}"]\n  output_dir: out\n`));
+    const inCommand = await configError(
+      config(`external_trainer:\n  command: [python3, "{checkpoint}"]\n  output_dir: out\n`),
+    );
     assert.match(inCommand.message, /placeholder \{checkpoint\} has no value here/);
     const resume = ['resume_from_checkpoint="/x/checkpoint-1"'];
-    const noArgs = await configError(config(`external_trainer:\n  command: [python3, train.py]\n  output_dir: out\n`, 'b.yaml'), resume);
+    const noArgs = await configError(
+      config(`external_trainer:\n  command: [python3, train.py]\n  output_dir: out\n`, 'b.yaml'),
+      resume,
+    );
     assert.equal(noArgs.field, 'external_trainer.resume_args');
     assert.match(formatConfigError(noArgs), /add resume_args: \[--resume_from_checkpoint, "\{checkpoint\}"\]/);
-    const noPlaceholder = await configError(config(`external_trainer:\n  command: [python3, train.py]\n  output_dir: out\n  resume_args: [--resume]\n`, 'c.yaml'), resume);
+    const noPlaceholder = await configError(
+      config(
+        `external_trainer:\n  command: [python3, train.py]\n  output_dir: out\n  resume_args: [--resume]\n`,
+        'c.yaml',
+      ),
+      resume,
+    );
     assert.match(noPlaceholder.message, /does not mention \{checkpoint\}/);
   });
 
   it('refuses --set keys other than resume_from_checkpoint and output_dir, naming the --set', async () => {
     const err = await configError(config(BASIC), ['max_steps=40']);
     assert.equal(err.file, '--set');
-    assert.match(formatConfigError(err), /max_steps: not accepted for an external trainer; pass max_steps to the script in external_trainer.command instead/);
+    assert.match(
+      formatConfigError(err),
+      /max_steps: not accepted for an external trainer; pass max_steps to the script in external_trainer.command instead/,
+    );
   });
 
   it('finds the config that writes to a run folder (Resume of a run without run.json)', async () => {

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseTrainerEvent, type TrainerEvent } from '../../../../src/core/protocol/trainerEvents';
 import type { ExternalTrainerPlan } from '../../../../src/extension/external/externalConfig';
-import { ExternalTrainerProcess, maxStepsArg, prepareExternalStart } from '../../../../src/extension/external/externalTrainerProcess';
+import {
+  ExternalTrainerProcess,
+  maxStepsArg,
+  prepareExternalStart,
+} from '../../../../src/extension/external/externalTrainerProcess';
 import { readRunRecord } from '../../../../src/core/run/index';
 
 /** A launcher like torchrun: it starts a worker in its own process group and waits. */
@@ -109,7 +113,10 @@ describe('ExternalTrainerProcess', function () {
     assert.match(log(), /worker got SIGINT/);
     assert.match(log(), /launcher got SIGINT/);
     assert.match(log(), new RegExp(`sending SIGINT to process group ${proc.pid}`));
-    assert.deepEqual({ status: exit.status, exitCode: exit.exitCode, forcedKill: exit.forcedKill }, { status: 'stopped', exitCode: 1, forcedKill: false });
+    assert.deepEqual(
+      { status: exit.status, exitCode: exit.exitCode, forcedKill: exit.forcedKill },
+      { status: 'stopped', exitCode: 1, forcedKill: false },
+    );
     const { record } = await readRunRecord(path.join(dir, 'out'));
     assert.equal(record?.status, 'stopped');
     assert.equal(record?.pid, proc.pid);
@@ -132,7 +139,9 @@ describe('ExternalTrainerProcess', function () {
   });
 
   it('offers the config stop timeout to Stop, and honours the timeout it is given', async () => {
-    const { proc, log } = await launch(plan([process.execPath, 'launcher.js', 'stubborn', path.join(dir, 'w.pid')], { stopTimeoutMs: 45_000 }));
+    const { proc, log } = await launch(
+      plan([process.execPath, 'launcher.js', 'stubborn', path.join(dir, 'w.pid')], { stopTimeoutMs: 45_000 }),
+    );
     assert.equal(proc.stopTimeoutMs, 45_000);
     assert.ok(await until(() => log().includes('worker ready')));
     const t0 = Date.now();
@@ -165,21 +174,36 @@ describe('ExternalTrainerProcess', function () {
     const { proc, events } = await launch(plan(['/nonexistent/python3', 'train.py']));
     const exit = await proc.exited;
     assert.equal(exit.status, 'failed');
-    assert.match(exit.message ?? '', /Could not start \/nonexistent\/python3: .*ENOENT.*external_trainer\.command in .*ext\.yaml/);
+    assert.match(
+      exit.message ?? '',
+      /Could not start \/nonexistent\/python3: .*ENOENT.*external_trainer\.command in .*ext\.yaml/,
+    );
     assert.equal(events.length, 0, 'no started event for a process that never ran');
   });
 
   it('reports started, the checkpoint the trainer wrote, its loss log and the end as valid trainer events', async () => {
     const out = path.join(dir, 'out');
-    const { proc, events } = await launch(plan([process.execPath, 'saver.js', '{output_dir}'.replace('{output_dir}', out)]));
+    const { proc, events } = await launch(
+      plan([process.execPath, 'saver.js', '{output_dir}'.replace('{output_dir}', out)]),
+    );
     const exit = await proc.exited;
     assert.equal(exit.status, 'finished');
     for (const e of events) assert.ok(parseTrainerEvent(e).ok, `invalid event ${JSON.stringify(e)}`);
-    assert.deepEqual(events.map((e) => e.type), ['started', 'step', 'step', 'step', 'checkpoint_saved', 'finished']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['started', 'step', 'step', 'step', 'checkpoint_saved', 'finished'],
+    );
     const started = events[0] as Extract<TrainerEvent, { type: 'started' }>;
     assert.equal(started.runDir, out);
     assert.equal(started.pid, proc.pid);
-    assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => [e.step, e.loss, e.maxSteps]), [[1, 1, 3], [2, 0.5, 3], [3, 1 / 3, 3]]);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'step').map((e) => [e.step, e.loss, e.maxSteps]),
+      [
+        [1, 1, 3],
+        [2, 0.5, 3],
+        [3, 1 / 3, 3],
+      ],
+    );
     const saved = events[4] as Extract<TrainerEvent, { type: 'checkpoint_saved' }>;
     assert.equal(saved.path, path.join(out, 'checkpoint-3'));
     assert.ok(saved.bytes > 0);
@@ -193,7 +217,10 @@ describe('ExternalTrainerProcess', function () {
     const checkpoint = path.join(out, 'checkpoint-3');
     const second = await launch(plan([process.execPath, '-e', ''], { resumeFrom: checkpoint }));
     await second.proc.exited;
-    assert.deepEqual(second.events.slice(0, 2).map((e) => e.type), ['started', 'resumed']);
+    assert.deepEqual(
+      second.events.slice(0, 2).map((e) => e.type),
+      ['started', 'resumed'],
+    );
     assert.equal((second.events[0] as Extract<TrainerEvent, { type: 'started' }>).startStep, 3);
     assert.equal((second.events[1] as Extract<TrainerEvent, { type: 'resumed' }>).path, checkpoint);
   });

@@ -12,7 +12,14 @@ describe('HfRunFollower', () => {
   let out: string;
   let events: TrainerEvent[];
   const follower = (existing = new Map<string, number>(), reportedStep = -1) =>
-    new HfRunFollower({ outputDir: out, existing, reportedStep, maxSteps: null, emit: (e) => events.push(e), now: () => 1_000 });
+    new HfRunFollower({
+      outputDir: out,
+      existing,
+      reportedStep,
+      maxSteps: null,
+      emit: (e) => events.push(e),
+      now: () => 1_000,
+    });
 
   beforeEach(() => {
     out = path.join(mkdtempSync(path.join(tmpdir(), 'tr-follow-')), 'out');
@@ -20,10 +27,22 @@ describe('HfRunFollower', () => {
   });
   afterEach(() => rmSync(path.dirname(out), { recursive: true, force: true }));
 
-  it('with the store\'s watcher following the folder, lists it only when told files changed (no poll)', async () => {
+  it("with the store's watcher following the folder, lists it only when told files changed (no poll)", async () => {
     let listings = 0;
-    const reader = { ...fileRunReader, listHfCheckpoints: (dir: string, o?: HfListOptions) => (listings++, fileRunReader.listHfCheckpoints(dir, o)) };
-    const f = new HfRunFollower({ outputDir: out, existing: new Map(), reportedStep: -1, maxSteps: null, emit: (e) => events.push(e), pollMs: null, debounceMs: 10, reader });
+    const reader = {
+      ...fileRunReader,
+      listHfCheckpoints: (dir: string, o?: HfListOptions) => (listings++, fileRunReader.listHfCheckpoints(dir, o)),
+    };
+    const f = new HfRunFollower({
+      outputDir: out,
+      existing: new Map(),
+      reportedStep: -1,
+      maxSteps: null,
+      emit: (e) => events.push(e),
+      pollMs: null,
+      debounceMs: 10,
+      reader,
+    });
     f.start();
     writeHfCheckpoint(out, 2, { maxSteps: 4 });
     await new Promise((r) => setTimeout(r, 150));
@@ -32,7 +51,10 @@ describe('HfRunFollower', () => {
     f.filesChanged();
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(listings, 1, 'one look for a burst of changes');
-    assert.deepEqual(events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.name), ['checkpoint-2']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.name),
+      ['checkpoint-2'],
+    );
     f.dispose();
   });
 
@@ -50,8 +72,21 @@ describe('HfRunFollower', () => {
     await f.poll();
     for (const e of events) assert.ok(parseTrainerEvent(e).ok, JSON.stringify(e));
     assert.deepEqual(
-      events.map((e) => (e.type === 'step' ? `step ${e.step}/${e.maxSteps} loss ${e.loss}` : e.type === 'checkpoint_saved' ? `saved ${e.name}` : e.type)),
-      ['step 1/4 loss 1', 'step 2/4 loss 0.5', 'saved checkpoint-2', 'step 3/4 loss 0.3333333333333333', 'step 4/4 loss 0.25', 'saved checkpoint-4'],
+      events.map((e) =>
+        e.type === 'step'
+          ? `step ${e.step}/${e.maxSteps} loss ${e.loss}`
+          : e.type === 'checkpoint_saved'
+            ? `saved ${e.name}`
+            : e.type,
+      ),
+      [
+        'step 1/4 loss 1',
+        'step 2/4 loss 0.5',
+        'saved checkpoint-2',
+        'step 3/4 loss 0.3333333333333333',
+        'step 4/4 loss 0.25',
+        'saved checkpoint-4',
+      ],
     );
     assert.deepEqual(f.progress, { step: 4, loss: 0.25, maxSteps: 4 });
   });
@@ -65,19 +100,30 @@ describe('HfRunFollower', () => {
     assert.equal(events.length, 0, `${old} was there before the launch`);
     writeHfCheckpoint(out, 3);
     await f.poll();
-    assert.deepEqual(events.map((e) => e.type), ['step', 'checkpoint_saved']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['step', 'checkpoint_saved'],
+    );
     assert.equal((events[0] as Extract<TrainerEvent, { type: 'step' }>).step, 3);
   });
 
   it('reports a checkpoint rewritten since the launch (a fresh run over an old folder) and the folders deleted meanwhile', async () => {
     writeHfCheckpoint(out, 2, { mtimeMs: Date.now() - 60_000 });
     const gone = writeHfCheckpoint(out, 1, { mtimeMs: Date.now() - 60_000 });
-    const f = follower(new Map([['checkpoint-2', Date.now() - 60_000], ['checkpoint-1', Date.now() - 60_000]]));
+    const f = follower(
+      new Map([
+        ['checkpoint-2', Date.now() - 60_000],
+        ['checkpoint-1', Date.now() - 60_000],
+      ]),
+    );
     rmSync(gone, { recursive: true });
     writeHfCheckpoint(out, 2, { mtimeMs: Date.now() });
     await f.poll();
     const saved = events.filter((e) => e.type === 'checkpoint_saved');
-    assert.deepEqual(saved.map((e) => [e.name, e.deleted]), [['checkpoint-2', ['checkpoint-1']]]);
+    assert.deepEqual(
+      saved.map((e) => [e.name, e.deleted]),
+      [['checkpoint-2', ['checkpoint-1']]],
+    );
   });
 
   it('waits for an incomplete checkpoint (no trainer_state.json yet) to become valid', async () => {
@@ -88,18 +134,28 @@ describe('HfRunFollower', () => {
     assert.equal(events.length, 0);
     writeHfCheckpoint(out, 1);
     await f.poll();
-    assert.deepEqual(events.map((e) => e.type), ['step', 'checkpoint_saved']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['step', 'checkpoint_saved'],
+    );
   });
 });
 
 describe('HfRunFollower speed and ETA after a resume', () => {
-  it('rates a checkpoint\'s burst of log entries by the newest one, so the ETA is sane', async () => {
+  it("rates a checkpoint's burst of log entries by the newest one, so the ETA is sane", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'tr-follow-eta-')), 'out');
     try {
       let now = 0;
       const events: TrainerEvent[] = [];
       // Resumed at step 60 of 200; checkpoint-80 (entries 61..80) appears 10 s after the launch.
-      const f = new HfRunFollower({ outputDir: out, existing: new Map(), reportedStep: 60, maxSteps: 200, emit: (e) => events.push(e), now: () => now });
+      const f = new HfRunFollower({
+        outputDir: out,
+        existing: new Map(),
+        reportedStep: 60,
+        maxSteps: 200,
+        emit: (e) => events.push(e),
+        now: () => now,
+      });
       writeHfCheckpoint(out, 80, { maxSteps: 200 });
       now = 10_000;
       await f.poll();

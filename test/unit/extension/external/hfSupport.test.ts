@@ -42,7 +42,13 @@ describe('Hugging Face runs in the extension', () => {
     await model.setRunDirs([root]);
     const run = model.get(root);
     assert.ok(run);
-    assert.deepEqual(run.checkpoints.map((c) => [c.name, c.latest, c.best, c.loss]), [['checkpoint-20', true, false, 1 / 20], ['checkpoint-10', false, true, 1 / 10]]);
+    assert.deepEqual(
+      run.checkpoints.map((c) => [c.name, c.latest, c.best, c.loss]),
+      [
+        ['checkpoint-20', true, false, 1 / 20],
+        ['checkpoint-10', false, true, 1 / 10],
+      ],
+    );
     assert.deepEqual(run.writing, []);
     mkdirSync(path.join(root, 'tmp-checkpoint-30'));
     await model.refresh(root);
@@ -55,17 +61,41 @@ describe('Hugging Face runs in the extension', () => {
 
   it('lists native checkpoints for a folder without Hugging Face ones, and never lists HF folders natively', async () => {
     // The native lister reads checkpoint-<step> folders directly in the folder too, as invalid rows.
-    const native: CheckpointSource = { list: async (dir) => [{ path: `${dir}/checkpoint-1`, name: 'checkpoint-1', step: 1, mtimeMs: 1, valid: false, latest: false, problems: ['no manifest'], optimizer: null, scheduler: null }], trainerSummary: async () => null };
-    assert.deepEqual((await withHfCheckpoints(native).list(root)).map((r) => [r.name, isHfCheckpointRow(r)]), [['checkpoint-1', false]]);
+    const native: CheckpointSource = {
+      list: async (dir) => [
+        {
+          path: `${dir}/checkpoint-1`,
+          name: 'checkpoint-1',
+          step: 1,
+          mtimeMs: 1,
+          valid: false,
+          latest: false,
+          problems: ['no manifest'],
+          optimizer: null,
+          scheduler: null,
+        },
+      ],
+      trainerSummary: async () => null,
+    };
+    assert.deepEqual(
+      (await withHfCheckpoints(native).list(root)).map((r) => [r.name, isHfCheckpointRow(r)]),
+      [['checkpoint-1', false]],
+    );
     writeHfCheckpoint(root, 10);
     const rows = await withHfCheckpoints(native).list(root);
-    assert.deepEqual(rows.map((r) => [r.name, r.valid, isHfCheckpointRow(r)]), [['checkpoint-10', true, true]]);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.valid, isHfCheckpointRow(r)]),
+      [['checkpoint-10', true, true]],
+    );
   });
 
   it('shows an invalid HF checkpoint with the reason', async () => {
     const dir = writeHfCheckpoint(root, 5);
     rmSync(path.join(dir, 'trainer_state.json'));
-    writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { w: 'model-00001-of-00002.safetensors' } }));
+    writeFileSync(
+      path.join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { w: 'model-00001-of-00002.safetensors' } }),
+    );
     const [row] = await withHfCheckpoints(nativeNone).list(root);
     assert.equal(row?.valid, false);
     assert.match(row?.problems.join('\n') ?? '', /trainer_state\.json: missing/);
@@ -103,12 +133,24 @@ describe('Hugging Face runs in the extension', () => {
       const newest = rows[0];
       assert.ok(newest && isHfCheckpointRow(newest) && newest.valid);
       const nodes = hfCheckpointDetailNodes(await inspectHfCheckpoint(newest.path));
-      assert.deepEqual(nodes.map((n) => n.label), ['Optimizer', 'Scheduler', 'Trainer', 'RNG', 'Model', 'Files']);
+      assert.deepEqual(
+        nodes.map((n) => n.label),
+        ['Optimizer', 'Scheduler', 'Trainer', 'RNG', 'Model', 'Files'],
+      );
       const optimizer = find(nodes, 'Optimizer');
-      assert.match(optimizer?.description ?? '', /^adam\/adamw \(inferred\) · \d+ steps · exp_avg, exp_avg_sq for \d+ variables/);
+      assert.match(
+        optimizer?.description ?? '',
+        /^adam\/adamw \(inferred\) · \d+ steps · exp_avg, exp_avg_sq for \d+ variables/,
+      );
       const hyper = find(optimizer?.children ?? [], 'hyper-parameters');
-      assert.ok(hyper?.children.some((c) => c.label === 'lr'), JSON.stringify(hyper));
-      assert.ok(hyper?.children.some((c) => c.label === 'betas'), JSON.stringify(hyper));
+      assert.ok(
+        hyper?.children.some((c) => c.label === 'lr'),
+        JSON.stringify(hyper),
+      );
+      assert.ok(
+        hyper?.children.some((c) => c.label === 'betas'),
+        JSON.stringify(hyper),
+      );
       assert.match(find(nodes, 'Scheduler')?.description ?? '', /\(inferred\) · step \d+ · lr [\d.e-]+/);
       assert.equal(find(find(nodes, 'Scheduler')?.children ?? [], 'next lr')?.description, 'unknown');
       assert.match(find(nodes, 'RNG')?.description ?? '', /^2 files \(one per rank\)/);
@@ -117,8 +159,14 @@ describe('Hugging Face runs in the extension', () => {
       const model = find(nodes, 'Model');
       assert.equal(model?.tensorsFrom, 'model.safetensors');
       const tensors = await readTensorNodes(path.join(newest.path, 'model.safetensors'));
-      assert.ok(tensors.length > 0 && tensors.every((t) => /^\[[\d, ]*\] \w+$/.test(t.description)), JSON.stringify(tensors.slice(0, 3)));
-      assert.equal(find(nodes, 'Files')?.children.find((f) => f.label === 'trainer_state.json')?.file, 'trainer_state.json');
+      assert.ok(
+        tensors.length > 0 && tensors.every((t) => /^\[[\d, ]*\] \w+$/.test(t.description)),
+        JSON.stringify(tensors.slice(0, 3)),
+      );
+      assert.equal(
+        find(nodes, 'Files')?.children.find((f) => f.label === 'trainer_state.json')?.file,
+        'trainer_state.json',
+      );
     });
   });
 });

@@ -34,12 +34,17 @@ describe('TrainingService with external trainers', function () {
     project = mkdtempSync(path.join(tmpdir(), 'tr-ext-service-'));
     mkdirSync(path.join(project, 'configs'));
     builtInLaunches = 0;
-    model = new RunStore({ reader: readerWith(withHfCheckpoints({ list: async () => [], trainerSummary: async () => null })) });
+    model = new RunStore({
+      reader: readerWith(withHfCheckpoints({ list: async () => [], trainerSummary: async () => null })),
+    });
   });
   afterEach(() => rmSync(project, { recursive: true, force: true }));
 
   it('launches the command, shows the run as training, refuses a second one in its folder, and ends "stopped" after Stop', async () => {
-    const file = config('ext.yaml', `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000); process.on('SIGINT', () => process.exit(1))"]\n  output_dir: runs/ext\n`);
+    const file = config(
+      'ext.yaml',
+      `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000); process.on('SIGINT', () => process.exit(1))"]\n  output_dir: runs/ext\n`,
+    );
     const s = service();
     const handle = await s.start({ configPath: file, sets: [], device: '' });
     const runDir = path.join(project, 'runs', 'ext');
@@ -51,7 +56,11 @@ describe('TrainingService with external trainers', function () {
     const exit = await s.stop(handle);
     assert.equal(exit.status, 'stopped');
     assert.equal(model.get(runDir)?.status, 'stopped');
-    assert.equal(model.get(runDir)?.record?.configPath, file, 'run.json names the config, so Resume can launch it again');
+    assert.equal(
+      model.get(runDir)?.record?.configPath,
+      file,
+      'run.json names the config, so Resume can launch it again',
+    );
     assert.equal(builtInLaunches, 0);
   });
 
@@ -61,15 +70,21 @@ describe('TrainingService with external trainers', function () {
     const exit = await handle.exited;
     assert.equal(exit.status, 'failed');
     assert.equal(handle.process.pid, undefined);
-    assert.deepEqual({ file: exit.failure?.file, line: exit.failure?.line, field: exit.failure?.field }, { file, line: 4, field: 'external_trainer.stop_timeout' });
+    assert.deepEqual(
+      { file: exit.failure?.file, line: exit.failure?.line, field: exit.failure?.field },
+      { file, line: 4, field: 'external_trainer.stop_timeout' },
+    );
     assert.match(exit.failure?.message ?? '', /unknown key; expected one of command, .*stop_timeout_seconds/);
   });
 
-  it('Stop kills after the config\'s stop_timeout_seconds rather than the setting', async () => {
+  it("Stop kills after the config's stop_timeout_seconds rather than the setting", async () => {
     // The child says when its SIGINT handler is in place: a fixed wait lost that race on a busy machine.
     const ready = path.join(project, 'sigint-handler-installed');
     const script = `process.on('SIGINT', () => {}); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000)`;
-    const file = config('stubborn.yaml', `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}]\n  output_dir: runs/stubborn\n  stop_timeout_seconds: 0.3\n`);
+    const file = config(
+      'stubborn.yaml',
+      `external_trainer:\n  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}]\n  output_dir: runs/stubborn\n  stop_timeout_seconds: 0.3\n`,
+    );
     const s = service();
     const handle = await s.start({ configPath: file, sets: [], device: '' });
     await handle.started;

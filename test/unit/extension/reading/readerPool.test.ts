@@ -37,13 +37,16 @@ describe('reader pool (worker threads with a time budget)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers a read with the reader\'s value, and its error with the errno code', async () => {
+  it("answers a read with the reader's value, and its error with the errno code", async () => {
     const p = pool();
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ status: 'finished', pid: 7, max_steps: 30, step: 30 }));
     const value = (await p.run('readRunRecord', [dir])) as Awaited<ReturnType<typeof reading.readRunRecord>>;
     assert.equal(value.record?.status, 'finished');
     assert.equal(value.record?.maxSteps, 30);
-    await assert.rejects(p.run('readTrainerState', [join(dir, 'missing.json')]), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && /missing\.json/.test(e.message));
+    await assert.rejects(
+      p.run('readTrainerState', [join(dir, 'missing.json')]),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && /missing\.json/.test(e.message),
+    );
   });
 
   it('refuses a read over its time budget, naming the budget, and replaces the thread', async () => {
@@ -51,9 +54,15 @@ describe('reader pool (worker threads with a time budget)', function () {
     const runDir = join(dir, 'bomb');
     writePickleBombRun(runDir);
     const t0 = performance.now();
-    await assert.rejects(p.run('listHfCheckpoints', [runDir]), (e: unknown) => e instanceof ReadRefusedError && e.message === 'took longer than 300 ms' && e.op === 'listHfCheckpoints');
+    await assert.rejects(
+      p.run('listHfCheckpoints', [runDir]),
+      (e: unknown) =>
+        e instanceof ReadRefusedError && e.message === 'took longer than 300 ms' && e.op === 'listHfCheckpoints',
+    );
     const refusedMs = performance.now() - t0;
-    console.log(`      [measure] pickle-bomb listing refused after ${refusedMs.toFixed(0)} ms (budget 300 ms, worker start included)`);
+    console.log(
+      `      [measure] pickle-bomb listing refused after ${refusedMs.toFixed(0)} ms (budget 300 ms, worker start included)`,
+    );
     // A fresh thread answers the next read.
     assert.equal(await p.run('isHfOutputDir', [runDir]), true);
     assert.ok(p.threadCount <= 2, `threads: ${p.threadCount}`);
@@ -69,15 +78,23 @@ describe('reader pool (worker threads with a time budget)', function () {
     await p.run('isHfOutputDir', [dir]); // starts the second thread
     const quick = await p.run('readRunRecord', [dir]);
     assert.equal((quick as { record: { status: string } }).record.status, 'stopped');
-    console.log(`      [measure] a quick read beside the pickle-bomb listing answered in ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(
+      `      [measure] a quick read beside the pickle-bomb listing answered in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     await slow;
   });
 
   it('refuses reads of a worker that sends an invalid reply, and everything once disposed', async () => {
     const liar = join(dir, 'liar.js');
-    writeFileSync(liar, "const { parentPort } = require('node:worker_threads'); parentPort.postMessage({ type: 'ready' }); parentPort.on('message', (m) => parentPort.postMessage({ type: 'result', id: String(m.id) }));");
+    writeFileSync(
+      liar,
+      "const { parentPort } = require('node:worker_threads'); parentPort.postMessage({ type: 'ready' }); parentPort.on('message', (m) => parentPort.postMessage({ type: 'result', id: String(m.id) }));",
+    );
     const p = pool(5_000, liar);
-    await assert.rejects(p.run('isHfOutputDir', [dir]), (e: unknown) => e instanceof ReadRefusedError && /invalid reply/.test(e.message));
+    await assert.rejects(
+      p.run('isHfOutputDir', [dir]),
+      (e: unknown) => e instanceof ReadRefusedError && /invalid reply/.test(e.message),
+    );
 
     const q = pool(60_000);
     const waiting = q.run('listHfCheckpoints', [(writePickleBombRun(join(dir, 'bomb2')), join(dir, 'bomb2'))]);
@@ -89,7 +106,10 @@ describe('reader pool (worker threads with a time budget)', function () {
 
   it('refuses at once when the worker bundle cannot start', async () => {
     const p = pool(5_000, join(dir, 'no-such-worker.js'));
-    await assert.rejects(p.run('isHfOutputDir', [dir]), (e: unknown) => e instanceof ReadRefusedError && /reader thread/.test(e.message));
+    await assert.rejects(
+      p.run('isHfOutputDir', [dir]),
+      (e: unknown) => e instanceof ReadRefusedError && /reader thread/.test(e.message),
+    );
   });
 
   describe('the facade (same names and signatures as the readers)', () => {
@@ -99,7 +119,15 @@ describe('reader pool (worker threads with a time budget)', function () {
     it('reads metrics histories through the pool exactly as in this thread, appended reads included', async () => {
       const file = join(dir, 'metrics.jsonl');
       const line = (o: object) => `${JSON.stringify(o)}\n`;
-      writeFileSync(file, [line({ step: 1, loss: 2, lr: 0.1 }), line({ step: 2, loss: null, lr: 0.1 }), 'not json\n', line({ step: 3, loss: 1, lr: 0.05 })].join(''));
+      writeFileSync(
+        file,
+        [
+          line({ step: 1, loss: 2, lr: 0.1 }),
+          line({ step: 2, loss: null, lr: 0.1 }),
+          'not json\n',
+          line({ step: 3, loss: 1, lr: 0.05 }),
+        ].join(''),
+      );
       const local = await reading.readRunMetrics(dir);
       installed = reading.installReaderPool(pool());
       const remote = await reading.readRunMetrics(dir);
@@ -108,19 +136,39 @@ describe('reader pool (worker threads with a time budget)', function () {
       assert.equal(remote.bytesRead, local.bytesRead);
 
       // Appended: a resume back to step 2, steps going back without a resume line, a partial last line.
-      appendFileSync(file, [line({ event: 'resumed', step: 2, from: 'checkpoint-2', time: 5 }), line({ step: 3, loss: 0.9, lr: 0.05 }), line({ step: 1, loss: 3, lr: 0.1 }), '{"step":'].join(''));
+      appendFileSync(
+        file,
+        [
+          line({ event: 'resumed', step: 2, from: 'checkpoint-2', time: 5 }),
+          line({ step: 3, loss: 0.9, lr: 0.05 }),
+          line({ step: 1, loss: 3, lr: 0.1 }),
+          '{"step":',
+        ].join(''),
+      );
       const seen: string[] = [];
-      const observer = { point: (s: number) => seen.push(`p${s}`), resumed: (m: { step: number }) => seen.push(`r${m.step}`) };
+      const observer = {
+        point: (s: number) => seen.push(`p${s}`),
+        resumed: (m: { step: number }) => seen.push(`r${m.step}`),
+      };
       assert.equal(await reading.readAppendedMetrics(file, remote, observer), true);
       installed.dispose();
       installed = undefined;
       const seenLocal: string[] = [];
-      assert.equal(await reading.readAppendedMetrics(file, local, { point: (s) => seenLocal.push(`p${s}`), resumed: (m) => seenLocal.push(`r${m.step}`) }), true);
+      assert.equal(
+        await reading.readAppendedMetrics(file, local, {
+          point: (s) => seenLocal.push(`p${s}`),
+          resumed: (m) => seenLocal.push(`r${m.step}`),
+        }),
+        true,
+      );
       assert.deepEqual(seen, seenLocal);
       assert.deepEqual(seen, ['r2', 'p3', 'r0', 'p1']);
       assert.deepEqual(pointsOf(remote), pointsOf(local));
       assert.deepEqual(remote.resumes, local.resumes);
-      assert.deepEqual([remote.bytesRead, remote.lines, remote.problemCount], [local.bytesRead, local.lines, local.problemCount]);
+      assert.deepEqual(
+        [remote.bytesRead, remote.lines, remote.problemCount],
+        [local.bytesRead, local.lines, local.problemCount],
+      );
     });
 
     it('lists checkpoints through the pool with the listing of this thread', async () => {

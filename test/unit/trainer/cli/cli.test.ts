@@ -54,7 +54,12 @@ describe('command line', function () {
       target: 'node20',
       external: optionalNative,
       logLevel: 'error',
-      plugins: [{ name: 'train-external', setup: (b) => b.onResolve({ filter: /\/trainCommand(\.js)?$/ }, (a) => ({ path: a.path, external: true })) }],
+      plugins: [
+        {
+          name: 'train-external',
+          setup: (b) => b.onResolve({ filter: /\/trainCommand(\.js)?$/ }, (a) => ({ path: a.path, external: true })),
+        },
+      ],
     });
   });
 
@@ -69,12 +74,26 @@ describe('command line', function () {
       assert.equal(stderr, '');
       assert.equal(code, 0);
       const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
-      assert.deepEqual(rows.map((r) => [r.name, r.step, r.valid, r.latest]), [
-        ['checkpoint-200', 200, true, true],
-        ['checkpoint-100', 100, true, false],
-        ['checkpoint-300', 300, true, false],
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.step, r.valid, r.latest]),
+        [
+          ['checkpoint-200', 200, true, true],
+          ['checkpoint-100', 100, true, false],
+          ['checkpoint-300', 300, true, false],
+        ],
+      );
+      assert.deepEqual(Object.keys(rows[0]!), [
+        'path',
+        'name',
+        'step',
+        'mtimeMs',
+        'valid',
+        'latest',
+        'problems',
+        'optimizer',
+        'scheduler',
+        'trainer',
       ]);
-      assert.deepEqual(Object.keys(rows[0]!), ['path', 'name', 'step', 'mtimeMs', 'valid', 'latest', 'problems', 'optimizer', 'scheduler', 'trainer']);
       assert.deepEqual((rows[0]!.optimizer as { slotKinds: string[] }).slotKinds, ['m', 'v']);
     });
   });
@@ -91,7 +110,10 @@ describe('command line', function () {
       const missing = await cli(['checkpoints', join(dir, 'nope')]);
       assert.equal(missing.code, 2);
       assert.equal(missing.stdout, '');
-      assert.equal(missing.stderr, `error: checkpoints: ${join(dir, 'nope')} is not a folder (give a run's output folder or its checkpoints/ folder)\n`);
+      assert.equal(
+        missing.stderr,
+        `error: checkpoints: ${join(dir, 'nope')} is not a folder (give a run's output folder or its checkpoints/ folder)\n`,
+      );
     });
   });
 
@@ -100,18 +122,30 @@ describe('command line', function () {
       for (const step of [10, 20]) {
         const folder = join(dir, `checkpoint-${step}`);
         await mkdir(folder);
-        await writeFile(join(folder, 'trainer_state.json'), JSON.stringify({ global_step: step, log_history: [{ step, loss: 0.5 }] }));
-        await writeFile(join(folder, 'model.safetensors'), Buffer.concat(encodeSafetensors({ w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } })));
+        await writeFile(
+          join(folder, 'trainer_state.json'),
+          JSON.stringify({ global_step: step, log_history: [{ step, loss: 0.5 }] }),
+        );
+        await writeFile(
+          join(folder, 'model.safetensors'),
+          Buffer.concat(encodeSafetensors({ w: { dtype: 'float32', shape: [1], data: new Float32Array([1]) } })),
+        );
         await writeFile(join(folder, 'rng_state.pth'), torchArchive(pickleOf([0x7d])));
       }
       const { code, stdout, stderr } = await cli(['checkpoints', dir, '--json']);
       assert.equal(code, 0, stderr);
       const rows = JSON.parse(stdout) as Array<{ name: string; valid: boolean; format: string; problems: string[] }>;
-      assert.deepEqual(rows.map((r) => [r.name, r.valid, r.format]).sort(), [['checkpoint-10', true, 'huggingface'], ['checkpoint-20', true, 'huggingface']]);
+      assert.deepEqual(rows.map((r) => [r.name, r.valid, r.format]).sort(), [
+        ['checkpoint-10', true, 'huggingface'],
+        ['checkpoint-20', true, 'huggingface'],
+      ]);
       const table = await cli(['checkpoints', dir]);
       assert.doesNotMatch(table.stdout, /never completed/);
       const validation = await validateCheckpoint(join(dir, 'checkpoint-10'));
-      assert.match(validation.problems[0]!, /checkpoint-10: a Hugging Face Trainer checkpoint \(trainer_state\.json, no manifest\.json\), not one this trainer wrote/);
+      assert.match(
+        validation.problems[0]!,
+        /checkpoint-10: a Hugging Face Trainer checkpoint \(trainer_state\.json, no manifest\.json\), not one this trainer wrote/,
+      );
     });
   });
 
@@ -124,7 +158,13 @@ describe('command line', function () {
       const report = JSON.parse(ok.stdout);
       assert.equal(report.valid, true);
       assert.equal(report.model.parameters, 9);
-      assert.deepEqual(report.optimizer.slots[0], { name: 'dense/kernel/m', variable: 'dense/kernel', slot: 'm', dtype: 'float32', shape: [3, 2] });
+      assert.deepEqual(report.optimizer.slots[0], {
+        name: 'dense/kernel/m',
+        variable: 'dense/kernel',
+        slot: 'm',
+        dtype: 'float32',
+        shape: [3, 2],
+      });
       assert.equal(report.optimizer.iterations, 200);
       assert.equal(report.trainerState.global_step, 200);
 
@@ -134,7 +174,10 @@ describe('command line', function () {
       const bad = await cli(['inspect', good, '--verify']);
       assert.equal(bad.code, 2);
       assert.match(bad.stdout, /valid: NO \(checksums verified\)/);
-      assert.equal(bad.stderr, `error: inspect: ${good} is not a valid checkpoint: ${join(good, 'model.safetensors')}: crc32 checksum mismatch (file is corrupt)\n`);
+      assert.equal(
+        bad.stderr,
+        `error: inspect: ${good} is not a valid checkpoint: ${join(good, 'model.safetensors')}: crc32 checksum mismatch (file is corrupt)\n`,
+      );
     });
   });
 

@@ -3,8 +3,11 @@ import type { TensorMap } from '../../../../src/core/checkpoint/types';
 import { compareLosses, compareStates, compareTensorMaps, type Tolerance } from '../../../support/gpu/compare';
 
 const tol: Tolerance = { atol: 1e-4, rtol: 1e-3, lossRtol: 1e-3, outlierFraction: 0.01 };
-const map = (values: number[], name = 'w'): TensorMap => ({ [name]: { dtype: 'float32', shape: [values.length], data: Float32Array.from(values) } });
-const ramp = (n: number, f: (i: number) => number = (i) => i / n): number[] => Array.from({ length: n }, (_, i) => f(i));
+const map = (values: number[], name = 'w'): TensorMap => ({
+  [name]: { dtype: 'float32', shape: [values.length], data: Float32Array.from(values) },
+});
+const ramp = (n: number, f: (i: number) => number = (i) => i / n): number[] =>
+  Array.from({ length: n }, (_, i) => f(i));
 
 describe('GPU comparison within a tolerance', () => {
   it('passes small differences and reports the largest', () => {
@@ -33,7 +36,10 @@ describe('GPU comparison within a tolerance', () => {
   });
 
   it('missing tensors, shape changes and NaN are failures', () => {
-    assert.match(compareTensorMaps(map([1], 'a'), map([1], 'b'), tol).problems.join(), /a: only in the actual.*b: only in the expected/);
+    assert.match(
+      compareTensorMaps(map([1], 'a'), map([1], 'b'), tol).problems.join(),
+      /a: only in the actual.*b: only in the expected/,
+    );
     assert.match(compareTensorMaps(map([1, 2]), map([1]), tol).problems.join(), /shape \[2\] vs \[1\]/);
     assert.equal(compareTensorMaps(map([NaN]), map([1]), tol, Infinity).ok, false);
     assert.equal(compareTensorMaps(map([NaN]), map([NaN]), tol).ok, true);
@@ -49,7 +55,13 @@ describe('GPU comparison within a tolerance', () => {
   });
 
   it('states: integers exact, floats within tolerance, the rest equal', () => {
-    assert.deepEqual(compareStates({ iterations: 5, beta: 0.9000001, type: 'adam' }, { iterations: 5, beta: 0.9, type: 'adam' }, tol), []);
-    assert.deepEqual(compareStates({ iterations: 6, type: 'sgd' }, { iterations: 5, type: 'adam' }, tol), ['iterations: 6 vs 5', 'type: "sgd" vs "adam"']);
+    assert.deepEqual(
+      compareStates({ iterations: 5, beta: 0.9000001, type: 'adam' }, { iterations: 5, beta: 0.9, type: 'adam' }, tol),
+      [],
+    );
+    assert.deepEqual(compareStates({ iterations: 6, type: 'sgd' }, { iterations: 5, type: 'adam' }, tol), [
+      'iterations: 6 vs 5',
+      'type: "sgd" vs "adam"',
+    ]);
   });
 });

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { caseConfig, correctnessCases, MODEL_VARIANTS, OPTIMIZER_VARIANTS, SCHEDULER_TYPES } from '../../../support/gpu/cases';
+import {
+  caseConfig,
+  correctnessCases,
+  MODEL_VARIANTS,
+  OPTIMIZER_VARIANTS,
+  SCHEDULER_TYPES,
+} from '../../../support/gpu/cases';
 import { CPU_FAMILY_TOLERANCE } from '../../../support/gpu/compare';
 import { type Activate, compareResume, compareRun } from '../../../support/gpu/correctness';
 
@@ -55,7 +61,10 @@ describe('GPU correctness checks (wasm standing in for the GPU)', function () {
     for (const m of MODEL_VARIANTS) assert.match(names, new RegExp(`^${m} \\+`, 'm'));
     for (const o of OPTIMIZER_VARIANTS) assert.match(names, new RegExp(`\\+ ${o} \\+`));
     for (const s of SCHEDULER_TYPES) assert.match(names, new RegExp(`\\+ ${s}$`, 'm'));
-    assert.equal(correctnessCases(dir, 3, true).length, MODEL_VARIANTS.length * OPTIMIZER_VARIANTS.length * SCHEDULER_TYPES.length);
+    assert.equal(
+      correctnessCases(dir, 3, true).length,
+      MODEL_VARIANTS.length * OPTIMIZER_VARIANTS.length * SCHEDULER_TYPES.length,
+    );
   });
 
   it('wasm matches cpu within the stated tolerance (transformer + adam: its key bias has no true gradient)', async () => {
@@ -74,7 +83,10 @@ describe('GPU correctness checks (wasm standing in for the GPU)', function () {
   });
 
   it('a checkpoint written on one backend resumes on the other, through real checkpoint files, both ways', async () => {
-    for (const [from, to] of [['wasm', 'cpu'], ['cpu', 'wasm']] as const) {
+    for (const [from, to] of [
+      ['wasm', 'cpu'],
+      ['cpu', 'wasm'],
+    ] as const) {
       const config = caseConfig('char_lm_lstm', 'adam', 'cosine', join(dir, `resume-${from}-${to}`), 6);
       const r = await compareResume('lstm', config, 3, 3, from, to, 'cpu', CPU_FAMILY_TOLERANCE, activate);
       assert.equal(r.ok, true, `${from} -> ${to}: ${r.problems.join('; ')}`);

@@ -12,7 +12,21 @@ function at(x: Float32Array, trans: boolean, ld: number, i: number, j: number): 
   return trans ? x[j * ld + i]! : x[i * ld + j]!;
 }
 
-function naiveSgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void {
+function naiveSgemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+): void {
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let sum = 0;
@@ -56,7 +70,10 @@ describe('system BLAS loader (koffi)', function () {
 
     // The very file the search loaded, given by absolute path (Linux: found in /proc/self/maps).
     if (process.platform !== 'linux') this.skip();
-    const mapped = readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.split(/\s+/)[5] ?? '').find((path) => /blas|mkl|blis/i.test(path));
+    const mapped = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .map((line) => line.split(/\s+/)[5] ?? '')
+      .find((path) => /blas|mkl|blis/i.test(path));
     assert.ok(mapped, 'the loaded BLAS appears in /proc/self/maps');
     const byPath = loadBlas({ library: mapped, threads: 1 });
     assert.ok(byPath.ok, byPath.ok ? '' : byPath.reason);
@@ -100,7 +117,10 @@ describe('system BLAS loader (koffi)', function () {
         for (let i = 0; i < c.length; i++) {
           const padding = i % ldc >= n;
           const want = padding ? before[900 + i]! : expected[i]!;
-          assert.ok(Math.abs(c[i]! - want) <= 1e-5 * Math.max(1, Math.abs(want)), `tA=${transA} tB=${transB} c[${i}] ${c[i]} vs ${want}`);
+          assert.ok(
+            Math.abs(c[i]! - want) <= 1e-5 * Math.max(1, Math.abs(want)),
+            `tA=${transA} tB=${transB} c[${i}] ${c[i]} vs ${want}`,
+          );
         }
         // Nothing outside C was written.
         for (let i = 0; i < heap.length; i++) if (i < 900 || i >= 900 + c.length) assert.equal(heap[i], before[i]);
@@ -120,7 +140,10 @@ describe('system BLAS loader (koffi)', function () {
 
 describe('BLAS thread default', () => {
   it('leaves one core to the trainer thread, between 1 and 4 threads', () => {
-    assert.deepEqual([1, 2, 3, 4, 8, 64].map((cores) => defaultBlasThreads(cores)), [1, 1, 2, 3, 4, 4]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 8, 64].map((cores) => defaultBlasThreads(cores)),
+      [1, 1, 2, 3, 4, 4],
+    );
   });
 });
 
@@ -130,7 +153,9 @@ describe('koffi missing or broken', () => {
   };
 
   it('a missing koffi is a reason to train without BLAS, not a crash', () => {
-    const load = requireKoffi(failing('MODULE_NOT_FOUND', "Cannot find module 'koffi'\nRequire stack:\n- /x/trainer.js"));
+    const load = requireKoffi(
+      failing('MODULE_NOT_FOUND', "Cannot find module 'koffi'\nRequire stack:\n- /x/trainer.js"),
+    );
     assert.deepEqual(load, { ok: false, reason: 'koffi is not installed (optional dependency; npm install koffi)' });
   });
 

@@ -45,7 +45,11 @@ function run(fn: () => tf.Tensor | tf.Tensor[]): Outcome {
  * Asserts that `fn` gives the same shapes and values on wasm and cpu:
  * |wasm - cpu| <= tolerance * max(1, |cpu|) element by element.
  */
-export async function assertSameOnCpu(label: string, fn: () => tf.Tensor | tf.Tensor[], tolerance: number): Promise<number> {
+export async function assertSameOnCpu(
+  label: string,
+  fn: () => tf.Tensor | tf.Tensor[],
+  tolerance: number,
+): Promise<number> {
   const wasm = run(fn);
   await tf.setBackend('cpu');
   let cpu: Outcome;
@@ -60,7 +64,10 @@ export async function assertSameOnCpu(label: string, fn: () => tf.Tensor | tf.Te
     const expected = cpu.values[t]!;
     for (let i = 0; i < values.length; i++) {
       const err = Math.abs(values[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
-      if (!(err <= tolerance)) assert.fail(`${label}: output ${t} element ${i}: wasm ${values[i]} vs cpu ${expected[i]} (error ${err} > ${tolerance})`);
+      if (!(err <= tolerance))
+        assert.fail(
+          `${label}: output ${t} element ${i}: wasm ${values[i]} vs cpu ${expected[i]} (error ${err} > ${tolerance})`,
+        );
       worst = Math.max(worst, err);
     }
   });

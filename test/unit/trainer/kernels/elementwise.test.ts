@@ -9,11 +9,27 @@ describe('fast wasm Tanh / Pow / Identity / Cast', function () {
   it('tanh matches the cpu backend within 1e-6 (absolute below 1, relative above), gradient included', async () => {
     const next = rng(21);
     // Wide values, values around the series switch at |x| = 0.1, tiny and saturated ones.
-    const data = Float32Array.from([...randomData(next, [4000]).map((v) => v * 6), ...randomData(next, [1000]).map((v) => v * 0.2), 0, -0, 1e-8, -1e-8, 0.1, -0.1, 0.0999, 30, -30]);
-    const worst = await assertSameOnCpu('tanh', () => {
-      const x = tf.tensor(data);
-      return [tf.tanh(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), 3)))(x)];
-    }, 1e-6);
+    const data = Float32Array.from([
+      ...randomData(next, [4000]).map((v) => v * 6),
+      ...randomData(next, [1000]).map((v) => v * 0.2),
+      0,
+      -0,
+      1e-8,
+      -1e-8,
+      0.1,
+      -0.1,
+      0.0999,
+      30,
+      -30,
+    ]);
+    const worst = await assertSameOnCpu(
+      'tanh',
+      () => {
+        const x = tf.tensor(data);
+        return [tf.tanh(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), 3)))(x)];
+      },
+      1e-6,
+    );
     assert.ok(worst < 1e-6);
   });
 
@@ -22,7 +38,10 @@ describe('fast wasm Tanh / Pow / Identity / Cast', function () {
     const values = tf.tidy(() => tf.tanh(tf.tensor(data)).dataSync());
     data.forEach((v, i) => {
       const expected = Math.tanh(v);
-      assert.ok(Math.abs(values[i]! - expected) <= 2e-7 * Math.abs(expected) + 1e-30, `tanh(${v}) = ${values[i]} vs ${expected}`);
+      assert.ok(
+        Math.abs(values[i]! - expected) <= 2e-7 * Math.abs(expected) + 1e-30,
+        `tanh(${v}) = ${values[i]} vs ${expected}`,
+      );
     });
   });
 
@@ -30,11 +49,19 @@ describe('fast wasm Tanh / Pow / Identity / Cast', function () {
     const data = Float32Array.from({ length: 48001 }, (_, i) => -12 + i * 5e-4);
     const [values, grads] = tf.tidy(() => {
       const x = tf.tensor(data);
-      return [tf.tanh(x).dataSync(), tf.grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x).dataSync()];
+      return [
+        tf.tanh(x).dataSync(),
+        tf
+          .grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x)
+          .dataSync(),
+      ];
     });
     data.forEach((v, i) => {
       const expected = Math.tanh(v);
-      assert.ok(Math.abs(values[i]! - expected) <= 2.4e-7 * Math.abs(expected) + 1e-30, `tanh(${v}) = ${values[i]} vs ${expected}`);
+      assert.ok(
+        Math.abs(values[i]! - expected) <= 2.4e-7 * Math.abs(expected) + 1e-30,
+        `tanh(${v}) = ${values[i]} vs ${expected}`,
+      );
       if (Math.abs(v) > 9.1) assert.equal(grads[i], 0, `gradient at ${v}`);
     });
   });
@@ -43,13 +70,28 @@ describe('fast wasm Tanh / Pow / Identity / Cast', function () {
     const next = rng(22);
     const signed = randomData(next, [3, 50]).map((v) => v * 4);
     const positive = signed.map((v) => Math.abs(v) + 0.01);
-    for (const [e, data] of [[2, signed], [3, signed], [1, signed], [0.5, positive], [-1, positive], [1.7, positive]] as const) {
-      await assertSameOnCpu(`pow(x, ${e})`, () => {
-        const x = tf.tensor(data, [3, 50]);
-        return [tf.pow(x, e), tf.grad((t: tf.Tensor) => tf.sum(tf.pow(t, e)))(x)];
-      }, 1e-6);
+    for (const [e, data] of [
+      [2, signed],
+      [3, signed],
+      [1, signed],
+      [0.5, positive],
+      [-1, positive],
+      [1.7, positive],
+    ] as const) {
+      await assertSameOnCpu(
+        `pow(x, ${e})`,
+        () => {
+          const x = tf.tensor(data, [3, 50]);
+          return [tf.pow(x, e), tf.grad((t: tf.Tensor) => tf.sum(tf.pow(t, e)))(x)];
+        },
+        1e-6,
+      );
     }
-    await assertSameOnCpu('pow with a tensor exponent (stock path)', () => tf.pow(tf.tensor(positive, [3, 50]), tf.tensor(signed, [3, 50])), 1e-5);
+    await assertSameOnCpu(
+      'pow with a tensor exponent (stock path)',
+      () => tf.pow(tf.tensor(positive, [3, 50]), tf.tensor(signed, [3, 50])),
+      1e-5,
+    );
   });
 
   it('identity and same-dtype cast share data safely: values survive disposing the source, and nothing leaks', () => {

@@ -21,7 +21,15 @@ export function matMulCases(seed: number, batches: BatchPairs): MatMulCase[] {
   for (const [batchA, batchB] of batches) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {
-        out.push({ batchA, batchB, m: randInt(next, 1, 33), k: randInt(next, 1, 64), n: randInt(next, 1, 33), transposeA, transposeB });
+        out.push({
+          batchA,
+          batchB,
+          m: randInt(next, 1, 33),
+          k: randInt(next, 1, 64),
+          n: randInt(next, 1, 33),
+          transposeA,
+          transposeB,
+        });
       }
     }
   }

@@ -20,7 +20,19 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
   });
 
   it('registers its kernels over the stock ones, idempotently', () => {
-    assert.deepEqual(replaced, ['BatchMatMul', '_FusedMatMul', 'Slice', 'SplitV', 'Unpack', 'UnsortedSegmentSum', 'Identity', 'Cast', 'Tanh', 'Pow', 'Sum']);
+    assert.deepEqual(replaced, [
+      'BatchMatMul',
+      '_FusedMatMul',
+      'Slice',
+      'SplitV',
+      'Unpack',
+      'UnsortedSegmentSum',
+      'Identity',
+      'Cast',
+      'Tanh',
+      'Pow',
+      'Sum',
+    ]);
     const before = tf.getKernel('Unpack', 'wasm')!.kernelFunc;
     assert.deepEqual(registerFastWasmKernels(), replaced);
     assert.equal(tf.getKernel('Unpack', 'wasm')!.kernelFunc, before, 'a second call must not re-register');
@@ -34,7 +46,10 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
     assert.deepEqual([...dst], [17, 18, 19, 21, 22, 23]);
     const whole = new Float32Array(12);
     copyBox(src, [2, 3, 4], [1, 0, 0], [1, 3, 4], whole);
-    assert.deepEqual([...whole], Array.from({ length: 12 }, (_, i) => 12 + i));
+    assert.deepEqual(
+      [...whole],
+      Array.from({ length: 12 }, (_, i) => 12 + i),
+    );
   });
 
   it('slices random boxes of ranks 1-5 like the cpu backend, with gradients', async () => {
@@ -44,10 +59,14 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
       const begin = shape.map((d) => randInt(next, 0, d - 1));
       const size = shape.map((d, i) => (next() < 0.2 ? -1 : randInt(next, 1, d - begin[i]!)));
       const data = randomData(next, shape);
-      await assertSameOnCpu(`slice [${shape}] begin [${begin}] size [${size}]`, () => {
-        const x = tf.tensor(data, shape);
-        return [tf.slice(x, begin, size), tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.slice(t, begin, size))))(x)];
-      }, EXACT);
+      await assertSameOnCpu(
+        `slice [${shape}] begin [${begin}] size [${size}]`,
+        () => {
+          const x = tf.tensor(data, shape);
+          return [tf.slice(x, begin, size), tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.slice(t, begin, size))))(x)];
+        },
+        EXACT,
+      );
     }
   });
 
@@ -59,16 +78,20 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
       const data = randomData(next, shape);
       const first = randInt(next, 0, shape[axis]!);
       const sizes = [first, shape[axis]! - first];
-      await assertSameOnCpu(`split/unstack [${shape}] axis ${axis} sizes [${sizes}]`, () => {
-        const x = tf.tensor(data, shape);
-        const weigh = (parts: tf.Tensor[]) => tf.addN(parts.map((p, i) => tf.sum(tf.mul(p, i + 1))));
-        return [
-          ...tf.split(x, sizes, axis),
-          ...tf.unstack(x, axis),
-          tf.grad((t: tf.Tensor) => weigh(tf.unstack(t, axis)))(x),
-          tf.grad((t: tf.Tensor) => weigh(tf.split(t, sizes, axis)))(x),
-        ];
-      }, SUMMED);
+      await assertSameOnCpu(
+        `split/unstack [${shape}] axis ${axis} sizes [${sizes}]`,
+        () => {
+          const x = tf.tensor(data, shape);
+          const weigh = (parts: tf.Tensor[]) => tf.addN(parts.map((p, i) => tf.sum(tf.mul(p, i + 1))));
+          return [
+            ...tf.split(x, sizes, axis),
+            ...tf.unstack(x, axis),
+            tf.grad((t: tf.Tensor) => weigh(tf.unstack(t, axis)))(x),
+            tf.grad((t: tf.Tensor) => weigh(tf.split(t, sizes, axis)))(x),
+          ];
+        },
+        SUMMED,
+      );
     }
   });
 
@@ -85,20 +108,31 @@ describe('fast wasm Slice / SplitV / Unpack / UnsortedSegmentSum', function () {
       const numSegments = randInt(next, 1, 12);
       const ids = Int32Array.from({ length: rows }, () => randInt(next, -1, numSegments));
       const data = randomData(next, [rows, ...inner]);
-      await assertSameOnCpu(`segmentSum rows ${rows} inner [${inner}] segments ${numSegments}`, () => {
-        const x = tf.tensor(data, [rows, ...inner]);
-        const segmentIds = tf.tensor1d(ids, 'int32');
-        return [tf.unsortedSegmentSum(x, segmentIds, numSegments), tf.cast(tf.unsortedSegmentSum(tf.cast(tf.mul(x, 100), 'int32'), segmentIds, numSegments), 'float32')];
-      }, SUMMED);
+      await assertSameOnCpu(
+        `segmentSum rows ${rows} inner [${inner}] segments ${numSegments}`,
+        () => {
+          const x = tf.tensor(data, [rows, ...inner]);
+          const segmentIds = tf.tensor1d(ids, 'int32');
+          return [
+            tf.unsortedSegmentSum(x, segmentIds, numSegments),
+            tf.cast(tf.unsortedSegmentSum(tf.cast(tf.mul(x, 100), 'int32'), segmentIds, numSegments), 'float32'),
+          ];
+        },
+        SUMMED,
+      );
     }
   });
 
   it('trains through an embedding lookup (gather gradient) like the cpu backend', async () => {
     const table = randomData(rng(15), [65, 16]);
     const ids = Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 65);
-    await assertSameOnCpu('gather gradient', () => {
-      const t = tf.tensor(table, [65, 16]);
-      return tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.gather(w, tf.tensor1d(ids, 'int32')))))(t);
-    }, SUMMED);
+    await assertSameOnCpu(
+      'gather gradient',
+      () => {
+        const t = tf.tensor(table, [65, 16]);
+        return tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.gather(w, tf.tensor1d(ids, 'int32')))))(t);
+      },
+      SUMMED,
+    );
   });
 });

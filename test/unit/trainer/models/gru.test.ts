@@ -3,9 +3,24 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedGru } from '../../../../src/trainer/accel/fused/gru';
 import { compositeGruSteps } from '../../../../src/trainer/accel/fused/gruComposite';
 import type { GruGateSteps } from '../../../../src/trainer/accel/fused/gruGateSteps';
-import { GRU_BACKWARD_A, GRU_BACKWARD_B, GRU_FORWARD_A, GRU_FORWARD_B, kernelGruSteps } from '../../../../src/trainer/accel/fused/gruKernels';
+import {
+  GRU_BACKWARD_A,
+  GRU_BACKWARD_B,
+  GRU_FORWARD_A,
+  GRU_FORWARD_B,
+  kernelGruSteps,
+} from '../../../../src/trainer/accel/fused/gruKernels';
 import { opByOpGru } from './gruReference';
-import { type Layer, SHAPES, assertCallsPerStep, assertClose, dispose, lossAndGrads, problem, useBackend } from './rnnCompare';
+import {
+  type Layer,
+  SHAPES,
+  assertCallsPerStep,
+  assertClose,
+  dispose,
+  lossAndGrads,
+  problem,
+  useBackend,
+} from './rnnCompare';
 
 const withSteps =
   (steps: GruGateSteps): Layer =>
@@ -23,7 +38,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const reference = lossAndGrads(p, opByOpGru);
         assertClose('kernels', lossAndGrads(p, withSteps(kernelGruSteps)), reference);
         assertClose('composite', lossAndGrads(p, withSteps(compositeGruSteps)), reference);
-        assertClose('default for the backend', lossAndGrads(p, (s, w) => fusedGru(s, w)), reference);
+        assertClose(
+          'default for the backend',
+          lossAndGrads(p, (s, w) => fusedGru(s, w)),
+          reference,
+        );
         dispose(p);
       });
     });

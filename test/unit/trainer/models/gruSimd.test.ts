@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { compositeGruSteps } from '../../../../src/trainer/accel/fused/gruComposite';
 import { gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } from '../../../../src/trainer/accel/fused/gruGateMath';
-import { GRU_SIMD, gruBackwardASimd, gruBackwardBSimd, gruForwardASimd, gruForwardBSimd } from '../../../../src/trainer/accel/fused/gruSimd';
+import {
+  GRU_SIMD,
+  gruBackwardASimd,
+  gruBackwardBSimd,
+  gruForwardASimd,
+  gruForwardBSimd,
+} from '../../../../src/trainer/accel/fused/gruSimd';
 import { Rng } from '../../../../src/trainer/util/rng';
 import { useBackend } from './rnnCompare';
 import { WIDTHS, assertAllClose, onHeap, random, sigmoid } from './rnnSimdHelpers';
@@ -57,7 +63,10 @@ describe('GRU gate steps: SIMD loops on the wasm heap', () => {
         return [a.zr, a.resetHidden, out.h, out.candidate].map((x) => x.dataSync() as Float32Array);
       });
       assertAllClose([zr!, rh!, h!, n!], { JS: js, composite }, TOLERANCE);
-      assert.ok(n!.some((v) => Math.abs(v) > 0.99999), 'saturated candidates were exercised');
+      assert.ok(
+        n!.some((v) => Math.abs(v) > 0.99999),
+        'saturated candidates were exercised',
+      );
       tf.dispose(heap.tensors);
     });
 

@@ -8,14 +8,18 @@ import { assertClose, kernelsRun, onBackend, values } from './fused/fusedCompare
 
 function random(seed: number, shape: number[]): tf.Tensor {
   const rng = new Rng(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+    shape,
+  );
 }
 
 /** Output and the gradients of sum(dense(x) · w) for x, kernel and bias. */
 function valueAndGrads(dense: typeof applyDense): () => tf.Tensor[] {
   return () => {
     const [x, kernel, bias, w] = [random(1, [37, 9]), random(2, [9, 6]), random(3, [6]), random(4, [37, 6])];
-    const loss = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(dense({ kernel: k, bias: b }, a as tf.Tensor2D), w!));
+    const loss = (a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(dense({ kernel: k, bias: b }, a as tf.Tensor2D), w!));
     return [dense({ kernel: kernel!, bias: bias! }, x as tf.Tensor2D), ...tf.grads(loss)([x!, kernel!, bias!])];
   };
 }
@@ -38,7 +42,9 @@ describe('applyInnerDense', () => {
       registerBlasKernels(load.blas);
       try {
         assertClose('wasm + BLAS', values(valueAndGrads(applyInnerDense)), expected, 1e-5);
-        const names = await kernelsRun(() => applyInnerDense({ kernel: tf.ones([3, 2]), bias: tf.ones([2]) }, tf.ones([4, 3])));
+        const names = await kernelsRun(() =>
+          applyInnerDense({ kernel: tf.ones([3, 2]), bias: tf.ones([2]) }, tf.ones([4, 3])),
+        );
         assert.ok(names.includes('_FusedMatMul') && !names.includes('Add'), `kernels run: ${names.join(', ')}`);
       } finally {
         unregisterBlasKernels();

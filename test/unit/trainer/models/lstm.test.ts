@@ -3,9 +3,22 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedLstm } from '../../../../src/trainer/accel/fused/lstm';
 import { compositeGateSteps } from '../../../../src/trainer/accel/fused/lstmComposite';
 import type { LstmGateSteps } from '../../../../src/trainer/accel/fused/lstmGateSteps';
-import { LSTM_GATE_BACKWARD, LSTM_GATE_FORWARD, kernelGateSteps } from '../../../../src/trainer/accel/fused/lstmKernels';
+import {
+  LSTM_GATE_BACKWARD,
+  LSTM_GATE_FORWARD,
+  kernelGateSteps,
+} from '../../../../src/trainer/accel/fused/lstmKernels';
 import { opByOpLstm } from './lstmReference';
-import { type Layer, SHAPES, assertCallsPerStep, assertClose, dispose, lossAndGrads, problem, useBackend } from './rnnCompare';
+import {
+  type Layer,
+  SHAPES,
+  assertCallsPerStep,
+  assertClose,
+  dispose,
+  lossAndGrads,
+  problem,
+  useBackend,
+} from './rnnCompare';
 
 const withSteps =
   (steps: LstmGateSteps): Layer =>
@@ -23,14 +36,23 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const reference = lossAndGrads(p, opByOpLstm);
         assertClose('kernels', lossAndGrads(p, withSteps(kernelGateSteps)), reference);
         assertClose('composite', lossAndGrads(p, withSteps(compositeGateSteps)), reference);
-        assertClose('default for the backend', lossAndGrads(p, (s, w) => fusedLstm(s, w)), reference);
+        assertClose(
+          'default for the backend',
+          lossAndGrads(p, (s, w) => fusedLstm(s, w)),
+          reference,
+        );
         dispose(p);
       });
     });
 
     it('per time step: one gate kernel and one matmul each way, nothing else (no Concat, Unpack, Slice, Transpose)', async () => {
       // Identity: customGrad's save of each step's saved and c (a reference, no copy, on cpu and wasm).
-      await assertCallsPerStep((s, w) => fusedLstm(s, w), 4, { [LSTM_GATE_FORWARD]: 1, [LSTM_GATE_BACKWARD]: 1, BatchMatMul: 2, Identity: 2 });
+      await assertCallsPerStep((s, w) => fusedLstm(s, w), 4, {
+        [LSTM_GATE_FORWARD]: 1,
+        [LSTM_GATE_BACKWARD]: 1,
+        BatchMatMul: 2,
+        Identity: 2,
+      });
     });
 
     it('leaks no tensors or backend data, with and without gradients', () => {

@@ -22,7 +22,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
           const g = grads[p.variable.name]!;
           assert.ok(g.every(Number.isFinite), p.name);
           // One step from zero state: the recurrent kernels get no gradient; everything else does.
-          assert.equal(g.some((v) => v !== 0), !p.name.endsWith('recurrent_kernel'), p.name);
+          assert.equal(
+            g.some((v) => v !== 0),
+            !p.name.endsWith('recurrent_kernel'),
+            p.name,
+          );
         }
         assert.equal(tf.memory().numTensors, before);
         model.dispose();

@@ -31,15 +31,43 @@ describe('LSTM gate step: SIMD loops on the wasm heap', () => {
       const bias = random(rng, 4 * units, 1);
       const cellPrev = random(rng, batch * units, 1.5);
       const dims = { batch, time, units };
-      const heap = onHeap(LSTM_SIMD, [[projected, [batch, time, 4 * units]], [recurrentPart, [batch, 4 * units]], [bias, [4 * units]], [cellPrev, [batch, units]],
-        [new Float32Array(batch * units), [batch, units]], [new Float32Array(batch * units), [batch, units]], [new Float32Array(batch * 5 * units), [batch, 5 * units]]]);
+      const heap = onHeap(LSTM_SIMD, [
+        [projected, [batch, time, 4 * units]],
+        [recurrentPart, [batch, 4 * units]],
+        [bias, [4 * units]],
+        [cellPrev, [batch, units]],
+        [new Float32Array(batch * units), [batch, units]],
+        [new Float32Array(batch * units), [batch, units]],
+        [new Float32Array(batch * 5 * units), [batch, 5 * units]],
+      ]);
       const [, , , , h, c, saved] = heap.views as Float32Array[];
-      lstmForwardSimd(heap.loops, dims, t, heap.views[0]!, heap.views[1]!, heap.views[2]!, heap.views[3]!, h!, c!, saved!);
+      lstmForwardSimd(
+        heap.loops,
+        dims,
+        t,
+        heap.views[0]!,
+        heap.views[1]!,
+        heap.views[2]!,
+        heap.views[3]!,
+        h!,
+        c!,
+        saved!,
+      );
 
-      const js = [new Float32Array(batch * units), new Float32Array(batch * units), new Float32Array(batch * 5 * units)] as const;
+      const js = [
+        new Float32Array(batch * units),
+        new Float32Array(batch * units),
+        new Float32Array(batch * 5 * units),
+      ] as const;
       lstmGateForwardColumns(dims, t, projected, recurrentPart, bias, cellPrev, js[0], js[1], js[2], 0);
       const composite = tf.tidy(() => {
-        const out = compositeGateSteps.forward(heap.tensors[0] as tf.Tensor3D, heap.tensors[1] as tf.Tensor2D, heap.tensors[2] as tf.Tensor1D, heap.tensors[3] as tf.Tensor2D, t);
+        const out = compositeGateSteps.forward(
+          heap.tensors[0] as tf.Tensor3D,
+          heap.tensors[1] as tf.Tensor2D,
+          heap.tensors[2] as tf.Tensor1D,
+          heap.tensors[3] as tf.Tensor2D,
+          t,
+        );
         return [out.h, out.c, out.saved].map((x) => x.dataSync() as Float32Array);
       });
       assertAllClose([h!, c!, saved!], { JS: [...js], composite }, TOLERANCE);
@@ -54,7 +82,9 @@ describe('LSTM gate step: SIMD loops on the wasm heap', () => {
         const t = first ? 0 : 2;
         const dims = { batch, time, units };
         // Saved gates in (0, 1), g and tanh c in (-1, 1), as the forward step leaves them.
-        const gates = random(rng, batch * 5 * units, 2).map((v, i) => (Math.floor(i / units) % 5 === 2 || Math.floor(i / units) % 5 === 4 ? Math.tanh(v) : sigmoid(v)));
+        const gates = random(rng, batch * 5 * units, 2).map((v, i) =>
+          Math.floor(i / units) % 5 === 2 || Math.floor(i / units) % 5 === 4 ? Math.tanh(v) : sigmoid(v),
+        );
         const arrays: Array<[Float32Array, number[]]> = [
           [gates, [batch, 5 * units]],
           [random(rng, batch * units, 1.5), [batch, units]],
@@ -66,7 +96,18 @@ describe('LSTM gate step: SIMD loops on the wasm heap', () => {
         ];
         const heap = onHeap(LSTM_SIMD, arrays);
         const [saved, cellPrev, dOutputs, dhRecurrent, dcNext, dGates, dcPrev] = heap.views as Float32Array[];
-        lstmBackwardSimd(heap.loops, dims, t, saved!, first ? null : cellPrev!, dOutputs!, dhRecurrent!, dcNext!, dGates!, dcPrev!);
+        lstmBackwardSimd(
+          heap.loops,
+          dims,
+          t,
+          saved!,
+          first ? null : cellPrev!,
+          dOutputs!,
+          dhRecurrent!,
+          dcNext!,
+          dGates!,
+          dcPrev!,
+        );
 
         const js = [new Float32Array(batch * 4 * units), new Float32Array(batch * units)] as const;
         const plain = arrays.map(([v]) => v);
@@ -77,7 +118,12 @@ describe('LSTM gate step: SIMD loops on the wasm heap', () => {
           return [out.dGates, out.dcPrev].map((x) => x.dataSync() as Float32Array);
         });
         assertAllClose([dGates!, dcPrev!], { JS: [...js], composite }, TOLERANCE);
-        if (first) for (let b = 0; b < batch; b++) assert.ok(dGates!.subarray(b * 4 * units + units, b * 4 * units + 2 * units).every((v) => v === 0), 'forget gate gradient at step 0');
+        if (first)
+          for (let b = 0; b < batch; b++)
+            assert.ok(
+              dGates!.subarray(b * 4 * units + units, b * 4 * units + 2 * units).every((v) => v === 0),
+              'forget gate gradient at step 0',
+            );
         tf.dispose(heap.tensors);
       });
     }
@@ -85,10 +131,19 @@ describe('LSTM gate step: SIMD loops on the wasm heap', () => {
 
   it('the wasm kernels find the SIMD loops for the heap they write to', () => {
     const out = tf.tidy(() => {
-      const { h } = kernelGateSteps.forward(tf.zeros([2, 3, 16]), tf.zeros([2, 16]), tf.zeros([16]), tf.zeros([2, 4]), 1);
+      const { h } = kernelGateSteps.forward(
+        tf.zeros([2, 3, 16]),
+        tf.zeros([2, 16]),
+        tf.zeros([16]),
+        tf.zeros([2, 4]),
+        1,
+      );
       return tf.keep(h);
     });
-    assert.ok(LSTM_SIMD.for(heapF32(asWasmBackend(tf.backend()), out).buffer), 'the kernel ran without registering the heap');
+    assert.ok(
+      LSTM_SIMD.for(heapF32(asWasmBackend(tf.backend()), out).buffer),
+      'the kernel ran without registering the heap',
+    );
     out.dispose();
   });
 });

@@ -60,12 +60,18 @@ export function problem(shape: Shape, gates: number, seed: number): Problem {
   for (let l = 0; l < shape.layers; l++) {
     weights.push({
       kernel: tf.tensor2d(randomData(next, [width, gates * u]), [width, gates * u]),
-      recurrent: tf.tensor2d(randomData(next, [u, gates * u]).map((v) => v * 0.8), [u, gates * u]),
+      recurrent: tf.tensor2d(
+        randomData(next, [u, gates * u]).map((v) => v * 0.8),
+        [u, gates * u],
+      ),
       bias: tf.tensor1d(randomData(next, [gates * u]).map((v) => v * 0.5)),
     });
     width = u;
   }
-  const seq = tf.tensor3d(randomData(next, [shape.batch, shape.time, shape.input]).map((v) => v * 2), [shape.batch, shape.time, shape.input]);
+  const seq = tf.tensor3d(
+    randomData(next, [shape.batch, shape.time, shape.input]).map((v) => v * 2),
+    [shape.batch, shape.time, shape.input],
+  );
   const readout = tf.tensor3d(randomData(next, [shape.batch, shape.time, u]), [shape.batch, shape.time, u]);
   return { seq, weights, readout };
 }
@@ -95,12 +101,18 @@ export function assertClose(label: string, actual: Float32Array[], expected: Flo
     const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     if (scale === 0) {
       // Only the recurrent kernel's gradient with one time step (h₀ = 0) is legitimately all zero.
-      assert.ok(got.every((v) => v === 0), `${label} tensor ${k}: reference is all zero, fused is not`);
+      assert.ok(
+        got.every((v) => v === 0),
+        `${label} tensor ${k}: reference is all zero, fused is not`,
+      );
       return;
     }
     for (let i = 0; i < ref.length; i++) {
       const err = Math.abs(got[i]! - ref[i]!) / scale;
-      if (!(err <= TOLERANCE)) assert.fail(`${label} tensor ${k} (0 = loss, 1 = d input, then kernel, recurrent, bias per layer) element ${i}: ${got[i]} vs ${ref[i]} (error ${err})`);
+      if (!(err <= TOLERANCE))
+        assert.fail(
+          `${label} tensor ${k} (0 = loss, 1 = d input, then kernel, recurrent, bias per layer) element ${i}: ${got[i]} vs ${ref[i]} (error ${err})`,
+        );
     }
   });
 }

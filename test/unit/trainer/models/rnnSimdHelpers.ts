@@ -40,7 +40,11 @@ export function onHeap<Name extends string>(module: SimdModule<Name>, arrays: Ar
 }
 
 /** Asserts every output is within `tolerance` of each reference's. */
-export function assertAllClose(outputs: Float32Array[], references: Record<string, Float32Array[]>, tolerance: number): void {
+export function assertAllClose(
+  outputs: Float32Array[],
+  references: Record<string, Float32Array[]>,
+  tolerance: number,
+): void {
   for (const [name, expected] of Object.entries(references)) {
     outputs.forEach((got, k) => {
       const d = maxDifference(got, expected[k]!);

@@ -34,19 +34,33 @@ function lossAndGrads(spec: TransformerSpec, training: boolean): Float32Array[] 
 describe('transformer', function () {
   this.timeout(60000);
 
-  it('keeps its parameters\' names and shapes (checkpoints stay compatible)', async () => {
+  it("keeps its parameters' names and shapes (checkpoints stay compatible)", async () => {
     await onBackend('cpu', () => {
       const model = buildTransformer({ ...SPEC, blocks: 1 }, 1);
       const d = SPEC.dModel;
-      assert.deepEqual(model.params.map((p) => `${p.name} [${p.variable.shape}]`), [
-        `embedding/table [${SPEC.vocab},${d}]`, `position/table [${SPEC.seqLen},${d}]`,
-        `block_1/ln_1/gamma [${d}]`, `block_1/ln_1/beta [${d}]`,
-        ...['query', 'key', 'value', 'output'].flatMap((n) => [`block_1/attention/${n}/kernel [${d},${d}]`, `block_1/attention/${n}/bias [${d}]`]),
-        `block_1/ln_2/gamma [${d}]`, `block_1/ln_2/beta [${d}]`,
-        `block_1/ffn/dense_1/kernel [${d},${SPEC.ffDim}]`, `block_1/ffn/dense_1/bias [${SPEC.ffDim}]`,
-        `block_1/ffn/dense_2/kernel [${SPEC.ffDim},${d}]`, `block_1/ffn/dense_2/bias [${d}]`,
-        `ln_final/gamma [${d}]`, `ln_final/beta [${d}]`, `output/kernel [${d},${SPEC.vocab}]`, `output/bias [${SPEC.vocab}]`,
-      ]);
+      assert.deepEqual(
+        model.params.map((p) => `${p.name} [${p.variable.shape}]`),
+        [
+          `embedding/table [${SPEC.vocab},${d}]`,
+          `position/table [${SPEC.seqLen},${d}]`,
+          `block_1/ln_1/gamma [${d}]`,
+          `block_1/ln_1/beta [${d}]`,
+          ...['query', 'key', 'value', 'output'].flatMap((n) => [
+            `block_1/attention/${n}/kernel [${d},${d}]`,
+            `block_1/attention/${n}/bias [${d}]`,
+          ]),
+          `block_1/ln_2/gamma [${d}]`,
+          `block_1/ln_2/beta [${d}]`,
+          `block_1/ffn/dense_1/kernel [${d},${SPEC.ffDim}]`,
+          `block_1/ffn/dense_1/bias [${SPEC.ffDim}]`,
+          `block_1/ffn/dense_2/kernel [${SPEC.ffDim},${d}]`,
+          `block_1/ffn/dense_2/bias [${d}]`,
+          `ln_final/gamma [${d}]`,
+          `ln_final/beta [${d}]`,
+          `output/kernel [${d},${SPEC.vocab}]`,
+          `output/bias [${SPEC.vocab}]`,
+        ],
+      );
       model.dispose();
     });
   });
@@ -61,12 +75,17 @@ describe('transformer', function () {
       const names = await onBackend('wasm', () => {
         const model = buildTransformer(SPEC, 5);
         const x = tf.tensor(oneHot(1, 2 * 4, SPEC.vocab), [2, 4, SPEC.vocab]);
-        return kernelsRun(() => tf.variableGrads(() => model.loss(x, x, { training: true, dropoutSeed: 1 })).value).finally(() => {
+        return kernelsRun(
+          () => tf.variableGrads(() => model.loss(x, x, { training: true, dropoutSeed: 1 })).value,
+        ).finally(() => {
           model.dispose();
           x.dispose();
         });
       });
-      assert.ok(names.includes(ATTENTION_KERNEL) && names.includes(ATTENTION_GRAD_KERNEL), `kernels run: ${names.join(', ')}`);
+      assert.ok(
+        names.includes(ATTENTION_KERNEL) && names.includes(ATTENTION_GRAD_KERNEL),
+        `kernels run: ${names.join(', ')}`,
+      );
     });
 
     it('with dropout in training, takes the op-by-op attention and still matches cpu', async () => {

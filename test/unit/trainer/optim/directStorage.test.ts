@@ -56,7 +56,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.equal(subtractDirectly(fused[0]!.variable, g), false);
       stepBoth(fused, ops, 3);
       assertSameBits(values(alias), before, 'the alias changed');
-      fused.forEach((p, i) => assertSameBits(values(p.variable), values(ops[i]!.variable), `${p.name} differs from the op path`));
+      fused.forEach((p, i) =>
+        assertSameBits(values(p.variable), values(ops[i]!.variable), `${p.name} differs from the op path`),
+      );
       tf.dispose([alias, g]);
       disposeParams([...fused, ...ops]);
     });
@@ -81,10 +83,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
         tf.tidy(() => optimizer.apply(grads));
         tf.dispose(grads);
       }
-      assertSameBits(source, new Float32Array([1, 2, 3, 4, 5, 6]), 'the caller\'s array changed');
+      assertSameBits(source, new Float32Array([1, 2, 3, 4, 5, 6]), "the caller's array changed");
       views.forEach((v, i) => assertSameBits(values(v), viewsBefore[i]!, `slice view ${i} changed`));
       read.forEach((r, i) => assertSameBits(r, readBefore[i]!, `array read before the step ${i} changed`));
-      watched.forEach((v, i) => assert.ok(maxUlpDifference(values(v), paramsBefore[i]!) > 0, `variable ${i} was not updated`));
+      watched.forEach((v, i) =>
+        assert.ok(maxUlpDifference(values(v), paramsBefore[i]!) > 0, `variable ${i} was not updated`),
+      );
       optimizer.dispose();
       tf.dispose(views);
       disposeParams(all);
@@ -137,7 +141,10 @@ describe('fused updates on other backends', () => {
       tf.tidy(() => optimizer.apply(grads));
       optimizer.dispose();
     });
-    assert.ok(info.kernels.some((k) => k.name === 'Sqrt'), 'the op path did not run');
+    assert.ok(
+      info.kernels.some((k) => k.name === 'Sqrt'),
+      'the op path did not run',
+    );
     const reference = createOptimizer(ADAM, ops, 'ops');
     tf.tidy(() => reference.apply(grads));
     reference.dispose();
@@ -153,7 +160,17 @@ describe('fused updates on wasm and C++ kernel caches', () => {
   /** The stock C++ BatchMatMul: XNNPACK caches an operator with its own packed copy of b, keyed by b's tensor id. */
   function cppProduct(a: tf.Tensor3D, b: tf.Tensor3D): Float32Array {
     const backend = asWasmBackend(tf.backend());
-    const batchMatMul = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    const batchMatMul = backend.wasm.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]);
     const id = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.id;
     const out = backend.makeOutput([1, a.shape[1], b.shape[2]], 'float32');
     batchMatMul(id(a), shapeBytes(a.shape), 3, id(b), shapeBytes(b.shape), 3, 0, 0, id(out));

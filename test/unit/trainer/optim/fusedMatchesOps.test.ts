@@ -48,7 +48,10 @@ async function trainSideBySide(runs: Run[], steps: number, seed: number): Promis
 
 function assertIdentical(actual: Run, expected: Run): void {
   actual.params.forEach((p, i) => {
-    const ulps = maxUlpDifference(p.variable.dataSync() as Float32Array, expected.params[i]!.variable.dataSync() as Float32Array);
+    const ulps = maxUlpDifference(
+      p.variable.dataSync() as Float32Array,
+      expected.params[i]!.variable.dataSync() as Float32Array,
+    );
     assert.equal(ulps, 0, `${p.name} differs by up to ${ulps} ulp`);
   });
   const a = actual.optimizer.getState();
@@ -81,7 +84,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
         assertIdentical(fused, ops);
         // The comparison means something only if training moved the parameters...
-        fused.params.forEach((p, i) => assert.ok(maxUlpDifference(p.variable.dataSync() as Float32Array, initial[i]!) > 0, `${p.name} never changed`));
+        fused.params.forEach((p, i) =>
+          assert.ok(
+            maxUlpDifference(p.variable.dataSync() as Float32Array, initial[i]!) > 0,
+            `${p.name} never changed`,
+          ),
+        );
         // ...and if the fused run really took the fused path.
         assert.deepEqual(fused.profiled, { kernels: 0, newTensors: 0 });
         assert.ok(ops.profiled!.kernels >= 2 * fused.params.length, `the op path ran ${ops.profiled!.kernels} kernels`);
@@ -97,7 +105,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const before = start(config, 'ops');
         await trainSideBySide([before], 7, 9);
         const saved = before.optimizer.getState();
-        const savedCopies = Object.fromEntries(Object.entries(saved.tensors).map(([name, t]) => [name, t.data.slice()]));
+        const savedCopies = Object.fromEntries(
+          Object.entries(saved.tensors).map(([name, t]) => [name, t.data.slice()]),
+        );
         const weights = before.params.map((p) => (p.variable.dataSync() as Float32Array).slice());
         dispose(before);
 
@@ -114,7 +124,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         }
         assertIdentical(resumed, straight);
         // On cpu the restored slots start out as the checkpoint's own arrays: those must not change.
-        for (const [name, t] of Object.entries(saved.tensors)) assert.equal(maxUlpDifference(t.data, savedCopies[name]!), 0, `checkpoint array ${name} changed`);
+        for (const [name, t] of Object.entries(saved.tensors))
+          assert.equal(maxUlpDifference(t.data, savedCopies[name]!), 0, `checkpoint array ${name} changed`);
         dispose(straight, resumed);
       });
     }

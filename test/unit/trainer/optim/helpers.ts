@@ -45,7 +45,16 @@ const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 /** Fresh variables with the same seeded values each call (tidy: the variables alone hold their data). */
 export function randomParams(seed: number, prefix = 'p'): Param[] {
   const rng = new Rng(seed);
-  return tf.tidy(() => SHAPES.map((shape, i) => ({ name: `${prefix}${i}`, variable: tf.variable(tf.tensor(randomArray(rng, sizeOf(shape), 1), shape), true, `${prefix}${i}_${seed}_${nextId++}`) })));
+  return tf.tidy(() =>
+    SHAPES.map((shape, i) => ({
+      name: `${prefix}${i}`,
+      variable: tf.variable(
+        tf.tensor(randomArray(rng, sizeOf(shape), 1), shape),
+        true,
+        `${prefix}${i}_${seed}_${nextId++}`,
+      ),
+    })),
+  );
 }
 let nextId = 0;
 

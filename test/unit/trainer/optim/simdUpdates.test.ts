@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { asWasmBackend, heapF32 } from '../../../../src/trainer/accel/kernels/wasmBackend';
 import type { UpdateTarget } from '../../../../src/trainer/accel/optim/directStorage';
-import { adamScalars, adamStep, momentumStep, rmsPropStep, sgdStep } from '../../../../src/trainer/accel/optim/fusedUpdates';
+import {
+  adamScalars,
+  adamStep,
+  momentumStep,
+  rmsPropStep,
+  sgdStep,
+} from '../../../../src/trainer/accel/optim/fusedUpdates';
 import { registerHeap, simdKernelsFor } from '../../../../src/trainer/accel/optim/simdUpdates';
 import { encodeModule } from '../../../../src/trainer/accel/simd/wasmEncoding';
 import { Rng } from '../../../../src/trainer/util/rng';
@@ -38,7 +44,8 @@ function randomValues(rng: Rng, n: number, positive: boolean): Float32Array {
 describe('SIMD optimizer loops on the wasm heap', () => {
   before(() => useBackend('wasm'));
 
-  const heapMemory = (): WebAssembly.Memory => (asWasmBackend(tf.backend()).wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+  const heapMemory = (): WebAssembly.Memory =>
+    (asWasmBackend(tf.backend()).wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
 
   it('the module validates and its loops are available for the wasm heap', () => {
     registerHeap(heapMemory());
@@ -59,8 +66,14 @@ describe('SIMD optimizer loops on the wasm heap', () => {
         assert.ok(simdKernelsFor(heap[0]!.buffer), 'the SIMD loops would not run');
         const plain = initial.map((values) => values.slice());
         for (let step = 0; step < 3; step++) {
-          update(heap[0]!, heap.slice(1).map((a) => ({ read: a, write: a })));
-          update(plain[0]!, plain.slice(1).map((a) => ({ read: a, write: a })));
+          update(
+            heap[0]!,
+            heap.slice(1).map((a) => ({ read: a, write: a })),
+          );
+          update(
+            plain[0]!,
+            plain.slice(1).map((a) => ({ read: a, write: a })),
+          );
         }
         heap.forEach((h, k) => assert.equal(maxUlpDifference(h, plain[k]!), 0, `length ${n}, array ${k}`));
         assert.ok(maxUlpDifference(heap[1]!, initial[1]!) > 0, 'the parameter did not change');
@@ -92,13 +105,27 @@ describe('SIMD optimizer loops on the wasm heap', () => {
     shared.forEach((a, k) => a.set(randomValues(rng, 1000, k === 3)));
     const plain = shared.map((a) => a.slice());
     const update = UPDATES.find(([name]) => name === 'adamw')![1];
-    update(shared[0]!, shared.slice(1).map((a) => ({ read: a, write: a })));
-    update(plain[0]!, plain.slice(1).map((a) => ({ read: a, write: a })));
+    update(
+      shared[0]!,
+      shared.slice(1).map((a) => ({ read: a, write: a })),
+    );
+    update(
+      plain[0]!,
+      plain.slice(1).map((a) => ({ read: a, write: a })),
+    );
     shared.forEach((a, k) => assert.equal(maxUlpDifference(a, plain[k]!), 0, `array ${k}`));
   });
 
   it('encodes a module WebAssembly accepts', () => {
-    const bytes = encodeModule([{ name: 'f', arrays: 1, scalars: 1, temps: 1, body: [{ array: 0, value: { op: 'tee', index: 0, value: { op: 'sqrt', a: { op: 'scalar', index: 0 } } } }] }]);
+    const bytes = encodeModule([
+      {
+        name: 'f',
+        arrays: 1,
+        scalars: 1,
+        temps: 1,
+        body: [{ array: 0, value: { op: 'tee', index: 0, value: { op: 'sqrt', a: { op: 'scalar', index: 0 } } } }],
+      },
+    ]);
     assert.ok(WebAssembly.validate(bytes));
   });
 });

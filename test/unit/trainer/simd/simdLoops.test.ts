@@ -6,7 +6,27 @@
  */
 import assert from 'node:assert/strict';
 import { SimdModule, wasmBackendMemory } from '../../../../src/trainer/accel/simd/heapModules';
-import { abs, add, constant, div, load, max, min, mul, neg, pmax, pmin, scalar, setTemp, sigmoid, sqrt, store, sub, tanh, temp } from '../../../../src/trainer/accel/simd/expressions';
+import {
+  abs,
+  add,
+  constant,
+  div,
+  load,
+  max,
+  min,
+  mul,
+  neg,
+  pmax,
+  pmin,
+  scalar,
+  setTemp,
+  sigmoid,
+  sqrt,
+  store,
+  sub,
+  tanh,
+  temp,
+} from '../../../../src/trainer/accel/simd/expressions';
 import { type Expr, type LoopFunction, encodeModule } from '../../../../src/trainer/accel/simd/wasmEncoding';
 
 const f32 = Math.fround;
@@ -46,7 +66,12 @@ describe('SIMD loops built at run time', () => {
   for (const [name, value, expected] of cases) {
     it(`${name}: every lane as the float32 scalar operation`, () => {
       const got = runUnary(value, A, B, 2.5);
-      A.forEach((x, i) => assert.ok(Object.is(got[i], expected(f32(x), f32(B[i]!))), `${name} lane ${i}: ${got[i]} vs ${expected(f32(x), f32(B[i]!))}`));
+      A.forEach((x, i) =>
+        assert.ok(
+          Object.is(got[i], expected(f32(x), f32(B[i]!))),
+          `${name} lane ${i}: ${got[i]} vs ${expected(f32(x), f32(B[i]!))}`,
+        ),
+      );
     });
   }
 
@@ -71,8 +96,16 @@ describe('SIMD loops built at run time', () => {
     for (let x = -30; x <= 30; x += 0.0137) xs.push(x);
     xs.push(0, -0, 1e-8, NaN, Infinity, -Infinity);
     while (xs.length % 4) xs.push(0);
-    const th = runUnary(tanh(load(0), 0), xs, xs.map(() => 0));
-    const sg = runUnary(sigmoid(load(0), 0), xs, xs.map(() => 0));
+    const th = runUnary(
+      tanh(load(0), 0),
+      xs,
+      xs.map(() => 0),
+    );
+    const sg = runUnary(
+      sigmoid(load(0), 0),
+      xs,
+      xs.map(() => 0),
+    );
     let worst = 0;
     xs.forEach((x, i) => {
       if (Number.isNaN(x)) {
@@ -114,6 +147,10 @@ describe('SIMD loops built at run time', () => {
   });
 
   it('encodes modules WebAssembly accepts', () => {
-    assert.ok(WebAssembly.validate(encodeModule([{ name: 'g', arrays: 2, scalars: 2, temps: 4, body: [store(1, tanh(scalar(1), 1))] }])));
+    assert.ok(
+      WebAssembly.validate(
+        encodeModule([{ name: 'g', arrays: 2, scalars: 2, temps: 4, body: [store(1, tanh(scalar(1), 1))] }]),
+      ),
+    );
   });
 });

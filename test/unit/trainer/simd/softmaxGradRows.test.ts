@@ -23,7 +23,12 @@ describe('SIMD softmax-gradient rows', () => {
     assert.ok(WebAssembly.validate(encodeSoftmaxGradModule(true)));
   });
 
-  for (const [rows, cols] of [[1, 4], [3, 8], [64, 64], [5, 36]] as const) {
+  for (const [rows, cols] of [
+    [1, 4],
+    [3, 8],
+    [64, 64],
+    [5, 36],
+  ] as const) {
     it(`rows ${rows} x ${cols}: in place, as the double formula, rows after the end untouched`, () => {
       const rng = new Rng(rows * 100 + cols);
       const memory = new WebAssembly.Memory({ initial: 2 });
@@ -40,7 +45,11 @@ describe('SIMD softmax-gradient rows', () => {
       const expected = reference(dp.slice(0, n), p.slice(0, n), cols, 0.25);
       const after = dp.slice(n);
       softmaxGradRowsOn(memory)!(dpOffset, pOffset, cols * 4, n * 4, 0.25);
-      for (let i = 0; i < n; i++) assert.ok(Math.abs(dp[i]! - expected[i]!) <= 1e-6 * (1 + Math.abs(expected[i]!)) * cols, `element ${i}: ${dp[i]} vs ${expected[i]}`);
+      for (let i = 0; i < n; i++)
+        assert.ok(
+          Math.abs(dp[i]! - expected[i]!) <= 1e-6 * (1 + Math.abs(expected[i]!)) * cols,
+          `element ${i}: ${dp[i]} vs ${expected[i]}`,
+        );
       assert.deepEqual(dp.slice(n), after);
     });
   }

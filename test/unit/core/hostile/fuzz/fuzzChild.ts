@@ -42,7 +42,14 @@ async function main(): Promise<void> {
         try {
           await target.read();
         } catch (error) {
-          if (isCrash(error)) await send({ kind: 'crash', target: target.name, index, file: victim.path, error: String((error as Error)?.stack ?? error) });
+          if (isCrash(error))
+            await send({
+              kind: 'crash',
+              target: target.name,
+              index,
+              file: victim.path,
+              error: String((error as Error)?.stack ?? error),
+            });
         }
       }
       for (const f of target.files) writeFileSync(f.path, f.original);
@@ -53,10 +60,11 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.send) void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`fuzz child failed: ${String((error as Error)?.stack ?? error)}\n`);
-    process.exit(3);
-  },
-);
+if (process.send)
+  void main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`fuzz child failed: ${String((error as Error)?.stack ?? error)}\n`);
+      process.exit(3);
+    },
+  );

@@ -43,7 +43,11 @@ export function mutate(input: Buffer, random: () => number): Buffer {
         break;
       }
       case 2:
-        bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(Array.from({ length: 1 + int(16) }, () => int(256))), bytes.subarray(at)]);
+        bytes = Buffer.concat([
+          bytes.subarray(0, at),
+          Buffer.from(Array.from({ length: 1 + int(16) }, () => int(256))),
+          bytes.subarray(at),
+        ]);
         break;
       case 3:
         bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + int(64))]);

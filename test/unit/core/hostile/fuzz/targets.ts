@@ -8,7 +8,11 @@ import { join, resolve } from 'node:path';
 import { CheckpointManager } from '../../../../../src/core/checkpoint/manager';
 import { listCheckpoints } from '../../../../../src/core/checkpoint/list';
 import { inspectCheckpoint } from '../../../../../src/core/checkpoint/inspect';
-import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../../../../src/core/checkpoint/safetensorsFile';
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+} from '../../../../../src/core/checkpoint/safetensorsFile';
 import { validateCheckpoint } from '../../../../../src/core/checkpoint/validate';
 import { loadConfig } from '../../../../../src/core/config';
 import { examineFolder } from '../../../../../src/core/hf/checkpointFolder';
@@ -36,19 +40,56 @@ function optimizerArchive(): Buffer {
   for (const hash of existsSync(fixtures) ? readdirSync(fixtures) : []) {
     const run = join(fixtures, hash, 'adamw');
     const checkpoint = existsSync(run) ? readdirSync(run).find((n) => n.startsWith('checkpoint-')) : undefined;
-    if (checkpoint && existsSync(join(run, checkpoint, 'optimizer.pt'))) return readFileSync(join(run, checkpoint, 'optimizer.pt'));
+    if (checkpoint && existsSync(join(run, checkpoint, 'optimizer.pt')))
+      return readFileSync(join(run, checkpoint, 'optimizer.pt'));
   }
   // {'state': {0: {'step': 3}}, 'param_groups': [{'lr': 0.1, 'params': [0]}]}
   const text = (s: string) => [0x8c, s.length, ...Buffer.from(s)];
   return torchArchive(
-    pickleOf([0x7d, ...text('state'), 0x7d, 0x4b, 0, 0x7d, ...text('step'), 0x4b, 3, 0x73, 0x73, 0x73, ...text('param_groups'), 0x5d, 0x7d, ...text('lr'), 0x47, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0x73, ...text('params'), 0x5d, 0x4b, 0, 0x61, 0x73, 0x61, 0x73]),
+    pickleOf([
+      0x7d,
+      ...text('state'),
+      0x7d,
+      0x4b,
+      0,
+      0x7d,
+      ...text('step'),
+      0x4b,
+      3,
+      0x73,
+      0x73,
+      0x73,
+      ...text('param_groups'),
+      0x5d,
+      0x7d,
+      ...text('lr'),
+      0x47,
+      0x3f,
+      0xb9,
+      0x99,
+      0x99,
+      0x99,
+      0x99,
+      0x99,
+      0x9a,
+      0x73,
+      ...text('params'),
+      0x5d,
+      0x4b,
+      0,
+      0x61,
+      0x73,
+      0x61,
+      0x73,
+    ]),
     true,
   );
 }
 
 function metricsText(): string {
   const lines: string[] = [];
-  for (let step = 1; step <= 200; step++) lines.push(JSON.stringify({ step, loss: 1 / step, lr: 0.001, examples_per_sec: 900, time: 1700000000000 + step }));
+  for (let step = 1; step <= 200; step++)
+    lines.push(JSON.stringify({ step, loss: 1 / step, lr: 0.001, examples_per_sec: 900, time: 1700000000000 + step }));
   lines.splice(150, 0, JSON.stringify({ event: 'resumed', step: 100, from: 'checkpoint-100', time: 1700000000000 }));
   return `${lines.join('\n')}\n`;
 }
@@ -69,7 +110,15 @@ export async function prepareTargets(root: string): Promise<FuzzTarget[]> {
 
   const hf = join(root, 'hf', 'checkpoint-10');
   mkdirSync(hf, { recursive: true });
-  writeFileSync(join(hf, 'trainer_state.json'), JSON.stringify({ global_step: 10, epoch: 1, log_history: [{ step: 10, loss: 0.5, learning_rate: 0.001 }], best_metric: null }));
+  writeFileSync(
+    join(hf, 'trainer_state.json'),
+    JSON.stringify({
+      global_step: 10,
+      epoch: 1,
+      log_history: [{ step: 10, loss: 0.5, learning_rate: 0.001 }],
+      best_metric: null,
+    }),
+  );
   copyFileSync(safetensorsPath, join(hf, 'model.safetensors'));
   copyFileSync(zipPath, join(hf, 'optimizer.pt'));
   copyFileSync(zipPath, join(hf, 'rng_state_0.pth'));
@@ -85,10 +134,17 @@ export async function prepareTargets(root: string): Promise<FuzzTarget[]> {
   const configs = join(root, 'configs');
   mkdirSync(join(configs, 'configs'), { recursive: true });
   copyFileSync(join(repoRoot, 'examples', 'checkpointing', 'project.yaml'), join(configs, 'project.yaml'));
-  copyFileSync(join(repoRoot, 'examples', 'checkpointing', 'configs', 'train.yaml'), join(configs, 'configs', 'train.yaml'));
+  copyFileSync(
+    join(repoRoot, 'examples', 'checkpointing', 'configs', 'train.yaml'),
+    join(configs, 'configs', 'train.yaml'),
+  );
 
   return [
-    { name: 'safetensors', files: [file(safetensorsPath)], read: () => settle([readSafetensorsHeader(safetensorsPath), readSafetensors(safetensorsPath)]) },
+    {
+      name: 'safetensors',
+      files: [file(safetensorsPath)],
+      read: () => settle([readSafetensorsHeader(safetensorsPath), readSafetensors(safetensorsPath)]),
+    },
     {
       name: 'zip',
       files: [file(zipPath)],
@@ -104,8 +160,11 @@ export async function prepareTargets(root: string): Promise<FuzzTarget[]> {
     { name: 'pickle', files: [file(pklPath)], read: async () => readPickle(readFileSync(pklPath), pklPath) },
     {
       name: 'huggingface folder',
-      files: ['trainer_state.json', 'model.safetensors', 'optimizer.pt', 'rng_state_0.pth'].map((n) => file(join(hf, n))),
-      read: () => settle([examineFolder(hf), inspectHfCheckpoint(hf), readOptimizerSummary(join(hf, 'optimizer.pt'), 0, 0)]),
+      files: ['trainer_state.json', 'model.safetensors', 'optimizer.pt', 'rng_state_0.pth'].map((n) =>
+        file(join(hf, n)),
+      ),
+      read: () =>
+        settle([examineFolder(hf), inspectHfCheckpoint(hf), readOptimizerSummary(join(hf, 'optimizer.pt'), 0, 0)]),
     },
     {
       name: 'metrics',
@@ -120,17 +179,33 @@ export async function prepareTargets(root: string): Promise<FuzzTarget[]> {
     {
       name: 'manifest',
       files: [file(join(checkpoint, 'manifest.json')), file(join(checkpoint, 'trainer_state.json'))],
-      read: () => settle([validateCheckpoint(checkpoint, { verifyChecksums: true }), listCheckpoints(run), inspectCheckpoint(checkpoint, { verify: false })]),
+      read: () =>
+        settle([
+          validateCheckpoint(checkpoint, { verifyChecksums: true }),
+          listCheckpoints(run),
+          inspectCheckpoint(checkpoint, { verify: false }),
+        ]),
     },
-    { name: 'listing index', files: [file(join(run, 'checkpoints', '.index.json'))], read: () => listCheckpoints(run, { useIndex: true }) },
-    { name: 'config YAML', files: [file(join(configs, 'configs', 'train.yaml')), file(join(configs, 'project.yaml'))], read: () => loadConfig(join(configs, 'configs', 'train.yaml'), { cwd: configs }) },
+    {
+      name: 'listing index',
+      files: [file(join(run, 'checkpoints', '.index.json'))],
+      read: () => listCheckpoints(run, { useIndex: true }),
+    },
+    {
+      name: 'config YAML',
+      files: [file(join(configs, 'configs', 'train.yaml')), file(join(configs, 'project.yaml'))],
+      read: () => loadConfig(join(configs, 'configs', 'train.yaml'), { cwd: configs }),
+    },
   ];
 }
 
 /** Errors that mean the process would have died (or nearly): the class the limits exist to prevent. */
 export function isCrash(error: unknown): boolean {
   if (!(error instanceof Error)) return true;
-  return error instanceof RangeError && /call stack|allocation failed|Invalid (typed )?array length|Array buffer|out of memory/i.test(error.message);
+  return (
+    error instanceof RangeError &&
+    /call stack|allocation failed|Invalid (typed )?array length|Array buffer|out of memory/i.test(error.message)
+  );
 }
 
 function rethrowCrash(error: unknown): void {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, causalAttentionComposite, causalSelfAttention } from '../../../../../src/trainer/accel/fused/attention';
+import {
+  ATTENTION_GRAD_KERNEL,
+  ATTENTION_KERNEL,
+  causalAttentionComposite,
+  causalSelfAttention,
+} from '../../../../../src/trainer/accel/fused/attention';
 import { Rng } from '../../../../../src/trainer/util/rng';
 import { loadBlas, registerBlasKernels, unregisterBlasKernels } from '../../../../../src/trainer/accel/blas';
 import { assertClose, kernelsRun, onBackend, values, useWasmWithBlasKernels } from './fusedCompare';
@@ -16,7 +21,12 @@ function randomInput(seed: number, size: number, scale: number): Float32Array {
 type Attention = (qkv: tf.Tensor3D, heads: number) => tf.Tensor3D;
 
 /** out and dL/dqkv for L = sum(attention(qkv) · w): a non-uniform dy. */
-function valueAndGrad(op: Attention, [b, t, d]: [number, number, number], heads: number, seed: number): () => tf.Tensor[] {
+function valueAndGrad(
+  op: Attention,
+  [b, t, d]: [number, number, number],
+  heads: number,
+  seed: number,
+): () => tf.Tensor[] {
   const qkv = randomInput(seed, b * t * 3 * d, 1.5);
   const w = randomInput(seed + 1, b * t * d, 1);
   return () => {
@@ -33,18 +43,34 @@ describe('fused causal attention (wasm with BLAS kernels)', function () {
 
   it(`matches the op-by-op attention on cpu within ${TOLERANCE}, the gradient of q, k and v included`, async () => {
     // [batch, time, d] of the output: qkv is [batch, time, 3d].
-    const cases: Array<[[number, number, number], number]> = [[[1, 1, 4], 1], [[2, 5, 6], 3], [[3, 16, 32], 4], [[2, 64, 128], 4], [[1, 7, 9], 1]];
+    const cases: Array<[[number, number, number], number]> = [
+      [[1, 1, 4], 1],
+      [[2, 5, 6], 3],
+      [[3, 16, 32], 4],
+      [[2, 64, 128], 4],
+      [[1, 7, 9], 1],
+    ];
     for (const [i, [shape, heads]] of cases.entries()) {
-      const expected = await onBackend('cpu', () => values(valueAndGrad(causalAttentionComposite, shape, heads, 10 * i)));
+      const expected = await onBackend('cpu', () =>
+        values(valueAndGrad(causalAttentionComposite, shape, heads, 10 * i)),
+      );
       const actual = await onBackend('wasm', () => values(valueAndGrad(causalSelfAttention, shape, heads, 10 * i)));
       assertClose(`shape [${shape}] heads ${heads}`, actual, expected, TOLERANCE);
     }
   });
 
   it('runs one kernel each way, with no Softmax, Transpose or batched matmul', async () => {
-    const names = await onBackend('wasm', () => kernelsRun(() => tf.grad((qkv: tf.Tensor) => tf.sum(causalSelfAttention(qkv as tf.Tensor3D, 2)))(tf.ones([2, 8, 24]))));
-    assert.ok(names.includes(ATTENTION_KERNEL) && names.includes(ATTENTION_GRAD_KERNEL), `kernels run: ${names.join(', ')}`);
-    for (const opByOp of ['Softmax', 'Transpose', 'BatchMatMul']) assert.ok(!names.includes(opByOp), `${opByOp} ran: ${names.join(', ')}`);
+    const names = await onBackend('wasm', () =>
+      kernelsRun(() =>
+        tf.grad((qkv: tf.Tensor) => tf.sum(causalSelfAttention(qkv as tf.Tensor3D, 2)))(tf.ones([2, 8, 24])),
+      ),
+    );
+    assert.ok(
+      names.includes(ATTENTION_KERNEL) && names.includes(ATTENTION_GRAD_KERNEL),
+      `kernels run: ${names.join(', ')}`,
+    );
+    for (const opByOp of ['Softmax', 'Transpose', 'BatchMatMul'])
+      assert.ok(!names.includes(opByOp), `${opByOp} ran: ${names.join(', ')}`);
   });
 
   it('leaks no tensors or bytes, forward alone (probabilities freed at once) or with the gradient', async () => {
@@ -53,7 +79,11 @@ describe('fused causal attention (wasm with BLAS kernels)', function () {
       const before = tf.memory();
       causalSelfAttention(q, 2).dispose();
       assert.deepEqual([tf.memory().numTensors, tf.memory().numBytes], [before.numTensors, before.numBytes]);
-      tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(causalSelfAttention(t as tf.Tensor3D, 2)))(q).dataSync());
+      tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => tf.sum(causalSelfAttention(t as tf.Tensor3D, 2)))(q)
+          .dataSync(),
+      );
       assert.deepEqual([tf.memory().numTensors, tf.memory().numBytes], [before.numTensors, before.numBytes]);
       q.dispose();
     });

@@ -23,7 +23,12 @@ export function values(fn: () => tf.Tensor[]): Float32Array[] {
 }
 
 /** |actual − expected| ≤ tolerance·max(1, |expected|) for every element; returns the worst error. */
-export function assertClose(label: string, actual: Float32Array[], expected: Float32Array[], tolerance: number): number {
+export function assertClose(
+  label: string,
+  actual: Float32Array[],
+  expected: Float32Array[],
+  tolerance: number,
+): number {
   assert.equal(actual.length, expected.length, `${label}: output counts differ`);
   let worst = 0;
   actual.forEach((a, t) => {
@@ -31,7 +36,8 @@ export function assertClose(label: string, actual: Float32Array[], expected: Flo
     assert.equal(a.length, e.length, `${label}: output ${t} sizes differ`);
     for (let i = 0; i < a.length; i++) {
       const err = Math.abs(a[i]! - e[i]!) / Math.max(1, Math.abs(e[i]!));
-      if (!(err <= tolerance)) assert.fail(`${label}: output ${t} element ${i}: ${a[i]} vs ${e[i]} (error ${err} > ${tolerance})`);
+      if (!(err <= tolerance))
+        assert.fail(`${label}: output ${t} element ${i}: ${a[i]} vs ${e[i]} (error ${err} > ${tolerance})`);
       worst = Math.max(worst, err);
     }
   });

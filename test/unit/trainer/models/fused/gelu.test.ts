@@ -22,7 +22,12 @@ function randomInput(seed: number, size: number, scale: number): Float32Array {
 }
 
 /** y and dL/dx for L = sum(gelu(x) · w), so the gradient sees a non-uniform dy. */
-function valueAndGrad(op: (x: tf.Tensor) => tf.Tensor, x: Float32Array, w: Float32Array, shape: number[]): () => tf.Tensor[] {
+function valueAndGrad(
+  op: (x: tf.Tensor) => tf.Tensor,
+  x: Float32Array,
+  w: Float32Array,
+  shape: number[],
+): () => tf.Tensor[] {
   return () => {
     const input = tf.tensor(x, shape);
     const weights = tf.tensor(w, shape);
@@ -44,14 +49,18 @@ describe('fused GELU', function () {
         const actual = await onBackend(backend, () => values(valueAndGrad(gelu, x, w, shape)));
         assertClose(`${backend} ${JSON.stringify(shape)}`, actual, expected, TOLERANCE);
       }
-      const names = await onBackend(backend, () => kernelsRun(() => tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(tf.ones([4, 4]))));
+      const names = await onBackend(backend, () =>
+        kernelsRun(() => tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(tf.ones([4, 4]))),
+      );
       assert.ok(names.includes(GELU_KERNEL) && names.includes(GELU_GRAD_KERNEL), `kernels run: ${names.join(', ')}`);
       assert.ok(!names.includes('Tanh') && !names.includes('Pow'), `op-by-op kernels ran: ${names.join(', ')}`);
     });
 
     it(`on ${backend}: is within 2e-7 (values) and 2e-6 (slope) of the exact formula from -12 to 12, saturated ends included`, async () => {
       const x = Float32Array.from({ length: 4801 }, (_, i) => -12 + i * 0.005);
-      const [y, dx] = await onBackend(backend, () => values(() => [gelu(tf.tensor(x)), tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(tf.tensor(x))]));
+      const [y, dx] = await onBackend(backend, () =>
+        values(() => [gelu(tf.tensor(x)), tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(tf.tensor(x))]),
+      );
       assertClose(`${backend} values`, [y!], [x.map(exactGelu)], 2e-7);
       assertClose(`${backend} slope`, [dx!], [x.map(exactSlope)], 2e-6);
     });
@@ -60,7 +69,11 @@ describe('fused GELU', function () {
   it('on wasm: the SIMD loops run, match the scalar formulas and leave the last n % 4 elements to them', async () => {
     await onBackend('wasm', () => {
       const n = 4 * 25 + 3;
-      const [x, dy, s] = [randomInput(31, n, 3), randomInput(32, n, 1), Float32Array.from(randomInput(33, n, 1), (v) => 1 / (1 + Math.exp(-v)))];
+      const [x, dy, s] = [
+        randomInput(31, n, 3),
+        randomInput(32, n, 1),
+        Float32Array.from(randomInput(33, n, 1), (v) => 1 / (1 + Math.exp(-v))),
+      ];
       const tensors = [x, dy, s, new Float32Array(n), new Float32Array(n)].map((data) => tf.tensor(data));
       const wasm = asWasmBackend(tf.backend());
       const loops = geluLoops(wasm.wasm);
@@ -70,10 +83,17 @@ describe('fused GELU', function () {
       assert.equal(geluBackwardSimd(loops, dyv!, xv!, sv!, dxv!), n - 3);
       const c = Math.sqrt(2 / Math.PI);
       const z = Array.from(x, (v) => 2 * c * (v + 0.044715 * v ** 3));
-      const dx = Array.from(x, (v, i) => dy[i]! * (s[i]! + v * s[i]! * (1 - s[i]!) * (2 * c + 6 * c * 0.044715 * v * v)));
+      const dx = Array.from(
+        x,
+        (v, i) => dy[i]! * (s[i]! + v * s[i]! * (1 - s[i]!) * (2 * c + 6 * c * 0.044715 * v * v)),
+      );
       assertClose('2u', [zv!.slice(0, n - 3)], [Float32Array.from(z.slice(0, n - 3))], 1e-6);
       assertClose('dx', [dxv!.slice(0, n - 3)], [Float32Array.from(dx.slice(0, n - 3))], 1e-6);
-      assert.deepEqual([...zv!.slice(n - 3), ...dxv!.slice(n - 3)], [0, 0, 0, 0, 0, 0], 'the remainder is left to the scalar loops');
+      assert.deepEqual(
+        [...zv!.slice(n - 3), ...dxv!.slice(n - 3)],
+        [0, 0, 0, 0, 0, 0],
+        'the remainder is left to the scalar loops',
+      );
       tf.dispose(tensors);
     });
   });
@@ -84,7 +104,11 @@ describe('fused GELU', function () {
       const before = tf.memory();
       gelu(x).dispose();
       assert.deepEqual([tf.memory().numTensors, tf.memory().numBytes], [before.numTensors, before.numBytes]);
-      tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x).dataSync());
+      tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => tf.sum(gelu(t)))(x)
+          .dataSync(),
+      );
       assert.deepEqual([tf.memory().numTensors, tf.memory().numBytes], [before.numTensors, before.numBytes]);
       x.dispose();
     });
