@@ -169,8 +169,8 @@ export function registerCommands(deps: CommandDeps): void {
     prompts: deps.prompts,
     startTraining: (configPath, sets) => startTraining(configPath, sets, undefined),
   });
-  register(COMMANDS.resume, resume);
-  register(COMMANDS.resumeFromCheckpoint, (node?: unknown) => resume(node));
+  register(COMMANDS.resume, (target?: unknown, checkpointArg?: unknown) => resume(target, checkpointArg));
+  register(COMMANDS.resumeFromCheckpoint, (node?: unknown) => resume(node, undefined, { checkpointOnly: true }));
 
   /** Stop(run?: node | runDir) → TrainerExit[]: graceful stop, then kill after the stop timeout. */
   register(COMMANDS.stop, async (target?: unknown): Promise<TrainerExit[]> => {

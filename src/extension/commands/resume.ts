@@ -36,12 +36,16 @@ export interface ResumeDeps {
  */
 export function createResume(
   deps: ResumeDeps,
-): (target?: unknown, checkpointArg?: unknown) => Promise<TrainingHandle | undefined> {
+): (
+  target?: unknown,
+  checkpointArg?: unknown,
+  options?: { checkpointOnly?: boolean },
+) => Promise<TrainingHandle | undefined> {
   const { model, tree, prompts } = deps;
   const runOfCheckpoint = (checkpointPath: string): RunView | undefined =>
     model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
 
-  return async (target?: unknown, checkpointArg?: unknown) => {
+  return async (target?: unknown, checkpointArg?: unknown, options: { checkpointOnly?: boolean } = {}) => {
     let run: RunView | undefined;
     let checkpointPath: string | undefined;
     /** A checkpoint named by the user (Resume From Here, a checkpoint path, a pick): passed as its path. */
@@ -60,6 +64,13 @@ export function createResume(
       if (picked.chosen) checkpointPath = picked.checkpoint.path;
     }
     named = checkpointPath !== undefined;
+    // Resume From Here names a checkpoint: a run folder (or anything else) given to it starts nothing.
+    if (options.checkpointOnly && first !== undefined && !named) {
+      void vscode.window.showErrorMessage(
+        `Training: ${first.kind === 'path' ? first.path : 'that item'} is not a listed checkpoint of a known run.`,
+      );
+      return undefined;
+    }
     if (!run) {
       void vscode.window.showErrorMessage(
         `Training: ${first?.kind === 'path' ? first.path : 'that item'} is not a known run or checkpoint.`,

@@ -5,7 +5,7 @@
  * overfits: the held-out loss is lowest early and the best is an older checkpoint.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
@@ -26,6 +26,8 @@ describe('The best checkpoint by eval_loss in the Runs tree', function () {
     mkdirSync(path.join(project, 'configs'), { recursive: true });
     cpSync(path.join(repoRoot, 'examples', 'checkpointing', 'project.yaml'), path.join(project, 'project.yaml'));
   });
+  // Later suites' Train pickers should not list this suite's config.
+  after(() => rmSync(path.join(project, 'configs'), { recursive: true, force: true }));
 
   it('marks the best checkpoint, kept by retention beside the newest, with "best" and a star', async () => {
     const runDir = path.join(project, 'runs', 'overfit');
