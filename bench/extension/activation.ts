@@ -30,10 +30,13 @@ export interface ActivationPlan {
   settleMs: number;
 }
 
-interface IntegrationRunner {
+/** test/integration/runner/run-integration-tests.mjs, as the bench suites (activation, scale) launch it. */
+export interface IntegrationRunner {
   runIntegrationTests(options: {
     testsPath: string;
     extensionPath: string;
+    /** The folder to open; default: a fresh copy of the integration tests' fixture workspace. */
+    workspace?: string;
     env: Record<string, string>;
     timeoutMs: number;
     log: (line: string) => void;
@@ -41,7 +44,7 @@ interface IntegrationRunner {
 }
 
 /** The runner and its helpers are plain ESM (.mjs) so their CLI runs on bare Node: imported at run time. */
-async function importMjs<T>(path: string): Promise<T> {
+export async function importMjs<T>(path: string): Promise<T> {
   return (await import(pathToFileURL(path).href)) as T;
 }
 

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importMjs, type IntegrationRunner } from '../extension/activation';
 import { errorMessage, type BenchResult } from '../result';
 import { SCALE_ENV, scaleFailure, scaleResults, type MeasuredBuild, type ScaleReport } from './scaleReport';
 import { buildScaleWorkspace, type ScaleWorkspace } from './workspace';
@@ -26,21 +26,6 @@ export interface ScalePlan {
   /** A commit to measure in the same run as the reference; null: this checkout only. */
   baseline: string | null;
   timeoutMs: number;
-}
-
-interface IntegrationRunner {
-  runIntegrationTests(options: {
-    testsPath: string;
-    extensionPath: string;
-    workspace: string;
-    env: Record<string, string>;
-    timeoutMs: number;
-    log: (line: string) => void;
-  }): Promise<{ exitCode: number; reason: string; seconds: number }>;
-}
-
-async function importMjs<T>(path: string): Promise<T> {
-  return (await import(pathToFileURL(path).href)) as T;
 }
 
 function git(cwd: string, args: string[]): string {
