@@ -2,7 +2,8 @@
  * Slurm runs in the real VS Code host, against a real one-machine Slurm cluster started by this
  * suite (test/support/localSlurm.ts): Train of a config with `launcher: {type: slurm}` submits a
  * job; the run's log and its row in the Runs tree show it pending (job, reason) then running; `scontrol requeue` mid-run resumes it from its
- * latest checkpoint and it finishes at max_steps; Stop leaves a checkpoint; a launcher config error
+ * latest checkpoint and it finishes at max_steps; a 1-minute time limit stops, saves and requeues it
+ * until it finishes; Stop leaves a checkpoint; a launcher config error
  * fails at once with its file and line, submitting nothing. Skipped, saying why, where the cluster
  * cannot start.
  */
@@ -133,6 +134,49 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
     assert.equal(run?.status, 'finished');
     assert.match(row(), /^finished · 1,200\/1,200 · /);
     assert.equal(run?.checkpoints.find((c) => c.latest)?.step, 1200);
+  });
+
+  it("a 1-minute time limit: the signal before the end saves and requeues, and Train's run finishes across restarts", async function () {
+    this.timeout(600_000);
+    const launcher = '{ type: slurm, time: "1", signal_seconds_before_end: 30 }';
+    // More steps than any machine trains before the signal; once the limit has stopped the first
+    // start, the config asks for 200 steps more, which the restarted job reads and finishes.
+    const file = config('time-limit', 1_000_000, launcher);
+    const runDir = path.join(project, 'runs', 'time-limit');
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    assert.ok(handle, 'Train returned no handle');
+    const { events, log } = follow(handle);
+    const jobId = (handle.process as SlurmJobRun).jobId!;
+    let maxSteps = 0;
+    handle.process.onEvent((e) => {
+      if (maxSteps === 0 && e.type === 'finished' && e.status === 'stopped') {
+        maxSteps = e.step + 200;
+        writeFileSync(file, longRun(maxSteps, launcher, '../runs/time-limit'));
+      }
+    });
+    // Slurm holds a requeued job back for its begin time: start it as soon as it waits.
+    const starter = setInterval(() => void cluster!.client.startNow(jobId).catch(() => undefined), 2000);
+    const exit = await handle.exited.finally(() => clearInterval(starter));
+    assert.equal(exit.status, 'finished', log.join('\n'));
+    const finished = events.filter((e): e is Extract<TrainerEvent, { type: 'finished' }> => e.type === 'finished');
+    const resumed = events.filter((e): e is Extract<TrainerEvent, { type: 'resumed' }> => e.type === 'resumed');
+    assert.ok(
+      finished.length >= 2,
+      `expected the limit to stop the run at least once: ${finished.map((f) => `${f.status}@${f.step}`).join(', ')}`,
+    );
+    for (const stop of finished.slice(0, -1)) assert.equal(stop.status, 'stopped');
+    assert.deepEqual(
+      resumed.map((r) => r.step),
+      finished.slice(0, -1).map((f) => f.step),
+      'each start resumed where the previous one saved',
+    );
+    assert.equal(finished.at(-1)!.step, maxSteps);
+    await api.runs.refresh(runDir);
+    assert.equal(api.runs.get(runDir)?.status, 'finished');
+    assert.equal(api.runs.get(runDir)?.checkpoints.find((c) => c.latest)?.step, maxSteps);
+    // One continuous curve: a resume marker in metrics.jsonl at each restart's step.
+    const metrics = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8');
+    for (const r of resumed) assert.match(metrics, new RegExp(`"event":"resumed","step":${r.step}[,}]`));
   });
 
   it('Stop on a running job saves a checkpoint and ends it "stopped"', async () => {
