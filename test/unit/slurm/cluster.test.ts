@@ -58,8 +58,9 @@ describe('Slurm: the trainer on a real local cluster', function () {
 
   it("--follow prints the job's states until it ends, and exits 0 when it completed", async () => {
     const c = cluster!;
-    // Long enough that a poll sees it running on a busy machine too.
-    const result = await cli(['train', '-t', write(longRun(400, '{ type: slurm }')), '--follow'], {
+    // Long enough (several seconds on an idle machine) that one of the 2 s polls sees it running:
+    // 400 steps ended between two polls on an idle machine.
+    const result = await cli(['train', '-t', write(longRun(3000, '{ type: slurm }')), '--follow'], {
       cwd: dir,
       env: c.env,
     });
