@@ -75,6 +75,15 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
   lines.push(
     '# Written by Training Runs; resubmit with: sbatch ' + shellQuote(`${spec.runDir}/${BATCH_SCRIPT_NAME}`),
     'set -u',
+    // Traps first: Slurm may send the time-limit signal at any moment (up to a minute early), even
+    // before the trainer has started; a signal that comes then is acted on once it has.
+    'child=""',
+    'requeue=0',
+    'pending=0',
+    'forward() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; else pending=1; fi; }',
+    // The time-limit signal: save and come back, unless the trainer is already done.
+    `trap 'if [ -z "$child" ] || kill -0 "$child" 2>/dev/null; then requeue=1; forward; fi' ${TIME_LIMIT_SIGNAL}`,
+    `trap forward ${STOP_SIGNAL} INT`,
     `cd ${shellQuote(spec.cwd)} || exit 1`,
     'restarts="${SLURM_RESTART_COUNT:-0}"',
     'echo "training-runs: job ${SLURM_JOB_ID} start $((restarts + 1)) on $(hostname) at $(date -u +%FT%TZ)"',
@@ -91,13 +100,9 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
   lines.push(
     `args=(${shellJoin(spec.argv)})`,
     `if [ "$restarts" -gt 0 ]; then args+=(${spec.restartArgs.join(' ')}); fi`,
-    'requeue=0',
-    'forward() { kill -TERM "$child" 2>/dev/null; }',
-    // The time-limit signal: save and come back, unless the trainer is already done.
-    `trap 'if kill -0 "$child" 2>/dev/null; then requeue=1; forward; fi' ${TIME_LIMIT_SIGNAL}`,
-    `trap forward ${STOP_SIGNAL} INT`,
     spec.useSrun ? '"srun" --kill-on-bad-exit=1 "${args[@]}" &' : '"${args[@]}" &',
     'child=$!',
+    'if [ "$pending" = 1 ]; then forward; fi',
     // wait returns early when a trapped signal arrives: wait again until the trainer has exited.
     'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
     'wait "$child"; status=$?',

@@ -141,11 +141,19 @@ describe('Slurm: the trainer on a real local cluster', function () {
       'each start resumed where the previous one saved',
     );
     assert.equal(finished[finished.length - 1]!.step, maxSteps);
-    // run.json's SLURM_RESTART_COUNT has read one less than the stops counted here on an idle machine
-    // (2 stops, count 1; seen twice, cause not yet found): the count is checked as at least one and at
-    // most the stops until that is understood.
-    const restartCount = readRunJson(dir).slurm?.restart_count ?? 0;
-    assert.ok(restartCount >= 1 && restartCount <= restarts, `restart_count ${restartCount}, ${restarts} stop(s)`);
+    // Each start of the job echoes Slurm's SLURM_RESTART_COUNT (as "start K" = count + 1) and runs the
+    // trainer once; run.json must record the count of the start that finished the run. The count is
+    // Slurm's: two stops have come with a final count of 1 (seen twice), so it is read from the
+    // job's own output rather than assumed to be one more per stop.
+    const starts = [...readFileSync(job.output, 'utf8').matchAll(/^training-runs: job \d+ start (\d+) /gm)].map((m) =>
+      Number(m[1]),
+    );
+    assert.equal(starts.length, finished.length, `one trainer per start: starts ${starts.join(', ')}`);
+    assert.equal(
+      readRunJson(dir).slurm?.restart_count,
+      starts[starts.length - 1]! - 1,
+      `run.json records the last start's SLURM_RESTART_COUNT (starts echoed: ${starts.join(', ')})`,
+    );
     assert.match(readFileSync(job.output, 'utf8'), /training-runs: time limit near: requeueing job/);
     console.log(`      finished across ${restarts} restart(s)`);
   });

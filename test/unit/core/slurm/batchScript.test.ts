@@ -92,21 +92,28 @@ describe('slurm: batch script signal handling (bash, stand-in trainer)', () => {
     // The stand-in trainer records the signal it got and exits 0 like the real one after its save.
     writeFileSync(
       join(dir, 'trainer.sh'),
-      `#!/bin/bash\ntrap 'echo TERM > "${dir}/got"; exit 0' TERM\necho "args: $*" > "${dir}/args"\nfor i in $(seq 1 \${SLEEP:-100}); do sleep 0.05; done\n`,
+      `#!/bin/bash\ntrap 'echo TERM > "${dir}/got"; exit 0' TERM\necho "args: $*" > "${dir}/args"\nfor i in $(seq 1 \${SLEEP:-100}); do sleep 0.05; done\necho done > "${dir}/done"\n`,
       { mode: 0o755 },
     );
     writeFileSync(join(dir, 'scontrol'), `#!/bin/bash\necho "$*" > "${dir}/scontrol.log"\n`, { mode: 0o755 });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function runScript(env: Record<string, string>, signal?: NodeJS.Signals): Promise<number | null> {
+  function runScript(
+    env: Record<string, string>,
+    signal?: NodeJS.Signals,
+    when: 'trainer running' | 'first output' = 'trainer running',
+  ): Promise<number | null> {
     const script = renderBatchScript(spec({}, { argv: [join(dir, 'trainer.sh'), 'train'], cwd: dir }));
     writeFileSync(join(dir, 'job.sh'), script);
     const child = spawn('bash', [join(dir, 'job.sh')], {
       env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, SLURM_JOB_ID: '42', ...env },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
-    if (signal) {
+    child.stdout.resume();
+    // The script's first line ("job N start K") comes before the trainer is launched.
+    if (signal && when === 'first output') child.stdout.once('data', () => child.kill(signal));
+    if (signal && when === 'trainer running') {
       // Once the trainer runs (it wrote its args), signal the shell as Slurm would.
       const poll = setInterval(() => {
         if (existsSync(join(dir, 'args'))) {
@@ -122,6 +129,21 @@ describe('slurm: batch script signal handling (bash, stand-in trainer)', () => {
     assert.equal(await runScript({}, 'SIGUSR1'), 0);
     assert.equal(readFileSync(join(dir, 'got'), 'utf8').trim(), 'TERM');
     assert.equal(readFileSync(join(dir, 'scontrol.log'), 'utf8').trim(), 'requeue 42');
+  });
+
+  // A SIGTERM that reaches the stand-in before its own trap is set ends it with 143, as it would end
+  // the real trainer before its handler is installed (nothing trained, nothing to save): either way
+  // it must not run to its end.
+  it('a time-limit signal that comes before the trainer has started still stops it and requeues the job', async () => {
+    assert.ok([0, 143].includes((await runScript({}, 'SIGUSR1', 'first output')) ?? -1));
+    assert.equal(existsSync(join(dir, 'done')), false, 'the trainer was stopped');
+    assert.equal(readFileSync(join(dir, 'scontrol.log'), 'utf8').trim(), 'requeue 42');
+  });
+
+  it('a Stop that comes before the trainer has started still stops it, without a requeue', async () => {
+    assert.ok([0, 143].includes((await runScript({}, 'SIGTERM', 'first output')) ?? -1));
+    assert.equal(existsSync(join(dir, 'done')), false, 'the trainer was stopped');
+    assert.equal(existsSync(join(dir, 'scontrol.log')), false);
   });
 
   it("on Stop's SIGTERM: the trainer gets SIGTERM and the job is not requeued", async () => {
