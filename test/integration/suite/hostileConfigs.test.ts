@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
 import { answerTimes, assertResponsive, idleAnswerTimes } from './answerTimes';
 import { until } from './until';
+import { billionLaughs, slowConfig } from '../../support/hostileConfigs';
 
 const extensionId = 'training-runs.training-runs';
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
@@ -25,20 +26,6 @@ const files = {
 const BUDGET_S = 3;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function billionLaughs(levels: number): string {
-  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i <= levels; i++)
-    lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** 1 MB of ordinary YAML: tens of seconds to parse, far over the budget. */
-function slowConfig(): string {
-  let text = 'max_steps: 5\nextra:\n';
-  for (let i = 0; text.length < 1_000_000; i++) text += `  key_${i}: [${i}, ${i + 1}, "value ${i}"]\n`;
-  return text;
-}
 
 const messagesOf = (file: string) =>
   vscode.languages
@@ -55,7 +42,7 @@ describe('hostile configs: the host stays responsive and the Problems panel says
     mkdirSync(configs, { recursive: true });
     writeFileSync(files.laughs, billionLaughs(8));
     writeFileSync(files.deep, `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
-    writeFileSync(files.slow, slowConfig());
+    writeFileSync(files.slow, slowConfig(1_000_000)); // tens of seconds to parse, far over the budget
     await vscode.workspace
       .getConfiguration('trainingRuns')
       .update('readTimeBudgetSeconds', BUDGET_S, vscode.ConfigurationTarget.Workspace);

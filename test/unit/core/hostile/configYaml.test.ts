@@ -10,13 +10,7 @@ import { ConfigError, mergeConfig } from '../../../../src/core/config';
 import { flowDepthExceeds, parseYamlLayer } from '../../../../src/core/config/yamlFile';
 import { READ_LIMITS } from '../../../../src/core/limits/readLimits';
 import { useTempDir, writeSparse } from './hostileFiles';
-
-function billionLaughs(levels: number): string {
-  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i <= levels; i++)
-    lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
-  return `${lines.join('\n')}\n`;
-}
+import { billionLaughs } from '../../../support/hostileConfigs';
 
 function refusal(run: () => unknown): ConfigError {
   try {

@@ -14,25 +14,11 @@ import { ReaderPool, ReadRefusedError, isLoadRefusal } from '../../../../src/ext
 import type { ConfigProblem } from '../../../../src/core/protocol/configReads';
 import { useTempDir, writeSparse } from '../../core/hostile/hostileFiles';
 import { readerWorkerBundle } from './workerBundle';
+import { billionLaughs, slowConfig } from '../../../support/hostileConfigs';
 
 const examples = join(__dirname, '../../../../examples');
 const nativeExample = join(examples, 'checkpointing/configs/train.yaml');
 const externalExample = join(examples, 'distributed/configs/torchrun.yaml');
-
-function billionLaughs(levels: number): string {
-  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i <= levels; i++)
-    lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** A config of 400 KB (a tenth of the size limit) whose parse takes far longer than 50 ms. */
-function slowConfig(): string {
-  const line = (i: number) => `  key_${i}: [${i}, ${i + 1}, "value ${i}"]\n`;
-  let text = 'max_steps: 5\nextra:\n';
-  for (let i = 0; text.length < 400_000; i++) text += line(i);
-  return text;
-}
 
 describe('config reads in the reader workers', function () {
   this.timeout(120_000);
@@ -119,7 +105,7 @@ describe('config reads in the reader workers', function () {
 
   it('refuses a config over the time budget as a load refusal, names file and setting, and replaces the thread', async () => {
     const file = join(configsDir(), 'slow.yaml');
-    writeFileSync(file, slowConfig());
+    writeFileSync(file, slowConfig(400_000));
     const p = pool(50);
     for (const op of ['configFacts', 'configProblems'] as const) {
       const error = await p.run(op, [file]).then(
