@@ -12,7 +12,7 @@ import { setContextKey } from './contextKeys';
 import { external } from './external/lazy';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
 import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
-import { installReaderPool } from './reading';
+import { externalOutputDir, installReaderPool, loadTrainConfig } from './reading';
 import { ReaderPool } from './reading/readerPool';
 import { TrainingService } from './process/trainingService';
 import { readSettings } from './settings';
@@ -79,12 +79,11 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
       (await slurm().slurmRunFor(request, launchFor(request))) ??
       external().externalTrainerFor(request, outputFolderWatch),
     outputDirOf: async (request) => {
-      const externalDir = await external().externalOutputDirOf(request);
+      // Both read in the reader workers, so a hostile config never holds up the host.
+      const externalDir = await externalOutputDir(request.configPath, request.sets);
       if (externalDir !== undefined) return externalDir;
       // Knowing the folder before launch refuses a second trainer there at once, with no process started.
-      // Required lazily: the YAML parser and schema load on first Train, not on activation.
-      const { loadConfig } = require('../core/config/index') as typeof import('../core/config/index');
-      return (await loadConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets }))
+      return (await loadTrainConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets }))
         .output_dir;
     },
     stopTimeoutMs: () => readSettings().stopTimeoutMs,

@@ -30,6 +30,15 @@ export async function resolveConfigPath(pathOrName: string, cwd: string): Promis
       const candidate = path.resolve(base, name);
       tried.push(candidate);
       if (await isFile(candidate)) return candidate;
+      // A FIFO, device or folder under a YAML name: say so rather than "not found" (reading it would block).
+      if (YAML_EXTENSIONS.includes(path.extname(candidate)) && (await stat(candidate).catch(() => null)))
+        throw new ConfigError({
+          kind: 'unreadable',
+          at: { file: candidate, line: null, column: null },
+          field: '',
+          message: 'cannot read config file: not a regular file (a folder, FIFO, socket or device)',
+          expected: 'a regular YAML file',
+        });
     }
   }
   const known = (await findProjectConfigs(cwd)).map((file) => path.basename(file));

@@ -56,6 +56,10 @@ export function parseYamlLayer(text: string, file: string): Layer {
       'a config of ordinary size',
     );
   }
+  // Refused before parsing: the parser recurses per flow level, and a worker that ran out of stack
+  // there once was seen to abort the whole process on its next parse (a regexp compile out of memory).
+  if (flowDepthExceeds(text, READ_LIMITS.configDepth))
+    throw limitError(file, '', 'the YAML is nested too deeply to read', `at most ${READ_LIMITS.configDepth} levels`);
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
@@ -168,6 +172,36 @@ function recordOrigins(
       recordOrigins(valueNode, childPath, origins, posAt, file);
     }
   }
+}
+
+/**
+ * Whether flow collections (`[...]`, `{...}`) nest deeper than `limit`, in one linear pass without
+ * parsing. Brackets inside quoted scalars and comments do not count; a quote or `#` counts only
+ * where YAML lets a scalar or comment start (after a space, a line start or flow punctuation).
+ */
+export function flowDepthExceeds(text: string, limit: number): boolean {
+  const startsToken = (i: number) => i === 0 || /[\s[{,:]/.test(text[i - 1]!);
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else if (c === ']' || c === '}') {
+      if (depth > 0) depth--;
+    } else if (c === '"' && startsToken(i)) {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === "'" && startsToken(i)) {
+      // '' inside a single-quoted scalar is an escaped quote: the scan closes and reopens, which is the same.
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) return false;
+      i = end;
+    } else if (c === '#' && i > 0 && /\s/.test(text[i - 1]!)) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) return false;
+      i = end;
+    }
+  }
+  return false;
 }
 
 function syntaxFix(code: string, message: string): string {

@@ -5,6 +5,15 @@
  * missing file from a broken one). Both ends validate what they receive with these schemas.
  */
 import { z } from 'zod';
+import {
+  configFactsSchema,
+  configFileArgsSchema,
+  configProblemsSchema,
+  externalOutputDirArgsSchema,
+  externalOutputDirSchema,
+  loadedTrainConfigSchema,
+  loadTrainConfigArgsSchema,
+} from './configReads';
 
 /** The reads a worker runs: the names of the functions the facade in src/extension/reading exports. */
 export const READER_OPS = [
@@ -20,9 +29,27 @@ export const READER_OPS = [
   'readSafetensorsHeader',
   'loadCheckpointDetails',
   'nativeTrainerSummary',
+  'configFacts',
+  'configProblems',
+  'loadTrainConfig',
+  'externalOutputDir',
+  'inspectCheckpointText',
 ] as const;
 
 export type ReaderOp = (typeof READER_OPS)[number];
+
+/**
+ * Reads whose arguments the worker and whose answers the host check in full (the others pass
+ * their plain data through as the readers return it). A request that fails its schema is answered
+ * with a ProtocolError; an answer that fails is refused like any broken reply.
+ */
+export const READER_OP_SCHEMAS: Partial<Record<ReaderOp, { args: z.ZodType; result: z.ZodType }>> = {
+  configFacts: { args: configFileArgsSchema, result: configFactsSchema },
+  configProblems: { args: configFileArgsSchema, result: configProblemsSchema },
+  loadTrainConfig: { args: loadTrainConfigArgsSchema, result: loadedTrainConfigSchema },
+  externalOutputDir: { args: externalOutputDirArgsSchema, result: externalOutputDirSchema },
+  inspectCheckpointText: { args: z.tuple([z.string()]), result: z.string() },
+};
 
 export const readerRequestSchema = z.object({
   type: z.literal('read'),

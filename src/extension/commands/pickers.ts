@@ -8,7 +8,8 @@ import type { TrainingHandle } from '../process/trainingService';
 import { resolveTrainerLaunch } from '../process/launch';
 import { readSettings, SETTINGS_SECTION } from '../settings';
 import { WORKSPACE_EXCLUDE } from '../model/discovery';
-import { readConfigFacts } from './configFacts';
+import { configFacts, ReadRefusedError } from '../reading';
+import { refusedConfigText, type ConfigFacts } from './configFacts';
 import { type AvailableBackends, deviceChoices, queryAvailableBackends } from './availableBackends';
 
 /** publisher.name from package.json: finds the installed extension's dist/trainer.js. */
@@ -34,7 +35,15 @@ export async function pickConfig(): Promise<string | undefined> {
     return undefined;
   }
   type Item = vscode.QuickPickItem & { configPath?: string };
-  const facts = await Promise.all(paths.map((p) => readConfigFacts(p)));
+  // Read in the reader workers: a hostile config is refused within the read time budget.
+  const facts = await Promise.all(
+    paths.map((p) =>
+      configFacts(p).catch((err: Error): ConfigFacts => ({
+        builtIn: true,
+        text: `unreadable: ${err instanceof ReadRefusedError ? refusedConfigText(p, err.reason, err.byLoad) : err.message}`,
+      })),
+    ),
+  );
   const items: Item[] = paths.map((p, i) => ({
     label: path.basename(p),
     description: vscode.workspace.asRelativePath(path.dirname(p)),

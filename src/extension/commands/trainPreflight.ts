@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
-import { external } from '../external/lazy';
+import { externalOutputDir, loadTrainConfig } from '../reading';
 import { moveAsideCheckpoints } from '../model/abandonedBranch';
 import { projectDirOf } from '../process/launch';
 import type { Prompts } from '../ui/prompts';
@@ -33,13 +33,11 @@ export async function trainPreflight(
   sets: readonly string[],
   deps: PreflightDeps,
 ): Promise<string[] | undefined> {
-  if ((await external().externalOutputDirOf({ configPath, sets: [...sets], device: '' })) !== undefined)
-    return [...sets];
   let config: { output_dir: string; resume_from_checkpoint: boolean | string };
   try {
-    // Required lazily: the YAML parser and schema load on first Train, not on activation.
-    const { loadConfig } = require('../../core/config/index') as typeof import('../../core/config/index');
-    config = await loadConfig(configPath, { cwd: projectDirOf(configPath), sets: [...sets] });
+    // Read in the reader workers (a hostile config is refused within the time budget, off the host's thread).
+    if ((await externalOutputDir(configPath, sets)) !== undefined) return [...sets];
+    config = await loadTrainConfig(configPath, { cwd: projectDirOf(configPath), sets: [...sets] });
   } catch {
     return [...sets];
   }

@@ -16,7 +16,6 @@
  * ConfigError). `--set` accepts `resume_from_checkpoint` (a path, `latest` or true) and `output_dir`.
  * vscode-free and unit-tested.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, SET_SOURCE } from '../../core/config/errors';
@@ -25,7 +24,9 @@ import type { LauncherConfig } from '../../core/config/launcherSchema';
 import { issuesToErrors } from '../../core/config/issues';
 import { originOf, type Layer } from '../../core/config/layer';
 import { setOverridesLayer } from '../../core/config/setOverrides';
-import { parseYamlLayer } from '../../core/config/yamlFile';
+import { readYamlLayer } from '../../core/config/yamlFile';
+import { readBoundedText } from '../../core/limits/boundedFile';
+import { READ_LIMITS } from '../../core/limits/readLimits';
 import { listHfCheckpoints } from '../../core/hf/checkpoints';
 import { CommandLineError, splitCommandLine, substitutePlaceholders, type PlaceholderValues } from './argv';
 
@@ -63,7 +64,8 @@ export const CHECKPOINT_SLOT = '\0checkpoint\0';
 
 /** Cheap test (no YAML parse): does this config name an external trainer? */
 export async function isExternalTrainerConfig(configPath: string): Promise<boolean> {
-  const text = await readFile(configPath, 'utf8').catch(() => '');
+  // Bounded: a huge file or a FIFO is not an external config; the loader then says why it cannot be read.
+  const text = await readBoundedText(configPath, READ_LIMITS.configBytes).catch(() => '');
   return new RegExp(`^${EXTERNAL_TRAINER_KEY}\\s*:`, 'm').test(text);
 }
 
@@ -79,19 +81,8 @@ export async function loadExternalTrainerConfig(
   sets: readonly string[] = [],
 ): Promise<ExternalTrainerPlan> {
   const file = path.resolve(configPath);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError({
-      kind: 'not_found',
-      at: { file, line: null, column: null },
-      field: '',
-      message: `cannot read config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      expected: 'a readable YAML file',
-    });
-  }
-  const layer = parseYamlLayer(text, file);
+  // The native loader's bounded read: only a regular file within the config size limit.
+  const layer = await readYamlLayer(file);
   const parsed = fileSchema.safeParse(layer.value);
   if (!parsed.success) {
     const errors = issuesToErrors(parsed.error.issues, {
@@ -289,4 +280,16 @@ async function resolveResume(value: unknown, outputDir: string, cwd: string): Pr
       expected: 'a checkpoint folder path, latest, or true',
     });
   return path.resolve(cwd, value);
+}
+
+/** The run folder an external-trainer config writes to; undefined for a native config, null when it does not load. */
+export async function externalConfigOutputDir(
+  configPath: string,
+  sets: readonly string[] = [],
+): Promise<string | null | undefined> {
+  if (!(await isExternalTrainerConfig(configPath))) return undefined;
+  return loadExternalTrainerConfig(configPath, sets).then(
+    (plan) => plan.outputDir,
+    () => null,
+  );
 }

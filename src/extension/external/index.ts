@@ -4,7 +4,7 @@
  */
 import type { TrainRequest } from '../process/launch';
 import type { TrainerRun } from '../process/trainerProcess';
-import { isExternalTrainerConfig, loadExternalTrainerConfig } from './externalConfig';
+import { externalConfigOutputDir, isExternalTrainerConfig, loadExternalTrainerConfig } from './externalConfig';
 import { ExternalTrainerProcess, prepareExternalStart, type ExternalTrainerOptions } from './externalTrainerProcess';
 import { FailedTrainerRun } from './failedRun';
 
@@ -40,12 +40,8 @@ export async function externalTrainerFor(
 }
 
 /** The run folder an external-trainer config writes to; undefined for native configs, null when unreadable. */
-export async function externalOutputDirOf(request: TrainRequest): Promise<string | null | undefined> {
-  if (!(await isExternalTrainerConfig(request.configPath))) return undefined;
-  return loadExternalTrainerConfig(request.configPath, request.sets).then(
-    (plan) => plan.outputDir,
-    () => null,
-  );
+export function externalOutputDirOf(request: TrainRequest): Promise<string | null | undefined> {
+  return externalConfigOutputDir(request.configPath, request.sets);
 }
 
 /**

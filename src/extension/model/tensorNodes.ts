@@ -23,10 +23,16 @@ export function tensorNodes(tensors: readonly TensorEntry[], max = MAX_LISTED_TE
 }
 
 /** The tensors of one safetensors file as leaves, or a single "unreadable: <reason>" leaf. */
-export async function readTensorNodes(file: string, max = MAX_LISTED_TENSORS): Promise<DetailNode[]> {
+export async function readTensorNodes(
+  file: string,
+  max = MAX_LISTED_TENSORS,
+  /** Told of the error behind an "unreadable" leaf (the tree's cache keeps it or not by its cause). */
+  refused?: (err: unknown) => void,
+): Promise<DetailNode[]> {
   try {
     return tensorNodes((await readSafetensorsHeader(file)).tensors, max);
   } catch (err) {
+    refused?.(err);
     const reason = err instanceof Error ? err.message : String(err);
     return [
       {

@@ -11,9 +11,9 @@ import type { ReaderOp } from '../../core/protocol/readerWorker';
 import type { HfListOptions } from '../../core/hf/checkpoints';
 import { appendCursorOf, applyAppendedDelta, historyFromTransfer } from './metricsTransfer';
 import type { ReaderArgs, ReaderResult } from './readerOps';
-import type { ReaderPool } from './readerPool';
+import type { ReaderPool, ReadOptions } from './readerPool';
 
-export { ReadRefusedError } from './readerPool';
+export { isLoadRefusal, ReadRefusedError } from './readerPool';
 
 let pool: ReaderPool | undefined;
 
@@ -28,8 +28,8 @@ export function installReaderPool(next: ReaderPool): { dispose(): void } {
   };
 }
 
-function read<K extends ReaderOp>(op: K, args: ReaderArgs<K>): Promise<ReaderResult<K>> {
-  if (pool) return pool.run(op, args) as Promise<ReaderResult<K>>;
+function read<K extends ReaderOp>(op: K, args: ReaderArgs<K>, options?: ReadOptions): Promise<ReaderResult<K>> {
+  if (pool) return pool.run(op, args, options) as Promise<ReaderResult<K>>;
   // Required here, not imported: the extension bundle never initialises the readers on its own thread.
   const { runReaderOp } = require('./readerOps') as typeof import('./readerOps');
   return runReaderOp(op, args);
@@ -55,6 +55,25 @@ export const loadCheckpointDetails = (info: CheckpointInfo): Promise<ReaderResul
   read('loadCheckpointDetails', [info]);
 export const nativeTrainerSummary = (checkpointPath: string): Promise<ReaderResult<'nativeTrainerSummary'>> =>
   read('nativeTrainerSummary', [checkpointPath]);
+
+/** A config's facts for the Train quick pick (commands/configFacts.ts). */
+export const configFacts = (file: string): Promise<ReaderResult<'configFacts'>> => read('configFacts', [file]);
+/** A config's problems for the Problems panel (configReads.ts). */
+export const configProblems = (file: string): Promise<ReaderResult<'configProblems'>> => read('configProblems', [file]);
+/** The trainer's loadConfig; a config that does not load rejects with its first problem. */
+export const loadTrainConfig = (
+  configPath: string,
+  options: { cwd: string; sets?: readonly string[] },
+): Promise<ReaderResult<'loadTrainConfig'>> => read('loadTrainConfig', [configPath, options]);
+/** An external-trainer config's run folder; undefined for a native config, null when it does not load. */
+export const externalOutputDir = (
+  configPath: string,
+  sets: readonly string[],
+): Promise<ReaderResult<'externalOutputDir'>> => read('externalOutputDir', [configPath, sets]);
+
+/** The Inspect document's JSON (every file hashed): give it a budget for its size (model/inspectText.ts), and a way to cancel. */
+export const inspectCheckpointText = (checkpointPath: string, options?: ReadOptions): Promise<string> =>
+  read('inspectCheckpointText', [checkpointPath], options);
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   return historyFromTransfer(await read('readRunMetrics', [runDir]));

@@ -12,6 +12,12 @@ import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpoint
 import { readRunRecord } from '../../core/run/index';
 import { readAppendedMetricsDelta, readRunMetricsTransfer } from './metricsTransfer';
 
+// Required on first use: a listing run in the calling thread (no pool) loads no YAML parser or hashing.
+type ConfigReads = typeof import('./configReads');
+const configReads = (): ConfigReads => require('./configReads') as ConfigReads;
+type InspectText = typeof import('../model/inspectText');
+const inspectText = (): InspectText => require('../model/inspectText') as InspectText;
+
 export const readerOps = {
   listCheckpoints,
   readRunRecord,
@@ -25,6 +31,12 @@ export const readerOps = {
   readSafetensorsHeader,
   loadCheckpointDetails,
   nativeTrainerSummary,
+  configFacts: (...a: Parameters<ConfigReads['configFacts']>) => configReads().configFacts(...a),
+  configProblems: (...a: Parameters<ConfigReads['configProblems']>) => configReads().configProblems(...a),
+  loadTrainConfig: (...a: Parameters<ConfigReads['loadTrainConfig']>) => configReads().loadTrainConfig(...a),
+  externalOutputDir: (...a: Parameters<ConfigReads['externalOutputDir']>) => configReads().externalOutputDir(...a),
+  inspectCheckpointText: (...a: Parameters<InspectText['inspectCheckpointText']>) =>
+    inspectText().inspectCheckpointText(...a),
 } satisfies Record<ReaderOp, (...args: never[]) => Promise<unknown>>;
 
 export type ReaderOps = typeof readerOps;

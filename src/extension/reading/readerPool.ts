@@ -6,7 +6,12 @@
  * way. vscode-free; the extension creates one pool and disposes it with itself.
  */
 import { Worker } from 'node:worker_threads';
-import { readerReplySchema, type ReaderFailure, type ReaderOp } from '../../core/protocol/readerWorker';
+import {
+  READER_OP_SCHEMAS,
+  readerReplySchema,
+  type ReaderFailure,
+  type ReaderOp,
+} from '../../core/protocol/readerWorker';
 
 /** A read the pool did not let finish: over its time budget, its worker died, or the pool was disposed. */
 export class ReadRefusedError extends Error {
@@ -15,9 +20,20 @@ export class ReadRefusedError extends Error {
     readonly op: ReaderOp,
     /** Short and user-facing: "took longer than 2 s". */
     readonly reason: string,
+    /**
+     * The refusal says nothing about the file: the machine was busy (time budget), a thread died or
+     * the extension is stopping, so the same read may succeed later. False where the file itself
+     * is the cause (more memory than a worker has, an answer that breaks the protocol).
+     */
+    readonly byLoad: boolean = true,
   ) {
     super(reason);
   }
+}
+
+/** A read refused for the machine's load, not for the file: worth asking again later, not worth remembering. */
+export function isLoadRefusal(err: unknown): boolean {
+  return err instanceof ReadRefusedError && err.byLoad;
 }
 
 export interface ReaderPoolOptions {
@@ -31,10 +47,17 @@ export interface ReaderPoolOptions {
   maxHeapMb?: number;
 }
 
+/** Per read: a budget of its own (a whole checkpoint hashed needs more than a listing), and a way to cancel it. */
+export interface ReadOptions {
+  budgetMs?: number;
+  signal?: AbortSignal;
+}
+
 interface Job {
   id: number;
   op: ReaderOp;
   args: unknown[];
+  options: ReadOptions;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -69,12 +92,26 @@ export class ReaderPool {
 
   constructor(private readonly options: ReaderPoolOptions) {}
 
-  run(op: ReaderOp, args: unknown[]): Promise<unknown> {
+  run(op: ReaderOp, args: unknown[], options: ReadOptions = {}): Promise<unknown> {
     if (this.disposed) return Promise.reject(new ReadRefusedError(op, 'the extension is shutting down'));
+    if (options.signal?.aborted) return Promise.reject(new ReadRefusedError(op, 'cancelled'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, op, args, resolve, reject });
+      const job: Job = { id: this.nextId++, op, args, options, resolve, reject };
+      options.signal?.addEventListener('abort', () => this.cancel(job), { once: true });
+      this.queue.push(job);
       this.pump();
     });
+  }
+
+  /** A cancelled read leaves the queue, or ends the thread that runs it (a read cannot be interrupted otherwise). */
+  private cancel(job: Job): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      job.reject(new ReadRefusedError(job.op, 'cancelled'));
+      return;
+    }
+    for (const slot of this.slots) if (slot.job === job) this.retire(slot, 'cancelled');
   }
 
   /** Threads alive now (for tests: a terminated worker is replaced, not leaked). */
@@ -109,6 +146,7 @@ export class ReaderPool {
       this.retire(
         slot,
         outOfMemory ? `needed more than ${maxHeapMb} MB of memory` : `its reader thread failed: ${err.message}`,
+        !outOfMemory,
       );
     });
     worker.on('exit', (code) => this.retire(slot, `its reader thread exited (code ${code})`));
@@ -116,7 +154,7 @@ export class ReaderPool {
 
   private dispatch(slot: Slot, job: Job): void {
     slot.job = job;
-    const budget = this.options.budgetMs();
+    const budget = job.options.budgetMs ?? this.options.budgetMs();
     slot.timer = setTimeout(() => this.retire(slot, `took longer than ${describeBudget(budget)}`), budget);
     try {
       slot.worker.postMessage({ type: 'read', id: job.id, op: job.op, args: job.args });
@@ -132,7 +170,7 @@ export class ReaderPool {
   private onMessage(slot: Slot, raw: unknown): void {
     const parsed = readerReplySchema.safeParse(raw);
     if (!parsed.success) {
-      this.retire(slot, `its reader thread sent an invalid reply (${parsed.error.message})`);
+      this.retire(slot, `its reader thread sent an invalid reply (${parsed.error.message})`, false);
       return;
     }
     const reply = parsed.data;
@@ -145,22 +183,29 @@ export class ReaderPool {
     if (!job || job.id !== reply.id) return; // the answer to a read already refused
     clearTimeout(slot.timer);
     slot.job = null;
-    if (reply.type === 'result') job.resolve(reply.value);
-    else job.reject(errorFrom(reply.error));
+    if (reply.type === 'error') job.reject(errorFrom(reply.error));
+    else {
+      const checked = READER_OP_SCHEMAS[job.op]?.result.safeParse(reply.value);
+      if (checked && !checked.success)
+        job.reject(
+          new ReadRefusedError(job.op, `its reader thread sent an invalid answer (${checked.error.message})`, false),
+        );
+      else job.resolve(reply.value);
+    }
     this.pump();
   }
 
   /** Ends a worker: its read (if any) is refused with `reason`, and queued reads get a fresh worker. */
-  private retire(slot: Slot, reason: string): void {
+  private retire(slot: Slot, reason: string, byLoad = true): void {
     if (!this.slots.delete(slot)) return;
     clearTimeout(slot.timer);
     const job = slot.job;
     slot.job = null;
     void slot.worker.terminate();
-    if (job) job.reject(new ReadRefusedError(job.op, reason));
+    if (job) job.reject(new ReadRefusedError(job.op, reason, byLoad));
     else if (!slot.ready) {
       // It never started (a missing or broken bundle): refuse what waits rather than respawn forever.
-      for (const waiting of this.queue.splice(0)) waiting.reject(new ReadRefusedError(waiting.op, reason));
+      for (const waiting of this.queue.splice(0)) waiting.reject(new ReadRefusedError(waiting.op, reason, byLoad));
     }
     this.pump();
   }

@@ -4,7 +4,7 @@
  * pool terminating this thread, so nothing here keeps time.
  */
 import { parentPort } from 'node:worker_threads';
-import { readerRequestSchema, type ReaderReply } from '../../core/protocol/readerWorker';
+import { READER_OP_SCHEMAS, readerRequestSchema, type ReaderReply } from '../../core/protocol/readerWorker';
 import { runReaderOp, type ReaderArgs } from './readerOps';
 
 const port = parentPort;
@@ -33,6 +33,15 @@ port.on('message', (raw: unknown) => {
       error: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) },
     });
   };
+  const argsCheck = READER_OP_SCHEMAS[op]?.args.safeParse(args);
+  if (argsCheck && !argsCheck.success) {
+    reply({
+      type: 'error',
+      id,
+      error: { name: 'ProtocolError', message: `invalid arguments for ${op}: ${argsCheck.error.message}` },
+    });
+    return;
+  }
   runReaderOp(op, args as ReaderArgs<typeof op>).then((value) => {
     try {
       reply({ type: 'result', id, value });

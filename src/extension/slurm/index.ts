@@ -3,7 +3,7 @@
  * running the same trainer command the extension would have forked, or the config's external
  * trainer command). Loaded lazily by extension.ts.
  */
-import { loadConfig } from '../../core/config';
+import { loadTrainConfig } from '../reading';
 import { SlurmClient } from '../../core/slurm/client';
 import { trainerJobSpec } from '../../core/slurm/trainerJob';
 import { isExternalTrainerConfig, loadExternalTrainerConfig } from '../external/externalConfig';
@@ -20,7 +20,8 @@ export async function slurmRunFor(
   pollMs?: number,
 ): Promise<(() => TrainerRun) | null> {
   if (await isExternalTrainerConfig(request.configPath)) return externalSlurmRunFor(request, launch, pollMs);
-  const config = await loadConfig(request.configPath, { cwd: launch.cwd, sets: request.sets }).catch(() => null);
+  // Read in the reader workers: a hostile config is refused within the time budget, off the host's thread.
+  const config = await loadTrainConfig(request.configPath, { cwd: launch.cwd, sets: request.sets }).catch(() => null);
   if (config?.launcher.type !== 'slurm') return null;
   // VS Code's Electron runs the trainer as Node only with this variable, in the job too.
   const env = launch.env['ELECTRON_RUN_AS_NODE'] ? { ELECTRON_RUN_AS_NODE: '1' } : undefined;

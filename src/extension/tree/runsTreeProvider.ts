@@ -1,6 +1,7 @@
 /**
  * The "Runs" tree: renders the run model (runs → checkpoints → Optimizer/Scheduler/Trainer/Model/
- * Files). It holds no state of its own beyond a cache of checkpoint details keyed by mtime.
+ * Files). It holds no state of its own beyond a cache of checkpoint details keyed by mtime
+ * (checkpointDetailsCache.ts: a read refused for the machine's load is read again on the next expand).
  */
 import * as vscode from 'vscode';
 import type { CheckpointItemContext, RunItemContext } from '../contextKeys';
@@ -24,6 +25,7 @@ import {
 import { formatValue } from '../../core/format';
 import { COMMANDS } from '../commands/ids';
 import { readTensorNodes } from '../model/tensorNodes';
+import { CheckpointDetailsCache } from './checkpointDetailsCache';
 import { join } from 'node:path';
 import { readRunNotes } from '../../core/runsTable/runNotes';
 
@@ -49,7 +51,7 @@ const STATUS_ICONS: Record<RunStatus, vscode.ThemeIcon> = {
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsTreeNode | undefined>();
-  private readonly detailsCache = new Map<string, { mtimeMs: number; nodes: DetailNode[] }>();
+  private readonly detailsCache = new CheckpointDetailsCache<DetailNode[]>();
   private readonly subscription: { dispose(): void };
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -148,22 +150,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private async checkpointChildren(node: { runDir: string; path: string }): Promise<RunsTreeNode[]> {
     const info = this.model.get(node.runDir)?.checkpoints.find((c) => c.path === node.path);
     if (!info) return [];
-    const cached = this.detailsCache.get(info.path);
-    let nodes = cached && cached.mtimeMs === info.mtimeMs ? cached.nodes : undefined;
-    if (!nodes) {
+    const nodes = await this.detailsCache.get(info.path, info.mtimeMs, async (refused) => {
+      const unreadable = (err: Error): DetailNode[] => {
+        refused(err);
+        return [{ label: 'Unreadable', description: err.message, children: [] }];
+      };
       const hf = external();
-      nodes = hf.isHfCheckpointRow(info)
-        ? await hf
-            .inspectHfCheckpoint(info.path)
-            .then(hf.hfCheckpointDetailNodes, (err: Error) => [
-              { label: 'Unreadable', description: err.message, children: [] },
-            ])
-        : await loadCheckpointDetails(info).then(checkpointDetailNodes, (err: Error) => [
-            { label: 'Unreadable', description: err.message, children: [] },
-          ]);
-      nodes = await Promise.all(nodes.map((n) => withTensors(info.path, n)));
-      this.detailsCache.set(info.path, { mtimeMs: info.mtimeMs, nodes });
-    }
+      const details = hf.isHfCheckpointRow(info)
+        ? await hf.inspectHfCheckpoint(info.path).then(hf.hfCheckpointDetailNodes, unreadable)
+        : await loadCheckpointDetails(info).then(checkpointDetailNodes, unreadable);
+      return Promise.all(details.map((n) => withTensors(info.path, n, refused)));
+    });
     const problems: RunsTreeNode[] = info.problems.map((p) => ({ kind: 'message', text: p }));
     return [
       ...problems,
@@ -229,9 +226,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 }
 
 /** The Model node with its tensors listed beneath what it already shows. */
-async function withTensors(checkpointPath: string, node: DetailNode): Promise<DetailNode> {
+async function withTensors(
+  checkpointPath: string,
+  node: DetailNode,
+  refused: (err: unknown) => void,
+): Promise<DetailNode> {
   if (!node.tensorsFrom) return node;
-  return { ...node, children: [...node.children, ...(await readTensorNodes(join(checkpointPath, node.tensorsFrom)))] };
+  const tensors = await readTensorNodes(join(checkpointPath, node.tensorsFrom), undefined, refused);
+  return { ...node, children: [...node.children, ...tensors] };
 }
 
 /** A file node's click: JSON opens in an editor, safetensors through Inspect Checkpoint; others do nothing. */

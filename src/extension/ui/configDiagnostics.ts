@@ -3,12 +3,14 @@
  * is loaded as the trainer would load it when it is opened or saved, and each problem of the pass
  * (ConfigError.issues) is published at its own file, line and column, in the file that holds it
  * (a parent in the `extends` chain included). The location is the diagnostic's range, so the
- * message does not repeat it. A "did you mean" suggestion becomes a quick fix that writes it.
+ * message does not repeat it. The config is read in a reader worker, within the read time budget:
+ * a refused one gets one problem at its top saying why and what to do. A "did you mean" suggestion becomes a quick fix that writes it.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ConfigError } from '../../core/config/errors';
-import { projectDirOf } from '../process/launch';
+import type { ConfigProblem } from '../../core/protocol/configReads';
+import { refusedConfigText } from '../commands/configFacts';
+import { configProblems, ReadRefusedError } from '../reading';
 import { suggestedReplacement, tokenRange } from './configDiagnosticText';
 
 export const DIAGNOSTIC_SOURCE = 'Training Runs';
@@ -35,44 +37,46 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
     for (const doc of vscode.workspace.textDocuments) void this.check(doc);
   }
 
-  /** Loads the config of `doc` and publishes its problems; returns them (for callers that wait). */
+  /** Loads the config of `doc` (in a reader worker) and publishes its problems; returns them (for callers that wait). */
   async check(doc: vscode.TextDocument): Promise<readonly vscode.Diagnostic[]> {
     if (!isConfig(doc)) return [];
     const file = doc.uri.fsPath;
-    let issues: ConfigError[] = [];
+    let problems: ConfigProblem[];
     try {
-      // Required lazily: the YAML parser and schema load when a config is first opened, not on activation.
-      const config = require('../../core/config/index') as typeof import('../../core/config/index');
-      const external = await isExternalConfig(file);
-      if (!external) await config.loadConfig(file, { cwd: projectDirOf(file) });
+      problems = await configProblems(file);
     } catch (err) {
-      const { ConfigError: ConfigErrorClass } =
-        require('../../core/config/errors') as typeof import('../../core/config/errors');
-      if (err instanceof ConfigErrorClass) issues = err.issues;
+      // Refused by the reader workers (over the time budget, out of memory): say so at the file's top.
+      problems = [
+        {
+          kind: 'unreadable',
+          file,
+          text:
+            err instanceof ReadRefusedError
+              ? refusedConfigText(file, err.reason, err.byLoad)
+              : `${path.basename(file)} could not be checked: ${(err as Error).message}`,
+          range: tokenRange(doc.lineCount > 0 ? doc.lineAt(0).text : '', null, null),
+        },
+      ];
     }
-    const { describeConfigProblem } = require('../../core/config/errors') as typeof import('../../core/config/errors');
     this.forget(file);
     const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const issue of issues) {
-      // --set problems have no file; those of a file that cannot be read are shown at its top.
-      const target = issue.file.startsWith('-') ? file : issue.file;
-      const text = target === file ? doc.getText() : await readText(target);
-      const range = tokenRange(text, issue.line, issue.column);
+    for (const problem of problems) {
+      const { line, start, end } = problem.range;
       const diagnostic = new vscode.Diagnostic(
-        new vscode.Range(range.line, range.start, range.line, range.end),
-        describeConfigProblem(issue),
+        new vscode.Range(line, start, line, end),
+        problem.text,
         vscode.DiagnosticSeverity.Error,
       );
       diagnostic.source = DIAGNOSTIC_SOURCE;
-      diagnostic.code = issue.kind;
-      if (target !== file)
+      diagnostic.code = problem.kind;
+      if (problem.file !== file)
         diagnostic.relatedInformation = [
           new vscode.DiagnosticRelatedInformation(
             new vscode.Location(doc.uri, new vscode.Position(0, 0)),
             `while loading ${path.basename(file)}`,
           ),
         ];
-      byFile.set(target, [...(byFile.get(target) ?? []), diagnostic]);
+      byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), diagnostic]);
     }
     for (const [target, diagnostics] of byFile) this.collection.set(vscode.Uri.file(target), diagnostics);
     this.published.set(file, new Set(byFile.keys()));
@@ -106,19 +110,4 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
     for (const target of this.published.get(file) ?? []) this.collection.delete(vscode.Uri.file(target));
     this.published.delete(file);
   }
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
-  } catch {
-    return '';
-  }
-}
-
-/** An external_trainer config is checked by its own loader when trained; its schema differs. */
-async function isExternalConfig(file: string): Promise<boolean> {
-  const { isExternalTrainerConfig } =
-    require('../external/externalConfig') as typeof import('../external/externalConfig');
-  return isExternalTrainerConfig(file);
 }

@@ -1,11 +1,13 @@
 /**
  * Inspect: a checkpoint's full state (manifest, optimizer, scheduler, trainer state, model
- * tensors) as a read-only JSON document. A content provider's documents cannot be saved, so the
- * checkpoint on disk can never be edited through it.
+ * tensors) as a read-only JSON document, every file's checksum verified in a reader worker. A
+ * content provider's documents cannot be saved, so the checkpoint on disk can never be edited through it.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { inspectForDocument } from '../model/checkpointEngine';
+import { checkpointBytes, inspectBudgetMs } from '../model/inspectText';
+import { inspectCheckpointText, ReadRefusedError } from '../reading';
+import { readSettings } from '../settings';
 
 export const INSPECT_SCHEME = 'training-checkpoint';
 
@@ -23,17 +25,19 @@ export class CheckpointInspectProvider implements vscode.TextDocumentContentProv
     return decodeURIComponent(uri.query);
   }
 
-  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+  async provideTextDocumentContent(uri: vscode.Uri, token?: vscode.CancellationToken): Promise<string> {
     const checkpointPath = CheckpointInspectProvider.checkpointPathOf(uri);
+    // Every file is hashed in a reader worker, with a budget for the checkpoint's size; closing the tab cancels it.
+    const cancel = new AbortController();
+    const subscription = token?.onCancellationRequested(() => cancel.abort());
     try {
-      const inspection = await inspectForDocument(checkpointPath);
-      return JSON.stringify(
-        inspection,
-        (_key, value: unknown) => (ArrayBuffer.isView(value) ? `<${(value as Uint8Array).length} values>` : value),
-        2,
-      );
+      const budgetMs = inspectBudgetMs(await checkpointBytes(checkpointPath), readSettings().readTimeBudgetMs);
+      return await inspectCheckpointText(checkpointPath, { budgetMs, signal: cancel.signal });
     } catch (err) {
-      return JSON.stringify({ checkpoint: checkpointPath, error: (err as Error).message }, null, 2);
+      const error = err instanceof ReadRefusedError ? `not inspected: ${err.reason}` : (err as Error).message;
+      return JSON.stringify({ checkpoint: checkpointPath, error }, null, 2);
+    } finally {
+      subscription?.dispose();
     }
   }
 }

@@ -59,8 +59,9 @@ describe('The first hour: Train quick pick, run notifications and the status bar
       settled = true;
       handle = r;
     });
-    // Down past the last config (onto the Device item, when there is one), then Enter.
-    await sleep(3000);
+    // Down past the last config (onto the Device item, when there is one), then Enter. The pick shows
+    // once every config's facts are read in the reader workers (their threads start on first use).
+    await sleep(8000);
     for (let i = 0; i < configs.length; i++) await vscode.commands.executeCommand('quickInput.next');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     await until(

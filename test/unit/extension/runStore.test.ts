@@ -189,6 +189,27 @@ describe('RunStore', () => {
     assert.doesNotMatch(runDescription(model.get(runA)!), /unreadable/);
   });
 
+  it('reads a run refused for load again on refresh: its listing shows once the reader answers', async () => {
+    let refuse = true;
+    const source: CheckpointSource = {
+      list: async (dir) => {
+        if (refuse) throw new ReadRefusedError('listCheckpoints', 'took longer than 2 s');
+        return [info(path.resolve(dir), 10, 1000)];
+      },
+      trainerSummary: async () => null,
+    };
+    const model = new RunStore({ reader: readerWith(source) });
+    await model.setRunDirs([runA]);
+    assert.equal(model.get(runA)?.unreadable, 'took longer than 2 s');
+    refuse = false;
+    await model.refresh(runA);
+    assert.equal(model.get(runA)?.unreadable, undefined);
+    assert.deepEqual(
+      model.get(runA)?.checkpoints.map((c) => c.name),
+      ['checkpoint-10'],
+    );
+  });
+
   it('shows live progress while this window trains, then the exit status', async () => {
     writeFileSync(path.join(runA, 'run.json'), JSON.stringify({ status: 'training', pid: process.pid }));
     const model = new RunStore({ reader: readerWith(fakeSource(new Map())) });

@@ -7,16 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, mergeConfig } from '../../../../src/core/config';
-import { parseYamlLayer } from '../../../../src/core/config/yamlFile';
+import { flowDepthExceeds, parseYamlLayer } from '../../../../src/core/config/yamlFile';
 import { READ_LIMITS } from '../../../../src/core/limits/readLimits';
 import { useTempDir, writeSparse } from './hostileFiles';
-
-function billionLaughs(levels: number): string {
-  const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-  for (let i = 1; i <= levels; i++)
-    lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
-  return `${lines.join('\n')}\n`;
-}
+import { billionLaughs } from '../../../support/hostileConfigs';
 
 function refusal(run: () => unknown): ConfigError {
   try {
@@ -64,6 +58,24 @@ describe('hostile YAML configs', () => {
     }
     const ok = Array.from({ length: depth - 1 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
     assert.ok(parseYamlLayer(ok, '/x/ok.yaml').value['k0']);
+  });
+
+  it('refuses deep flow nesting before parsing (linear scan), not counting brackets in quotes or comments', () => {
+    const limit = READ_LIMITS.configDepth;
+    assert.equal(flowDepthExceeds(`a: ${'['.repeat(limit)}${']'.repeat(limit)}\n`, limit), false);
+    assert.equal(flowDepthExceeds(`a: ${'{b: '.repeat(limit + 1)}1${'}'.repeat(limit + 1)}\n`, limit), true);
+    const hidden = '['.repeat(limit + 1);
+    for (const text of [`a: "${hidden}"\n`, `a: '${hidden}'\n`, `a: 1 # ${hidden}\nb: 2\n`, `a: "x\\"${hidden}"\n`])
+      assert.equal(flowDepthExceeds(text, limit), false, text);
+    // A quote inside a word is not a quote: the brackets after it count.
+    assert.equal(flowDepthExceeds(`a: don't ${hidden}\n`, limit), true);
+    const t0 = performance.now();
+    const levels = 1_000_000;
+    assert.match(
+      refusal(() => parseYamlLayer(`a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`, '/x/flow.yaml')).message,
+      /nested too deeply/,
+    );
+    assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms`);
   });
 
   it('refuses `extends:` naming a FIFO or a folder at once, and a config larger than the limit', async () => {
