@@ -133,7 +133,7 @@ describe('runs table webview (headless Chromium)', function () {
     page = await open();
     await page.getByLabel('Filter runs').focus();
     // Tab past the toolbar and the headers to the table's one tab stop: the first row.
-    await page.locator('tbody tr').first().focus();
+    await page.locator('tbody tr[data-run-dir]').first().focus();
     await page.keyboard.press('ArrowDown');
     assert.equal(await probe(page, (t) => t.active()), '/w/runs/lr-0.01');
     await page.keyboard.press('Space');

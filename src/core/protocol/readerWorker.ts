@@ -20,6 +20,7 @@ export const READER_OPS = [
   'readSafetensorsHeader',
   'loadCheckpointDetails',
   'nativeTrainerSummary',
+  'readRunDetailsBatch',
 ] as const;
 
 export type ReaderOp = (typeof READER_OPS)[number];

@@ -56,6 +56,11 @@ export const loadCheckpointDetails = (info: CheckpointInfo): Promise<ReaderResul
 export const nativeTrainerSummary = (checkpointPath: string): Promise<ReaderResult<'nativeTrainerSummary'>> =>
   read('nativeTrainerSummary', [checkpointPath]);
 
+/** The runs table's facts and notes of a batch of runs (one worker message for the batch). */
+export const readRunDetailsBatch = (
+  requests: ReaderArgs<'readRunDetailsBatch'>[0],
+): Promise<ReaderResult<'readRunDetailsBatch'>> => read('readRunDetailsBatch', [requests]);
+
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   return historyFromTransfer(await read('readRunMetrics', [runDir]));
 }

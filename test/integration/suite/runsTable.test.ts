@@ -47,14 +47,23 @@ function nextPost(
   });
 }
 
-/** Opens the table through its command, closing any open one first, and returns its first `init`. */
+/**
+ * Opens the table through its command, closing any open one first, and returns its rows once every
+ * run's details (read after the first paint) reached it: the `init` rows with the `rows` updates.
+ */
 async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   const panel = await vscode.commands.executeCommand<RunsTablePanel>('trainingRuns.compareRuns');
   assert.ok(panel, 'Compare Runs returned no panel');
   const init = await nextPost(panel, (m) => m.type === 'init', 60_000);
   assert.ok(init.type === 'init');
-  return { panel, rows: init.rows };
+  const order = init.rows.map((r) => r.runDir);
+  const latest = (): RunRow[] => {
+    const byDir = new Map(panel.shownRows.map((r) => [r.runDir, r]));
+    return order.flatMap((d) => byDir.get(d) ?? []);
+  };
+  while (latest().some((r) => r.detailsPending)) await nextPost(panel, (m) => m.type === 'rows', 60_000);
+  return { panel, rows: latest() };
 }
 
 async function train(outputDir: string, lr: string): Promise<void> {
@@ -159,6 +168,8 @@ describe('Compare Runs table', function () {
     const model = new RunStore({ reader: fileRunReader });
     await model.setRunDirs([lowLr]);
     const fresh = new RunsTableSource(model);
+    await fresh.rows();
+    await fresh.detailsRead();
     assert.deepEqual(
       (await fresh.rows()).map((r) => [r.notes, r.tags]),
       [['baseline lr', ['sweep', 'baseline']]],
