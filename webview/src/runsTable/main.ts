@@ -4,6 +4,7 @@
  * and the selection live in vscode.setState, so a reloaded panel comes back as it was.
  */
 import '../zodJitless';
+import '../base.css';
 import './styles.css';
 import {
   MAX_COMPARED_RUNS,
