@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { RunRow } from '../../src/core/protocol/runsTable';
 import { row } from '../support/runRows';
-import { cspViolations, installVsCodeStub, postToPanel, waitForPosted } from './harness/browser';
-import { DEFAULT_VIEWPORT } from './harness/panelPage';
+import { cspViolations, postToPanel, waitForPosted } from './harness/browser';
+import { openRunsTable, probe } from './harness/runsTablePage';
 import type { PanelServer } from './harness/server';
 import { openPanelHarness, type PanelHarness } from './harness/session';
 
@@ -25,16 +25,6 @@ const ROWS: RunRow[] = Array.from({ length: RUNS }, (_, i) =>
   }),
 );
 
-type Probe = {
-  runDirs(): string[];
-  rendered(): string[];
-  columns(): string[];
-  cells(c: string): string[];
-  selected(): string[];
-  active(): string | null;
-};
-const probe = <T>(page: Page, fn: (t: Probe) => T): Promise<T> =>
-  page.evaluate(`(${fn.toString()})(globalThis.__runsTable)`) as Promise<T>;
 const focusedRun = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset['runDir']);
 
@@ -56,17 +46,7 @@ describe('runs table webview with 1,000 runs (virtualised rows)', function () {
     await page.context().close();
   });
 
-  async function open(rows: RunRow[] = ROWS): Promise<Page> {
-    const context = await browser.newContext({ viewport: DEFAULT_VIEWPORT });
-    const p = await context.newPage();
-    p.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
-    await installVsCodeStub(p);
-    await p.goto(server.url);
-    await waitForPosted(p, 'ready');
-    await postToPanel(p, { type: 'init', rows });
-    await p.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length > 0);
-    return p;
-  }
+  const open = (rows: RunRow[] = ROWS): Promise<Page> => openRunsTable(browser, server.url, rows);
 
   it('keeps only a window of rows in the DOM; keyboard navigation scrolls it to any run', async () => {
     page = await open();
@@ -116,7 +96,10 @@ describe('runs table webview with 1,000 runs (virtualised rows)', function () {
   it('sorts, filters, selects and exports over every run, not only the rendered ones', async () => {
     page = await open();
     await page.getByRole('button', { name: 'Steps' }).click();
-    assert.deepEqual((await probe(page, (t) => t.runDirs())).slice(0, 2), [`/w/runs/${name(999)}`, `/w/runs/${name(998)}`]);
+    assert.deepEqual((await probe(page, (t) => t.runDirs())).slice(0, 2), [
+      `/w/runs/${name(999)}`,
+      `/w/runs/${name(998)}`,
+    ]);
     await page.getByRole('button', { name: 'Steps' }).click();
     assert.equal((await probe(page, (t) => t.rendered()))[0], `/w/runs/${name(0)}`, 'most steps first');
 

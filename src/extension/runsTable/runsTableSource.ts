@@ -174,7 +174,8 @@ export class RunsTableSource {
           facts: read?.facts ?? null,
           problem: read?.facts ? null : refused,
         });
-      if (request.notes) this.notes.set(request.runDir, read?.notes ?? { notes: EMPTY_NOTES, problem: refused ?? 'notes not read' });
+      if (request.notes)
+        this.notes.set(request.runDir, read?.notes ?? { notes: EMPTY_NOTES, problem: refused ?? 'notes not read' });
     });
     if (this.disposed) return;
     const changed = requests.flatMap((r) => {

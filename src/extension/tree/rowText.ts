@@ -87,7 +87,11 @@ export interface BestMetricValue {
   value: number;
 }
 
-export function runTooltip(run: RunView, nowMs: number = Date.now(), bestMetric: BestMetricValue | null = null): string {
+export function runTooltip(
+  run: RunView,
+  nowMs: number = Date.now(),
+  bestMetric: BestMetricValue | null = null,
+): string {
   const lines = [run.dir, `Status: ${run.status}${run.statusDetail ? ` (${run.statusDetail})` : ''}`];
   if (run.status === 'training' && run.clusterJob) lines.push(`Slurm: ${clusterJobWord(run.clusterJob)}`);
   if (run.record?.configPath) lines.push(`Config: ${run.record.configPath}`);

@@ -264,7 +264,10 @@ describe('Compare Runs table', function () {
       .find((l) => l.startsWith('Best checkpoint:'));
     const value = state.metrics?.eval_loss ?? state.best_metric;
     assert.equal(typeof value, 'number');
-    assert.match(line ?? '', new RegExp(`^Best checkpoint: ${best.name} \\(eval_loss ${formatValue(value)}; mean loss `));
+    assert.match(
+      line ?? '',
+      new RegExp(`^Best checkpoint: ${best.name} \\(eval_loss ${formatValue(value)}; mean loss `),
+    );
   });
 
   it('refuses to save over a notes file it cannot read, naming the file and the fix', async () => {

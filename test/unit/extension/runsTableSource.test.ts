@@ -87,7 +87,10 @@ describe('runs table source: rows first, details streamed through the reader wor
     assert.ok((run0.diskBytes ?? 0) > 0);
 
     const again = await source.rows();
-    assert.ok(again.every((r) => r.detailsPending === undefined), 'read once, then cached');
+    assert.ok(
+      again.every((r) => r.detailsPending === undefined),
+      'read once, then cached',
+    );
     assert.deepEqual(again.find((r) => r.runDir === dirs[0])?.config, run0.config);
   });
 
@@ -109,7 +112,10 @@ describe('runs table source: rows first, details streamed through the reader wor
     await source.rows();
     await source.detailsRead();
     const rows = await source.rows();
-    assert.ok(rows.every((r) => r.detailsPending === undefined), 'not waiting forever');
+    assert.ok(
+      rows.every((r) => r.detailsPending === undefined),
+      'not waiting forever',
+    );
     assert.match(rows[0]?.problems.join('\n') ?? '', /details not read: took longer than 1 ms/);
   });
 });

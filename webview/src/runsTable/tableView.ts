@@ -220,11 +220,9 @@ export class TableView {
     const rowTop = index * this.rowPx;
     const viewPx = this.parent.clientHeight - headPx;
     if (rowTop < this.parent.scrollTop) this.parent.scrollTop = rowTop;
-    else if (rowTop + this.rowPx > this.parent.scrollTop + viewPx)
-      this.parent.scrollTop = rowTop + this.rowPx - viewPx;
+    else if (rowTop + this.rowPx > this.parent.scrollTop + viewPx) this.parent.scrollTop = rowTop + this.rowPx - viewPx;
     const next = this.visibleWindow();
-    if (next.first !== this.window.first || next.end !== this.window.end || !this.rowElement(runDir))
-      this.renderBody();
+    if (next.first !== this.window.first || next.end !== this.window.end || !this.rowElement(runDir)) this.renderBody();
   }
 
   private dataRows(): HTMLTableRowElement[] {
