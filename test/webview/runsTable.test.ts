@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { RunRow } from '../../src/core/protocol/runsTable';
 import { row } from '../support/runRows';
-import { cspViolations, installVsCodeStub, postedMessages, postToPanel, waitForPosted } from './harness/browser';
-import { DEFAULT_VIEWPORT } from './harness/panelPage';
+import { cspViolations, postedMessages, postToPanel, waitForPosted } from './harness/browser';
+import { openRunsTable, probe } from './harness/runsTablePage';
 import type { PanelServer } from './harness/server';
 import { openPanelHarness, type PanelHarness } from './harness/session';
 
@@ -37,17 +37,6 @@ const ROWS: RunRow[] = [
   }),
 ];
 
-type TableProbe = {
-  runDirs(): string[];
-  columns(): string[];
-  cells(c: string): string[];
-  selected(): string[];
-  active(): string | null;
-  paints(): number;
-};
-const probe = <T>(page: Page, fn: (t: TableProbe) => T): Promise<T> =>
-  page.evaluate(`(${fn.toString()})(globalThis.__runsTable)`) as Promise<T>;
-
 describe('runs table webview (headless Chromium)', function () {
   this.timeout(60_000);
   let harness: PanelHarness | undefined;
@@ -66,17 +55,8 @@ describe('runs table webview (headless Chromium)', function () {
     await page.context().close();
   });
 
-  async function open(rows: RunRow[] = ROWS, state?: unknown): Promise<Page> {
-    const context = await browser.newContext({ viewport: DEFAULT_VIEWPORT });
-    const p = await context.newPage();
-    p.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
-    await installVsCodeStub(p, { state });
-    await p.goto(server.url);
-    await waitForPosted(p, 'ready');
-    await postToPanel(p, { type: 'init', rows });
-    await p.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length > 0);
-    return p;
-  }
+  const open = (rows: RunRow[] = ROWS, state?: unknown): Promise<Page> =>
+    openRunsTable(browser, server.url, rows, state);
 
   it('shows every run newest first, and only the config columns that differ (a toggle shows all)', async () => {
     page = await open();
@@ -133,7 +113,7 @@ describe('runs table webview (headless Chromium)', function () {
     page = await open();
     await page.getByLabel('Filter runs').focus();
     // Tab past the toolbar and the headers to the table's one tab stop: the first row.
-    await page.locator('tbody tr').first().focus();
+    await page.locator('tbody tr[data-run-dir]').first().focus();
     await page.keyboard.press('ArrowDown');
     assert.equal(await probe(page, (t) => t.active()), '/w/runs/lr-0.01');
     await page.keyboard.press('Space');

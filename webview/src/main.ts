@@ -4,6 +4,7 @@
  * vscode.setState so a reopened or reloaded panel comes back as it was.
  */
 import './zodJitless';
+import './base.css';
 import './styles.css';
 import {
   MAX_RANGE_POINTS,

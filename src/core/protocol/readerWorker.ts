@@ -34,6 +34,7 @@ export const READER_OPS = [
   'loadTrainConfig',
   'externalOutputDir',
   'inspectCheckpointText',
+  'readRunDetailsBatch',
 ] as const;
 
 export type ReaderOp = (typeof READER_OPS)[number];

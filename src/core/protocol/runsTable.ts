@@ -42,6 +42,8 @@ export const runRowSchema = z.object({
   /** The merged config, flattened to dotted keys. */
   config: z.record(z.string(), configValueSchema),
   problems: z.array(z.string()),
+  /** Set while the run's config, metrics tail, size and notes are still being read (they follow in `rows`). */
+  detailsPending: z.boolean().optional(),
 });
 export type RunRow = z.infer<typeof runRowSchema>;
 

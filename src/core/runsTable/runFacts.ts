@@ -83,7 +83,8 @@ function hfHyperParameters(state: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(keys.filter((k) => state[k] !== undefined).map((k) => [k, state[k]]));
 }
 
-function bestFromState(state: Record<string, unknown> | null): BestMetric | null {
+/** The best metric a trainer state records (either format): its name when the state says it, value and checkpoint. */
+export function bestFromState(state: Record<string, unknown> | null): BestMetric | null {
   if (!state) return null;
   const value = state['best_metric'];
   const checkpoint = state['best_model_checkpoint'] ?? state['best_checkpoint'];

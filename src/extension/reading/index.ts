@@ -74,6 +74,10 @@ export const externalOutputDir = (
 /** The Inspect document's JSON (every file hashed): give it a budget for its size (model/inspectText.ts), and a way to cancel. */
 export const inspectCheckpointText = (checkpointPath: string, options?: ReadOptions): Promise<string> =>
   read('inspectCheckpointText', [checkpointPath], options);
+/** The runs table's facts and notes of a batch of runs (one worker message for the batch). */
+export const readRunDetailsBatch = (
+  requests: ReaderArgs<'readRunDetailsBatch'>[0],
+): Promise<ReaderResult<'readRunDetailsBatch'>> => read('readRunDetailsBatch', [requests]);
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   return historyFromTransfer(await read('readRunMetrics', [runDir]));

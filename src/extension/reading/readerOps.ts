@@ -8,6 +8,7 @@ import { isHfCheckpointFolder } from '../../core/hf/checkpointFolder';
 import { inspectHfCheckpoint, isHfOutputDir, listHfCheckpoints } from '../../core/hf/checkpoints';
 import { readTrainerState } from '../../core/hf/trainerState';
 import type { ReaderOp } from '../../core/protocol/readerWorker';
+import { readRunDetailsBatch } from '../../core/runsTable/runDetails';
 import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpointReads';
 import { readRunRecord } from '../../core/run/index';
 import { readAppendedMetricsDelta, readRunMetricsTransfer } from './metricsTransfer';
@@ -37,6 +38,7 @@ export const readerOps = {
   externalOutputDir: (...a: Parameters<ConfigReads['externalOutputDir']>) => configReads().externalOutputDir(...a),
   inspectCheckpointText: (...a: Parameters<InspectText['inspectCheckpointText']>) =>
     inspectText().inspectCheckpointText(...a),
+  readRunDetailsBatch,
 } satisfies Record<ReaderOp, (...args: never[]) => Promise<unknown>>;
 
 export type ReaderOps = typeof readerOps;

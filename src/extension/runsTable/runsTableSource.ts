@@ -2,21 +2,34 @@
  * The runs table's one source of runs: the run store (fed by WorkspaceRuns' discovery, its watcher
  * and the trainers' live events), plus the per-run facts and notes read from each folder. The table knows
  * runs only through `rows()` and `onDidChange`, so moving to another run store means editing only
- * this file. Facts are cached per run until its record or checkpoints change, and read with bounded
- * parallelism, off the model's change path (debounced).
+ * this file. `rows()` answers at once from the store and the details already read (rows still
+ * waiting for theirs say so); the details are then read in batches through the reader workers and
+ * reported as changed rows. Facts are cached per run until its record or checkpoints change, notes
+ * until the table saves them.
  */
 import { basename } from 'node:path';
 import { mapLimited } from '../../core/checkpoint/concurrency';
 import type { RunRow } from '../../core/protocol/runsTable';
-import { readRunFacts, type RunFacts } from '../../core/runsTable/runFacts';
-import { readRunNotes, type NotesRead } from '../../core/runsTable/runNotes';
+import type { RunDetailsRequest } from '../../core/runsTable/runDetails';
+import type { RunFacts } from '../../core/runsTable/runFacts';
+import { EMPTY_NOTES, type NotesRead } from '../../core/runsTable/runNotes';
+import { readRunDetailsBatch } from '../reading';
 import type { RunStore } from '../store/runStore';
-import { latestValidCheckpoint, type RunView } from '../store/runView';
+import { bestCheckpoint, latestValidCheckpoint, type RunView } from '../store/runView';
 import { durationOf, lastActivity, stepsOf } from '../tree/rowText';
 import { Emitter } from '../util/emitter';
 
-const READ_CONCURRENCY = 16;
+/** Runs per reader-worker message, and such batches in flight at once (the pool's two workers). */
+const DETAILS_BATCH = 25;
+const BATCHES_IN_FLIGHT = 2;
 const CHANGE_DEBOUNCE_MS = 250;
+
+interface CachedFacts {
+  signature: string;
+  /** Null when the read was refused (problem says why); retried when the run changes. */
+  facts: RunFacts | null;
+  problem: string | null;
+}
 
 export interface RowsChange {
   changed: RunRow[];
@@ -24,13 +37,16 @@ export interface RowsChange {
 }
 
 export class RunsTableSource {
-  private readonly facts = new Map<string, { signature: string; facts: Promise<RunFacts> }>();
-  private readonly notes = new Map<string, Promise<NotesRead>>();
+  private readonly facts = new Map<string, CachedFacts>();
+  private readonly notes = new Map<string, NotesRead>();
   private readonly last = new Map<string, string>();
   private readonly changed = new Emitter<RowsChange>();
   private readonly subscription: { dispose(): void };
   private timer: ReturnType<typeof setTimeout> | undefined;
   private listeners = 0;
+  private reading: Promise<void> | null = null;
+  private readAgain = false;
+  private disposed = false;
   /** Rows that changed since the last `rows()`, removed run folders among them (debounced). */
   readonly onDidChange = (listener: (change: RowsChange) => void): { dispose(): void } => {
     this.listeners++;
@@ -46,13 +62,20 @@ export class RunsTableSource {
     });
   }
 
-  /** Every run, newest first. */
+  /** Every run, newest first, from what is known now; the missing details follow through onDidChange. */
   async rows(): Promise<RunRow[]> {
-    const runs = [...this.model.runs()].sort((a, b) => lastActivity(b) - lastActivity(a) || a.dir.localeCompare(b.dir));
-    const rows = await mapLimited(runs, READ_CONCURRENCY, (run) => this.rowOf(run));
+    const rows = this.sortedRuns().map((run) => this.rowOf(run));
     this.last.clear();
     for (const row of rows) this.last.set(row.runDir, JSON.stringify(row));
+    // After the caller has posted these rows: the first paint does not wait on the reads starting.
+    if (rows.some((r) => r.detailsPending)) setImmediate(() => this.readDetails());
     return rows;
+  }
+
+  /** Resolves when no details are being read (tests and the bench wait on it). */
+  async detailsRead(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.reading) await this.reading;
   }
 
   /** The run's folder, when the source knows it as a run. */
@@ -68,7 +91,8 @@ export class RunsTableSource {
   /** The run's notes file changed (saved from the table): re-read it and tell the listeners. */
   async notesChanged(runDir: string): Promise<void> {
     this.notes.delete(runDir);
-    await this.emitChanges();
+    this.readDetails(); // the re-read row reaches the listeners from its batch
+    await this.detailsRead();
   }
 
   /** The run's folder is gone: forget it and re-read the model. */
@@ -84,9 +108,14 @@ export class RunsTableSource {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     this.subscription.dispose();
     this.changed.dispose();
+  }
+
+  private sortedRuns(): RunView[] {
+    return [...this.model.runs()].sort((a, b) => lastActivity(b) - lastActivity(a) || a.dir.localeCompare(b.dir));
   }
 
   private async emitChanges(): Promise<void> {
@@ -97,54 +126,110 @@ export class RunsTableSource {
     if (changed.length > 0 || removed.length > 0) this.changed.fire({ changed, removed });
   }
 
-  private async rowOf(run: RunView): Promise<RunRow> {
-    const [facts, notesRead] = await Promise.all([this.factsOf(run), this.notesOf(run.dir)]);
+  /** Starts reading the missing details (one pass; a call during a pass asks for another after it). */
+  private readDetails(): void {
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.readAgain = false;
+    this.reading = this.readPass().finally(() => {
+      this.reading = null;
+      if (this.readAgain && !this.disposed) this.readDetails();
+    });
+  }
+
+  private async readPass(): Promise<void> {
+    const wanted = this.sortedRuns().filter((run) => this.missing(run) !== null);
+    const batches: RunView[][] = [];
+    for (let i = 0; i < wanted.length; i += DETAILS_BATCH) batches.push(wanted.slice(i, i + DETAILS_BATCH));
+    await mapLimited(batches, BATCHES_IN_FLIGHT, (batch) => this.readBatch(batch));
+  }
+
+  /** What the run still lacks (null when nothing), with the facts' signature to store them under. */
+  private missing(run: RunView): (RunDetailsRequest & { signature: string }) | null {
+    const signature = factsSignature(run);
+    const facts = this.facts.get(run.dir)?.signature !== signature;
+    const notes = !this.notes.has(run.dir);
+    if (!facts && !notes) return null;
+    return { runDir: run.dir, newestCheckpoint: latestValidCheckpoint(run)?.path ?? null, facts, notes, signature };
+  }
+
+  private async readBatch(batch: readonly RunView[]): Promise<void> {
+    if (this.disposed) return;
+    const requests = batch.flatMap((run) => this.missing(run) ?? []);
+    if (requests.length === 0) return;
+    let details: Awaited<ReturnType<typeof readRunDetailsBatch>> | null = null;
+    let refused: string | null = null;
+    try {
+      details = await readRunDetailsBatch(requests.map(({ signature: _, ...request }) => request));
+    } catch (err) {
+      refused = `details not read: ${(err as Error).message}`;
+    }
+    requests.forEach((request, i) => {
+      const read = details?.[i];
+      if (request.facts)
+        this.facts.set(request.runDir, {
+          signature: request.signature,
+          facts: read?.facts ?? null,
+          problem: read?.facts ? null : refused,
+        });
+      if (request.notes)
+        this.notes.set(request.runDir, read?.notes ?? { notes: EMPTY_NOTES, problem: refused ?? 'notes not read' });
+    });
+    if (this.disposed) return;
+    const changed = requests.flatMap((r) => {
+      const run = this.model.get(r.runDir);
+      return run ? [this.rowOf(run)] : [];
+    });
+    for (const row of changed) this.last.set(row.runDir, JSON.stringify(row));
+    if (this.listeners > 0 && changed.length > 0) this.changed.fire({ changed, removed: [] });
+  }
+
+  private rowOf(run: RunView): RunRow {
+    const cached = this.facts.get(run.dir);
+    const facts = cached?.facts ?? null;
+    const notesRead = this.notes.get(run.dir) ?? null;
+    const detailsPending = cached?.signature !== factsSignature(run) || notesRead === null;
     const steps = stepsOf(run);
     const hf = run.checkpoints.some((c) => 'format' in c);
+    const best = bestCheckpoint(run);
     return {
       runDir: run.dir,
-      name: notesRead.notes.displayName ?? run.name,
+      name: notesRead?.notes.displayName ?? run.name,
       folder: basename(run.dir),
-      kind: facts.trainer === 'external' ? 'external' : hf ? 'huggingface' : 'native',
+      kind: facts?.trainer === 'external' ? 'external' : hf ? 'huggingface' : 'native',
       status: run.status,
       startedAt: run.live?.startedAt ?? run.record?.startedAt ?? null,
       durationSec: durationOf(run, Date.now()),
       steps: steps?.step ?? null,
       maxSteps: steps?.maxSteps ?? null,
       backend: run.record?.backend ?? null,
-      finalLoss: run.live?.loss ?? facts.finalLoss,
-      bestMetric: facts.bestMetric,
+      finalLoss: run.live?.loss ?? facts?.finalLoss ?? null,
+      bestMetric: facts ? facts.bestMetric : best ? { name: null, value: null, checkpoint: best.name } : null,
       checkpointsKept: run.checkpoints.filter((c) => c.valid).length,
-      diskBytes: facts.diskBytes,
-      diskBytesPartial: facts.diskBytesPartial,
-      notes: notesRead.notes.notes,
-      tags: notesRead.notes.tags,
-      config: facts.config,
-      problems: [...run.problems, ...facts.problems, ...(notesRead.problem ? [notesRead.problem] : [])],
+      diskBytes: facts?.diskBytes ?? null,
+      diskBytesPartial: facts?.diskBytesPartial ?? false,
+      notes: notesRead?.notes.notes ?? '',
+      tags: notesRead?.notes.tags ?? [],
+      config: facts?.config ?? {},
+      problems: [
+        ...run.problems,
+        ...(facts?.problems ?? []),
+        ...(cached?.problem ? [cached.problem] : []),
+        ...(notesRead?.problem ? [notesRead.problem] : []),
+      ],
+      ...(detailsPending ? { detailsPending } : {}),
     };
   }
+}
 
-  /** Cached until the run's status, recorded step or checkpoints change. */
-  private factsOf(run: RunView): Promise<RunFacts> {
-    const signature = [
-      run.status,
-      run.record?.step,
-      run.record?.endedAt,
-      ...run.checkpoints.map((c) => `${c.name}@${c.mtimeMs}`),
-    ].join('|');
-    const cached = this.facts.get(run.dir);
-    if (cached && cached.signature === signature) return cached.facts;
-    const facts = readRunFacts(run.dir, latestValidCheckpoint(run)?.path ?? null);
-    this.facts.set(run.dir, { signature, facts });
-    return facts;
-  }
-
-  private notesOf(runDir: string): Promise<NotesRead> {
-    let read = this.notes.get(runDir);
-    if (!read) {
-      read = readRunNotes(runDir);
-      this.notes.set(runDir, read);
-    }
-    return read;
-  }
+/** The facts are read again when the run's status, recorded step or checkpoints change. */
+function factsSignature(run: RunView): string {
+  return [
+    run.status,
+    run.record?.step,
+    run.record?.endedAt,
+    ...run.checkpoints.map((c) => `${c.name}@${c.mtimeMs}`),
+  ].join('|');
 }

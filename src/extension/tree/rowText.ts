@@ -81,7 +81,17 @@ export function runDescription(run: RunView, nowMs: number = Date.now()): string
     .join(' · ');
 }
 
-export function runTooltip(run: RunView, nowMs: number = Date.now()): string {
+/** The best checkpoint's value of the metric that chose it (metric_for_best_model), when known. */
+export interface BestMetricValue {
+  name: string;
+  value: number;
+}
+
+export function runTooltip(
+  run: RunView,
+  nowMs: number = Date.now(),
+  bestMetric: BestMetricValue | null = null,
+): string {
   const lines = [run.dir, `Status: ${run.status}${run.statusDetail ? ` (${run.statusDetail})` : ''}`];
   if (run.status === 'training' && run.clusterJob) lines.push(`Slurm: ${clusterJobWord(run.clusterJob)}`);
   if (run.record?.configPath) lines.push(`Config: ${run.record.configPath}`);
@@ -95,10 +105,13 @@ export function runTooltip(run: RunView, nowMs: number = Date.now()): string {
     lines.push(`Steps: ${formatCount(steps.step)}${steps.maxSteps ? ` of ${formatCount(steps.maxSteps)}` : ''}`);
   if (run.live?.etaSec != null) lines.push(`ETA: ${formatDuration(run.live.etaSec)}`);
   const best = run.checkpoints.find((c) => c.best);
-  if (best)
-    lines.push(
-      `Best checkpoint: ${best.name}${best.loss !== null ? ` (${CHECKPOINT_LOSS_LABEL} ${formatValue(best.loss)})` : ''}`,
-    );
+  if (best) {
+    const values = [
+      bestMetric ? `${bestMetric.name} ${formatValue(bestMetric.value)}` : null,
+      best.loss !== null ? `${CHECKPOINT_LOSS_LABEL} ${formatValue(best.loss)}` : null,
+    ].filter((v) => v !== null);
+    lines.push(`Best checkpoint: ${best.name}${values.length > 0 ? ` (${values.join('; ')})` : ''}`);
+  }
   lines.push(`${run.checkpoints.length} checkpoint(s)`);
   return lines.join('\n');
 }

@@ -28,6 +28,7 @@ import { readTensorNodes } from '../model/tensorNodes';
 import { CheckpointDetailsCache } from './checkpointDetailsCache';
 import { join } from 'node:path';
 import { readRunNotes } from '../../core/runsTable/runNotes';
+import { bestMetricOf } from './bestMetric';
 
 export type RunsTreeNode =
   | { kind: 'run'; runDir: string }
@@ -88,10 +89,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     return [];
   }
 
-  /** A run's tooltip adds its name, tags and notes (run-notes.json), read only when the tooltip is shown. */
+  /**
+   * A run's tooltip adds its best checkpoint's metric value and its name, tags and notes
+   * (run-notes.json), read only when the tooltip is shown.
+   */
   async resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'run' || typeof item.tooltip !== 'string') return item;
-    const { notes, problem } = await readRunNotes(node.runDir);
+    const run = this.model.get(node.runDir);
+    const [{ notes, problem }, bestMetric] = await Promise.all([
+      readRunNotes(node.runDir),
+      run ? bestMetricOf(run) : null,
+    ]);
+    if (run && bestMetric) item.tooltip = runTooltip(run, Date.now(), bestMetric);
     const extra = notesTooltip(notes, problem);
     if (extra) item.tooltip = `${item.tooltip}\n${extra}`;
     return item;

@@ -5,13 +5,14 @@
  * with both; notes saved from the table are in the run's folder, in the tree's tooltip, and still
  * there after the runs are dropped and discovered again and for a fresh store (as after a restart);
  * rename keeps the folder; delete asks first and is refused while the run trains; CSV export writes
- * what the table shows.
+ * what the table shows. The tree's tooltip names the best checkpoint's value of the metric that chose it.
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRow, TableHostToWebview } from '../../../src/core/protocol/runsTable';
+import { formatValue } from '../../../src/core/format';
 import { RUN_NOTES_FILE } from '../../../src/core/runsTable/runNotes';
 import { configColumns } from '../../../src/core/runsTable/tableColumns';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
@@ -47,17 +48,26 @@ function nextPost(
   });
 }
 
-/** Opens the table through its command, closing any open one first, and returns its first `init`. */
+/**
+ * Opens the table through its command, closing any open one first, and returns its rows once every
+ * run's details (read after the first paint) reached it: the `init` rows with the `rows` updates.
+ */
 async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   const panel = await vscode.commands.executeCommand<RunsTablePanel>('trainingRuns.compareRuns');
   assert.ok(panel, 'Compare Runs returned no panel');
   const init = await nextPost(panel, (m) => m.type === 'init', 60_000);
   assert.ok(init.type === 'init');
-  return { panel, rows: init.rows };
+  const order = init.rows.map((r) => r.runDir);
+  const latest = (): RunRow[] => {
+    const byDir = new Map(panel.shownRows.map((r) => [r.runDir, r]));
+    return order.flatMap((d) => byDir.get(d) ?? []);
+  };
+  while (latest().some((r) => r.detailsPending)) await nextPost(panel, (m) => m.type === 'rows', 60_000);
+  return { panel, rows: latest() };
 }
 
-async function train(outputDir: string, lr: string): Promise<void> {
+async function train(outputDir: string, lr: string, extra: string[] = []): Promise<void> {
   const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(
     'trainingRuns.train',
     path.join(project, 'configs', 'train.yaml'),
@@ -68,6 +78,7 @@ async function train(outputDir: string, lr: string): Promise<void> {
         'max_steps=20',
         'save_steps=10',
         'log_steps=5',
+        ...extra,
       ],
       device: 'cpu',
     },
@@ -159,6 +170,8 @@ describe('Compare Runs table', function () {
     const model = new RunStore({ reader: fileRunReader });
     await model.setRunDirs([lowLr]);
     const fresh = new RunsTableSource(model);
+    await fresh.rows();
+    await fresh.detailsRead();
     assert.deepEqual(
       (await fresh.rows()).map((r) => [r.notes, r.tags]),
       [['baseline lr', ['sweep', 'baseline']]],
@@ -233,6 +246,28 @@ describe('Compare Runs table', function () {
       'Name,Steps,optimizer.learning_rate\r\nfast lr,20,0.01\r\nlr-0.001,20,0.001\r\n',
     );
     assert.equal(api.prompts.asked[0]?.kind, 'save');
+  });
+
+  it("the tree's tooltip shows the best checkpoint's eval_loss, the metric that chose it", async () => {
+    const evaluated = path.join(runsDir, 'evaluated');
+    await train(evaluated, '0.01', ['eval_steps=10']);
+    await api.workspaceRuns.scan();
+    const run = api.runs.get(evaluated);
+    const best = run?.checkpoints.find((c) => c.best);
+    assert.ok(best, `a best checkpoint among ${run?.checkpoints.map((c) => c.name).join(', ')}`);
+    const state = JSON.parse(readFileSync(path.join(best.path, 'trainer_state.json'), 'utf8'));
+    assert.equal(state.best_metric_name, 'eval_loss');
+    const item = api.tree.getTreeItem({ kind: 'run', runDir: evaluated });
+    const resolved = await api.tree.resolveTreeItem(item, { kind: 'run', runDir: evaluated });
+    const line = String(resolved.tooltip)
+      .split('\n')
+      .find((l) => l.startsWith('Best checkpoint:'));
+    const value = state.metrics?.eval_loss ?? state.best_metric;
+    assert.equal(typeof value, 'number');
+    assert.match(
+      line ?? '',
+      new RegExp(`^Best checkpoint: ${best.name} \\(eval_loss ${formatValue(value)}; mean loss `),
+    );
   });
 
   it('refuses to save over a notes file it cannot read, naming the file and the fix', async () => {

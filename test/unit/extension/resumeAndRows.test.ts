@@ -124,6 +124,12 @@ describe('Runs tree rows', () => {
       'Best checkpoint: checkpoint-500',
     ])
       assert.ok(tip.includes(want), `${want} in\n${tip}`);
+    // With the value of the metric that chose the best checkpoint (metric_for_best_model), labelled.
+    const withMetric = runTooltip({ ...r, checkpoints: [{ ...r.checkpoints[0]!, best: true }] }, Date.now(), {
+      name: 'eval_loss',
+      value: 0.2345,
+    });
+    assert.match(withMetric, /\nBest checkpoint: checkpoint-500 \(eval_loss 0\.2345; mean loss 0\.4123\)\n/);
   });
 
   it("a run trained by a Slurm job says the job's state, id and reason while it trains, its status after", () => {

@@ -32,4 +32,18 @@ describe('webview bundles', function () {
     assert.match(forTests, /__runsTable/);
     assert.match(forTests, /totalMs/);
   });
+
+  it("both panels' stylesheets carry the shared base rules (webview/src/base.css), once each", async () => {
+    const result = await esbuild.build({
+      ...(await webviewBuildOptions({ outdir: '/tmp/unused' })),
+      absWorkingDir: repoRoot,
+      write: false,
+      sourcemap: false,
+    });
+    const css = result.outputFiles.filter((f) => f.path.endsWith('.css'));
+    assert.equal(css.length, 2, 'expected the loss-curves and runs-table stylesheets');
+    for (const f of css)
+      for (const rule of [/#app\s*\{/g, /\.toolbar\s*\{/g, /html,\s*body\s*\{/g])
+        assert.equal(f.text.match(rule)?.length, 1, `${rule.source} once in ${f.path}`);
+  });
 });

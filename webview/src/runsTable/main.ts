@@ -4,6 +4,7 @@
  * and the selection live in vscode.setState, so a reloaded panel comes back as it was.
  */
 import '../zodJitless';
+import '../base.css';
 import './styles.css';
 import {
   MAX_COMPARED_RUNS,
@@ -121,7 +122,17 @@ function updateToolbar(): void {
       ? `Select at most ${MAX_COMPARED_RUNS} runs to compare.`
       : 'Overlay the selected runs’ loss curves in one panel.';
   exportCsv.disabled = table.shownRows.length === 0;
-  count.textContent = `${table.shownRows.length} of ${rows.size} runs${n ? `, ${n} selected` : ''}`;
+  const pending = pendingRows();
+  count.textContent = `${table.shownRows.length} of ${rows.size} runs${n ? `, ${n} selected` : ''}${
+    pending ? ` (reading the details of ${pending})` : ''
+  }`;
+}
+
+/** Runs whose details the host is still reading. */
+function pendingRows(): number {
+  let n = 0;
+  for (const r of rows.values()) if (r.detailsPending) n++;
+  return n;
 }
 
 function render(): void {
@@ -163,12 +174,14 @@ if (TRAINING_RUNS_TEST_HOOKS) {
     runDirs: () => table.shownRows.map((r) => r.runDir),
     columns: () => table.shownColumns.map((c) => c.id),
     cells: (columnId: string) =>
-      [...wrap.querySelectorAll('tbody tr')].map(
+      [...wrap.querySelectorAll('tbody tr[data-run-dir]')].map(
         (tr) => tr.children[table.shownColumns.findIndex((c) => c.id === columnId) + 1]?.textContent ?? '',
       ),
+    rendered: () => table.renderedRunDirs,
     selected: () => selectedInOrder(),
     active: () => table.activeRun,
     paints: () => paints,
+    pending: () => pendingRows(),
   };
 }
 

@@ -3,6 +3,8 @@
  * Headers are buttons (click, Enter or Space sorts; aria-sort says how); rows carry a checkbox and a
  * roving tabindex: Up/Down/Home/End move, Space toggles the row, Shift+Up/Down extends the
  * selection, Ctrl+A selects every shown row, Enter opens the row's notes.
+ * Virtualised: sorting, filtering, selection and export cover every row, but only the rows in view
+ * (plus a margin) are in the DOM, between two spacer rows that keep the scroll height.
  */
 import type { RunRow } from '../../../src/core/protocol/runsTable';
 import {
@@ -20,6 +22,11 @@ export interface TableCallbacks {
   onActivate(runDir: string, openNotes: boolean): void;
 }
 
+/** Rows rendered beyond each edge of the view, so short scrolls show rows at once. */
+const OVERSCAN = 10;
+/** Until a row has been measured. */
+const DEFAULT_ROW_PX = 22;
+
 export class TableView {
   readonly element: HTMLTableElement;
   private readonly head: HTMLTableSectionElement;
@@ -27,10 +34,14 @@ export class TableView {
   private shown: RunRow[] = [];
   private columns: Column[] = [];
   private active: string | null = null;
+  private rowPx = DEFAULT_ROW_PX;
+  /** The rendered slice of `shown`: [first, end). */
+  private window = { first: 0, end: 0 };
+  private scrollFrame = 0;
   readonly selected = new Set<string>();
 
   constructor(
-    parent: HTMLElement,
+    private readonly parent: HTMLElement,
     private readonly callbacks: TableCallbacks,
   ) {
     this.element = document.createElement('table');
@@ -46,6 +57,14 @@ export class TableView {
     this.body.addEventListener('focusin', (e) => {
       const runDir = (e.target as HTMLElement).closest('tr')?.dataset['runDir'];
       if (runDir && runDir !== this.active) this.setActive(runDir, false);
+    });
+    parent.addEventListener('scroll', () => {
+      if (this.scrollFrame) return;
+      this.scrollFrame = requestAnimationFrame(() => {
+        this.scrollFrame = 0;
+        const next = this.visibleWindow();
+        if (next.first !== this.window.first || next.end !== this.window.end) this.renderBody();
+      });
     });
   }
 
@@ -76,7 +95,14 @@ export class TableView {
   }
 
   focusActive(): void {
-    this.rowElement(this.active ?? this.shown[0]?.runDir ?? null)?.focus();
+    const runDir = this.active ?? this.shown[0]?.runDir ?? null;
+    if (runDir !== null) this.scrollIntoView(runDir);
+    this.rowElement(runDir)?.focus();
+  }
+
+  /** Rows in the DOM now (the virtualised window). */
+  get renderedRunDirs(): string[] {
+    return this.dataRows().map((tr) => tr.dataset['runDir'] ?? '');
   }
 
   /** Selects or deselects every shown row. */
@@ -114,43 +140,103 @@ export class TableView {
   }
 
   private renderBody(): void {
+    const hadFocus = this.body.contains(document.activeElement);
+    this.window = this.visibleWindow();
+    const { first, end } = this.window;
     const fragment = document.createDocumentFragment();
-    const tabStop = this.active ?? this.shown[0]?.runDir ?? null;
-    this.shown.forEach((row, i) => {
-      const tr = document.createElement('tr');
-      tr.dataset['runDir'] = row.runDir;
-      tr.setAttribute('aria-rowindex', String(i + 2));
-      tr.tabIndex = row.runDir === tabStop ? 0 : -1;
-      const selected = this.selected.has(row.runDir);
-      tr.setAttribute('aria-selected', String(selected));
-      if (row.runDir === this.active) tr.classList.add('active');
-      const pick = document.createElement('td');
-      const box = checkbox(`Select ${row.name}`);
-      box.checked = selected;
-      box.tabIndex = -1;
-      pick.append(box);
-      tr.append(pick);
-      for (const c of this.columns) {
-        const td = document.createElement('td');
-        td.textContent = cellText(row, c.id);
-        if (c.numeric) td.className = 'numeric';
-        if (c.id === 'name')
-          td.title = row.problems.length > 0 ? `${row.runDir}\n${row.problems.join('\n')}` : row.runDir;
-        tr.append(td);
-      }
-      fragment.append(tr);
-    });
+    const above = this.spacer(first);
+    const below = this.spacer(this.shown.length - end);
+    fragment.append(above);
+    const inWindow = (d: string | null): boolean =>
+      d !== null && this.shown.slice(first, end).some((r) => r.runDir === d);
+    const tabStop = inWindow(this.active) ? this.active : (this.shown[first]?.runDir ?? null);
+    for (let i = first; i < end; i++) fragment.append(this.rowOf(this.shown[i]!, i, tabStop));
+    fragment.append(below);
     this.body.replaceChildren(fragment);
+    const measured = this.dataRows()[0]?.getBoundingClientRect().height;
+    if (measured && measured !== this.rowPx) {
+      // The spacers were sized with the old height: resize them, or the scroll range is off.
+      this.rowPx = measured;
+      above.replaceWith(this.spacer(first));
+      below.replaceWith(this.spacer(this.shown.length - end));
+    }
+    if (hadFocus && inWindow(this.active)) this.rowElement(this.active)?.focus({ preventScroll: true });
     this.syncSelectAll();
+  }
+
+  /** The slice of the shown rows that covers the scrolled view, with OVERSCAN rows either side. */
+  private visibleWindow(): { first: number; end: number } {
+    const viewPx = this.parent.clientHeight || 40 * this.rowPx;
+    const top = this.parent.scrollTop;
+    const first = Math.max(0, Math.floor(top / this.rowPx) - OVERSCAN);
+    const end = Math.min(this.shown.length, Math.ceil((top + viewPx) / this.rowPx) + OVERSCAN);
+    return { first, end: Math.max(first, end) };
+  }
+
+  /** A row holding the height of `rows` rows that are not rendered. */
+  private spacer(rows: number): HTMLTableRowElement {
+    const tr = document.createElement('tr');
+    tr.className = 'spacer';
+    tr.setAttribute('aria-hidden', 'true');
+    tr.hidden = rows === 0;
+    const td = document.createElement('td');
+    td.colSpan = this.columns.length + 1;
+    td.style.height = `${rows * this.rowPx}px`;
+    tr.append(td);
+    return tr;
+  }
+
+  private rowOf(row: RunRow, i: number, tabStop: string | null): HTMLTableRowElement {
+    const tr = document.createElement('tr');
+    tr.dataset['runDir'] = row.runDir;
+    tr.setAttribute('aria-rowindex', String(i + 2));
+    tr.tabIndex = row.runDir === tabStop ? 0 : -1;
+    const selected = this.selected.has(row.runDir);
+    tr.setAttribute('aria-selected', String(selected));
+    if (row.runDir === this.active) tr.classList.add('active');
+    if (row.detailsPending) tr.classList.add('pending');
+    const pick = document.createElement('td');
+    const box = checkbox(`Select ${row.name}`);
+    box.checked = selected;
+    box.tabIndex = -1;
+    pick.append(box);
+    tr.append(pick);
+    for (const c of this.columns) {
+      const td = document.createElement('td');
+      td.textContent = cellText(row, c.id);
+      if (c.numeric) td.className = 'numeric';
+      if (c.id === 'name')
+        td.title = row.problems.length > 0 ? `${row.runDir}\n${row.problems.join('\n')}` : row.runDir;
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  /** Scrolls the wrapper so the run's row is in view, and renders the window that shows it. */
+  private scrollIntoView(runDir: string): void {
+    const index = this.shown.findIndex((r) => r.runDir === runDir);
+    if (index < 0) return;
+    const headPx = this.head.getBoundingClientRect().height;
+    const rowTop = index * this.rowPx;
+    const viewPx = this.parent.clientHeight - headPx;
+    if (rowTop < this.parent.scrollTop) this.parent.scrollTop = rowTop;
+    else if (rowTop + this.rowPx > this.parent.scrollTop + viewPx) this.parent.scrollTop = rowTop + this.rowPx - viewPx;
+    const next = this.visibleWindow();
+    if (next.first !== this.window.first || next.end !== this.window.end || !this.rowElement(runDir)) this.renderBody();
+  }
+
+  private dataRows(): HTMLTableRowElement[] {
+    return [...this.body.rows].filter((tr) => tr.dataset['runDir'] !== undefined);
   }
 
   private rowElement(runDir: string | null): HTMLTableRowElement | null {
     if (runDir === null) return null;
-    return [...this.body.rows].find((tr) => tr.dataset['runDir'] === runDir) ?? null;
+    return this.dataRows().find((tr) => tr.dataset['runDir'] === runDir) ?? null;
   }
 
   private setActive(runDir: string, focus: boolean): void {
-    for (const tr of this.body.rows) {
+    if (focus) this.scrollIntoView(runDir);
+    for (const tr of this.dataRows()) {
       const on = tr.dataset['runDir'] === runDir;
       tr.tabIndex = on ? 0 : -1;
       tr.classList.toggle('active', on);
@@ -167,7 +253,7 @@ export class TableView {
   }
 
   private syncSelection(): void {
-    for (const tr of this.body.rows) {
+    for (const tr of this.dataRows()) {
       const on = this.selected.has(tr.dataset['runDir'] ?? '');
       tr.setAttribute('aria-selected', String(on));
       const box = tr.querySelector('input');

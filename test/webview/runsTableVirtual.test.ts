@@ -1,0 +1,131 @@
+/**
+ * The runs table with 1,000 runs in headless Chromium (built bundle, host page and CSP): only a
+ * window of rows is in the DOM, while keyboard navigation, scrolling, sorting, filtering, selection
+ * and CSV export still cover every run; rows whose details are still being read say so and fill in
+ * when the host's `rows` message brings them.
+ */
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import type { RunRow } from '../../src/core/protocol/runsTable';
+import { row } from '../support/runRows';
+import { cspViolations, postToPanel, waitForPosted } from './harness/browser';
+import { openRunsTable, probe } from './harness/runsTablePage';
+import type { PanelServer } from './harness/server';
+import { openPanelHarness, type PanelHarness } from './harness/session';
+
+const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
+const RUNS = 1000;
+const name = (i: number): string => `run-${String(i).padStart(4, '0')}`;
+/** Run i started i minutes after T0 (newest first puts run-0999 on top); steps go the other way. */
+const ROWS: RunRow[] = Array.from({ length: RUNS }, (_, i) =>
+  row(`/w/runs/${name(i)}`, {
+    startedAt: T0 + i * 60_000,
+    steps: (RUNS - i) * 10,
+    config: { 'optimizer.learning_rate': 10 ** -(2 + (i % 4)), seed: i % 5 },
+  }),
+);
+
+const focusedRun = (page: Page): Promise<string | undefined> =>
+  page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset['runDir']);
+
+describe('runs table webview with 1,000 runs (virtualised rows)', function () {
+  this.timeout(60_000);
+  let harness: PanelHarness | undefined;
+  let server: PanelServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    harness = await openPanelHarness('runs-table');
+    ({ server, browser } = harness);
+  });
+  after(async () => harness?.close());
+  afterEach(async () => {
+    if (!page) return;
+    assert.deepEqual(await cspViolations(page), []);
+    await page.context().close();
+  });
+
+  const open = (rows: RunRow[] = ROWS): Promise<Page> => openRunsTable(browser, server.url, rows);
+
+  it('keeps only a window of rows in the DOM; keyboard navigation scrolls it to any run', async () => {
+    page = await open();
+    assert.equal((await probe(page, (t) => t.runDirs())).length, RUNS);
+    const rendered = await probe(page, (t) => t.rendered());
+    assert.ok(rendered.length > 10 && rendered.length < 100, `rendered ${rendered.length} rows`);
+    assert.equal(rendered[0], `/w/runs/${name(999)}`);
+    assert.equal(await page.locator('table.runs').getAttribute('aria-rowcount'), String(RUNS + 1));
+
+    await page.locator('tbody tr[data-run-dir]').first().focus();
+    await page.keyboard.press('End');
+    assert.equal(await probe(page, (t) => t.active()), `/w/runs/${name(0)}`);
+    assert.equal(await focusedRun(page), `/w/runs/${name(0)}`, 'the last run is rendered and focused');
+    assert.equal(await page.locator('tbody tr[data-run-dir].active').getAttribute('aria-rowindex'), String(RUNS + 1));
+    assert.ok(!(await probe(page, (t) => t.rendered())).includes(`/w/runs/${name(999)}`), 'the top left the DOM');
+    assert.ok(await page.locator('tbody tr.active').isVisible());
+
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focusedRun(page), `/w/runs/${name(1)}`);
+    await page.keyboard.press('Home');
+    assert.equal(await focusedRun(page), `/w/runs/${name(999)}`);
+    // Walking down past the view keeps the active row rendered, focused and in view.
+    for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedRun(page), `/w/runs/${name(969)}`);
+    assert.ok(await page.locator('tbody tr.active').isVisible());
+  });
+
+  it('renders the rows scrolled to with the mouse wheel', async () => {
+    page = await open();
+    await page.locator('.table-wrap').hover();
+    await page.mouse.wheel(0, 5000);
+    await page.waitForFunction(() => !(globalThis as any).__runsTable.rendered().includes('/w/runs/run-0999'));
+    const rendered = await probe(page, (t) => t.rendered());
+    const visible = await page.locator('tbody tr[data-run-dir]').evaluateAll((trs) => {
+      const wrap = document.querySelector('.table-wrap')!.getBoundingClientRect();
+      return trs
+        .filter((tr) => {
+          const r = tr.getBoundingClientRect();
+          return r.bottom > wrap.top + 40 && r.top < wrap.bottom;
+        })
+        .map((tr) => (tr as HTMLElement).dataset['runDir']);
+    });
+    assert.ok(visible.length > 5, 'rows are painted where the view scrolled to');
+    assert.ok(visible.every((d) => rendered.includes(d!)));
+  });
+
+  it('sorts, filters, selects and exports over every run, not only the rendered ones', async () => {
+    page = await open();
+    await page.getByRole('button', { name: 'Steps' }).click();
+    assert.deepEqual((await probe(page, (t) => t.runDirs())).slice(0, 2), [
+      `/w/runs/${name(999)}`,
+      `/w/runs/${name(998)}`,
+    ]);
+    await page.getByRole('button', { name: 'Steps' }).click();
+    assert.equal((await probe(page, (t) => t.rendered()))[0], `/w/runs/${name(0)}`, 'most steps first');
+
+    await page.getByLabel('Filter runs').fill('seed=3');
+    assert.equal((await probe(page, (t) => t.runDirs())).length, RUNS / 5);
+    await page.getByLabel('Filter runs').fill('run-0500');
+    assert.deepEqual(await probe(page, (t) => t.runDirs()), [`/w/runs/${name(500)}`]);
+    await page.getByLabel('Filter runs').fill('');
+
+    await page.locator('tbody tr[data-run-dir]').first().focus();
+    await page.keyboard.press('Control+a');
+    assert.equal((await probe(page, (t) => t.selected())).length, RUNS);
+    await page.getByRole('button', { name: 'Export CSV…' }).click();
+    const exported = await waitForPosted(page, 'exportCsv');
+    assert.equal((exported['runDirs'] as string[]).length, RUNS);
+    assert.equal((exported['runDirs'] as string[])[RUNS - 1], `/w/runs/${name(999)}`);
+  });
+
+  it('says which rows still wait for their details, and fills them in from a rows message', async () => {
+    const bare = ROWS.map((r) => ({ ...r, config: {}, detailsPending: true }));
+    page = await open(bare);
+    assert.match(await page.locator('.count').innerText(), /reading the details of 1000/);
+    assert.ok(!(await probe(page, (t) => t.columns())).includes('config.seed'));
+    await postToPanel(page, { type: 'rows', changed: ROWS, removed: [] });
+    await page.waitForFunction(() => (globalThis as any).__runsTable.columns().includes('config.seed'));
+    assert.doesNotMatch(await page.locator('.count').innerText(), /reading/);
+    assert.equal(await page.locator('tbody tr.pending').count(), 0);
+  });
+});
