@@ -8,6 +8,8 @@ import './styles.css';
 import { MAX_RANGE_POINTS, parseHostToWebview, parsePanelState, type HostToWebview, type PanelState } from '../../src/core/protocol/webview';
 import { runColorIndices } from '../../src/core/metrics/runColors';
 import { LossChart } from './chart';
+import { chartPng, exportName, metricCsv } from './exportChart';
+import { LOSS, metricChoices } from './metrics';
 import { Controls, type LegendRow } from './controls';
 import { MarkerLayer, valueNear, type SelectedCheckpoint } from './markers';
 import { RedrawScheduler } from './redrawScheduler';
@@ -17,7 +19,7 @@ import { connectToHost } from './vscodeApi';
 
 const host = connectToHost();
 const restored = parsePanelState(host.getState());
-const settings: PanelState = restored.ok ? restored.value : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [] };
+const settings: PanelState = restored.ok ? restored.value : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [], metric: 'loss', xAxis: 'step' };
 
 function log(level: 'info' | 'warn' | 'error', message: string): void {
   (level === 'error' ? console.error : console.warn)(`[loss-curves] ${message}`);
@@ -80,6 +82,24 @@ const controls = new Controls(document.getElementById('app') ?? document.body, {
     saveState();
     scheduler.flush();
   },
+  onMetric(metric) {
+    settings.metric = metric;
+    saveState();
+    scheduler.flush();
+  },
+  onXAxis(mode) {
+    settings.xAxis = mode;
+    saveState();
+    scheduler.flush();
+  },
+  onExport(format) {
+    try {
+      const data = format === 'png' ? chartPng(chart.canvases(), getComputedStyle(document.body).backgroundColor || '#ffffff') : metricCsv(visibleRuns(), settings.metric);
+      host.post({ type: 'export', format, suggestedName: exportName(settings.metric, format), data });
+    } catch (error) {
+      log('error', `could not export the chart as ${format}: ${(error as Error).message}`);
+    }
+  },
 });
 
 const markers = new MarkerLayer((checkpoint) => {
@@ -107,6 +127,8 @@ const chart = new LossChart(controls.chartHost, {
 });
 
 function requestDetail(min: number, max: number): void {
+  // Detail is fetched for the loss by step; other metrics and time axes hold all their points.
+  if (settings.xAxis !== 'step') return;
   const maxPoints = Math.min(MAX_RANGE_POINTS, chart.plotWidth() * 2);
   for (const run of visibleRuns()) {
     if (!store.isDownsampled(run)) continue;
@@ -122,12 +144,14 @@ function visibleRuns(): RunData[] {
 }
 
 function drawMarkers(plot: NonNullable<typeof chart.uplot>): void {
+  // Checkpoints and resumes sit at steps: on a time axis they have no place.
+  const byStep = settings.xAxis === 'step';
   const byRun = new Map(store.all().map((r) => [r.runDir, r]));
   markers.draw(
     plot,
     chart.drawnRuns.map((drawn) => {
       const run = byRun.get(drawn.runDir);
-      return { drawn, checkpoints: run?.checkpoints ?? [], resumes: run?.resumes ?? [], color: colorOf(drawn.runDir) };
+      return { drawn, checkpoints: byStep ? (run?.checkpoints ?? []) : [], resumes: byStep ? (run?.resumes ?? []) : [], color: colorOf(drawn.runDir) };
     }),
     selected,
   );
@@ -182,13 +206,18 @@ function updatePanel(): void {
   const checkpoint = selected ? (selectedRun?.checkpoints.find((c) => c.path === selected?.path) ?? null) : null;
   controls.showCheckpoint(checkpoint, selectedRun?.label ?? '', selectedRun?.state ?? null);
   updateLegend();
-  const empty = received && runs.every((r) => r.steps.length === 0);
+  const empty = received && runs.every((r) => r.steps.length === 0 && Object.keys(r.scalars).length === 0);
   controls.setMessage(!received ? 'Loading…' : empty ? 'No loss logged yet: points appear here as the run trains.' : '');
   if (chart.uplot) drawMarkers(chart.uplot);
 }
 
 const scheduler = new RedrawScheduler(() => {
-  chart.render(store.all(), { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns) }, theme, colorOf);
+  const choices = metricChoices(store.all());
+  // A metric none of these runs logged (a remembered one, before its points arrive) shows the loss.
+  const metric = choices.some((c) => c.name === settings.metric) ? settings.metric : LOSS;
+  controls.setMetrics(choices, metric);
+  controls.setXAxis(settings.xAxis);
+  chart.render(store.all(), { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns), metric, xAxis: settings.xAxis }, theme, colorOf);
   controls.showLogScale(chart.logScale, settings.logScale === 'auto');
   updatePanel();
 });
@@ -210,7 +239,7 @@ function handle(message: HostToWebview): void {
       scheduler.flush();
       return;
     case 'points':
-      if (store.appendPoints(message.runDir, message.series)) scheduler.schedule();
+      if (store.appendPoints(message.runDir, message.series, message.scalars)) scheduler.schedule();
       return;
     case 'resumed':
       if (store.addResume(message.runDir, message.marker)) scheduler.schedule();

@@ -17,6 +17,15 @@ export interface PaneRun {
   color: string;
 }
 
+/** Axis labels for the chosen x axis and metric; `time`: x is wall-clock seconds (dates on the axis). */
+export interface PaneLabels {
+  x: string;
+  y: string;
+  time: boolean;
+}
+
+const STEP_LABELS: PaneLabels = { x: 'step', y: 'loss', time: false };
+
 export interface PaneHooks {
   syncKey: string;
   onCursor(u: uPlot): void;
@@ -65,9 +74,9 @@ function valueScale(log: boolean): uPlot.Scale {
   return log ? { distr: 3, log: 10, range } : { range };
 }
 
-function stepAxis(theme: ChartTheme, labelled: boolean): uPlot.Axis {
+function stepAxis(theme: ChartTheme, labelled: boolean, label = 'step'): uPlot.Axis {
   // Without labels (the loss pane above the learning-rate pane) the axis keeps its grid lines only.
-  return labelled ? axisBase(theme, 'step') : { ...axisBase(theme, ''), size: 6, labelSize: 0, values: (_u, splits) => splits.map(() => '') };
+  return labelled ? axisBase(theme, label) : { ...axisBase(theme, ''), size: 6, labelSize: 0, values: (_u, splits) => splits.map(() => '') };
 }
 
 function cursor(hooks: PaneHooks, zoomY: boolean): uPlot.Cursor {
@@ -94,12 +103,20 @@ function paneHooks(hooks: PaneHooks): uPlot.Hooks.Arrays {
   };
 }
 
-export function lossPaneOptions(runs: PaneRun[], size: { width: number; height: number }, log: boolean, labelSteps: boolean, theme: ChartTheme, hooks: PaneHooks): uPlot.Options {
-  const series: uPlot.Series[] = [{ label: 'step' }];
+export function lossPaneOptions(
+  runs: PaneRun[],
+  size: { width: number; height: number },
+  log: boolean,
+  labelSteps: boolean,
+  theme: ChartTheme,
+  hooks: PaneHooks,
+  labels: PaneLabels = STEP_LABELS,
+): uPlot.Options {
+  const series: uPlot.Series[] = [{ label: labels.x }];
   for (const run of runs) {
     series.push(
-      { label: `${run.label} loss`, stroke: withAlpha(run.color, theme.highContrast ? 0.5 : 0.22), width: 1, scale: 'y', spanGaps: false },
-      { label: `${run.label} smoothed`, stroke: run.color, width: 2, scale: 'y', spanGaps: false },
+      { label: `${run.label} ${labels.y}`, stroke: withAlpha(run.color, theme.highContrast ? 0.5 : 0.22), width: 1, scale: 'y', spanGaps: labels.y !== 'loss' },
+      { label: `${run.label} smoothed`, stroke: run.color, width: 2, scale: 'y', spanGaps: labels.y !== 'loss' },
     );
   }
   return {
@@ -107,14 +124,14 @@ export function lossPaneOptions(runs: PaneRun[], size: { width: number; height: 
     padding: PADDING,
     legend: { show: false },
     cursor: cursor(hooks, true),
-    scales: { x: { time: false }, y: valueScale(log) },
-    axes: [stepAxis(theme, labelSteps), valueAxis(theme, log ? 'loss (log)' : 'loss', 'y', log)],
+    scales: { x: { time: labels.time }, y: valueScale(log) },
+    axes: [stepAxis(theme, labelSteps, labels.x), valueAxis(theme, log ? `${labels.y} (log)` : labels.y, 'y', log)],
     series,
     hooks: paneHooks(hooks),
   };
 }
 
-export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: number }, theme: ChartTheme, hooks: PaneHooks): uPlot.Options {
+export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: number }, theme: ChartTheme, hooks: PaneHooks, labels: PaneLabels = STEP_LABELS): uPlot.Options {
   const series: uPlot.Series[] = [{ label: 'step' }];
   for (const run of runs) series.push({ label: `${run.label} lr`, stroke: withAlpha(run.color, 0.85), width: 1.5, dash: LR_DASH, scale: 'lr', spanGaps: true });
   return {
@@ -122,8 +139,8 @@ export function lrPaneOptions(runs: PaneRun[], size: { width: number; height: nu
     padding: PADDING,
     legend: { show: false },
     cursor: { ...cursor(hooks, false), y: false },
-    scales: { x: { time: false }, lr: valueScale(false) },
-    axes: [stepAxis(theme, true), valueAxis(theme, 'learning rate', 'lr', false)],
+    scales: { x: { time: labels.time }, lr: valueScale(false) },
+    axes: [stepAxis(theme, true, labels.x), valueAxis(theme, 'learning rate', 'lr', false)],
     series,
     hooks: paneHooks(hooks),
   };

@@ -60,6 +60,8 @@ export interface SeriesPayload {
   steps: number[];
   loss: Array<number | null>;
   lr: Array<number | null>;
+  /** Wall time, seconds since the epoch (null where the writer recorded none). */
+  time: Array<number | null>;
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -67,12 +69,13 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 /** Downsamples columns[from..to) by loss to at most `maxPoints` points. */
 export function downsampleColumns(columns: SeriesColumns, from: number, to: number, maxPoints: number): SeriesPayload {
   const keep = minMaxIndices(columns.loss, from, to, maxPoints);
-  const payload: SeriesPayload = { steps: new Array(keep.length), loss: new Array(keep.length), lr: new Array(keep.length) };
+  const payload: SeriesPayload = { steps: new Array(keep.length), loss: new Array(keep.length), lr: new Array(keep.length), time: new Array(keep.length) };
   for (let j = 0; j < keep.length; j++) {
     const i = keep[j] as number;
     payload.steps[j] = columns.steps[i] as number;
     payload.loss[j] = finiteOrNull(columns.loss[i] as number);
     payload.lr[j] = finiteOrNull(columns.lr[i] as number);
+    payload.time[j] = finiteOrNull(columns.time[i] as number);
   }
   return payload;
 }

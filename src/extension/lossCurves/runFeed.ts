@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, relative, isAbsolute } from 'node:path';
 import { downsampleColumns, type SeriesPayload } from '../../core/metrics/downsample';
 import { emptyHistory, readAppendedMetrics, type MetricsHistory } from '../../core/metrics/metricsReader';
-import { readRunMetrics } from '../../core/metrics/runHistory';
+import { addTensorBoardScalars, readRunMetrics } from '../../core/metrics/runHistory';
+import { TensorBoardLogs } from '../../core/tensorboard';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, RunState } from '../../core/protocol/webview';
@@ -16,8 +17,17 @@ import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, RunState } fro
 export type ListCheckpoints = (runDir: string) => Promise<CheckpointInfo[]>;
 
 /** What a live event changes, for the panels to forward. */
+/** A point of a metric other than loss and lr; time in seconds since the epoch (null: unknown). */
+export interface ScalarChange {
+  name: string;
+  step: number;
+  value: number | null;
+  time: number | null;
+}
+
 export type FeedChange =
-  | { kind: 'point'; step: number; loss: number | null; lr: number | null }
+  | { kind: 'point'; step: number; loss: number | null; lr: number | null; time: number | null }
+  | { kind: 'scalars'; points: ScalarChange[] }
   | { kind: 'resumed'; marker: ResumeMarkerMessage }
   | { kind: 'state'; state: RunState }
   | { kind: 'checkpointsChanged' }
@@ -30,6 +40,10 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 const EVENTS_QUIET_MS = 3000;
 const TAIL_DEBOUNCE_MS = 200;
 const CHECKPOINT_RECHECK_MS = 5000;
+/** TensorBoard logs sit in subfolders (fs.watch is not recursive on Linux): they are polled. */
+const TENSORBOARD_POLL_MS = 1000;
+/** Metrics that trainer events carry themselves (the rest of a metrics row is taken from the file). */
+const EVENT_METRICS = new Set(['epoch', 'examples_per_sec', 'steps_per_sec']);
 
 export class RunFeed {
   private history: MetricsHistory | null = null;
@@ -43,18 +57,24 @@ export class RunFeed {
   private watcher: FSWatcher | null = null;
   private tailTimer: ReturnType<typeof setTimeout> | null = null;
   private tailing: Promise<void> = Promise.resolve();
+  private readonly tensorboard: TensorBoardLogs;
+  private tensorboardTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     readonly runDir: string,
     readonly label: string,
     private readonly listCheckpoints: ListCheckpoints,
     private readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.tensorboard = new TensorBoardLogs(runDir);
+  }
 
   /** Reads the history (metrics.jsonl, or a Hugging Face run's log_history) once, the checkpoint list and run.json's status. */
   async load(): Promise<void> {
-    this.loading ??= readRunMetrics(this.runDir).then((h) => {
-      for (const p of h.problems) this.log(p);
+    this.loading ??= readRunMetrics(this.runDir).then(async (h) => {
+      const tensorboard = await this.tensorboard.readNew();
+      addTensorBoardScalars(h.scalars, tensorboard.points);
+      for (const p of [...h.problems, ...tensorboard.problems]) this.log(p);
       if (h.problemCount > h.problems.length) this.log(`${this.runDir}/metrics.jsonl: ${h.problemCount - h.problems.length} more malformed lines skipped`);
       this.history = h;
       for (const e of this.early.splice(0)) this.apply(e);
@@ -105,7 +125,7 @@ export class RunFeed {
 
   snapshot(maxPoints: number): RunSnapshot {
     const series = this.history?.series;
-    const empty: SeriesPayload = { steps: [], loss: [], lr: [] };
+    const empty: SeriesPayload = { steps: [], loss: [], lr: [], time: [] };
     return {
       runDir: this.runDir,
       label: this.label,
@@ -114,13 +134,14 @@ export class RunFeed {
       totalPoints: this.totalPoints,
       checkpoints: this.checkpoints,
       resumes: this.history?.resumes ?? [],
+      scalars: this.history?.scalars.payload(maxPoints) ?? {},
     };
   }
 
   /** Every point in [fromStep, toStep], downsampled to maxPoints when there are more. */
   range(fromStep: number, toStep: number, maxPoints: number): SeriesPayload {
     const series = this.history?.series;
-    if (!series) return { steps: [], loss: [], lr: [] };
+    if (!series) return { steps: [], loss: [], lr: [], time: [] };
     const [lo, hi] = series.indexRange(fromStep, toStep);
     return downsampleColumns(series.columns(), lo, hi, maxPoints);
   }
@@ -131,6 +152,9 @@ export class RunFeed {
    */
   follow(onChanges: (changes: FeedChange[]) => void): void {
     if (this.watcher) return;
+    this.tensorboardTimer = setInterval(() => {
+      this.tailing = this.tailing.then(() => this.tailTensorBoard(onChanges));
+    }, TENSORBOARD_POLL_MS);
     try {
       this.watcher = watch(this.runDir, (_event, file) => {
         if (file === 'run.json') {
@@ -155,6 +179,8 @@ export class RunFeed {
   }
 
   dispose(): void {
+    if (this.tensorboardTimer !== null) clearInterval(this.tensorboardTimer);
+    this.tensorboardTimer = null;
     this.watcher?.close();
     this.watcher = null;
     if (this.tailTimer !== null) clearTimeout(this.tailTimer);
@@ -170,10 +196,21 @@ export class RunFeed {
     const problemsBefore = target.problems.length;
     const changes: FeedChange[] = [];
     try {
+      const scalars: ScalarChange[] = [];
       const ok = await readAppendedMetrics(join(this.runDir, 'metrics.jsonl'), target, {
-        point: (step, loss, lr) => void (quiet && changes.push({ kind: 'point', step, loss: finiteOrNull(loss), lr: finiteOrNull(lr) })),
+        point: (step, loss, lr, time) => void (quiet && changes.push({ kind: 'point', step, loss: finiteOrNull(loss), lr: finiteOrNull(lr), time: finiteOrNull(time) })),
+        scalar: (name, step, value, time) => {
+          const point = { name, step, value: finiteOrNull(value), time: finiteOrNull(time) };
+          if (quiet) scalars.push(point); // parsed into the history itself
+          else if (!EVENT_METRICS.has(name)) {
+            // Rows events do not carry (evaluations) are taken from the file even while events flow.
+            history.scalars.append(name, step, value, time);
+            scalars.push(point);
+          }
+        },
         resumed: (marker) => void (quiet && changes.push({ kind: 'resumed', marker })),
       });
+      if (scalars.length > 0) changes.push({ kind: 'scalars', points: scalars });
       history.bytesRead = target.bytesRead;
       history.lines = target.lines;
       history.skippingLongLine = target.skippingLongLine;
@@ -188,6 +225,16 @@ export class RunFeed {
       changes.push({ kind: 'checkpointsChanged' });
     }
     if (changes.length > 0) onChanges(changes);
+  }
+
+  /** Scalars appended to the run's TensorBoard event files since the last poll. */
+  private async tailTensorBoard(onChanges: (changes: FeedChange[]) => void): Promise<void> {
+    if (!this.history) return;
+    const { points, problems } = await this.tensorboard.readNew();
+    for (const p of problems) this.log(p);
+    if (points.length === 0) return;
+    addTensorBoardScalars(this.history.scalars, points);
+    onChanges([{ kind: 'scalars', points: points.map((p) => ({ name: p.tag, step: p.step, value: finiteOrNull(p.value), time: finiteOrNull(p.wallTime) })) }]);
   }
 
   /** The status in run.json, applied when no trainer events speak for this run. */
@@ -206,12 +253,24 @@ export class RunFeed {
       return this.stateChanges(event);
     }
     switch (event.type) {
-      case 'step':
-        this.history.series.append(event.step, event.loss, event.lr);
-        return [{ kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr) }];
+      case 'step': {
+        const time = Date.now() / 1000;
+        this.history.series.append(event.step, event.loss, event.lr, time);
+        const scalars: ScalarChange[] = [
+          { name: 'epoch', step: event.step, value: event.epoch, time },
+          { name: 'examples_per_sec', step: event.step, value: finiteOrNull(event.examplesPerSec), time },
+          { name: 'steps_per_sec', step: event.step, value: finiteOrNull(event.stepsPerSec), time },
+        ];
+        for (const p of scalars) this.history.scalars.append(p.name, p.step, p.value ?? Number.NaN, time);
+        return [
+          { kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr), time },
+          { kind: 'scalars', points: scalars },
+        ];
+      }
       case 'resumed': {
         const marker = { step: event.step, from: basename(event.path), time: Date.now() };
         this.history.series.truncateAfter(event.step);
+        this.history.scalars.truncateAfter(event.step);
         this.history.resumes = [...this.history.resumes.filter((r) => r.step <= event.step), marker];
         return [{ kind: 'resumed', marker }, ...this.stateChanges(event)];
       }

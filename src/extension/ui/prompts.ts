@@ -8,13 +8,13 @@
 import * as vscode from 'vscode';
 
 export interface Question {
-  kind: 'warning' | 'information' | 'input';
+  kind: 'warning' | 'information' | 'input' | 'save';
   message: string;
   detail?: string;
   modal?: boolean;
   /** Buttons of a warning or information message. */
   choices: string[];
-  /** The input box's proposed value. */
+  /** The input box's proposed value; a save dialog's proposed path. */
   value?: string;
 }
 
@@ -45,6 +45,15 @@ export class Prompts {
     const scripted = this.scripted(question);
     if (scripted) return scripted.then((a) => (a !== undefined && options.validate(a) === undefined ? a : undefined));
     return vscode.window.showInputBox({ title: options.title, prompt: options.prompt, value: options.value, validateInput: options.validate });
+  }
+
+  /** A save dialog; returns the chosen path (an answerer answers with a path), undefined for cancelled. */
+  async saveLocation(options: { title: string; defaultPath: string; filters: Record<string, string[]> }): Promise<string | undefined> {
+    const question: Question = { kind: 'save', message: options.title, choices: [], value: options.defaultPath };
+    const scripted = this.scripted(question);
+    if (scripted) return scripted;
+    const uri = await vscode.window.showSaveDialog({ title: options.title, defaultUri: vscode.Uri.file(options.defaultPath), filters: options.filters });
+    return uri?.fsPath;
   }
 
   private scripted(question: Question): Promise<string | undefined> | undefined {
