@@ -3,6 +3,7 @@
  * appended in step order, detailed ranges merged in when zoomed, and the run's markers and state.
  */
 import { minMaxIndices } from '../../src/core/metrics/downsample';
+import { stepBound } from '../../src/core/metrics/scalarSeries';
 import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, RunState, Scalars, Series } from '../../src/core/protocol/webview';
 
 /** Another metric's points (throughput, eval_loss, a TensorBoard tag) on its own steps. */
@@ -29,18 +30,7 @@ export interface RunData {
   resumes: ResumeMarkerMessage[];
 }
 
-/** First index with steps[i] >= value (or > value when strict). */
-function bound(steps: number[], value: number, strict: boolean): number {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const s = steps[mid] as number;
-    if (strict ? s <= value : s < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const bound = stepBound;
 
 export class RunStore {
   private readonly runs = new Map<string, RunData>();

@@ -22,8 +22,8 @@ export interface ScalarPayload {
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** First index whose step is >= value (or > value when `strict`). */
-function bound(steps: readonly number[], value: number, strict: boolean): number {
+/** First index whose step is >= value (or > value when `strict`); steps ascending. */
+export function stepBound(steps: readonly number[], value: number, strict: boolean): number {
   let lo = 0;
   let hi = steps.length;
   while (lo < hi) {
@@ -53,7 +53,7 @@ export class ScalarSet {
       this.byName.set(name, column);
     }
     const last = column.steps[column.steps.length - 1];
-    if (last !== undefined && step <= last) cut(column, bound(column.steps, step, false));
+    if (last !== undefined && step <= last) cut(column, stepBound(column.steps, step, false));
     column.steps.push(step);
     column.values.push(value);
     column.times.push(time);
@@ -61,7 +61,7 @@ export class ScalarSet {
 
   /** Drops every point with step > `step` in every metric (a resume from checkpoint-`step`). */
   truncateAfter(step: number): void {
-    for (const column of this.byName.values()) cut(column, bound(column.steps, step, true));
+    for (const column of this.byName.values()) cut(column, stepBound(column.steps, step, true));
   }
 
   /** Each metric, downsampled (min-max by value) to at most `maxPoints` points. */
