@@ -12,6 +12,7 @@ export const READER_OPS = [
   'readRunRecord',
   'readRunMetrics',
   'readAppendedMetricsDelta',
+  'readTensorBoardScalars',
   'readTrainerState',
   'listHfCheckpoints',
   'isHfOutputDir',

@@ -10,6 +10,7 @@ import { readTrainerState } from '../../core/hf/trainerState';
 import type { ReaderOp } from '../../core/protocol/readerWorker';
 import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpointReads';
 import { readRunRecord } from '../../core/run/index';
+import { readTensorBoardScalars } from '../../core/tensorboard/eventFiles';
 import { readAppendedMetricsDelta, readRunMetricsTransfer } from './metricsTransfer';
 
 export const readerOps = {
@@ -17,6 +18,7 @@ export const readerOps = {
   readRunRecord,
   readRunMetrics: readRunMetricsTransfer,
   readAppendedMetricsDelta,
+  readTensorBoardScalars,
   readTrainerState,
   listHfCheckpoints,
   isHfOutputDir,
