@@ -24,6 +24,7 @@ import { RunsTreeProvider } from './tree/runsTreeProvider';
 import { ConfigDiagnostics } from './ui/configDiagnostics';
 import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
 import { Prompts } from './ui/prompts';
+import { saveExport } from './lossCurves/exportFile';
 import { TrainingSessionUi } from './ui/trainingSessionUi';
 import { fileRunReader } from './store/runReader';
 import { RunStore } from './store/runStore';
@@ -103,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
       onStop: async (runDir) => {
         await vscode.commands.executeCommand(COMMANDS.stop, runDir);
       },
+      onExport: (suggestedName, format, data) => saveExport(prompts, suggestedName, format, data),
     },
     // Panel settings (smoothing, log scale) outlive the window, per workspace.
     memento: context.workspaceState,

@@ -173,7 +173,15 @@ describe('loss-curves webview (headless Chromium)', function () {
   it('takes the host’s remembered settings when opened afresh, and reports changes back', async () => {
     page = await openPanel();
     await waitForPosted(page, 'ready');
-    const remembered = { runDirs: [RUN_A], smoothing: 0.8, logScale: true, selectedRun: RUN_A, hiddenRuns: [] };
+    const remembered = {
+      runDirs: [RUN_A],
+      smoothing: 0.8,
+      logScale: true,
+      selectedRun: RUN_A,
+      hiddenRuns: [],
+      metric: 'loss',
+      xAxis: 'step' as const,
+    };
     await init(page, {
       type: 'init',
       runs: [fixtureRun(RUN_A, 'mlp-adam', fixtureSeries({ steps: 50 }))],

@@ -10,6 +10,8 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { debiasedEma } from '../../src/core/metrics/ema';
+import type { XAxisMode } from '../../src/core/protocol/webview';
+import { LOSS, metricLabel, metricPoints, withXAxis, X_AXIS_LABELS } from './metrics';
 import { lossPaneOptions, lrPaneOptions, type PaneHooks } from './plotOptions';
 import type { RunData } from './runStore';
 import type { ChartTheme } from './theme';
@@ -28,6 +30,9 @@ export interface ChartSettings {
   smoothing: number;
   logScale: LogScaleSetting;
   hiddenRuns: ReadonlySet<string>;
+  /** The charted metric (metrics.ts); the learning-rate pane shows only under the loss. */
+  metric: string;
+  xAxis: XAxisMode;
 }
 
 export interface ChartEvents {
@@ -39,9 +44,10 @@ export interface ChartEvents {
   onDraw(plot: uPlot): void;
 }
 
-/** What was drawn for one run, in the run's own step grid (for markers, read-out and tests). */
+/** What was drawn for one run, in the run's own grid (for markers, read-out and tests). */
 export interface DrawnRun {
   runDir: string;
+  /** x values: steps, or seconds (since the epoch, or since the run's first point) by time. */
   steps: number[];
   raw: Array<number | null>;
   smoothed: Array<number | null>;
@@ -52,10 +58,15 @@ const finite = (v: number | null): number | null => (v !== null && Number.isFini
 
 /** Decades between the smallest and largest positive loss of these runs (0 when fewer than two). */
 export function lossDecades(runs: readonly RunData[]): number {
+  return valueDecades(runs.map((r) => r.loss));
+}
+
+/** Decades between the smallest and largest positive value (0 when fewer than two). */
+export function valueDecades(columns: ReadonlyArray<ReadonlyArray<number | null>>): number {
   let min = Infinity;
   let max = 0;
-  for (const run of runs) {
-    for (const v of run.loss) {
+  for (const column of columns) {
+    for (const v of column) {
       if (v === null || !(v > 0) || !Number.isFinite(v)) continue;
       if (v < min) min = v;
       if (v > max) max = v;
@@ -129,12 +140,19 @@ export class LossChart {
   /** Recomputes the series and redraws; rebuilds the panes only when runs, scale type or theme changed. */
   render(runs: RunData[], settings: ChartSettings, theme: ChartTheme, colorOf: (runDir: string) => string): void {
     const visible = runs.filter((r) => !settings.hiddenRuns.has(r.runDir));
-    this.log = settings.logScale === 'auto' ? lossDecades(visible) > AUTO_LOG_DECADES : settings.logScale;
+    const charted = visible.map((run) => withXAxis(metricPoints(run, settings.metric), settings.xAxis));
+    this.log =
+      settings.logScale === 'auto' ? valueDecades(charted.map((c) => c.values)) > AUTO_LOG_DECADES : settings.logScale;
     this.lrLog = lrPeakDecades(visible) > LR_AUTO_LOG_DECADES;
-    this.drawn = visible.map((run) => this.computeRun(run, settings.smoothing));
-    const hasLr = this.drawn.some((r) => r.lr.some((v) => finite(v) !== null));
+    this.drawn = visible.map((run, i) => this.computeRun(run, charted[i]!, settings));
+    const hasLr = settings.metric === LOSS && this.drawn.some((r) => r.lr.some((v) => finite(v) !== null));
     const [lossData, lrData] = this.align(this.drawn);
-    const key = JSON.stringify([visible.map((r) => r.runDir), this.log, this.lrLog, hasLr, theme]);
+    const labels = {
+      x: X_AXIS_LABELS[settings.xAxis],
+      y: metricLabel(settings.metric),
+      time: settings.xAxis === 'wall',
+    };
+    const key = JSON.stringify([visible.map((r) => r.runDir), this.log, this.lrLog, hasLr, theme, labels]);
     if (!this.loss || key !== this.configKey) {
       this.destroy();
       this.configKey = key;
@@ -143,11 +161,12 @@ export class LossChart {
       const { loss, lr } = this.paneSizes(hasLr);
       this.lrHost.hidden = !hasLr;
       this.loss = new uPlot(
-        lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks()),
+        lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks(), labels),
         lossData,
         this.lossHost,
       );
-      if (hasLr) this.lr = new uPlot(lrPaneOptions(panes, lr, this.lrLog, theme, this.hooks()), lrData, this.lrHost);
+      if (hasLr)
+        this.lr = new uPlot(lrPaneOptions(panes, lr, this.lrLog, theme, this.hooks(), labels), lrData, this.lrHost);
     } else {
       this.loss.setData(lossData, !this.zoomed);
       this.lr?.setData(lrData, !this.zoomed);
@@ -200,20 +219,31 @@ export class LossChart {
     if (otherMin !== min || otherMax !== max) other.setScale('x', { min, max });
   }
 
-  private computeRun(run: RunData, smoothing: number): DrawnRun {
-    const smoothedAll = debiasedEma(run.loss, smoothing);
+  private computeRun(
+    run: RunData,
+    charted: { x: number[]; values: Array<number | null> },
+    settings: ChartSettings,
+  ): DrawnRun {
+    const smoothedAll = debiasedEma(charted.values, settings.smoothing);
     const shown = (v: number | null): number | null => {
       const f = finite(v);
       return f === null || (this.log && f <= 0) ? null : f;
     };
+    // The learning rate shares the loss's points; under another metric or by time it is not drawn.
+    const lr = settings.metric === LOSS && settings.xAxis === 'step' ? run.lr : charted.x.map(() => null);
     return {
       runDir: run.runDir,
-      steps: run.steps,
-      raw: run.loss.map(shown),
+      steps: charted.x,
+      raw: charted.values.map(shown),
       smoothed: Array.from(smoothedAll, shown),
       // A log axis has no place for a rate of 0 (a warm-up's start, a decay's end).
-      lr: this.lrLog ? run.lr.map((v) => (v !== null && v > 0 ? v : null)) : run.lr,
+      lr: this.lrLog ? lr.map((v) => (v !== null && v > 0 ? v : null)) : lr,
     };
+  }
+
+  /** The panes' canvases top to bottom (for the PNG export). */
+  canvases(): HTMLCanvasElement[] {
+    return [this.loss, this.lr].filter((p): p is uPlot => p !== null).map((p) => p.ctx.canvas);
   }
 
   /** One x array for all runs in each pane: uPlot.join fills the gaps between grids with undefined. */
@@ -239,5 +269,7 @@ export class LossChart {
     const { loss, lr } = this.paneSizes(this.lr !== null);
     this.loss.setSize(loss);
     this.lr?.setSize(lr);
+    // The axes' padding is a number of pixels: ranges chosen for the old height are chosen again.
+    if (!this.zoomed) for (const plot of [this.loss, this.lr]) plot?.setData(plot.data, true);
   }
 }

@@ -8,8 +8,9 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { CheckpointMarker } from '../../src/core/protocol/webview';
+import type { CheckpointMarker, XAxisMode } from '../../src/core/protocol/webview';
 import type { RunStatus } from '../../src/core/run/status';
+import { X_AXIS_LABELS, type MetricChoice } from './metrics';
 import { MAX_SMOOTHING } from '../../src/core/metrics/ema';
 import { AUTO_LOG_DECADES } from './chart';
 import { checkpointStateLabel } from './markers';
@@ -23,6 +24,9 @@ export interface ControlEvents {
   onStop(): void;
   onResumeCheckpoint(): void;
   onToggleRun(runDir: string): void;
+  onMetric(metric: string): void;
+  onXAxis(mode: XAxisMode): void;
+  onExport(format: 'png' | 'csv'): void;
 }
 
 export interface LegendRow {
@@ -66,6 +70,9 @@ export class Controls {
   private readonly resumeCheckpoint = document.createElement('vscode-button') as VscodeButton;
   private readonly message = el('div', 'message');
   private runOptionsKey = '';
+  private readonly metricSelect = el('select', 'metric-select');
+  private readonly xAxisSelect = el('select', 'x-axis-select');
+  private metricOptionsKey = '';
 
   constructor(
     root: HTMLElement,
@@ -105,14 +112,38 @@ export class Controls {
     this.resetZoom.setAttribute('secondary', '');
     this.resetZoom.addEventListener('click', () => events.onResetZoom());
 
+    this.metricSelect.id = 'metric';
+    this.metricSelect.addEventListener('change', () => events.onMetric(this.metricSelect.value));
+    const metricWrap = el('label', 'metric-wrap');
+    metricWrap.append(el('span', 'label', 'Metric'), this.metricSelect);
+    this.xAxisSelect.id = 'x-axis';
+    for (const [mode, label] of Object.entries(X_AXIS_LABELS)) this.xAxisSelect.append(new Option(label, mode));
+    this.xAxisSelect.addEventListener('change', () => events.onXAxis(this.xAxisSelect.value as XAxisMode));
+    const xAxisWrap = el('label', 'x-axis-wrap');
+    xAxisWrap.append(el('span', 'label', 'x axis'), this.xAxisSelect);
+    const exportPng = document.createElement('vscode-button') as VscodeButton;
+    exportPng.textContent = 'Export PNG';
+    exportPng.id = 'export-png';
+    exportPng.setAttribute('secondary', '');
+    exportPng.addEventListener('click', () => events.onExport('png'));
+    const exportCsv = document.createElement('vscode-button') as VscodeButton;
+    exportCsv.textContent = 'Export CSV';
+    exportCsv.id = 'export-csv';
+    exportCsv.setAttribute('secondary', '');
+    exportCsv.addEventListener('click', () => events.onExport('csv'));
+
     toolbar.append(
       this.runSelectWrap,
       this.resumeLatest,
       this.stop,
       el('span', 'spacer'),
+      metricWrap,
+      xAxisWrap,
       smoothingWrap,
       this.logScale,
       this.resetZoom,
+      exportPng,
+      exportCsv,
     );
 
     this.resumeCheckpoint.textContent = 'Resume from this checkpoint';
@@ -127,6 +158,20 @@ export class Controls {
     const legendBar = el('div', 'legend-bar');
     legendBar.append(this.cursorStep, this.legend, seriesKey());
     root.append(toolbar, legendBar, this.chartHost, this.details, this.message);
+  }
+
+  /** The metric picker's choices (rebuilt only when they change) and the chosen one. */
+  setMetrics(choices: MetricChoice[], chosen: string): void {
+    const key = JSON.stringify(choices);
+    if (key !== this.metricOptionsKey) {
+      this.metricOptionsKey = key;
+      this.metricSelect.replaceChildren(...choices.map((c) => new Option(c.label, c.name)));
+    }
+    this.metricSelect.value = chosen;
+  }
+
+  setXAxis(mode: XAxisMode): void {
+    this.xAxisSelect.value = mode;
   }
 
   setSmoothing(smoothing: number): void {

@@ -15,6 +15,8 @@ import {
 } from '../../src/core/protocol/webview';
 import { runColorIndices } from '../../src/core/metrics/runColors';
 import { LossChart } from './chart';
+import { chartPng, exportName, metricCsv } from './exportChart';
+import { LOSS, metricChoices } from './metrics';
 import { Controls, type LegendRow } from './controls';
 import { MarkerLayer, valueNear, type SelectedCheckpoint } from './markers';
 import { RedrawScheduler } from './redrawScheduler';
@@ -26,7 +28,7 @@ const host = connectToHost();
 const restored = parsePanelState(host.getState());
 const settings: PanelState = restored.ok
   ? restored.value
-  : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [] };
+  : { runDirs: [], smoothing: 0.6, logScale: 'auto', selectedRun: null, hiddenRuns: [], metric: 'loss', xAxis: 'step' };
 
 function log(level: 'info' | 'warn' | 'error', message: string): void {
   (level === 'error' ? console.error : console.warn)(`[loss-curves] ${message}`);
@@ -91,7 +93,31 @@ const controls = new Controls(document.getElementById('app') ?? document.body, {
     saveState();
     scheduler.flush();
   },
+  onMetric(metric) {
+    settings.metric = metric;
+    saveState();
+    scheduler.flush();
+  },
+  onXAxis(mode) {
+    settings.xAxis = mode;
+    saveState();
+    scheduler.flush();
+  },
+  onExport: (format) => exportChart(format),
 });
+
+/** Sends the chart (PNG) or the charted metric's points (CSV) to the host, which asks where to save it. */
+function exportChart(format: 'png' | 'csv'): void {
+  try {
+    const data =
+      format === 'png'
+        ? chartPng(chart.canvases(), getComputedStyle(document.body).backgroundColor || '#ffffff')
+        : metricCsv(visibleRuns(), shownMetric);
+    host.post({ type: 'export', format, suggestedName: exportName(shownMetric, format), data });
+  } catch (error) {
+    log('error', `could not export the chart as ${format}: ${(error as Error).message}`);
+  }
+}
 
 const markers = new MarkerLayer((checkpoint) => {
   selected = checkpoint;
@@ -118,6 +144,8 @@ const chart = new LossChart(controls.chartHost, {
 });
 
 function requestDetail(min: number, max: number): void {
+  // Detail is fetched for the loss by step; other metrics and time axes hold all their points.
+  if (settings.xAxis !== 'step') return;
   const maxPoints = Math.min(MAX_RANGE_POINTS, chart.plotWidth() * 2);
   for (const run of visibleRuns()) {
     if (!store.isDownsampled(run)) continue;
@@ -140,12 +168,19 @@ function visibleRuns(): RunData[] {
 }
 
 function drawMarkers(plot: NonNullable<typeof chart.uplot>): void {
+  // Checkpoints and resumes sit at steps: on a time axis they have no place.
+  const byStep = settings.xAxis === 'step';
   const byRun = new Map(store.all().map((r) => [r.runDir, r]));
   markers.draw(
     plot,
     chart.drawnRuns.map((drawn) => {
       const run = byRun.get(drawn.runDir);
-      return { drawn, checkpoints: run?.checkpoints ?? [], resumes: run?.resumes ?? [], color: colorOf(drawn.runDir) };
+      return {
+        drawn,
+        checkpoints: byStep ? (run?.checkpoints ?? []) : [],
+        resumes: byStep ? (run?.resumes ?? []) : [],
+        color: colorOf(drawn.runDir),
+      };
     }),
     selected,
   );
@@ -203,17 +238,32 @@ function updatePanel(): void {
   const checkpoint = selected ? (selectedRun?.checkpoints.find((c) => c.path === selected?.path) ?? null) : null;
   controls.showCheckpoint(checkpoint, selectedRun?.label ?? '', selectedRun?.state ?? null);
   updateLegend();
-  const empty = received && runs.every((r) => r.steps.length === 0);
+  const empty = received && runs.every((r) => r.steps.length === 0 && Object.keys(r.scalars).length === 0);
   controls.setMessage(
     !received ? 'Loading…' : empty ? 'No loss logged yet: points appear here as the run trains.' : '',
   );
   if (chart.uplot) drawMarkers(chart.uplot);
 }
 
+/** The metric the chart shows now (the chosen one, or the loss while no run logged it). */
+let shownMetric = LOSS;
+
 const scheduler = new RedrawScheduler(() => {
+  const choices = metricChoices(store.all());
+  // A metric none of these runs logged (a remembered one, before its points arrive) shows the loss.
+  const metric = choices.some((c) => c.name === settings.metric) ? settings.metric : LOSS;
+  shownMetric = metric;
+  controls.setMetrics(choices, metric);
+  controls.setXAxis(settings.xAxis);
   chart.render(
     store.all(),
-    { smoothing: settings.smoothing, logScale: settings.logScale, hiddenRuns: new Set(settings.hiddenRuns) },
+    {
+      smoothing: settings.smoothing,
+      logScale: settings.logScale,
+      hiddenRuns: new Set(settings.hiddenRuns),
+      metric,
+      xAxis: settings.xAxis,
+    },
     theme,
     colorOf,
   );
@@ -241,7 +291,7 @@ function handle(message: HostToWebview): void {
       scheduler.flush();
       return;
     case 'points':
-      if (store.appendPoints(message.runDir, message.series)) scheduler.schedule();
+      if (store.appendPoints(message.runDir, message.series, message.scalars)) scheduler.schedule();
       return;
     case 'resumed':
       if (store.addResume(message.runDir, message.marker)) scheduler.schedule();
@@ -251,6 +301,10 @@ function handle(message: HostToWebview): void {
       return;
     case 'runState':
       if (store.setState(message.runDir, message.state)) updatePanel();
+      return;
+    case 'export':
+      scheduler.flush(); // the chart shows every point received before exporting it
+      exportChart(message.format);
       return;
     case 'range':
       if (latestRequest.get(message.runDir) !== message.requestId) return; // superseded by a later zoom

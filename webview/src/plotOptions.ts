@@ -17,6 +17,15 @@ export interface PaneRun {
   color: string;
 }
 
+/** Axis labels for the chosen x axis and metric; `time`: x is wall-clock seconds (dates on the axis). */
+export interface PaneLabels {
+  x: string;
+  y: string;
+  time: boolean;
+}
+
+const STEP_LABELS: PaneLabels = { x: 'step', y: 'loss', time: false };
+
 export interface PaneHooks {
   syncKey: string;
   onCursor(u: uPlot): void;
@@ -65,10 +74,10 @@ function valueScale(log: boolean): uPlot.Scale {
   return log ? { distr: 3, log: 10, range } : { range };
 }
 
-function stepAxis(theme: ChartTheme, labelled: boolean): uPlot.Axis {
+function stepAxis(theme: ChartTheme, labelled: boolean, label = 'step'): uPlot.Axis {
   // Without labels (the loss pane above the learning-rate pane) the axis keeps its grid lines only.
   return labelled
-    ? axisBase(theme, 'step')
+    ? axisBase(theme, label)
     : { ...axisBase(theme, ''), size: 6, labelSize: 0, values: (_u, splits) => splits.map(() => '') };
 }
 
@@ -103,18 +112,21 @@ export function lossPaneOptions(
   labelSteps: boolean,
   theme: ChartTheme,
   hooks: PaneHooks,
+  labels: PaneLabels = STEP_LABELS,
 ): uPlot.Options {
-  const series: uPlot.Series[] = [{ label: 'step' }];
+  const series: uPlot.Series[] = [{ label: labels.x }];
+  // Loss is logged every step (a gap is a non-finite loss); other metrics at their own steps.
+  const spanGaps = labels.y !== 'loss';
   for (const run of runs) {
     series.push(
       {
-        label: `${run.label} loss`,
+        label: `${run.label} ${labels.y}`,
         stroke: withAlpha(run.color, theme.highContrast ? 0.5 : 0.22),
         width: 1,
         scale: 'y',
-        spanGaps: false,
+        spanGaps,
       },
-      { label: `${run.label} smoothed`, stroke: run.color, width: 2, scale: 'y', spanGaps: false },
+      { label: `${run.label} smoothed`, stroke: run.color, width: 2, scale: 'y', spanGaps },
     );
   }
   return {
@@ -122,8 +134,8 @@ export function lossPaneOptions(
     padding: PADDING,
     legend: { show: false },
     cursor: cursor(hooks, true),
-    scales: { x: { time: false }, y: valueScale(log) },
-    axes: [stepAxis(theme, labelSteps), valueAxis(theme, log ? 'loss (log)' : 'loss', 'y', log)],
+    scales: { x: { time: labels.time }, y: valueScale(log) },
+    axes: [stepAxis(theme, labelSteps, labels.x), valueAxis(theme, log ? `${labels.y} (log)` : labels.y, 'y', log)],
     series,
     hooks: paneHooks(hooks),
   };
@@ -135,6 +147,7 @@ export function lrPaneOptions(
   log: boolean,
   theme: ChartTheme,
   hooks: PaneHooks,
+  labels: PaneLabels = STEP_LABELS,
 ): uPlot.Options {
   const series: uPlot.Series[] = [{ label: 'step' }];
   for (const run of runs)
@@ -151,9 +164,9 @@ export function lrPaneOptions(
     padding: PADDING,
     legend: { show: false },
     cursor: { ...cursor(hooks, false), y: false },
-    scales: { x: { time: false }, lr: valueScale(log) },
+    scales: { x: { time: labels.time }, lr: valueScale(log) },
     // The short pane has no room for "(log)" in its label; the tick values say it.
-    axes: [stepAxis(theme, true), valueAxis(theme, 'learning rate', 'lr', log)],
+    axes: [stepAxis(theme, true, labels.x), valueAxis(theme, 'learning rate', 'lr', log)],
     series,
     hooks: paneHooks(hooks),
   };

@@ -3,8 +3,22 @@
  * appended in step order, detailed ranges merged in when zoomed, and the run's markers and state.
  */
 import { minMaxIndices } from '../../src/core/metrics/downsample';
-import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, Series } from '../../src/core/protocol/webview';
+import { stepBound } from '../../src/core/metrics/scalarSeries';
+import type {
+  CheckpointMarker,
+  ResumeMarkerMessage,
+  RunSnapshot,
+  Scalars,
+  Series,
+} from '../../src/core/protocol/webview';
 import type { RunStatus } from '../../src/core/run/status';
+
+/** Another metric's points (throughput, eval_loss, a TensorBoard tag) on its own steps. */
+export interface ScalarData {
+  steps: number[];
+  values: Array<number | null>;
+  time: Array<number | null>;
+}
 
 export interface RunData {
   runDir: string;
@@ -13,24 +27,17 @@ export interface RunData {
   steps: number[];
   loss: Array<number | null>;
   lr: Array<number | null>;
+  /** Wall time of each loss point, seconds since the epoch (null: not recorded). */
+  time: Array<number | null>;
+  /** Every other metric the run logged, by name. */
+  scalars: Record<string, ScalarData>;
   /** Points the host holds; more than steps.length means some detail is only on the host. */
   totalPoints: number;
   checkpoints: CheckpointMarker[];
   resumes: ResumeMarkerMessage[];
 }
 
-/** First index with steps[i] >= value (or > value when strict). */
-function bound(steps: number[], value: number, strict: boolean): number {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const s = steps[mid] as number;
-    if (strict ? s <= value : s < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const bound = stepBound;
 
 export class RunStore {
   private readonly runs = new Map<string, RunData>();
@@ -52,6 +59,13 @@ export class RunStore {
         steps: [...s.series.steps],
         loss: [...s.series.loss],
         lr: [...s.series.lr],
+        time: s.series.time ? [...s.series.time] : s.series.steps.map(() => null),
+        scalars: Object.fromEntries(
+          Object.entries(s.scalars ?? {}).map(([name, v]) => [
+            name,
+            { steps: [...v.steps], values: [...v.values], time: [...v.time] },
+          ]),
+        ),
         totalPoints: s.totalPoints,
         checkpoints: s.checkpoints,
         resumes: s.resumes,
@@ -68,9 +82,11 @@ export class RunStore {
   }
 
   /** Appends live points. A step at or below the last one means training went back: the abandoned tail goes. */
-  appendPoints(runDir: string, series: Series): boolean {
+  appendPoints(runDir: string, series: Series, scalars: Scalars = {}): boolean {
     const run = this.runs.get(runDir);
     if (!run) return false;
+    for (const [name, points] of Object.entries(scalars))
+      appendScalars((run.scalars[name] ??= { steps: [], values: [], time: [] }), points);
     for (let i = 0; i < series.steps.length; i++) {
       const step = series.steps[i] as number;
       const last = run.steps[run.steps.length - 1];
@@ -78,6 +94,7 @@ export class RunStore {
       run.steps.push(step);
       run.loss.push(series.loss[i] ?? null);
       run.lr.push(series.lr[i] ?? null);
+      run.time.push(series.time?.[i] ?? null);
       run.totalPoints++;
     }
     if (run.steps.length > this.pointBudget * 4) this.thin(run);
@@ -89,6 +106,7 @@ export class RunStore {
     if (!run) return false;
     this.cut(run, bound(run.steps, marker.step, true));
     run.resumes = [...run.resumes.filter((r) => r.step <= marker.step), marker];
+    for (const s of Object.values(run.scalars)) cutScalars(s, bound(s.steps, marker.step, true));
     return true;
   }
 
@@ -101,6 +119,7 @@ export class RunStore {
     run.steps.splice(lo, hi - lo, ...detail.steps);
     run.loss.splice(lo, hi - lo, ...detail.loss);
     run.lr.splice(lo, hi - lo, ...detail.lr);
+    run.time.splice(lo, hi - lo, ...(detail.time ?? detail.steps.map(() => null)));
     return true;
   }
 
@@ -129,6 +148,7 @@ export class RunStore {
     run.steps.length = from;
     run.loss.length = from;
     run.lr.length = from;
+    run.time.length = from;
     run.totalPoints = Math.max(run.steps.length, run.totalPoints - removed);
   }
 
@@ -138,5 +158,24 @@ export class RunStore {
     run.steps = Array.from(keep, (i) => run.steps[i] as number);
     run.loss = Array.from(keep, (i) => run.loss[i] ?? null);
     run.lr = Array.from(keep, (i) => run.lr[i] ?? null);
+    run.time = Array.from(keep, (i) => run.time[i] ?? null);
   }
+}
+
+/** Appends a metric's live points; a step at or below its last one drops its abandoned tail. */
+function appendScalars(into: ScalarData, points: ScalarData): void {
+  for (let i = 0; i < points.steps.length; i++) {
+    const step = points.steps[i] as number;
+    const last = into.steps[into.steps.length - 1];
+    if (last !== undefined && step <= last) cutScalars(into, bound(into.steps, step, false));
+    into.steps.push(step);
+    into.values.push(points.values[i] ?? null);
+    into.time.push(points.time[i] ?? null);
+  }
+}
+
+function cutScalars(s: ScalarData, length: number): void {
+  s.steps.length = length;
+  s.values.length = length;
+  s.time.length = length;
 }

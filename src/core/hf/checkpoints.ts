@@ -100,6 +100,8 @@ export interface HfLogHistory {
   points: HfLossPoint[];
   /** Evaluation entries (eval_loss), ordered by step. */
   evalPoints: Array<{ step: number; evalLoss: number }>;
+  /** Every entry as logged (each metric the Trainer and callbacks logged), in log order. */
+  entries: HfTrainerState['log_history'];
 }
 
 /**
@@ -109,7 +111,7 @@ export interface HfLogHistory {
 export async function readHfLogHistory(outputDir: string): Promise<HfLogHistory> {
   const reports = await examineAll(outputDir);
   const newest = reports.find((r) => r.valid && r.trainerState) ?? reports.find((r) => r.trainerState);
-  if (!newest?.trainerState) return { source: null, points: [], evalPoints: [] };
+  if (!newest?.trainerState) return { source: null, points: [], evalPoints: [], entries: [] };
   const points: HfLossPoint[] = [];
   const evalPoints: Array<{ step: number; evalLoss: number }> = [];
   for (const entry of newest.trainerState.log_history) {
@@ -119,7 +121,12 @@ export async function readHfLogHistory(outputDir: string): Promise<HfLogHistory>
   }
   points.sort((a, b) => a.step - b.step);
   evalPoints.sort((a, b) => a.step - b.step);
-  return { source: join(newest.path, 'trainer_state.json'), points, evalPoints };
+  return {
+    source: join(newest.path, 'trainer_state.json'),
+    points,
+    evalPoints,
+    entries: newest.trainerState.log_history,
+  };
 }
 
 /** True when `dir` holds at least one Hugging Face checkpoint folder. */

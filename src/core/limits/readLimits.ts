@@ -31,6 +31,12 @@ export const READ_LIMITS = {
   pickleValues: 1_000_000,
   pickleDepth: 1_000,
   pickleIntegerBytes: 1024,
+  /** One TFRecord of a TensorBoard event file; larger ones (big images) are skipped, not read. */
+  tfRecordBytes: 16 * 1024 * 1024,
+  /** How much of an event file one read takes at a time. */
+  tfEventsChunkBytes: 1024 * 1024,
+  /** Folders and event files looked at when searching a run folder for TensorBoard logs. */
+  tfEventsDirEntries: 10_000,
 } as const;
 
 /** A file exceeds one of READ_LIMITS: the message names the file, the field and the limit. */

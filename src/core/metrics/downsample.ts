@@ -60,6 +60,8 @@ export interface SeriesPayload {
   steps: number[];
   loss: Array<number | null>;
   lr: Array<number | null>;
+  /** Wall time, seconds since the epoch (null where the writer recorded none). */
+  time: Array<number | null>;
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -71,12 +73,14 @@ export function downsampleColumns(columns: SeriesColumns, from: number, to: numb
     steps: new Array(keep.length),
     loss: new Array(keep.length),
     lr: new Array(keep.length),
+    time: new Array(keep.length),
   };
   for (let j = 0; j < keep.length; j++) {
     const i = keep[j] as number;
     payload.steps[j] = columns.steps[i] as number;
     payload.loss[j] = finiteOrNull(columns.loss[i] as number);
     payload.lr[j] = finiteOrNull(columns.lr[i] as number);
+    payload.time[j] = finiteOrNull(columns.time[i] as number);
   }
   return payload;
 }

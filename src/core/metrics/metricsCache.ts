@@ -7,25 +7,30 @@
  *
  * Layout: "TRMC" magic, uint32 LE header length, the header (JSON), zero padding to 8 bytes, then
  * the columns as float64 arrays in the machine's byte order (little-endian on every platform VS Code
- * runs on) in the header's order. Every size the header declares
- * is checked against the file before anything is allocated.
+ * runs on) in the header's order: the series' (steps, loss, lr, wall time), then each other metric's
+ * steps, values and times (header `scalars`: names and point counts). Every size the header declares
+ * is checked against the file before anything is allocated. A cache of an older version (without
+ * wall times or other metrics) is not read, so it is rebuilt.
  */
 import { createHash } from 'node:crypto';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { READ_LIMITS } from '../limits/readLimits';
 import { emptyHistory, readAppendedMetrics, type MetricsHistory, type ResumeMarker } from './metricsReader';
+import { ScalarSet, type ScalarColumn } from './scalarSeries';
 import { MetricsSeries, type SeriesColumns } from './series';
 
 export const METRICS_CACHE_FILE = '.metrics.cache';
 const MAGIC = 'TRMC';
-const VERSION = 1;
+const VERSION = 2;
 const FINGERPRINT_BYTES = 4096;
 /** A cache is (re)written only for histories at least this long: short files parse fast anyway. */
 export const CACHE_MIN_BYTES = 1 << 20;
 /** More points than any run logs; a sparse file declaring more is refused before allocating. */
 const MAX_POINTS = 100_000_000;
-const COLUMN_NAMES = ['steps', 'loss', 'lr'] as const satisfies ReadonlyArray<keyof SeriesColumns>;
+const COLUMN_NAMES = ['steps', 'loss', 'lr', 'time'] as const satisfies ReadonlyArray<keyof SeriesColumns>;
+/** More metrics than any run logs beside loss; a header declaring more is refused. */
+const MAX_SCALARS = 10_000;
 
 interface CacheHeader {
   version: number;
@@ -34,6 +39,8 @@ interface CacheHeader {
   points: number;
   fingerprint: string;
   columns: string[];
+  /** The other metrics, in the order their columns follow the series'. */
+  scalars: Array<{ name: string; points: number }>;
   resumes: ResumeMarker[];
   problems: string[];
   problemCount: number;
@@ -75,6 +82,9 @@ function isHeader(value: unknown): value is CacheHeader {
     typeof h.skippingLongLine === 'boolean' &&
     Array.isArray(h.columns) &&
     h.columns.join() === COLUMN_NAMES.join() &&
+    Array.isArray(h.scalars) &&
+    h.scalars.length <= MAX_SCALARS &&
+    h.scalars.every((m) => typeof m?.name === 'string' && count(m.points) && m.points <= MAX_POINTS) &&
     Array.isArray(h.resumes) &&
     h.resumes.every(
       (r) =>
@@ -111,22 +121,32 @@ export async function readMetricsCache(metricsFile: string): Promise<MetricsHist
     if (!isHeader(header) || header.points > MAX_POINTS) return null;
     const dataStart = align8(8 + headerLength);
     const columnBytes = header.points * 8;
-    if (dataStart + columnBytes * COLUMN_NAMES.length !== info.size) return null;
+    const scalarPoints = header.scalars.reduce((sum, m) => sum + m.points, 0);
+    if (dataStart + columnBytes * COLUMN_NAMES.length + scalarPoints * 3 * 8 !== info.size) return null;
     if ((await fingerprint(metricsFile, header.bytesRead)) !== header.fingerprint) return null;
+    let at = dataStart;
+    /** The next `points` float64s of the file, or null when it shrank while being read. */
+    const next = async (points: number): Promise<Float64Array<ArrayBuffer> | null> => {
+      const column = new Float64Array(points);
+      const { bytesRead } = await handle.read(new Uint8Array(column.buffer), 0, points * 8, at);
+      at += points * 8;
+      return bytesRead === points * 8 ? column : null;
+    };
     const columns = {} as Record<(typeof COLUMN_NAMES)[number], Float64Array<ArrayBuffer>>;
-    for (const [i, name] of COLUMN_NAMES.entries()) {
-      const column = new Float64Array(header.points);
-      const { bytesRead } = await handle.read(
-        new Uint8Array(column.buffer),
-        0,
-        columnBytes,
-        dataStart + i * columnBytes,
-      );
-      if (bytesRead !== columnBytes) return null; // shrank while being read
+    for (const name of COLUMN_NAMES) {
+      const column = await next(header.points);
+      if (!column) return null;
       columns[name] = column;
+    }
+    const scalars: Record<string, ScalarColumn> = {};
+    for (const { name, points } of header.scalars) {
+      const [steps, values, times] = [await next(points), await next(points), await next(points)];
+      if (!steps || !values || !times) return null;
+      scalars[name] = { steps: Array.from(steps), values: Array.from(values), times: Array.from(times) };
     }
     const history = emptyHistory();
     history.series = MetricsSeries.fromColumns(columns);
+    history.scalars = ScalarSet.fromColumns(scalars);
     history.resumes = header.resumes;
     history.problems = header.problems;
     history.problemCount = header.problemCount;
@@ -151,6 +171,7 @@ export async function writeMetricsCache(metricsFile: string, history: MetricsHis
   const print = await fingerprint(metricsFile, history.bytesRead);
   if (print === null) return false;
   const columns = history.series.columns();
+  const scalars = Object.entries(history.scalars.columns());
   const header: CacheHeader = {
     version: VERSION,
     bytesRead: history.bytesRead,
@@ -158,6 +179,7 @@ export async function writeMetricsCache(metricsFile: string, history: MetricsHis
     points: history.series.length,
     fingerprint: print,
     columns: [...COLUMN_NAMES],
+    scalars: scalars.map(([name, c]) => ({ name, points: c.steps.length })),
     resumes: history.resumes,
     problems: history.problems,
     problemCount: history.problemCount,
@@ -175,6 +197,7 @@ export async function writeMetricsCache(metricsFile: string, history: MetricsHis
     ...COLUMN_NAMES.map((name) =>
       Buffer.from(columns[name].buffer, columns[name].byteOffset, columns[name].byteLength),
     ),
+    ...scalars.flatMap(([, c]) => [c.steps, c.values, c.times].map((a) => Buffer.from(Float64Array.from(a).buffer))),
   ];
   const target = metricsCachePath(metricsFile);
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.training-runs`);

@@ -1,12 +1,13 @@
 /**
  * Reads a run's `metrics.jsonl` into a MetricsSeries. Lines, one JSON object each:
- *   { "step": 12, "loss": 0.41, "lr": 0.001, "examples_per_sec": 900, "time": 1700000000000 }
+ *   { "step": 12, "loss": 0.41, "lr": 0.001, "examples_per_sec": 900, "wall_time": 1700000000.5 }
+ *   { "step": 500, "eval_loss": 0.38, "eval_accuracy": 0.9 }
  *   { "event": "resumed", "step": 500, "from": "checkpoint-500", "time": 1700000000000 }
- *   { "step": 40, "epoch": 0, "eval_loss": 0.52, "eval_accuracy": 0.81, "eval_examples": 205, "eval_runtime": 0.03, "wall_time": 1700000000.5, "elapsed": 3.2 }
  * The last is an evaluation on held-out data (config eval_split; its shape: ./evalRow.ts): it has
- * `eval_loss` and no `loss`, as in Hugging Face's log_history; `eval_loss` is null when not finite
- * and `eval_accuracy` is there for classification only. It carries no training-loss point, so this
- * reader skips it.
+ * `eval_loss` and no `loss`, as in Hugging Face's log_history. It carries no training-loss point.
+ * Loss and learning rate go to the series; every other numeric field (throughput, eval_loss, ...)
+ * to the run's ScalarSet, so rows of any shape chart without this reader knowing their names. Wall
+ * time is `wall_time` (seconds) or `time` (milliseconds, older files).
  * A loss of null is how JSON writes NaN/Infinity: it is kept as a non-finite point. A resume drops
  * the points logged after its step (the abandoned branch) and becomes a marker; steps that go back
  * without one (a trainer that does not log resumes) get a marker "step N" too. Unknown events are
@@ -16,7 +17,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { READ_LIMITS } from '../limits/readLimits';
-import { isEvalRow } from './evalRow';
+import { ScalarSet } from './scalarSeries';
 import { MetricsSeries } from './series';
 
 export interface ResumeMarker {
@@ -28,6 +29,8 @@ export interface ResumeMarker {
 
 export interface MetricsHistory {
   series: MetricsSeries;
+  /** Every numeric field other than loss and lr, by name. */
+  scalars: ScalarSet;
   resumes: ResumeMarker[];
   /** Human-readable problems, e.g. "/runs/a/metrics.jsonl line 7: not JSON (...)". At most 20 kept. */
   problems: string[];
@@ -42,13 +45,20 @@ export interface MetricsHistory {
 
 /** Told about every record as it is applied (used to forward lines appended while a run trains). */
 export interface MetricsObserver {
-  point(step: number, loss: number, lr: number): void;
+  point(step: number, loss: number, lr: number, time: number): void;
+  scalar?(name: string, step: number, value: number, time: number): void;
   resumed(marker: ResumeMarker): void;
 }
+
+/** Fields that are not metrics of their own: the step, the loss series' columns, times and events. */
+const NOT_METRICS = new Set(['step', 'loss', 'lr', 'wall_time', 'time', 'elapsed', 'event', 'from']);
+
+type Extra = [name: string, value: number];
 
 export function emptyHistory(): MetricsHistory {
   return {
     series: new MetricsSeries(),
+    scalars: new ScalarSet(),
     resumes: [],
     problems: [],
     problemCount: 0,
@@ -177,7 +187,12 @@ class LineFeeder {
  * The trainer's own line shape, matched in place (no slice, no JSON.parse): about 3x faster on a
  * million lines. Anything else (other key order, events, bad lines) takes the JSON.parse path.
  */
-const TRAINER_LINE = /\{"step":(\d+),(?:"epoch":\d+,)?"loss":(-?[0-9.eE+-]+|null),"lr":(-?[0-9.eE+-]+|null)[,}]/y;
+const TRAINER_LINE = /\{"step":(\d+),(?:"epoch":(\d+),)?"loss":(-?[0-9.eE+-]+|null),"lr":(-?[0-9.eE+-]+|null)([,}])/y;
+/** One more `"name":number` field of such a line, and what follows it. */
+const NUMBER_FIELD = /"([A-Za-z0-9_./-]+)":(-?[0-9.eE+-]+|null)([,}])/y;
+
+const numberOrNaN = (text: string): number => (text === 'null' ? Number.NaN : Number(text));
+const validNumber = (text: string): boolean => text === 'null' || !Number.isNaN(Number(text));
 
 /** Parses one line at a time into a history; also used for lines appended while a run trains. */
 export class MetricsLineParser {
@@ -194,12 +209,32 @@ export class MetricsLineParser {
     TRAINER_LINE.lastIndex = start;
     const m = TRAINER_LINE.exec(text);
     const last = text.charCodeAt(end - 1) === 13 ? end - 2 : end - 1; // tolerate \r\n
-    if (m && TRAINER_LINE.lastIndex <= end && text.charCodeAt(last) === 125 /* } */) {
-      const loss = m[2] === 'null' ? Number.NaN : Number(m[2]);
-      const lr = m[3] === 'null' ? Number.NaN : Number(m[3]);
-      if ((m[2] === 'null' || !Number.isNaN(loss)) && (m[3] === 'null' || !Number.isNaN(lr))) {
+    if (
+      m &&
+      TRAINER_LINE.lastIndex <= end &&
+      text.charCodeAt(last) === 125 /* } */ &&
+      validNumber(m[3]!) &&
+      validNumber(m[4]!)
+    ) {
+      const extras: Extra[] = m[2] === undefined ? [] : [['epoch', Number(m[2])]];
+      let ok = true;
+      let time = Number.NaN;
+      let closed = m[5] === '}';
+      for (let at = TRAINER_LINE.lastIndex; !closed; at = NUMBER_FIELD.lastIndex) {
+        NUMBER_FIELD.lastIndex = at;
+        const f = NUMBER_FIELD.exec(text);
+        if (!f || NUMBER_FIELD.lastIndex > end || !validNumber(f[2]!)) {
+          ok = false;
+          break;
+        }
+        closed = f[3] === '}';
+        if (f[1] === 'wall_time') time = numberOrNaN(f[2]!);
+        else if (f[1] === 'time') time = Number.isNaN(time) ? numberOrNaN(f[2]!) / 1000 : time;
+        else if (!NOT_METRICS.has(f[1]!)) extras.push([f[1]!, numberOrNaN(f[2]!)]);
+      }
+      if (ok && (m[5] === '}' ? TRAINER_LINE.lastIndex : NUMBER_FIELD.lastIndex) === last + 1) {
         this.history.lines++;
-        this.point(Number(m[1]), loss, lr);
+        this.point(Number(m[1]), numberOrNaN(m[3]!), numberOrNaN(m[4]!), time, extras);
         return;
       }
     }
@@ -232,14 +267,26 @@ export class MetricsLineParser {
       if (event === 'resumed') this.resumed(step, record);
       return; // other events carry no curve point
     }
+    const extras: Extra[] = [];
+    for (const [name, value] of Object.entries(record)) {
+      if (!NOT_METRICS.has(name) && (typeof value === 'number' || value === null))
+        extras.push([name, value ?? Number.NaN]);
+    }
+    const wallTime = record['wall_time'];
+    const msTime = record['time'];
+    const time = typeof wallTime === 'number' ? wallTime : typeof msTime === 'number' ? msTime / 1000 : Number.NaN;
     const loss = record['loss'];
-    if (isEvalRow(record)) return; // an evaluation: no training-loss point
+    if (loss === undefined && extras.length > 0) {
+      // A row of other metrics only (an evaluation, ./evalRow.ts): no loss point.
+      this.scalars(step, time, extras);
+      return;
+    }
     if (typeof loss !== 'number' && loss !== null) {
       this.problem('"loss" must be a number (or null for a non-finite loss)');
       return;
     }
     const lr = record['lr'];
-    this.point(step, loss ?? Number.NaN, typeof lr === 'number' ? lr : Number.NaN);
+    this.point(step, loss ?? Number.NaN, typeof lr === 'number' ? lr : Number.NaN, time, extras);
   }
 
   /** A line longer than READ_LIMITS.metricsLineBytes: counted, reported and skipped unread. */
@@ -248,21 +295,30 @@ export class MetricsLineParser {
     this.problem(`longer than ${READ_LIMITS.metricsLineBytes} bytes (the limit for one record)`);
   }
 
-  private point(step: number, loss: number, lr: number): void {
+  private point(step: number, loss: number, lr: number, time: number, extras: Extra[]): void {
     const last = this.history.series.lastStep;
     if (last !== null && step <= last && !this.afterResume) {
       // Steps went back with no resume line: the run was restarted from an earlier step.
       this.resumed(step - 1, { from: `step ${step - 1}`, time: null });
     }
     this.afterResume = false;
-    this.history.series.append(step, loss, lr);
-    this.observer?.point(step, loss, lr);
+    this.history.series.append(step, loss, lr, time);
+    this.observer?.point(step, loss, lr, time);
+    this.scalars(step, time, extras);
+  }
+
+  private scalars(step: number, time: number, extras: Extra[]): void {
+    for (const [name, value] of extras) {
+      this.history.scalars.append(name, step, value, time);
+      this.observer?.scalar?.(name, step, value, time);
+    }
   }
 
   private resumed(step: number, record: Record<string, unknown>): void {
     const from = typeof record['from'] === 'string' ? record['from'] : `checkpoint-${step}`;
     const time = typeof record['time'] === 'number' ? record['time'] : null;
     this.history.series.truncateAfter(step);
+    this.history.scalars.truncateAfter(step);
     // A marker beyond the new resume point belonged to the abandoned branch too.
     this.history.resumes = this.history.resumes.filter((r) => r.step <= step);
     this.afterResume = true;

@@ -1,14 +1,20 @@
 /**
  * Loss-curve history for any run folder: its `metrics.jsonl` (native runs; through the compact cache
- * beside it, metricsCache.ts), else the Hugging Face
- * log_history of its newest checkpoint. The loss-curves feed reads runs through this so Hugging
- * Face runs chart like native ones.
+ * beside it, metricsCache.ts), else the Hugging Face log_history of its newest checkpoint (loss and
+ * learning rate as the curve, every other logged number as a metric). TensorBoard event files
+ * beside a run add their tags as metrics (addTensorBoardScalars). The loss-curves feed reads runs
+ * through this so every run charts alike.
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHfLogHistory } from '../hf/checkpoints';
+import type { ScalarPoint } from '../tensorboard/eventScalars';
 import { readMetricsFileCached } from './metricsCache';
 import { emptyHistory, type MetricsHistory } from './metricsReader';
+import type { ScalarSet } from './scalarSeries';
+
+/** log_history fields that are the curve itself or its x axis, not metrics of their own. */
+const HF_NOT_METRICS = new Set(['step', 'loss', 'learning_rate']);
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   const metricsFile = join(runDir, 'metrics.jsonl');
@@ -20,5 +26,17 @@ export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   const log = await readHfLogHistory(runDir).catch(() => null);
   const history = emptyHistory();
   for (const p of log?.points ?? []) history.series.append(p.step, p.loss, p.lr ?? Number.NaN);
+  // Stable sort: a step's training entry stays before its evaluation entry.
+  for (const entry of [...(log?.entries ?? [])].sort((a, b) => a.step - b.step)) {
+    for (const [name, value] of Object.entries(entry)) {
+      if (!HF_NOT_METRICS.has(name) && typeof value === 'number')
+        history.scalars.append(name, entry.step, value, Number.NaN);
+    }
+  }
   return history;
+}
+
+/** TensorBoard scalars as metrics named by their tag, with the wall time they were written at. */
+export function addTensorBoardScalars(scalars: ScalarSet, points: readonly ScalarPoint[]): void {
+  for (const p of points) scalars.append(p.tag, p.step, p.value, p.wallTime);
 }

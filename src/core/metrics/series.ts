@@ -1,6 +1,7 @@
 /**
- * A growable, step-ordered column store for one run's metrics: steps, loss and learning rate as
- * Float64Arrays (a million steps is 24 MB, not 1M objects). Non-finite values are kept as NaN.
+ * A growable, step-ordered column store for one run's metrics: steps, loss, learning rate and wall
+ * time (seconds since the epoch) as Float64Arrays (a million steps is 32 MB, not 1M objects).
+ * Non-finite values (and a time the writer did not record) are kept as NaN.
  *
  * A step at or below the last one means training went back (a resume from an earlier checkpoint,
  * or a restart): the abandoned tail is dropped so the resumed run continues the curve instead of
@@ -10,12 +11,14 @@ export interface SeriesColumns {
   steps: Float64Array;
   loss: Float64Array;
   lr: Float64Array;
+  time: Float64Array;
 }
 
 export class MetricsSeries {
   private steps = new Float64Array(1024);
   private loss = new Float64Array(1024);
   private lr = new Float64Array(1024);
+  private time = new Float64Array(1024);
   private size = 0;
 
   /**
@@ -26,14 +29,17 @@ export class MetricsSeries {
     steps: Float64Array<ArrayBuffer>;
     loss: Float64Array<ArrayBuffer>;
     lr: Float64Array<ArrayBuffer>;
+    time: Float64Array<ArrayBuffer>;
   }): MetricsSeries {
     const series = new MetricsSeries();
     const n = columns.steps.length;
-    if (columns.loss.length !== n || columns.lr.length !== n) throw new Error('metrics columns of different lengths');
+    if (columns.loss.length !== n || columns.lr.length !== n || columns.time.length !== n)
+      throw new Error('metrics columns of different lengths');
     if (n === 0) return series;
     series.steps = columns.steps;
     series.loss = columns.loss;
     series.lr = columns.lr;
+    series.time = columns.time;
     series.size = n;
     return series;
   }
@@ -46,12 +52,13 @@ export class MetricsSeries {
     return this.size === 0 ? null : (this.steps[this.size - 1] as number);
   }
 
-  append(step: number, loss: number, lr: number): void {
+  append(step: number, loss: number, lr: number, time = Number.NaN): void {
     if (this.size > 0 && step <= (this.steps[this.size - 1] as number)) this.truncateFrom(step);
     if (this.size === this.steps.length) this.grow();
     this.steps[this.size] = step;
     this.loss[this.size] = loss;
     this.lr[this.size] = lr;
+    this.time[this.size] = time;
     this.size++;
   }
 
@@ -71,6 +78,7 @@ export class MetricsSeries {
       steps: this.steps.subarray(0, this.size),
       loss: this.loss.subarray(0, this.size),
       lr: this.lr.subarray(0, this.size),
+      time: this.time.subarray(0, this.size),
     };
   }
 
@@ -101,5 +109,6 @@ export class MetricsSeries {
     this.steps = grown(this.steps);
     this.loss = grown(this.loss);
     this.lr = grown(this.lr);
+    this.time = grown(this.time);
   }
 }

@@ -21,6 +21,7 @@ export const READER_OPS = [
   'readRunRecord',
   'readRunMetrics',
   'readAppendedMetricsDelta',
+  'readTensorBoardScalars',
   'readTrainerState',
   'listHfCheckpoints',
   'isHfOutputDir',

@@ -18,11 +18,29 @@ export const seriesSchema = z
     steps: z.array(z.number()),
     loss: z.array(maybeNumber),
     lr: z.array(maybeNumber),
+    /** Wall time of each point, seconds since the epoch (null: not recorded). */
+    time: z.array(maybeNumber).optional(),
   })
-  .refine((s) => s.loss.length === s.steps.length && s.lr.length === s.steps.length, {
-    message: 'steps, loss and lr must have the same length',
-  });
+  .refine(
+    (s) =>
+      s.loss.length === s.steps.length &&
+      s.lr.length === s.steps.length &&
+      (s.time?.length ?? s.steps.length) === s.steps.length,
+    {
+      message: 'steps, loss, lr and time must have the same length',
+    },
+  );
 export type Series = z.infer<typeof seriesSchema>;
+
+/** A metric other than loss and lr (throughput, eval_loss, a TensorBoard tag), on its own steps. */
+export const scalarSeriesSchema = z
+  .object({ steps: z.array(z.number()), values: z.array(maybeNumber), time: z.array(maybeNumber) })
+  .refine((s) => s.values.length === s.steps.length && s.time.length === s.steps.length, {
+    message: 'steps, values and time must have the same length',
+  });
+/** Metrics by name; names are what the run logged (at most 200 characters). */
+export const scalarsSchema = z.record(z.string().min(1).max(200), scalarSeriesSchema);
+export type Scalars = z.infer<typeof scalarsSchema>;
 
 export const checkpointMarkerSchema = z.object({
   name: z.string(),
@@ -48,6 +66,7 @@ export const runSnapshotSchema = z.object({
   totalPoints: z.number().int().nonnegative(),
   checkpoints: z.array(checkpointMarkerSchema),
   resumes: z.array(resumeMarkerSchema),
+  scalars: scalarsSchema.optional(),
 });
 export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
 
@@ -59,17 +78,23 @@ export const panelStateSchema = z.object({
   logScale: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   selectedRun: z.string().nullable().default(null),
   hiddenRuns: z.array(z.string()).default([]),
+  /** The charted metric: 'loss' (with learning rate underneath), 'lr', or any logged metric's name. */
+  metric: z.string().min(1).max(200).default('loss'),
+  /** x axis: step, wall-clock time, or time since the run's first point. */
+  xAxis: z.enum(['step', 'wall', 'relative']).default('step'),
 });
 export type PanelState = z.infer<typeof panelStateSchema>;
 
 export const hostToWebviewSchema = z.discriminatedUnion('type', [
   /** `settings`: what this set of runs was last shown with, for a panel opened afresh (no saved state). */
   z.object({ type: z.literal('init'), runs: z.array(runSnapshotSchema), settings: panelStateSchema.optional() }),
-  /** New live points for one run, in step order, batched. */
-  z.object({ type: z.literal('points'), runDir, series: seriesSchema }),
+  /** New live points for one run, in step order, batched; `scalars`: new points of other metrics. */
+  z.object({ type: z.literal('points'), runDir, series: seriesSchema, scalars: scalarsSchema.optional() }),
   z.object({ type: z.literal('resumed'), runDir, marker: resumeMarkerSchema }),
   z.object({ type: z.literal('checkpoints'), runDir, checkpoints: z.array(checkpointMarkerSchema) }),
   z.object({ type: z.literal('runState'), runDir, state: runStatusSchema }),
+  /** Export the chart as the panel's Export PNG / Export CSV buttons do (asked by a command or a test). */
+  z.object({ type: z.literal('export'), format: z.enum(['png', 'csv']) }),
   /** Answer to requestRange: every point in [fromStep, toStep], or a downsample of them. */
   z.object({
     type: z.literal('range'),
@@ -83,6 +108,9 @@ export const hostToWebviewSchema = z.discriminatedUnion('type', [
 export type HostToWebview = z.infer<typeof hostToWebviewSchema>;
 
 export const MAX_RANGE_POINTS = 20_000;
+/** The largest chart export (PNG as base64, or CSV text) the host writes. */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+export type XAxisMode = PanelState['xAxis'];
 
 export const webviewToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), plotWidth: z.number().int().positive().max(20_000) }),
@@ -99,6 +127,17 @@ export const webviewToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop'), runDir }),
   /** The panel's settings changed; the host remembers them for the next time these runs are opened. */
   z.object({ type: z.literal('settings'), settings: panelStateSchema }),
+  /** Save the chart (PNG, base64) or its data (CSV text): the host asks where, then writes it. */
+  z.object({
+    type: z.literal('export'),
+    format: z.enum(['png', 'csv']),
+    suggestedName: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^/\\]+$/, 'a file name, not a path'),
+    data: z.string().max(MAX_EXPORT_CHARS),
+  }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string().max(4000) }),
 ]);
 export type WebviewToHost = z.infer<typeof webviewToHostSchema>;

@@ -46,6 +46,8 @@ export class LossCurvesManager implements vscode.Disposable {
       options.store.onDidChangeFiles(({ dir, kind }) => {
         const feed = this.feeds.get(dir);
         if (feed && kind === 'metrics') void feed.metricsAppended().then((changes) => this.broadcast(feed, changes));
+        if (feed && kind === 'tensorboard')
+          void feed.tensorBoardChanged().then((changes) => this.broadcast(feed, changes));
       }),
     ];
   }

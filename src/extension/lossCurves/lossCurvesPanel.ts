@@ -8,17 +8,20 @@ import {
   parseWebviewToHost,
   type HostToWebview,
   type PanelState,
+  type Scalars,
   type Series,
   type WebviewToHost,
 } from '../../core/protocol/webview';
 import { makeNonce, renderPanelHtml } from './panelHtml';
-import type { FeedChange, RunCurves } from './runCurves';
+import type { FeedChange, RunCurves, ScalarChange } from './runCurves';
 
 export const LOSS_CURVES_VIEW_TYPE = 'trainingRuns.lossCurves';
 
 export interface PanelActions {
   onResume(runDir: string, checkpoint: string | 'latest'): void | Promise<void>;
   onStop(runDir: string): void | Promise<void>;
+  /** Asks where to save an exported chart or its data and writes it; returns the path, or undefined when cancelled. */
+  onExport(suggestedName: string, format: 'png' | 'csv', data: Uint8Array): Promise<string | undefined>;
 }
 
 const BATCH_MS = 100;
@@ -85,7 +88,10 @@ export class LossCurvesPanel implements vscode.Disposable {
   feedChanged(feed: RunCurves, change: FeedChange): void {
     switch (change.kind) {
       case 'point':
-        this.queuePoint(feed.runDir, change.step, change.loss, change.lr);
+        this.queuePoint(feed.runDir, change.step, change.loss, change.lr, change.time);
+        break;
+      case 'scalars':
+        this.queueScalars(feed.runDir, change.points);
         break;
       case 'resumed':
         this.enqueue({ type: 'resumed', runDir: feed.runDir, marker: change.marker });
@@ -104,6 +110,11 @@ export class LossCurvesPanel implements vscode.Disposable {
 
   reveal(): void {
     this.panel.reveal(undefined, false);
+  }
+
+  /** Asks the webview to export what it shows, as its Export PNG / Export CSV buttons do (after the live points queued). */
+  requestExport(format: 'png' | 'csv'): void {
+    this.enqueue({ type: 'export', format });
   }
 
   dispose(): void {
@@ -171,6 +182,16 @@ export class LossCurvesPanel implements vscode.Disposable {
         this.settings.set(message.settings);
         return;
       }
+      case 'export': {
+        const data = message.format === 'png' ? Buffer.from(message.data, 'base64') : Buffer.from(message.data, 'utf8');
+        try {
+          const path = await this.actions.onExport(message.suggestedName, message.format, data);
+          if (path) this.log(`loss curves: exported ${message.format.toUpperCase()} to ${path}`);
+        } catch (error) {
+          this.log(`loss curves: could not export ${message.suggestedName}: ${(error as Error).message}`);
+        }
+        return;
+      }
       case 'log':
         this.log(`loss curves webview (${message.level}): ${message.message}`);
         return;
@@ -196,17 +217,33 @@ export class LossCurvesPanel implements vscode.Disposable {
     });
   }
 
-  private queuePoint(runDir: string, step: number, loss: number | null, lr: number | null): void {
+  /** The queued `points` message of this run to add to, or a new one. */
+  private pointsMessage(runDir: string): Extract<HostToWebview, { type: 'points' }> {
     const last = this.queue[this.queue.length - 1];
-    let series: Series;
-    if (last && last.type === 'points' && last.runDir === runDir) series = last.series;
-    else {
-      series = { steps: [], loss: [], lr: [] };
-      this.queue.push({ type: 'points', runDir, series });
-    }
+    if (last && last.type === 'points' && last.runDir === runDir) return last;
+    const message = { type: 'points' as const, runDir, series: { steps: [], loss: [], lr: [], time: [] } as Series };
+    this.queue.push(message);
+    return message;
+  }
+
+  private queuePoint(runDir: string, step: number, loss: number | null, lr: number | null, time: number | null): void {
+    const { series } = this.pointsMessage(runDir);
     series.steps.push(step);
     series.loss.push(loss);
     series.lr.push(lr);
+    series.time?.push(time);
+    this.scheduleFlush();
+  }
+
+  private queueScalars(runDir: string, points: ScalarChange[]): void {
+    const message = this.pointsMessage(runDir);
+    const scalars: Scalars = (message.scalars ??= {});
+    for (const p of points) {
+      const s = (scalars[p.name] ??= { steps: [], values: [], time: [] });
+      s.steps.push(p.step);
+      s.values.push(p.value);
+      s.time.push(p.time);
+    }
     this.scheduleFlush();
   }
 

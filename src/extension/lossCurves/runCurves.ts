@@ -1,12 +1,15 @@
 /**
  * One run's loss curves for the panels: the history read from `metrics.jsonl` (or a Hugging Face
- * run's log_history), extended by live trainer events and by lines the store's watcher sees
- * appended. The run's state and checkpoint markers are the run store's (src/extension/store).
- * Shared by every panel showing the run. Free of `vscode`.
+ * run's log_history) and the scalars of its TensorBoard event files, extended by live trainer events
+ * and by what the store's watcher sees appended (metrics lines, event records). The run's state and
+ * checkpoint markers are the run store's (src/extension/store). Shared by every panel showing the
+ * run. Free of `vscode`.
  */
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { downsampleColumns, type SeriesPayload } from '../../core/metrics/downsample';
 import { emptyHistory, type MetricsHistory } from '../../core/metrics/metricsReader';
+import { addTensorBoardScalars } from '../../core/metrics/runHistory';
+import type { EventFileCursor, ScalarPoint } from '../../core/tensorboard';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot } from '../../core/protocol/webview';
 import { METRICS_FILE, type RunStatus } from '../../core/run/index';
@@ -14,9 +17,18 @@ import type { RunReader } from '../store/runReader';
 import type { RunStore } from '../store/runStore';
 import type { RunView } from '../store/runView';
 
+/** A point of a metric other than loss and lr; time in seconds since the epoch (null: unknown). */
+export interface ScalarChange {
+  name: string;
+  step: number;
+  value: number | null;
+  time: number | null;
+}
+
 /** What changed, for the panels to forward. */
 export type FeedChange =
-  | { kind: 'point'; step: number; loss: number | null; lr: number | null }
+  | { kind: 'point'; step: number; loss: number | null; lr: number | null; time: number | null }
+  | { kind: 'scalars'; points: ScalarChange[] }
   | { kind: 'resumed'; marker: ResumeMarkerMessage }
   | { kind: 'state'; state: RunStatus }
   | { kind: 'checkpointsChanged' }
@@ -27,6 +39,15 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 
 /** While trainer events arrive, they are the live source; appended lines are only charted without them. */
 const EVENTS_QUIET_MS = 3000;
+/** Metrics that trainer events carry themselves (the rest of a metrics row is taken from the file). */
+const EVENT_METRICS = new Set(['epoch', 'examples_per_sec', 'steps_per_sec']);
+
+const scalarChange = (p: ScalarPoint): ScalarChange => ({
+  name: p.tag,
+  step: p.step,
+  value: finiteOrNull(p.value),
+  time: finiteOrNull(p.wallTime),
+});
 
 /** The markers the panels draw for a run's checkpoints (best as the store decided it). */
 export function checkpointMarkers(run: RunView | undefined): CheckpointMarker[] {
@@ -51,6 +72,9 @@ export class RunCurves {
   private tailing: Promise<void> = Promise.resolve();
   /** The read queued behind the one in progress, shared by every event that comes meanwhile. */
   private queuedTail: Promise<FeedChange[]> | null = null;
+  /** Where the reading of the run's TensorBoard event files stands. */
+  private tensorboardCursor: EventFileCursor[] = [];
+  private tensorboardTail: Promise<FeedChange[]> = Promise.resolve([]);
 
   constructor(
     readonly runDir: string,
@@ -77,7 +101,8 @@ export class RunCurves {
   }
 
   private async loadHistory(): Promise<void> {
-    this.loading ??= this.reader.readRunMetrics(this.runDir).then((h) => {
+    this.loading ??= Promise.all([this.reader.readRunMetrics(this.runDir), this.readTensorBoard()]).then(([h, tb]) => {
+      addTensorBoardScalars(h.scalars, tb);
       for (const p of h.problems) this.log(p);
       if (h.problemCount > h.problems.length)
         this.log(`${this.runDir}/${METRICS_FILE}: ${h.problemCount - h.problems.length} more malformed lines skipped`);
@@ -93,6 +118,7 @@ export class RunCurves {
     this.history = null;
     this.loading = null;
     this.early = [];
+    this.tensorboardCursor = [];
     await this.load();
   }
 
@@ -109,7 +135,7 @@ export class RunCurves {
 
   snapshot(maxPoints: number): RunSnapshot {
     const series = this.history?.series;
-    const empty: SeriesPayload = { steps: [], loss: [], lr: [] };
+    const empty: SeriesPayload = { steps: [], loss: [], lr: [], time: [] };
     return {
       runDir: this.runDir,
       label: this.label,
@@ -118,13 +144,14 @@ export class RunCurves {
       totalPoints: this.totalPoints,
       checkpoints: this.checkpoints,
       resumes: this.history?.resumes ?? [],
+      scalars: this.history?.scalars.payload(maxPoints) ?? {},
     };
   }
 
   /** Every point in [fromStep, toStep], downsampled to maxPoints when there are more. */
   range(fromStep: number, toStep: number, maxPoints: number): SeriesPayload {
     const series = this.history?.series;
-    if (!series) return { steps: [], loss: [], lr: [] };
+    if (!series) return { steps: [], loss: [], lr: [], time: [] };
     const [lo, hi] = series.indexRange(fromStep, toStep);
     return downsampleColumns(series.columns(), lo, hi, maxPoints);
   }
@@ -164,11 +191,32 @@ export class RunCurves {
     const problemsBefore = target.problems.length;
     const changes: FeedChange[] = [];
     try {
+      const scalars: ScalarChange[] = [];
       const ok = await this.reader.readAppendedMetrics(join(this.runDir, METRICS_FILE), target, {
-        point: (step, loss, lr) =>
-          void (quiet && changes.push({ kind: 'point', step, loss: finiteOrNull(loss), lr: finiteOrNull(lr) })),
+        point: (step, loss, lr, time) =>
+          void (
+            quiet &&
+            changes.push({
+              kind: 'point',
+              step,
+              loss: finiteOrNull(loss),
+              lr: finiteOrNull(lr),
+              time: finiteOrNull(time),
+            })
+          ),
+        scalar: (name, step, value, time) => {
+          const point = { name, step, value: finiteOrNull(value), time: finiteOrNull(time) };
+          if (quiet)
+            scalars.push(point); // parsed into the history itself
+          else if (!EVENT_METRICS.has(name)) {
+            // Rows events do not carry (evaluations) are taken from the file even while events flow.
+            history.scalars.append(name, step, value, time);
+            scalars.push(point);
+          }
+        },
         resumed: (marker) => void (quiet && changes.push({ kind: 'resumed', marker })),
       });
+      if (scalars.length > 0) changes.push({ kind: 'scalars', points: scalars });
       history.bytesRead = target.bytesRead;
       history.lines = target.lines;
       history.skippingLongLine = target.skippingLongLine;
@@ -180,6 +228,36 @@ export class RunCurves {
     return changes;
   }
 
+  /**
+   * The watcher saw one of the run's TensorBoard event files change: reads the records appended
+   * since the last read (in a reader worker, within its time budget). Calls run one after the other.
+   */
+  tensorBoardChanged(): Promise<FeedChange[]> {
+    const next = this.tensorboardTail.then(async (): Promise<FeedChange[]> => {
+      const history = this.history;
+      if (!history) return [];
+      const points = await this.readTensorBoard();
+      if (points.length === 0 || history !== this.history) return [];
+      addTensorBoardScalars(history.scalars, points);
+      return [{ kind: 'scalars', points: points.map(scalarChange) }];
+    });
+    this.tensorboardTail = next.catch(() => []);
+    return next;
+  }
+
+  /** New scalars of the run's event files; a refused or failed read is logged and yields none. */
+  private async readTensorBoard(): Promise<ScalarPoint[]> {
+    try {
+      const read = await this.reader.readTensorBoardScalars(this.runDir, this.tensorboardCursor);
+      this.tensorboardCursor = read.cursor;
+      for (const p of read.problems) this.log(p);
+      return read.points;
+    } catch (error) {
+      this.log(`${this.runDir}: TensorBoard event files unreadable: ${(error as Error).message}`);
+      return [];
+    }
+  }
+
   /** Applies a trainer event to the history; returns what changed for the panels. */
   apply(event: TrainerEvent): FeedChange[] {
     this.lastEventAt = Date.now();
@@ -188,12 +266,24 @@ export class RunCurves {
       return [];
     }
     switch (event.type) {
-      case 'step':
-        this.history.series.append(event.step, event.loss, event.lr);
-        return [{ kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr) }];
+      case 'step': {
+        const time = event.time / 1000;
+        this.history.series.append(event.step, event.loss, event.lr, time);
+        const scalars: ScalarChange[] = [
+          { name: 'epoch', step: event.step, value: event.epoch, time },
+          { name: 'examples_per_sec', step: event.step, value: finiteOrNull(event.examplesPerSec), time },
+          { name: 'steps_per_sec', step: event.step, value: finiteOrNull(event.stepsPerSec), time },
+        ];
+        for (const p of scalars) this.history.scalars.append(p.name, p.step, p.value ?? Number.NaN, time);
+        return [
+          { kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr), time },
+          { kind: 'scalars', points: scalars },
+        ];
+      }
       case 'resumed': {
         const marker = { step: event.step, from: basename(event.path), time: Date.now() };
         this.history.series.truncateAfter(event.step);
+        this.history.scalars.truncateAfter(event.step);
         this.history.resumes = [...this.history.resumes.filter((r) => r.step <= event.step), marker];
         return [{ kind: 'resumed', marker }];
       }

@@ -4,6 +4,7 @@
  * vscode-free so it is unit-tested.
  */
 import * as path from 'node:path';
+import { EVENT_FILE_PREFIX } from '../../core/tensorboard/layout';
 
 export const DEFAULT_RUN_GLOBS = [
   '**/run.json',
@@ -37,7 +38,7 @@ export function runDirsFromMarkers(files: readonly string[]): string[] {
 }
 
 /** The kind of run file a watcher event is about (see RunStore.touch). */
-export type RunFileKind = 'checkpoints' | 'record' | 'metrics';
+export type RunFileKind = 'checkpoints' | 'record' | 'metrics' | 'tensorboard';
 
 const EXCLUDED_SEGMENT = /^(node_modules|\.git|abandoned-branches)$/;
 const CHECKPOINT_FOLDER = /^(tmp-)?checkpoint-\d+$/;
@@ -45,6 +46,8 @@ const CHECKPOINT_FOLDER = /^(tmp-)?checkpoint-\d+$/;
 /**
  * The run folder a changed file belongs to, and what changed: run.json (`record`), metrics.jsonl
  * (`metrics`), or anything under `checkpoints/` or a `checkpoint-<step>/` folder (`checkpoints`).
+ * A TensorBoard event file (`tensorboard`) gives the folder it is in: its run is that folder or one
+ * up to EVENT_FILE_DEPTH above, which only the store can tell.
  * Other files (custom marker patterns) count as the run's record. Null for files in excluded folders.
  */
 export function runFileOf(filePath: string): { runDir: string; kind: RunFileKind } | null {
@@ -54,6 +57,7 @@ export function runFileOf(filePath: string): { runDir: string; kind: RunFileKind
   const name = path.basename(resolved);
   if (name === 'run.json') return { runDir: path.dirname(resolved), kind: 'record' };
   if (name === 'metrics.jsonl') return { runDir: path.dirname(resolved), kind: 'metrics' };
+  if (name.startsWith(EVENT_FILE_PREFIX)) return { runDir: path.dirname(resolved), kind: 'tensorboard' };
   const inCheckpoints = parts.lastIndexOf('checkpoints');
   if (inCheckpoints > 0 && inCheckpoints < parts.length - 1)
     return { runDir: parts.slice(0, inCheckpoints).join(path.sep) || path.sep, kind: 'checkpoints' };

@@ -9,6 +9,7 @@ import type { ListOptions } from '../../core/checkpoint/list';
 import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
 import type { ReaderOp } from '../../core/protocol/readerWorker';
 import type { HfListOptions } from '../../core/hf/checkpoints';
+import type { EventFileCursor } from '../../core/tensorboard/eventFiles';
 import { appendCursorOf, applyAppendedDelta, historyFromTransfer } from './metricsTransfer';
 import type { ReaderArgs, ReaderResult } from './readerOps';
 import type { ReaderPool, ReadOptions } from './readerPool';
@@ -78,6 +79,11 @@ export const inspectCheckpointText = (checkpointPath: string, options?: ReadOpti
 export const readRunDetailsBatch = (
   requests: ReaderArgs<'readRunDetailsBatch'>[0],
 ): Promise<ReaderResult<'readRunDetailsBatch'>> => read('readRunDetailsBatch', [requests]);
+/** Scalars appended to a run's TensorBoard event files since `cursor` (core/tensorboard). */
+export const readTensorBoardScalars = (
+  runDir: string,
+  cursor?: EventFileCursor[],
+): Promise<ReaderResult<'readTensorBoardScalars'>> => read('readTensorBoardScalars', [runDir, cursor]);
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   return historyFromTransfer(await read('readRunMetrics', [runDir]));

@@ -13,12 +13,16 @@ import {
   type ResumeMarker,
 } from '../../core/metrics/metricsReader';
 import { readRunMetrics } from '../../core/metrics/runHistory';
+import { ScalarSet, type ScalarColumn } from '../../core/metrics/scalarSeries';
 import type { SeriesColumns } from '../../core/metrics/series';
 
 /** The same cap as the reader's own (metricsReader.ts): a history keeps its first problems. */
 const MAX_PROBLEMS = 20;
 
-export type HistoryTransfer = Omit<MetricsHistory, 'series'> & { columns: SeriesColumns };
+export type HistoryTransfer = Omit<MetricsHistory, 'series' | 'scalars'> & {
+  columns: SeriesColumns;
+  scalars: Record<string, ScalarColumn>;
+};
 
 /** Where an appended read continues: the caller's history without its points. */
 export interface AppendCursor {
@@ -29,7 +33,9 @@ export interface AppendCursor {
 }
 
 export type AppliedRecord =
-  { kind: 'point'; step: number; loss: number; lr: number } | { kind: 'resumed'; marker: ResumeMarker };
+  | { kind: 'point'; step: number; loss: number; lr: number; time: number }
+  | { kind: 'scalar'; name: string; step: number; value: number; time: number }
+  | { kind: 'resumed'; marker: ResumeMarker };
 
 export interface AppendedDelta {
   /** readAppendedMetrics' answer: false when the file shrank (read it anew). */
@@ -43,16 +49,25 @@ export interface AppendedDelta {
 }
 
 export function historyToTransfer(history: MetricsHistory): HistoryTransfer {
-  const { series, ...rest } = history;
+  const { series, scalars, ...rest } = history;
   const c = series.columns();
-  return { ...rest, columns: { steps: c.steps.slice(), loss: c.loss.slice(), lr: c.lr.slice() } };
+  return {
+    ...rest,
+    columns: { steps: c.steps.slice(), loss: c.loss.slice(), lr: c.lr.slice(), time: c.time.slice() },
+    scalars: scalars.columns(),
+  };
 }
 
 export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
-  const { columns, ...rest } = transfer;
-  const history = { ...emptyHistory(), ...rest };
+  const { columns, scalars, ...rest } = transfer;
+  const history = { ...emptyHistory(), ...rest, scalars: ScalarSet.fromColumns(scalars) };
   for (let i = 0; i < columns.steps.length; i++)
-    history.series.append(columns.steps[i] as number, columns.loss[i] as number, columns.lr[i] as number);
+    history.series.append(
+      columns.steps[i] as number,
+      columns.loss[i] as number,
+      columns.lr[i] as number,
+      columns.time[i] as number,
+    );
   return history;
 }
 
@@ -71,7 +86,8 @@ export async function readAppendedMetricsDelta(path: string, cursor: AppendCurso
   if (cursor.lastStep !== null) scratch.series.append(cursor.lastStep, Number.NaN, Number.NaN);
   const records: AppliedRecord[] = [];
   const ok = await readAppendedMetrics(path, scratch, {
-    point: (step, loss, lr) => records.push({ kind: 'point', step, loss, lr }),
+    point: (step, loss, lr, time) => records.push({ kind: 'point', step, loss, lr, time }),
+    scalar: (name, step, value, time) => records.push({ kind: 'scalar', name, step, value, time }),
     resumed: (marker) => records.push({ kind: 'resumed', marker }),
   });
   const { bytesRead, lines, skippingLongLine, problems, problemCount } = scratch;
@@ -91,10 +107,14 @@ export function appendCursorOf(history: MetricsHistory): AppendCursor {
 export function applyAppendedDelta(history: MetricsHistory, delta: AppendedDelta, observer?: MetricsObserver): void {
   for (const record of delta.records) {
     if (record.kind === 'point') {
-      history.series.append(record.step, record.loss, record.lr);
-      observer?.point(record.step, record.loss, record.lr);
+      history.series.append(record.step, record.loss, record.lr, record.time);
+      observer?.point(record.step, record.loss, record.lr, record.time);
+    } else if (record.kind === 'scalar') {
+      history.scalars.append(record.name, record.step, record.value, record.time);
+      observer?.scalar?.(record.name, record.step, record.value, record.time);
     } else {
       history.series.truncateAfter(record.marker.step);
+      history.scalars.truncateAfter(record.marker.step);
       history.resumes = history.resumes.filter((r) => r.step <= record.marker.step);
       history.resumes.push(record.marker);
       observer?.resumed(record.marker);

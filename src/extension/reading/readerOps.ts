@@ -11,6 +11,7 @@ import type { ReaderOp } from '../../core/protocol/readerWorker';
 import { readRunDetailsBatch } from '../../core/runsTable/runDetails';
 import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpointReads';
 import { readRunRecord } from '../../core/run/index';
+import { readTensorBoardScalars } from '../../core/tensorboard/eventFiles';
 import { readAppendedMetricsDelta, readRunMetricsTransfer } from './metricsTransfer';
 
 // Required on first use: a listing run in the calling thread (no pool) loads no YAML parser or hashing.
@@ -24,6 +25,7 @@ export const readerOps = {
   readRunRecord,
   readRunMetrics: readRunMetricsTransfer,
   readAppendedMetricsDelta,
+  readTensorBoardScalars,
   readTrainerState,
   listHfCheckpoints,
   isHfOutputDir,

@@ -11,6 +11,7 @@ import type { HfCheckpointInfo, HfListOptions } from '../../core/hf/checkpoints'
 import type { HfTrainerState } from '../../core/hf/trainerState';
 import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
 import type { RunRecordResult } from '../../core/run/index';
+import type { EventFileCursor, ScalarPoint } from '../../core/tensorboard';
 import * as reading from '../reading';
 import { engineCheckpointSource, TEMP_PREFIX, type ListRequest, type TrainerSummary } from '../model/checkpointEngine';
 import { hfAwareSource } from '../external/lazy';
@@ -30,6 +31,11 @@ export interface RunReader {
   readRunMetrics(runDir: string): Promise<MetricsHistory>;
   /** Lines appended to metrics.jsonl since `history.bytesRead`; false when the file was rewritten. */
   readAppendedMetrics(file: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean>;
+  /** Scalars written to the run's TensorBoard event files since `cursor` (none: from the start), and where to continue. */
+  readTensorBoardScalars(
+    runDir: string,
+    cursor?: EventFileCursor[],
+  ): Promise<{ points: ScalarPoint[]; problems: string[]; cursor: EventFileCursor[] }>;
   /** A Hugging Face output folder's checkpoints. */
   listHfCheckpoints(outputDir: string, options?: HfListOptions): Promise<HfCheckpointInfo[]>;
   /** A Hugging Face trainer_state.json; throws when it is unreadable. */
@@ -63,6 +69,7 @@ export const fileRunReader: RunReader = {
   },
   readRunMetrics: (runDir) => reading.readRunMetrics(runDir),
   readAppendedMetrics: (file, history, observer) => reading.readAppendedMetrics(file, history, observer),
+  readTensorBoardScalars: (runDir, cursor) => reading.readTensorBoardScalars(runDir, cursor),
   listHfCheckpoints: (outputDir, options) => reading.listHfCheckpoints(outputDir, options),
   readTrainerState: (file) => reading.readTrainerState(file),
   async folderBytes(dir) {

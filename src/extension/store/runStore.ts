@@ -8,8 +8,9 @@
  *   onDidChangeRun({ dir, run })        a run's view was replaced; run is undefined when it left the store
  *   onDidChange()                       something changed (fired once per batch: for whole-tree redraws)
  *   onDidChangeFiles({ dir, kind })     the watcher saw a file of this run change ('checkpoints' |
- *                                        'record' | 'metrics'); for followers of live files (the
- *                                        loss curves' metrics.jsonl tail, the Hugging Face follower)
+ *                                        'record' | 'metrics' | 'tensorboard'); for followers of live
+ *                                        files (the loss curves' metrics.jsonl and event-file tails,
+ *                                        the Hugging Face follower)
  *   refresh(dir?, { exact })            re-read one run (or all) now; resolves once it is shown
  *
  * What feeds it: trainer events of this window (markActive / applyEvent / markStopping / markEnded,
@@ -27,6 +28,7 @@ import * as path from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import { bestCheckpointName, type EndedRunStatus, type RunRecord } from '../../core/run/index';
+import { EVENT_FILE_DEPTH } from '../../core/tensorboard/layout';
 import { Emitter } from '../util/emitter';
 import type { ListRequest, RunReader } from './runReader';
 import { emptyRun, type CheckpointView, type ClusterJobView, type RunView } from './runView';
@@ -46,6 +48,14 @@ export interface RunStoreOptions {
   isProcessAlive?: (pid: number) => boolean;
   /** Debounce of watcher events per run. */
   touchDebounceMs?: number;
+}
+
+/** `dir` and up to `levels` folders above it, nearest first. */
+function ancestors(dir: string, levels: number): string[] {
+  const out = [dir];
+  for (let i = 0; i < levels && path.dirname(out[out.length - 1] as string) !== out[out.length - 1]; i++)
+    out.push(path.dirname(out[out.length - 1] as string));
+  return out;
 }
 
 /** Whether a process of that id exists (one of another user counts). */
@@ -123,6 +133,12 @@ export class RunStore {
    */
   touch(dir: string, kind: RunFileKind): void {
     const d = path.resolve(dir);
+    if (kind === 'tensorboard') {
+      // `dir` holds the event file: its run is that folder or one up to EVENT_FILE_DEPTH above.
+      const owner = ancestors(d, EVENT_FILE_DEPTH).find((a) => this.runsByDir.has(a));
+      if (owner) this.filesChanged.fire({ dir: owner, kind });
+      return;
+    }
     const known = this.runsByDir.has(d);
     if (known || kind !== 'metrics') this.filesChanged.fire({ dir: d, kind });
     if (kind === 'metrics' || this.active.has(d)) return;

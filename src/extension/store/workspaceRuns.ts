@@ -5,14 +5,21 @@
  * workspace folders change, and on the Refresh command.
  */
 import * as vscode from 'vscode';
+import { EVENT_FILE_PREFIX } from '../../core/tensorboard/layout';
 import { setContextKey } from '../contextKeys';
 import { runDirsFromMarkers, runFileOf, WORKSPACE_EXCLUDE } from '../model/discovery';
 import { readSettings } from '../settings';
 import type { ListRequest } from './runReader';
 import type { RunStore } from './runStore';
 
-/** What the watcher needs to see beyond the marker patterns: checkpoint folders coming and going (native and Hugging Face), saves in progress, the metrics log. */
-const LIVE_FILE_GLOBS = ['**/checkpoints/*', '**/checkpoint-*', '**/tmp-checkpoint-*', '**/metrics.jsonl'];
+/** What the watcher needs to see beyond the marker patterns: checkpoint folders coming and going (native and Hugging Face), saves in progress, the metrics log, TensorBoard event files. */
+const LIVE_FILE_GLOBS = [
+  '**/checkpoints/*',
+  '**/checkpoint-*',
+  '**/tmp-checkpoint-*',
+  '**/metrics.jsonl',
+  `**/${EVENT_FILE_PREFIX}*`,
+];
 
 export class WorkspaceRuns implements vscode.Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;

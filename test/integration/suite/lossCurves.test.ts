@@ -126,6 +126,7 @@ describe('loss curves panel', function () {
       actions: {
         onResume: (dir, checkpoint) => void resumed.push([dir, checkpoint]),
         onStop: (dir) => void stopped.push(dir),
+        onExport: async () => undefined,
       },
       log: (line) => logged.push(line),
     });

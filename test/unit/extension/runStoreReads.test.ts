@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
 import type { CheckpointSource } from '../../../src/extension/model/checkpointEngine';
+import { runFileOf } from '../../../src/extension/model/discovery';
 import { RunStore, type RunChange } from '../../../src/extension/store/runStore';
 import { countingListings, readerWith } from '../../support/runReaders';
 
@@ -94,6 +95,25 @@ describe('RunStore reads', () => {
     await settle();
     assert.deepEqual(Object.fromEntries(counted.listings), { [b]: 1 });
     assert.equal(store.get(b)?.checkpoints[0]?.name, 'checkpoint-20');
+  });
+
+  it('tells followers of a TensorBoard event file up to two folders below a run, without re-reading the run', async () => {
+    const counted = countingListings(readerWith(source(lists)));
+    const store = new RunStore({ reader: counted.reader, touchDebounceMs: DEBOUNCE_MS });
+    await store.setRunDirs(runs);
+    counted.listings.clear();
+    const [a] = runs as [string];
+    const told: string[] = [];
+    store.onDidChangeFiles((e) => told.push(`${path.relative(root, e.dir)}:${e.kind}`));
+    const file = path.join(a, 'runs', 'Dec07_10-00-00_host', 'events.out.tfevents.1700000000.host.1.0');
+    const seen = runFileOf(file);
+    assert.deepEqual(seen, { runDir: path.dirname(file), kind: 'tensorboard' });
+    store.touch(seen.runDir, seen.kind);
+    store.touch(path.join(a, 'runs', 'x', 'too', 'deep'), 'tensorboard');
+    store.touch(path.join(root, 'elsewhere'), 'tensorboard');
+    await settle();
+    assert.deepEqual(told, ['a:tensorboard']);
+    assert.deepEqual(Object.fromEntries(counted.listings), {}, 'an event file does not re-read the run');
   });
 
   it('makes the requests that come during a read share one read after it', async () => {

@@ -1,8 +1,8 @@
 /**
  * Seeded mutation fuzzing of every reader of workspace files: safetensors, zip, pickle, Hugging
- * Face checkpoint folders, metrics.jsonl, manifests, the listing index and YAML configs. A few
- * seconds per reader in a child process with a 512 MB heap; any crash-class error, exit, or case
- * that runs past its time fails with the seed and case to reproduce it:
+ * Face checkpoint folders, metrics.jsonl, manifests, the listing index, YAML configs and TensorBoard
+ * event files. A few seconds per reader in a child process with a 512 MB heap; any crash-class
+ * error, exit, or case that runs past its time fails with the seed and case to reproduce it:
  *   FUZZ_SEED=<seed> FUZZ_TARGET=<reader> FUZZ_FROM_CASE=<case> (FUZZ_MS_PER_READER sets the time).
  */
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? 1);
 const MS_PER_READER = Number(process.env['FUZZ_MS_PER_READER'] ?? 2000);
 /** One case may take this long (a loaded CI machine included); longer is a hang. */
 const CASE_TIMEOUT_MS = 60_000;
-const READERS = 8;
+const READERS = 9;
 
 describe('fuzzing the readers with seeded mutations', function () {
   this.timeout(READERS * (MS_PER_READER + CASE_TIMEOUT_MS) + 60_000);

@@ -47,11 +47,12 @@ describe('minMaxIndices', () => {
   it('writes non-finite values as null (JSON has no NaN)', () => {
     const series = new MetricsSeries();
     series.append(1, Number.NaN, Infinity);
-    series.append(2, 0.5, 0.1);
+    series.append(2, 0.5, 0.1, 1700000000.5);
     assert.deepEqual(downsampleColumns(series.columns(), 0, 2, 10), {
       steps: [1, 2],
       loss: [null, 0.5],
       lr: [null, 0.1],
+      time: [null, 1700000000.5],
     });
   });
 });

@@ -25,7 +25,14 @@ const point = (step: number, loss: number | null, lr = 0.001): string =>
 /** A history over CACHE_MIN_BYTES with a resume, a malformed line and a non-finite loss. */
 function longHistory(steps: number): string[] {
   const lines: string[] = [];
-  for (let s = 1; s <= steps; s++) lines.push(point(s, s === 7 ? null : 1 / s));
+  for (let s = 1; s <= steps; s++) {
+    lines.push(point(s, s === 7 ? null : 1 / s));
+    // An evaluation every 1,000 steps: a row with no loss, as the trainer writes it (evalRow.ts).
+    if (s % 1000 === 0)
+      lines.push(
+        JSON.stringify({ step: s, epoch: 0, eval_loss: 2 / s, eval_accuracy: 0.5, wall_time: 1_700_000_000 + s }),
+      );
+  }
   lines.splice(100, 0, 'not json');
   lines.push(JSON.stringify({ event: 'resumed', step: steps - 50, from: `checkpoint-${steps - 50}`, time: 5 }));
   for (let s = steps - 49; s <= steps + 10; s++) lines.push(point(s, 2 / s));
@@ -36,7 +43,9 @@ function same(actual: MetricsHistory, expected: MetricsHistory): void {
   const a = actual.series.columns();
   const e = expected.series.columns();
   assert.equal(actual.series.length, expected.series.length);
-  for (const name of ['steps', 'loss', 'lr'] as const) assert.deepEqual(Array.from(a[name]), Array.from(e[name]), name);
+  for (const name of ['steps', 'loss', 'lr', 'time'] as const)
+    assert.deepEqual(Array.from(a[name]), Array.from(e[name]), name);
+  assert.deepEqual(actual.scalars.columns(), expected.scalars.columns(), 'metrics other than loss and lr');
   assert.deepEqual(actual.resumes, expected.resumes);
   assert.deepEqual(actual.problems, expected.problems);
   assert.equal(actual.problemCount, expected.problemCount);
@@ -65,6 +74,47 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     assert.ok(cached);
     same(cached, first);
     same(await readMetricsFileCached(file), first);
+  });
+
+  it('keeps wall times and every other metric (throughput, eval_loss, eval_accuracy) across the cache', async () => {
+    writeLines(longHistory(20_000));
+    await readMetricsFileCached(file);
+    const cached = await readMetricsCache(file);
+    assert.ok(cached);
+    assert.equal(
+      cached.series.columns().time[0],
+      (1_700_000_000_000 + 1) / 1000,
+      'the first row’s wall time (from "time" in ms)',
+    );
+    assert.deepEqual(cached.scalars.names.sort(), ['epoch', 'eval_accuracy', 'eval_loss', 'examples_per_sec']);
+    assert.deepEqual(cached.scalars.get('eval_loss')?.steps.slice(0, 3), [1000, 2000, 3000]);
+    assert.deepEqual(cached.scalars.get('eval_loss')?.times.slice(0, 1), [1_700_001_000]);
+  });
+
+  it('rebuilds a cache of the first version (no wall times, no other metrics) instead of reading it', async () => {
+    writeLines(longHistory(20_000));
+    const expected = await readMetricsFile(file);
+    await readMetricsFileCached(file);
+    // The version-1 layout: steps, loss and lr columns only, at the same prefix.
+    const good = readFileSync(metricsCachePath(file));
+    const header = JSON.parse(good.toString('utf8', 8, 8 + good.readUInt32LE(4))) as Record<string, unknown>;
+    const points = header['points'] as number;
+    const v1: Record<string, unknown> = { ...header, version: 1, columns: ['steps', 'loss', 'lr'] };
+    delete v1['scalars'];
+    const bytes = Buffer.from(JSON.stringify(v1));
+    const prefix = Buffer.alloc(8);
+    prefix.write('TRMC', 0, 'latin1');
+    prefix.writeUInt32LE(bytes.length, 4);
+    const columns = expected.series.columns();
+    const data = (['steps', 'loss', 'lr'] as const).map((n) => Buffer.from(Float64Array.from(columns[n]).buffer));
+    const padding = Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8);
+    writeFileSync(metricsCachePath(file), Buffer.concat([prefix, bytes, padding, ...data]));
+    assert.equal(data[0]!.length, points * 8);
+    assert.equal(await readMetricsCache(file), null, 'a version-1 cache is not read');
+    same(await readMetricsFileCached(file), expected);
+    const rebuilt = await readMetricsCache(file);
+    assert.ok(rebuilt, 'the cache was rewritten in the current version');
+    same(rebuilt, expected);
   });
 
   it('writes no cache for a short history', async () => {
@@ -143,6 +193,10 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
         ),
       ],
       ['1e12 points', withHeader({ ...header, points: 1e12 }, Buffer.alloc(16))],
+      [
+        'a metric declaring 1e12 points',
+        withHeader({ ...header, scalars: [{ name: 'eval_loss', points: 1e12 }] }, Buffer.alloc(16)),
+      ],
       [
         'columns renamed',
         withHeader(

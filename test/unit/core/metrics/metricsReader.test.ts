@@ -138,4 +138,56 @@ describe('readMetricsFile', () => {
     );
     assert.deepEqual(h.resumes, [{ step: 2, from: 'step 2', time: null }]);
   });
+
+  it('keeps every other numeric field as a metric of its own, eval rows without a loss included, and the wall time', async () => {
+    const train = (step: number, loss: number): string =>
+      JSON.stringify({
+        step,
+        epoch: 1,
+        loss,
+        lr: 0.01,
+        examples_per_sec: 100 + step,
+        steps_per_sec: 2,
+        wall_time: 1700000000 + step,
+        elapsed: step,
+      });
+    const h = await readMetricsFile(
+      write([
+        train(1, 3),
+        train(2, 2),
+        JSON.stringify({ step: 2, eval_loss: 2.5, eval_accuracy: 0.5, wall_time: 1700000002.5 }),
+        JSON.stringify({ step: 3, loss: 1, lr: 0.01, note: 'hand-written', time: 1700000003000, grad_norm: null }),
+      ]),
+    );
+    assert.deepEqual(h.problems, []);
+    assert.deepEqual(Array.from(h.series.columns().time), [1700000001, 1700000002, 1700000003]);
+    assert.deepEqual(h.scalars.names.sort(), [
+      'epoch',
+      'eval_accuracy',
+      'eval_loss',
+      'examples_per_sec',
+      'grad_norm',
+      'steps_per_sec',
+    ]);
+    assert.deepEqual(h.scalars.get('eval_loss'), { steps: [2], values: [2.5], times: [1700000002.5] });
+    assert.deepEqual(h.scalars.get('examples_per_sec'), {
+      steps: [1, 2],
+      values: [101, 102],
+      times: [1700000001, 1700000002],
+    });
+    assert.ok(Number.isNaN(h.scalars.get('grad_norm')!.values[0]));
+  });
+
+  it('a resume drops the abandoned tail of every metric; a row with no metric at all is reported', async () => {
+    const h = await readMetricsFile(
+      write([
+        JSON.stringify({ step: 1, loss: 1, lr: 0.1, eval_loss: 1.5 }),
+        JSON.stringify({ step: 2, loss: 1, lr: 0.1, eval_loss: 1.25 }),
+        JSON.stringify({ event: 'resumed', step: 1, from: 'checkpoint-1' }),
+        JSON.stringify({ step: 2, note: 'nothing numeric' }),
+      ]),
+    );
+    assert.deepEqual(h.scalars.get('eval_loss')?.steps, [1]);
+    assert.match(h.problems.join(), /line 4: "loss" must be a number/);
+  });
 });

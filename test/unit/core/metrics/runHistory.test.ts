@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runColorIndices } from '../../../../src/core/metrics/runColors';
-import { readRunMetrics } from '../../../../src/core/metrics/runHistory';
+import { addTensorBoardScalars, readRunMetrics } from '../../../../src/core/metrics/runHistory';
 
 describe('readRunMetrics', () => {
   let dir: string;
@@ -46,6 +46,33 @@ describe('readRunMetrics', () => {
     );
     assert.equal(c.lr[0], 0.01);
     assert.ok(Number.isNaN(c.lr[1]));
+  });
+
+  it('keeps every other number a Hugging Face run logged (eval_loss, grad_norm, ...) as a metric by its name', async () => {
+    await mkdir(join(dir, 'checkpoint-4'));
+    const log_history = [
+      { step: 4, loss: 0.5, grad_norm: 1.5, epoch: 1 },
+      { step: 2, loss: 0.75, learning_rate: 0.01, grad_norm: 2, epoch: 0.5 },
+      { step: 4, eval_loss: 0.9, eval_runtime: 0.25, epoch: 1 },
+    ];
+    await writeFile(join(dir, 'checkpoint-4', 'trainer_state.json'), JSON.stringify({ global_step: 4, log_history }));
+    const { scalars } = await readRunMetrics(dir);
+    assert.deepEqual(scalars.names.sort(), ['epoch', 'eval_loss', 'eval_runtime', 'grad_norm']);
+    assert.deepEqual(scalars.get('grad_norm')?.steps, [2, 4]);
+    assert.deepEqual(scalars.get('eval_loss')?.values, [0.9]);
+  });
+
+  it('adds TensorBoard scalars by tag with their wall time', async () => {
+    const history = await readRunMetrics(dir);
+    addTensorBoardScalars(history.scalars, [
+      { tag: 'eval/loss', step: 10, wallTime: 1700000000.5, value: 0.25 },
+      { tag: 'eval/loss', step: 20, wallTime: 1700000001.5, value: 0.125 },
+    ]);
+    assert.deepEqual(history.scalars.get('eval/loss'), {
+      steps: [10, 20],
+      values: [0.25, 0.125],
+      times: [1700000000.5, 1700000001.5],
+    });
   });
 
   it('gives an empty history for a folder with neither, or one that cannot be read', async () => {

@@ -4,18 +4,19 @@
  * is refused with the reason and its thread replaced; replies are validated; dispose refuses what waits.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsHistory } from '../../../../src/core/metrics/metricsReader';
 import * as reading from '../../../../src/extension/reading';
 import { ReaderPool, ReadRefusedError } from '../../../../src/extension/reading/readerPool';
 import { writePickleBombRun } from '../../../support/hostileRuns';
+import { FIXTURES_DIR, SIMPLE_FIXTURE } from '../../core/tensorboard/fixtureSpec';
 import { readerWorkerBundle } from './workerBundle';
 
 const pointsOf = (h: MetricsHistory) => {
   const c = h.series.columns();
-  return [...c.steps].map((s, i) => [s, c.loss[i], c.lr[i]]);
+  return [...c.steps].map((s, i) => [s, c.loss[i], c.lr[i], c.time[i]]);
 };
 
 describe('reader pool (worker threads with a time budget)', function () {
@@ -122,8 +123,9 @@ describe('reader pool (worker threads with a time budget)', function () {
       writeFileSync(
         file,
         [
-          line({ step: 1, loss: 2, lr: 0.1 }),
+          line({ step: 1, loss: 2, lr: 0.1, examples_per_sec: 9, wall_time: 1700000001 }),
           line({ step: 2, loss: null, lr: 0.1 }),
+          line({ step: 2, eval_loss: 1.5, eval_accuracy: 0.5, wall_time: 1700000002 }),
           'not json\n',
           line({ step: 3, loss: 1, lr: 0.05 }),
         ].join(''),
@@ -132,6 +134,8 @@ describe('reader pool (worker threads with a time budget)', function () {
       installed = reading.installReaderPool(pool());
       const remote = await reading.readRunMetrics(dir);
       assert.deepEqual(pointsOf(remote), pointsOf(local));
+      assert.deepEqual(remote.scalars.columns(), local.scalars.columns());
+      assert.deepEqual(remote.scalars.get('eval_loss')?.steps, [2]);
       assert.deepEqual(remote.problems, local.problems);
       assert.equal(remote.bytesRead, local.bytesRead);
 
@@ -165,10 +169,43 @@ describe('reader pool (worker threads with a time budget)', function () {
       assert.deepEqual(seen, ['r2', 'p3', 'r0', 'p1']);
       assert.deepEqual(pointsOf(remote), pointsOf(local));
       assert.deepEqual(remote.resumes, local.resumes);
+      assert.deepEqual(remote.scalars.columns(), local.scalars.columns());
       assert.deepEqual(
         [remote.bytesRead, remote.lines, remote.problemCount],
         [local.bytesRead, local.lines, local.problemCount],
       );
+    });
+
+    it('reads TensorBoard event files through the pool, continuing from the cursor, and names a corrupt file', async () => {
+      const session = join(dir, 'runs', 'session');
+      mkdirSync(session, { recursive: true });
+      const fixture = readFileSync(join(FIXTURES_DIR, SIMPLE_FIXTURE.name));
+      const file = join(session, SIMPLE_FIXTURE.name);
+      // The file as a writer leaves it midway: its first half, then the rest.
+      writeFileSync(file, fixture.subarray(0, 200));
+      const local = await reading.readTensorBoardScalars(dir);
+      installed = reading.installReaderPool(pool());
+      const first = await reading.readTensorBoardScalars(dir);
+      assert.deepEqual(first, local);
+      appendFileSync(file, fixture.subarray(200));
+      const rest = await reading.readTensorBoardScalars(dir, first.cursor);
+      assert.deepEqual(
+        [...first.points, ...rest.points].map((p) => `${p.tag}@${p.step}`),
+        [
+          'train/loss@10',
+          'train/learning_rate@10',
+          'train/loss@20',
+          'train/learning_rate@20',
+          'eval/loss@20',
+          'eval/accuracy@20',
+          'train/loss@30',
+          'train/learning_rate@30',
+        ],
+      );
+      appendFileSync(file, Buffer.alloc(16, 0xff));
+      const corrupt = await reading.readTensorBoardScalars(dir, rest.cursor);
+      assert.deepEqual(corrupt.points, []);
+      assert.match(corrupt.problems.join(), /unreadable: record at byte \d+: its length fails its CRC/);
     });
 
     it('lists checkpoints through the pool with the listing of this thread', async () => {

@@ -21,7 +21,9 @@ import { readPickle } from '../../../../../src/core/hf/pickle';
 import { readOptimizerSummary } from '../../../../../src/core/hf/optimizerState';
 import { ZipArchive } from '../../../../../src/core/hf/zipArchive';
 import { emptyHistory, readAppendedMetrics, readMetricsFile } from '../../../../../src/core/metrics/metricsReader';
+import { TensorBoardLogs } from '../../../../../src/core/tensorboard';
 import { makeContent, managerOptions } from '../../checkpoint/helpers';
+import { FIXTURES_DIR, SIMPLE_FIXTURE, TENSOR_FIXTURE } from '../../tensorboard/fixtureSpec';
 import { pickleOf, torchArchive } from '../../hf/zipWriter';
 
 export interface FuzzTarget {
@@ -139,6 +141,16 @@ export async function prepareTargets(root: string): Promise<FuzzTarget[]> {
     join(configs, 'configs', 'train.yaml'),
   );
 
+  // Two event files (simple_value and scalars-plugin tensors) as Hugging Face and Keras lay them out.
+  const tensorboard = join(root, 'tensorboard');
+  const tbFiles = [
+    join(tensorboard, 'runs', 'session', SIMPLE_FIXTURE.name),
+    join(tensorboard, 'validation', TENSOR_FIXTURE.name),
+  ];
+  for (const path of tbFiles) mkdirSync(join(path, '..'), { recursive: true });
+  copyFileSync(join(FIXTURES_DIR, SIMPLE_FIXTURE.name), tbFiles[0]!);
+  copyFileSync(join(FIXTURES_DIR, TENSOR_FIXTURE.name), tbFiles[1]!);
+
   return [
     {
       name: 'safetensors',
@@ -195,6 +207,15 @@ export async function prepareTargets(root: string): Promise<FuzzTarget[]> {
       name: 'config YAML',
       files: [file(join(configs, 'configs', 'train.yaml')), file(join(configs, 'project.yaml'))],
       read: () => loadConfig(join(configs, 'configs', 'train.yaml'), { cwd: configs }),
+    },
+    {
+      name: 'tensorboard',
+      files: tbFiles.map(file),
+      read: async () => {
+        const logs = new TensorBoardLogs(tensorboard);
+        await logs.readNew();
+        await logs.readNew();
+      },
     },
   ];
 }
