@@ -15,6 +15,8 @@ export default tseslint.config(
       '.vscode-test/',
       '.test-host/',
       '.stryker-tmp/',
+      // Generated (scripts/generate-tensorboard-protos.mjs).
+      'src/core/tensorboard/eventProtos.ts',
       'mutation/.cache/',
       'test-results/',
       'examples/**/runs/',

@@ -27,7 +27,6 @@ writeFileSync(
  * imports (src/core/tensorboard/proto/, Apache License 2.0, Copyright The TensorFlow Authors).
  * Do not edit: change the .proto files and regenerate.
  */
-/* eslint-disable */
 import type { INamespace } from 'protobufjs';
 
 export const TENSORBOARD_PROTOS: INamespace = ${JSON.stringify(root.toJSON({ keepComments: false }), null, 1)};

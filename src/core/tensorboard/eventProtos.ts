@@ -3,7 +3,6 @@
  * imports (src/core/tensorboard/proto/, Apache License 2.0, Copyright The TensorFlow Authors).
  * Do not edit: change the .proto files and regenerate.
  */
-/* eslint-disable */
 import type { INamespace } from 'protobufjs';
 
 export const TENSORBOARD_PROTOS: INamespace = {
