@@ -80,6 +80,27 @@ describe('metrics lines: each record kind, each problem named with its line', ()
     assert.equal(h.lines, 5);
   });
 
+  it('the fast path reads no row that the JSON path refuses: a bad step, Infinity, a missing value, a broken epoch', () => {
+    const h = parse(
+      [
+        '{"step":"x","loss":0.5,"lr":0.1}',
+        '{"step":1,"loss":Infinity,"lr":0.1}',
+        '{"step":1,"loss":0.5,"lr":Infinity}',
+        '{"step":1,"loss": ,"lr":0.1}',
+        '{"step":1,"epoch":"a,"loss":0.5,"lr":0.1}',
+      ],
+      true,
+    );
+    assert.equal(h.series.length, 0);
+    assert.deepEqual(
+      h.problems.map((p) => p.replace(/ \(.+\);/, ' (...);')),
+      [
+        'm.jsonl line 1: "step" must be a non-negative integer; line skipped',
+        ...[2, 3, 4, 5].map((n) => `m.jsonl line ${n}: not JSON (...); line skipped`),
+      ],
+    );
+  });
+
   it('a record whose fast-path match would run into the next line is read as its own line', () => {
     // The first line ends before the pattern's closing "," or "}" (it is cut short): it must not borrow the next line's bytes.
     const h = parse(['{"step":1,"loss":0.5,"lr":0.1', '}'], true);
