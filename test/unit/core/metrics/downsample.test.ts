@@ -82,6 +82,26 @@ describe('minMaxIndices', () => {
 });
 
 describe('MetricsSeries', () => {
+  it('an empty series has no last step; a repeated step replaces the point; columns from a cache grow from empty', () => {
+    const s = new MetricsSeries();
+    assert.equal(s.lastStep, null);
+    s.append(1, 1, 0);
+    s.append(2, 2, 0);
+    s.append(2, 5, 0);
+    assert.deepEqual(Array.from(s.columns().loss), [1, 5]);
+    const empty = MetricsSeries.fromColumns({ steps: new Float64Array(0), loss: new Float64Array(0), lr: new Float64Array(0) });
+    empty.append(3, 0.5, 0.1);
+    assert.deepEqual(Array.from(empty.columns().steps), [3]);
+    for (const [loss, lr] of [
+      [2, 1],
+      [1, 2],
+    ])
+      assert.throws(
+        () => MetricsSeries.fromColumns({ steps: new Float64Array(1), loss: new Float64Array(loss!), lr: new Float64Array(lr!) }),
+        /^Error: metrics columns of different lengths$/,
+      );
+  });
+
   it('drops the abandoned tail when steps go back (a resume), and finds ranges', () => {
     const s = new MetricsSeries();
     for (let i = 1; i <= 2000; i++) s.append(i, i, 0);
