@@ -24,6 +24,12 @@ const trainerStateSchema = z.looseObject({
   best_model_checkpoint: z.string().nullable().optional(),
 });
 
+/**
+ * A JSON string (an unclosed one runs to the end, so a hostile file is still scanned once), or a
+ * bare NaN / Infinity / -Infinity where a value stands.
+ */
+const NON_FINITE_OR_STRING = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|(?<=[:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,}\]])/g;
+
 export type HfLogEntry = z.infer<typeof logEntrySchema>;
 export type HfTrainerState = z.infer<typeof trainerStateSchema>;
 
@@ -34,7 +40,8 @@ export function parseTrainerState(text: string, path: string): HfTrainerState {
   let raw: unknown;
   try {
     // Python's json writes NaN/Infinity for non-finite losses; JSON.parse does not accept them.
-    raw = JSON.parse(text.replace(/(?<=[:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,}\]])/g, 'null'));
+    // Strings are matched whole first so that the same words inside a string stay as written.
+    raw = JSON.parse(text.replace(NON_FINITE_OR_STRING, (m) => (m.startsWith('"') ? m : 'null')));
   } catch (error) {
     throw new Error(
       `${path}: not valid JSON (${(error as Error).message}); a truncated save? Delete the checkpoint or restore the file`,

@@ -34,6 +34,31 @@ describe('minMaxIndices', () => {
     assert.deepEqual(gap, [0, 1, 3, 8, 9], 'the all-NaN bucket [3,6) keeps its first point');
   });
 
+  it('on ties keeps the first lowest and the first highest point of a bucket, one point when they are the same', () => {
+    // 10 points, budget 6: first + last + 2 buckets [0,5) [5,10).
+    const values = [3, 1, 1, 7, 7, 2, 2, 2, 2, 2];
+    assert.deepEqual(Array.from(minMaxIndices(values, 0, 10, 6)), [0, 1, 3, 5, 9]);
+  });
+
+  it('keeps the highest point of the first bucket when the lowest is the first point', () => {
+    const values = [0, 5, 3, 3, 3, 3, 3, 3, 3, 3];
+    assert.deepEqual(Array.from(minMaxIndices(values, 0, 10, 6)), [0, 1, 5, 9]);
+  });
+
+  it('works on a range that does not start at 0, giving indices into the whole array', () => {
+    const values = [9, 9, 9, 9, 9, ...[3, 1, 1, 7, 7, 2, 2, 2, 2, 2], 9, 9];
+    assert.deepEqual(Array.from(minMaxIndices(values, 5, 15, 6)), [5, 6, 8, 10, 14]);
+    assert.deepEqual(Array.from(minMaxIndices(values, 5, 8, 6)), [5, 6, 7]);
+    assert.deepEqual(Array.from(minMaxIndices(values, 5, 5, 6)), []);
+  });
+
+  it('a budget under 2 keeps the first and last points; a fractional budget is rounded down', () => {
+    assert.deepEqual(Array.from(minMaxIndices([1, 2, 3, 4, 5], 0, 5, 1)), [0, 4]);
+    assert.deepEqual(Array.from(minMaxIndices([1, 2, 3, 4, 5], 0, 5, 0)), [0, 4]);
+    // 4.5 is 4, fewer than the 5 points: one bucket, whose extremes are the first and last points.
+    assert.deepEqual(Array.from(minMaxIndices([1, 2, 3, 4, 5], 0, 5, 4.5)), [0, 4]);
+  });
+
   it('downsamples a million points to the budget, keeping the first and last step', () => {
     const n = 1_000_000;
     const series = new MetricsSeries();
@@ -58,6 +83,26 @@ describe('minMaxIndices', () => {
 });
 
 describe('MetricsSeries', () => {
+  it('an empty series has no last step; a repeated step replaces the point; columns from a cache grow from empty', () => {
+    const s = new MetricsSeries();
+    assert.equal(s.lastStep, null);
+    s.append(1, 1, 0);
+    s.append(2, 2, 0);
+    s.append(2, 5, 0);
+    assert.deepEqual(Array.from(s.columns().loss), [1, 5]);
+    const empty = MetricsSeries.fromColumns({ steps: new Float64Array(0), loss: new Float64Array(0), lr: new Float64Array(0) });
+    empty.append(3, 0.5, 0.1);
+    assert.deepEqual(Array.from(empty.columns().steps), [3]);
+    for (const [loss, lr] of [
+      [2, 1],
+      [1, 2],
+    ])
+      assert.throws(
+        () => MetricsSeries.fromColumns({ steps: new Float64Array(1), loss: new Float64Array(loss!), lr: new Float64Array(lr!) }),
+        /^Error: metrics columns of different lengths$/,
+      );
+  });
+
   it('drops the abandoned tail when steps go back (a resume), and finds ranges', () => {
     const s = new MetricsSeries();
     for (let i = 1; i <= 2000; i++) s.append(i, i, 0);

@@ -39,5 +39,11 @@ describe('debiasedEma (TensorBoard smoothing)', () => {
   it('refuses a weight outside [0, 1]', () => {
     assert.throws(() => debiasedEma([1], 1.5), /between 0 and 1/);
     assert.throws(() => debiasedEma([1], Number.NaN), /between 0 and 1/);
+    assert.throws(() => debiasedEma([1], -0.01), /between 0 and 1, got -0\.01/);
+  });
+
+  it('takes both ends of [0, 1] as weights', () => {
+    assert.doesNotThrow(() => debiasedEma([1, 2], 0));
+    assert.doesNotThrow(() => debiasedEma([1, 2], 1));
   });
 });

@@ -214,6 +214,63 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     }
   });
 
+  it('ignores a cache whose header has any field of the wrong type or range', async () => {
+    writeLines(longHistory(20_000));
+    await readMetricsFileCached(file);
+    const good = readFileSync(metricsCachePath(file));
+    const headerLength = good.readUInt32LE(4);
+    const header = JSON.parse(good.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
+    const columns = good.subarray(good.length - (header['points'] as number) * 24);
+    const withHeader = (h: unknown) => {
+      const bytes = Buffer.from(JSON.stringify(h));
+      const prefix = Buffer.alloc(8);
+      prefix.write('TRMC', 0, 'latin1');
+      prefix.writeUInt32LE(bytes.length, 4);
+      return Buffer.concat([prefix, bytes, Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8), columns]);
+    };
+    writeFileSync(metricsCachePath(file), withHeader(header));
+    assert.notEqual(await readMetricsCache(file), null, 'the rebuilt header itself is accepted');
+    const resume = (header['resumes'] as unknown[])[0];
+    const bad: Array<[string, unknown]> = [
+      ['null', null],
+      ['a number', 7],
+      ['another version', { ...header, version: 2 }],
+      ...['bytesRead', 'lines', 'points', 'problemCount'].flatMap((field): Array<[string, unknown]> => [
+        [`${field} negative`, { ...header, [field]: -1 }],
+        [`${field} fractional`, { ...header, [field]: 1.5 }],
+        [`${field} a string`, { ...header, [field]: '1' }],
+        [`${field} past 2^53`, { ...header, [field]: 2 ** 53 }],
+      ]),
+      ['fingerprint not a string', { ...header, fingerprint: 5 }],
+      ['skippingLongLine not a boolean', { ...header, skippingLongLine: 'no' }],
+      ['columns not a list', { ...header, columns: 'steps,loss,lr' }],
+      ['resumes not a list', { ...header, resumes: {} }],
+      ['a resume that is null', { ...header, resumes: [resume, null] }],
+      ['a resume step not a number', { ...header, resumes: [resume, { step: '1', from: 'a', time: 1 }] }],
+      ['a resume from not a string', { ...header, resumes: [resume, { step: 1, from: 1, time: 1 }] }],
+      ['a resume time not a number', { ...header, resumes: [resume, { step: 1, from: 'a', time: 'noon' }] }],
+      ['problems not a list', { ...header, problems: 'x' }],
+      ['a problem not a string', { ...header, problems: ['x', 1] }],
+    ];
+    for (const [what, h] of bad) {
+      writeFileSync(metricsCachePath(file), withHeader(h));
+      assert.equal(await readMetricsCache(file).catch((e: Error) => e.message), null, what);
+    }
+  });
+
+  it('keeps a cache with no problems and a restart marker without a time', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => point(i + 1, 1 / (i + 1)));
+    lines.push(point(19_990, 0.5)); // steps go back without a resume line: a marker with time null
+    writeLines(lines);
+    const expected = await readMetricsFile(file);
+    assert.equal(expected.problemCount, 0);
+    assert.deepEqual(expected.resumes, [{ step: 19_989, from: 'step 19989', time: null }]);
+    await readMetricsFileCached(file);
+    const cached = await readMetricsCache(file);
+    assert.notEqual(cached, null);
+    same(cached!, expected);
+  });
+
   it('still reads the history when the cache cannot be written', async () => {
     writeLines(longHistory(20_000));
     mkdirSync(metricsCachePath(file));

@@ -66,14 +66,39 @@ describe('metrics lines: each record kind, each problem named with its line', ()
         '{"step":1,"loss":1.2.3,"lr":0.1}',
         '{"step":2,"loss":0.5,"lr":0.1} trailing',
         '{"step":3,"loss":0.5,"lr":0.1,"note":"}"}',
+        '{"step":4,"loss":0.5,"lr":1e}',
+        '{"step":5,"loss":0.5,"lr":0.1}}!',
       ],
       true,
     );
     assert.deepEqual(Array.from(h.series.columns().steps), [3]);
-    assert.equal(h.problemCount, 2);
-    assert.match(h.problems[0]!, /^m\.jsonl line 1: not JSON \(/);
-    assert.match(h.problems[1]!, /^m\.jsonl line 2: not JSON \(/);
-    assert.equal(h.lines, 3);
+    assert.equal(h.problemCount, 4);
+    assert.deepEqual(
+      h.problems.map((p) => p.replace(/ \(.+\);/, ' (...);')),
+      [1, 2, 4, 5].map((n) => `m.jsonl line ${n}: not JSON (...); line skipped`),
+    );
+    assert.equal(h.lines, 5);
+  });
+
+  it('the fast path reads no row that the JSON path refuses: a bad step, Infinity, a missing value, a broken epoch', () => {
+    const h = parse(
+      [
+        '{"step":"x","loss":0.5,"lr":0.1}',
+        '{"step":1,"loss":Infinity,"lr":0.1}',
+        '{"step":1,"loss":0.5,"lr":Infinity}',
+        '{"step":1,"loss": ,"lr":0.1}',
+        '{"step":1,"epoch":"a,"loss":0.5,"lr":0.1}',
+      ],
+      true,
+    );
+    assert.equal(h.series.length, 0);
+    assert.deepEqual(
+      h.problems.map((p) => p.replace(/ \(.+\);/, ' (...);')),
+      [
+        'm.jsonl line 1: "step" must be a non-negative integer; line skipped',
+        ...[2, 3, 4, 5].map((n) => `m.jsonl line ${n}: not JSON (...); line skipped`),
+      ],
+    );
   });
 
   it('a record whose fast-path match would run into the next line is read as its own line', () => {
@@ -181,6 +206,13 @@ describe('metrics lines: each record kind, each problem named with its line', ()
     assert.deepEqual(resumed.resumes, [{ step: 1, from: 'checkpoint-1', time: 1 }]);
   });
 
+  it('a first row at step 0 is no restart; a row at the step of the resume line just read is none either', () => {
+    assert.deepEqual(parse(['{"step":0,"loss":1}', '{"step":1,"loss":1}']).resumes, []);
+    const h = parse(['{"step":1,"loss":1}', '{"step":2,"loss":1}', '{"event":"resumed","step":2,"time":1}', '{"step":2,"loss":0.5}']);
+    assert.deepEqual(h.resumes, [{ step: 2, from: 'checkpoint-2', time: 1 }]);
+    assert.deepEqual(values(h.series.columns().loss), [1, 0.5]);
+  });
+
   it('tells the observer each point and resume in order, restarts included', () => {
     const seen: string[] = [];
     const history = emptyHistory();
@@ -197,6 +229,17 @@ describe('metrics files: missing, rewritten and appended', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'metrics-lines-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('an appended read whose first row goes back in steps marks the restart', async () => {
+    const path = join(dir, 'metrics.jsonl');
+    writeFileSync(path, '{"step":1,"loss":1}\n{"step":2,"loss":1}\n{"step":3,"loss":1}\n');
+    const h = emptyHistory();
+    await readAppendedMetrics(path, h);
+    writeFileSync(path, '{"step":2,"loss":0.5}\n', { flag: 'a' });
+    await readAppendedMetrics(path, h);
+    assert.deepEqual(h.resumes, [{ step: 1, from: 'step 1', time: null }]);
+    assert.deepEqual(Array.from(h.series.columns().steps), [1, 2]);
+  });
 
   it('a missing file is an empty history; appended reads of a missing file say whether anything had been read', async () => {
     const path = join(dir, 'metrics.jsonl');
