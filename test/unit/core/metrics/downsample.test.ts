@@ -90,7 +90,12 @@ describe('MetricsSeries', () => {
     s.append(2, 2, 0);
     s.append(2, 5, 0);
     assert.deepEqual(Array.from(s.columns().loss), [1, 5]);
-    const empty = MetricsSeries.fromColumns({ steps: new Float64Array(0), loss: new Float64Array(0), lr: new Float64Array(0) });
+    const empty = MetricsSeries.fromColumns({
+      steps: new Float64Array(0),
+      loss: new Float64Array(0),
+      lr: new Float64Array(0),
+      time: new Float64Array(0),
+    });
     empty.append(3, 0.5, 0.1);
     assert.deepEqual(Array.from(empty.columns().steps), [3]);
     for (const [loss, lr] of [
@@ -98,7 +103,13 @@ describe('MetricsSeries', () => {
       [1, 2],
     ])
       assert.throws(
-        () => MetricsSeries.fromColumns({ steps: new Float64Array(1), loss: new Float64Array(loss!), lr: new Float64Array(lr!) }),
+        () =>
+          MetricsSeries.fromColumns({
+            steps: new Float64Array(1),
+            loss: new Float64Array(loss!),
+            lr: new Float64Array(lr!),
+            time: new Float64Array(1),
+          }),
         /^Error: metrics columns of different lengths$/,
       );
   });

@@ -220,7 +220,8 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     const good = readFileSync(metricsCachePath(file));
     const headerLength = good.readUInt32LE(4);
     const header = JSON.parse(good.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
-    const columns = good.subarray(good.length - (header['points'] as number) * 24);
+    // Everything after the header and its padding: the columns and the other metrics' arrays.
+    const columns = good.subarray(8 + headerLength + ((8 - ((8 + headerLength) % 8)) % 8));
     const withHeader = (h: unknown) => {
       const bytes = Buffer.from(JSON.stringify(h));
       const prefix = Buffer.alloc(8);
@@ -234,7 +235,7 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     const bad: Array<[string, unknown]> = [
       ['null', null],
       ['a number', 7],
-      ['another version', { ...header, version: 2 }],
+      ['another version', { ...header, version: (header['version'] as number) + 1 }],
       ...['bytesRead', 'lines', 'points', 'problemCount'].flatMap((field): Array<[string, unknown]> => [
         [`${field} negative`, { ...header, [field]: -1 }],
         [`${field} fractional`, { ...header, [field]: 1.5 }],
@@ -244,6 +245,9 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
       ['fingerprint not a string', { ...header, fingerprint: 5 }],
       ['skippingLongLine not a boolean', { ...header, skippingLongLine: 'no' }],
       ['columns not a list', { ...header, columns: 'steps,loss,lr' }],
+      ['scalars not a list', { ...header, scalars: {} }],
+      ['a scalar without a name', { ...header, scalars: [{ points: 1 }] }],
+      ['a scalar with fractional points', { ...header, scalars: [{ name: 'eval_loss', points: 1.5 }] }],
       ['resumes not a list', { ...header, resumes: {} }],
       ['a resume that is null', { ...header, resumes: [resume, null] }],
       ['a resume step not a number', { ...header, resumes: [resume, { step: '1', from: 'a', time: 1 }] }],
