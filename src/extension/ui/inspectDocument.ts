@@ -5,9 +5,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { INSPECT_SCHEME } from '../contributionIds';
 import { inspectForDocument } from '../model/checkpointEngine';
-
-export const INSPECT_SCHEME = 'training-checkpoint';
 
 export class CheckpointInspectProvider implements vscode.TextDocumentContentProvider {
   static uriFor(checkpointPath: string): vscode.Uri {
