@@ -17,6 +17,7 @@ import {
   writeOversizedNativeRun,
   writePickleBombRun,
 } from '../../support/hostileRuns';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
@@ -63,7 +64,7 @@ describe('hostile runs: the host stays responsive and refused runs say why', fun
     let last = performance.now();
     while (busy()) {
       const asked = performance.now();
-      assert.equal(await vscode.commands.executeCommand('trainingRuns.copyCheckpointPath'), undefined);
+      assert.equal(await vscode.commands.executeCommand(COMMANDS.copyCheckpointPath), undefined);
       const answered = performance.now();
       answers.push(answered - asked);
       // A read on the host's thread would also delay the loop between commands: the gap catches it.
