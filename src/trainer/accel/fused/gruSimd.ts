@@ -3,7 +3,20 @@
  * one call per batch row, with the scalar loops of gruGateMath.ts for the columns left over from
  * groups of 4. Same maths and layouts as gruGateMath.ts; σ and tanh as in lstmSimd.ts.
  */
-import { add, constant, load, mul, operands, setTemp, sigmoid, store, sub, tanh, temp } from '../simd/expressions';
+import {
+  add,
+  constant,
+  load,
+  mul,
+  operands,
+  SCRATCH_TEMPS,
+  setTemp,
+  sigmoid,
+  store,
+  sub,
+  tanh,
+  temp,
+} from '../simd/expressions';
 import { type LoopFunctions, SimdModule } from '../simd/heapModules';
 import type { Expr, LoopFunction } from '../simd/wasmEncoding';
 import { type GruDims, gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } from './gruGateMath';
@@ -11,8 +24,6 @@ import { type GruDims, gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } fr
 type Name = 'gruForwardA' | 'gruForwardB' | 'gruBackwardA' | 'gruBackwardAFirst' | 'gruBackwardB' | 'gruBackwardBFirst';
 
 const one = constant(1);
-/** σ and tanh use three temps from the one they are given (simd/expressions.ts); the third is free again after. */
-const SCRATCH = ['scratch', 'scratch1', 'scratch2'] as const;
 
 /** The update and reset gates z, r, and r·h₋₁ for the candidate's recurrent product. */
 const forwardA: LoopFunction = (() => {
@@ -23,9 +34,9 @@ const forwardA: LoopFunction = (() => {
   } = operands(
     ['projectedZ', 'projectedR', 'recurrentZ', 'recurrentR', 'biasZ', 'biasR', 'hPrev', 'z', 'r', 'resetHidden'],
     [],
-    SCRATCH,
+    SCRATCH_TEMPS,
   );
-  const r = t.scratch2; // once σ(r) is computed
+  const r = t.scratch2; // σ's last scratch temp, free again once σ(r) is computed
   return {
     name: 'gruForwardA',
     ...counts,
@@ -44,8 +55,8 @@ const forwardB: LoopFunction = (() => {
     array,
     temp: t,
     ...counts
-  } = operands(['projectedN', 'recurrentN', 'biasN', 'z', 'hPrev', 'h', 'candidate'], [], [...SCRATCH, 'z']);
-  const n = t.scratch2; // once tanh(n) is computed
+  } = operands(['projectedN', 'recurrentN', 'biasN', 'z', 'hPrev', 'h', 'candidate'], [], [...SCRATCH_TEMPS, 'z']);
+  const n = t.scratch2; // tanh's last scratch temp, free again once tanh(n) is computed
   return {
     name: 'gruForwardB',
     ...counts,
