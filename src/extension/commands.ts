@@ -1,6 +1,6 @@
 /**
- * Every command of the extension is registered here (ids in commands/ids.ts, category "Training"
- * in package.json). Commands accept optional arguments so they can be driven without quick picks
+ * Every command of the extension is implemented here (ids in commands/ids.ts, category "Training"
+ * in package.json; extension.ts registers each id and forwards to these handlers). Commands accept optional arguments so they can be driven without quick picks
  * (keybindings, other extensions, tests), and every argument VS Code passes from the menus they are
  * contributed to (see commands/targets.ts): each one documents them and returns what it started or
  * changed.
@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointInfo } from '../core/checkpoint/types';
-import { COMMANDS } from './commands/ids';
+import { COMMANDS, type CommandId } from './commands/ids';
 import { CONFIG_GLOB, lossCurvesPickItems, pickConfig, pickRunning, WORKSPACE_EXCLUDE } from './commands/pickers';
 import { createResume } from './commands/resume';
 import { commandTargets, firstPath, optionsArg, type CommandTarget } from './commands/targets';
@@ -17,7 +17,8 @@ import { trainPreflight } from './commands/trainPreflight';
 import { isIdle } from './model/labels';
 import { readRunRecord } from '../core/run/index';
 import { DeleteRefusedError, deleteCheckpointFolder } from './model/safeDelete';
-import { isProcessAlive, type RunStore } from './store/runStore';
+import { isProcessAlive } from '../core/checkpoint/lock';
+import type { RunStore } from './store/runStore';
 import type { RunView } from './store/runView';
 import { BusyRunError, type TrainingHandle, type TrainingService } from './process/trainingService';
 import type { TrainerExit } from './process/trainerProcess';
@@ -60,10 +61,13 @@ export interface DeleteOptions {
   confirm?: boolean;
 }
 
-export function registerCommands(deps: CommandDeps): void {
+export type CommandHandler = (...args: unknown[]) => unknown;
+
+/** The handler of every command id. */
+export function commandHandlers(deps: CommandDeps): Map<CommandId, CommandHandler> {
   const { context, model, training, tree } = deps;
-  const register = (id: string, fn: (...args: unknown[]) => unknown) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const handlers = new Map<CommandId, CommandHandler>();
+  const register = (id: CommandId, fn: CommandHandler) => handlers.set(id, fn);
 
   const runOfCheckpoint = (checkpointPath: string): RunView | undefined =>
     model.runs().find((r) => r.checkpoints.some((c) => c.path === checkpointPath));
@@ -291,4 +295,5 @@ export function registerCommands(deps: CommandDeps): void {
     await vscode.window.showTextDocument(json, { preview: true });
     return json;
   });
+  return handlers;
 }

@@ -1,34 +1,25 @@
 /**
- * Entry point: wires the run model, the trainer runner, the Runs tree, the session UI and the
- * loss-curves panel, and registers the commands (all in commands.ts). Activation does no I/O of
- * its own beyond starting discovery in the background, and never loads tfjs (the trainer runs in
- * its own process).
+ * Entry point. Activation does only what the window needs before anything is used: it registers
+ * every command, the Runs view, the panels' serializers, the inspect documents and the config
+ * diagnostics. Each forwards to the extension's services (services.ts), which are created on first
+ * use: the Runs view shown, a command run, a panel restored, the API read. So activation loads
+ * neither zod nor YAML, the readers, the run store nor the panels (test/unit/extension/activation.test.ts
+ * checks the modules it loads), and never tfjs (the trainer runs in its own process).
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
 import { COMMANDS } from './commands/ids';
-import { setContextKey } from './contextKeys';
-import { external } from './external/lazy';
-import { LossCurvesManager } from './lossCurves/lossCurvesManager';
-import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
-import { externalOutputDir, installReaderPool, loadTrainConfig } from './reading';
-import { ReaderPool } from './reading/readerPool';
-import { TrainingService } from './process/trainingService';
-import { readSettings } from './settings';
-import { slurm } from './slurm/lazy';
-import { RunActions } from './runsTable/runActions';
-import { RunsTable } from './runsTable/runsTable';
-import { RunsTableSource } from './runsTable/runsTableSource';
-import { RunsTreeProvider } from './tree/runsTreeProvider';
+import { INSPECT_SCHEME, LOSS_CURVES_VIEW_TYPE, RUNS_TABLE_VIEW_TYPE } from './contributionIds';
+import type { LossCurvesManager } from './lossCurves/lossCurvesManager';
+import type { TrainingService } from './process/trainingService';
+import type { RunsTable } from './runsTable/runsTable';
+import type { Services } from './services';
+import type { RunStore } from './store/runStore';
+import type { WorkspaceRuns } from './store/workspaceRuns';
+import { DeferredTreeDataProvider } from './tree/deferredTree';
+import type { RunsTreeProvider } from './tree/runsTreeProvider';
 import { ConfigDiagnostics } from './ui/configDiagnostics';
-import { CheckpointInspectProvider, INSPECT_SCHEME } from './ui/inspectDocument';
-import { Prompts } from './ui/prompts';
-import { saveExport } from './lossCurves/exportFile';
-import { TrainingSessionUi } from './ui/trainingSessionUi';
-import { fileRunReader } from './store/runReader';
-import { RunStore } from './store/runStore';
-import { WorkspaceRuns } from './store/workspaceRuns';
+import type { Prompts } from './ui/prompts';
+import type { TrainingSessionUi } from './ui/trainingSessionUi';
 
 /** What activate() returns: the live objects, for other extensions and the integration tests. */
 export interface TrainingRunsApi {
@@ -48,125 +39,59 @@ export interface TrainingRunsApi {
   runsTable: RunsTable;
 }
 
-let shutdown: (() => Promise<void>) | undefined;
+/** The API's members that are services (created on first read). */
+const SERVICE_KEYS: readonly Exclude<keyof TrainingRunsApi, 'configDiagnostics'>[] = [
+  'runs',
+  'training',
+  'workspaceRuns',
+  'tree',
+  'lossCurves',
+  'prompts',
+  'ui',
+  'runsTable',
+];
+
+let created: Services | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
-  // Every workspace read below runs in these worker threads, within the read time budget.
-  const readers = installReaderPool(
-    new ReaderPool({
-      workerScript: context.asAbsolutePath(path.join('dist', 'readerWorker.js')),
-      budgetMs: () => readSettings().readTimeBudgetMs,
-    }),
-  );
-  const reader = fileRunReader;
-  const model = new RunStore({ reader });
-  // External trainers' Hugging Face folders are followed through the store's one watcher when it sees them.
-  const outputFolderWatch = {
-    filesChanged: (dir: string, listener: () => void) =>
-      model.onDidChangeFiles((e) => e.dir === path.resolve(dir) && e.kind === 'checkpoints' && listener()),
-    watched: (dir: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir)) !== undefined,
-  };
-  const launchFor = (request: TrainRequest) =>
-    resolveTrainerLaunch(
-      request,
-      { nodePath: readSettings().nodePath, trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')) },
-      { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env },
-    );
-  const training = new TrainingService({
-    model,
-    launchFor,
-    // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
-    externalTrainerFor: async (request) =>
-      (await slurm().slurmRunFor(request, launchFor(request))) ??
-      external().externalTrainerFor(request, outputFolderWatch),
-    outputDirOf: async (request) => {
-      // Both read in the reader workers, so a hostile config never holds up the host.
-      const externalDir = await externalOutputDir(request.configPath, request.sets);
-      if (externalDir !== undefined) return externalDir;
-      // Knowing the folder before launch refuses a second trainer there at once, with no process started.
-      return (await loadTrainConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets }))
-        .output_dir;
-    },
-    stopTimeoutMs: () => readSettings().stopTimeoutMs,
-    hangTimeoutMs: () => readSettings().hangTimeoutMs,
-  });
-  const tree = new RunsTreeProvider(model);
-  const treeView = vscode.window.createTreeView('trainingRuns.runs', { treeDataProvider: tree, showCollapseAll: true });
-  const workspaceRuns = new WorkspaceRuns(model);
-  const lossCurves = new LossCurvesManager({
-    extensionUri: context.extensionUri,
-    store: model,
-    reader,
-    actions: {
-      onResume: async (runDir, checkpoint) => {
-        await vscode.commands.executeCommand(COMMANDS.resume, runDir, checkpoint);
-      },
-      onStop: async (runDir) => {
-        await vscode.commands.executeCommand(COMMANDS.stop, runDir);
-      },
-      onExport: (suggestedName, format, data) => saveExport(prompts, suggestedName, format, data),
-    },
-    // Panel settings (smoothing, log scale) outlive the window, per workspace.
-    memento: context.workspaceState,
-  });
-  const prompts = new Prompts();
-  const ui = new TrainingSessionUi(training, prompts, model, {
-    onStarted: (runDir) => {
-      if (readSettings().openLossCurvesOnStart) lossCurves.show([runDir]);
-    },
-  });
-
-  // Live events feed the loss curves; run states enable the panel's Resume/Stop.
-  training.onDidStart((handle) => {
-    void setContextKey('trainingRuns.isTraining', true);
-    handle.process.onEvent((event) => handle.runDir && lossCurves.postTrainerEvent(handle.runDir, event));
-  });
-  training.onDidEnd(() => void setContextKey('trainingRuns.isTraining', training.active().length > 0));
-  model.onDidChange(() => void setContextKey('trainingRuns.hasRuns', model.runs().length > 0));
-
   const configDiagnostics = new ConfigDiagnostics();
+  // Required, not imported: esbuild then evaluates services.ts and all it imports on this first call only.
+  const services = (): Services =>
+    (created ??= (require('./services') as typeof import('./services')).createServices(context, configDiagnostics));
+  const tree = new DeferredTreeDataProvider(() => services().api.tree);
   context.subscriptions.push(
     configDiagnostics,
-    treeView,
     tree,
-    workspaceRuns,
-    ui,
-    lossCurves,
-    lossCurves.registerSerializer(),
-    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, new CheckpointInspectProvider()),
-    { dispose: () => training.dispose() },
-    { dispose: () => model.dispose() },
-    readers,
+    vscode.window.createTreeView('trainingRuns.runs', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.window.registerWebviewPanelSerializer(LOSS_CURVES_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) => services().api.lossCurves.deserializeWebviewPanel(panel, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer(RUNS_TABLE_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel) => services().api.runsTable.deserializeWebviewPanel(panel),
+    }),
+    vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, {
+      provideTextDocumentContent: (uri) => {
+        const { CheckpointInspectProvider } = require('./ui/inspectDocument') as typeof import('./ui/inspectDocument');
+        return new CheckpointInspectProvider().provideTextDocumentContent(uri);
+      },
+    }),
   );
-  const runsTableSource = new RunsTableSource(model);
-  const runsTable = new RunsTable({
-    extensionUri: context.extensionUri,
-    source: runsTableSource,
-    actions: new RunActions(runsTableSource, prompts),
-    openCurves: (runDirs) => lossCurves.show(runDirs),
-    log: (line) => console.warn(`[training-runs] ${line}`),
-  });
-  context.subscriptions.push(runsTable, runsTable.registerSerializer(), { dispose: () => runsTableSource.dispose() });
-  registerCommands({
-    context,
-    model,
-    training,
-    tree,
-    ui,
-    prompts,
-    workspaceRuns,
-    listCheckpoints: (dir) => reader.listRunCheckpoints(dir),
-    lossCurves: () => lossCurves,
-    runsTable,
-  });
-  shutdown = () => training.shutdown(3000);
-
-  // Discovery runs after activation returns: the view fills in when it is done.
-  void workspaceRuns.scan();
-  return { runs: model, training, workspaceRuns, tree, lossCurves, runsTable, prompts, configDiagnostics, ui };
+  for (const id of Object.values(COMMANDS))
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        const { commands, firstListing } = services();
+        await firstListing.catch(() => undefined);
+        return commands.get(id)?.(...args);
+      }),
+    );
+  // Reading one of the services' members of the API creates them.
+  return Object.defineProperties(
+    { configDiagnostics },
+    Object.fromEntries(SERVICE_KEYS.map((key) => [key, { enumerable: true, get: () => services().api[key] }])),
+  ) as TrainingRunsApi;
 }
 
 /** Window closing: trainers get a short grace period to save, then are killed (none outlives the window). */
 export async function deactivate(): Promise<void> {
-  await shutdown?.();
+  await created?.shutdown();
 }

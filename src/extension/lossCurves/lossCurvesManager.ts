@@ -3,7 +3,7 @@
  * on the same set reveals it), fed by the trainer's live events (postTrainerEvent) and the run store
  * (run states that enable its Resume and Stop, checkpoint markers, watcher events); each run's
  * metrics history is read through the store's reader once, shared by the panels showing it, and
- * dropped when the last one closes. registerSerializer() restores panels after a reload
+ * dropped when the last one closes. deserializeWebviewPanel() restores panels after a reload
  * (activation event onWebviewPanel).
  */
 import { basename, dirname, resolve } from 'node:path';
@@ -30,7 +30,7 @@ export interface LossCurvesManagerOptions {
 
 const SETTINGS_KEY_PREFIX = 'trainingRuns.lossCurves.settings:';
 
-export class LossCurvesManager implements vscode.Disposable {
+export class LossCurvesManager implements vscode.Disposable, vscode.WebviewPanelSerializer {
   private readonly panels = new Map<string, LossCurvesPanel>();
   private readonly feeds = new Map<string, RunCurves>();
   /** What the panels were last told of each shown run: a store change is forwarded only when these differ. */
@@ -87,18 +87,15 @@ export class LossCurvesManager implements vscode.Disposable {
   }
 
   /** Restores panels after a window reload; keep the Disposable in context.subscriptions. */
-  registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(LOSS_CURVES_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state) => {
-        const parsed = parsePanelState(state);
-        if (!parsed.ok || parsed.value.runDirs.length === 0) {
-          this.log(`loss curves: could not restore a panel (${parsed.ok ? 'no runs' : parsed.error}); closing it`);
-          panel.dispose();
-          return;
-        }
-        this.adopt(panel, normalise(parsed.value.runDirs));
-      },
-    });
+  /** Restores a panel after a reload (extension.ts registers this serializer at activation). */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const parsed = parsePanelState(state);
+    if (!parsed.ok || parsed.value.runDirs.length === 0) {
+      this.log(`loss curves: could not restore a panel (${parsed.ok ? 'no runs' : parsed.error}); closing it`);
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, normalise(parsed.value.runDirs));
   }
 
   get openPanels(): LossCurvesPanel[] {

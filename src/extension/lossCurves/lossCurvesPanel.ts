@@ -15,7 +15,7 @@ import {
 import { makeNonce, renderPanelHtml } from './panelHtml';
 import type { FeedChange, RunCurves, ScalarChange } from './runCurves';
 
-export const LOSS_CURVES_VIEW_TYPE = 'trainingRuns.lossCurves';
+export { LOSS_CURVES_VIEW_TYPE } from '../contributionIds';
 
 export interface PanelActions {
   onResume(runDir: string, checkpoint: string | 'latest'): void | Promise<void>;

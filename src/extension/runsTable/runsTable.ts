@@ -1,12 +1,12 @@
 /**
  * Opens and restores the one "Compare Runs" panel of the window. Integration (extension.ts):
- * `new RunsTable({...})`, keep it and `registerSerializer()` in context.subscriptions; the command
- * `trainingRuns.compareRuns` calls `show()`. package.json activates on `onWebviewPanel:trainingRuns.runsTable`.
+ * `new RunsTable({...})`, keep it in context.subscriptions and register it as the panel's serializer;
+ * the command `trainingRuns.compareRuns` calls `show()`. package.json activates on `onWebviewPanel:trainingRuns.runsTable`.
  */
 import * as vscode from 'vscode';
 import { RUNS_TABLE_VIEW_TYPE, RunsTablePanel, type RunsTableOptions } from './runsTablePanel';
 
-export class RunsTable implements vscode.Disposable {
+export class RunsTable implements vscode.Disposable, vscode.WebviewPanelSerializer {
   private current: RunsTablePanel | undefined;
   private readonly opened = new vscode.EventEmitter<RunsTablePanel>();
   /** Fires for every panel created (by show() or by restoring after a reload). */
@@ -30,13 +30,10 @@ export class RunsTable implements vscode.Disposable {
     return this.adopt(panel);
   }
 
-  registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(RUNS_TABLE_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => {
-        if (this.current) panel.dispose();
-        else this.adopt(panel);
-      },
-    });
+  /** Restores the panel after a reload (extension.ts registers this serializer at activation). */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    if (this.current) panel.dispose();
+    else this.adopt(panel);
   }
 
   dispose(): void {

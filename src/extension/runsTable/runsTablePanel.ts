@@ -14,7 +14,7 @@ import { makeNonce, renderPanelHtml } from '../lossCurves/panelHtml';
 import { ActionRefused, RunActions } from './runActions';
 import type { RowsChange, RunsTableSource } from './runsTableSource';
 
-export const RUNS_TABLE_VIEW_TYPE = 'trainingRuns.runsTable';
+export { RUNS_TABLE_VIEW_TYPE } from '../contributionIds';
 const TITLE = 'Compare Runs';
 const BATCH_MS = 200;
 

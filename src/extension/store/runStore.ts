@@ -17,7 +17,7 @@
  * from TrainingService), the one file watcher (touch(), from WorkspaceRuns) and discovery
  * (setRunDirs()). It owns each run's record, status, checkpoint listing and best checkpoint.
  *
- * Reads: all file reads go through the injected RunReader. They are coalesced per run (one in
+ * Reads: all file reads go through the injected RunReader (readRunView.ts; the status from run.json in runStatus.ts). They are coalesced per run (one in
  * flight; the requests that come meanwhile share one read after it) and carry a generation: a read
  * is applied only if no newer read of that run was applied and the run was not dropped or reset
  * since it started, so a stale read never wins. A watcher event re-reads only the run it touches,
@@ -25,13 +25,15 @@
  * watcher, since their trainer's events already say when a save is committed. vscode-free.
  */
 import * as path from 'node:path';
-import type { CheckpointInfo } from '../../core/checkpoint/types';
+import { isProcessAlive } from '../../core/checkpoint/lock';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import { bestCheckpointName, type EndedRunStatus, type RunRecord } from '../../core/run/index';
+import type { EndedRunStatus } from '../../core/run/index';
 import { EVENT_FILE_DEPTH } from '../../core/tensorboard/layout';
 import { Emitter } from '../util/emitter';
+import { readRunView } from './readRunView';
 import type { ListRequest, RunReader } from './runReader';
-import { emptyRun, type CheckpointView, type ClusterJobView, type RunView } from './runView';
+import { statusOf } from './runStatus';
+import { emptyRun, type ClusterJobView, type RunView } from './runView';
 
 import type { RunFileKind } from '../model/discovery';
 
@@ -57,16 +59,6 @@ function ancestors(dir: string, levels: number): string[] {
     out.push(path.dirname(out[out.length - 1] as string));
   return out;
 }
-
-/** Whether a process of that id exists (one of another user counts). */
-export const isProcessAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 const TOUCH_DEBOUNCE_MS = 300;
 
@@ -256,13 +248,15 @@ export class RunStore {
     const generation = ++slot.started;
     const exact = slot.exactWanted;
     slot.exactWanted = false;
-    const reading: Promise<void> = this.readRun(dir, exact ? { exact } : {})
+    const reading: Promise<void> = readRunView(this.options.reader, dir, exact ? { exact } : {})
       .then(
         (view) => {
           // Dropped or reset meanwhile, or overtaken: this read is stale.
           if (this.slots.get(dir) !== slot || generation <= slot.applied) return;
           slot.applied = generation;
-          this.put(this.withStatus(view));
+          // Live progress and the job's state may have changed while the files were read: keep the newest.
+          const current = this.runsByDir.get(dir);
+          this.put(this.withStatus({ ...view, live: current?.live ?? null, clusterJob: current?.clusterJob ?? null }));
         },
         () => undefined,
       )
@@ -271,56 +265,6 @@ export class RunStore {
       });
     slot.inFlight = reading;
     return reading;
-  }
-
-  /** Everything on disk about one run; the status is decided when it is applied. */
-  private async readRun(dir: string, request: ListRequest): Promise<RunView> {
-    const { reader } = this.options;
-    const problems: string[] = [];
-    let unreadable: string | undefined;
-    // A refused read (too large, malformed, not a regular file, over the time budget) marks the run unreadable.
-    const refused = (what: string | null, err: unknown): void => {
-      const message = err instanceof Error ? err.message : String(err);
-      problems.push(what ? `${what}: ${message}` : message);
-      unreadable ??= message.split(`${dir}${path.sep}`).join('');
-    };
-    let recordError: unknown;
-    let listError: unknown;
-    const [{ record, problem }, infos, writing] = await Promise.all([
-      reader.readRunRecord(dir).catch((err: unknown) => ((recordError = err), { record: null, problem: null })),
-      reader.listRunCheckpoints(dir, request).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') listError = err;
-        return [] as CheckpointInfo[];
-      }),
-      reader.listWritingFolders(dir),
-    ]);
-    if (problem) refused(null, problem);
-    if (recordError !== undefined) refused('Cannot read run.json', recordError);
-    if (listError !== undefined) refused('Cannot list checkpoints', listError);
-    // Rows of the engine carry their trainer summary; other sources' rows are read here.
-    const summaries = await Promise.all(
-      infos.map((c) =>
-        !c.valid ? null : c.trainer !== undefined ? c.trainer : reader.readTrainerSummary(c.path).catch(() => null),
-      ),
-    );
-    const best = bestCheckpointName(infos.map((c, i) => ({ ...c, namesBest: summaries[i]?.bestCheckpoint ?? null })));
-    const checkpoints: CheckpointView[] = infos.map((c, i) => ({
-      ...c,
-      loss: summaries[i]?.loss ?? null,
-      best: c.name === best,
-    }));
-    // Live progress and the job's state may have changed while the files were read: keep the newest.
-    const previous = this.runsByDir.get(dir);
-    return {
-      ...emptyRun(dir),
-      record,
-      checkpoints,
-      writing,
-      problems,
-      ...(unreadable !== undefined ? { unreadable } : {}),
-      live: previous?.live ?? null,
-      clusterJob: previous?.clusterJob ?? null,
-    };
   }
 
   private withStatus(view: RunView): RunView {
@@ -402,24 +346,4 @@ export class RunStore {
       }
     }
   }
-}
-
-/** The status run.json gives, corrected when its trainer is gone. */
-function statusOf(
-  record: RunRecord | null,
-  isAlive: (pid: number) => boolean,
-): Pick<RunView, 'status' | 'statusDetail'> {
-  if (!record || !record.status) return { status: 'unknown', statusDetail: record ? null : 'no run.json' };
-  if (record.status === 'training') {
-    if (record.pid !== null && !isAlive(record.pid))
-      return {
-        status: 'failed',
-        statusDetail: `run.json says training, but its trainer (pid ${record.pid}) is no longer running`,
-      };
-    return {
-      status: 'training',
-      statusDetail: record.pid !== null ? `trained by pid ${record.pid} outside this window` : null,
-    };
-  }
-  return { status: record.status, statusDetail: record.status === 'failed' ? record.error : null };
 }

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigProblem } from '../../core/protocol/configReads';
 import { refusedConfigText } from '../commands/configFacts';
-import { configProblems, ReadRefusedError } from '../reading';
+// Required on first check, not at activation: the reader pool's protocol validates with zod.
+const reading = (): typeof import('../reading') => require('../reading') as typeof import('../reading');
 import { suggestedReplacement, tokenRange } from './configDiagnosticText';
 
 export const DIAGNOSTIC_SOURCE = 'Training Runs';
@@ -43,7 +44,7 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
     const file = doc.uri.fsPath;
     let problems: ConfigProblem[];
     try {
-      problems = await configProblems(file);
+      problems = await reading().configProblems(file);
     } catch (err) {
       // Refused by the reader workers (over the time budget, out of memory): say so at the file's top.
       problems = [
@@ -51,7 +52,7 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
           kind: 'unreadable',
           file,
           text:
-            err instanceof ReadRefusedError
+            err instanceof reading().ReadRefusedError
               ? refusedConfigText(file, err.reason, err.byLoad)
               : `${path.basename(file)} could not be checked: ${(err as Error).message}`,
           range: tokenRange(doc.lineCount > 0 ? doc.lineAt(0).text : '', null, null),

@@ -5,11 +5,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { INSPECT_SCHEME } from '../contributionIds';
 import { checkpointBytes, inspectBudgetMs } from '../model/inspectText';
 import { inspectCheckpointText, ReadRefusedError } from '../reading';
 import { readSettings } from '../settings';
-
-export const INSPECT_SCHEME = 'training-checkpoint';
 
 export class CheckpointInspectProvider implements vscode.TextDocumentContentProvider {
   static uriFor(checkpointPath: string): vscode.Uri {

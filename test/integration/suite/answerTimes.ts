@@ -5,6 +5,7 @@
  * itself (no clipboard, no round trip to the window), so it measures the host's thread alone.
  */
 import assert from 'node:assert/strict';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 import * as vscode from 'vscode';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,7 +22,7 @@ export async function answerTimes(busy: () => boolean): Promise<AnswerTimes> {
   let last = performance.now();
   while (busy()) {
     const asked = performance.now();
-    assert.equal(await vscode.commands.executeCommand('trainingRuns.copyCheckpointPath'), undefined);
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.copyCheckpointPath), undefined);
     const answered = performance.now();
     answers.push(answered - asked);
     // A read on the host's thread would also delay the loop between commands: the gap catches it.

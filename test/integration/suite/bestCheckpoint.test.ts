@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { RunsTreeNode } from '../../../src/extension/tree/runsTreeProvider';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -52,7 +53,7 @@ describe('The best checkpoint by eval_loss in the Runs tree', function () {
         '',
       ].join('\n'),
     );
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', config, {
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, config, {
       device: 'cpu',
     });
     assert.ok(handle, 'Train returned no handle');

@@ -16,6 +16,7 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainerExit } from '../../../src/extension/process/trainerProcess';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { RunsTreeNode } from '../../../src/extension/tree/runsTreeProvider';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const PYTHON = '/usr/bin/python3';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -95,7 +96,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
 
   it('trains through the Train command; the tree shows its checkpoints, the loss log arrives, Stop ends it "stopped"', async () => {
     const t0 = Date.now();
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', configPath);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, configPath);
     assert.ok(handle, 'Train returned no handle');
     assert.equal(handle.runDir, runDir);
     handle.process.onEvent((e) => firstRun.push(e));
@@ -133,7 +134,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     assert.ok(api.runs.get(runDir)?.live?.loss !== null, 'the run model has no live loss');
 
     const tStop = Date.now();
-    const exits = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', runDir);
+    const exits = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, runDir);
     stoppedExit = exits[0];
     log(`Stop → exit: ${Date.now() - tStop} ms (exit code ${stoppedExit?.exitCode})`);
     assert.equal(stoppedExit?.status, 'stopped', stoppedExit?.message ?? '');
@@ -155,7 +156,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     const seen: TrainerEvent[] = [];
     // checkpoint-5 is older than the stop's checkpoint: Resume asks before branching (answered here).
     api.prompts.answerWith((q) => q.choices.find((c) => c.startsWith('Branch')));
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.resume', chosen);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.resume, chosen);
     api.prompts.answerWith(undefined);
     assert.ok(handle, 'Resume returned no handle');
     handle.process.onEvent((e) => seen.push(e));
@@ -177,7 +178,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
       state.log_history.filter((e) => e.loss !== undefined).map((e) => e.step),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     );
-    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', runDir);
+    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, runDir);
     assert.equal(exit?.status, 'stopped');
     const record = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as {
       resumed_from: string;
@@ -190,7 +191,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
   it('inspects and deletes a Hugging Face checkpoint through the commands', async function () {
     if (!stoppedExit) this.skip();
     const target = path.join(runDir, 'checkpoint-5');
-    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('trainingRuns.inspectCheckpoint', target);
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>(COMMANDS.inspectCheckpoint, target);
     const inspected = JSON.parse(doc.getText()) as {
       format?: string;
       step?: number;
@@ -203,7 +204,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     assert.equal(
-      await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, { confirm: false }),
+      await vscode.commands.executeCommand<boolean>(COMMANDS.deleteCheckpoint, target, { confirm: false }),
       true,
     );
     assert.equal(existsSync(target), false);

@@ -13,6 +13,7 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { Question } from '../../../src/extension/ui/prompts';
 import { until } from './until';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
@@ -55,7 +56,7 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     assert.deepEqual(others, [], 'this test needs a workspace whose configs are all external trainers');
     let settled = false;
     let handle: TrainingHandle | undefined;
-    const train = vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train').then((r) => {
+    const train = vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train).then((r) => {
       settled = true;
       handle = r;
     });
@@ -92,7 +93,7 @@ describe('The first hour: Train quick pick, run notifications and the status bar
     );
     api.prompts.answerWith(() => undefined); // every notification dismissed
     const statusTexts = new Set<string>();
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+    const handle = await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, config, {
       device: 'cpu',
     });
     assert.ok(handle, 'no run started');
@@ -139,7 +140,7 @@ describe('The first hour: Train quick pick, run notifications and the status bar
       await until('a step', () => (stepped ? true : undefined), 60_000);
       return 'Stop';
     });
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+    const handle = await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, config, {
       device: 'cpu',
     });
     assert.ok(handle, 'no run started');

@@ -11,6 +11,7 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import { RunsTreeProvider } from '../../../src/extension/tree/runsTreeProvider';
 import { until } from './until';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -70,7 +71,7 @@ describe('Config diagnostics and tree ages in the real host', function () {
       config,
       `extends: ../project.yaml\nmax_steps: 100000\nsave_steps: 100000\nlog_steps: 10\noutput_dir: ${JSON.stringify(runDir)}\n`,
     );
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+    const handle = await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, config, {
       device: 'cpu',
     });
     assert.ok(handle, 'no run started');
@@ -80,9 +81,7 @@ describe('Config diagnostics and tree ages in the real host', function () {
         api.runs.get(runDir)?.status === 'training' ? true : undefined,
       );
       let done = false;
-      const opened = vscode.commands
-        .executeCommand<boolean>('trainingRuns.openLossCurves')
-        .then((r) => ((done = true), r));
+      const opened = vscode.commands.executeCommand<boolean>(COMMANDS.openLossCurves).then((r) => ((done = true), r));
       // Enter on the picker, as soon as it is up: it charts what is pre-selected (nothing, without the fix).
       const deadline = Date.now() + 15_000;
       while (!done && Date.now() < deadline) {
@@ -95,7 +94,7 @@ describe('Config diagnostics and tree ages in the real host', function () {
         'no panel charts the training run',
       );
     } finally {
-      await vscode.commands.executeCommand('trainingRuns.stop', runDir);
+      await vscode.commands.executeCommand(COMMANDS.stop, runDir);
       await handle.exited;
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     }

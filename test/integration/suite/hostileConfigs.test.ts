@@ -5,6 +5,7 @@
  * configs are parsed in the reader workers); the Problems panel shows each refusal with its fix.
  */
 import assert from 'node:assert/strict';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -61,7 +62,7 @@ describe('hostile configs: the host stays responsive and the Problems panel says
     const t0 = performance.now();
     let trainSettled = false;
     // The Train pick reads every config's facts (these three included) before it shows.
-    const train = vscode.commands.executeCommand('trainingRuns.train').then(
+    const train = vscode.commands.executeCommand(COMMANDS.train).then(
       () => (trainSettled = true),
       () => (trainSettled = true),
     );

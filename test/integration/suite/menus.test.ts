@@ -14,6 +14,7 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { RunsTreeNode } from '../../../src/extension/tree/runsTreeProvider';
 import type { Question } from '../../../src/extension/ui/prompts';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -55,9 +56,7 @@ describe('Commands from every menu, and the questions before a run starts', func
     runDir = path.join(runsDir, 'menus');
     config = writeConfig('menus.yaml', tiny(runDir));
     api.prompts.answerWith(() => undefined);
-    await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, { device: 'cpu' }),
-    );
+    await finished(await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, config, { device: 'cpu' }));
     await api.workspaceRuns.scan();
   });
   afterEach(() => api.prompts.answerWith(() => undefined));
@@ -84,7 +83,7 @@ describe('Commands from every menu, and the questions before a run starts', func
     const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
     assert.deepEqual(duplicates, []);
     // A refresh gives the same ids again (VS Code keeps expanded nodes by id).
-    await vscode.commands.executeCommand('trainingRuns.refresh');
+    await vscode.commands.executeCommand(COMMANDS.refresh);
     const again = (await walk()).map((n) => api.tree.getTreeItem(n).id).filter((id): id is string => id !== undefined);
     assert.deepEqual(
       new Set(again.filter((id) => id.includes(runDir))),
@@ -129,7 +128,7 @@ describe('Commands from every menu, and the questions before a run starts', func
       }
     }
     for (const c of manifest.contributes.commands as Array<{ command: string }>) {
-      if (!hiddenFromPalette.has(c.command) && c.command !== 'trainingRuns.stopAll')
+      if (!hiddenFromPalette.has(c.command) && c.command !== COMMANDS.stopAll)
         calls.push({ menu: 'commandPalette', command: c.command, args: [] });
     }
     // Pickers that open are dismissed, as a user pressing Escape would.
@@ -157,7 +156,7 @@ describe('Commands from every menu, and the questions before a run starts', func
   it('Resume on a run at its max_steps asks how far to continue; Escape starts nothing', async () => {
     assert.equal(api.runs.get(runDir)?.status, 'finished');
     api.prompts.answerWith(() => undefined);
-    const none = await vscode.commands.executeCommand('trainingRuns.resume', { kind: 'run', runDir });
+    const none = await vscode.commands.executeCommand(COMMANDS.resume, { kind: 'run', runDir });
     assert.equal(none, undefined);
     assert.equal(api.training.active().length, 0);
     const [asked] = api.prompts.asked;
@@ -166,7 +165,7 @@ describe('Commands from every menu, and the questions before a run starts', func
 
     api.prompts.answerWith((q) => (q.kind === 'input' ? '40' : undefined));
     const handle = await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resume', { kind: 'run', runDir }),
+      await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.resume, { kind: 'run', runDir }),
     );
     assert.ok(handle.request.sets.includes('max_steps=40'), handle.request.sets.join(' '));
     assert.ok(
@@ -192,7 +191,7 @@ describe('Commands from every menu, and the questions before a run starts', func
 
     api.prompts.answerWith(() => undefined);
     assert.equal(
-      await vscode.commands.executeCommand('trainingRuns.resumeFromCheckpoint', {
+      await vscode.commands.executeCommand(COMMANDS.resumeFromCheckpoint, {
         kind: 'checkpoint',
         runDir,
         path: from.path,
@@ -208,7 +207,7 @@ describe('Commands from every menu, and the questions before a run starts', func
 
     api.prompts.answerWith((q) => q.choices.find((c) => c.startsWith('Branch')));
     const handle = await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resumeFromCheckpoint', {
+      await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.resumeFromCheckpoint, {
         kind: 'checkpoint',
         runDir,
         path: from.path,
@@ -248,17 +247,14 @@ describe('Commands from every menu, and the questions before a run starts', func
     const empty = path.join(runsDir, 'nothing-yet');
     const resumeConfig = writeConfig('resume-nothing.yaml', tiny(empty, 10, 'resume_from_checkpoint: true\n'));
     api.prompts.answerWith(() => undefined);
-    assert.equal(
-      await vscode.commands.executeCommand('trainingRuns.train', resumeConfig, { device: 'cpu' }),
-      undefined,
-    );
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.train, resumeConfig, { device: 'cpu' }), undefined);
     assert.equal(api.training.active().length, 0);
     assert.equal(api.prompts.asked[0]?.kind, 'warning');
     assert.match(api.prompts.asked[0]?.message ?? '', /resume_from_checkpoint is true, but .*no checkpoint/);
 
     api.prompts.answerWith((q) => (q.choices.includes('Start Fresh') ? 'Start Fresh' : undefined));
     const handle = await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', resumeConfig, { device: 'cpu' }),
+      await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, resumeConfig, { device: 'cpu' }),
     );
     assert.equal((await handle.started)?.startStep, 0);
   });
@@ -267,20 +263,20 @@ describe('Commands from every menu, and the questions before a run starts', func
     const again = path.join(runsDir, 'again');
     const againConfig = writeConfig('again.yaml', tiny(again, 20));
     await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', againConfig, { device: 'cpu' }),
+      await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, againConfig, { device: 'cpu' }),
     );
 
     api.prompts.answerWith(() => undefined);
-    assert.equal(await vscode.commands.executeCommand('trainingRuns.train', againConfig, { device: 'cpu' }), undefined);
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.train, againConfig, { device: 'cpu' }), undefined);
     assert.deepEqual(api.prompts.asked[0]?.choices, ['Resume', 'New Folder', 'Replace']);
 
     api.prompts.answerWith(() => 'New Folder');
     const elsewhere = await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', againConfig, { device: 'cpu' }),
+      await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, againConfig, { device: 'cpu' }),
     );
     assert.equal(elsewhere.runDir, `${again}-2`);
 
-    assert.equal(await vscode.commands.executeCommand('trainingRuns.openLossCurves', again), true);
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.openLossCurves, again), true);
     const panel = api.lossCurves.openPanels.find((p) => p.runDirs.includes(again))!;
     const feed = panel.feeds.find((f) => f.runDir === again)!;
     await feed.load();
@@ -288,7 +284,7 @@ describe('Commands from every menu, and the questions before a run starts', func
 
     api.prompts.answerWith(() => 'Replace');
     const replaced = await finished(
-      await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', againConfig, { device: 'cpu' }),
+      await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, againConfig, { device: 'cpu' }),
     );
     assert.equal((await replaced.started)?.startStep, 0);
     const steps = feed.snapshot(10_000).series.steps;

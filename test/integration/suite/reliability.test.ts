@@ -24,6 +24,7 @@ import {
   type CheckpointContent,
 } from '../../../src/core/checkpoint/index';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
@@ -75,7 +76,7 @@ describe('Training Runs: Delete and Resume accept only checkpoints of known runs
     outside = mkdtempSync(path.join(tmpdir(), 'reliability-outside-'));
     cpSync(path.join(runDir, 'checkpoints'), path.join(outside, 'checkpoints'), { recursive: true });
     writeFileSync(path.join(outside, 'precious.txt'), 'keep me');
-    await vscode.commands.executeCommand('trainingRuns.refresh');
+    await vscode.commands.executeCommand(COMMANDS.refresh);
     const deadline = Date.now() + 15_000;
     while (api.runs.get(runDir)?.checkpoints.length !== 3 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
@@ -103,7 +104,7 @@ describe('Training Runs: Delete and Resume accept only checkpoints of known runs
 
   it('Resume From Here refuses every path that is not a listed checkpoint of a known run; nothing starts', async () => {
     for (const target of candidates()) {
-      const handle = await vscode.commands.executeCommand('trainingRuns.resumeFromCheckpoint', target);
+      const handle = await vscode.commands.executeCommand(COMMANDS.resumeFromCheckpoint, target);
       assert.equal(handle, undefined, `resumed from ${target}`);
     }
     assert.equal(api.training.active().length, 0);
@@ -111,7 +112,7 @@ describe('Training Runs: Delete and Resume accept only checkpoints of known runs
 
   it('Delete refuses every path that is not a checkpoint folder of a known run; nothing is removed', async () => {
     for (const target of candidates()) {
-      const deleted = await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, {
+      const deleted = await vscode.commands.executeCommand<boolean>(COMMANDS.deleteCheckpoint, target, {
         confirm: false,
       });
       assert.equal(deleted, false, `deleted ${target}`);
@@ -137,7 +138,7 @@ describe('Training Runs: Delete and Resume accept only checkpoints of known runs
     symlinkSync(path.join(outside, 'precious.txt'), path.join(target, 'link-to-file'));
     mkdirSync(path.join(target, 'nested'));
     symlinkSync(path.join(outside, 'checkpoints'), path.join(target, 'nested', 'deep-link'), 'dir');
-    const deleted = await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, {
+    const deleted = await vscode.commands.executeCommand<boolean>(COMMANDS.deleteCheckpoint, target, {
       confirm: false,
     });
     assert.equal(deleted, true);

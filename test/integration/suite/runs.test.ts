@@ -22,6 +22,7 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { TrainerExit } from '../../../src/extension/process/trainerProcess';
 import type { RunsTreeNode } from '../../../src/extension/tree/runsTreeProvider';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -36,7 +37,7 @@ function writeConfig(name: string, body: string): string {
 }
 
 async function train(configPath: string, sets: string[] = []): Promise<TrainingHandle | undefined> {
-  return vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', configPath, {
+  return vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, configPath, {
     sets,
     device: 'cpu',
   });
@@ -159,7 +160,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
   it('deletes exactly the chosen checkpoint folder', async () => {
     const target = path.join(tinyRun, 'checkpoints', 'checkpoint-20');
     const before = readdirSync(path.join(tinyRun, 'checkpoints')).sort();
-    const deleted = await vscode.commands.executeCommand<boolean>('trainingRuns.deleteCheckpoint', target, {
+    const deleted = await vscode.commands.executeCommand<boolean>(COMMANDS.deleteCheckpoint, target, {
       confirm: false,
     });
     assert.equal(deleted, true);
@@ -174,7 +175,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     );
     // Not a checkpoint folder of a known run: refused, nothing removed.
     const refused = await vscode.commands.executeCommand<boolean>(
-      'trainingRuns.deleteCheckpoint',
+      COMMANDS.deleteCheckpoint,
       path.join(project, 'configs'),
       { confirm: false },
     );
@@ -187,7 +188,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     // A background re-read trusts the listing index; the Refresh Runs command validates every file.
     await api.runs.refresh(tinyRun, { exact: false });
     assert.equal(api.runs.get(tinyRun)?.checkpoints.find((c) => c.name === 'checkpoint-40')?.valid, true);
-    await vscode.commands.executeCommand('trainingRuns.refresh');
+    await vscode.commands.executeCommand(COMMANDS.refresh);
     const run = api.runs.get(tinyRun)!;
     const broken = run.checkpoints.find((c) => c.name === 'checkpoint-40');
     assert.equal(broken?.valid, false);
@@ -201,8 +202,8 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     assert.ok(broken!.problems.length > 0 && tooltip.includes(broken!.problems[0]!), tooltip);
     // Resume From Here on it is refused; Resume on the run lets the trainer pick the newest valid one
     // from the folders (no path taken from the listing), which skips the broken one.
-    assert.equal(await vscode.commands.executeCommand('trainingRuns.resumeFromCheckpoint', node), undefined);
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resume', tinyRun);
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.resumeFromCheckpoint, node), undefined);
+    const handle = await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.resume, tinyRun);
     assert.ok(handle);
     assert.ok(handle.request.sets.includes('resume_from_checkpoint=true'), handle.request.sets.join(' '));
     assert.ok(!handle.request.sets.some((s) => s.includes('checkpoint-')), handle.request.sets.join(' '));
@@ -224,7 +225,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     const handle = await train(longConfig);
     assert.ok(handle);
     await stepAtLeast(handle, 15);
-    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', longRun);
+    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, longRun);
     assert.equal(exit?.status, 'stopped');
     assert.equal(exit?.forcedKill, false);
     const ckpts = await listCheckpoints(longRun);
@@ -236,7 +237,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
   });
 
   it('resumes from the latest step', async () => {
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.resume', longRun, 'latest');
+    const handle = await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.resume, longRun, 'latest');
     assert.ok(handle);
     const started = await handle.started;
     assert.equal(started?.startStep, stoppedAt);
@@ -246,7 +247,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
       first && first.step > stoppedAt && first.step <= stoppedAt + 10,
       `first step ${first?.step} after ${stoppedAt}`,
     );
-    const exits = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', longRun);
+    const exits = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, longRun);
     assert.equal(exits[0]?.status, 'stopped');
   });
 
@@ -261,7 +262,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     const second = await train(longConfig);
     assert.equal(second, undefined);
     assert.equal(api.training.active().length, 1);
-    await vscode.commands.executeCommand('trainingRuns.stop', longRun);
+    await vscode.commands.executeCommand(COMMANDS.stop, longRun);
 
     // Held by a trainer outside this window (the command line): the trainer refuses, naming the holder.
     const cli: ChildProcess = fork(
@@ -301,10 +302,7 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
     assert.equal(api.training.active().length, 2);
     assert.equal((await ha.exited).status, 'finished');
     assert.equal(api.runs.get(path.join(runsDir, 'para-b'))?.status, 'training');
-    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>(
-      'trainingRuns.stop',
-      path.join(runsDir, 'para-b'),
-    );
+    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, path.join(runsDir, 'para-b'));
     assert.equal(exit?.status, 'stopped');
     assert.equal(api.training.active().length, 0);
   });
@@ -330,13 +328,13 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
 
   it("opens a checkpoint's full state read-only and the loss curves of a run", async () => {
     const ckpt = path.join(runsDir, 'from-cli', 'checkpoints', 'checkpoint-20');
-    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('trainingRuns.inspectCheckpoint', ckpt);
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>(COMMANDS.inspectCheckpoint, ckpt);
     assert.equal(doc.uri.scheme, 'training-checkpoint');
     assert.equal(doc.languageId, 'json');
     const state = JSON.parse(doc.getText());
     assert.equal(JSON.stringify(state).includes('"global_step":20'), true, doc.getText().slice(0, 400));
     const opened = await vscode.commands.executeCommand<boolean>(
-      'trainingRuns.openLossCurves',
+      COMMANDS.openLossCurves,
       path.join(runsDir, 'from-cli'),
     );
     assert.equal(opened, true);

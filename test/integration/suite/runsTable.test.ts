@@ -21,6 +21,7 @@ import { fileRunReader } from '../../../src/extension/store/runReader';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { RunsTablePanel } from '../../../src/extension/runsTable/runsTablePanel';
 import { RunsTableSource } from '../../../src/extension/runsTable/runsTableSource';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -54,7 +55,7 @@ function nextPost(
  */
 async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  const panel = await vscode.commands.executeCommand<RunsTablePanel>('trainingRuns.compareRuns');
+  const panel = await vscode.commands.executeCommand<RunsTablePanel>(COMMANDS.compareRuns);
   assert.ok(panel, 'Compare Runs returned no panel');
   const init = await nextPost(panel, (m) => m.type === 'init', 60_000);
   assert.ok(init.type === 'init');
@@ -69,7 +70,7 @@ async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
 
 async function train(outputDir: string, lr: string, extra: string[] = []): Promise<void> {
   const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(
-    'trainingRuns.train',
+    COMMANDS.train,
     path.join(project, 'configs', 'train.yaml'),
     {
       sets: [

@@ -18,6 +18,7 @@ import type { TrainerExit } from '../../../src/extension/process/trainerProcess'
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
 import { type LocalSlurm, longRun, startOrSkip } from '../../support/localSlurm';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const project = path.join(workspace, 'slurm-suite');
@@ -91,7 +92,7 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
   it('Train submits the job: pending, running, requeued mid-run, resumed from its latest checkpoint, finished at max_steps', async () => {
     const file = config('requeue', 1200, '{ type: slurm, extra_args: ["--hold"] }');
     const runDir = path.join(project, 'runs', 'requeue');
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, file);
     assert.ok(handle, 'Train returned no handle');
     const { events, log } = follow(handle);
     // The Runs tree's row for the run, as the user reads it.
@@ -143,7 +144,7 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
     // start, the config asks for 200 steps more, which the restarted job reads and finishes.
     const file = config('time-limit', 1_000_000, launcher);
     const runDir = path.join(project, 'runs', 'time-limit');
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, file);
     assert.ok(handle, 'Train returned no handle');
     const { events, log } = follow(handle);
     const jobId = (handle.process as SlurmJobRun).jobId!;
@@ -182,11 +183,11 @@ describe('Slurm: Train, requeue and Stop of a cluster job in the real host', fun
   it('Stop on a running job saves a checkpoint and ends it "stopped"', async () => {
     const file = config('stop', 100_000, '{ type: slurm }');
     const runDir = path.join(project, 'runs', 'stop');
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, file);
     assert.ok(handle);
     const { events } = follow(handle);
     await until('a checkpoint', 120_000, () => events.find((e) => e.type === 'checkpoint_saved'));
-    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>('trainingRuns.stop', runDir);
+    const [exit] = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, runDir);
     assert.equal(exit?.status, 'stopped', exit?.message ?? '');
     const finished = events.find((e) => e.type === 'finished');
     assert.ok(finished?.type === 'finished' && finished.status === 'stopped');
@@ -209,7 +210,7 @@ launcher: { type: slurm, ntasks_per_node: 2 }
 `,
     );
     const runDir = path.join(project, 'runs', 'external');
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, file);
     assert.ok(handle, 'Train returned no handle');
     const { events, log } = follow(handle);
     const exit = await handle.exited;
@@ -238,7 +239,7 @@ launcher: { type: slurm, ntasks_per_node: 2 }
   it('a launcher config error fails at once with its file and line, and submits nothing', async () => {
     const file = config('bad', 100, '{ type: slurm, time: "2h" }');
     const before = await cluster!.client.queue();
-    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>('trainingRuns.train', file);
+    const handle = await vscode.commands.executeCommand<TrainingHandle | undefined>(COMMANDS.train, file);
     assert.ok(handle);
     const exit = await handle.exited;
     assert.equal(exit.status, 'failed');

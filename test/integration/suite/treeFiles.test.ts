@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { TrainingHandle } from '../../../src/extension/process/trainingService';
 import type { RunsTreeNode } from '../../../src/extension/tree/runsTreeProvider';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const extensionId = 'training-runs.training-runs';
 const repoRoot = process.env.TRAINING_RUNS_REPO_ROOT ?? path.resolve(__dirname, '../../../..');
@@ -31,7 +32,7 @@ describe("Checkpoint detail nodes: the Model node's tensors and file nodes that 
       `extends: ../project.yaml\nmax_steps: 10\nsave_steps: 10\nlog_steps: 5\noutput_dir: ${JSON.stringify(runDir)}\n`,
     );
     api.prompts.answerWith(() => undefined);
-    const handle = await vscode.commands.executeCommand<TrainingHandle>('trainingRuns.train', config, {
+    const handle = await vscode.commands.executeCommand<TrainingHandle>(COMMANDS.train, config, {
       device: 'cpu',
     });
     assert.ok(handle, 'no run started');

@@ -6,7 +6,7 @@
  * Each runner does the largest multiple of 4 elements and returns that count; the caller's scalar
  * loops do the rest, and everything on arrays off the wasm heap (the cpu backend).
  */
-import { add, constant, load, mul, setTemp, store, sub, temp } from '../simd/expressions';
+import { add, constant, load, mul, operands, setTemp, store, sub, temp } from '../simd/expressions';
 import { type LoopFunctions, SimdModule, wasmBackendMemory } from '../simd/heapModules';
 import type { LoopFunction } from '../simd/wasmEncoding';
 
@@ -15,45 +15,50 @@ const CUBIC = 0.044715;
 
 type Name = 'geluDoubledInner' | 'geluBackward';
 
-/** Arrays: x 0, z 1. z = 2·√(2/π)·(x + 0.044715·x³). Temps: 0 x. */
-const doubledInner: LoopFunction = {
-  name: 'geluDoubledInner',
-  arrays: 2,
-  scalars: 0,
-  temps: 1,
-  body: [
-    setTemp(0, load(0)),
-    store(
-      1,
-      mul(constant(2 * SQRT_2_OVER_PI), add(temp(0), mul(constant(CUBIC), mul(temp(0), mul(temp(0), temp(0)))))),
-    ),
-  ],
-};
+/** z = 2·√(2/π)·(x + 0.044715·x³). */
+const doubledInner: LoopFunction = (() => {
+  const { array, temp: t, ...counts } = operands(['x', 'z'], [], ['x']);
+  return {
+    name: 'geluDoubledInner',
+    ...counts,
+    body: [
+      setTemp(t.x, load(array.x)),
+      store(
+        array.z,
+        mul(
+          constant(2 * SQRT_2_OVER_PI),
+          add(temp(t.x), mul(constant(CUBIC), mul(temp(t.x), mul(temp(t.x), temp(t.x))))),
+        ),
+      ),
+    ],
+  };
+})();
 
-/** Arrays: dy 0, x 1, σ 2, dx 3. dx = dy·(σ + x·σ·(1 − σ)·(a + b·x²)). Temps: 0 x, 1 σ. */
-const backward: LoopFunction = {
-  name: 'geluBackward',
-  arrays: 4,
-  scalars: 0,
-  temps: 2,
-  body: [
-    setTemp(0, load(1)),
-    setTemp(1, load(2)),
-    store(
-      3,
-      mul(
-        load(0),
-        add(
-          temp(1),
-          mul(
-            mul(mul(temp(0), temp(1)), sub(constant(1), temp(1))),
-            add(constant(2 * SQRT_2_OVER_PI), mul(constant(6 * SQRT_2_OVER_PI * CUBIC), mul(temp(0), temp(0)))),
+/** dx = dy·(σ + x·σ·(1 − σ)·(a + b·x²)), σ = σ(2u) from the forward. */
+const backward: LoopFunction = (() => {
+  const { array, temp: t, ...counts } = operands(['dy', 'x', 'sigma', 'dx'], [], ['x', 'sigma']);
+  return {
+    name: 'geluBackward',
+    ...counts,
+    body: [
+      setTemp(t.x, load(array.x)),
+      setTemp(t.sigma, load(array.sigma)),
+      store(
+        array.dx,
+        mul(
+          load(array.dy),
+          add(
+            temp(t.sigma),
+            mul(
+              mul(mul(temp(t.x), temp(t.sigma)), sub(constant(1), temp(t.sigma))),
+              add(constant(2 * SQRT_2_OVER_PI), mul(constant(6 * SQRT_2_OVER_PI * CUBIC), mul(temp(t.x), temp(t.x)))),
+            ),
           ),
         ),
       ),
-    ),
-  ],
-};
+    ],
+  };
+})();
 
 const GELU_SIMD = new SimdModule<Name>([doubledInner, backward]);
 export type GeluLoops = LoopFunctions<Name>;

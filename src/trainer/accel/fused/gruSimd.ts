@@ -3,7 +3,20 @@
  * one call per batch row, with the scalar loops of gruGateMath.ts for the columns left over from
  * groups of 4. Same maths and layouts as gruGateMath.ts; σ and tanh as in lstmSimd.ts.
  */
-import { add, constant, load, mul, setTemp, sigmoid, store, sub, tanh, temp } from '../simd/expressions';
+import {
+  add,
+  constant,
+  load,
+  mul,
+  operands,
+  SCRATCH_TEMPS,
+  setTemp,
+  sigmoid,
+  store,
+  sub,
+  tanh,
+  temp,
+} from '../simd/expressions';
 import { type LoopFunctions, SimdModule } from '../simd/heapModules';
 import type { Expr, LoopFunction } from '../simd/wasmEncoding';
 import { type GruDims, gruBackwardA, gruBackwardB, gruForwardA, gruForwardB } from './gruGateMath';
@@ -12,68 +25,90 @@ type Name = 'gruForwardA' | 'gruForwardB' | 'gruBackwardA' | 'gruBackwardAFirst'
 
 const one = constant(1);
 
-/** Arrays: projected z, r 0-1, h₋₁·R_zr z, r 2-3, bias z, r 4-5, h₋₁ 6, zr out z, r 7-8, r·h₋₁ 9. Temps: 0-2 scratch (2 is free again for r). */
-const forwardA: LoopFunction = {
-  name: 'gruForwardA',
-  arrays: 10,
-  scalars: 0,
-  temps: 3,
-  body: [
-    store(7, sigmoid(add(add(load(0), load(2)), load(4)), 0)),
-    setTemp(2, sigmoid(add(add(load(1), load(3)), load(5)), 0)),
-    store(8, temp(2)),
-    store(9, mul(temp(2), load(6))),
-  ],
-};
+/** The update and reset gates z, r, and r·h₋₁ for the candidate's recurrent product. */
+const forwardA: LoopFunction = (() => {
+  const {
+    array,
+    temp: t,
+    ...counts
+  } = operands(
+    ['projectedZ', 'projectedR', 'recurrentZ', 'recurrentR', 'biasZ', 'biasR', 'hPrev', 'z', 'r', 'resetHidden'],
+    [],
+    SCRATCH_TEMPS,
+  );
+  const r = t.scratch2; // σ's last scratch temp, free again once σ(r) is computed
+  return {
+    name: 'gruForwardA',
+    ...counts,
+    body: [
+      store(array.z, sigmoid(add(add(load(array.projectedZ), load(array.recurrentZ)), load(array.biasZ)), t.scratch)),
+      setTemp(r, sigmoid(add(add(load(array.projectedR), load(array.recurrentR)), load(array.biasR)), t.scratch)),
+      store(array.r, temp(r)),
+      store(array.resetHidden, mul(temp(r), load(array.hPrev))),
+    ],
+  };
+})();
 
-/** Arrays: projected n 0, (r·h₋₁)·R_n 1, bias n 2, z 3, h₋₁ 4, h 5, candidate 6. Temps: 0-2 scratch (2 then holds n), 3 z. */
-const forwardB: LoopFunction = {
-  name: 'gruForwardB',
-  arrays: 7,
-  scalars: 0,
-  temps: 4,
-  body: [
-    setTemp(2, tanh(add(add(load(0), load(1)), load(2)), 0)),
-    store(6, temp(2)),
-    setTemp(3, load(3)),
-    store(5, add(mul(sub(one, temp(3)), temp(2)), mul(temp(3), load(4)))),
-  ],
-};
+/** The candidate n and the new state h = (1 − z)·n + z·h₋₁. */
+const forwardB: LoopFunction = (() => {
+  const {
+    array,
+    temp: t,
+    ...counts
+  } = operands(['projectedN', 'recurrentN', 'biasN', 'z', 'hPrev', 'h', 'candidate'], [], [...SCRATCH_TEMPS, 'z']);
+  const n = t.scratch2; // tanh's last scratch temp, free again once tanh(n) is computed
+  return {
+    name: 'gruForwardB',
+    ...counts,
+    body: [
+      setTemp(n, tanh(add(add(load(array.projectedN), load(array.recurrentN)), load(array.biasN)), t.scratch)),
+      store(array.candidate, temp(n)),
+      setTemp(t.z, load(array.z)),
+      store(array.h, add(mul(sub(one, temp(t.z)), temp(n)), mul(temp(t.z), load(array.hPrev)))),
+    ],
+  };
+})();
 
-/** Arrays: z 0, n 1, h₋₁ 2, dOutputs row 3, dhRecurrent 4, dhCarry 5, dN 6, dZ 7, dhDirect 8. Temps: 0 z, 1 n, 2 dh. */
+/** dN, dZ and the direct part of dh₋₁ (dh·z); at step 0 (`first`) h₋₁ = 0 and is not read. */
 function backwardA(first: boolean): LoopFunction {
-  const [z, n, dh] = [temp(0), temp(1), temp(2)];
-  const hPrev: Expr = first ? constant(0) : load(2);
+  const {
+    array,
+    temp: t,
+    ...counts
+  } = operands(['z', 'n', 'hPrev', 'dOutputs', 'dhRecurrent', 'dhCarry', 'dN', 'dZ', 'dhDirect'], [], ['z', 'n', 'dh']);
+  const [z, n, dh] = [temp(t.z), temp(t.n), temp(t.dh)];
+  const hPrev: Expr = first ? constant(0) : load(array.hPrev);
   return {
     name: first ? 'gruBackwardAFirst' : 'gruBackwardA',
-    arrays: 9,
-    scalars: 0,
-    temps: 3,
+    ...counts,
     body: [
-      setTemp(0, load(0)),
-      setTemp(1, load(1)),
-      setTemp(2, add(add(load(3), load(4)), load(5))),
-      store(6, mul(mul(dh, sub(one, z)), sub(one, mul(n, n)))),
-      store(7, mul(mul(mul(dh, sub(hPrev, n)), z), sub(one, z))),
-      store(8, mul(dh, z)),
+      setTemp(t.z, load(array.z)),
+      setTemp(t.n, load(array.n)),
+      setTemp(t.dh, add(add(load(array.dOutputs), load(array.dhRecurrent)), load(array.dhCarry))),
+      store(array.dN, mul(mul(dh, sub(one, z)), sub(one, mul(n, n)))),
+      store(array.dZ, mul(mul(mul(dh, sub(hPrev, n)), z), sub(one, z))),
+      store(array.dhDirect, mul(dh, z)),
     ],
   };
 }
 
-/** Arrays: r 0, h₋₁ 1, dRh 2, dZ 3, dhDirect 4, dGates z, r 5-6, dhCarry 7. Temps: 0 r, 1 dRh. */
+/** The z and r gate gradients and the dh₋₁ carried to the step before; at step 0 (`first`) h₋₁ = 0 and is not read. */
 function backwardB(first: boolean): LoopFunction {
-  const [r, dRh] = [temp(0), temp(1)];
+  const {
+    array,
+    temp: t,
+    ...counts
+  } = operands(['r', 'hPrev', 'dRh', 'dZ', 'dhDirect', 'dGatesZ', 'dGatesR', 'dhCarry'], [], ['r', 'dRh']);
+  const [r, dRh] = [temp(t.r), temp(t.dRh)];
   return {
     name: first ? 'gruBackwardBFirst' : 'gruBackwardB',
-    arrays: 8,
-    scalars: 0,
-    temps: 2,
+    ...counts,
     body: [
-      setTemp(0, load(0)),
-      setTemp(1, load(2)),
-      store(5, load(3)),
-      store(6, first ? constant(0) : mul(mul(mul(dRh, load(1)), r), sub(one, r))),
-      store(7, add(load(4), mul(dRh, r))),
+      setTemp(t.r, load(array.r)),
+      setTemp(t.dRh, load(array.dRh)),
+      store(array.dGatesZ, load(array.dZ)),
+      store(array.dGatesR, first ? constant(0) : mul(mul(mul(dRh, load(array.hPrev)), r), sub(one, r))),
+      store(array.dhCarry, add(load(array.dhDirect), mul(dRh, r))),
     ],
   };
 }

@@ -7,52 +7,64 @@
  * high and low parts: x − high is exact for x near the mean, so rows with a large mean and a small
  * spread keep their precision. The caller's scalar loops do the columns past the last group of 4.
  */
-import { add, load, mul, scalar, setTemp, store, sub, temp } from '../simd/expressions';
+import { add, load, mul, operands, setTemp, store, sub, temp } from '../simd/expressions';
 import { type LoopFunctions, SimdModule, wasmBackendMemory } from '../simd/heapModules';
-import type { LoopFunction } from '../simd/wasmEncoding';
+import type { Expr, LoopFunction } from '../simd/wasmEncoding';
 
 type Name = 'layerNormRow' | 'layerNormGradRow' | 'layerNormParamGradFirstRow' | 'layerNormParamGradRow';
 
-/** x̂ = ((x − meanHigh) − meanLow)·rstd from scalars 0, 1, 2. */
-const xHat = (x: ReturnType<typeof load>) => mul(sub(sub(x, scalar(0)), scalar(1)), scalar(2));
+/** Every row loop's first scalars: the row's mean (float32 high and low parts) and 1/std. */
+const ROW_STATS = ['meanHigh', 'meanLow', 'rstd'] as const;
+type RowStats = Record<(typeof ROW_STATS)[number], Expr>;
 
-/** Arrays: x 0, gamma 1, beta 2, y 3. Scalars: mean high 0, mean low 1, rstd 2. y = x̂·gamma + beta. */
-const forwardRow: LoopFunction = {
-  name: 'layerNormRow',
-  arrays: 4,
-  scalars: 3,
-  temps: 0,
-  body: [store(3, add(mul(xHat(load(0)), load(1)), load(2)))],
-};
+/** x̂ = ((x − meanHigh) − meanLow)·rstd. */
+const xHat = (x: Expr, k: RowStats) => mul(sub(sub(x, k.meanHigh), k.meanLow), k.rstd);
 
-/** Arrays: dy 0, x 1, gamma 2, dx 3. Scalars: mean high 0, low 1, rstd 2, mean(g) 3, mean(g·x̂) 4. dx = rstd·(dy·gamma − mean(g) − x̂·mean(g·x̂)). */
-const backwardRow: LoopFunction = {
-  name: 'layerNormGradRow',
-  arrays: 4,
-  scalars: 5,
-  temps: 1,
-  body: [
-    setTemp(0, xHat(load(1))),
-    store(3, mul(scalar(2), sub(sub(mul(load(0), load(2)), scalar(3)), mul(temp(0), scalar(4))))),
-  ],
-};
+/** y = x̂·gamma + beta. */
+const forwardRow: LoopFunction = (() => {
+  const { array, scalar: k, ...counts } = operands(['x', 'gamma', 'beta', 'y'], ROW_STATS);
+  return {
+    name: 'layerNormRow',
+    ...counts,
+    body: [store(array.y, add(mul(xHat(load(array.x), k), load(array.gamma)), load(array.beta)))],
+  };
+})();
+
+/** dx = rstd·(dy·gamma − mean(g) − x̂·mean(g·x̂)), with g = dy·gamma. */
+const backwardRow: LoopFunction = (() => {
+  const {
+    array,
+    scalar: k,
+    temp: t,
+    ...counts
+  } = operands(['dy', 'x', 'gamma', 'dx'], [...ROW_STATS, 'meanG', 'meanGXHat'], ['xHat']);
+  return {
+    name: 'layerNormGradRow',
+    ...counts,
+    body: [
+      setTemp(t.xHat, xHat(load(array.x), k)),
+      store(
+        array.dx,
+        mul(k.rstd, sub(sub(mul(load(array.dy), load(array.gamma)), k.meanG), mul(temp(t.xHat), k.meanGXHat))),
+      ),
+    ],
+  };
+})();
 
 /**
- * Arrays: dgamma partial 0, dbeta partial 1, dy 2, x 3. Scalars: mean high 0, low 1, rstd 2.
- * The first row of a block sets the partials (dy·x̂, dy), the next ones add to them: float32 sums
- * of a few rows, which the caller adds into its double accumulators.
+ * The first row of a block sets the partials of dgamma and dbeta (dy·x̂, dy), the next ones add to
+ * them: float32 sums of a few rows, which the caller adds into its double accumulators.
  */
 function paramGradRow(first: boolean): LoopFunction {
-  const dgamma = mul(temp(0), xHat(load(3)));
+  const { array, scalar: k, temp: t, ...counts } = operands(['dgamma', 'dbeta', 'dy', 'x'], ROW_STATS, ['dy']);
+  const dgamma = mul(temp(t.dy), xHat(load(array.x), k));
   return {
     name: first ? 'layerNormParamGradFirstRow' : 'layerNormParamGradRow',
-    arrays: 4,
-    scalars: 3,
-    temps: 1,
+    ...counts,
     body: [
-      setTemp(0, load(2)),
-      store(0, first ? dgamma : add(load(0), dgamma)),
-      store(1, first ? temp(0) : add(load(1), temp(0))),
+      setTemp(t.dy, load(array.dy)),
+      store(array.dgamma, first ? dgamma : add(load(array.dgamma), dgamma)),
+      store(array.dbeta, first ? temp(t.dy) : add(load(array.dbeta), temp(t.dy))),
     ],
   };
 }

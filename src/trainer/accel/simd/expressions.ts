@@ -89,6 +89,9 @@ export function tanh(x: Expr, scratch: number): Expr {
   return div(mul(clamped, numeratorEven), denominator);
 }
 
+/** Names for operands() of the three temps tanh and sigmoid use from the `scratch` they are given. */
+export const SCRATCH_TEMPS = ['scratch', 'scratch1', 'scratch2'] as const;
+
 /** σ(x) = 0.5·tanh(x/2) + 0.5, in float32 lanes (temps `scratch` to `scratch + 2`). */
 export function sigmoid(x: Expr, scratch: number): Expr {
   return add(mul(constant(0.5), tanh(mul(constant(0.5), x), scratch)), constant(0.5));

@@ -1,0 +1,152 @@
+/**
+ * What the extension runs on, created on first use rather than at activation (extension.ts requires
+ * this module when the Runs view is first shown, a command runs, a panel is restored or the API is
+ * read): the reader pool, the run store and its watcher, the trainer runner, the Runs tree, the
+ * session UI, the loss-curves panels, the runs table and the commands' handlers. Creating them
+ * starts the first listing of the workspace's runs.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { commandHandlers, type CommandHandler } from './commands';
+import { COMMANDS, type CommandId } from './commands/ids';
+import { setContextKey } from './contextKeys';
+import type { TrainingRunsApi } from './extension';
+import { external } from './external/lazy';
+import { saveExport } from './lossCurves/exportFile';
+import { LossCurvesManager } from './lossCurves/lossCurvesManager';
+import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
+import { TrainingService } from './process/trainingService';
+import { externalOutputDir, installReaderPool, loadTrainConfig } from './reading';
+import { ReaderPool } from './reading/readerPool';
+import { RunActions } from './runsTable/runActions';
+import { RunsTable } from './runsTable/runsTable';
+import { RunsTableSource } from './runsTable/runsTableSource';
+import { readSettings } from './settings';
+import { slurm } from './slurm/lazy';
+import { fileRunReader } from './store/runReader';
+import { RunStore } from './store/runStore';
+import { WorkspaceRuns } from './store/workspaceRuns';
+import { RunsTreeProvider } from './tree/runsTreeProvider';
+import type { ConfigDiagnostics } from './ui/configDiagnostics';
+import { Prompts } from './ui/prompts';
+import { TrainingSessionUi } from './ui/trainingSessionUi';
+
+export interface Services {
+  api: TrainingRunsApi;
+  commands: Map<CommandId, CommandHandler>;
+  /** The first listing of the workspace's runs (commands wait for it: their pickers and targets need the runs). */
+  firstListing: Promise<void>;
+  /** Window closing: trainers get a short grace period to save, then are killed. */
+  shutdown(): Promise<void>;
+}
+
+export function createServices(context: vscode.ExtensionContext, configDiagnostics: ConfigDiagnostics): Services {
+  // Every workspace read below runs in these worker threads, within the read time budget.
+  const readers = installReaderPool(
+    new ReaderPool({
+      workerScript: context.asAbsolutePath(path.join('dist', 'readerWorker.js')),
+      budgetMs: () => readSettings().readTimeBudgetMs,
+    }),
+  );
+  const reader = fileRunReader;
+  const model = new RunStore({ reader });
+  // External trainers' Hugging Face folders are followed through the store's one watcher when it sees them.
+  const outputFolderWatch = {
+    filesChanged: (dir: string, listener: () => void) =>
+      model.onDidChangeFiles((e) => e.dir === path.resolve(dir) && e.kind === 'checkpoints' && listener()),
+    watched: (dir: string) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir)) !== undefined,
+  };
+  const launchFor = (request: TrainRequest) =>
+    resolveTrainerLaunch(
+      request,
+      { nodePath: readSettings().nodePath, trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')) },
+      { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env },
+    );
+  const training = new TrainingService({
+    model,
+    launchFor,
+    // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
+    externalTrainerFor: async (request) =>
+      (await slurm().slurmRunFor(request, launchFor(request))) ??
+      external().externalTrainerFor(request, outputFolderWatch),
+    outputDirOf: async (request) => {
+      // Both read in the reader workers, so a hostile config never holds up the host.
+      const externalDir = await externalOutputDir(request.configPath, request.sets);
+      if (externalDir !== undefined) return externalDir;
+      // Knowing the folder before launch refuses a second trainer there at once, with no process started.
+      return (await loadTrainConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets }))
+        .output_dir;
+    },
+    stopTimeoutMs: () => readSettings().stopTimeoutMs,
+    hangTimeoutMs: () => readSettings().hangTimeoutMs,
+  });
+  const tree = new RunsTreeProvider(model);
+  const workspaceRuns = new WorkspaceRuns(model);
+  const lossCurves = new LossCurvesManager({
+    extensionUri: context.extensionUri,
+    store: model,
+    reader,
+    actions: {
+      onResume: async (runDir, checkpoint) => {
+        await vscode.commands.executeCommand(COMMANDS.resume, runDir, checkpoint);
+      },
+      onStop: async (runDir) => {
+        await vscode.commands.executeCommand(COMMANDS.stop, runDir);
+      },
+      onExport: (suggestedName, format, data) => saveExport(prompts, suggestedName, format, data),
+    },
+    // Panel settings (smoothing, log scale) outlive the window, per workspace.
+    memento: context.workspaceState,
+  });
+  const prompts = new Prompts();
+  const ui = new TrainingSessionUi(training, prompts, model, {
+    onStarted: (runDir) => {
+      if (readSettings().openLossCurvesOnStart) lossCurves.show([runDir]);
+    },
+  });
+
+  // Live events feed the loss curves; run states enable the panel's Resume/Stop.
+  training.onDidStart((handle) => {
+    void setContextKey('trainingRuns.isTraining', true);
+    handle.process.onEvent((event) => handle.runDir && lossCurves.postTrainerEvent(handle.runDir, event));
+  });
+  training.onDidEnd(() => void setContextKey('trainingRuns.isTraining', training.active().length > 0));
+  model.onDidChange(() => void setContextKey('trainingRuns.hasRuns', model.runs().length > 0));
+
+  context.subscriptions.push(
+    tree,
+    workspaceRuns,
+    ui,
+    lossCurves,
+    { dispose: () => training.dispose() },
+    { dispose: () => model.dispose() },
+    readers,
+  );
+  const runsTableSource = new RunsTableSource(model);
+  const runsTable = new RunsTable({
+    extensionUri: context.extensionUri,
+    source: runsTableSource,
+    actions: new RunActions(runsTableSource, prompts),
+    openCurves: (runDirs) => lossCurves.show(runDirs),
+    log: (line) => console.warn(`[training-runs] ${line}`),
+  });
+  context.subscriptions.push(runsTable, { dispose: () => runsTableSource.dispose() });
+  const commands = commandHandlers({
+    context,
+    model,
+    training,
+    tree,
+    ui,
+    prompts,
+    workspaceRuns,
+    listCheckpoints: (dir) => reader.listRunCheckpoints(dir),
+    lossCurves: () => lossCurves,
+    runsTable,
+  });
+  return {
+    api: { runs: model, training, workspaceRuns, tree, lossCurves, runsTable, prompts, configDiagnostics, ui },
+    commands,
+    firstListing: workspaceRuns.scan(),
+    shutdown: () => training.shutdown(3000),
+  };
+}
