@@ -33,6 +33,16 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // ./services: dist/services.js below, required on first use, so activation parses only this bundle.
+    external: ['vscode', '@node-rs/crc32', './services'],
+  },
+  {
+    ...common,
+    entryPoints: { services: 'src/extension/services.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
     // @node-rs/crc32: the checkpoint engine's optional fast checksum, shipped in dist/node_modules.
     external: ['vscode', '@node-rs/crc32'],
   },

@@ -54,10 +54,11 @@ const SERVICE_KEYS: readonly Exclude<keyof TrainingRunsApi, 'configDiagnostics'>
 let created: Services | undefined;
 
 export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
-  const configDiagnostics = new ConfigDiagnostics();
-  // Required, not imported: esbuild then evaluates services.ts and all it imports on this first call only.
+  // Required, not imported: a bundle of its own (dist/services.js, scripts/build.mjs), loaded and
+  // evaluated on this first call only, so activation parses none of it.
   const services = (): Services =>
     (created ??= (require('./services') as typeof import('./services')).createServices(context, configDiagnostics));
+  const configDiagnostics: ConfigDiagnostics = new ConfigDiagnostics(() => services().reading);
   const tree = new DeferredTreeDataProvider(() => services().api.tree);
   context.subscriptions.push(
     configDiagnostics,
@@ -70,10 +71,7 @@ export function activate(context: vscode.ExtensionContext): TrainingRunsApi {
       deserializeWebviewPanel: (panel) => services().api.runsTable.deserializeWebviewPanel(panel),
     }),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, {
-      provideTextDocumentContent: (uri) => {
-        const { CheckpointInspectProvider } = require('./ui/inspectDocument') as typeof import('./ui/inspectDocument');
-        return new CheckpointInspectProvider().provideTextDocumentContent(uri);
-      },
+      provideTextDocumentContent: (uri, token) => services().inspect.provideTextDocumentContent(uri, token),
     }),
   );
   for (const id of Object.values(COMMANDS))

@@ -16,7 +16,9 @@ import { saveExport } from './lossCurves/exportFile';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
 import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
 import { TrainingService } from './process/trainingService';
-import { externalOutputDir, installReaderPool, loadTrainConfig } from './reading';
+import { configProblems, externalOutputDir, installReaderPool, loadTrainConfig, ReadRefusedError } from './reading';
+import { refusedConfigText } from './commands/configFacts';
+import { CheckpointInspectProvider } from './ui/inspectDocument';
 import { ReaderPool } from './reading/readerPool';
 import { RunActions } from './runsTable/runActions';
 import { RunsTable } from './runsTable/runsTable';
@@ -38,6 +40,17 @@ export interface Services {
   firstListing: Promise<void>;
   /** Window closing: trainers get a short grace period to save, then are killed. */
   shutdown(): Promise<void>;
+  /** The reads (through the reader pool these services installed), for the shims activation registers. */
+  reading: ConfigReading;
+  /** The Inspect documents' content. */
+  inspect: vscode.TextDocumentContentProvider;
+}
+
+/** What config diagnostics need from the services bundle (ui/configDiagnostics.ts stays in the activation bundle). */
+export interface ConfigReading {
+  configProblems: typeof configProblems;
+  isRefusal(err: unknown): err is ReadRefusedError;
+  refusedConfigText: typeof refusedConfigText;
 }
 
 export function createServices(context: vscode.ExtensionContext, configDiagnostics: ConfigDiagnostics): Services {
@@ -148,5 +161,11 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
     commands,
     firstListing: workspaceRuns.scan(),
     shutdown: () => training.shutdown(3000),
+    reading: {
+      configProblems,
+      isRefusal: (err): err is ReadRefusedError => err instanceof ReadRefusedError,
+      refusedConfigText,
+    },
+    inspect: new CheckpointInspectProvider(),
   };
 }

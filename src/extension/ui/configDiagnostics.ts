@@ -9,9 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigProblem } from '../../core/protocol/configReads';
-import { refusedConfigText } from '../commands/configFacts';
-// Required on first check, not at activation: the reader pool's protocol validates with zod.
-const reading = (): typeof import('../reading') => require('../reading') as typeof import('../reading');
+import type { ConfigReading } from '../services';
 import { suggestedReplacement, tokenRange } from './configDiagnosticText';
 
 export const DIAGNOSTIC_SOURCE = 'Training Runs';
@@ -25,7 +23,11 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
   private readonly published = new Map<string, Set<string>>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor() {
+  /**
+   * `reading` gives the services' reads (creating the services on first call): this class is part of
+   * the activation bundle, the readers and their protocol (zod) are not.
+   */
+  constructor(private readonly reading: () => ConfigReading) {
     this.disposables.push(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((doc) => void this.check(doc)),
@@ -44,17 +46,16 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
     const file = doc.uri.fsPath;
     let problems: ConfigProblem[];
     try {
-      problems = await reading().configProblems(file);
+      problems = await this.reading().configProblems(file);
     } catch (err) {
       // Refused by the reader workers (over the time budget, out of memory): say so at the file's top.
       problems = [
         {
           kind: 'unreadable',
           file,
-          text:
-            err instanceof reading().ReadRefusedError
-              ? refusedConfigText(file, err.reason, err.byLoad)
-              : `${path.basename(file)} could not be checked: ${(err as Error).message}`,
+          text: this.reading().isRefusal(err)
+            ? this.reading().refusedConfigText(file, err.reason, err.byLoad)
+            : `${path.basename(file)} could not be checked: ${(err as Error).message}`,
           range: tokenRange(doc.lineCount > 0 ? doc.lineAt(0).text : '', null, null),
         },
       ];

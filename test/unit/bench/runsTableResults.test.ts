@@ -22,7 +22,10 @@ describe('runs table row of npm run bench', () => {
       [row?.group, row?.name, row?.value, row?.reference?.value, row?.ratio],
       ['panel', 'runs_table_1000_runs', 800, 100, 8],
     );
-    assert.match(row?.detail ?? '', /1000 runs .*table source 300 ms.*webview 400 ms .*rest 95 ms.*details .*painted too after 2500 ms \(read after 1500 ms.*median of 3 opens/);
+    assert.match(
+      row?.detail ?? '',
+      /1000 runs .*table source 300 ms.*webview 400 ms .*rest 95 ms.*details .*painted too after 2500 ms \(read after 1500 ms.*median of 3 opens/,
+    );
   });
 
   it('keeps its name with a null value when it could not be measured', () => {

@@ -5,8 +5,8 @@
  * runs; the Runs view shown lists them, and a config opened loads the config loader.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -64,5 +64,19 @@ describe('activation', function () {
     );
     // Config problems are read in the reader workers (issue 15): the host never parses YAML itself.
     assert.ok(!report.configOpened.packages.includes('yaml'), 'opening a config parsed YAML on the host');
+  });
+
+  it('the product build parses only a small activation bundle: the services are a bundle of their own, required on first use', () => {
+    const bundle = join(root, 'dist/extension.js');
+    const services = join(root, 'dist/services.js');
+    // npm test builds before the layers run; alone, this test builds when dist/ is missing or older.
+    const newest = statSync(join(root, 'src/extension/extension.ts')).mtimeMs;
+    if (!existsSync(bundle) || !existsSync(services) || statSync(bundle).mtimeMs < newest)
+      execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--dev'], { cwd: root, stdio: 'ignore' });
+    const text = readFileSync(bundle, 'utf8');
+    assert.match(text, /require\("\.\/services"\)/, 'dist/extension.js requires dist/services.js at run time');
+    assert.ok(text.length < 64 * 1024, `dist/extension.js is ${text.length} bytes: the services were bundled into it`);
+    assert.doesNotMatch(text, /ZodError|ReaderPool/, 'zod or the reader pool is in the activation bundle');
+    assert.match(readFileSync(services, 'utf8'), /createServices/);
   });
 });

@@ -74,6 +74,7 @@ describe('the packaged extension', function () {
     for (const needed of [
       'package.json',
       'dist/extension.js',
+      'dist/services.js',
       'dist/trainer.js',
       'dist/readerWorker.js',
       'dist/webview/loss-curves.js',

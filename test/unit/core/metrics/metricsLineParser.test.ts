@@ -208,7 +208,12 @@ describe('metrics lines: each record kind, each problem named with its line', ()
 
   it('a first row at step 0 is no restart; a row at the step of the resume line just read is none either', () => {
     assert.deepEqual(parse(['{"step":0,"loss":1}', '{"step":1,"loss":1}']).resumes, []);
-    const h = parse(['{"step":1,"loss":1}', '{"step":2,"loss":1}', '{"event":"resumed","step":2,"time":1}', '{"step":2,"loss":0.5}']);
+    const h = parse([
+      '{"step":1,"loss":1}',
+      '{"step":2,"loss":1}',
+      '{"event":"resumed","step":2,"time":1}',
+      '{"step":2,"loss":0.5}',
+    ]);
     assert.deepEqual(h.resumes, [{ step: 2, from: 'checkpoint-2', time: 1 }]);
     assert.deepEqual(values(h.series.columns().loss), [1, 0.5]);
   });
