@@ -1,7 +1,8 @@
 /**
  * Measures the loss-curves panel in headless Chromium (the webview harness of test/webview): first
- * render of a run with a long metrics.jsonl (host: read + downsample + serialise; webview: validate +
- * smooth + draw + paint), then the redraw cost while points stream in, each next to a reference
+ * render of a run with a long metrics.jsonl (host: read in a reader worker as the extension reads it
+ * and handed back, downsample, serialise; webview: validate + smooth + draw + paint), then the redraw
+ * cost while points stream in, each next to a reference
  * taken in the same run: reading the same file with a bare JSON.parse per line, and a bare uPlot
  * (no validation, no smoothing, no markers) drawing the same points in a page of the same size.
  */
@@ -11,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { downsampleColumns } from '../../src/core/metrics/downsample';
-import { readRunMetrics } from '../../src/core/metrics/runHistory';
+import { installReaderPool, readRunMetrics } from '../../src/extension/reading';
+import { ReaderPool } from '../../src/extension/reading/readerPool';
+import { readerWorkerBundle } from '../../test/unit/extension/reading/workerBundle';
 import { buildWebviewBundle } from '../../test/webview/harness/bundle';
 import { installVsCodeStub, launchChromium, waitForPosted } from '../../test/webview/harness/browser';
 import { servePanel } from '../../test/webview/harness/server';
@@ -218,6 +221,8 @@ export async function measureLossCurves(plan: LossCurvesPlan): Promise<LossCurve
   let assets: string | undefined;
   let server: Awaited<ReturnType<typeof servePanel>> | undefined;
   let browser: Browser | undefined;
+  // The host reads as the extension does: in a reader worker thread, the history handed back to it.
+  const readers = installReaderPool(new ReaderPool({ workerScript: readerWorkerBundle(), budgetMs: () => 120_000 }));
   try {
     await writeMetrics(metrics, plan.steps);
     const fileMb = (await stat(metrics)).size / 1e6;
@@ -265,6 +270,7 @@ export async function measureLossCurves(plan: LossCurvesPlan): Promise<LossCurve
       bareUplotRedrawMs: bareRedrawMs,
     };
   } finally {
+    readers.dispose();
     await browser?.close();
     await server?.close();
     await rm(dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import {
 } from '../../core/metrics/metricsReader';
 import { readRunMetrics } from '../../core/metrics/runHistory';
 import { ScalarSet, type ScalarColumn } from '../../core/metrics/scalarSeries';
-import type { SeriesColumns } from '../../core/metrics/series';
+import { MetricsSeries, type SeriesColumns } from '../../core/metrics/series';
 
 /** The same cap as the reader's own (metricsReader.ts): a history keeps its first problems. */
 const MAX_PROBLEMS = 20;
@@ -61,6 +61,14 @@ export function historyToTransfer(history: MetricsHistory): HistoryTransfer {
 export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
   const { columns, scalars, ...rest } = transfer;
   const history = { ...emptyHistory(), ...rest, scalars: ScalarSet.fromColumns(scalars) };
+  // The worker's series is already resolved (steps ascending): adopt its columns as they are, instead
+  // of a million appends on the host's thread; anything else is replayed point by point.
+  // The columns are the transfer's own copies (structured clone, or the slices historyToTransfer made).
+  if (ascending(columns.steps))
+    return {
+      ...history,
+      series: MetricsSeries.fromColumns(columns as Parameters<typeof MetricsSeries.fromColumns>[0]),
+    };
   for (let i = 0; i < columns.steps.length; i++)
     history.series.append(
       columns.steps[i] as number,
@@ -69,6 +77,11 @@ export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
       columns.time[i] as number,
     );
   return history;
+}
+
+function ascending(steps: Float64Array): boolean {
+  for (let i = 1; i < steps.length; i++) if (!((steps[i] as number) > (steps[i - 1] as number))) return false;
+  return true;
 }
 
 /** Worker side of readRunMetrics. */
