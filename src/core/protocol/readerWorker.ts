@@ -36,6 +36,8 @@ export const READER_OPS = [
   'externalOutputDir',
   'inspectCheckpointText',
   'readRunDetailsBatch',
+  'isExternalTrainerConfig',
+  'loadExternalTrainerPlan',
 ] as const;
 
 export type ReaderOp = (typeof READER_OPS)[number];

@@ -4,11 +4,12 @@
  */
 import type { TrainRequest } from '../process/launch';
 import type { TrainerRun } from '../process/trainerProcess';
-import { externalConfigOutputDir, isExternalTrainerConfig, loadExternalTrainerConfig } from './externalConfig';
+import { isExternalTrainerConfig, loadExternalTrainerPlan } from '../reading';
+import { externalConfigOutputDir } from './externalConfig';
 import { ExternalTrainerProcess, prepareExternalStart, type ExternalTrainerOptions } from './externalTrainerProcess';
 import { FailedTrainerRun } from './failedRun';
 
-export { isExternalTrainerConfig, loadExternalTrainerConfig, type ExternalTrainerPlan } from './externalConfig';
+export type { ExternalTrainerPlan } from './externalConfig';
 export { ExternalTrainerProcess } from './externalTrainerProcess';
 export { withHfCheckpoints, isHfCheckpointRow } from './hfCheckpointSource';
 export { hfCheckpointBadges, hfCheckpointDetailNodes } from './hfDetails';
@@ -25,9 +26,10 @@ export async function externalTrainerFor(
   request: TrainRequest,
   watch?: OutputFolderWatch,
 ): Promise<(() => TrainerRun) | null> {
-  if (!(await isExternalTrainerConfig(request.configPath))) return null;
+  // Read in the reader workers: a hostile config is refused within the time budget, off the host's thread.
+  if (!(await isExternalTrainerConfig(request.configPath).catch(() => false))) return null;
   try {
-    const plan = await loadExternalTrainerConfig(request.configPath, request.sets);
+    const plan = await loadExternalTrainerPlan(request.configPath, request.sets);
     const start = await prepareExternalStart(plan);
     // A folder the store's watcher sees is followed through it; any other is polled.
     const options: ExternalTrainerOptions = watch?.watched(plan.outputDir)
@@ -50,8 +52,8 @@ export function externalOutputDirOf(request: TrainRequest): Promise<string | nul
  */
 export async function findExternalConfigFor(runDir: string, candidates: readonly string[]): Promise<string | null> {
   for (const file of candidates) {
-    if (!(await isExternalTrainerConfig(file))) continue;
-    const plan = await loadExternalTrainerConfig(file).catch(() => null);
+    if (!(await isExternalTrainerConfig(file).catch(() => false))) continue;
+    const plan = await loadExternalTrainerPlan(file).catch(() => null);
     if (plan && plan.outputDir === runDir) return file;
   }
   return null;

@@ -5,17 +5,39 @@
  * that holds it. vscode-free.
  */
 import { loadConfig } from '../../core/config/loadConfig';
-import { ConfigError, describeConfigProblem } from '../../core/config/errors';
+import { ConfigError, describeConfigProblem, type ConfigErrorDetail } from '../../core/config/errors';
 import { readBoundedText } from '../../core/limits/boundedFile';
 import { READ_LIMITS } from '../../core/limits/readLimits';
 import type { ConfigProblem } from '../../core/protocol/configReads';
-import { isExternalTrainerConfig } from '../external/externalConfig';
+import {
+  isExternalTrainerConfig,
+  loadExternalTrainerConfig,
+  type ExternalTrainerPlan,
+} from '../external/externalConfig';
 import { projectDirOf } from '../process/launch';
 import { tokenRange } from '../ui/configDiagnosticText';
 
 export { readConfigFacts as configFacts } from '../commands/configFacts';
 export { loadConfig as loadTrainConfig } from '../../core/config/loadConfig';
 export { externalConfigOutputDir as externalOutputDir } from '../external/externalConfig';
+export { isExternalTrainerConfig } from '../external/externalConfig';
+
+/**
+ * An external-trainer config's launch plan, or the ConfigError that refused it as plain data (an
+ * Error crossing the worker boundary keeps only its message; the run's failure names file and field).
+ */
+export async function loadExternalTrainerPlan(
+  configPath: string,
+  sets?: readonly string[],
+): Promise<{ plan: ExternalTrainerPlan } | { configError: ConfigErrorDetail }> {
+  try {
+    return { plan: await loadExternalTrainerConfig(configPath, sets) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const { kind, message, file, line, column, setArg, field, expected, suggestion } = err;
+    return { configError: { kind, message, at: { file, line, column, setArg }, field, expected, suggestion } };
+  }
+}
 
 /** The problems of `file` as the trainer would load it; none when it loads, and none for an external-trainer config (its own loader checks it when trained). */
 export async function configProblems(file: string): Promise<ConfigProblem[]> {

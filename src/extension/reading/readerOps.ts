@@ -38,6 +38,10 @@ export const readerOps = {
   configProblems: (...a: Parameters<ConfigReads['configProblems']>) => configReads().configProblems(...a),
   loadTrainConfig: (...a: Parameters<ConfigReads['loadTrainConfig']>) => configReads().loadTrainConfig(...a),
   externalOutputDir: (...a: Parameters<ConfigReads['externalOutputDir']>) => configReads().externalOutputDir(...a),
+  isExternalTrainerConfig: (...a: Parameters<ConfigReads['isExternalTrainerConfig']>) =>
+    configReads().isExternalTrainerConfig(...a),
+  loadExternalTrainerPlan: (...a: Parameters<ConfigReads['loadExternalTrainerPlan']>) =>
+    configReads().loadExternalTrainerPlan(...a),
   inspectCheckpointText: (...a: Parameters<InspectText['inspectCheckpointText']>) =>
     inspectText().inspectCheckpointText(...a),
   readRunDetailsBatch,

@@ -3,10 +3,9 @@
  * running the same trainer command the extension would have forked, or the config's external
  * trainer command). Loaded lazily by extension.ts.
  */
-import { loadTrainConfig } from '../reading';
+import { isExternalTrainerConfig, loadExternalTrainerPlan, loadTrainConfig } from '../reading';
 import { SlurmClient } from '../../core/slurm/client';
 import { trainerJobSpec } from '../../core/slurm/trainerJob';
-import { isExternalTrainerConfig, loadExternalTrainerConfig } from '../external/externalConfig';
 import { prepareExternalStart } from '../external/externalTrainerProcess';
 import type { TrainRequest } from '../process/launch';
 import type { TrainerLaunch, TrainerRun } from '../process/trainerProcess';
@@ -19,7 +18,8 @@ export async function slurmRunFor(
   launch: TrainerLaunch,
   pollMs?: number,
 ): Promise<(() => TrainerRun) | null> {
-  if (await isExternalTrainerConfig(request.configPath)) return externalSlurmRunFor(request, launch, pollMs);
+  if (await isExternalTrainerConfig(request.configPath).catch(() => false))
+    return externalSlurmRunFor(request, launch, pollMs);
   // Read in the reader workers: a hostile config is refused within the time budget, off the host's thread.
   const config = await loadTrainConfig(request.configPath, { cwd: launch.cwd, sets: request.sets }).catch(() => null);
   if (config?.launcher.type !== 'slurm') return null;
@@ -39,7 +39,7 @@ async function externalSlurmRunFor(
   launch: TrainerLaunch,
   pollMs?: number,
 ): Promise<(() => TrainerRun) | null> {
-  const plan = await loadExternalTrainerConfig(request.configPath, request.sets).catch(() => null);
+  const plan = await loadExternalTrainerPlan(request.configPath, request.sets).catch(() => null);
   if (plan?.launcher.type !== 'slurm') return null;
   const spec = externalJobSpec(plan, plan.launcher);
   const start = await prepareExternalStart(plan);
