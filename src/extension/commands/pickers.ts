@@ -35,23 +35,25 @@ export async function pickConfig(): Promise<string | undefined> {
     return undefined;
   }
   type Item = vscode.QuickPickItem & { configPath?: string };
-  // Read in the reader workers: a hostile config is refused within the read time budget.
-  const facts = await Promise.all(
+  // Read in the reader workers: a hostile config is refused within the read time budget. The pick
+  // shows at once (busy) and fills in when every config's facts are read.
+  const listed = Promise.all(
     paths.map((p) =>
       configFacts(p).catch((err: Error): ConfigFacts => ({
         builtIn: true,
         text: `unreadable: ${err instanceof ReadRefusedError ? refusedConfigText(p, err.reason, err.byLoad) : err.message}`,
       })),
     ),
-  );
-  const items: Item[] = paths.map((p, i) => ({
-    label: path.basename(p),
-    description: vscode.workspace.asRelativePath(path.dirname(p)),
-    detail: [p === activePath ? 'active editor' : null, facts[i]!.text].filter((d) => d !== null).join(' · '),
-    configPath: p,
+  ).then((facts) => ({
+    items: paths.map((p, i): Item => ({
+      label: path.basename(p),
+      description: vscode.workspace.asRelativePath(path.dirname(p)),
+      detail: [p === activePath ? 'active editor' : null, facts[i]!.text].filter((d) => d !== null).join(' · '),
+      configPath: p,
+    })),
+    // The Device choice is for the built-in trainer only: an external command picks its own devices.
+    deviceApplies: facts.some((f) => f.builtIn),
   }));
-  // The Device choice is for the built-in trainer only: an external command picks its own devices.
-  const deviceApplies = facts.some((f) => f.builtIn);
   // Last, so Enter still trains the first config: where runs train, and which backends work here.
   for (;;) {
     const device = readSettings().device;
@@ -60,8 +62,10 @@ export async function pickConfig(): Promise<string | undefined> {
       description: 'for TensorFlow.js configs: change it (shows which backends work on this machine)',
       alwaysShow: true,
     };
-    const extra = deviceApplies ? [{ label: '', kind: vscode.QuickPickItemKind.Separator }, deviceItem] : [];
-    const choice = await vscode.window.showQuickPick([...items, ...extra], {
+    const shown: Thenable<Item[]> = listed.then(({ items, deviceApplies }) =>
+      deviceApplies ? [...items, { label: '', kind: vscode.QuickPickItemKind.Separator }, deviceItem] : items,
+    );
+    const choice = await vscode.window.showQuickPick<Item>(shown, {
       title: 'Train',
       placeHolder: 'Choose a training config',
     });

@@ -37,7 +37,10 @@ export class ConfigDiagnostics implements vscode.Disposable, vscode.CodeActionPr
         providedCodeActionKinds: ConfigDiagnostics.providedCodeActionKinds,
       }),
     );
-    for (const doc of vscode.workspace.textDocuments) void this.check(doc);
+    // After construction: a check creates the services, which take this object.
+    queueMicrotask(() => {
+      for (const doc of vscode.workspace.textDocuments) void this.check(doc);
+    });
   }
 
   /** Loads the config of `doc` (in a reader worker) and publishes its problems; returns them (for callers that wait). */

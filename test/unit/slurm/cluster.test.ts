@@ -126,7 +126,17 @@ describe('Slurm: the trainer on a real local cluster', function () {
         writeFileSync(config, longRun(maxSteps, launcher));
       }
     });
-    assert.equal(seen[seen.length - 1]!.state, 'COMPLETED');
+    const output = readFileSync(job.output, 'utf8');
+    assert.equal(
+      seen[seen.length - 1]!.state,
+      'COMPLETED',
+      `the job's output, without its JSON events:\n${output
+        .split('\n')
+        .filter((l) => !l.startsWith('{'))
+        .join('\n')}\nits failures: ${eventsOfType(jobEvents(job.output), 'failed')
+        .map((f) => JSON.stringify(f))
+        .join('\n')}`,
+    );
     const events = jobEvents(job.output);
     const finished = eventsOfType(events, 'finished');
     const restarts = finished.length - 1;
