@@ -67,6 +67,7 @@ export async function runToEnd(
   onState?: (info: JobInfo) => void,
 ): Promise<JobInfo[]> {
   const seen: JobInfo[] = [];
+  let waitingSince: number | null = null;
   return waitFor(`job ${jobId} to end`, timeoutMs, async () => {
     const info = await cluster.client.show(jobId);
     assert.ok(info, `Slurm forgot job ${jobId}`);
@@ -75,8 +76,12 @@ export async function runToEnd(
       seen.push(info);
       onState?.(info);
     }
-    if (info.state === 'PENDING' && info.reason === 'BeginTime')
-      await cluster.client.startNow(jobId).catch(() => undefined);
+    // A requeued job waits out a begin time Slurm sets; started at once, its next launch has failed
+    // now and then (FAILED before the script's first line), so it is started only after a pause
+    // that lets the node finish the previous start.
+    const delayed = info.state === 'PENDING' && info.reason === 'BeginTime';
+    waitingSince = delayed ? (waitingSince ?? Date.now()) : null;
+    if (delayed && Date.now() - waitingSince! >= 5000) await cluster.client.startNow(jobId).catch(() => undefined);
     return ['COMPLETED', 'FAILED', 'TIMEOUT', 'CANCELLED', 'NODE_FAIL', 'OUT_OF_MEMORY'].includes(info.state)
       ? seen
       : undefined;
