@@ -1,9 +1,8 @@
 /**
  * Per-file checksums recorded in the manifest. CRC-32 (zlib.crc32, in Node since 20.15 and 22.2) is
  * the default: it detects flipped bytes and truncation, which is what a checkpoint needs (the same
- * check zip files and PyTorch's zip checkpoints use). Measured on the 2-core dev machine: 30 ms of
- * CPU per 64 MB (about 2.1 GB/s) against 56-58 ms for SHA-256 and SHA-1 (md5, blake2b512 slower),
- * so it keeps save and load near plain I/O. SHA-256 stays readable for manifests that name it.
+ * check zip files and PyTorch's zip checkpoints use), at about half the CPU time of SHA-256 or SHA-1
+ * (`npm run bench`'s checkpoint rows), so it keeps save and load near plain I/O. SHA-256 stays readable for manifests that name it.
  */
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
@@ -38,8 +37,8 @@ function portableCrc32(data: Uint8Array, value = 0): number {
 
 /**
  * @node-rs/crc32 (an optional dependency with prebuilt binaries) computes the same CRC-32 with
- * carry-less multiplication: 7.5 GB/s against zlib's 2.2 here, which is most of a save's CPU time
- * (52 of 93 ms for 120 MB). TRAINING_RUNS_PORTABLE_CRC=1 turns it off.
+ * carry-less multiplication, several times faster than zlib's; checksumming is most of a save's CPU
+ * time. TRAINING_RUNS_PORTABLE_CRC=1 turns it off.
  */
 function loadFastCrc32(): Crc32 | null {
   if (process.env.TRAINING_RUNS_PORTABLE_CRC === '1') return null;
