@@ -47,6 +47,13 @@ interface CacheHeader {
   skippingLongLine: boolean;
 }
 
+/** A plain array of the column's values: a loop into a sized array, several times faster than Array.from on a typed array. */
+function numbers(column: Float64Array): number[] {
+  const out = new Array<number>(column.length);
+  for (let i = 0; i < column.length; i++) out[i] = column[i] as number;
+  return out;
+}
+
 export function metricsCachePath(metricsFile: string): string {
   return join(dirname(metricsFile), METRICS_CACHE_FILE);
 }
@@ -142,7 +149,7 @@ export async function readMetricsCache(metricsFile: string): Promise<MetricsHist
     for (const { name, points } of header.scalars) {
       const [steps, values, times] = [await next(points), await next(points), await next(points)];
       if (!steps || !values || !times) return null;
-      scalars[name] = { steps: Array.from(steps), values: Array.from(values), times: Array.from(times) };
+      scalars[name] = { steps: numbers(steps), values: numbers(values), times: numbers(times) };
     }
     const history = emptyHistory();
     history.series = MetricsSeries.fromColumns(columns);
