@@ -21,7 +21,10 @@ describe('metrics history transfer (reader worker → host)', () => {
     const c = history.series.columns();
     assert.deepEqual(Array.from(c.steps), [1, 2, 3, 5, 8]);
     assert.deepEqual(Array.from(c.loss), [1, 1 / 2, 1 / 3, 1 / 5, 1 / 8]);
-    assert.deepEqual(Array.from(c.time), [1, 2, 3, 5, 8].map((s) => 1_700_000_000 + s));
+    assert.deepEqual(
+      Array.from(c.time),
+      [1, 2, 3, 5, 8].map((s) => 1_700_000_000 + s),
+    );
     assert.equal(c.steps.buffer, transfer.columns.steps.buffer, 'the columns were copied point by point');
     assert.deepEqual([history.bytesRead, history.lines], [123, 5]);
     // Still a live series: appends go on after the adopted points.
