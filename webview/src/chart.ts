@@ -56,11 +56,6 @@ export interface DrawnRun {
 
 const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 
-/** Decades between the smallest and largest positive loss of these runs (0 when fewer than two). */
-export function lossDecades(runs: readonly RunData[]): number {
-  return valueDecades(runs.map((r) => r.loss));
-}
-
 /** Decades between the smallest and largest positive value (0 when fewer than two). */
 export function valueDecades(columns: ReadonlyArray<ReadonlyArray<number | null>>): number {
   let min = Infinity;

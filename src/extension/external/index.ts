@@ -5,7 +5,6 @@
 import type { TrainRequest } from '../process/launch';
 import type { TrainerRun } from '../process/trainerProcess';
 import { isExternalTrainerConfig, loadExternalTrainerPlan } from '../reading';
-import { externalConfigOutputDir } from './externalConfig';
 import { ExternalTrainerProcess, prepareExternalStart, type ExternalTrainerOptions } from './externalTrainerProcess';
 import { FailedTrainerRun } from './failedRun';
 
@@ -39,11 +38,6 @@ export async function externalTrainerFor(
   } catch (err) {
     return () => new FailedTrainerRun(request.configPath, err);
   }
-}
-
-/** The run folder an external-trainer config writes to; undefined for native configs, null when unreadable. */
-export function externalOutputDirOf(request: TrainRequest): Promise<string | null | undefined> {
-  return externalConfigOutputDir(request.configPath, request.sets);
 }
 
 /**

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { externalOutputDirOf, externalTrainerFor } from '../../../../src/extension/external/index';
+import { externalTrainerFor } from '../../../../src/extension/external/index';
+import { externalOutputDir } from '../../../../src/extension/reading';
 import { RunStore } from '../../../../src/extension/store/runStore';
 import { readerWith } from '../../../support/runReaders';
 import { BusyRunError, TrainingService } from '../../../../src/extension/process/trainingService';
@@ -21,7 +22,7 @@ describe('TrainingService with external trainers', function () {
         throw new Error('the built-in trainer must not be launched for an external config');
       },
       externalTrainerFor: externalTrainerFor,
-      outputDirOf: async (request) => (await externalOutputDirOf(request)) ?? null,
+      outputDirOf: async (request) => (await externalOutputDir(request.configPath, request.sets)) ?? null,
       stopTimeoutMs: () => 60_000,
     });
   const config = (name: string, body: string) => {
