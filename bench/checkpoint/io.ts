@@ -251,22 +251,21 @@ async function main(): Promise<void> {
 
 function report(r: Record<string, number> & { stepWorkload?: string }): void {
   const ms = (x: number, digits = 0) => `${x.toFixed(digits)} ms`;
+  /** A row comparing `a` with `b` as a ratio, or as a percentage of `b`. */
+  const ratio = (label: string, a: number, b: number): [string, string, string] => [
+    label,
+    `${ms(a)} vs ${ms(b)}`,
+    `${(a / b).toFixed(2)}x`,
+  ];
+  const share = (label: string, a: number, b: number, aDigits = 0): [string, string, string] => [
+    label,
+    `${ms(a, aDigits)} vs ${ms(b)}`,
+    `${((100 * a) / b).toFixed(1)}%`,
+  ];
   const rows: Array<[string, string, string]> = [
-    [
-      'save (engine) vs write+fsync',
-      `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncMs!)}`,
-      `${(r.saveMs! / r.plainWriteFsyncMs!).toFixed(2)}x`,
-    ],
-    [
-      'load+verify vs plain read',
-      `${ms(r.loadVerifyMs!)} vs ${ms(r.plainReadMs!)}`,
-      `${(r.loadVerifyMs! / r.plainReadMs!).toFixed(2)}x`,
-    ],
-    [
-      'async save blocking vs full save',
-      `${ms(r.asyncSaveBlockingMs!, 1)} vs ${ms(r.saveMs!)}`,
-      `${((100 * r.asyncSaveBlockingMs!) / r.saveMs!).toFixed(1)}%`,
-    ],
+    ratio('save (engine) vs write+fsync', r.saveMs!, r.plainWriteFsyncMs!),
+    ratio('load+verify vs plain read', r.loadVerifyMs!, r.plainReadMs!),
+    share('async save blocking vs full save', r.asyncSaveBlockingMs!, r.saveMs!, 1),
   ];
   if (typeof r.backgroundSaveStepSlowdown === 'number') {
     rows.push([
@@ -278,43 +277,15 @@ function report(r: Record<string, number> & { stepWorkload?: string }): void {
     rows.push(['train step during async save vs without', r.stepWorkload, '']);
   }
   rows.push(
-    [
-      `discovery ${r.discoveryCheckpoints} ckpts vs stat all`,
-      `${ms(r.discoveryMs!)} vs ${ms(r.statAllMs!)}`,
-      `${(r.discoveryMs! / r.statAllMs!).toFixed(2)}x`,
-    ],
-    [
-      'listing from the indexes vs stat all',
-      `${ms(r.listingIndexedMs!)} vs ${ms(r.statAllMs!)}`,
-      `${((100 * r.listingIndexedMs!) / r.statAllMs!).toFixed(1)}%`,
-    ],
-    [
-      '  one run after another',
-      `${ms(r.listingIndexedSequentialMs!)} vs ${ms(r.statAllMs!)}`,
-      `${((100 * r.listingIndexedSequentialMs!) / r.statAllMs!).toFixed(1)}%`,
-    ],
-    [
-      'listing exact vs stat all',
-      `${ms(r.listingExactMs!)} vs ${ms(r.statAllMs!)}`,
-      `${(r.listingExactMs! / r.statAllMs!).toFixed(2)}x`,
-    ],
-    [
-      '  best of reps: save vs write+fsync',
-      `${ms(r.bestSaveMs!)} vs ${ms(r.bestPlainWriteFsyncMs!)}`,
-      `${(r.bestSaveMs! / r.bestPlainWriteFsyncMs!).toFixed(2)}x`,
-    ],
-    [
-      '  best of reps: load+verify vs read',
-      `${ms(r.bestLoadVerifyMs!)} vs ${ms(r.bestPlainReadMs!)}`,
-      `${(r.bestLoadVerifyMs! / r.bestPlainReadMs!).toFixed(2)}x`,
-    ],
+    ratio(`discovery ${r.discoveryCheckpoints} ckpts vs stat all`, r.discoveryMs!, r.statAllMs!),
+    share('listing from the indexes vs stat all', r.listingIndexedMs!, r.statAllMs!),
+    share('  one run after another', r.listingIndexedSequentialMs!, r.statAllMs!),
+    ratio('listing exact vs stat all', r.listingExactMs!, r.statAllMs!),
+    ratio('  best of reps: save vs write+fsync', r.bestSaveMs!, r.bestPlainWriteFsyncMs!),
+    ratio('  best of reps: load+verify vs read', r.bestLoadVerifyMs!, r.bestPlainReadMs!),
     ['  CPU time: save vs write+fsync', `${ms(r.saveCpuMs!)} vs ${ms(r.plainWriteFsyncCpuMs!)}`, ''],
     ['  CPU time: load+verify vs read', `${ms(r.loadVerifyCpuMs!)} vs ${ms(r.plainReadCpuMs!)}`, ''],
-    [
-      '  save vs write+fsync, all files at once',
-      `${ms(r.saveMs!)} vs ${ms(r.plainWriteFsyncParallelMs!)}`,
-      `${(r.saveMs! / r.plainWriteFsyncParallelMs!).toFixed(2)}x`,
-    ],
+    ratio('  save vs write+fsync, all files at once', r.saveMs!, r.plainWriteFsyncParallelMs!),
   );
   if (typeof r.backgroundSaveStepSlowdown === 'number') {
     rows.push([
