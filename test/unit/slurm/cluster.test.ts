@@ -158,7 +158,9 @@ describe('Slurm: the trainer on a real local cluster', function () {
     const starts = [...readFileSync(job.output, 'utf8').matchAll(/^training-runs: job \d+ start (\d+) /gm)].map((m) =>
       Number(m[1]),
     );
-    assert.equal(starts.length, finished.length, `one trainer per start: starts ${starts.join(', ')}`);
+    // A start signalled before its trainer could install its handler ends with no event and is
+    // requeued (batchScript.ts), so there may be more starts than trainers that finished.
+    assert.ok(starts.length >= finished.length, `starts ${starts.join(', ')}, trainers finished ${finished.length}`);
     assert.equal(
       readRunJson(dir).slurm?.restart_count,
       starts[starts.length - 1]! - 1,
