@@ -133,8 +133,15 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     assert.ok(steps.every((e) => Number.isFinite(e.loss) && e.maxSteps === 200));
     assert.ok(api.runs.get(runDir)?.live?.loss !== null, 'the run model has no live loss');
 
+    // If the trainer ended on its own before Stop, say how (Stop then finds nothing to stop).
+    let earlyExit: TrainerExit | undefined;
+    void handle.exited.then((exit) => (earlyExit ??= exit));
     const tStop = Date.now();
     const exits = await vscode.commands.executeCommand<TrainerExit[]>(COMMANDS.stop, runDir);
+    assert.ok(
+      exits.length > 0,
+      `Stop found no trainer: run ${api.runs.get(runDir)?.status}; exit ${JSON.stringify(earlyExit)}; last events ${JSON.stringify(firstRun.slice(-5))}`,
+    );
     stoppedExit = exits[0];
     log(`Stop → exit: ${Date.now() - tStop} ms (exit code ${stoppedExit?.exitCode})`);
     assert.equal(stoppedExit?.status, 'stopped', stoppedExit?.message ?? '');
