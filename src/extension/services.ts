@@ -11,12 +11,12 @@ import { commandHandlers, type CommandHandler } from './commands';
 import { COMMANDS, type CommandId } from './commands/ids';
 import { setContextKey } from './contextKeys';
 import type { TrainingRunsApi } from './extension';
-import { external } from './external/lazy';
 import { saveExport } from './lossCurves/exportFile';
 import { LossCurvesManager } from './lossCurves/lossCurvesManager';
-import { projectDirOf, resolveTrainerLaunch, type TrainRequest } from './process/launch';
+import { resolveTrainerLaunch, type TrainRequest } from './process/launch';
+import { prepareLaunch } from './process/prepareLaunch';
 import { TrainingService } from './process/trainingService';
-import { configProblems, externalOutputDir, installReaderPool, loadTrainConfig, ReadRefusedError } from './reading';
+import { configProblems, installReaderPool, ReadRefusedError } from './reading';
 import { refusedConfigText } from './commands/configFacts';
 import { CheckpointInspectProvider } from './ui/inspectDocument';
 import { ReaderPool } from './reading/readerPool';
@@ -24,7 +24,6 @@ import { RunActions } from './runsTable/runActions';
 import { RunsTable } from './runsTable/runsTable';
 import { RunsTableSource } from './runsTable/runsTableSource';
 import { readSettings } from './settings';
-import { slurm } from './slurm/lazy';
 import { fileRunReader } from './store/runReader';
 import { RunStore } from './store/runStore';
 import { WorkspaceRuns } from './store/workspaceRuns';
@@ -78,18 +77,7 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
   const training = new TrainingService({
     model,
     launchFor,
-    // A config with `launcher: {type: slurm}` runs as a batch job; external commands and local runs as processes.
-    externalTrainerFor: async (request) =>
-      (await slurm().slurmRunFor(request, launchFor(request))) ??
-      external().externalTrainerFor(request, outputFolderWatch),
-    outputDirOf: async (request) => {
-      // Both read in the reader workers, so a hostile config never holds up the host.
-      const externalDir = await externalOutputDir(request.configPath, request.sets);
-      if (externalDir !== undefined) return externalDir;
-      // Knowing the folder before launch refuses a second trainer there at once, with no process started.
-      return (await loadTrainConfig(request.configPath, { cwd: projectDirOf(request.configPath), sets: request.sets }))
-        .output_dir;
-    },
+    prepare: (request) => prepareLaunch(request, launchFor(request), outputFolderWatch),
     stopTimeoutMs: () => readSettings().stopTimeoutMs,
     hangTimeoutMs: () => readSettings().hangTimeoutMs,
   });

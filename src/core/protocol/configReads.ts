@@ -34,25 +34,63 @@ export type ConfigProblem = z.infer<typeof configProblemSchema>;
 /** The problems of one config file (empty when it loads, and for external-trainer configs). */
 export const configProblemsSchema = z.array(configProblemSchema);
 
-/** loadConfig's options across the boundary. */
-export const loadTrainConfigArgsSchema = z.tuple([
-  z.string(),
-  z.object({ cwd: z.string(), sets: z.array(z.string()).optional() }),
-]);
-
 /**
  * What the host uses of a loaded config (the output folder, the resume setting, the launcher); the
  * rest of TrainConfig passes through unchecked for the Slurm job script, which the trainer's own
  * loader produced in the worker.
  */
-export const loadedTrainConfigSchema = z.looseObject({
+const loadedTrainConfigSchema = z.looseObject({
   output_dir: z.string(),
   resume_from_checkpoint: z.union([z.boolean(), z.string()]),
   launcher: z.looseObject({ type: z.string() }),
 });
 
-export const externalOutputDirArgsSchema = z.tuple([z.string(), z.array(z.string())]);
-/** The run folder of an external-trainer config; null when it does not load; undefined for a native config. */
-export const externalOutputDirSchema = z.string().nullable().optional();
-
 export const configFileArgsSchema = z.tuple([z.string()]);
+
+/** An external trainer's launch plan (ExternalTrainerPlan): what the host launches and follows. */
+const externalTrainerPlanSchema = z.looseObject({
+  configPath: z.string(),
+  name: z.string(),
+  argv: z.array(z.string()),
+  cwd: z.string(),
+  env: z.record(z.string(), z.string()),
+  outputDir: z.string(),
+  resumeFrom: z.string().nullable(),
+  stopTimeoutMs: z.number().nullable(),
+  maxSteps: z.number().nullable(),
+  checkpointFormat: z.literal('huggingface'),
+  launcher: z.looseObject({ type: z.string() }),
+  resumeArgsWithSlot: z.array(z.string()).nullable(),
+});
+
+/** A ConfigError as plain data (an Error crossing the boundary keeps only its message). */
+export const configErrorDetailSchema = z.object({
+  kind: z.string(),
+  message: z.string(),
+  at: z.object({
+    file: z.string(),
+    line: z.number().nullable(),
+    column: z.number().nullable(),
+    setArg: z.string().optional(),
+  }),
+  field: z.string(),
+  expected: z.string(),
+  suggestion: z.string().optional(),
+});
+
+export const launchConfigArgsSchema = z.tuple([
+  z.string(),
+  z.object({ cwd: z.string(), sets: z.array(z.string()).optional(), externalOnly: z.boolean().optional() }),
+]);
+
+/**
+ * What one launch needs of its config, read once (so the run folder, the launcher and the command
+ * all come from the same version of the file): an external trainer's plan or the problem that
+ * refused it, or the built-in trainer's config (null when it does not load: the trainer itself
+ * then reports why, with file and line).
+ */
+export const launchConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('external'), plan: externalTrainerPlanSchema }),
+  z.object({ kind: z.literal('invalidExternal'), configError: configErrorDetailSchema }),
+  z.object({ kind: z.literal('native'), config: loadedTrainConfigSchema.nullable() }),
+]);

@@ -9,10 +9,8 @@ import {
   configFactsSchema,
   configFileArgsSchema,
   configProblemsSchema,
-  externalOutputDirArgsSchema,
-  externalOutputDirSchema,
-  loadedTrainConfigSchema,
-  loadTrainConfigArgsSchema,
+  launchConfigArgsSchema,
+  launchConfigSchema,
 } from './configReads';
 
 /** The reads a worker runs: the names of the functions the facade in src/extension/reading exports. */
@@ -32,12 +30,9 @@ export const READER_OPS = [
   'nativeTrainerSummary',
   'configFacts',
   'configProblems',
-  'loadTrainConfig',
-  'externalOutputDir',
+  'readLaunchConfig',
   'inspectCheckpointText',
   'readRunDetailsBatch',
-  'isExternalTrainerConfig',
-  'loadExternalTrainerPlan',
 ] as const;
 
 export type ReaderOp = (typeof READER_OPS)[number];
@@ -50,8 +45,7 @@ export type ReaderOp = (typeof READER_OPS)[number];
 export const READER_OP_SCHEMAS: Partial<Record<ReaderOp, { args: z.ZodType; result: z.ZodType }>> = {
   configFacts: { args: configFileArgsSchema, result: configFactsSchema },
   configProblems: { args: configFileArgsSchema, result: configProblemsSchema },
-  loadTrainConfig: { args: loadTrainConfigArgsSchema, result: loadedTrainConfigSchema },
-  externalOutputDir: { args: externalOutputDirArgsSchema, result: externalOutputDirSchema },
+  readLaunchConfig: { args: launchConfigArgsSchema, result: launchConfigSchema },
   inspectCheckpointText: { args: z.tuple([z.string()]), result: z.string() },
 };
 

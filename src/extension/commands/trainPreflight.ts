@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
-import { externalOutputDir, loadTrainConfig } from '../reading';
+import { readLaunchConfig } from '../reading';
 import { moveAsideCheckpoints } from '../model/abandonedBranch';
 import { projectDirOf } from '../process/launch';
 import type { Prompts } from '../ui/prompts';
@@ -33,14 +33,13 @@ export async function trainPreflight(
   sets: readonly string[],
   deps: PreflightDeps,
 ): Promise<string[] | undefined> {
-  let config: { output_dir: string; resume_from_checkpoint: boolean | string };
-  try {
-    // Read in the reader workers (a hostile config is refused within the time budget, off the host's thread).
-    if ((await externalOutputDir(configPath, sets)) !== undefined) return [...sets];
-    config = await loadTrainConfig(configPath, { cwd: projectDirOf(configPath), sets: [...sets] });
-  } catch {
-    return [...sets];
-  }
+  // Read in the reader workers (a hostile config is refused within the time budget, off the host's thread).
+  const launch = await readLaunchConfig(configPath, { cwd: projectDirOf(configPath), sets: [...sets] }).catch(
+    () => null,
+  );
+  // Only the built-in trainer's configs, and only one that loads (else the trainer reports its problems).
+  const config = launch?.kind === 'native' ? launch.config : null;
+  if (!config) return [...sets];
   const dir = path.resolve(config.output_dir);
   if (await deps.isBusy(dir)) return [...sets];
   const rows = await deps.listCheckpoints(dir).catch(() => [] as CheckpointInfo[]);

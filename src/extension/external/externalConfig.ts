@@ -28,6 +28,7 @@ import { readYamlLayer } from '../../core/config/yamlFile';
 import { readBoundedText } from '../../core/limits/boundedFile';
 import { READ_LIMITS } from '../../core/limits/readLimits';
 import { listHfCheckpoints } from '../../core/hf/checkpoints';
+import { projectDirOf } from '../process/launch';
 import { CommandLineError, splitCommandLine, substitutePlaceholders, type PlaceholderValues } from './argv';
 
 const fileSchema = externalTrainerFileSchema;
@@ -67,12 +68,6 @@ export async function isExternalTrainerConfig(configPath: string): Promise<boole
   // Bounded: a huge file or a FIFO is not an external config; the loader then says why it cannot be read.
   const text = await readBoundedText(configPath, READ_LIMITS.configBytes).catch(() => '');
   return new RegExp(`^${EXTERNAL_TRAINER_KEY}\\s*:`, 'm').test(text);
-}
-
-/** Project folder of a config: the parent of its `configs/` folder, else the file's folder. */
-function projectDirOf(configPath: string): string {
-  const dir = path.dirname(configPath);
-  return path.basename(dir) === 'configs' ? path.dirname(dir) : dir;
 }
 
 /** Reads, validates and resolves an external-trainer config. Throws ConfigError (file, line, field, fix). */
@@ -280,16 +275,4 @@ async function resolveResume(value: unknown, outputDir: string, cwd: string): Pr
       expected: 'a checkpoint folder path, latest, or true',
     });
   return path.resolve(cwd, value);
-}
-
-/** The run folder an external-trainer config writes to; undefined for a native config, null when it does not load. */
-export async function externalConfigOutputDir(
-  configPath: string,
-  sets: readonly string[] = [],
-): Promise<string | null | undefined> {
-  if (!(await isExternalTrainerConfig(configPath))) return undefined;
-  return loadExternalTrainerConfig(configPath, sets).then(
-    (plan) => plan.outputDir,
-    () => null,
-  );
 }

@@ -2,9 +2,11 @@
  * External trainers and Hugging Face runs, as the extension wires them (extension.ts loads this
  * lazily, on the first Train or the first Hugging Face run, to keep activation light).
  */
-import type { TrainRequest } from '../process/launch';
+import { ConfigError } from '../../core/config/errors';
+import { projectDirOf } from '../process/launch';
 import type { TrainerRun } from '../process/trainerProcess';
-import { isExternalTrainerConfig, loadExternalTrainerPlan } from '../reading';
+import { readLaunchConfig } from '../reading';
+import type { LaunchConfig } from '../reading/configReads';
 import { ExternalTrainerProcess, prepareExternalStart, type ExternalTrainerOptions } from './externalTrainerProcess';
 import { FailedTrainerRun } from './failedRun';
 
@@ -20,15 +22,18 @@ export interface OutputFolderWatch {
   watched(dir: string): boolean;
 }
 
-/** For TrainingService.externalTrainerFor: null for native configs; a bad config becomes a failing run. */
+/** An external trainer's launch config: its plan, or the problem that refused it. */
+export type ExternalLaunchConfig = Extract<LaunchConfig, { kind: 'external' | 'invalidExternal' }>;
+
+/** The external trainer of a launch; a bad config becomes a run that fails at once, saying why. */
 export async function externalTrainerFor(
-  request: TrainRequest,
+  config: ExternalLaunchConfig,
+  configPath: string,
   watch?: OutputFolderWatch,
-): Promise<(() => TrainerRun) | null> {
-  // Read in the reader workers: a hostile config is refused within the time budget, off the host's thread.
-  if (!(await isExternalTrainerConfig(request.configPath).catch(() => false))) return null;
+): Promise<() => TrainerRun> {
   try {
-    const plan = await loadExternalTrainerPlan(request.configPath, request.sets);
+    if (config.kind === 'invalidExternal') throw new ConfigError(config.configError);
+    const plan = config.plan;
     const start = await prepareExternalStart(plan);
     // A folder the store's watcher sees is followed through it; any other is polled.
     const options: ExternalTrainerOptions = watch?.watched(plan.outputDir)
@@ -36,7 +41,7 @@ export async function externalTrainerFor(
       : {};
     return () => new ExternalTrainerProcess(plan, start, options);
   } catch (err) {
-    return () => new FailedTrainerRun(request.configPath, err);
+    return () => new FailedTrainerRun(configPath, err);
   }
 }
 
@@ -46,9 +51,9 @@ export async function externalTrainerFor(
  */
 export async function findExternalConfigFor(runDir: string, candidates: readonly string[]): Promise<string | null> {
   for (const file of candidates) {
-    if (!(await isExternalTrainerConfig(file).catch(() => false))) continue;
-    const plan = await loadExternalTrainerPlan(file).catch(() => null);
-    if (plan && plan.outputDir === runDir) return file;
+    // Read in the reader workers: a hostile config is refused within the time budget, off the host's thread.
+    const config = await readLaunchConfig(file, { cwd: projectDirOf(file), externalOnly: true }).catch(() => null);
+    if (config?.kind === 'external' && config.plan.outputDir === runDir) return file;
   }
   return null;
 }

@@ -37,16 +37,25 @@ export interface TrainingServiceOptions {
   model: RunStore;
   launchFor(request: TrainRequest): TrainerLaunch;
   /**
-   * Starts a trainer other than the built-in one for this request (an external command); null for
-   * the built-in trainer. The returned function starts the process, so nothing is spawned for a
-   * request refused as busy. Never throws: a bad config becomes a run that fails at once, saying why.
+   * What this request launches, from one read of its config. Never throws for a bad config: an
+   * external trainer's problem becomes a run that fails at once, saying why, and a built-in
+   * trainer's is reported by the trainer itself.
    */
-  externalTrainerFor?(request: TrainRequest): Promise<(() => TrainerRun) | null>;
-  /** The output folder a config will write to, or null when it cannot be told before launch. */
-  outputDirOf(request: TrainRequest): Promise<string | null>;
+  prepare(request: TrainRequest): Promise<PreparedLaunch>;
   stopTimeoutMs(): number;
   /** Kill a built-in trainer that sends no event for this long (0 = never); see TrainerProcessOptions. */
   hangTimeoutMs?(): number;
+}
+
+/** A launch, prepared before any process starts. */
+export interface PreparedLaunch {
+  /** The output folder, or null when it cannot be told before launch (the `started` event says it). */
+  runDir: string | null;
+  /**
+   * Starts a trainer other than the built-in one (an external command, a Slurm job); null for the
+   * built-in trainer. A function, so nothing is spawned for a request refused as busy.
+   */
+  start: (() => TrainerRun) | null;
 }
 
 export class TrainingService {
@@ -70,9 +79,10 @@ export class TrainingService {
 
   /** Launch a trainer. Throws BusyRunError when this window already trains into that folder. */
   async start(request: TrainRequest): Promise<TrainingHandle> {
-    const knownDir = await this.options.outputDirOf(request).catch(() => null);
-    const runDir = knownDir ? path.resolve(knownDir) : null;
-    const startExternal = (await this.options.externalTrainerFor?.(request)) ?? null;
+    const prepared = await this.options.prepare(request).catch((): PreparedLaunch => ({ runDir: null, start: null }));
+    // Knowing the folder before launch refuses a second trainer there at once, with no process started.
+    const runDir = prepared.runDir ? path.resolve(prepared.runDir) : null;
+    const startExternal = prepared.start;
     if (runDir && this.byRunDir(runDir)) throw new BusyRunError(runDir);
 
     const proc: TrainerRun = startExternal

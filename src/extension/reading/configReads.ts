@@ -1,6 +1,6 @@
 /**
  * The config reads a reader worker runs (readerOps.ts): the Train quick pick's facts
- * (commands/configFacts.ts), the launch's loadConfig and external output folder, and for the
+ * (commands/configFacts.ts), the launch's config (read once per launch), and for the
  * Problems panel every problem of one config's pass with the token it covers, found in the file
  * that holds it. vscode-free.
  */
@@ -8,6 +8,7 @@ import { loadConfig } from '../../core/config/loadConfig';
 import { ConfigError, describeConfigProblem, type ConfigErrorDetail } from '../../core/config/errors';
 import { readBoundedText } from '../../core/limits/boundedFile';
 import { READ_LIMITS } from '../../core/limits/readLimits';
+import type { TrainConfig } from '../../core/config/types';
 import type { ConfigProblem } from '../../core/protocol/configReads';
 import {
   isExternalTrainerConfig,
@@ -18,24 +19,38 @@ import { projectDirOf } from '../process/launch';
 import { tokenRange } from '../ui/configDiagnosticText';
 
 export { readConfigFacts as configFacts } from '../commands/configFacts';
-export { loadConfig as loadTrainConfig } from '../../core/config/loadConfig';
-export { externalConfigOutputDir as externalOutputDir } from '../external/externalConfig';
-export { isExternalTrainerConfig } from '../external/externalConfig';
+
+/** What one launch needs of its config (launchConfigSchema in core/protocol/configReads.ts). */
+export type LaunchConfig =
+  | { kind: 'external'; plan: ExternalTrainerPlan }
+  /** The ConfigError as plain data: an Error crossing the worker boundary keeps only its message, and the failed run names file and field. */
+  | { kind: 'invalidExternal'; configError: ConfigErrorDetail }
+  /** null when it does not load (the trainer reports why), or when `externalOnly` skipped it. */
+  | { kind: 'native'; config: TrainConfig | null };
 
 /**
- * An external-trainer config's launch plan, or the ConfigError that refused it as plain data (an
- * Error crossing the worker boundary keeps only its message; the run's failure names file and field).
+ * A config read once for a launch: an external trainer's plan (or what refused it), or the
+ * built-in trainer's config. `externalOnly` skips loading a native config (Resume's search for the
+ * config of a run folder looks at external configs only).
  */
-export async function loadExternalTrainerPlan(
+export async function readLaunchConfig(
   configPath: string,
-  sets?: readonly string[],
-): Promise<{ plan: ExternalTrainerPlan } | { configError: ConfigErrorDetail }> {
+  options: { cwd: string; sets?: readonly string[]; externalOnly?: boolean },
+): Promise<LaunchConfig> {
+  if (!(await isExternalTrainerConfig(configPath))) {
+    if (options.externalOnly) return { kind: 'native', config: null };
+    const config = await loadConfig(configPath, { cwd: options.cwd, sets: options.sets ?? [] }).catch(() => null);
+    return { kind: 'native', config };
+  }
   try {
-    return { plan: await loadExternalTrainerConfig(configPath, sets) };
+    return { kind: 'external', plan: await loadExternalTrainerConfig(configPath, options.sets) };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const { kind, message, file, line, column, setArg, field, expected, suggestion } = err;
-    return { configError: { kind, message, at: { file, line, column, setArg }, field, expected, suggestion } };
+    return {
+      kind: 'invalidExternal',
+      configError: { kind, message, at: { file, line, column, setArg }, field, expected, suggestion },
+    };
   }
 }
 

@@ -8,8 +8,6 @@ import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { ListOptions } from '../../core/checkpoint/list';
 import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
 import type { ReaderOp } from '../../core/protocol/readerWorker';
-import { ConfigError } from '../../core/config/errors';
-import type { ExternalTrainerPlan } from '../external/externalConfig';
 import type { HfListOptions } from '../../core/hf/checkpoints';
 import type { EventFileCursor } from '../../core/tensorboard/eventFiles';
 import { appendCursorOf, applyAppendedDelta, historyFromTransfer } from './metricsTransfer';
@@ -63,32 +61,14 @@ export const nativeTrainerSummary = (checkpointPath: string): Promise<ReaderResu
 export const configFacts = (file: string): Promise<ReaderResult<'configFacts'>> => read('configFacts', [file]);
 /** A config's problems for the Problems panel (configReads.ts). */
 export const configProblems = (file: string): Promise<ReaderResult<'configProblems'>> => read('configProblems', [file]);
-/** The trainer's loadConfig; a config that does not load rejects with its first problem. */
-export const loadTrainConfig = (
+/** A launch's config, read once: an external trainer's plan or its problem, or the built-in trainer's config (configReads.ts). */
+export const readLaunchConfig = (
   configPath: string,
-  options: { cwd: string; sets?: readonly string[] },
-): Promise<ReaderResult<'loadTrainConfig'>> => read('loadTrainConfig', [configPath, options]);
-/** An external-trainer config's run folder; undefined for a native config, null when it does not load. */
-export const externalOutputDir = (
-  configPath: string,
-  sets: readonly string[],
-): Promise<ReaderResult<'externalOutputDir'>> => read('externalOutputDir', [configPath, sets]);
-
+  options: ReaderArgs<'readLaunchConfig'>[1],
+): Promise<ReaderResult<'readLaunchConfig'>> => read('readLaunchConfig', [configPath, options]);
 /** The Inspect document's JSON (every file hashed): give it a budget for its size (model/inspectText.ts), and a way to cancel. */
 export const inspectCheckpointText = (checkpointPath: string, options?: ReadOptions): Promise<string> =>
   read('inspectCheckpointText', [checkpointPath], options);
-/** Whether a config is an external trainer's (its `external_trainer:` key). */
-export const isExternalTrainerConfig = (configPath: string): Promise<boolean> =>
-  read('isExternalTrainerConfig', [configPath]);
-/** An external-trainer config's launch plan (plain data); rejects with the config's ConfigError. */
-export async function loadExternalTrainerPlan(
-  configPath: string,
-  sets?: readonly string[],
-): Promise<ExternalTrainerPlan> {
-  const answer = await read('loadExternalTrainerPlan', [configPath, sets]);
-  if ('configError' in answer) throw new ConfigError(answer.configError);
-  return answer.plan;
-}
 /** The runs table's facts and notes of a batch of runs (one worker message for the batch). */
 export const readRunDetailsBatch = (
   requests: ReaderArgs<'readRunDetailsBatch'>[0],

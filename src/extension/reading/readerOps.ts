@@ -36,12 +36,7 @@ export const readerOps = {
   nativeTrainerSummary,
   configFacts: (...a: Parameters<ConfigReads['configFacts']>) => configReads().configFacts(...a),
   configProblems: (...a: Parameters<ConfigReads['configProblems']>) => configReads().configProblems(...a),
-  loadTrainConfig: (...a: Parameters<ConfigReads['loadTrainConfig']>) => configReads().loadTrainConfig(...a),
-  externalOutputDir: (...a: Parameters<ConfigReads['externalOutputDir']>) => configReads().externalOutputDir(...a),
-  isExternalTrainerConfig: (...a: Parameters<ConfigReads['isExternalTrainerConfig']>) =>
-    configReads().isExternalTrainerConfig(...a),
-  loadExternalTrainerPlan: (...a: Parameters<ConfigReads['loadExternalTrainerPlan']>) =>
-    configReads().loadExternalTrainerPlan(...a),
+  readLaunchConfig: (...a: Parameters<ConfigReads['readLaunchConfig']>) => configReads().readLaunchConfig(...a),
   inspectCheckpointText: (...a: Parameters<InspectText['inspectCheckpointText']>) =>
     inspectText().inspectCheckpointText(...a),
   readRunDetailsBatch,

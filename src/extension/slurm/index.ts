@@ -3,25 +3,23 @@
  * running the same trainer command the extension would have forked, or the config's external
  * trainer command). Loaded lazily by extension.ts.
  */
-import { isExternalTrainerConfig, loadExternalTrainerPlan, loadTrainConfig } from '../reading';
+import type { ExternalTrainerPlan } from '../external/externalConfig';
+import type { LaunchConfig } from '../reading/configReads';
 import { SlurmClient } from '../../core/slurm/client';
 import { trainerJobSpec } from '../../core/slurm/trainerJob';
 import { prepareExternalStart } from '../external/externalTrainerProcess';
-import type { TrainRequest } from '../process/launch';
 import type { TrainerLaunch, TrainerRun } from '../process/trainerProcess';
 import { ExternalJobFiles, externalJobSpec } from './externalJob';
 import { SlurmJobRun } from './slurmJobRun';
 
 /** null when the run trains locally; a config that does not load is left to the trainer (or the external loader), which reports it. */
 export async function slurmRunFor(
-  request: TrainRequest,
+  launchConfig: LaunchConfig,
   launch: TrainerLaunch,
   pollMs?: number,
 ): Promise<(() => TrainerRun) | null> {
-  if (await isExternalTrainerConfig(request.configPath).catch(() => false))
-    return externalSlurmRunFor(request, launch, pollMs);
-  // Read in the reader workers: a hostile config is refused within the time budget, off the host's thread.
-  const config = await loadTrainConfig(request.configPath, { cwd: launch.cwd, sets: request.sets }).catch(() => null);
+  if (launchConfig.kind === 'external') return externalSlurmRunFor(launchConfig.plan, launch, pollMs);
+  const config = launchConfig.kind === 'native' ? launchConfig.config : null;
   if (config?.launcher.type !== 'slurm') return null;
   // VS Code's Electron runs the trainer as Node only with this variable, in the job too.
   const env = launch.env['ELECTRON_RUN_AS_NODE'] ? { ELECTRON_RUN_AS_NODE: '1' } : undefined;
@@ -35,12 +33,11 @@ export async function slurmRunFor(
 }
 
 async function externalSlurmRunFor(
-  request: TrainRequest,
+  plan: ExternalTrainerPlan,
   launch: TrainerLaunch,
   pollMs?: number,
 ): Promise<(() => TrainerRun) | null> {
-  const plan = await loadExternalTrainerPlan(request.configPath, request.sets).catch(() => null);
-  if (plan?.launcher.type !== 'slurm') return null;
+  if (plan.launcher.type !== 'slurm') return null;
   const spec = externalJobSpec(plan, plan.launcher);
   const start = await prepareExternalStart(plan);
   const [program = '', script = '', ...args] = plan.argv;

@@ -26,7 +26,7 @@ describe('TrainingService', () => {
         cwd: root,
         env: { ...process.env, FAKE_TRAINER_MODE: mode, FAKE_RUN_DIR: runDir },
       }),
-      outputDirOf: async () => knownDir(),
+      prepare: async () => ({ runDir: knownDir(), start: null }),
       stopTimeoutMs: () => 2000,
     });
 

@@ -59,7 +59,10 @@ describe('reliability: the extension survives its trainer', function () {
           env: { ...process.env, MISBEHAVE: mode, RUN_DIR: path.join(root, mode) },
         };
       },
-      outputDirOf: async (request) => path.join(root, path.basename(request.configPath, '.yaml')),
+      prepare: async (request) => ({
+        runDir: path.join(root, path.basename(request.configPath, '.yaml')),
+        start: null,
+      }),
       stopTimeoutMs: () => 2000,
       hangTimeoutMs: () => hangTimeoutMs,
     });

@@ -13,6 +13,7 @@ import type { TrainerLaunch, TrainerRun } from '../../../src/extension/process/t
 import { RunStore } from '../../../src/extension/store/runStore';
 import { emptyReader } from '../../support/runReaders';
 import { TrainingService } from '../../../src/extension/process/trainingService';
+import { readLaunchConfig } from '../../../src/extension/reading';
 import { slurmRunFor } from '../../../src/extension/slurm';
 import { SlurmJobRun } from '../../../src/extension/slurm/slurmJobRun';
 import type { LocalSlurm } from '../../support/localSlurm';
@@ -40,7 +41,7 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
       cwd: dir,
       env: cluster!.env,
     };
-    const start = await slurmRunFor({ configPath, sets: [], device: '' }, launch, 300);
+    const start = await slurmRunFor(await readLaunchConfig(configPath, { cwd: dir }), launch, 300);
     assert.ok(start, 'a slurm launcher makes a Slurm run');
     const run: TrainerRun = start();
     assert.ok(run instanceof SlurmJobRun);
@@ -61,7 +62,7 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
       cwd: dir,
       env: cluster!.env,
     };
-    assert.equal(await slurmRunFor({ configPath, sets: [], device: '' }, launch), null);
+    assert.equal(await slurmRunFor(await readLaunchConfig(configPath, { cwd: dir }), launch), null);
   });
 
   it('logs pending then running, passes the events of every start on across a requeue, and ends finished', async () => {
@@ -116,8 +117,10 @@ describe('Slurm: a run the extension submits (SlurmJobRun)', function () {
     const service = new TrainingService({
       model,
       launchFor,
-      externalTrainerFor: (request) => slurmRunFor(request, launchFor(), 300),
-      outputDirOf: async () => join(dir, 'out'),
+      prepare: async (request) => ({
+        runDir: join(dir, 'out'),
+        start: await slurmRunFor(await readLaunchConfig(request.configPath, { cwd: dir }), launchFor(), 300),
+      }),
       stopTimeoutMs: () => 5000,
     });
     const handle = await service.start({ configPath, sets: [], device: '' });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { externalTrainerFor } from '../../../../src/extension/external/index';
-import { externalOutputDir } from '../../../../src/extension/reading';
+import { projectDirOf } from '../../../../src/extension/process/launch';
+import { prepareLaunch } from '../../../../src/extension/process/prepareLaunch';
 import { RunStore } from '../../../../src/extension/store/runStore';
 import { readerWith } from '../../../support/runReaders';
 import { BusyRunError, TrainingService } from '../../../../src/extension/process/trainingService';
@@ -21,8 +21,8 @@ describe('TrainingService with external trainers', function () {
         builtInLaunches++;
         throw new Error('the built-in trainer must not be launched for an external config');
       },
-      externalTrainerFor: externalTrainerFor,
-      outputDirOf: async (request) => (await externalOutputDir(request.configPath, request.sets)) ?? null,
+      prepare: (request) =>
+        prepareLaunch(request, { execPath: '', script: '', args: [], cwd: projectDirOf(request.configPath), env: {} }),
       stopTimeoutMs: () => 60_000,
     });
   const config = (name: string, body: string) => {

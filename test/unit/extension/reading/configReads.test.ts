@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readConfigFacts, refusedConfigText } from '../../../../src/extension/commands/configFacts';
 import { ReaderPool, ReadRefusedError, isLoadRefusal } from '../../../../src/extension/reading/readerPool';
 import type { ConfigProblem } from '../../../../src/core/protocol/configReads';
+import type { LaunchConfig } from '../../../../src/extension/reading/configReads';
 import { useTempDir, writeSparse } from '../../core/hostile/hostileFiles';
 import { readerWorkerBundle } from './workerBundle';
 import { billionLaughs, slowConfig } from '../../../support/hostileConfigs';
@@ -43,18 +44,28 @@ describe('config reads in the reader workers', function () {
     const p = pool();
     assert.deepEqual(await p.run('configFacts', [nativeExample]), await readConfigFacts(nativeExample));
     assert.deepEqual(await p.run('configFacts', [externalExample]), await readConfigFacts(externalExample));
-    const config = (await p.run('loadTrainConfig', [nativeExample, { cwd: join(examples, 'checkpointing') }])) as {
-      output_dir: string;
-      max_steps: number;
-    };
-    assert.equal(config.output_dir, join(examples, 'checkpointing/runs/checkpointing'));
-    assert.equal(config.max_steps, 500);
-    assert.equal(await p.run('externalOutputDir', [nativeExample, []]), undefined);
-    assert.match(String(await p.run('externalOutputDir', [externalExample, []])), /runs[\\/]/);
+    const native = (await p.run('readLaunchConfig', [
+      nativeExample,
+      { cwd: join(examples, 'checkpointing') },
+    ])) as LaunchConfig;
+    assert.ok(native.kind === 'native' && native.config, JSON.stringify(native));
+    assert.equal(native.config.output_dir, join(examples, 'checkpointing/runs/checkpointing'));
+    assert.equal(native.config.max_steps, 500);
+    const external = (await p.run('readLaunchConfig', [
+      externalExample,
+      { cwd: dirname(dirname(externalExample)) },
+    ])) as LaunchConfig;
+    assert.ok(external.kind === 'external', JSON.stringify(external));
+    assert.match(external.plan.outputDir, /runs[\\/]/);
+    // Resume's search skips loading native configs.
+    assert.deepEqual(await p.run('readLaunchConfig', [nativeExample, { cwd: examples, externalOnly: true }]), {
+      kind: 'native',
+      config: null,
+    });
     assert.deepEqual(await p.run('configProblems', [nativeExample]), []);
   });
 
-  it('a config that does not load: its problems with file, range and fix; loadTrainConfig rejects with the first', async () => {
+  it('a config that does not load: its problems with file, range and fix; the launch leaves it to the trainer', async () => {
     const file = join(configsDir(), 'typo.yaml');
     writeFileSync(file, 'max_steps: 5\noptimizer:\n  type: adam\n  learnin_rate: 0.1\n');
     const p = pool();
@@ -64,7 +75,8 @@ describe('config reads in the reader workers', function () {
     assert.equal(typo.file, file);
     assert.deepEqual(typo.range, { line: 3, start: 2, end: 14 });
     assert.match(typo.text, /did you mean "learning_rate"\?/);
-    await assert.rejects(p.run('loadTrainConfig', [file, { cwd: dir() }]), (e: Error) => e.name === 'ConfigError');
+    // The trainer reports it with file and line: the launch only learns that it does not load.
+    assert.deepEqual(await p.run('readLaunchConfig', [file, { cwd: dir() }]), { kind: 'native', config: null });
   });
 
   it('hostile configs (aliases, nesting, size, a FIFO) come back as problems naming the file and the fix', async () => {
@@ -133,8 +145,8 @@ describe('config reads in the reader workers', function () {
       (e: Error) => e.name === 'ProtocolError' && /invalid arguments for configFacts/.test(e.message),
     );
     await assert.rejects(
-      p.run('loadTrainConfig', [nativeExample]),
-      (e: Error) => e.name === 'ProtocolError' && /loadTrainConfig/.test(e.message),
+      p.run('readLaunchConfig', [nativeExample]),
+      (e: Error) => e.name === 'ProtocolError' && /readLaunchConfig/.test(e.message),
     );
     // A thread that answers configFacts with the wrong shape (a stand-in for a broken bundle).
     const liar = join(dir(), 'liar.js');
