@@ -1,7 +1,7 @@
 // `npm run screenshots`: retakes the README's screenshots from the real VS Code host (code-server +
 // headless Chromium, the integration tests' test host): the example project trained (two runs), the
-// Runs view expanded, and the loss-curves panel in the dark and the light theme.
-// Writes media/screenshots/{runs-tree,loss-curves-dark,loss-curves-light}.png.
+// Runs view expanded, the loss-curves panel in the dark and the light theme, and the runs table.
+// Writes media/screenshots/{runs-tree,loss-curves-dark,loss-curves-light,runs-table}.png.
 // Usage: node scripts/screenshots.mjs [--out DIR] [--workspace DIR] [--keep]
 //   --workspace: a folder with runs already trained (skips training); --keep: leave the temp folder.
 // On a failure the page as it was is saved as failure-<theme>.png in the temp folder (kept).
@@ -91,15 +91,33 @@ async function runCommand(page, title) {
 }
 
 /** The frame of the loss-curves webview once its chart is drawn. */
-async function lossCurvesFrame(page, timeoutMs = 60_000) {
+function lossCurvesFrame(page) {
+  return webviewFrame(page, '.loss-pane .uplot canvas', 'the loss-curves chart');
+}
+
+/** The frame of a webview holding `selector` once it appears. */
+async function webviewFrame(page, selector, what, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      if (await frame.$('.loss-pane .uplot canvas').catch(() => null)) return frame;
+      if (await frame.$(selector).catch(() => null)) return frame;
     }
     await page.waitForTimeout(250);
   }
-  throw new Error('the loss-curves panel did not draw a chart');
+  throw new Error(`${what} did not appear`);
+}
+
+/** The runs table as a user opens it: both runs listed, only the columns that differ. */
+async function captureRunsTable(page) {
+  await runCommand(page, 'Training: Compare Runs');
+  const frame = await webviewFrame(
+    page,
+    'table.runs tbody tr[data-run-dir]:nth-of-type(3)',
+    'the runs table with two runs',
+  );
+  await frame.locator('table.runs tbody tr[data-run-dir]').first().click();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(outDir, 'runs-table.png') });
 }
 
 /** Drags the side bar's edge so the tree's descriptions (step, age, loss) fit. */
@@ -155,6 +173,7 @@ async function capture(page, tag) {
   if (over) await page.mouse.move(over.x + over.width * 0.55, over.y + over.height * 0.45);
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(outDir, `loss-curves-${tag}.png`) });
+  if (tag === 'dark') await captureRunsTable(page);
 }
 
 async function main() {

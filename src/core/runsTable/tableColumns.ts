@@ -106,6 +106,22 @@ export function configColumns(rows: readonly RunRow[], showAll: boolean): Column
   }));
 }
 
+/** The fixed columns shown before the config's: the run and the figures that decide between runs. */
+const LEADING_COLUMN_IDS = new Set(['name', 'status', 'finalLoss', 'bestMetric']);
+
+/**
+ * The table's columns in order: the run and its deciding figures, then the config columns (so the
+ * hyper-parameters that differ sit beside the results they explain in a narrow editor, not past
+ * nine facts off to the right), then the rest of the fixed columns.
+ */
+export function tableColumns(rows: readonly RunRow[], showAllConfig: boolean): Column[] {
+  return [
+    ...FIXED_COLUMNS.filter((c) => LEADING_COLUMN_IDS.has(c.id)),
+    ...configColumns(rows, showAllConfig),
+    ...FIXED_COLUMNS.filter((c) => !LEADING_COLUMN_IDS.has(c.id)),
+  ];
+}
+
 /** Rows whose name, folder, status, tags, notes or any config value contains the text (case-insensitive). */
 export function filterRows(rows: readonly RunRow[], text: string): RunRow[] {
   const needle = text.trim().toLowerCase();

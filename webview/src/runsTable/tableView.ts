@@ -7,14 +7,7 @@
  * (plus a margin) are in the DOM, between two spacer rows that keep the scroll height.
  */
 import type { RunRow } from '../../../src/core/protocol/runsTable';
-import {
-  cellText,
-  configColumns,
-  FIXED_COLUMNS,
-  filterRows,
-  sortRows,
-  type Column,
-} from '../../../src/core/runsTable/tableColumns';
+import { cellText, filterRows, sortRows, tableColumns, type Column } from '../../../src/core/runsTable/tableColumns';
 
 export interface TableCallbacks {
   onSort(columnId: string): void;
@@ -85,7 +78,7 @@ export class TableView {
   ): void {
     const filtered = filterRows(all, view.filter);
     this.shown = sortRows(filtered, view.sortColumn, view.sortDescending);
-    this.columns = [...FIXED_COLUMNS, ...configColumns(filtered, view.showAllColumns)];
+    this.columns = tableColumns(filtered, view.showAllColumns);
     const known = new Set(all.map((r) => r.runDir));
     for (const d of [...this.selected]) if (!known.has(d)) this.selected.delete(d);
     if (this.active !== null && !this.shown.some((r) => r.runDir === this.active)) this.active = null;

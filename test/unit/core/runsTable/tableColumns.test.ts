@@ -7,6 +7,7 @@ import {
   configColumns,
   filterRows,
   sortRows,
+  tableColumns,
   toCsv,
 } from '../../../../src/core/runsTable/tableColumns';
 
@@ -46,6 +47,37 @@ describe('runs table columns', () => {
     assert.deepEqual(
       configColumns([rows[1]!], false).map((c) => c.label),
       ['optimizer.learning_rate', 'seed'],
+    );
+  });
+
+  it('puts the differing config columns right after the run and the figures that decide between runs', () => {
+    const rows = [
+      row('/r/a', { config: { 'optimizer.learning_rate': 0.001, seed: 42 } }),
+      row('/r/b', { config: { 'optimizer.learning_rate': 0.01, seed: 42 } }),
+    ];
+    assert.deepEqual(
+      tableColumns(rows, false).map((c) => c.id),
+      [
+        'name',
+        'status',
+        'finalLoss',
+        'bestMetric',
+        'config.optimizer.learning_rate',
+        'started',
+        'duration',
+        'steps',
+        'backend',
+        'bestCheckpoint',
+        'checkpoints',
+        'disk',
+        'tags',
+      ],
+    );
+    assert.deepEqual(
+      tableColumns(rows, true)
+        .map((c) => c.id)
+        .slice(4, 6),
+      ['config.optimizer.learning_rate', 'config.seed'],
     );
   });
 
