@@ -80,6 +80,23 @@ describe('loss-curves webview: panes, key, auto log scale and markers (headless 
     });
   });
 
+  it('labels the learning-rate axis with words that fit its short pane', async () => {
+    // An editor beside the Runs view in a 1280 x 760 window: the toolbar wraps, the panes get shorter.
+    page = await openPanelPage(browser, server, undefined, { width: 800, height: 660 });
+    const p = page;
+    await waitForPosted(p, 'ready');
+    await initPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'long', fixtureSeries({ steps: 50 }))] });
+    // uPlot draws axis labels on its canvas: measure the label in the axis's font against the pane.
+    const fit = await p.evaluate(() => {
+      const axis = (globalThis as any).__lossCurves.lrAxisLabel();
+      const context = document.createElement('canvas').getContext('2d')!;
+      context.font = Array.isArray(axis.font) ? axis.font[0] : axis.font; // uPlot keeps [css, size, ...]
+      return { ...axis, width: context.measureText(axis.text).width };
+    });
+    assert.ok(fit.plotHeight > 0 && fit.width > 0, JSON.stringify(fit));
+    assert.ok(fit.width <= fit.plotHeight, `"${fit.text}" is longer than its pane is high: ${JSON.stringify(fit)}`);
+  });
+
   it('shows a key to the raw loss, the smoothed loss and the learning rate, drawn as their lines are', async () => {
     const p = await open();
     await initPanel(p, { type: 'init', runs: [fixtureRun(RUN_A, 'long', fixtureSeries({ steps: 50 }))] });

@@ -339,6 +339,12 @@ if (TRAINING_RUNS_TEST_HOOKS) {
     scales: () => ({ x: chart.uplot?.scales.x, y: chart.uplot?.scales.y }),
     lrScales: () => (chart.lrUplot ? { x: chart.lrUplot.scales.x, lr: chart.lrUplot.scales['lr'] } : null),
     lrSeriesCount: () => chart.lrUplot?.series.length ?? 0,
+    lrAxisLabel: () => {
+      const axis = chart.lrUplot?.axes[1];
+      return axis
+        ? { text: axis.label, font: axis.labelFont, plotHeight: chart.lrUplot!.bbox.height / devicePixelRatio }
+        : null;
+    },
     cursorLeft: () => ({ loss: chart.uplot?.cursor.left ?? null, lr: chart.lrUplot?.cursor.left ?? null }),
     /** Each pane's value axis as last drawn: tick values, their labels (null: none) and pixel offsets. */
     valueAxes: () => valueAxesDrawn(),

@@ -165,8 +165,9 @@ export function lrPaneOptions(
     legend: { show: false },
     cursor: { ...cursor(hooks, false), y: false },
     scales: { x: { time: labels.time }, lr: valueScale(log) },
-    // The short pane has no room for "(log)" in its label; the tick values say it.
-    axes: [stepAxis(theme, true, labels.x), valueAxis(theme, 'learning rate', 'lr', log)],
+    // The short pane has no room for "learning rate" (cut at both ends) or "(log)"; the key under the
+    // legend spells it out and the tick values say log.
+    axes: [stepAxis(theme, true, labels.x), valueAxis(theme, 'lr', 'lr', log)],
     series,
     hooks: paneHooks(hooks),
   };
