@@ -104,13 +104,6 @@ export class ScalarSet {
     for (const store of this.byName.values()) store.size = stepBound(store.steps.subarray(0, store.size), step, true);
   }
 
-  /** Each metric, downsampled (min-max by value) to at most `maxPoints` points. */
-  payload(maxPoints: number): Record<string, ScalarPayload> {
-    const out: Record<string, ScalarPayload> = {};
-    for (const [name, store] of this.byName) out[name] = payloadOfColumn(view(store), maxPoints);
-    return out;
-  }
-
   /** One metric, downsampled (min-max by value) to at most `maxPoints` points; undefined when not logged. */
   payloadOf(name: string, maxPoints: number): ScalarPayload | undefined {
     const c = this.get(name);
