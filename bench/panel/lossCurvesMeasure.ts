@@ -1,7 +1,8 @@
 /**
  * Measures the loss-curves panel in headless Chromium (the webview harness of test/webview): first
- * render of a run with a long metrics.jsonl (host: read in a reader worker as the extension reads it
- * and handed back, downsample, serialise; webview: validate + smooth + draw + paint), then the redraw
+ * render of a run with a long metrics.jsonl (host: the panel's RunCurves reading it in a reader worker
+ * as the extension does, and the panel's `init` message (initMessages: downsampled loss curve, the
+ * shown metric only), serialise; webview: validate + smooth + draw + paint), then the redraw
  * cost while points stream in, each next to a reference
  * taken in the same run: reading the same file with a bare JSON.parse per line, and a bare uPlot
  * (no validation, no smoothing, no markers) drawing the same points in a page of the same size.
@@ -11,9 +12,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { downsampleColumns } from '../../src/core/metrics/downsample';
-import { installReaderPool, readRunMetrics } from '../../src/extension/reading';
+import { initMessages } from '../../src/extension/lossCurves/initMessages';
+import { RunCurves } from '../../src/extension/lossCurves/runCurves';
+import { installReaderPool } from '../../src/extension/reading';
 import { ReaderPool } from '../../src/extension/reading/readerPool';
+import { fileRunReader } from '../../src/extension/store/runReader';
 import { readerWorkerBundle } from '../../test/unit/extension/reading/workerBundle';
 import { buildWebviewBundle } from '../../test/webview/harness/bundle';
 import { installVsCodeStub, launchChromium, waitForPosted } from '../../test/webview/harness/browser';
@@ -104,38 +107,38 @@ async function openPanel(browser: Browser, url: string): Promise<{ page: Page; m
   return { page, maxPoints: (ready['plotWidth'] as number) * 2 };
 }
 
+/** The run store's part of a panel's feed: this bench's run is outside any store (no checkpoints). */
+const NO_STORE = { get: () => undefined, refresh: async () => undefined };
+
 async function firstRender(page: Page, maxPoints: number, runDir: string): Promise<FirstRender> {
   const t0 = performance.now();
-  const history = await readRunMetrics(runDir);
+  // What the panel does on `ready`: its feed reads the run (metrics, TensorBoard files), then the
+  // messages it posts (initMessages): `init` first, the run's other metrics after it.
+  const feed = new RunCurves(runDir, 'bench', NO_STORE, fileRunReader, () => undefined);
+  await feed.load();
   const t1 = performance.now();
-  const series = downsampleColumns(history.series.columns(), 0, history.series.length, maxPoints);
+  const messages = initMessages([feed], maxPoints, 'loss', undefined);
+  const [snapshot] = messages.init.runs;
+  const series = snapshot!.series;
   const t2 = performance.now();
-  const message = {
-    type: 'init',
-    runs: [
-      {
-        runDir,
-        label: 'bench',
-        state: 'training',
-        series,
-        totalPoints: history.series.length,
-        checkpoints: [],
-        resumes: [],
-      },
-    ],
-  };
-  const json = JSON.stringify(message);
+  const json = JSON.stringify(messages.init);
   const t3 = performance.now();
   // In the page: from the message arriving to the chart drawn and painted (two animation frames).
-  const renderMs = await page.evaluate(async (m) => {
-    const start = performance.now();
-    window.postMessage(m, '*');
-    const lc = (globalThis as any).__lossCurves;
-    while (lc.seriesCount() < 2) await new Promise((r) => requestAnimationFrame(r));
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    return performance.now() - start;
-  }, message);
+  const renderMs = await page.evaluate(
+    async (m) => {
+      const start = performance.now();
+      window.postMessage(m, '*');
+      const lc = (globalThis as any).__lossCurves;
+      while (lc.seriesCount() < 2) await new Promise((r) => requestAnimationFrame(r));
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - start;
+    },
+    JSON.parse(json) as unknown,
+  );
   const t4 = performance.now();
+  // Then the rest, as the panel posts it right after init (not part of the first paint).
+  for (const m of messages.rest())
+    await page.evaluate((m) => window.postMessage(m, '*'), JSON.parse(JSON.stringify(m)) as unknown);
   const chartSize = await page.evaluate(() => {
     const box = document.querySelector('.uplot')!.getBoundingClientRect();
     return { width: Math.round(box.width), height: Math.round(box.height) };
@@ -146,7 +149,7 @@ async function firstRender(page: Page, maxPoints: number, runDir: string): Promi
     serialiseMs: t3 - t2,
     renderMs,
     totalMs: t4 - t0,
-    pointsSent: series.steps.length,
+    pointsSent: series.steps.length + Object.values(snapshot!.scalars ?? {}).reduce((n, m) => n + m.steps.length, 0),
     messageKiB: json.length / 1024,
     series: { steps: Array.from(series.steps), loss: Array.from(series.loss), lr: Array.from(series.lr) },
     chartSize,

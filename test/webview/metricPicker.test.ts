@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { cspViolations, waitForPosted } from './harness/browser';
+import { cspViolations, postToPanel, waitForPosted } from './harness/browser';
 import { fixtureRun, fixtureSeries } from './harness/fixtureRun';
 import { DEFAULT_VIEWPORT, drawnRuns, initPanel, openPanelPage } from './harness/panelPage';
 import type { PanelServer } from './harness/server';
@@ -79,6 +79,44 @@ describe('loss-curves webview: every metric (headless Chromium)', function () {
     await page.waitForFunction(() =>
       (window as any).__posted.some((m: any) => m.type === 'settings' && m.settings.metric === 'eval/loss'),
     );
+  });
+
+  it('lists a metric init only named, and charts it when the `metrics` message that follows brings its points', async () => {
+    page = await openPanelPage(browser, server, undefined, DEFAULT_VIEWPORT);
+    const ready = await waitForPosted(page, 'ready');
+    assert.equal(ready.metric, undefined, 'a fresh panel leaves the metric to the host');
+    const first = run();
+    // As the host sends a long run: the loss curve, and the other metrics by name only.
+    await initPanel(page, {
+      type: 'init',
+      runs: [{ ...first, scalars: {}, metricNames: ['eval/loss', 'examples_per_sec'] }],
+    });
+    const options = await page
+      .locator('#metric option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.deepEqual(options, ['loss', 'lr', 'eval/loss', 'examples_per_sec']);
+    await choose(page, 'metric', 'eval/loss');
+    await page.waitForFunction(() => (globalThis as any).__lossCurves.drawnRuns()[0]?.steps.length === 0);
+    await postToPanel(page, { type: 'metrics', runDir: '/runs/not-shown', scalars: first.scalars! });
+    await postToPanel(page, { type: 'metrics', runDir: RUN, scalars: first.scalars! });
+    await page.waitForFunction(() => (globalThis as any).__lossCurves.drawnRuns()[0]?.steps.length === 3);
+    const [drawn] = await drawnRuns(page);
+    assert.deepEqual(drawn!.steps, [5, 10, 15]);
+    assert.deepEqual(drawn!.raw, [0.9, 0.7, 0.6]);
+  });
+
+  it('a restored panel tells the host the metric it shows, with ready', async () => {
+    const state = {
+      runDirs: [RUN],
+      smoothing: 0,
+      logScale: false,
+      selectedRun: null,
+      hiddenRuns: [],
+      metric: 'eval/loss',
+      xAxis: 'step',
+    };
+    page = await openPanelPage(browser, server, state, DEFAULT_VIEWPORT);
+    assert.equal((await waitForPosted(page, 'ready')).metric, 'eval/loss');
   });
 
   it('live points of a metric (a TensorBoard tag appended while training) extend its curve', async () => {

@@ -306,6 +306,9 @@ function handle(message: HostToWebview): void {
       scheduler.flush(); // the chart shows every point received before exporting it
       exportChart(message.format);
       return;
+    case 'metrics':
+      if (store.setMetrics(message.runDir, message.scalars)) scheduler.schedule();
+      return;
     case 'range':
       if (latestRequest.get(message.runDir) !== message.requestId) return; // superseded by a later zoom
       if (store.mergeRange(message.runDir, message.fromStep, message.toStep, message.series)) scheduler.schedule();
@@ -381,4 +384,5 @@ function valueAxesDrawn(): Record<string, unknown> {
   return { loss: read(chart.uplot, 'y'), lr: read(chart.lrUplot, 'lr') };
 }
 
-host.post({ type: 'ready', plotWidth: chart.plotWidth() });
+// A restored panel says which metric it shows; a fresh one shows what the host remembers for these runs.
+host.post({ type: 'ready', plotWidth: chart.plotWidth(), ...(restored.ok ? { metric: settings.metric } : {}) });

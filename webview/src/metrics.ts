@@ -27,7 +27,10 @@ export function metricChoices(runs: readonly RunData[]): MetricChoice[] {
   const choices: MetricChoice[] = [{ name: LOSS, label: 'loss' }];
   if (runs.some((r) => r.lr.some((v) => v !== null))) choices.push({ name: LEARNING_RATE, label: 'learning rate' });
   const names = new Set<string>();
-  for (const run of runs) for (const name of Object.keys(run.scalars)) names.add(name);
+  for (const run of runs) {
+    for (const name of Object.keys(run.scalars)) names.add(name);
+    for (const name of run.unloadedMetrics) names.add(name);
+  }
   for (const name of [...names].sort()) choices.push({ name, label: name });
   return choices;
 }

@@ -29,8 +29,10 @@ export interface RunData {
   lr: Array<number | null>;
   /** Wall time of each loss point, seconds since the epoch (null: not recorded). */
   time: Array<number | null>;
-  /** Every other metric the run logged, by name. */
+  /** Every other metric the run logged, by name: those the host sent so far. */
   scalars: Record<string, ScalarData>;
+  /** Metrics the run logged whose points have not arrived yet (they follow `init`). */
+  unloadedMetrics: Set<string>;
   /** Points the host holds; more than steps.length means some detail is only on the host. */
   totalPoints: number;
   checkpoints: CheckpointMarker[];
@@ -66,6 +68,7 @@ export class RunStore {
             { steps: [...v.steps], values: [...v.values], time: [...v.time] },
           ]),
         ),
+        unloadedMetrics: new Set((s.metricNames ?? []).filter((name) => !(name in (s.scalars ?? {})))),
         totalPoints: s.totalPoints,
         checkpoints: s.checkpoints,
         resumes: s.resumes,
@@ -120,6 +123,17 @@ export class RunStore {
     run.loss.splice(lo, hi - lo, ...detail.loss);
     run.lr.splice(lo, hi - lo, ...detail.lr);
     run.time.splice(lo, hi - lo, ...(detail.time ?? detail.steps.map(() => null)));
+    return true;
+  }
+
+  /** Metrics `init` only named, as the host holds them (downsampled); false for a run not shown. */
+  setMetrics(runDir: string, scalars: Record<string, ScalarData>): boolean {
+    const run = this.runs.get(runDir);
+    if (!run) return false;
+    for (const [name, points] of Object.entries(scalars)) {
+      run.scalars[name] = { steps: [...points.steps], values: [...points.values], time: [...points.time] };
+      run.unloadedMetrics.delete(name);
+    }
     return true;
   }
 

@@ -3,8 +3,11 @@
  * (webview/src). Both ends validate every message with these schemas and log-and-ignore anything
  * that does not match. Non-finite numbers travel as null (messages are JSON).
  *
- * Order: the webview posts `ready` (with its plot width, for downsampling); only then does the
- * host post `init`, followed by live `points` / `resumed` / `checkpoints` / `runState`.
+ * Order: the webview posts `ready` (with its plot width, for downsampling, and the metric it will
+ * show); only then does the host post `init`, followed by live `points` / `resumed` / `checkpoints` /
+ * `runState`. `init` carries the points of the shown metric only (and the loss curve), so the first
+ * chart paints without waiting for the rest; every other metric is named in `metricNames` and its
+ * points follow at once in one `metrics` message per run.
  */
 import * as z from 'zod';
 import { runStatusSchema } from '../run/status';
@@ -38,8 +41,10 @@ export const scalarSeriesSchema = z
   .refine((s) => s.values.length === s.steps.length && s.time.length === s.steps.length, {
     message: 'steps, values and time must have the same length',
   });
-/** Metrics by name; names are what the run logged (at most 200 characters). */
-export const scalarsSchema = z.record(z.string().min(1).max(200), scalarSeriesSchema);
+/** A metric's name: what the run logged (at most 200 characters). */
+const metricName = z.string().min(1).max(200);
+/** Metrics by name. */
+export const scalarsSchema = z.record(metricName, scalarSeriesSchema);
 export type Scalars = z.infer<typeof scalarsSchema>;
 
 export const checkpointMarkerSchema = z.object({
@@ -66,7 +71,10 @@ export const runSnapshotSchema = z.object({
   totalPoints: z.number().int().nonnegative(),
   checkpoints: z.array(checkpointMarkerSchema),
   resumes: z.array(resumeMarkerSchema),
+  /** The points of the shown metric when it is not the loss or lr (downsampled like `series`). */
   scalars: scalarsSchema.optional(),
+  /** Every metric the run logged besides loss and lr, sent or not (for the picker). */
+  metricNames: z.array(metricName).optional(),
 });
 export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
 
@@ -79,7 +87,7 @@ export const panelStateSchema = z.object({
   selectedRun: z.string().nullable().default(null),
   hiddenRuns: z.array(z.string()).default([]),
   /** The charted metric: 'loss' (with learning rate underneath), 'lr', or any logged metric's name. */
-  metric: z.string().min(1).max(200).default('loss'),
+  metric: metricName.default('loss'),
   /** x axis: step, wall-clock time, or time since the run's first point. */
   xAxis: z.enum(['step', 'wall', 'relative']).default('step'),
 });
@@ -104,6 +112,8 @@ export const hostToWebviewSchema = z.discriminatedUnion('type', [
     toStep: z.number(),
     series: seriesSchema,
   }),
+  /** Right after `init`: the points of the run's metrics that `init` only named (downsampled like it). */
+  z.object({ type: z.literal('metrics'), runDir, scalars: scalarsSchema }),
 ]);
 export type HostToWebview = z.infer<typeof hostToWebviewSchema>;
 
@@ -113,7 +123,12 @@ export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 export type XAxisMode = PanelState['xAxis'];
 
 export const webviewToHostSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), plotWidth: z.number().int().positive().max(20_000) }),
+  /** `metric`: what the webview will show (its restored settings), so `init` carries those points. */
+  z.object({
+    type: z.literal('ready'),
+    plotWidth: z.number().int().positive().max(20_000),
+    metric: metricName.optional(),
+  }),
   z.object({
     type: z.literal('requestRange'),
     requestId: z.number().int(),

@@ -12,6 +12,7 @@ import {
   type Series,
   type WebviewToHost,
 } from '../../core/protocol/webview';
+import { initMessages } from './initMessages';
 import { makeNonce, renderPanelHtml } from './panelHtml';
 import type { FeedChange, RunCurves, ScalarChange } from './runCurves';
 
@@ -35,6 +36,8 @@ export interface PanelSettingsStore {
 export class LossCurvesPanel implements vscode.Disposable {
   private ready = false;
   private plotWidth = 800;
+  /** The metric the webview shows (said with `ready` and each settings change): the one `init` carries. */
+  private shownMetric: string | undefined;
   private queue: HostToWebview[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
@@ -131,6 +134,7 @@ export class LossCurvesPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.plotWidth = message.plotWidth;
+        this.shownMetric = message.metric;
         await this.sendInit();
         return;
       case 'requestRange': {
@@ -180,6 +184,7 @@ export class LossCurvesPanel implements vscode.Disposable {
           return;
         }
         this.settings.set(message.settings);
+        this.shownMetric = message.settings.metric;
         return;
       }
       case 'export': {
@@ -210,11 +215,10 @@ export class LossCurvesPanel implements vscode.Disposable {
     this.queue = []; // the snapshot already holds everything queued
     this.ready = true;
     const settings = this.settings.get();
-    this.post({
-      type: 'init',
-      runs: this.feeds.map((f) => f.snapshot(this.plotWidth * 2)),
-      ...(settings ? { settings } : {}),
-    });
+    const metric = this.shownMetric ?? settings?.metric ?? 'loss';
+    const messages = initMessages(this.feeds, this.plotWidth * 2, metric, settings);
+    this.post(messages.init);
+    for (const m of messages.rest()) this.post(m);
   }
 
   /** The queued `points` message of this run to add to, or a new one. */

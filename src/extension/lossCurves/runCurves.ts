@@ -11,7 +11,7 @@ import { emptyHistory, type MetricsHistory } from '../../core/metrics/metricsRea
 import { addTensorBoardScalars } from '../../core/metrics/runHistory';
 import type { EventFileCursor, ScalarPoint } from '../../core/tensorboard';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
-import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot } from '../../core/protocol/webview';
+import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, Scalars } from '../../core/protocol/webview';
 import { METRICS_FILE, type RunStatus } from '../../core/run/index';
 import type { RunReader } from '../store/runReader';
 import type { RunStore } from '../store/runStore';
@@ -133,8 +133,13 @@ export class RunCurves {
     return this.history?.series.length ?? 0;
   }
 
-  snapshot(maxPoints: number): RunSnapshot {
+  /**
+   * What a panel's first paint needs: the loss curve and the shown `metric`'s points, downsampled to
+   * maxPoints, and the names of every other metric (their points follow: otherMetrics).
+   */
+  snapshot(maxPoints: number, metric = 'loss'): RunSnapshot {
     const series = this.history?.series;
+    const shown = this.history?.scalars.payloadOf(metric, maxPoints);
     const empty: SeriesPayload = { steps: [], loss: [], lr: [], time: [] };
     return {
       runDir: this.runDir,
@@ -144,8 +149,21 @@ export class RunCurves {
       totalPoints: this.totalPoints,
       checkpoints: this.checkpoints,
       resumes: this.history?.resumes ?? [],
-      scalars: this.history?.scalars.payload(maxPoints) ?? {},
+      scalars: shown ? { [metric]: shown } : {},
+      metricNames: this.history?.scalars.names ?? [],
     };
+  }
+
+  /** Every metric but `shown` (the one the snapshot carried), each downsampled to maxPoints. */
+  otherMetrics(maxPoints: number, shown: string): Scalars {
+    const out: Scalars = {};
+    const scalars = this.history?.scalars;
+    if (!scalars) return out;
+    for (const name of scalars.names) {
+      const points = name === shown ? undefined : scalars.payloadOf(name, maxPoints);
+      if (points) out[name] = points;
+    }
+    return out;
   }
 
   /** Every point in [fromStep, toStep], downsampled to maxPoints when there are more. */

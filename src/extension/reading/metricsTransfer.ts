@@ -48,14 +48,24 @@ export interface AppendedDelta {
   problemCount: number;
 }
 
+/** The history as plain data whose columns are views of its own storage: the history must not be used after. */
 export function historyToTransfer(history: MetricsHistory): HistoryTransfer {
   const { series, scalars, ...rest } = history;
-  const c = series.columns();
-  return {
-    ...rest,
-    columns: { steps: c.steps.slice(), loss: c.loss.slice(), lr: c.lr.slice(), time: c.time.slice() },
-    scalars: scalars.columns(),
+  return { ...rest, columns: series.columns(), scalars: scalars.columns() };
+}
+
+/**
+ * The buffers behind a transfer's columns, to move to the host with it (postMessage's transfer
+ * list) instead of copying them: the worker keeps nothing of a history it sent.
+ */
+export function transferBuffers(transfer: HistoryTransfer): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const add = (column: Float64Array): void => {
+    if (column.buffer instanceof ArrayBuffer) buffers.add(column.buffer);
   };
+  for (const column of Object.values(transfer.columns)) add(column);
+  for (const c of Object.values(transfer.scalars)) [c.steps, c.values, c.times].forEach(add);
+  return [...buffers];
 }
 
 export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
@@ -63,7 +73,8 @@ export function historyFromTransfer(transfer: HistoryTransfer): MetricsHistory {
   const history = { ...emptyHistory(), ...rest, scalars: ScalarSet.fromColumns(scalars) };
   // The worker's series is already resolved (steps ascending): adopt its columns as they are, instead
   // of a million appends on the host's thread; anything else is replayed point by point.
-  // The columns are the transfer's own copies (structured clone, or the slices historyToTransfer made).
+  // The columns are the transfer's own (moved from the worker, or the views historyToTransfer made of a
+  // history nobody else holds).
   if (ascending(columns.steps))
     return {
       ...history,

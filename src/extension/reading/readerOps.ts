@@ -12,7 +12,7 @@ import { readRunDetailsBatch } from '../../core/runsTable/runDetails';
 import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpointReads';
 import { readRunRecord } from '../../core/run/index';
 import { readTensorBoardScalars } from '../../core/tensorboard/eventFiles';
-import { readAppendedMetricsDelta, readRunMetricsTransfer } from './metricsTransfer';
+import { readAppendedMetricsDelta, readRunMetricsTransfer, transferBuffers } from './metricsTransfer';
 
 // Required on first use: a listing run in the calling thread (no pool) loads no YAML parser or hashing.
 type ConfigReads = typeof import('./configReads');
@@ -45,6 +45,11 @@ export const readerOps = {
 export type ReaderOps = typeof readerOps;
 export type ReaderArgs<K extends ReaderOp> = Parameters<ReaderOps[K]>;
 export type ReaderResult<K extends ReaderOp> = Awaited<ReturnType<ReaderOps[K]>>;
+
+/** Buffers a read's value moves to the host instead of copying (what the worker no longer needs). */
+export function transferablesOf<K extends ReaderOp>(op: K, value: ReaderResult<K>): ArrayBuffer[] {
+  return op === 'readRunMetrics' ? transferBuffers(value as ReaderResult<'readRunMetrics'>) : [];
+}
 
 /** Runs one read in this thread (inside a worker, or where no pool is installed). */
 export function runReaderOp<K extends ReaderOp>(op: K, args: ReaderArgs<K>): Promise<ReaderResult<K>> {

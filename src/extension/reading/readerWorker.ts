@@ -5,12 +5,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { READER_OP_SCHEMAS, readerRequestSchema, type ReaderReply } from '../../core/protocol/readerWorker';
-import { runReaderOp, type ReaderArgs } from './readerOps';
+import { runReaderOp, transferablesOf, type ReaderArgs } from './readerOps';
 
 const port = parentPort;
 if (!port) throw new Error('readerWorker.js runs as a worker thread of the extension host');
 
-const reply = (message: ReaderReply): void => port.postMessage(message);
+const reply = (message: ReaderReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 port.on('message', (raw: unknown) => {
   const parsed = readerRequestSchema.safeParse(raw);
@@ -44,7 +44,7 @@ port.on('message', (raw: unknown) => {
   }
   runReaderOp(op, args as ReaderArgs<typeof op>).then((value) => {
     try {
-      reply({ type: 'result', id, value });
+      reply({ type: 'result', id, value }, transferablesOf(op, value));
     } catch (err) {
       fail(err); // a value that cannot be cloned
     }

@@ -79,14 +79,47 @@ describe('loss curves: every metric, TensorBoard logs and exports', function () 
     rmSync(path.join(workspace, 'hf-output'), { recursive: true, force: true });
   });
 
-  it('shows eval/loss, logged only to TensorBoard, as a metric of the run', async () => {
+  it('shows eval/loss, logged only to TensorBoard, as a metric of the run: its points first, the others right after', async () => {
     panel = api.lossCurves.show([runDir]);
-    const init = await nextPost(panel, (m) => m.type === 'init');
+    const initPosted = nextPost(panel, (m) => m.type === 'init');
+    const restPosted = nextPost(panel, (m) => m.type === 'metrics');
+    const init = await initPosted;
     assert.ok(init.type === 'init');
     const [run] = init.runs;
     assert.deepEqual(run?.series.steps, [10, 20, 30], 'the loss curve from log_history');
-    assert.deepEqual(run?.scalars?.['eval/loss'], { steps: [20], values: [1.5], time: [1700000003] });
+    assert.deepEqual(
+      run?.scalars,
+      { 'eval/loss': { steps: [20], values: [1.5], time: [1700000003] } },
+      'the shown metric only',
+    );
+    // log_history's epoch is a logged number too; eval/accuracy and train/* come from TensorBoard.
+    assert.deepEqual(run?.metricNames?.sort(), [
+      'epoch',
+      'eval/accuracy',
+      'eval/loss',
+      'train/learning_rate',
+      'train/loss',
+    ]);
     assert.equal(init.settings?.metric, 'eval/loss');
+    const rest = await restPosted;
+    assert.ok(rest.type === 'metrics');
+    assert.equal(rest.runDir, runDir);
+    assert.deepEqual(Object.keys(rest.scalars).sort(), ['epoch', 'eval/accuracy', 'train/learning_rate', 'train/loss']);
+    assert.deepEqual(rest.scalars['train/loss']?.steps, [10, 20, 30]);
+  });
+
+  it('a webview that says with `ready` which metric it shows gets that metric’s points in `init`', async () => {
+    const initPosted = nextPost(panel, (m) => m.type === 'init');
+    const restPosted = nextPost(panel, (m) => m.type === 'metrics');
+    await panel.receive({ type: 'ready', plotWidth: 400, metric: 'train/loss' });
+    const init = await initPosted;
+    assert.ok(init.type === 'init');
+    assert.deepEqual(Object.keys(init.runs[0]?.scalars ?? {}), ['train/loss']);
+    const rest = await restPosted;
+    assert.ok(rest.type === 'metrics');
+    assert.deepEqual(Object.keys(rest.scalars).sort(), ['epoch', 'eval/accuracy', 'eval/loss', 'train/learning_rate']);
+    // Back to what the webview shows, for the export tests below.
+    await panel.receive({ type: 'ready', plotWidth: 400, metric: 'eval/loss' });
   });
 
   it('Export CSV writes the charted metric’s points (the webview charts eval/loss, not the loss it falls back to)', async () => {

@@ -87,8 +87,8 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
       'the first row’s wall time (from "time" in ms)',
     );
     assert.deepEqual(cached.scalars.names.sort(), ['epoch', 'eval_accuracy', 'eval_loss', 'examples_per_sec']);
-    assert.deepEqual(cached.scalars.get('eval_loss')?.steps.slice(0, 3), [1000, 2000, 3000]);
-    assert.deepEqual(cached.scalars.get('eval_loss')?.times.slice(0, 1), [1_700_001_000]);
+    assert.deepEqual(Array.from(cached.scalars.get('eval_loss')!.steps.slice(0, 3)), [1000, 2000, 3000]);
+    assert.deepEqual(Array.from(cached.scalars.get('eval_loss')!.times.slice(0, 1)), [1_700_001_000]);
   });
 
   it('rebuilds a cache of the first version (no wall times, no other metrics) instead of reading it', async () => {

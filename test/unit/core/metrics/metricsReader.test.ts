@@ -169,11 +169,15 @@ describe('readMetricsFile', () => {
       'grad_norm',
       'steps_per_sec',
     ]);
-    assert.deepEqual(h.scalars.get('eval_loss'), { steps: [2], values: [2.5], times: [1700000002.5] });
+    assert.deepEqual(h.scalars.get('eval_loss'), {
+      steps: Float64Array.from([2]),
+      values: Float64Array.from([2.5]),
+      times: Float64Array.from([1700000002.5]),
+    });
     assert.deepEqual(h.scalars.get('examples_per_sec'), {
-      steps: [1, 2],
-      values: [101, 102],
-      times: [1700000001, 1700000002],
+      steps: Float64Array.from([1, 2]),
+      values: Float64Array.from([101, 102]),
+      times: Float64Array.from([1700000001, 1700000002]),
     });
     assert.ok(Number.isNaN(h.scalars.get('grad_norm')!.values[0]));
   });
@@ -187,7 +191,7 @@ describe('readMetricsFile', () => {
         JSON.stringify({ step: 2, note: 'nothing numeric' }),
       ]),
     );
-    assert.deepEqual(h.scalars.get('eval_loss')?.steps, [1]);
+    assert.deepEqual(Array.from(h.scalars.get('eval_loss')!.steps), [1]);
     assert.match(h.problems.join(), /line 4: "loss" must be a number/);
   });
 });

@@ -58,8 +58,8 @@ describe('readRunMetrics', () => {
     await writeFile(join(dir, 'checkpoint-4', 'trainer_state.json'), JSON.stringify({ global_step: 4, log_history }));
     const { scalars } = await readRunMetrics(dir);
     assert.deepEqual(scalars.names.sort(), ['epoch', 'eval_loss', 'eval_runtime', 'grad_norm']);
-    assert.deepEqual(scalars.get('grad_norm')?.steps, [2, 4]);
-    assert.deepEqual(scalars.get('eval_loss')?.values, [0.9]);
+    assert.deepEqual(Array.from(scalars.get('grad_norm')!.steps), [2, 4]);
+    assert.deepEqual(Array.from(scalars.get('eval_loss')!.values), [0.9]);
   });
 
   it('adds TensorBoard scalars by tag with their wall time', async () => {
@@ -69,9 +69,9 @@ describe('readRunMetrics', () => {
       { tag: 'eval/loss', step: 20, wallTime: 1700000001.5, value: 0.125 },
     ]);
     assert.deepEqual(history.scalars.get('eval/loss'), {
-      steps: [10, 20],
-      values: [0.25, 0.125],
-      times: [1700000000.5, 1700000001.5],
+      steps: Float64Array.from([10, 20]),
+      values: Float64Array.from([0.25, 0.125]),
+      times: Float64Array.from([1700000000.5, 1700000001.5]),
     });
   });
 

@@ -34,9 +34,12 @@ describe('RunCurves with TensorBoard event files', function () {
   it("shows the tags of a run's event files in its snapshot, and reads appended records when told", async function () {
     const feed = curves();
     await feed.load();
-    const snapshot = feed.snapshot(1000);
-    assert.deepEqual(snapshot.scalars?.['eval/loss'], { steps: [20], values: [1.5], time: [1700000003] });
-    assert.deepEqual(snapshot.scalars?.['train/loss']?.steps, [10, 20, 30]);
+    const snapshot = feed.snapshot(1000, 'eval/loss');
+    assert.deepEqual(snapshot.scalars, { 'eval/loss': { steps: [20], values: [1.5], time: [1700000003] } });
+    assert.deepEqual(snapshot.metricNames?.sort(), ['eval/accuracy', 'eval/loss', 'train/learning_rate', 'train/loss']);
+    const others = feed.otherMetrics(1000, 'eval/loss');
+    assert.deepEqual(Object.keys(others).sort(), ['eval/accuracy', 'train/learning_rate', 'train/loss']);
+    assert.deepEqual(others['train/loss']?.steps, [10, 20, 30]);
     assert.deepEqual(await feed.tensorBoardChanged(), [], 'nothing new yet');
 
     const writer = tensorboardWriter();
@@ -45,7 +48,7 @@ describe('RunCurves with TensorBoard event files', function () {
     assert.deepEqual(await feed.tensorBoardChanged(), [
       { kind: 'scalars', points: [{ name: 'eval/loss', step: 40, value: 1.25, time: 1700000010 }] },
     ]);
-    assert.deepEqual(feed.snapshot(1000).scalars?.['eval/loss']?.steps, [20, 40]);
+    assert.deepEqual(feed.snapshot(1000, 'eval/loss').scalars?.['eval/loss']?.steps, [20, 40]);
   });
 
   it('refuses a file whose record fails its CRC with "unreadable: <reason>" and keeps what came before', async () => {
@@ -53,7 +56,7 @@ describe('RunCurves with TensorBoard event files', function () {
     appendFileSync(file, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4, 0, 0, 0, 0]));
     const feed = curves();
     await feed.load();
-    assert.deepEqual(feed.snapshot(1000).scalars?.['train/loss']?.steps, [10, 20, 30]);
+    assert.deepEqual(feed.otherMetrics(1000, 'loss')['train/loss']?.steps, [10, 20, 30]);
     assert.match(logged.join('\n'), /unreadable: record at byte \d+: its length fails its CRC/);
     assert.deepEqual(await feed.tensorBoardChanged(), [], 'a corrupt file is not read again');
   });

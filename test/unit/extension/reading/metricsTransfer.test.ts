@@ -3,8 +3,18 @@
  * instead of appending a million points on its own thread, and replays anything not ascending.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CACHE_MIN_BYTES, readMetricsFileCached } from '../../../../src/core/metrics/metricsCache';
 import { emptyHistory } from '../../../../src/core/metrics/metricsReader';
-import { historyFromTransfer, historyToTransfer } from '../../../../src/extension/reading/metricsTransfer';
+import {
+  historyFromTransfer,
+  historyToTransfer,
+  readRunMetricsTransfer,
+  transferBuffers,
+} from '../../../../src/extension/reading/metricsTransfer';
+import { transferablesOf } from '../../../../src/extension/reading/readerOps';
 
 function historyOf(points: Array<[number, number]>) {
   const history = emptyHistory();
@@ -43,5 +53,32 @@ describe('metrics history transfer (reader worker → host)', () => {
     const c = historyFromTransfer(transfer).series.columns();
     assert.deepEqual(Array.from(c.steps), [1, 2]);
     assert.deepEqual(Array.from(c.loss), [1, 20]);
+  });
+
+  it("moves a cached run's columns, loss and every other metric, to the host in one buffer, not copied", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-transfer-'));
+    try {
+      const lines: string[] = [];
+      for (let step = 1; step <= 20_000; step++)
+        lines.push(JSON.stringify({ step, loss: 1 / step, lr: 0.001, examples_per_sec: step, wall_time: step }));
+      writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n`);
+      const parsed = await readMetricsFileCached(join(dir, 'metrics.jsonl')); // writes the cache
+      assert.ok(parsed.bytesRead >= CACHE_MIN_BYTES);
+      const transfer = await readRunMetricsTransfer(dir);
+      const buffers = transferablesOf('readRunMetrics', transfer);
+      assert.deepEqual(buffers, transferBuffers(transfer));
+      assert.equal(buffers.length, 1, 'the cache is read as one buffer, every column a view of it');
+      const moved = structuredClone(transfer, { transfer: buffers });
+      assert.equal(transfer.columns.loss.byteLength, 0, 'the worker’s buffer was moved (detached), not copied');
+      const history = historyFromTransfer(moved);
+      assert.equal(history.series.length, 20_000);
+      assert.equal(history.series.columns().loss[9], 1 / 10);
+      const throughput = history.scalars.get('examples_per_sec')!;
+      assert.ok(throughput.values instanceof Float64Array);
+      assert.deepEqual(Array.from(throughput.values.subarray(0, 3)), [1, 2, 3]);
+      assert.equal(throughput.values.buffer, history.series.columns().steps.buffer);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

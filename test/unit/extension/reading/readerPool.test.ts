@@ -135,7 +135,7 @@ describe('reader pool (worker threads with a time budget)', function () {
       const remote = await reading.readRunMetrics(dir);
       assert.deepEqual(pointsOf(remote), pointsOf(local));
       assert.deepEqual(remote.scalars.columns(), local.scalars.columns());
-      assert.deepEqual(remote.scalars.get('eval_loss')?.steps, [2]);
+      assert.deepEqual(Array.from(remote.scalars.get('eval_loss')!.steps), [2]);
       assert.deepEqual(remote.problems, local.problems);
       assert.equal(remote.bytesRead, local.bytesRead);
 
