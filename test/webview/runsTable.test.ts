@@ -174,4 +174,24 @@ describe('runs table webview (headless Chromium)', function () {
     assert.deepEqual(await probe(page, (t) => t.selected()), ['/w/runs/lr-0.001']);
     assert.equal((await postedMessages(page)).filter((m) => m['type'] === 'log').length, 0);
   });
+
+  it('refuses and logs messages of the wrong shape, naming the field, and keeps what it shows', async () => {
+    page = await open();
+    await postToPanel(page, { type: 'rows', changed: [{ ...ROWS[0]!, checkpointsKept: -1 }], removed: [] });
+    await postToPanel(page, { type: 'init', rows: [{ ...ROWS[1]!, kind: 'tensorflow' }] });
+    await postToPanel(page, { type: 'columns', rows: [] });
+    await page.waitForFunction(
+      () => (window as any).__posted.filter((m: { type: string }) => m.type === 'log').length === 3,
+    );
+    const logs = (await postedMessages(page)).filter((m) => m['type'] === 'log').map((m) => String(m['message']));
+    for (const log of logs) assert.match(log, /^ignored a malformed message/);
+    assert.match(logs[0]!, /checkpointsKept/);
+    assert.match(logs[1]!, /kind/);
+    assert.match(logs[2]!, /type/);
+    assert.equal((await probe(page, (t) => t.runDirs())).length, 3, 'nothing of the refused messages applied');
+    assert.deepEqual(await probe(page, (t) => t.cells('checkpoints')), ['0', '0', '0']);
+    // A well-formed update after them still applies.
+    await postToPanel(page, { type: 'rows', changed: [{ ...ROWS[0]!, checkpointsKept: 2 }], removed: [] });
+    await page.waitForFunction(() => (globalThis as any).__runsTable.cells('checkpoints').includes('2'));
+  });
 });

@@ -25,6 +25,31 @@ const ROWS: RunRow[] = Array.from({ length: RUNS }, (_, i) =>
   }),
 );
 
+// Only the oldest runs (at the bottom, newest first) have a long data path and a long name.
+const LONGER: RunRow[] = ROWS.map((r, i) =>
+  i < 300
+    ? {
+        ...r,
+        name: `${name(i)}-resumed-with-a-longer-name`,
+        config: { ...r.config, data: `/datasets/${'nested/'.repeat(6)}${name(i)}.jsonl` },
+      }
+    : { ...r, config: { ...r.config, data: 'd.jsonl' } },
+);
+
+const headerWidths = (page: Page): Promise<Record<string, number>> =>
+  page
+    .locator('thead th[data-column]')
+    .evaluateAll((ths) =>
+      Object.fromEntries(ths.map((th) => [(th as HTMLElement).dataset['column'], th.getBoundingClientRect().width])),
+    );
+
+/** The columns shown now (those shown before too) are as wide as before. */
+async function asBefore(page: Page, before: Record<string, number>, when: string): Promise<void> {
+  const now = Object.entries(await headerWidths(page)).filter(([id]) => id in before);
+  assert.ok(now.length >= 2, when);
+  for (const [id, px] of now) assert.equal(px, before[id], `${id} ${when}`);
+}
+
 const focusedRun = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset['runDir']);
 
@@ -127,5 +152,63 @@ describe('runs table webview with 1,000 runs (virtualised rows)', function () {
     await page.waitForFunction(() => (globalThis as any).__runsTable.columns().includes('config.seed'));
     assert.doesNotMatch(await page.locator('.count').innerText(), /reading/);
     assert.equal(await page.locator('tbody tr.pending').count(), 0);
+  });
+
+  it('keeps every column width while the rows scroll, sort, filter and update: widths come from all rows', async () => {
+    page = await open(LONGER);
+    const before = await headerWidths(page);
+    assert.ok('config.data' in before);
+    const scrollTo = async (top: number, shown: (rendered: string[]) => boolean): Promise<void> => {
+      await page.locator('.table-wrap').evaluate((wrap, t) => (wrap.scrollTop = t), top);
+      await page.waitForFunction(`(${shown.toString()})(globalThis.__runsTable.rendered())`);
+    };
+    for (const [scrollTop, shows] of [
+      [8_000, (r: string[]) => !r.includes('/w/runs/run-0999')],
+      [1e7, (r: string[]) => r.includes('/w/runs/run-0000')],
+      [0, (r: string[]) => r.includes('/w/runs/run-0999')],
+    ] as const) {
+      await scrollTo(scrollTop, shows);
+      await asBefore(page, before, `scrolled to ${scrollTop}`);
+      if (scrollTop === 1e7) {
+        // The longest texts, measured from the sample of all rows, fit their columns.
+        const clipped = await page
+          .locator('tbody tr[data-run-dir] td')
+          .evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth).map((td) => td.textContent));
+        assert.deepEqual(clipped, []);
+      }
+    }
+
+    // Sorted: the arrow in the header does not widen it.
+    await page.getByRole('button', { name: 'Name', exact: true }).click();
+    await page.waitForFunction(() => (globalThis as any).__runsTable.runDirs()[0] === '/w/runs/run-0000');
+    await asBefore(page, before, 'sorted by name');
+    // Filtered to runs whose texts are all short: the columns still shown keep their widths.
+    await page.getByLabel('Filter runs').fill('run-09');
+    await page.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length === 100);
+    await asBefore(page, before, 'filtered to short names');
+    await page.getByLabel('Filter runs').fill('');
+    await page.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length === 1000);
+    // Updated so that no long text is left: the columns do not shrink under the reader.
+    await postToPanel(page, { type: 'rows', changed: ROWS, removed: [] });
+    await page.waitForFunction(
+      () => !(globalThis as any).__runsTable.cells('name').some((c: string) => c.includes('longer')),
+    );
+    await asBefore(page, before, 'updated to short texts');
+  });
+
+  it('sizes the columns from every run when it opens filtered (restored state), so clearing the filter moves none', async () => {
+    const state = {
+      sortColumn: 'started',
+      sortDescending: true,
+      filter: 'run-09',
+      showAllColumns: false,
+      selected: [],
+    };
+    page = await openRunsTable(browser, server.url, LONGER, state);
+    await page.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length === 100);
+    const filtered = await headerWidths(page);
+    await page.getByLabel('Filter runs').fill('');
+    await page.waitForFunction(() => (globalThis as any).__runsTable.runDirs().length === 1000);
+    await asBefore(page, filtered, 'after clearing the filter');
   });
 });

@@ -9,11 +9,11 @@ import './styles.css';
 import {
   MAX_COMPARED_RUNS,
   parseRunsTableState,
-  parseTableHostToWebview,
   type RunRow,
   type RunsTableState,
   type TableWebviewToHost,
 } from '../../../src/core/protocol/runsTable';
+import { parseHostMessage } from './hostMessages';
 import { NotesEditor } from './notesEditor';
 import { TableView } from './tableView';
 
@@ -144,7 +144,7 @@ function render(): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = parseTableHostToWebview(event.data);
+  const parsed = parseHostMessage(event.data);
   if (!parsed.ok) {
     post({ type: 'log', level: 'warn', message: `ignored a malformed message: ${parsed.error}`.slice(0, 4000) });
     return;

@@ -4,10 +4,13 @@
  * roving tabindex: Up/Down/Home/End move, Space toggles the row, Shift+Up/Down extends the
  * selection, Ctrl+A selects every shown row, Enter opens the row's notes.
  * Virtualised: sorting, filtering, selection and export cover every row, but only the rows in view
- * (plus a margin) are in the DOM, between two spacer rows that keep the scroll height.
+ * (plus a margin) are in the DOM, between two spacer rows that keep the scroll height. The column
+ * widths are fixed (table-layout: fixed) from the header and a sample of all rows (columnWidths.ts),
+ * so they stay put while the rows in the DOM change, and while sorting and filtering.
  */
 import type { RunRow } from '../../../src/core/protocol/runsTable';
 import { cellText, filterRows, sortRows, tableColumns, type Column } from '../../../src/core/runsTable/tableColumns';
+import { ColumnMeasure, fontOf, type ColumnWidth } from './columnWidths';
 
 export interface TableCallbacks {
   onSort(columnId: string): void;
@@ -19,13 +22,18 @@ export interface TableCallbacks {
 const OVERSCAN = 10;
 /** Until a row has been measured. */
 const DEFAULT_ROW_PX = 22;
+/** The selection checkbox's column: a 13 px checkbox, its 7 px of margins, the cell's 16 px of padding. */
+const PICK_COLUMN_PX = 38;
 
 export class TableView {
   readonly element: HTMLTableElement;
+  private readonly colgroup: HTMLTableColElement;
   private readonly head: HTMLTableSectionElement;
   private readonly body: HTMLTableSectionElement;
   private shown: RunRow[] = [];
   private columns: Column[] = [];
+  private widths = new Map<string, ColumnWidth>();
+  private readonly measure = new ColumnMeasure();
   private active: string | null = null;
   private rowPx = DEFAULT_ROW_PX;
   /** The rendered slice of `shown`: [first, end). */
@@ -42,6 +50,8 @@ export class TableView {
     this.element.setAttribute('role', 'grid');
     this.element.setAttribute('aria-label', 'Runs');
     this.element.setAttribute('aria-multiselectable', 'true');
+    this.colgroup = document.createElement('colgroup');
+    this.element.append(this.colgroup);
     this.head = this.element.createTHead();
     this.body = this.element.createTBody();
     parent.append(this.element);
@@ -84,6 +94,7 @@ export class TableView {
     if (this.active !== null && !this.shown.some((r) => r.runDir === this.active)) this.active = null;
     this.element.setAttribute('aria-rowcount', String(this.shown.length + 1));
     this.renderHead(view.sortColumn, view.sortDescending);
+    this.sizeColumns(all);
     this.renderBody();
   }
 
@@ -130,6 +141,31 @@ export class TableView {
       tr.append(th);
     }
     this.head.replaceChildren(tr);
+  }
+
+  /** Widths from all rows (not the filtered ones) in their given order, so filtering and sorting keep them. */
+  private sizeColumns(rows: readonly RunRow[]): void {
+    const th = this.head.querySelector('th[data-column]');
+    const button = th?.querySelector('button');
+    if (!th || !button) return;
+    const style = getComputedStyle(th);
+    const paddingPx =
+      parseFloat(style.paddingLeft) +
+      parseFloat(style.paddingRight) +
+      parseFloat(style.borderLeftWidth) +
+      parseFloat(style.borderRightWidth);
+    this.widths = this.measure.widths(this.columns, rows, {
+      header: fontOf(button),
+      cell: fontOf(this.element),
+      paddingPx,
+    });
+    const cols = [PICK_COLUMN_PX, ...this.columns.map((c) => this.widths.get(c.id)?.px ?? 0)].map((px) => {
+      const col = document.createElement('col');
+      col.style.width = `${px}px`;
+      return col;
+    });
+    this.colgroup.replaceChildren(...cols);
+    this.element.style.width = `${cols.reduce((sum, col) => sum + parseFloat(col.style.width), 0)}px`;
   }
 
   private renderBody(): void {
@@ -196,10 +232,13 @@ export class TableView {
     tr.append(pick);
     for (const c of this.columns) {
       const td = document.createElement('td');
-      td.textContent = cellText(row, c.id);
+      const text = cellText(row, c.id);
+      td.textContent = text;
       if (c.numeric) td.className = 'numeric';
       if (c.id === 'name')
         td.title = row.problems.length > 0 ? `${row.runDir}\n${row.problems.join('\n')}` : row.runDir;
+      // Longer than any text the width was measured on: it may be clipped, so the tooltip shows it.
+      else if (text.length > (this.widths.get(c.id)?.chars ?? Infinity)) td.title = text;
       tr.append(td);
     }
     return tr;
