@@ -11,25 +11,28 @@ const fallback = { file: FILE, line: 1, column: 1 };
 const adam = z.strictObject({ type: z.literal('adam'), learning_rate: z.number().positive(), beta1: z.number() });
 const sgd = z.strictObject({ type: z.literal('sgd'), learning_rate: z.number().positive(), momentum: z.number() });
 const nesterov = z.strictObject({ type: z.literal('nesterov'), learning_rate: z.number(), momentum: z.number() });
-const schema = z
-  .strictObject({
-    max_steps: z.number().int().min(1),
-    batch_size: z.number().int().min(1).default(32),
-    save_total_limit: z.number().int().min(1).nullable().default(null),
-    task: z.enum(['regression', 'classification']).default('regression'),
-    optimizer: z.discriminatedUnion('type', [adam, sgd, nesterov]),
-    model: z.strictObject({ hidden: z.array(z.number().int().min(1)).default([8]) }).prefault({}),
-    launcher: z
-      .strictObject({ extra_args: z.array(z.string()).default([]) })
-      .prefault({})
-      .superRefine((launcher, ctx) => {
-        launcher.extra_args.forEach((arg, i) => {
-          if (arg.startsWith('--signal'))
-            ctx.addIssue({ code: 'custom', path: ['extra_args', i], message: 'sets the signal; expected other sbatch options' });
-          if (arg === 'plain') ctx.addIssue({ code: 'custom', path: ['extra_args', i], message: 'not an option' });
-        });
-      }),
-  });
+const schema = z.strictObject({
+  max_steps: z.number().int().min(1),
+  batch_size: z.number().int().min(1).default(32),
+  save_total_limit: z.number().int().min(1).nullable().default(null),
+  task: z.enum(['regression', 'classification']).default('regression'),
+  optimizer: z.discriminatedUnion('type', [adam, sgd, nesterov]),
+  model: z.strictObject({ hidden: z.array(z.number().int().min(1)).default([8]) }).prefault({}),
+  launcher: z
+    .strictObject({ extra_args: z.array(z.string()).default([]) })
+    .prefault({})
+    .superRefine((launcher, ctx) => {
+      launcher.extra_args.forEach((arg, i) => {
+        if (arg.startsWith('--signal'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['extra_args', i],
+            message: 'sets the signal; expected other sbatch options',
+          });
+        if (arg === 'plain') ctx.addIssue({ code: 'custom', path: ['extra_args', i], message: 'not an option' });
+      });
+    }),
+});
 
 function errorsFor(yaml: string): ConfigError[] {
   const { value, origins } = parseYamlLayer(yaml, FILE);
@@ -65,7 +68,9 @@ describe('config: zod issues to config errors', () => {
     });
 
     it('names the other variants that own a key of the section', () => {
-      const error = only('max_steps: 5\noptimizer:\n  type: adam\n  learning_rate: 0.1\n  beta1: 0.9\n  momentum: 0.9\n');
+      const error = only(
+        'max_steps: 5\noptimizer:\n  type: adam\n  learning_rate: 0.1\n  beta1: 0.9\n  momentum: 0.9\n',
+      );
       assert.equal(error.field, 'optimizer.momentum');
       assert.equal(error.message, 'not a field of optimizer type "adam"');
       assert.equal(error.expected, 'one of type, learning_rate, beta1');

@@ -23,7 +23,7 @@ describe('config: locating config files', () => {
   };
 
   describe('resolveConfigPath', () => {
-    it("finds a bare name in configs/ before the project folder, with or without its extension", async () => {
+    it('finds a bare name in configs/ before the project folder, with or without its extension', async () => {
       const inConfigs = await put('configs/train.yaml');
       await put('train.yaml');
       assert.equal(await resolveConfigPath('train.yaml', dir), inConfigs);
@@ -62,10 +62,7 @@ describe('config: locating config files', () => {
       assert.equal(error.file, path.join(dir, 'trian.yaml'));
       assert.equal(error.line, null);
       assert.equal(error.field, '');
-      assert.equal(
-        error.message,
-        'config not found (looked for configs/trian.yaml, trian.yaml)',
-      );
+      assert.equal(error.message, 'config not found (looked for configs/trian.yaml, trian.yaml)');
       assert.equal(error.suggestion, 'did you mean "train.yaml"?');
       assert.equal(error.expected, "a YAML file path, or a file name in the project's configs/ folder");
     });
@@ -105,7 +102,10 @@ describe('config: locating config files', () => {
       await put('configs/a.yml');
       await put('configs/readme.md');
       await put('configs/yaml');
-      assert.deepEqual(await findProjectConfigs(dir), [path.join(dir, 'configs/a.yml'), path.join(dir, 'configs/z.yaml')]);
+      assert.deepEqual(await findProjectConfigs(dir), [
+        path.join(dir, 'configs/a.yml'),
+        path.join(dir, 'configs/z.yaml'),
+      ]);
       assert.deepEqual((await yamlFilesIn(path.join(dir, 'configs'))).sort(), ['a.yml', 'z.yaml']);
     });
 

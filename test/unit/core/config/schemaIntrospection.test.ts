@@ -79,7 +79,7 @@ describe('config: schema introspection', () => {
       assert.equal(schemaAt(root, ['optimizer', 'beta1'], { optimizer: { type: 'adam' } }), adam.shape.beta1);
       assert.equal(schemaAt(root, ['layers', 2, 'units'], { layers: [] }) instanceof z.ZodNumber, true);
     });
-    it("is undefined for a key of another variant, an unknown key, or below a leaf", () => {
+    it('is undefined for a key of another variant, an unknown key, or below a leaf', () => {
       assert.equal(schemaAt(root, ['optimizer', 'momentum'], { optimizer: { type: 'adam' } }), undefined);
       assert.equal(schemaAt(root, ['optimizer', 'momentum'], { optimizer: 3 }), undefined);
       assert.equal(schemaAt(root, ['nope'], {}), undefined);

@@ -24,7 +24,14 @@ describe('config: reading a YAML file into a layer', () => {
   describe('syntax errors', () => {
     const cases: [string, string, string, number, number, string][] = [
       ['a tab as indent', 'a:\n\tb: 1\n', 'Tabs are not allowed as indentation', 2, 1, 'indent with spaces, not tabs'],
-      ['a duplicate key', 'a: 1\na: 2\n', 'Map keys must be unique', 2, 1, 'remove or rename one of the duplicate keys'],
+      [
+        'a duplicate key',
+        'a: 1\na: 2\n',
+        'Map keys must be unique',
+        2,
+        1,
+        'remove or rename one of the duplicate keys',
+      ],
       ['an unclosed quote', 'a: "abc\n', 'Missing closing "quote', 2, 1, 'close the quote or bracket opened here'],
       [
         'an unclosed list',
@@ -175,7 +182,10 @@ describe('config: reading a YAML file into a layer', () => {
       const error = refusal('a: &a [1, 2]\nb: [*a, *a, *a]\n'.replace('[*a, *a, *a]', `[${'*a, '.repeat(120)}*a]`));
       assert.equal(error.kind, 'invalid_value');
       assert.match(error.message, /^YAML aliases expand too far \(.+\)$/);
-      assert.equal(error.expected, `at most ${READ_LIMITS.configAliases} alias expansions; write the values out instead`);
+      assert.equal(
+        error.expected,
+        `at most ${READ_LIMITS.configAliases} alias expansions; write the values out instead`,
+      );
     });
   });
 

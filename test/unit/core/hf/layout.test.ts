@@ -6,7 +6,13 @@ describe('hf: checkpoint folder names', () => {
     assert.equal(rngRank('rng_state.pth'), null);
     assert.equal(rngRank('rng_state_0.pth'), 0);
     assert.equal(rngRank('rng_state_12.pth'), 12);
-    for (const name of ['rng_state_.pth', 'rng_state_1.pt', 'xrng_state_1.pth', 'rng_state_1.pth.bak', 'rng_state_a.pth'])
+    for (const name of [
+      'rng_state_.pth',
+      'rng_state_1.pt',
+      'xrng_state_1.pth',
+      'rng_state_1.pth.bak',
+      'rng_state_a.pth',
+    ])
       assert.equal(rngRank(name), undefined, name);
   });
 

@@ -17,9 +17,31 @@ const TENSOR = new PickleGlobal('torch', 'tensor-ish');
 describe('hf: optimizer.pt summary', () => {
   it('counts slots per parameter, takes the largest step, and maps hyper-parameters to native names', async () => {
     const state = dict([
-      [0, dict([['step', 5], ['exp_avg', TENSOR], ['exp_avg_sq', TENSOR]])],
-      [1, dict([['step', 9], ['exp_avg', TENSOR], ['exp_avg_sq', TENSOR]])],
-      [2, dict([['step', 7], ['exp_avg', TENSOR], ['exp_avg_sq', null], [3, TENSOR]])],
+      [
+        0,
+        dict([
+          ['step', 5],
+          ['exp_avg', TENSOR],
+          ['exp_avg_sq', TENSOR],
+        ]),
+      ],
+      [
+        1,
+        dict([
+          ['step', 9],
+          ['exp_avg', TENSOR],
+          ['exp_avg_sq', TENSOR],
+        ]),
+      ],
+      [
+        2,
+        dict([
+          ['step', 7],
+          ['exp_avg', TENSOR],
+          ['exp_avg_sq', null],
+          [3, TENSOR],
+        ]),
+      ],
       [3, 'not a dict'],
     ]);
     const group = dict([
@@ -31,7 +53,16 @@ describe('hf: optimizer.pt summary', () => {
       ['params', [0, 1, 2, 3]],
       [7, 'numeric key'],
     ]);
-    const summary = await summarizeOptimizer(file(dict([['state', state], ['param_groups', [group, 'junk']]])), 77, 1);
+    const summary = await summarizeOptimizer(
+      file(
+        dict([
+          ['state', state],
+          ['param_groups', [group, 'junk']],
+        ]),
+      ),
+      77,
+      1,
+    );
     assert.equal(summary.type, 'adam/adamw');
     assert.equal(summary.typeInferred, true);
     assert.equal(summary.typeInferredFrom, 'state keys exp_avg, exp_avg_sq');
@@ -56,7 +87,21 @@ describe('hf: optimizer.pt summary', () => {
   });
 
   it('reads a step stored as a tensor, and falls back when none is stored', async () => {
-    const withTensor = dict([['state', dict([[0, dict([['step', TENSOR], ['sum', TENSOR]])]])], ['param_groups', []]]);
+    const withTensor = dict([
+      [
+        'state',
+        dict([
+          [
+            0,
+            dict([
+              ['step', TENSOR],
+              ['sum', TENSOR],
+            ]),
+          ],
+        ]),
+      ],
+      ['param_groups', []],
+    ]);
     const read = await summarizeOptimizer(file(withTensor, 12), 1, 3);
     assert.equal(read.iterations, 12);
     assert.equal(read.iterationsSource, 'optimizer.pt');
@@ -64,7 +109,16 @@ describe('hf: optimizer.pt summary', () => {
     const unreadable = await summarizeOptimizer(file(withTensor, null), 1, 3);
     assert.equal(unreadable.iterations, 3);
     assert.equal(unreadable.iterationsSource, 'fallback');
-    const empty = await summarizeOptimizer(file(dict([['state', new PickleDict()], ['param_groups', []]])), 1, 4);
+    const empty = await summarizeOptimizer(
+      file(
+        dict([
+          ['state', new PickleDict()],
+          ['param_groups', []],
+        ]),
+      ),
+      1,
+      4,
+    );
     assert.equal(empty.iterations, 4);
     assert.equal(empty.iterationsSource, 'fallback');
     assert.deepEqual(empty.hyperparameters, {});
@@ -72,7 +126,16 @@ describe('hf: optimizer.pt summary', () => {
   });
 
   it('takes step 0 as a step, and a later larger one over it', async () => {
-    const zero = dict([['state', dict([[0, dict([['step', 0]])], [1, dict([['step', 0]])]])], ['param_groups', []]]);
+    const zero = dict([
+      [
+        'state',
+        dict([
+          [0, dict([['step', 0]])],
+          [1, dict([['step', 0]])],
+        ]),
+      ],
+      ['param_groups', []],
+    ]);
     const summary = await summarizeOptimizer(file(zero), 1, 50);
     assert.equal(summary.iterations, 0);
     assert.equal(summary.iterationsSource, 'optimizer.pt');
@@ -83,12 +146,30 @@ describe('hf: optimizer.pt summary', () => {
       ['betas', new PickleTuple([0.9, 'x'])],
       ['fn', new PickleGlobal('m', 'f')],
     ]);
-    const summary = await summarizeOptimizer(file(dict([['state', new PickleDict()], ['param_groups', [group]]])), 1, 0);
+    const summary = await summarizeOptimizer(
+      file(
+        dict([
+          ['state', new PickleDict()],
+          ['param_groups', [group]],
+        ]),
+      ),
+      1,
+      0,
+    );
     assert.deepEqual(summary.paramGroups, [{ betas: '<PickleTuple>', fn: '<PickleGlobal>' }]);
     // betas that are not two numbers pass through under their own name (not as beta1 NaN).
     assert.deepEqual(summary.hyperparameters, { betas: '<PickleTuple>', fn: '<PickleGlobal>' });
     const three = dict([['betas', new PickleTuple([0.9, 0.99, 0.5])]]);
-    const adan = await summarizeOptimizer(file(dict([['state', new PickleDict()], ['param_groups', [three]]])), 1, 0);
+    const adan = await summarizeOptimizer(
+      file(
+        dict([
+          ['state', new PickleDict()],
+          ['param_groups', [three]],
+        ]),
+      ),
+      1,
+      0,
+    );
     assert.deepEqual(adan.hyperparameters, { betas: '0.9,0.99,0.5' });
   });
 
@@ -97,8 +178,14 @@ describe('hf: optimizer.pt summary', () => {
     for (const root of [
       [1] as PickleValue,
       dict([['param_groups', []]]),
-      dict([['state', [1]], ['param_groups', []]]),
-      dict([['state', new PickleDict()], ['param_groups', new PickleDict()]]),
+      dict([
+        ['state', [1]],
+        ['param_groups', []],
+      ]),
+      dict([
+        ['state', new PickleDict()],
+        ['param_groups', new PickleDict()],
+      ]),
     ])
       await assert.rejects(summarizeOptimizer(file(root), 1, 0), { message });
   });

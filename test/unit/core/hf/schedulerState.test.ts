@@ -46,7 +46,16 @@ describe('hf: scheduler.pt summary', () => {
 
   it('keeps numbers, strings, null and booleans of the own settings, not lists or the common keys', () => {
     const summary = summarizeScheduler(
-      file({ ...common, optimizer: 'x', _get_lr_called_within_step: false, T_max: 100, eta_min: null, mode: 'min', three_phase: true, milestones: [1, 2] }),
+      file({
+        ...common,
+        optimizer: 'x',
+        _get_lr_called_within_step: false,
+        T_max: 100,
+        eta_min: null,
+        mode: 'min',
+        three_phase: true,
+        milestones: [1, 2],
+      }),
       1,
     );
     assert.deepEqual(summary.config, { T_max: 100, eta_min: null, mode: 'min', three_phase: 'true' });
