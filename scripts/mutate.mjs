@@ -144,7 +144,7 @@ for (const module of modules) {
   const started = Date.now();
   // Until one run of the whole module, a run of some files knows nothing of the others: its score is not the module's.
   const wholeRunMark = join(root, 'mutation/.cache', `${module}.whole`);
-  const partial = only.length > 0 && !existsSync(wholeRunMark);
+  const partial = (only.length > 0 || reportOnly) && !existsSync(wholeRunMark);
   const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
   const summary = summarise(module, results, root, equivalents, only.length > 0);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);

@@ -82,6 +82,33 @@ describe('config: reading a YAML file into a layer', () => {
         'fix the YAML syntax at this position',
       ],
     ];
+    cases.push(
+      [
+        'keys indented unevenly',
+        'a:\n    b: 1\n  c: 2\n',
+        'All mapping items must start at the same column',
+        3,
+        1,
+        'indent nested keys consistently with spaces (2 per level)',
+      ],
+      [
+        'a key indented under a value',
+        'a: 1\n b: 2\n',
+        'Nested mappings are not allowed in compact mappings',
+        1,
+        4,
+        'check for a missing ":" after a key, or wrong indentation',
+      ],
+      // Past line and column 9: the position the parser appends is still cut from the message.
+      [
+        'an error far down the file',
+        Array.from({ length: 11 }, (_, i) => `k${i}: 1`).join('\n') + '\nlong_key_name: @x\n',
+        'Plain value cannot start with reserved character @',
+        12,
+        16,
+        'fix the YAML syntax at this position',
+      ],
+    );
     for (const [what, text, message, line, column, suggestion] of cases) {
       it(`explains ${what} in one sentence, where it is, with its fix`, () => {
         const error = refusal(text);
@@ -160,6 +187,12 @@ describe('config: reading a YAML file into a layer', () => {
       assert.equal(error.expected, 'a config of ordinary size');
     });
 
+    it('reads text of exactly the size limit', () => {
+      const text = 'a: 1\n' + '#'.repeat(READ_LIMITS.configBytes - 6) + '\n';
+      assert.equal(text.length, READ_LIMITS.configBytes);
+      assert.deepEqual(parseYamlLayer(text, FILE).value, { a: 1 });
+    });
+
     it('refuses flow nesting over the limit before parsing, with the limit', () => {
       const levels = READ_LIMITS.configDepth + 1;
       const error = refusal(`a: ${'['.repeat(levels)}${']'.repeat(levels)}\n`);
@@ -196,6 +229,7 @@ describe('config: reading a YAML file into a layer', () => {
       assert.equal(flowDepthExceeds('{a: {b: {}}}', 2), true);
       // Closing brackets bring the depth down again; extra closers do not go below zero.
       assert.equal(flowDepthExceeds('[[]] [[]]', 2), false);
+      assert.equal(flowDepthExceeds('{{}} {{}}', 2), false);
       assert.equal(flowDepthExceeds(']]] [[[', 2), true);
     });
 
@@ -206,6 +240,8 @@ describe('config: reading a YAML file into a layer', () => {
       assert.equal(flowDepthExceeds("{a:'[['}", 1), false);
       assert.equal(flowDepthExceeds('a: 1 #[[[\n', 2), false);
       assert.equal(flowDepthExceeds('a: 1 #[[[\nb: [[[', 2), true);
+      // A closed single-quoted scalar ends the skip: brackets after it count.
+      assert.equal(flowDepthExceeds("'a' [[[", 2), true);
     });
 
     it('counts brackets after a quote or # inside a word', () => {
