@@ -146,7 +146,7 @@ for (const module of modules) {
   const wholeRunMark = join(root, 'mutation/.cache', `${module}.whole`);
   const partial = (only.length > 0 || reportOnly) && !existsSync(wholeRunMark);
   const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
-  const summary = summarise(module, results, root, equivalents, only.length > 0);
+  const summary = summarise(module, results, root, equivalents, only.length > 0 || partial);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
   if (!reportOnly && only.length === 0) writeFileSync(wholeRunMark, new Date().toISOString() + '\n');
   const scoresFile = join(root, 'mutation/scores', `${module}.json`);
