@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  METRICS_CACHE_FILE,
+  metricsCachePath,
+  readMetricsCache,
+  writeMetricsCache,
+} from '../../../../src/core/metrics/metricsCache';
+import { readMetricsFile } from '../../../../src/core/metrics/metricsReader';
+
+const point = (step: number, loss: number): string => JSON.stringify({ step, loss, lr: 0.001 });
+
+/** The cache file's header (JSON) and everything after it and its padding (the columns). */
+function splitCache(bytes: Buffer): { header: Record<string, unknown>; columns: Buffer } {
+  const length = bytes.readUInt32LE(4);
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + length)) as Record<string, unknown>;
+  return { header, columns: bytes.subarray(8 + length + ((8 - ((8 + length) % 8)) % 8)) };
+}
+
+/** A cache file with this header text (not re-serialised, so padding inside it stays) and these columns. */
+function cacheWith(headerText: string, columns: Buffer): Buffer {
+  const bytes = Buffer.from(headerText, 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.write('TRMC', 0, 'latin1');
+  prefix.writeUInt32LE(bytes.length, 4);
+  return Buffer.concat([prefix, bytes, Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8), columns]);
+}
+
+describe('metrics cache: edges of reading and writing', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'metrics-cache-edges-'));
+    file = join(dir, 'metrics.jsonl');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips a history shorter than the 4 KiB fingerprint window', async () => {
+    writeFileSync(file, [point(1, 2), point(2, 1), 'not json', point(3, 0.5)].join('\n') + '\n');
+    assert.ok(statSync(file).size < 4096);
+    const history = await readMetricsFile(file);
+    assert.equal(await writeMetricsCache(file, history), true);
+    const cached = await readMetricsCache(file);
+    assert.ok(cached, 'a short file fingerprints its whole length');
+    assert.deepEqual(Array.from(cached.series.columns().loss), [2, 1, 0.5]);
+    assert.deepEqual([cached.bytesRead, cached.lines, cached.problemCount], [history.bytesRead, 4, 1]);
+    appendFileSync(file, point(4, 0.25) + '\n');
+    assert.equal(
+      (await readMetricsCache(file))?.bytesRead,
+      history.bytesRead,
+      'a line appended leaves the prefix cached',
+    );
+  });
+
+  it('writes nothing for a metrics file that is gone or shorter than the history read from it', async () => {
+    writeFileSync(file, [point(1, 2), point(2, 1)].join('\n') + '\n');
+    const history = await readMetricsFile(file);
+    writeFileSync(file, point(1, 2) + '\n');
+    assert.equal(await writeMetricsCache(file, history), false, 'truncated');
+    rmSync(file);
+    assert.equal(await writeMetricsCache(file, history), false, 'removed');
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('leaves no temporary file behind when the cache cannot be put in place', async () => {
+    writeFileSync(file, point(1, 2) + '\n');
+    mkdirSync(join(metricsCachePath(file), 'occupied'), { recursive: true });
+    assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), false);
+    assert.deepEqual(readdirSync(dir).sort(), [METRICS_CACHE_FILE, 'metrics.jsonl']);
+  });
+
+  it('reads a folder in place of the cache as no cache', async () => {
+    writeFileSync(file, point(1, 2) + '\n');
+    mkdirSync(metricsCachePath(file));
+    assert.equal(await readMetricsCache(file), null);
+  });
+
+  it('refuses a header whose byte count was changed, even where the file repeats itself', async () => {
+    // Identical lines: the first and last 4 KiB of a prefix one line shorter are the same bytes, so
+    // only the length inside the fingerprint tells the two prefixes apart.
+    const line = point(1, 0.5);
+    writeFileSync(file, `${line}\n`.repeat(400));
+    assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), true);
+    const { header, columns } = splitCache(readFileSync(metricsCachePath(file)));
+    const shorter = { ...header, bytesRead: (header['bytesRead'] as number) - line.length - 1 };
+    writeFileSync(metricsCachePath(file), cacheWith(JSON.stringify(shorter), columns));
+    assert.equal(await readMetricsCache(file), null);
+  });
+
+  it('refuses a header longer than the manifest limit even when it is valid JSON', async () => {
+    writeFileSync(file, [point(1, 2), point(2, 1)].join('\n') + '\n');
+    assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), true);
+    const { header, columns } = splitCache(readFileSync(metricsCachePath(file)));
+    const padded = JSON.stringify(header) + ' '.repeat(4 * 1024 * 1024);
+    writeFileSync(metricsCachePath(file), cacheWith(JSON.stringify(header), columns));
+    assert.notEqual(await readMetricsCache(file), null, 'the same header unpadded is read');
+    writeFileSync(metricsCachePath(file), cacheWith(padded, columns));
+    assert.equal(await readMetricsCache(file), null);
+  });
+
+  it('refuses a header declaring more than 10,000 other metrics, even empty ones', async () => {
+    writeFileSync(file, [point(1, 2), point(2, 1)].join('\n') + '\n');
+    assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), true);
+    const { header, columns } = splitCache(readFileSync(metricsCachePath(file)));
+    const metrics = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `m${i}`, points: 0 }));
+    writeFileSync(metricsCachePath(file), cacheWith(JSON.stringify({ ...header, scalars: metrics(10_000) }), columns));
+    assert.equal((await readMetricsCache(file))?.scalars.names.length, 10_000, 'the limit itself is read');
+    writeFileSync(metricsCachePath(file), cacheWith(JSON.stringify({ ...header, scalars: metrics(10_001) }), columns));
+    assert.equal(await readMetricsCache(file), null);
+  });
+});
