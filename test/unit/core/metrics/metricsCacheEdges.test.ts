@@ -12,9 +12,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CACHE_MIN_BYTES,
   METRICS_CACHE_FILE,
   metricsCachePath,
   readMetricsCache,
+  readMetricsFileCached,
   writeMetricsCache,
 } from '../../../../src/core/metrics/metricsCache';
 import { readMetricsFile } from '../../../../src/core/metrics/metricsReader';
@@ -35,6 +37,20 @@ function cacheWith(headerText: string, columns: Buffer): Buffer {
   prefix.write('TRMC', 0, 'latin1');
   prefix.writeUInt32LE(bytes.length, 4);
   return Buffer.concat([prefix, bytes, Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8), columns]);
+}
+
+/** Complete metrics lines from `firstStep` on that take exactly `bytes` bytes (newlines included). */
+function linesOfBytes(bytes: number, firstStep: number): string {
+  const lines: string[] = [];
+  let used = 0;
+  for (let step = firstStep; bytes - used > 200; step++) {
+    const line = point(step, 0.5) + '\n';
+    lines.push(line);
+    used += line.length;
+  }
+  const last = JSON.stringify({ step: firstStep + lines.length, loss: 0.5, pad: '' });
+  lines.push(last.replace('"pad":""', `"pad":"${'x'.repeat(bytes - used - last.length - 1)}"`) + '\n');
+  return lines.join('');
 }
 
 describe('metrics cache: edges of reading and writing', () => {
@@ -118,5 +134,21 @@ describe('metrics cache: edges of reading and writing', () => {
     assert.equal((await readMetricsCache(file))?.scalars.names.length, 10_000, 'the limit itself is read');
     writeFileSync(metricsCachePath(file), cacheWith(JSON.stringify({ ...header, scalars: metrics(10_001) }), columns));
     assert.equal(await readMetricsCache(file), null);
+  });
+
+  it('writes the cache from exactly 1 MiB of history, and rewrites it once it grew by exactly a quarter', async () => {
+    writeFileSync(file, linesOfBytes(CACHE_MIN_BYTES - 1, 1));
+    await readMetricsFileCached(file);
+    assert.equal(await readMetricsCache(file), null, 'one byte short of 1 MiB: no cache');
+    writeFileSync(file, linesOfBytes(CACHE_MIN_BYTES, 1));
+    await readMetricsFileCached(file);
+    assert.equal((await readMetricsCache(file))?.bytesRead, CACHE_MIN_BYTES, 'exactly 1 MiB: cached');
+    const steps = (await readMetricsFile(file)).series.length;
+    appendFileSync(file, linesOfBytes(CACHE_MIN_BYTES / 4 - 1, steps + 1));
+    await readMetricsFileCached(file);
+    assert.equal((await readMetricsCache(file))?.bytesRead, CACHE_MIN_BYTES, 'a quarter less one byte: kept');
+    appendFileSync(file, '\n'); // an empty line: one byte more
+    await readMetricsFileCached(file);
+    assert.equal((await readMetricsCache(file))?.bytesRead, CACHE_MIN_BYTES * 1.25, 'a quarter: rewritten');
   });
 });
