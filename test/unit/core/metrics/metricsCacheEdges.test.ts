@@ -151,4 +151,87 @@ describe('metrics cache: edges of reading and writing', () => {
     await readMetricsFileCached(file);
     assert.equal((await readMetricsCache(file))?.bytesRead, CACHE_MIN_BYTES * 1.25, 'a quarter: rewritten');
   });
+
+  /** A cache written for two points, each with a grad_norm: its header, columns and a writer of variants. */
+  async function twoPointCache() {
+    const rows = [1, 2].map((step) => JSON.stringify({ step, loss: 1 / step, lr: 0.001, grad_norm: step }));
+    writeFileSync(file, rows.join('\n') + '\n');
+    assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), true);
+    const { header, columns } = splitCache(readFileSync(metricsCachePath(file)));
+    const put = (h: unknown, tail = columns) =>
+      writeFileSync(metricsCachePath(file), cacheWith(JSON.stringify(h), tail));
+    return { header, columns, put };
+  }
+
+  it('lays the columns out right after the header and less than 8 bytes of padding', async () => {
+    const { header } = await twoPointCache();
+    const bytes = readFileSync(metricsCachePath(file));
+    const headerEnd = 8 + bytes.readUInt32LE(4);
+    // Four series columns and grad_norm's steps, values and times: 7 arrays of 2 float64s.
+    assert.equal(bytes.length - headerEnd - 7 * 2 * 8 < 8, true);
+    assert.equal((bytes.length - 7 * 2 * 8) % 8, 0);
+    assert.deepEqual(header['scalars'], [{ name: 'grad_norm', points: 2 }]);
+  });
+
+  it('keeps no file handle open after reading or writing a cache', async () => {
+    if (process.platform !== 'linux') return; // open descriptors are counted in /proc/self/fd
+    const { put, header } = await twoPointCache();
+    const open = () => readdirSync('/proc/self/fd').length;
+    // Once first: the runtime opens a descriptor or two of its own on first use (thread pool, crypto).
+    await readMetricsCache(file);
+    await writeMetricsCache(file, await readMetricsFile(file));
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      assert.notEqual(await readMetricsCache(file), null);
+      assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), true);
+    }
+    put({ ...header, bytesRead: 1 }); // a fingerprint that does not match: refused after reading it
+    for (let i = 0; i < 20; i++) assert.equal(await readMetricsCache(file), null);
+    // Forty calls that each leaked a handle would show as forty; allow the runtime two of its own.
+    assert.ok(open() - before <= 2, `${open() - before} descriptors more after 60 calls`);
+  });
+
+  it('refuses a header whose columns are in another order, though every size fits', async () => {
+    const { header, put } = await twoPointCache();
+    put(header);
+    assert.notEqual(await readMetricsCache(file), null, 'the header as written is read');
+    put({ ...header, columns: ['steps', 'lr', 'loss', 'time'] });
+    assert.equal(await readMetricsCache(file), null);
+  });
+
+  it('refuses a cache with bytes after its last column', async () => {
+    const { header, columns, put } = await twoPointCache();
+    put(header, Buffer.concat([columns, Buffer.alloc(8)]));
+    assert.equal(await readMetricsCache(file), null);
+  });
+
+  it('refuses other metrics that are not {name, whole points}, even when the sizes add up', async () => {
+    const { header, columns, put } = await twoPointCache();
+    const gradNorm = { name: 'grad_norm', points: 2 };
+    const bad: Array<[string, unknown[], Buffer]> = [
+      ['a name that is a number', [{ name: 7, points: 2 }], columns],
+      ['a null entry beside a good one', [gradNorm, null], columns],
+      ['a good entry, then one without a name', [gradNorm, { points: 0 }], columns],
+      [
+        'fractional points with their bytes',
+        [gradNorm, { name: 'x', points: 0.5 }],
+        Buffer.concat([columns, Buffer.alloc(12)]),
+      ],
+    ];
+    for (const [what, scalars, tail] of bad) {
+      put({ ...header, scalars }, tail);
+      assert.equal(await readMetricsCache(file).catch((e: Error) => e.message), null, what);
+    }
+  });
+
+  it('reads a cache of a history with no points whose header ends exactly at the end of the file', async () => {
+    writeFileSync(file, 'not json\n');
+    assert.equal(await writeMetricsCache(file, await readMetricsFile(file)), true);
+    const { header } = splitCache(readFileSync(metricsCachePath(file)));
+    const text = JSON.stringify(header);
+    writeFileSync(metricsCachePath(file), cacheWith(text + ' '.repeat((8 - (text.length % 8)) % 8), Buffer.alloc(0)));
+    assert.equal(readFileSync(metricsCachePath(file)).length % 8, 0, 'no padding after the header');
+    const cached = await readMetricsCache(file);
+    assert.deepEqual([cached?.series.length, cached?.problemCount, cached?.bytesRead], [0, 1, 9]);
+  });
 });
