@@ -6,7 +6,9 @@
 //   --report     no run: print and record the scores of the last run's results
 //   --mutate FILES   mutate only these files of the module (comma-separated paths or globs under
 //                src/core/<module>/, Stryker's `file.ts:10-20` ranges too; the module is taken from them
-//                when none is named). The other files keep their last results in the cache and scores.
+//                when none is named). The other files keep their last results in the cache and scores
+//                (with no whole run of the module in the cache, their last recorded scores; a module
+//                never recorded gets `"partial": true` until every file was run).
 // Incremental: each module's previous results live in mutation/.cache/<module>.json (not committed);
 // only mutants whose code or covering tests changed run again. Writes mutation/scores/<module>.json
 // (committed: a drop shows in review), prints the score of each file, the survivors judged equivalent
@@ -14,7 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summarise, printSummary, loadEquivalents } from './mutation/report.mjs';
+import { summarise, printSummary, loadEquivalents, mergeRecorded } from './mutation/report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = ['checkpoint', 'config', 'hf', 'metrics'];
@@ -142,16 +144,21 @@ for (const module of modules) {
   const started = Date.now();
   // Until one run of the whole module, a run of some files knows nothing of the others: its score is not the module's.
   const wholeRunMark = join(root, 'mutation/.cache', `${module}.whole`);
-  const partial = only.length > 0 && !existsSync(wholeRunMark);
+  const partial = (only.length > 0 || reportOnly) && !existsSync(wholeRunMark);
   const results = reportOnly ? lastResults(module) : await new Stryker(optionsFor(module)).runMutationTest();
-  const summary = summarise(module, results, root, equivalents, only.length > 0);
+  const summary = summarise(module, results, root, equivalents, only.length > 0 || partial);
   if (!reportOnly) summary.seconds = Math.round((Date.now() - started) / 1000);
   if (!reportOnly && only.length === 0) writeFileSync(wholeRunMark, new Date().toISOString() + '\n');
-  if (partial)
+  const scoresFile = join(root, 'mutation/scores', `${module}.json`);
+  if (partial) {
+    // The cache knows only this run's files: merge them into the recorded scores of the others.
+    const previous = existsSync(scoresFile) ? JSON.parse(readFileSync(scoresFile, 'utf8')) : undefined;
+    summary.recorded = mergeRecorded(previous, summary.recorded);
     console.log(
-      `mutate: mutation/scores/${module}.json left as it was: no earlier run of the other files of src/core/${module} (run the module once without --mutate)`,
+      `mutate: no whole run of src/core/${module} in the cache: this run's files replace theirs in mutation/scores/${module}.json, the others keep their recorded scores${summary.recorded.partial ? ' (partial: files never run are missing)' : ''}`,
     );
-  else writeFileSync(join(root, 'mutation/scores', `${module}.json`), JSON.stringify(summary.recorded, null, 2) + '\n');
+  }
+  writeFileSync(scoresFile, JSON.stringify(summary.recorded, null, 2) + '\n');
   summaries.push(summary);
 }
 let failed = false;

@@ -95,6 +95,24 @@ export function summarise(module, results, root, equivalents, scoped = false) {
   return { module, recorded, survivors, equivalentSurvivors, stale };
 }
 
+/**
+ * A --mutate run's recorded scores merged into the module's last recorded ones (its files replace
+ * theirs, the module's counts are summed again), for a module with no whole run in this checkout's
+ * cache. `previous` is the committed mutation/scores/<module>.json, or undefined for none yet.
+ */
+export function mergeRecorded(previous, recorded) {
+  const files = { ...(previous?.files ?? {}), ...recorded.files };
+  const total = Object.values(files).reduce((t, { counts }) => {
+    for (const k of Object.keys(t)) t[k] += counts[k] ?? 0;
+    return t;
+  }, emptyCounts());
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const merged = { module: recorded.module, score: score(total), counts: total, files: sorted };
+  // Only per-file runs so far: the files listed are all the score knows of.
+  if (previous === undefined || previous.partial === true) merged.partial = true;
+  return merged;
+}
+
 const pct = (x) => (x === null ? '   n/a' : `${x.toFixed(1).padStart(5)}%`);
 const one = (s) => `${s.file}:${s.line} ${s.mutator}: ${s.original.slice(0, 90)} -> ${s.replacement.slice(0, 60)}`;
 

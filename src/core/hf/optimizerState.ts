@@ -106,10 +106,10 @@ function nativeHyperparameters(group: Record<string, HyperparameterValue>): Reco
   const out: Record<string, HyperparameterValue> = {};
   for (const [key, value] of Object.entries(group)) {
     if (key === 'params') continue;
-    if (key === 'betas' && typeof value === 'string') {
-      const [beta1, beta2] = value.split(',').map(Number);
-      out.beta1 = beta1 ?? null;
-      out.beta2 = beta2 ?? null;
+    // Only "a,b" as plainValue writes a tuple of numbers; any other betas keeps its own name.
+    const betas = key === 'betas' && typeof value === 'string' ? value.split(',').map(Number) : [];
+    if (betas.length === 2 && betas.every(Number.isFinite)) {
+      [out.beta1, out.beta2] = betas as [number, number];
       continue;
     }
     out[NATIVE_NAMES[key] ?? key] = value;

@@ -18,6 +18,7 @@ import {
   readMetricsFileCached,
 } from '../../../../src/core/metrics/metricsCache';
 import { readMetricsFile, type MetricsHistory } from '../../../../src/core/metrics/metricsReader';
+import { cacheWith, splitCache } from './cacheFileBytes';
 
 const point = (step: number, loss: number | null, lr = 0.001): string =>
   JSON.stringify({ step, loss, lr, examples_per_sec: 1000, time: 1_700_000_000_000 + step });
@@ -97,7 +98,7 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     await readMetricsFileCached(file);
     // The version-1 layout: steps, loss and lr columns only, at the same prefix.
     const good = readFileSync(metricsCachePath(file));
-    const header = JSON.parse(good.toString('utf8', 8, 8 + good.readUInt32LE(4))) as Record<string, unknown>;
+    const { header } = splitCache(good);
     const points = header['points'] as number;
     const v1: Record<string, unknown> = { ...header, version: 1, columns: ['steps', 'loss', 'lr'] };
     delete v1['scalars'];
@@ -169,15 +170,8 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
     const expected = await readMetricsFile(file);
     await readMetricsFileCached(file);
     const good = readFileSync(metricsCachePath(file));
-    const headerLength = good.readUInt32LE(4);
-    const header = JSON.parse(good.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
-    const withHeader = (h: Record<string, unknown>, tail: Buffer) => {
-      const bytes = Buffer.from(JSON.stringify(h));
-      const prefix = Buffer.alloc(8);
-      prefix.write('TRMC', 0, 'latin1');
-      prefix.writeUInt32LE(bytes.length, 4);
-      return Buffer.concat([prefix, bytes, Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8), tail]);
-    };
+    const { header } = splitCache(good);
+    const withHeader = (h: Record<string, unknown>, tail: Buffer) => cacheWith(JSON.stringify(h), tail);
     const hostile: Array<[string, Buffer]> = [
       ['wrong magic', Buffer.concat([Buffer.from('XXXX'), good.subarray(4)])],
       [
@@ -217,18 +211,9 @@ describe('metrics cache (.metrics.cache beside metrics.jsonl)', () => {
   it('ignores a cache whose header has any field of the wrong type or range', async () => {
     writeLines(longHistory(20_000));
     await readMetricsFileCached(file);
-    const good = readFileSync(metricsCachePath(file));
-    const headerLength = good.readUInt32LE(4);
-    const header = JSON.parse(good.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
-    // Everything after the header and its padding: the columns and the other metrics' arrays.
-    const columns = good.subarray(8 + headerLength + ((8 - ((8 + headerLength) % 8)) % 8));
-    const withHeader = (h: unknown) => {
-      const bytes = Buffer.from(JSON.stringify(h));
-      const prefix = Buffer.alloc(8);
-      prefix.write('TRMC', 0, 'latin1');
-      prefix.writeUInt32LE(bytes.length, 4);
-      return Buffer.concat([prefix, bytes, Buffer.alloc((8 - ((8 + bytes.length) % 8)) % 8), columns]);
-    };
+    // columns: everything after the header and its padding (the series and the other metrics' arrays).
+    const { header, columns } = splitCache(readFileSync(metricsCachePath(file)));
+    const withHeader = (h: unknown) => cacheWith(JSON.stringify(h), columns);
     writeFileSync(metricsCachePath(file), withHeader(header));
     assert.notEqual(await readMetricsCache(file), null, 'the rebuilt header itself is accepted');
     const resume = (header['resumes'] as unknown[])[0];

@@ -62,6 +62,13 @@ describe('readRunMetrics', () => {
     assert.deepEqual(Array.from(scalars.get('eval_loss')!.values), [0.9]);
   });
 
+  it('takes only numbers from a Hugging Face log entry as metrics (not null, text or true/false)', async () => {
+    await mkdir(join(dir, 'checkpoint-2'));
+    const log_history = [{ step: 2, loss: 0.5, eval_loss: null, grad_norm: 1.5, note: 'warmup', skipped: false }];
+    await writeFile(join(dir, 'checkpoint-2', 'trainer_state.json'), JSON.stringify({ global_step: 2, log_history }));
+    assert.deepEqual((await readRunMetrics(dir)).scalars.names, ['grad_norm']);
+  });
+
   it('adds TensorBoard scalars by tag with their wall time', async () => {
     const history = await readRunMetrics(dir);
     addTensorBoardScalars(history.scalars, [
