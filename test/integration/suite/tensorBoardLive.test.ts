@@ -4,7 +4,9 @@
  * loss-curves panel offers eval/loss from the event file, and scalars appended to that file, or
  * written to a new session's file (a resumed Trainer), reach the panel with no refresh or scan.
  * The session folders are made as the Trainer makes them (parent and child at once), which VS Code's
- * recursive watcher on Linux does not watch: the panel must see the appends anyway.
+ * recursive watcher on Linux does not always watch (a race): the panel must see the appends anyway.
+ * The test keeps those folders from the watcher (files.watcherExclude), so that the panel's own check
+ * is the only way in and the test fails without it every time, not only when the race is lost.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -20,6 +22,9 @@ import { until } from './until';
 const extensionId = 'training-runs.training-runs';
 /** Bounded wait for a live change: the panel's check interval plus a loaded machine's slack. */
 const LIVE_WITHIN_MS = 20_000;
+/** The session folders, kept from VS Code's watcher (as large workspaces keep folders): only the panel's own check sees them. */
+const WATCHER_BLIND = '**/hf-live/*/runs/**';
+const filesConfig = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
 
 /** Every eval/loss step the panel posted as live points, collected from the moment it is called. */
 function collectEvalSteps(panel: LossCurvesPanel): { steps: number[]; dispose(): void } {
@@ -45,9 +50,12 @@ describe('TensorBoard event files followed live', function () {
     api = (await vscode.extensions.getExtension<TrainingRunsApi>(extensionId)!.activate())!;
     root = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'hf-live');
     runDir = path.join(root, 'bert-finetune');
+    // The watcher misses such folders only by a race; excluding them makes it blind every time.
+    await filesConfig().update('watcherExclude', { [WATCHER_BLIND]: true }, vscode.ConfigurationTarget.Workspace);
   });
 
   after(async () => {
+    await filesConfig().update('watcherExclude', undefined, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (root) rmSync(root, { recursive: true, force: true });
   });
