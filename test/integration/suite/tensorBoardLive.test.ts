@@ -91,40 +91,21 @@ describe('TensorBoard event files followed live', function () {
   it('charts scalars appended to the event file, and a new session’s file, with no refresh', async () => {
     assert.ok(panel, 'the panel of the first test');
     const live = collectEvalSteps(panel);
+    /** Writes one eval/loss point into the session's file and waits for the panel to chart it. */
+    const writeAndSee = async (session: string, step: number, loss: number, append: boolean): Promise<void> => {
+      const events = [{ step, wall_time: 1700000000 + step, simple: { 'eval/loss': loss } }];
+      writer.write(sessionFile(session), events, { append });
+      await until(
+        `eval/loss at step ${step} in the panel`,
+        () => (live.steps.includes(step) ? true : undefined),
+        LIVE_WITHIN_MS,
+      );
+    };
     try {
-      writer.write(
-        sessionFile('Dec07_10-00-00_host'),
-        [{ step: 30, wall_time: 1700000030, simple: { 'eval/loss': 0.6 } }],
-        {
-          append: true,
-        },
-      );
-      await until(
-        'eval/loss at step 30 in the panel',
-        () => (live.steps.includes(30) ? true : undefined),
-        LIVE_WITHIN_MS,
-      );
-      writer.write(
-        sessionFile('Dec07_10-00-00_host'),
-        [{ step: 40, wall_time: 1700000040, simple: { 'eval/loss': 0.5 } }],
-        {
-          append: true,
-        },
-      );
-      await until(
-        'eval/loss at step 40 in the panel',
-        () => (live.steps.includes(40) ? true : undefined),
-        LIVE_WITHIN_MS,
-      );
+      await writeAndSee('Dec07_10-00-00_host', 30, 0.6, true);
+      await writeAndSee('Dec07_10-00-00_host', 40, 0.5, true);
       // A resumed Trainer writes a new session folder (parent `runs` exists; the session is new).
-      writer.write(sessionFile('Dec07_11-00-00_host_resumed'), [
-        { step: 50, wall_time: 1700000050, simple: { 'eval/loss': 0.45 } },
-      ]);
-      await until(
-        'eval/loss at step 50 in the panel',
-        () => (live.steps.includes(50) ? true : undefined),
-        LIVE_WITHIN_MS,
-      );
+      await writeAndSee('Dec07_11-00-00_host_resumed', 50, 0.45, false);
       assert.deepEqual(live.steps, [30, 40, 50], 'each appended point once, in order');
     } finally {
       live.dispose();
