@@ -1,7 +1,8 @@
 /**
  * The loss-curves panels' host side (wired up in extension.ts): one panel per set of runs (show()
  * on the same set reveals it), fed by the trainer's live events (postTrainerEvent) and the run store
- * (run states that enable its Resume and Stop, checkpoint markers, watcher events); each run's
+ * (run states that enable its Resume and Stop, checkpoint markers, watcher events) and a poll of the
+ * shown runs' TensorBoard event files (eventFilePoll.ts, which says why); each run's
  * metrics history is read through the store's reader once, shared by the panels showing it, and
  * dropped when the last one closes. deserializeWebviewPanel() restores panels after a reload
  * (activation event onWebviewPanel).
@@ -14,6 +15,7 @@ import type { RunStatus } from '../../core/run/status';
 import { LOSS_CURVES_VIEW_TYPE, LossCurvesPanel, type PanelActions, type PanelSettingsStore } from './lossCurvesPanel';
 import type { RunReader } from '../store/runReader';
 import type { RunStore } from '../store/runStore';
+import { pollEventFiles } from './eventFilePoll';
 import { RunCurves, type FeedChange } from './runCurves';
 
 export { LOSS_CURVES_VIEW_TYPE, type PanelActions } from './lossCurvesPanel';
@@ -48,6 +50,10 @@ export class LossCurvesManager implements vscode.Disposable, vscode.WebviewPanel
         if (feed && kind === 'metrics') void feed.metricsAppended().then((changes) => this.broadcast(feed, changes));
         if (feed && kind === 'tensorboard')
           void feed.tensorBoardChanged().then((changes) => this.broadcast(feed, changes));
+      }),
+      pollEventFiles({
+        feeds: () => this.feeds.values(),
+        changed: (feed, changes) => this.broadcast(feed, changes),
       }),
     ];
   }

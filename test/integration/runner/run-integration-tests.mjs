@@ -96,6 +96,8 @@ export async function runIntegrationTests({
     const serverEnv = isolatedHostEnv(tempRoot, {
       ...env,
       TRAINING_RUNS_TEST_COUNTS: countsFile,
+      // Where suite/reload.ts keeps the first pass's counts across a window reload.
+      TRAINING_RUNS_TEST_RELOAD_STATE: join(tempRoot, 'reload-state.json'),
       TRAINING_RUNS_REPO_ROOT: repoRoot,
       TRAINING_RUNS_TEST_WORKSPACE: workspaceDir,
     });

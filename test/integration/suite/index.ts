@@ -1,25 +1,35 @@
 // Entry point VS Code calls inside the extension host (extensionTestsPath), under code-server or
 // @vscode/test-electron alike: runs every built `*.test.js` next to this file with mocha (bdd),
 // writes {passes, failures, pending} to $TRAINING_RUNS_TEST_COUNTS, and rejects when a test failed.
+// When a test asked for a window reload (reload.ts), the pass ends in a reload instead and the next
+// pass, after it, runs the tests asked for and reports the counts of both.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
+import {
+  AFTER_RELOAD_TAG,
+  clearReloadState,
+  countsOfBothPasses,
+  readReloadState,
+  takeReloadRequests,
+  writeReloadState,
+  type PassCounts,
+} from './reload';
 
-export interface TestCounts {
-  passes: number;
-  failures: number;
-  pending: number;
-}
+export type TestCounts = PassCounts;
 
 const defaultTestTimeoutMs = 60_000;
 
 export function run(): Promise<void> {
+  const beforeReload = readReloadState();
+  const grep = beforeReload ? AFTER_RELOAD_TAG : process.env.TRAINING_RUNS_TEST_GREP;
   const mocha = new Mocha({
     ui: 'bdd',
     reporter: 'spec',
     color: false,
     timeout: Number(process.env.TRAINING_RUNS_TEST_TIMEOUT_MS) || defaultTestTimeoutMs,
-    ...(process.env.TRAINING_RUNS_TEST_GREP ? { grep: process.env.TRAINING_RUNS_TEST_GREP } : {}),
+    ...(grep ? { grep } : {}),
   });
   const testFiles = readdirSync(__dirname)
     .filter((name) => name.endsWith('.test.js'))
@@ -29,13 +39,23 @@ export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     try {
       const runner = mocha.run((failures) => {
-        const counts: TestCounts = {
+        const pass: TestCounts = {
           passes: runner.stats?.passes ?? 0,
           failures,
           pending: runner.stats?.pending ?? 0,
         };
+        const requested = takeReloadRequests();
+        if (!beforeReload && requested.length > 0) {
+          // The host ends with the window; the pass after the reload settles the run.
+          writeReloadState({ counts: pass, requested });
+          console.log(`reloading the window for: ${requested.join('; ')}`);
+          void vscode.commands.executeCommand('workbench.action.reloadWindow');
+          return;
+        }
+        if (beforeReload) clearReloadState();
+        const counts = beforeReload ? countsOfBothPasses(beforeReload, pass) : pass;
         writeCounts(counts);
-        if (failures > 0) reject(new Error(`${failures} integration test(s) failed.`));
+        if (counts.failures > 0) reject(new Error(`${counts.failures} integration test(s) failed.`));
         else resolve();
       });
     } catch (err) {
