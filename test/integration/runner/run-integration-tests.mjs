@@ -62,7 +62,7 @@ export async function runIntegrationTests({
   testsPath,
   workspace,
   env = {},
-  timeoutMs = 600_000,
+  timeoutMs = 1_800_000,
   log = (line) => process.stdout.write(`${line}\n`),
 }) {
   const started = performance.now();

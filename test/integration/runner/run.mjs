@@ -34,7 +34,8 @@ function parseCli(argv) {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (values.grep) env.TRAINING_RUNS_TEST_GREP = values.grep;
-  const timeoutSeconds = values.timeout === undefined ? 600 : Number(values.timeout);
+  // A guard against a hung host, not a speed check: a busy machine takes far longer than an idle one.
+  const timeoutSeconds = values.timeout === undefined ? 1800 : Number(values.timeout);
   if (!(timeoutSeconds > 0)) throw new Error(`--timeout ${values.timeout}: expected a positive number of seconds`);
   return { ...values, env, timeoutMs: timeoutSeconds * 1000 };
 }
