@@ -218,4 +218,40 @@ describe('the listing index only ever saves time', () => {
       );
     });
   });
+
+  it('a checkpoint saved without optimizer or scheduler state has none in its row, though the trainer handed them over', async () => {
+    await withTempDir(async (dir) => {
+      const without = new CheckpointManager(
+        dir,
+        managerOptions({ save_optimizer_state: false, save_scheduler_state: false }),
+      );
+      await save(without, 10);
+      await save(new CheckpointManager(dir, managerOptions()), 20);
+      const rows = await listCheckpoints(dir, { useIndex: true });
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.optimizer !== null, r.scheduler !== null]),
+        [
+          ['checkpoint-20', true, true],
+          ['checkpoint-10', false, false],
+        ],
+      );
+      assert.deepEqual(rows, await listCheckpoints(dir));
+    });
+  });
+
+  it('adopting a folder it does not know hashes no file: a same-size damaged model is indexed as a plain listing shows it', async () => {
+    await withTempDir(async (dir) => {
+      await save(new CheckpointManager(dir, managerOptions()), 10);
+      await rm(join(dir, 'checkpoints', LISTING_INDEX_FILE)); // as written by a trainer without the index
+      const model = join(dir, 'checkpoints', 'checkpoint-10', 'model.safetensors');
+      const bytes = await readFile(model);
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff; // tensor data, same size: only a checksum sees it
+      await writeFile(model, bytes);
+      await save(new CheckpointManager(dir, managerOptions()), 20);
+      assert.deepEqual(await indexedNames(dir), ['checkpoint-10', 'checkpoint-20']);
+      assert.deepEqual(await listCheckpoints(dir, { useIndex: true }), await listCheckpoints(dir));
+      const verified = await listCheckpoints(dir, { verifyChecksums: true });
+      assert.equal(verified.find((r) => r.name === 'checkpoint-10')?.valid, false, 'the damage is real');
+    });
+  });
 });
