@@ -51,7 +51,9 @@ function freshChecksum(setup: Setup = {}): ChecksumModule {
     };
     undo.push(swap(require.cache, NODE_RS, missing));
   } else if (setup.nodeRs) {
-    undo.push(swap(require.cache, NODE_RS, { id: NODE_RS, filename: NODE_RS, loaded: true, exports: { crc32: setup.nodeRs } }));
+    undo.push(
+      swap(require.cache, NODE_RS, { id: NODE_RS, filename: NODE_RS, loaded: true, exports: { crc32: setup.nodeRs } }),
+    );
   }
   try {
     const fresh = require(MODULE) as ChecksumModule;

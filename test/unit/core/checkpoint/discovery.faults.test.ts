@@ -31,10 +31,14 @@ describe('discovery: checksums on request, and a folder that cannot be looked at
       const virtual = virtualFs(dir);
       const folder = join(virtual.root, 'checkpoints', 'checkpoint-10');
       let failWith = 'ENOENT';
-      virtual.override('lstat', (real) => (async (path: string, ...rest: unknown[]) => {
-        if (path === folder) throw systemError(failWith, `lstat ${path}`);
-        return (real as (...a: unknown[]) => unknown)(path, ...rest);
-      }) as never);
+      virtual.override(
+        'lstat',
+        (real) =>
+          (async (path: string, ...rest: unknown[]) => {
+            if (path === folder) throw systemError(failWith, `lstat ${path}`);
+            return (real as (...a: unknown[]) => unknown)(path, ...rest);
+          }) as never,
+      );
       // The folder itself is still there, so validation finds it whole.
       const [found] = await discoverCheckpoints(virtual.root, { fs: virtual.fs });
       assert.equal(found!.name, 'checkpoint-10');

@@ -27,7 +27,8 @@ describe('process identity from /proc', function () {
       try {
         const pid = child.pid!;
         // Until the exec, the child is still a copy of node under another name.
-        for (let i = 0; i < 100 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(sl) e p 1 2)'); i++) await sleep(20);
+        for (let i = 0; i < 100 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(sl) e p 1 2)'); i++)
+          await sleep(20);
         const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
         const started = systemProcessIdentity.startTime(pid);
         assert.match(started ?? '', /^\d+$/);

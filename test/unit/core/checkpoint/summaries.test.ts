@@ -96,7 +96,8 @@ describe('checkpoint summaries: the small state files, read for display', () => 
       const virtual = virtualFs(dir);
       await assert.rejects(
         readSchedulerState(virtual.fs, virtual.root, manifestOf([['scheduler.json', 1]])),
-        (e: unknown) => e instanceof Error && e.message.startsWith(`${join(virtual.root, 'scheduler.json')}: field "step": `),
+        (e: unknown) =>
+          e instanceof Error && e.message.startsWith(`${join(virtual.root, 'scheduler.json')}: field "step": `),
       );
     });
   });

@@ -15,13 +15,16 @@ describe('runColorIndices', () => {
 
   it('starts over once every slot is taken: colours repeat, and collisions probe again', () => {
     // With 3 slots /runs/r0 hashes to 1, r1 and r2 to 2, r3 and r4 to 0.
-    assert.deepEqual(Object.fromEntries(runColorIndices(['/runs/r4', '/runs/r3', '/runs/r2', '/runs/r1', '/runs/r0'], 3)), {
-      '/runs/r0': 1,
-      '/runs/r1': 2,
-      '/runs/r2': 0,
-      '/runs/r3': 0,
-      '/runs/r4': 1,
-    });
+    assert.deepEqual(
+      Object.fromEntries(runColorIndices(['/runs/r4', '/runs/r3', '/runs/r2', '/runs/r1', '/runs/r0'], 3)),
+      {
+        '/runs/r0': 1,
+        '/runs/r1': 2,
+        '/runs/r2': 0,
+        '/runs/r3': 0,
+        '/runs/r4': 1,
+      },
+    );
   });
 
   it('gives every run slot 0 of a one-colour palette', () => {
