@@ -80,11 +80,20 @@ describe('TensorBoard event files followed live', function () {
       ['checkpoint-20'],
     );
     panel = api.lossCurves.show([runDir]);
-    const init = await new Promise<HostToWebview>((resolve) => {
-      const sub = panel.onDidPost((m) => m.type === 'init' && (sub.dispose(), resolve(m)));
+    // First paint carries the loss and names the other metrics; their points follow in `metrics`.
+    const posted = new Promise<HostToWebview[]>((resolve) => {
+      const seen: HostToWebview[] = [];
+      const sub = panel.onDidPost((m) => {
+        if (m.type === 'init' || m.type === 'metrics') seen.push(m);
+        if (m.type !== 'metrics') return;
+        sub.dispose();
+        resolve(seen);
+      });
     });
-    assert.ok(init.type === 'init');
-    assert.deepEqual(init.runs[0]?.scalars?.['eval/loss']?.steps, [10, 20]);
+    const [init, rest] = await posted;
+    assert.ok(init?.type === 'init' && rest?.type === 'metrics', JSON.stringify([init?.type, rest?.type]));
+    assert.ok(init.runs[0]?.metricNames?.includes('eval/loss'), `metric names: ${init.runs[0]?.metricNames}`);
+    assert.deepEqual(rest.scalars['eval/loss']?.steps, [10, 20]);
     assert.deepEqual(init.runs[0]?.series.steps, [10, 20], 'the loss from log_history');
   });
 
