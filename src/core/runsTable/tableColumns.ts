@@ -90,15 +90,22 @@ export function cellText(row: RunRow, columnId: string): string {
 const configKey = (v: ConfigValue | undefined): string => (v === undefined ? '\u0000absent' : JSON.stringify(v));
 
 /**
- * Config columns of these rows, sorted by key: all of them, or (by default) only those whose value
- * is not the same in every row. One row alone differs from nothing, so it shows all of its keys.
+ * Keys that say where a run is rather than how it trains (ours, then Hugging Face's): they differ
+ * between any two runs, so among "the columns that differ" they would only push the settings that
+ * do explain a difference out of view. The Name column already tells the runs apart.
+ */
+const WHERE_KEYS = new Set(['config_path', 'sources', 'output_dir', 'name', 'logging_dir', 'run_name']);
+
+/**
+ * Config columns of these rows, sorted by key: all of them, or (by default) only the settings whose
+ * value is not the same in every row. One row alone differs from nothing, so it shows all its keys.
  */
 export function configColumns(rows: readonly RunRow[], showAll: boolean): Column[] {
   const keys = new Set<string>();
   for (const row of rows) for (const k of Object.keys(row.config)) keys.add(k);
-  const shown = [...keys]
-    .sort()
-    .filter((k) => showAll || rows.length < 2 || new Set(rows.map((r) => configKey(r.config[k]))).size > 1);
+  const differs = (k: string): boolean =>
+    !WHERE_KEYS.has(k) && new Set(rows.map((r) => configKey(r.config[k]))).size > 1;
+  const shown = [...keys].sort().filter((k) => showAll || rows.length < 2 || differs(k));
   return shown.map((k) => ({
     id: CONFIG_PREFIX + k,
     label: k,

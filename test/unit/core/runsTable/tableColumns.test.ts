@@ -50,6 +50,26 @@ describe('runs table columns', () => {
     );
   });
 
+  it('leaves out of the differing columns the keys that only say where a run is (all of them on request)', () => {
+    const where = (dir: string) => ({
+      config_path: `/w/${dir}/train.yaml`,
+      sources: `["/w/${dir}/train.yaml"]`,
+      output_dir: `/w/runs/${dir}`,
+      name: dir,
+      logging_dir: `/w/runs/${dir}/logs`,
+      run_name: dir,
+    });
+    const rows = [
+      row('/r/a', { config: { ...where('a'), 'optimizer.type': 'adam' } }),
+      row('/r/b', { config: { ...where('b'), 'optimizer.type': 'sgd' } }),
+    ];
+    assert.deepEqual(
+      configColumns(rows, false).map((c) => c.label),
+      ['optimizer.type'],
+    );
+    assert.equal(configColumns(rows, true).length, 7);
+  });
+
   it('puts the differing config columns right after the run and the figures that decide between runs', () => {
     const rows = [
       row('/r/a', { config: { 'optimizer.learning_rate': 0.001, seed: 42 } }),
