@@ -76,15 +76,17 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     rmSync(project, { recursive: true, force: true });
     mkdirSync(path.join(project, 'configs'), { recursive: true });
     copyFileSync(path.join(repoRoot, 'examples', 'distributed', 'train.py'), path.join(project, 'train.py'));
-    // The example config with fewer steps, frequent saves and its own port (other runs may use 29500).
+    // The example config with frequent saves, its own port (other runs may use 29500) and more steps
+    // than a busy machine can reach before Stop (at 200, a loaded CI machine once finished first).
     const example = readFileSync(path.join(repoRoot, 'examples', 'distributed', 'configs', 'torchrun.yaml'), 'utf8');
     const port = await freePort();
     const config = example
       .replace('- --nproc_per_node', `- --master_port\n    - "${port}"\n    - --nproc_per_node`)
+      .replace(/- --max_steps\n(\s*)- "200"/, '- --max_steps\n$1- "5000"')
       .replace(/- --save_steps\n(\s*)- "20"/, '- --save_steps\n$1- "5"')
       .replace(/- --step_delay\n(\s*)- "0.05"/, '- --step_delay\n$1- "0.1"');
     assert.ok(
-      config.includes(`"${port}"`) && config.includes('"5"') && config.includes('"0.1"'),
+      config.includes(`"${port}"`) && config.includes('"5000"') && config.includes('"5"') && config.includes('"0.1"'),
       'the example config changed shape',
     );
     configPath = path.join(project, 'configs', 'dist.yaml');
@@ -130,7 +132,7 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
       steps.slice(0, 10).map((e) => e.step),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     );
-    assert.ok(steps.every((e) => Number.isFinite(e.loss) && e.maxSteps === 200));
+    assert.ok(steps.every((e) => Number.isFinite(e.loss) && e.maxSteps === 5000));
     assert.ok(api.runs.get(runDir)?.live?.loss !== null, 'the run model has no live loss');
 
     // If the trainer ended on its own before Stop, say how (Stop then finds nothing to stop).
