@@ -45,6 +45,14 @@ interface CacheHeader {
   problems: string[];
   problemCount: number;
   skippingLongLine: boolean;
+  /** An overview (metricsOverview.ts) only: how many points the history it was downsampled from had. */
+  sourcePoints?: number;
+}
+
+/** A cache file read back: the history it holds and what its header says beyond it. */
+export interface CacheFileContents {
+  history: MetricsHistory;
+  sourcePoints: number | undefined;
 }
 
 export function metricsCachePath(metricsFile: string): string {
@@ -91,7 +99,8 @@ function isHeader(value: unknown): value is CacheHeader {
         typeof r?.step === 'number' && typeof r.from === 'string' && (r.time === null || typeof r.time === 'number'),
     ) &&
     Array.isArray(h.problems) &&
-    h.problems.every((p) => typeof p === 'string')
+    h.problems.every((p) => typeof p === 'string') &&
+    (h.sourcePoints === undefined || (count(h.sourcePoints) && h.sourcePoints >= (h.points as number)))
   );
 }
 
@@ -100,7 +109,12 @@ function isHeader(value: unknown): value is CacheHeader {
  * describe the file's current prefix (the caller then reads the file and may write a new cache).
  */
 export async function readMetricsCache(metricsFile: string): Promise<MetricsHistory | null> {
-  const handle = await open(metricsCachePath(metricsFile), 'r').catch(() => null);
+  return (await readCacheFile(metricsFile, metricsCachePath(metricsFile)))?.history ?? null;
+}
+
+/** readMetricsCache of the file at `cachePath` (the cache, or an overview in the same layout). */
+export async function readCacheFile(metricsFile: string, cachePath: string): Promise<CacheFileContents | null> {
+  const handle = await open(cachePath, 'r').catch(() => null);
   if (!handle) return null;
   try {
     const info = await handle.stat();
@@ -148,7 +162,7 @@ export async function readMetricsCache(metricsFile: string): Promise<MetricsHist
     history.bytesRead = header.bytesRead;
     history.lines = header.lines;
     history.skippingLongLine = header.skippingLongLine;
-    return history;
+    return { history, sourcePoints: header.sourcePoints };
   } finally {
     await handle.close();
   }
@@ -178,6 +192,16 @@ function align8(n: number): number {
  * then a rename. Best effort: a folder the user cannot write to just has no cache.
  */
 export async function writeMetricsCache(metricsFile: string, history: MetricsHistory): Promise<boolean> {
+  return writeCacheFile(metricsFile, history, metricsCachePath(metricsFile));
+}
+
+/** writeMetricsCache to `cachePath`; an overview passes the point count of the history it shrank. */
+export async function writeCacheFile(
+  metricsFile: string,
+  history: MetricsHistory,
+  cachePath: string,
+  sourcePoints?: number,
+): Promise<boolean> {
   const print = await fingerprint(metricsFile, history.bytesRead);
   if (print === null) return false;
   const columns = history.series.columns();
@@ -194,6 +218,7 @@ export async function writeMetricsCache(metricsFile: string, history: MetricsHis
     problems: history.problems,
     problemCount: history.problemCount,
     skippingLongLine: history.skippingLongLine,
+    ...(sourcePoints === undefined ? {} : { sourcePoints }),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(8);
@@ -207,11 +232,10 @@ export async function writeMetricsCache(metricsFile: string, history: MetricsHis
     ...COLUMN_NAMES.map((name) => bytesOf(columns[name])),
     ...scalars.flatMap(([, c]) => [c.steps, c.values, c.times].map(bytesOf)),
   ];
-  const target = metricsCachePath(metricsFile);
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.training-runs`);
+  const temp = join(dirname(cachePath), `.${basename(cachePath)}.${process.pid}.${Date.now()}.training-runs`);
   try {
     await writeFile(temp, parts);
-    await rename(temp, target);
+    await rename(temp, cachePath);
     return true;
   } catch {
     await rm(temp, { force: true }).catch(() => undefined);

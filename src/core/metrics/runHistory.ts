@@ -3,7 +3,8 @@
  * beside it, metricsCache.ts), else the Hugging Face log_history of its newest checkpoint (loss and
  * learning rate as the curve, every other logged number as a metric). TensorBoard event files
  * beside a run add their tags as metrics (addTensorBoardScalars). The loss-curves feed reads runs
- * through this so every run charts alike.
+ * through this so every run charts alike. A long native run also keeps a small overview beside it
+ * (metricsOverview.ts) for the first paint of a chart.
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { readHfLogHistory } from '../hf/checkpoints';
 import type { ScalarPoint } from '../tensorboard/eventScalars';
 import { readMetricsFileCached } from './metricsCache';
 import { emptyHistory, type MetricsHistory } from './metricsReader';
+import { readMetricsOverview, refreshMetricsOverview, type MetricsOverview } from './metricsOverview';
 import type { ScalarSet } from './scalarSeries';
 
 /** log_history fields that are the curve itself or its x axis, not metrics of their own. */
@@ -22,7 +24,11 @@ export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
     () => true,
     () => false,
   );
-  if (hasMetrics) return readMetricsFileCached(metricsFile);
+  if (hasMetrics) {
+    const history = await readMetricsFileCached(metricsFile);
+    await refreshMetricsOverview(metricsFile, history);
+    return history;
+  }
   const log = await readHfLogHistory(runDir).catch(() => null);
   const history = emptyHistory();
   for (const p of log?.points ?? []) history.series.append(p.step, p.loss, p.lr ?? Number.NaN);
@@ -34,6 +40,14 @@ export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
     }
   }
   return history;
+}
+
+/**
+ * What a chart's first paint needs of a long native run: its overview (metricsOverview.ts), or null
+ * when it has none worth reading (then the full history is read: readRunMetrics).
+ */
+export async function readRunOverview(runDir: string): Promise<MetricsOverview | null> {
+  return readMetricsOverview(join(runDir, 'metrics.jsonl'));
 }
 
 /** TensorBoard scalars as metrics named by their tag, with the wall time they were written at. */

@@ -18,6 +18,7 @@ export const READER_OPS = [
   'listCheckpoints',
   'readRunRecord',
   'readRunMetrics',
+  'readRunOverview',
   'readAppendedMetricsDelta',
   'readTensorBoardScalars',
   'readTrainerState',

@@ -1,8 +1,8 @@
 /**
  * What a loss-curves panel posts when its webview is ready, in this order: `init`, with only what the
- * first paint needs (each run's loss curve and the shown metric, downsampled to the chart's width),
- * then one `metrics` message per run with its other metrics, so a long history paints before the
- * metrics nobody is looking at yet are downsampled and sent.
+ * first paint needs (each run's loss curve and the shown metric, downsampled to the chart's width;
+ * a long run's from its overview), then, once the whole histories are read, one `metrics` message per
+ * run with its other metrics, so a long history paints before the rest is read, downsampled and sent.
  */
 import type { HostToWebview, PanelState } from '../../core/protocol/webview';
 import type { RunCurves } from './runCurves';

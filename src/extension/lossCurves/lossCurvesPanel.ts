@@ -12,7 +12,7 @@ import {
   type Series,
   type WebviewToHost,
 } from '../../core/protocol/webview';
-import { initMessages } from './initMessages';
+import { initMessages, type InitMessages } from './initMessages';
 import { makeNonce, renderPanelHtml } from './panelHtml';
 import type { FeedChange, RunCurves, ScalarChange } from './runCurves';
 
@@ -140,6 +140,7 @@ export class LossCurvesPanel implements vscode.Disposable {
       case 'requestRange': {
         const feed = this.feedOf(message.runDir, 'requestRange');
         if (!feed) return;
+        await feed.loadFull();
         const series = feed.range(message.fromStep, message.toStep, message.maxPoints);
         this.post({
           type: 'range',
@@ -210,15 +211,27 @@ export class LossCurvesPanel implements vscode.Disposable {
     return feed;
   }
 
+  /**
+   * `init` as soon as every run's first paint is read (a long run's overview), then, once the whole
+   * histories are read, the other metrics; and `init` again for a run whose file grew meanwhile.
+   */
   private async sendInit(): Promise<void> {
     await Promise.all(this.feeds.map((f) => f.load()));
+    const partial = this.feeds.filter((f) => f.partial);
+    let messages = this.postInit();
+    await Promise.all(this.feeds.map((f) => f.loadFull()));
+    if (partial.some((f) => f.grewSinceOverview)) messages = this.postInit();
+    for (const m of messages.rest()) this.post(m);
+  }
+
+  private postInit(): InitMessages {
     this.queue = []; // the snapshot already holds everything queued
     this.ready = true;
     const settings = this.settings.get();
     const metric = this.shownMetric ?? settings?.metric ?? 'loss';
     const messages = initMessages(this.feeds, this.plotWidth * 2, metric, settings);
     this.post(messages.init);
-    for (const m of messages.rest()) this.post(m);
+    return messages;
   }
 
   /** The queued `points` message of this run to add to, or a new one. */

@@ -9,6 +9,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { downsampleColumns, type SeriesPayload } from '../../core/metrics/downsample';
 import { emptyHistory, type MetricsHistory } from '../../core/metrics/metricsReader';
 import { addTensorBoardScalars } from '../../core/metrics/runHistory';
+import type { MetricsOverview } from '../../core/metrics/metricsOverview';
 import type { EventFileCursor, ScalarPoint } from '../../core/tensorboard';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
 import type { CheckpointMarker, ResumeMarkerMessage, RunSnapshot, Scalars } from '../../core/protocol/webview';
@@ -63,9 +64,21 @@ export function checkpointMarkers(run: RunView | undefined): CheckpointMarker[] 
   }));
 }
 
+/** A run's overview as the first paint showed it, until the full history is read. */
+interface ShownOverview extends MetricsOverview {
+  /** Points and bytes of metrics.jsonl the overview covered when read (live events add points after). */
+  pointsAtRead: number;
+  bytesAtRead: number;
+}
+
 export class RunCurves {
   private history: MetricsHistory | null = null;
   private loading: Promise<MetricsHistory> | null = null;
+  /** The first paint's data: the run's overview (a long native run), else the full history. */
+  private firstPaint: Promise<void> | null = null;
+  private overview: ShownOverview | null = null;
+  /** metrics.jsonl's bytes the overview covered, kept after the full history replaced it. */
+  private overviewBytes: number | null = null;
   /** Events that arrived while the file was being read; applied after it. */
   private early: TrainerEvent[] = [];
   private lastEventAt = -Infinity;
@@ -92,22 +105,52 @@ export class RunCurves {
     return this.store.get(this.runDir)?.status ?? 'unknown';
   }
 
-  /** Reads the history once; a run the store does not know yet (outside the workspace's runs) joins it. */
+  /**
+   * Reads what a chart's first paint needs, once: a long native run's overview (metricsOverview.ts),
+   * else the whole history; a run the store does not know yet (outside the workspace's runs) joins it.
+   * loadFull reads the whole history (zooming and the other metrics need it).
+   */
   async load(): Promise<void> {
     await Promise.all([
-      this.loadHistory(),
+      this.loadFirstPaint(),
       this.store.get(this.runDir) ? undefined : this.store.refresh(this.runDir, { exact: false }),
     ]);
   }
 
-  private async loadHistory(): Promise<void> {
+  private loadFirstPaint(): Promise<void> {
+    this.firstPaint ??= this.reader.readRunOverview(this.runDir).then(
+      (overview) => {
+        if (!overview || this.history) return this.loadFull();
+        const { history } = overview;
+        this.overview = { ...overview, pointsAtRead: history.series.length, bytesAtRead: history.bytesRead };
+        this.overviewBytes = history.bytesRead;
+      },
+      () => this.loadFull(),
+    );
+    return this.firstPaint;
+  }
+
+  /** True until the whole history is read (the first paint may have come from the overview). */
+  get partial(): boolean {
+    return this.history === null;
+  }
+
+  /** The whole history was read after a first paint from the overview, and the file had grown meanwhile. */
+  get grewSinceOverview(): boolean {
+    return this.history !== null && this.overviewBytes !== null && this.history.bytesRead !== this.overviewBytes;
+  }
+
+  /** Reads the whole history once (with the run's TensorBoard scalars). */
+  async loadFull(): Promise<void> {
     this.loading ??= Promise.all([this.reader.readRunMetrics(this.runDir), this.readTensorBoard()]).then(([h, tb]) => {
       addTensorBoardScalars(h.scalars, tb);
       for (const p of h.problems) this.log(p);
       if (h.problemCount > h.problems.length)
         this.log(`${this.runDir}/${METRICS_FILE}: ${h.problemCount - h.problems.length} more malformed lines skipped`);
       this.history = h;
-      for (const e of this.early.splice(0)) this.apply(e);
+      this.overview = null;
+      // Events that came while it was read: those the file already held are not applied twice.
+      for (const e of this.early.splice(0)) if (!alreadyIn(h, e)) this.apply(e);
       return h;
     });
     await this.loading;
@@ -117,6 +160,9 @@ export class RunCurves {
   async reload(): Promise<void> {
     this.history = null;
     this.loading = null;
+    this.firstPaint = null;
+    this.overview = null;
+    this.overviewBytes = null;
     this.early = [];
     this.tensorboardCursor = [];
     await this.load();
@@ -130,7 +176,9 @@ export class RunCurves {
   }
 
   get totalPoints(): number {
-    return this.history?.series.length ?? 0;
+    if (this.history) return this.history.series.length;
+    const o = this.overview;
+    return o ? o.totalPoints + o.history.series.length - o.pointsAtRead : 0;
   }
 
   /**
@@ -138,8 +186,9 @@ export class RunCurves {
    * maxPoints, and the names of every other metric (their points follow: otherMetrics).
    */
   snapshot(maxPoints: number, metric = 'loss'): RunSnapshot {
-    const series = this.history?.series;
-    const shown = this.history?.scalars.payloadOf(metric, maxPoints);
+    const history = this.history ?? this.overview?.history;
+    const series = history?.series;
+    const shown = history?.scalars.payloadOf(metric, maxPoints);
     const empty: SeriesPayload = { steps: [], loss: [], lr: [], time: [] };
     return {
       runDir: this.runDir,
@@ -148,9 +197,9 @@ export class RunCurves {
       series: series ? downsampleColumns(series.columns(), 0, series.length, maxPoints) : empty,
       totalPoints: this.totalPoints,
       checkpoints: this.checkpoints,
-      resumes: this.history?.resumes ?? [],
+      resumes: history?.resumes ?? [],
       scalars: shown ? { [metric]: shown } : {},
-      metricNames: this.history?.scalars.names ?? [],
+      metricNames: history?.scalars.names ?? [],
     };
   }
 
@@ -279,34 +328,46 @@ export class RunCurves {
   /** Applies a trainer event to the history; returns what changed for the panels. */
   apply(event: TrainerEvent): FeedChange[] {
     this.lastEventAt = Date.now();
-    if (!this.history) {
-      if (this.loading) this.early.push(event);
+    if (this.history) return applyTo(this.history, event);
+    if (this.loading || this.overview) this.early.push(event);
+    // Shown from the overview: the panels get the event now; the full history applies it once read.
+    return this.overview ? applyTo(this.overview.history, event) : [];
+  }
+}
+
+/** True when the history read from the file already holds what the event reports. */
+function alreadyIn(history: MetricsHistory, event: TrainerEvent): boolean {
+  const last = history.series.lastStep;
+  if (event.type === 'step') return last !== null && event.step <= last;
+  if (event.type === 'resumed') return history.resumes.at(-1)?.step === event.step && last === event.step;
+  return false;
+}
+
+/** Applies a trainer event to a history; returns what changed for the panels. */
+function applyTo(history: MetricsHistory, event: TrainerEvent): FeedChange[] {
+  switch (event.type) {
+    case 'step': {
+      const time = event.time / 1000;
+      history.series.append(event.step, event.loss, event.lr, time);
+      const scalars: ScalarChange[] = [
+        { name: 'epoch', step: event.step, value: event.epoch, time },
+        { name: 'examples_per_sec', step: event.step, value: finiteOrNull(event.examplesPerSec), time },
+        { name: 'steps_per_sec', step: event.step, value: finiteOrNull(event.stepsPerSec), time },
+      ];
+      for (const p of scalars) history.scalars.append(p.name, p.step, p.value ?? Number.NaN, time);
+      return [
+        { kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr), time },
+        { kind: 'scalars', points: scalars },
+      ];
+    }
+    case 'resumed': {
+      const marker = { step: event.step, from: basename(event.path), time: Date.now() };
+      history.series.truncateAfter(event.step);
+      history.scalars.truncateAfter(event.step);
+      history.resumes = [...history.resumes.filter((r) => r.step <= event.step), marker];
+      return [{ kind: 'resumed', marker }];
+    }
+    default:
       return [];
-    }
-    switch (event.type) {
-      case 'step': {
-        const time = event.time / 1000;
-        this.history.series.append(event.step, event.loss, event.lr, time);
-        const scalars: ScalarChange[] = [
-          { name: 'epoch', step: event.step, value: event.epoch, time },
-          { name: 'examples_per_sec', step: event.step, value: finiteOrNull(event.examplesPerSec), time },
-          { name: 'steps_per_sec', step: event.step, value: finiteOrNull(event.stepsPerSec), time },
-        ];
-        for (const p of scalars) this.history.scalars.append(p.name, p.step, p.value ?? Number.NaN, time);
-        return [
-          { kind: 'point', step: event.step, loss: finiteOrNull(event.loss), lr: finiteOrNull(event.lr), time },
-          { kind: 'scalars', points: scalars },
-        ];
-      }
-      case 'resumed': {
-        const marker = { step: event.step, from: basename(event.path), time: Date.now() };
-        this.history.series.truncateAfter(event.step);
-        this.history.scalars.truncateAfter(event.step);
-        this.history.resumes = [...this.history.resumes.filter((r) => r.step <= event.step), marker];
-        return [{ kind: 'resumed', marker }];
-      }
-      default:
-        return [];
-    }
   }
 }

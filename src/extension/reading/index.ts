@@ -7,6 +7,7 @@
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { ListOptions } from '../../core/checkpoint/list';
 import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
+import type { MetricsOverview } from '../../core/metrics/metricsOverview';
 import type { ReaderOp } from '../../core/protocol/readerWorker';
 import type { HfListOptions } from '../../core/hf/checkpoints';
 import type { EventFileCursor } from '../../core/tensorboard/eventFiles';
@@ -81,6 +82,12 @@ export const readTensorBoardScalars = (
 
 export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
   return historyFromTransfer(await read('readRunMetrics', [runDir]));
+}
+
+/** A long native run's overview for a chart's first paint (core/metrics/metricsOverview.ts), or null. */
+export async function readRunOverview(runDir: string): Promise<MetricsOverview | null> {
+  const transfer = await read('readRunOverview', [runDir]);
+  return transfer && { history: historyFromTransfer(transfer.history), totalPoints: transfer.totalPoints };
 }
 
 /** As the core reader: extends `history` in place with complete appended lines, telling `observer`. */

@@ -12,7 +12,7 @@ import {
   type MetricsObserver,
   type ResumeMarker,
 } from '../../core/metrics/metricsReader';
-import { readRunMetrics } from '../../core/metrics/runHistory';
+import { readRunMetrics, readRunOverview } from '../../core/metrics/runHistory';
 import { ScalarSet, type ScalarColumn } from '../../core/metrics/scalarSeries';
 import { MetricsSeries, type SeriesColumns } from '../../core/metrics/series';
 
@@ -98,6 +98,18 @@ function ascending(steps: Float64Array): boolean {
 /** Worker side of readRunMetrics. */
 export async function readRunMetricsTransfer(runDir: string): Promise<HistoryTransfer> {
   return historyToTransfer(await readRunMetrics(runDir));
+}
+
+/** A run's overview across the boundary: its history as columns, and the full history's length. */
+export interface OverviewTransfer {
+  history: HistoryTransfer;
+  totalPoints: number;
+}
+
+/** Worker side of readRunOverview. */
+export async function readRunOverviewTransfer(runDir: string): Promise<OverviewTransfer | null> {
+  const overview = await readRunOverview(runDir);
+  return overview && { history: historyToTransfer(overview.history), totalPoints: overview.totalPoints };
 }
 
 /** Worker side of readAppendedMetrics: the records applied after `cursor`, in order. */

@@ -12,7 +12,12 @@ import { readRunDetailsBatch } from '../../core/runsTable/runDetails';
 import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpointReads';
 import { readRunRecord } from '../../core/run/index';
 import { readTensorBoardScalars } from '../../core/tensorboard/eventFiles';
-import { readAppendedMetricsDelta, readRunMetricsTransfer, transferBuffers } from './metricsTransfer';
+import {
+  readAppendedMetricsDelta,
+  readRunMetricsTransfer,
+  readRunOverviewTransfer,
+  transferBuffers,
+} from './metricsTransfer';
 
 // Required on first use: a listing run in the calling thread (no pool) loads no YAML parser or hashing.
 type ConfigReads = typeof import('./configReads');
@@ -24,6 +29,7 @@ export const readerOps = {
   listCheckpoints,
   readRunRecord,
   readRunMetrics: readRunMetricsTransfer,
+  readRunOverview: readRunOverviewTransfer,
   readAppendedMetricsDelta,
   readTensorBoardScalars,
   readTrainerState,

@@ -10,6 +10,7 @@ import type { CheckpointInfo } from '../../core/checkpoint/types';
 import type { HfCheckpointInfo, HfListOptions } from '../../core/hf/checkpoints';
 import type { HfTrainerState } from '../../core/hf/trainerState';
 import type { MetricsHistory, MetricsObserver } from '../../core/metrics/metricsReader';
+import type { MetricsOverview } from '../../core/metrics/metricsOverview';
 import type { RunRecordResult } from '../../core/run/index';
 import type { EventFileCursor, ScalarPoint } from '../../core/tensorboard';
 import * as reading from '../reading';
@@ -29,6 +30,8 @@ export interface RunReader {
   listWritingFolders(runDir: string): Promise<string[]>;
   /** The loss-curve history of a run: metrics.jsonl, else the Hugging Face log_history. */
   readRunMetrics(runDir: string): Promise<MetricsHistory>;
+  /** A long native run's small overview for a chart's first paint; null when it has none worth reading. */
+  readRunOverview(runDir: string): Promise<MetricsOverview | null>;
   /** Lines appended to metrics.jsonl since `history.bytesRead`; false when the file was rewritten. */
   readAppendedMetrics(file: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean>;
   /** Scalars written to the run's TensorBoard event files since `cursor` (none: from the start), and where to continue. */
@@ -68,6 +71,7 @@ export const fileRunReader: RunReader = {
     return [...native, ...hf];
   },
   readRunMetrics: (runDir) => reading.readRunMetrics(runDir),
+  readRunOverview: (runDir) => reading.readRunOverview(runDir),
   readAppendedMetrics: (file, history, observer) => reading.readAppendedMetrics(file, history, observer),
   readTensorBoardScalars: (runDir, cursor) => reading.readTensorBoardScalars(runDir, cursor),
   listHfCheckpoints: (outputDir, options) => reading.listHfCheckpoints(outputDir, options),

@@ -1,0 +1,119 @@
+/**
+ * A long run in the real extension host: the panel's first `init` comes from the run's overview
+ * (.metrics.overview) before the whole history is read, and the whole history follows: the other
+ * metrics, zoom detail, and `init` again when metrics.jsonl grew while it was read. The reader's
+ * whole-history read is held back by a gate, so the order is the test's, not the machine's.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { readRunMetrics } from '../../../src/core/metrics/runHistory';
+import type { HostToWebview } from '../../../src/core/protocol/webview';
+import { LossCurvesManager } from '../../../src/extension/lossCurves/lossCurvesManager';
+import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurvesPanel';
+import { fileRunReader, type RunReader } from '../../../src/extension/store/runReader';
+import { RunStore } from '../../../src/extension/store/runStore';
+
+const STEPS = 40_000;
+const row = (step: number): string =>
+  JSON.stringify({ step, loss: 1 + 1 / step, lr: 1e-3, examples_per_sec: 900 + (step % 13), time: Date.now() });
+const rows = (from: number, to: number): string =>
+  Array.from({ length: to - from + 1 }, (_, i) => row(from + i)).join('\n') + '\n';
+
+/** Every message the panel posts from now on, in order. */
+function recordPosts(panel: LossCurvesPanel): HostToWebview[] {
+  const posted: HostToWebview[] = [];
+  panel.onDidPost((m) => posted.push(m));
+  return posted;
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('loss curves panel: a long run paints from its overview first', function () {
+  this.timeout(90_000);
+  let manager: LossCurvesManager;
+  let runDir: string;
+  let openGate: () => void = () => undefined;
+  let fullReads = 0;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension('training-runs.training-runs');
+    assert.ok(extension);
+    await extension.activate();
+    runDir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'overview-suite', 'long-run');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'metrics.jsonl'), rows(1, STEPS));
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ status: 'finished' }));
+    await readRunMetrics(runDir); // an earlier open: it wrote the cache and the overview
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const reader: RunReader = {
+      ...fileRunReader,
+      readRunMetrics: async (dir) => {
+        fullReads++;
+        await gate;
+        return fileRunReader.readRunMetrics(dir);
+      },
+    };
+    manager = new LossCurvesManager({
+      extensionUri: extension.extensionUri,
+      store: new RunStore({ reader }),
+      reader,
+      actions: { onResume: () => undefined, onStop: () => undefined, onExport: async () => undefined },
+      log: () => undefined,
+    });
+  });
+
+  after(() => {
+    openGate();
+    manager?.dispose();
+  });
+
+  it('posts init from the overview while the whole history is still read, then the rest, and init again when the file grew', async () => {
+    const panel = manager.show([runDir]);
+    const posted = recordPosts(panel);
+    await until('the first init', () => posted.some((m) => m.type === 'init'));
+    const first = posted.find((m) => m.type === 'init');
+    assert.ok(first?.type === 'init');
+    const [run] = first.runs;
+    assert.equal(run?.totalPoints, STEPS, 'the overview says how many points the run has');
+    assert.equal(run?.series.steps[0], 1);
+    assert.equal(run?.series.steps.at(-1), STEPS);
+    assert.deepEqual(run?.metricNames, ['examples_per_sec']);
+    assert.equal(fullReads, 1, 'the whole history is being read (held at the gate)');
+    assert.deepEqual(
+      posted.filter((m) => m.type === 'metrics'),
+      [],
+      'the other metrics wait for the whole history',
+    );
+
+    // Zooming in before the whole history is read: answered once it is, with every point.
+    const zoom = panel.receive({
+      type: 'requestRange',
+      requestId: 3,
+      runDir,
+      fromStep: 100,
+      toStep: 199,
+      maxPoints: 1000,
+    });
+    appendFileSync(join(runDir, 'metrics.jsonl'), rows(STEPS + 1, STEPS + 10));
+    openGate();
+    await zoom;
+    await until('the rest', () => posted.some((m) => m.type === 'metrics'));
+    const inits = posted.filter((m) => m.type === 'init');
+    assert.equal(inits.length, 2, 'init again: the file grew while it was read');
+    assert.ok(inits[1]?.type === 'init');
+    assert.equal(inits[1].runs[0]?.totalPoints, STEPS + 10);
+    const order = posted.map((m) => m.type).filter((t) => t === 'init' || t === 'metrics');
+    assert.deepEqual(order, ['init', 'init', 'metrics']);
+    const range = posted.find((m) => m.type === 'range');
+    assert.ok(range?.type === 'range');
+    assert.equal(range.series.steps.length, 100, 'every point of the zoomed range');
+  });
+});
