@@ -126,17 +126,14 @@ async function firstRender(page: Page, maxPoints: number, runDir: string): Promi
   // In the page: from the message arriving to the chart drawn and painted (two animation frames).
   // It is handed over as the JSON string (Playwright copies a string as it is, an object field by
   // field), parsed in the timed part as the webview's side of the crossing.
-  const renderMs = await page.evaluate(
-    async (text) => {
-      const start = performance.now();
-      window.postMessage(JSON.parse(text) as unknown, '*');
-      const lc = (globalThis as any).__lossCurves;
-      while (lc.seriesCount() < 2) await new Promise((r) => requestAnimationFrame(r));
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      return performance.now() - start;
-    },
-    json,
-  );
+  const renderMs = await page.evaluate(async (text) => {
+    const start = performance.now();
+    window.postMessage(JSON.parse(text) as unknown, '*');
+    const lc = (globalThis as any).__lossCurves;
+    while (lc.seriesCount() < 2) await new Promise((r) => requestAnimationFrame(r));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return performance.now() - start;
+  }, json);
   const t4 = performance.now();
   // Then the rest, as the panel posts it once the whole history is read (not part of the first paint).
   await feed.loadFull();
