@@ -8,13 +8,13 @@ import './base.css';
 import './styles.css';
 import {
   MAX_RANGE_POINTS,
-  parseHostToWebview,
   parsePanelState,
   type HostToWebview,
   type PanelState,
 } from '../../src/core/protocol/webview';
 import { runColorIndices } from '../../src/core/metrics/runColors';
 import { LossChart } from './chart';
+import { parseHostMessage } from './hostMessages';
 import { chartPng, exportName, metricCsv } from './exportChart';
 import { LOSS, metricChoices } from './metrics';
 import { Controls, type LegendRow } from './controls';
@@ -317,7 +317,7 @@ function handle(message: HostToWebview): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = parseHostToWebview(event.data);
+  const parsed = parseHostMessage(event.data);
   if (!parsed.ok) {
     log('warn', `ignored a malformed message from the host: ${parsed.error}`);
     return;

@@ -5,33 +5,12 @@
  * the schema itself, so a field added later is covered too.
  */
 import assert from 'node:assert/strict';
-import * as esbuild from 'esbuild';
 import * as z from 'zod';
-import { runInNewContext } from 'node:vm';
 import { PRECOMPILED_SCHEMAS } from '../../../../src/core/protocol/precompiled';
 import { runRowSchema, tableHostToWebviewSchema } from '../../../../src/core/protocol/runsTable';
 import { precompiledValidatorsSource } from '../../../../scripts/precompiledValidators';
-import { repoRoot, webviewBuildOptions } from '../../../webview/harness/bundle';
+import { loadValidators, type Validators } from './loadValidators';
 import { row } from '../../../support/runRows';
-
-type Validators = Record<keyof typeof PRECOMPILED_SCHEMAS, (raw: unknown) => boolean>;
-
-/** The generated module, through the same esbuild plugin the webview bundle uses. */
-async function loadValidators(): Promise<Validators> {
-  const { plugins } = await webviewBuildOptions({});
-  const built = await esbuild.build({
-    stdin: { contents: "export * from 'precompiled:protocol-validators';", resolveDir: repoRoot },
-    absWorkingDir: repoRoot,
-    bundle: true,
-    format: 'cjs',
-    platform: 'browser',
-    write: false,
-    ...(plugins ? { plugins } : {}),
-  });
-  const module = { exports: {} as Validators };
-  runInNewContext(built.outputFiles[0]!.text, { module, exports: module.exports });
-  return module.exports;
-}
 
 const GOOD_ROW = row('/w/runs/a', {
   startedAt: 1_700_000_000_000,
