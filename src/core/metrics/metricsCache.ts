@@ -112,13 +112,17 @@ export async function readMetricsCache(metricsFile: string): Promise<MetricsHist
   return (await readCacheFile(metricsFile, metricsCachePath(metricsFile)))?.history ?? null;
 }
 
-/** readMetricsCache of the file at `cachePath` (the cache, or an overview in the same layout). */
-export async function readCacheFile(metricsFile: string, cachePath: string): Promise<CacheFileContents | null> {
+/** readMetricsCache of the file at `cachePath` (the cache, or an overview in the same layout); none over maxBytes. */
+export async function readCacheFile(
+  metricsFile: string,
+  cachePath: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<CacheFileContents | null> {
   const handle = await open(cachePath, 'r').catch(() => null);
   if (!handle) return null;
   try {
     const info = await handle.stat();
-    if (!info.isFile() || info.size < 8) return null;
+    if (!info.isFile() || info.size < 8 || info.size > maxBytes) return null;
     const prefix = Buffer.alloc(8);
     await handle.read(prefix, 0, 8, 0);
     if (prefix.toString('latin1', 0, 4) !== MAGIC) return null;

@@ -5,7 +5,8 @@
  * metrics.jsonl it describes). A panel paints its first chart from it, without reading the whole
  * cache (tens of megabytes for a million steps); the full history follows for zooming and the
  * other metrics. `metrics.jsonl` stays the source of truth: an overview that does not describe the
- * file's current prefix, or one the file has outgrown by more than OVERVIEW_TAIL_BYTES, is not used.
+ * file's current prefix, one the file has outgrown by more than OVERVIEW_TAIL_BYTES, or one larger
+ * than any real run's (OVERVIEW_MAX_BYTES, checked before anything is read) is not used.
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,8 @@ export const METRICS_OVERVIEW_FILE = '.metrics.overview';
 export const OVERVIEW_POINTS = 8192;
 /** Lines appended after an overview that are still read into it; past this the full history is read. */
 export const OVERVIEW_TAIL_BYTES = 1 << 20;
+/** Larger than the overview of any real run (a curve is 256 KiB, a metric 192 KiB): a larger one is not read. */
+export const OVERVIEW_MAX_BYTES = 64 << 20;
 
 /** An overview read back, with the lines appended since it was written. */
 export interface MetricsOverview {
@@ -70,7 +73,7 @@ export async function readMetricsOverview(metricsFile: string): Promise<MetricsO
     () => null,
   );
   if (size === null) return null;
-  const read = await readCacheFile(metricsFile, metricsOverviewPath(metricsFile)).catch(() => null);
+  const read = await readCacheFile(metricsFile, metricsOverviewPath(metricsFile), OVERVIEW_MAX_BYTES).catch(() => null);
   if (!read || read.sourcePoints === undefined || size - read.history.bytesRead > OVERVIEW_TAIL_BYTES) return null;
   const { history } = read;
   const before = history.series.length;
@@ -86,7 +89,7 @@ export async function readMetricsOverview(metricsFile: string): Promise<MetricsO
 export async function refreshMetricsOverview(metricsFile: string, history: MetricsHistory): Promise<boolean> {
   if (history.bytesRead < CACHE_MIN_BYTES) return false;
   const path = metricsOverviewPath(metricsFile);
-  const current = await readCacheFile(metricsFile, path).catch(() => null);
+  const current = await readCacheFile(metricsFile, path, OVERVIEW_MAX_BYTES).catch(() => null);
   if (current && history.bytesRead - current.history.bytesRead < OVERVIEW_TAIL_BYTES / 2) return false;
   return writeCacheFile(metricsFile, overviewOf(history), path, history.series.length);
 }

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CACHE_MIN_BYTES } from '../../../../src/core/metrics/metricsCache';
 import {
   metricsOverviewPath,
+  OVERVIEW_MAX_BYTES,
   OVERVIEW_POINTS,
   OVERVIEW_TAIL_BYTES,
   readMetricsOverview,
@@ -126,6 +136,26 @@ describe('metrics overview (.metrics.overview beside metrics.jsonl)', () => {
     assert.equal(await readMetricsOverview(file), null, 'a rewritten metrics.jsonl (its first line differs)');
     rmSync(file);
     assert.equal(await readMetricsOverview(file), null, 'no metrics.jsonl');
+  });
+
+  it('is not read when larger than any real overview, even when every size it declares checks out', async () => {
+    writeFileSync(file, rows(1, 40_000));
+    await readRunMetrics(dir);
+    const path = metricsOverviewPath(file);
+    const { header, columns } = splitCache(readFileSync(path));
+    /** The overview with one more metric of `points` points, its columns zeros (a sparse file). */
+    const withExtraMetric = (points: number): void => {
+      const scalars = [...(header['scalars'] as unknown[]), { name: 'extra', points }];
+      const bytes = cacheWith(JSON.stringify({ ...header, scalars }), columns);
+      writeFileSync(path, bytes);
+      truncateSync(path, bytes.length + points * 24);
+    };
+    withExtraMetric(3_000_000);
+    assert.ok(statSync(path).size > OVERVIEW_MAX_BYTES);
+    assert.equal(await readMetricsOverview(file), null);
+    // The same within the limit is read: the limit refused it, not another check.
+    withExtraMetric(1000);
+    assert.notEqual(await readMetricsOverview(file), null);
   });
 });
 
