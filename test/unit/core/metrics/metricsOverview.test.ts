@@ -97,21 +97,43 @@ describe('metrics overview (.metrics.overview beside metrics.jsonl)', () => {
     assert.equal((await readRunOverview(dir))?.totalPoints, step - 1);
   });
 
-  it('is rewritten by a full read only once the file grew by half the tail limit since', async () => {
+  /** Appends rows from `step` on, the last padded so the file ends exactly `bytes` past `from`. */
+  function growTo(from: number, bytes: number, step: number): void {
+    let size = statSync(file).size;
+    while (from + bytes - size > 200_000) {
+      appendFileSync(file, rows(step, step + 999));
+      step += 1000;
+      size = statSync(file).size;
+    }
+    const line = (pad: string) => JSON.stringify({ step, loss: 1, pad }) + '\n';
+    const missing = from + bytes - size;
+    appendFileSync(file, line('x'.repeat(missing - line('').length)));
+    assert.equal(statSync(file).size - from, bytes);
+  }
+
+  it('reads a tail of exactly OVERVIEW_TAIL_BYTES, and not one byte more', async () => {
+    writeFileSync(file, rows(1, 40_000));
+    await readRunMetrics(dir);
+    const covered = splitCacheBytesRead(readFileSync(metricsOverviewPath(file)));
+    growTo(covered, OVERVIEW_TAIL_BYTES, 40_001);
+    const overview = await readRunOverview(dir);
+    assert.ok(overview, 'a tail of exactly the limit is read');
+    assert.equal(overview.history.bytesRead, statSync(file).size);
+    appendFileSync(file, '\n');
+    assert.equal(await readRunOverview(dir), null, 'one byte more is not');
+  });
+
+  it('is rewritten once the file grew exactly half the tail limit past it, not a byte before', async () => {
     writeFileSync(file, rows(1, 40_000));
     await readRunMetrics(dir);
     const written = readFileSync(metricsOverviewPath(file));
-    appendFileSync(file, rows(40_001, 40_100));
+    const covered = splitCacheBytesRead(written);
+    growTo(covered, OVERVIEW_TAIL_BYTES / 2 - 1, 40_001);
     await readRunMetrics(dir);
-    assert.deepEqual(readFileSync(metricsOverviewPath(file)), written, 'a few rows do not rewrite it');
-    let step = 40_101;
-    while (statSync(file).size - splitCacheBytesRead(written) < OVERVIEW_TAIL_BYTES / 2) {
-      appendFileSync(file, rows(step, step + 999));
-      step += 1000;
-    }
+    assert.deepEqual(readFileSync(metricsOverviewPath(file)), written, 'one byte short: kept');
+    appendFileSync(file, '\n');
     await readRunMetrics(dir);
-    assert.notDeepEqual(readFileSync(metricsOverviewPath(file)), written);
-    assert.equal((await readRunOverview(dir))?.history.bytesRead, statSync(file).size);
+    assert.equal(splitCacheBytesRead(readFileSync(metricsOverviewPath(file))), covered + OVERVIEW_TAIL_BYTES / 2);
   });
 
   it('is not used for a rewritten metrics.jsonl (another prefix), nor when it is damaged or lies', async () => {
