@@ -58,6 +58,22 @@ describe('runs table webview (headless Chromium)', function () {
   const open = (rows: RunRow[] = ROWS, state?: unknown): Promise<Page> =>
     openRunsTable(browser, server.url, rows, state);
 
+  it('tells the host once the rows of init are painted (it reads the runs’ details only then), and once per init', async () => {
+    page = await open();
+    await waitForPosted(page, 'painted');
+    const painted = async () => (await postedMessages(page)).filter((m) => m['type'] === 'painted').length;
+    assert.equal(await probe(page, (t) => t.paints()), 1, 'posted after the paint');
+    assert.equal(await painted(), 1);
+    await postToPanel(page, { type: 'rows', changed: [{ ...ROWS[0]!, notes: 'later' }], removed: [] });
+    await page.waitForFunction(() => (globalThis as any).__runsTable.paints() === 2);
+    assert.equal(await painted(), 1, 'a rows update is not an init');
+    await postToPanel(page, { type: 'init', rows: ROWS });
+    await page.waitForFunction(
+      () => (window as any).__posted.filter((m: { type: string }) => m.type === 'painted').length === 2,
+    );
+    assert.equal(await probe(page, (t) => t.paints()), 3);
+  });
+
   it('shows every run newest first, and only the config columns that differ (a toggle shows all)', async () => {
     page = await open();
     assert.deepEqual(await probe(page, (t) => t.runDirs()), ['/w/runs/lr-0.1', '/w/runs/lr-0.01', '/w/runs/lr-0.001']);

@@ -69,6 +69,9 @@ export const MAX_COMPARED_RUNS = 8;
 
 export const tableWebviewToHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
+  /** The rows of `init` are on screen: the host starts reading the details it still lacks (not before,
+   * so those reads do not compete with the first paint). */
+  z.object({ type: z.literal('painted') }),
   z.object({ type: z.literal('compare'), runDirs: z.array(runDir).min(1).max(MAX_COMPARED_RUNS) }),
   z.object({ type: z.literal('saveNotes'), runDir, notes: z.string(), tags: z.array(z.string()) }),
   z.object({ type: z.literal('rename'), runDir }),

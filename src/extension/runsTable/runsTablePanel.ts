@@ -17,6 +17,8 @@ import type { RowsChange, RunsTableSource } from './runsTableSource';
 export { RUNS_TABLE_VIEW_TYPE } from '../contributionIds';
 const TITLE = 'Compare Runs';
 const BATCH_MS = 200;
+/** The details are read this long after `init` at the latest, painted or not (a hidden panel paints later). */
+const DETAILS_AFTER_MS = 2000;
 
 export interface RunsTableOptions {
   extensionUri: vscode.Uri;
@@ -32,6 +34,7 @@ export class RunsTablePanel implements vscode.Disposable {
   private readonly rows = new Map<string, RunRow>();
   private pending: RowsChange = { changed: [], removed: [] };
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private detailsTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly posted = new vscode.EventEmitter<TableHostToWebview>();
   private readonly disposed = new vscode.EventEmitter<void>();
@@ -89,6 +92,8 @@ export class RunsTablePanel implements vscode.Disposable {
   dispose(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    if (this.detailsTimer !== null) clearTimeout(this.detailsTimer);
+    this.detailsTimer = null;
     this.disposed.fire();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.posted.dispose();
@@ -96,18 +101,34 @@ export class RunsTablePanel implements vscode.Disposable {
     this.panel.dispose();
   }
 
+  /** Starts reading the rows' missing details after `ms` (0: now), replacing a later start. */
+  private readDetailsIn(ms: number): void {
+    if (this.detailsTimer !== null) clearTimeout(this.detailsTimer);
+    this.detailsTimer = null;
+    const start = (): void => {
+      this.detailsTimer = null;
+      this.options.source.readMissingDetails();
+    };
+    if (ms === 0) start();
+    else this.detailsTimer = setTimeout(start, ms);
+  }
+
   private async handle(message: TableWebviewToHost): Promise<void> {
     const { actions } = this.options;
     switch (message.type) {
       case 'ready': {
         this.pending = { changed: [], removed: [] };
-        const rows = await this.options.source.rows();
+        const rows = await this.options.source.rows({ deferDetails: true });
         this.rows.clear();
         for (const row of rows) this.rows.set(row.runDir, row);
         this.ready = true;
         this.post({ type: 'init', rows });
+        this.readDetailsIn(DETAILS_AFTER_MS);
         return;
       }
+      case 'painted':
+        this.readDetailsIn(0);
+        return;
       case 'compare': {
         const unknown = message.runDirs.filter((d) => !this.rows.has(d));
         if (unknown.length > 0) throw new ActionRefused(`Not runs of this table: ${unknown.join(', ')}`);

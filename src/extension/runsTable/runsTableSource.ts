@@ -62,14 +62,22 @@ export class RunsTableSource {
     });
   }
 
-  /** Every run, newest first, from what is known now; the missing details follow through onDidChange. */
-  async rows(): Promise<RunRow[]> {
+  /**
+   * Every run, newest first, from what is known now; the missing details follow through onDidChange,
+   * read from the next turn on, or, with `deferDetails`, once the caller calls readMissingDetails
+   * (a panel does when its rows are painted: the reads then do not compete with the first paint).
+   */
+  async rows(options: { deferDetails?: boolean } = {}): Promise<RunRow[]> {
     const rows = this.sortedRuns().map((run) => this.rowOf(run));
     this.last.clear();
     for (const row of rows) this.last.set(row.runDir, JSON.stringify(row));
-    // After the caller has posted these rows: the first paint does not wait on the reads starting.
-    if (rows.some((r) => r.detailsPending)) setImmediate(() => this.readDetails());
+    if (!options.deferDetails && rows.some((r) => r.detailsPending)) setImmediate(() => this.readDetails());
     return rows;
+  }
+
+  /** Starts reading the details the rows still lack (none: nothing to do). */
+  readMissingDetails(): void {
+    if (this.sortedRuns().some((run) => this.missing(run) !== null)) this.readDetails();
   }
 
   /** Resolves when no details are being read (tests and the bench wait on it). */

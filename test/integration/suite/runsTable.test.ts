@@ -53,10 +53,13 @@ function nextPost(
  * Opens the table through its command, closing any open one first, and returns its rows once every
  * run's details (read after the first paint) reached it: the `init` rows with the `rows` updates.
  */
-async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
+async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[]; fromWebview: string[] }> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   const panel = await vscode.commands.executeCommand<RunsTablePanel>(COMMANDS.compareRuns);
   assert.ok(panel, 'Compare Runs returned no panel');
+  // What the real webview says (its `painted` starts the details' reads).
+  const fromWebview: string[] = [];
+  panel.panel.webview.onDidReceiveMessage((m: { type?: unknown }) => fromWebview.push(String(m?.type)));
   const init = await nextPost(panel, (m) => m.type === 'init', 60_000);
   assert.ok(init.type === 'init');
   const order = init.rows.map((r) => r.runDir);
@@ -65,7 +68,7 @@ async function openTable(): Promise<{ panel: RunsTablePanel; rows: RunRow[] }> {
     return order.flatMap((d) => byDir.get(d) ?? []);
   };
   while (latest().some((r) => r.detailsPending)) await nextPost(panel, (m) => m.type === 'rows', 60_000);
-  return { panel, rows: latest() };
+  return { panel, rows: latest(), fromWebview };
 }
 
 async function train(outputDir: string, lr: string, extra: string[] = []): Promise<void> {
@@ -106,7 +109,11 @@ describe('Compare Runs table', function () {
   after(() => api?.prompts.answerWith(undefined));
 
   it('shows both runs, newest first, with the learning rate as the one differing column', async () => {
-    const { rows } = await openTable();
+    const { rows, fromWebview } = await openTable();
+    // The real webview says when init is on screen (the panel reads details it still lacks only then).
+    const t0 = Date.now();
+    while (!fromWebview.includes('painted') && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(fromWebview.includes('painted'), `the webview never said it painted init: ${fromWebview.join(', ')}`);
     const ours = rows.filter((r) => r.runDir === lowLr || r.runDir === highLr);
     assert.deepEqual(
       ours.map((r) => r.runDir),

@@ -94,6 +94,25 @@ describe('runs table source: rows first, details streamed through the reader wor
     assert.deepEqual(again.find((r) => r.runDir === dirs[0])?.config, run0.config);
   });
 
+  it('with deferDetails reads nothing until told (a panel tells it once its rows are painted)', async () => {
+    pool = installReaderPool(new ReaderPool({ workerScript: readerWorkerBundle(), budgetMs: () => 30_000 }));
+    source = new RunsTableSource(model);
+    const changed = new Map<string, RunRow>();
+    source.onDidChange((c) => c.changed.forEach((r) => changed.set(r.runDir, r)));
+    const first = await source.rows({ deferDetails: true });
+    assert.ok(first.every((r) => r.detailsPending === true));
+    await new Promise((r) => setTimeout(r, 500));
+    await source.detailsRead();
+    assert.equal(changed.size, 0, 'no details read before readMissingDetails');
+    source.readMissingDetails();
+    await source.detailsRead();
+    assert.equal(changed.size, RUNS, 'every row came again with its details');
+    assert.ok([...changed.values()].every((r) => r.detailsPending === undefined));
+    source.readMissingDetails(); // nothing missing: nothing read, nothing sent
+    await source.detailsRead();
+    assert.equal(changed.size, RUNS);
+  });
+
   it('re-reads a run’s notes when the table saved them', async () => {
     source = new RunsTableSource(model);
     const changed: RunRow[] = [];

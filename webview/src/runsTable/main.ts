@@ -135,12 +135,18 @@ function pendingRows(): number {
   return n;
 }
 
-function render(): void {
+/** Renders the rows; `then` runs once they are painted (two animation frames later). */
+function render(then?: () => void): void {
   api.setState(state);
   table.render([...rows.values()], state);
   editor.show(editor.currentRun ? rows.get(editor.currentRun) : undefined);
   updateToolbar();
-  requestAnimationFrame(() => requestAnimationFrame(() => paints++));
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      paints++;
+      then?.();
+    }),
+  );
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
@@ -154,7 +160,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     case 'init':
       rows.clear();
       for (const r of message.rows) rows.set(r.runDir, r);
-      render();
+      render(() => post({ type: 'painted' }));
       break;
     case 'rows':
       for (const d of message.removed) rows.delete(d);
