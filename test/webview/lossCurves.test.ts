@@ -69,6 +69,18 @@ describe('loss-curves webview (headless Chromium)', function () {
     assert.equal((await postedMessages(page)).length, 1);
   });
 
+  it('says painted once the chart of init is on screen (the host reads the rest only then)', async () => {
+    page = await openPanel();
+    await waitForPosted(page, 'ready');
+    const series = fixtureSeries({ steps: 600, seed: 7 });
+    await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', series)] });
+    await waitForPosted(page, 'painted');
+    assert.deepEqual(
+      (await postedMessages(page)).map((m) => m['type']),
+      ['ready', 'painted'],
+    );
+  });
+
   it('draws exactly the points it was sent, with non-finite losses as gaps', async () => {
     page = await openPanel();
     await waitForPosted(page, 'ready');

@@ -289,6 +289,8 @@ function handle(message: HostToWebview): void {
       if (selected && !store.get(selected.runDir)) selected = null;
       saveState();
       scheduler.flush();
+      // Two animation frames: the chart is painted; the host reads the rest from now on.
+      requestAnimationFrame(() => requestAnimationFrame(() => host.post({ type: 'painted' })));
       return;
     case 'points':
       if (store.appendPoints(message.runDir, message.series, message.scalars)) scheduler.schedule();

@@ -183,6 +183,9 @@ export const webviewToHostSchema = z.discriminatedUnion('type', [
     plotWidth: z.number().int().positive().max(20_000),
     metric: metricName.optional(),
   }),
+  /** The chart of `init` is on screen: the host reads the rest (the whole histories) only now, so
+   * that reading does not compete with the first paint. */
+  z.object({ type: z.literal('painted') }),
   z.object({
     type: z.literal('requestRange'),
     requestId: z.number().int(),

@@ -26,6 +26,8 @@ export interface PanelActions {
 }
 
 const BATCH_MS = 100;
+/** The whole histories are read this long after `init` at the latest, painted or not. */
+const PAINT_WAIT_MS = 2000;
 
 /** Where a panel's settings outlive it (closing a panel drops its webview state). */
 export interface PanelSettingsStore {
@@ -39,6 +41,8 @@ export class LossCurvesPanel implements vscode.Disposable {
   /** The metric the webview shows (said with `ready` and each settings change): the one `init` carries. */
   private shownMetric: string | undefined;
   private queue: HostToWebview[] = [];
+  /** sendInit calls waiting for the webview's `painted`. */
+  private readonly paintWaiters = new Set<() => void>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly posted = new vscode.EventEmitter<HostToWebview>();
@@ -123,6 +127,7 @@ export class LossCurvesPanel implements vscode.Disposable {
   dispose(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    for (const done of [...this.paintWaiters]) done();
     this.disposed.fire();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.posted.dispose();
@@ -136,6 +141,9 @@ export class LossCurvesPanel implements vscode.Disposable {
         this.plotWidth = message.plotWidth;
         this.shownMetric = message.metric;
         await this.sendInit();
+        return;
+      case 'painted':
+        for (const done of [...this.paintWaiters]) done();
         return;
       case 'requestRange': {
         const feed = this.feedOf(message.runDir, 'requestRange');
@@ -212,16 +220,32 @@ export class LossCurvesPanel implements vscode.Disposable {
   }
 
   /**
-   * `init` as soon as every run's first paint is read (a long run's overview), then, once the whole
-   * histories are read, the other metrics; and `init` again for a run whose file grew meanwhile.
+   * `init` as soon as every run's first paint is read (a long run's overview), then, once the webview
+   * painted it (or PAINT_WAIT_MS later) and the whole histories are read, the other metrics; and
+   * `init` again for a run whose file grew meanwhile.
    */
   private async sendInit(): Promise<void> {
     await Promise.all(this.feeds.map((f) => f.load()));
     const partial = this.feeds.filter((f) => f.partial);
+    const painted = this.nextPaint();
     let messages = this.postInit();
+    if (partial.length > 0) await painted;
     await Promise.all(this.feeds.map((f) => f.loadFull()));
     if (partial.some((f) => f.grewSinceOverview)) messages = this.postInit();
     for (const m of messages.rest()) this.post(m);
+  }
+
+  /** Resolves when the webview says it painted, or PAINT_WAIT_MS from now (a hidden panel paints later). */
+  private nextPaint(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.paintWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, PAINT_WAIT_MS);
+      this.paintWaiters.add(done);
+    });
   }
 
   private postInit(): InitMessages {

@@ -78,6 +78,8 @@ describe('loss curves panel: a long run paints from its overview first', functio
   it('posts init from the overview while the whole history is still read, then the rest, and init again when the file grew', async () => {
     const panel = manager.show([runDir]);
     const posted = recordPosts(panel);
+    const fromWebview: string[] = [];
+    panel.panel.webview.onDidReceiveMessage((m: { type?: unknown }) => fromWebview.push(String(m?.type)));
     await until('the first init', () => posted.some((m) => m.type === 'init'));
     const first = posted.find((m) => m.type === 'init');
     assert.ok(first?.type === 'init');
@@ -86,7 +88,9 @@ describe('loss curves panel: a long run paints from its overview first', functio
     assert.equal(run?.series.steps[0], 1);
     assert.equal(run?.series.steps.at(-1), STEPS);
     assert.deepEqual(run?.metricNames, ['examples_per_sec']);
-    assert.equal(fullReads, 1, 'the whole history is being read (held at the gate)');
+    // The whole history is read once the real webview says it painted init (held at the gate here).
+    await until('the whole history read', () => fullReads === 1);
+    await until('the webview saying it painted', () => fromWebview.includes('painted'));
     assert.deepEqual(
       posted.filter((m) => m.type === 'metrics'),
       [],
