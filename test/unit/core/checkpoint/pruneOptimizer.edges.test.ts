@@ -1,11 +1,12 @@
 /** prune-optimizer's edges: the bytes it reports, earlier removals kept, files gone meanwhile, failures that stop it. */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointFs } from '../../../../src/core/checkpoint/fs';
 import { pruneOptimizerState } from '../../../../src/core/checkpoint/pruneOptimizer';
 import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
-import { fsWith, saveInOrder, systemError, withTempDir } from './helpers';
+import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
+import { fsWith, makeContent, managerOptions, saveInOrder, systemError, withTempDir } from './helpers';
 
 type Entry = { path: string; size: number };
 
@@ -63,6 +64,39 @@ describe('prune-optimizer edges', () => {
       const validation = await validateCheckpoint(second!, { verifyChecksums: true });
       assert.deepEqual(validation.problems, []);
       assert.deepEqual(validation.manifest?.removed_on_purpose, ['optimizer.safetensors', 'optimizer.json']);
+    });
+  });
+
+  it('reads the checkpoint through the given fs', async () => {
+    await withTempDir(async (dir) => {
+      const [checkpoint] = await saveInOrder(dir, [100]);
+      let lstats = 0;
+      const counting = fsWith({ lstat: ((path: string) => (lstats++, lstat(path))) as CheckpointFs['lstat'] });
+      await pruneOptimizerState(checkpoint!, counting);
+      assert.ok(lstats > 0, 'validation went through the injected fs');
+    });
+  });
+
+  it('refuses a checkpoint with a manifest but missing files, naming every problem', async () => {
+    await withTempDir(async (dir) => {
+      const [checkpoint] = await saveInOrder(dir, [100]);
+      await unlink(join(checkpoint!, 'model.safetensors'));
+      await unlink(join(checkpoint!, 'scheduler.json'));
+      await assert.rejects(
+        pruneOptimizerState(checkpoint!),
+        /is not a valid checkpoint: .*model\.safetensors: missing \(listed in the manifest\); .*scheduler\.json: missing/,
+      );
+      assert.equal((await manifestOf(checkpoint!)).removed_on_purpose, undefined);
+    });
+  });
+
+  it('leaves the manifest of a checkpoint saved without optimizer state untouched', async () => {
+    await withTempDir(async (dir) => {
+      const manager = new CheckpointManager(dir, managerOptions({ save_optimizer_state: false }));
+      const saved = await (await manager.save(makeContent(5))).done;
+      const before = await readFile(join(saved.path, 'manifest.json'), 'utf8');
+      assert.deepEqual(await pruneOptimizerState(saved.path), { removed: [], bytes: 0 });
+      assert.equal(await readFile(join(saved.path, 'manifest.json'), 'utf8'), before);
     });
   });
 });
