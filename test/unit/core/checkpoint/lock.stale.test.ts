@@ -5,20 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LockError } from '../../../../src/core/checkpoint/errors';
 import { acquireRunLock } from '../../../../src/core/checkpoint/lock';
-import { withTempDir } from './helpers';
-
-const T0 = Date.parse('2026-12-07T00:00:00Z');
-/** A lock of another host; `extra` replaces or (undefined) drops its fields. */
-const otherHost = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    pid: 4242,
-    hostname: 'other-host',
-    started: '2026-12-06T23:00:00Z',
-    token: 'theirs',
-    renewed_at: new Date(T0).toISOString(),
-    renew_every_ms: 30_000,
-    ...extra,
-  });
+import { LOCK_T0, otherHostLock, withTempDir } from './helpers';
 
 /** The refusal's message when acquiring at `now` over `lockText`, or 'taken' when it took the lock over. */
 async function attempt(dir: string, lockText: string, now: number): Promise<string> {
@@ -41,21 +28,21 @@ describe('run lock: staleness of another host', () => {
   it('silent for exactly ten periods is not stale yet; a millisecond more is', async () => {
     await withTempDir(async (dir) => {
       const hint = '; it counts as stale once not renewed for 300 s (last renewed 2026-12-07T00:00:00.000Z)';
-      assert.equal(await attempt(dir, otherHost(), T0 + 300_000), refusal(dir, hint));
-      assert.equal(await attempt(dir, otherHost(), T0 + 300_001), 'taken');
+      assert.equal(await attempt(dir, otherHostLock(), LOCK_T0 + 300_000), refusal(dir, hint));
+      assert.equal(await attempt(dir, otherHostLock(), LOCK_T0 + 300_001), 'taken');
     });
   });
 
   it('a holder that never promised to renew (period 0, negative, absent) or never said when it did is never stale', async () => {
     await withTempDir(async (dir) => {
-      const long = T0 + 10 ** 9;
-      assert.equal(await attempt(dir, otherHost({ renew_every_ms: 0 }), long), refusal(dir));
+      const long = LOCK_T0 + 10 ** 9;
+      assert.equal(await attempt(dir, otherHostLock({ renew_every_ms: 0 }), long), refusal(dir));
       // Refused either way; what its hint says of such a period does not matter here.
       const lockedBy = `${dir} is locked by process 4242 on host other-host`;
-      assert.ok((await attempt(dir, otherHost({ renew_every_ms: -1000 }), long)).startsWith(lockedBy));
-      assert.equal(await attempt(dir, otherHost({ renew_every_ms: undefined }), long), refusal(dir));
-      assert.equal(await attempt(dir, otherHost({ renewed_at: undefined }), long), refusal(dir));
-      assert.ok((await attempt(dir, otherHost({ renewed_at: 'yesterday' }), long)).startsWith(lockedBy));
+      assert.ok((await attempt(dir, otherHostLock({ renew_every_ms: -1000 }), long)).startsWith(lockedBy));
+      assert.equal(await attempt(dir, otherHostLock({ renew_every_ms: undefined }), long), refusal(dir));
+      assert.equal(await attempt(dir, otherHostLock({ renewed_at: undefined }), long), refusal(dir));
+      assert.ok((await attempt(dir, otherHostLock({ renewed_at: 'yesterday' }), long)).startsWith(lockedBy));
     });
   });
 });
@@ -63,12 +50,12 @@ describe('run lock: staleness of another host', () => {
 describe('run lock: renewal', () => {
   it('with a period of 0 it never renews on its own', async () => {
     await withTempDir(async (dir) => {
-      let now = T0;
+      let now = LOCK_T0;
       const lock = await acquireRunLock(dir, { renewEveryMs: 0, now: () => now });
-      now = T0 + 60_000;
+      now = LOCK_T0 + 60_000;
       await new Promise((resolve) => setTimeout(resolve, 50));
       const held = JSON.parse(await readFile(join(dir, '.lock'), 'utf8')) as { renewed_at: string };
-      assert.equal(held.renewed_at, new Date(T0).toISOString());
+      assert.equal(held.renewed_at, new Date(LOCK_T0).toISOString());
       await lock.release();
     });
   });
@@ -79,7 +66,7 @@ describe('run lock: renewal', () => {
       await lock.renew();
       const text = await readFile(join(dir, '.lock'), 'utf8');
       assert.match(text, /^\{.*\}\n$/);
-      await writeFile(join(dir, '.lock'), otherHost({ hostname: hostname() }));
+      await writeFile(join(dir, '.lock'), otherHostLock({ hostname: hostname() }));
       await assert.rejects(lock.renew(), (e: unknown) => e instanceof LockError && e.holderPid === 4242);
       await writeFile(join(dir, '.lock'), '{"pid":');
       await assert.rejects(
