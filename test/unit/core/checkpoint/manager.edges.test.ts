@@ -6,7 +6,7 @@ import { ReaderIoError } from '../../../../src/core/checkpoint/errors';
 import type { CheckpointFs } from '../../../../src/core/checkpoint/fs';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
 import { virtualFs } from './faultFs';
-import { makeContent, managerOptions, saveInOrder, systemError, withTempDir } from './helpers';
+import { makeContent, managerOptions, replaceVerified, saveInOrder, systemError, withTempDir } from './helpers';
 
 const names = async (dir: string) =>
   (await readdir(join(dir, 'checkpoints'))).filter((n) => n.startsWith('checkpoint-')).sort();
@@ -91,6 +91,23 @@ describe('CheckpointManager edges', () => {
       assert.equal(
         target?.skipped[0]?.reason,
         `${join(newest!, 'optimizer.json')}: missing (listed in the manifest); ${join(newest!, 'scheduler.json')}: missing (listed in the manifest)`,
+      );
+    });
+  });
+
+  it('by default resolveResume needs scheduler.json alone to pass a checkpoint over; unparseable state files are all named', async () => {
+    await withTempDir(async (dir) => {
+      const [older, middle, newest] = await saveInOrder(dir, [1, 2, 3]);
+      await unlink(join(newest!, 'scheduler.json'));
+      await replaceVerified(middle!, 'optimizer.json', Buffer.from('{'), 1);
+      await replaceVerified(middle!, 'scheduler.json', Buffer.from('['), 1);
+      const target = await new CheckpointManager(dir, managerOptions()).resolveResume(true);
+      assert.equal(target?.path, older);
+      const [newestReason, middleReason] = target?.skipped.map((s) => s.reason) ?? [];
+      assert.equal(newestReason, `${join(newest!, 'scheduler.json')}: missing (listed in the manifest)`);
+      assert.match(
+        middleReason ?? '',
+        /checkpoint-2\/optimizer\.json: not valid JSON.*; \/.*checkpoint-2\/scheduler\.json: not valid JSON/,
       );
     });
   });
