@@ -156,3 +156,18 @@ export async function replaceVerified(checkpoint: string, file: string, bytes: B
   await writeFile(manifestPath, JSON.stringify(manifest));
   await setCheckpointTime(checkpoint, second);
 }
+
+/** The moment the lock fixtures below last renewed. */
+export const LOCK_T0 = Date.parse('2026-12-07T00:00:00Z');
+
+/** The text of a lock of another host that renewed at LOCK_T0, every 30 s; `extra` replaces fields (undefined drops them). */
+export const otherHostLock = (extra: object = {}): string =>
+  JSON.stringify({
+    pid: 4242,
+    hostname: 'other-host',
+    started: '2026-12-06T23:00:00Z',
+    token: 'theirs',
+    renewed_at: new Date(LOCK_T0).toISOString(),
+    renew_every_ms: 30_000,
+    ...extra,
+  });

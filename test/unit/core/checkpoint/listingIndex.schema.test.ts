@@ -120,6 +120,15 @@ describe('listing index: schema of a hand-written file', () => {
     ['trainer', 'x'],
     ['trainer.loss', 'low'],
     ['trainer.bestCheckpoint', 3],
+    // A string is no record, though its characters are string values.
+    ['optimizer.hyperparameters', 'adam'],
+    ['scheduler.config', 'cosine'],
+    ['optimizer.slotKinds', ['m', 1]],
+    ['manifest', null],
+    ['manifest.ino', '12'],
+    ['manifest.size', undefined],
+    ['manifest.mtimeMs', null],
+    ['manifest.ctimeMs', 'now'],
   ];
   for (const [path, value] of rejected) {
     it(`distrusts the whole file for ${path} = ${JSON.stringify(value)}`, async () => {

@@ -7,7 +7,7 @@ import { acquireRunLock } from '../../../../src/core/checkpoint/lock';
 import type { ProcessIdentity } from '../../../../src/core/checkpoint/processIdentity';
 import { systemProcessIdentity } from '../../../../src/core/checkpoint/processIdentity';
 import * as nodeFs from 'node:fs/promises';
-import { fsWith, systemError, withTempDir } from './helpers';
+import { fsWith, LOCK_T0, otherHostLock, systemError, withTempDir } from './helpers';
 
 /** This machine's identity, except that process `pid` started at `startTime`. */
 const identityWith = (pid: number, startTime: string, bootId = 'boot-a'): ProcessIdentity => ({
@@ -217,22 +217,13 @@ describe('run lock', () => {
 });
 
 describe('run lock renewal', () => {
-  const T0 = Date.parse('2026-12-07T00:00:00Z');
+  const T0 = LOCK_T0;
   const lockOf = (dir: string) =>
     readFile(join(dir, '.lock'), 'utf8').then(
       (t) => JSON.parse(t) as { token: string; renewed_at: string; renew_every_ms: number },
     );
   /** A lock of another host that renewed at T0, every 30 s. */
-  const renewingHolder = (extra: object = {}) =>
-    JSON.stringify({
-      pid: 4242,
-      hostname: 'other-host',
-      started: '2026-12-06T23:00:00Z',
-      token: 'theirs',
-      renewed_at: new Date(T0).toISOString(),
-      renew_every_ms: 30_000,
-      ...extra,
-    });
+  const renewingHolder = otherHostLock;
 
   it("records a token and its renewal period; renew() moves renewed_at, only for the live holder's token", async () => {
     await withTempDir(async (dir) => {
