@@ -178,7 +178,11 @@ async function readVerified(fs: CheckpointFs, dir: string, manifest: Manifest, f
   const path = join(dir, file);
   if (!entry) throw new CheckpointError(`${path}: not listed in the manifest`, 2);
   const algorithm = manifest.checksum_algorithm;
-  const { bytes, checksum } = await readHashed(fs, path, algorithm);
+  // A failure of this machine (EIO, EMFILE) is not the checkpoint's: resume must not pass it over.
+  const { bytes, checksum } = await readHashed(fs, path, algorithm).catch((error: unknown) => {
+    rethrowReaderFailure(error, path);
+    throw error;
+  });
   if (bytes.length !== entry.size)
     throw new CheckpointError(`${path}: size ${bytes.length} bytes, manifest says ${entry.size}`, 2);
   if (checksum !== entry.checksum)

@@ -112,6 +112,30 @@ describe('CheckpointManager edges', () => {
     });
   });
 
+  it('a reader failure while reading the chosen checkpoint’s bytes (after its validation) fails the resume too', async () => {
+    await withTempDir(async (real) => {
+      await saveInOrder(real, [1, 2]);
+      const v = virtualFs(real);
+      let modelOpens = 0;
+      v.override(
+        'open',
+        (realOpen) =>
+          (async (...args: Parameters<CheckpointFs['open']>) => {
+            // The first open is the verifying validation's hash; the second, the load reading the bytes.
+            if (String(args[0]).endsWith(join('checkpoint-2', 'model.safetensors')) && ++modelOpens === 2)
+              throw systemError('EIO', 'i/o error');
+            return realOpen(...args);
+          }) as CheckpointFs['open'],
+      );
+      const manager = new CheckpointManager(v.root, managerOptions(), { fs: v.fs });
+      await assert.rejects(
+        manager.resume(true, { restoreOptimizer: true, restoreScheduler: true }),
+        (e: unknown) => e instanceof ReaderIoError && e.code === 'EIO' && e.path.endsWith('model.safetensors'),
+      );
+      assert.equal(modelOpens, 2);
+    });
+  });
+
   it('a reader failure while loading the chosen checkpoint fails the resume instead of passing it over', async () => {
     await withTempDir(async (real) => {
       await saveInOrder(real, [1, 2]);
