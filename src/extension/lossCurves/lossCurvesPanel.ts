@@ -227,9 +227,9 @@ export class LossCurvesPanel implements vscode.Disposable {
   private async sendInit(): Promise<void> {
     await Promise.all(this.feeds.map((f) => f.load()));
     const partial = this.feeds.filter((f) => f.partial);
-    const painted = this.nextPaint();
     let messages = this.postInit();
-    if (partial.length > 0) await painted;
+    // The webview's `painted` comes in a later task, so waiting from here misses none.
+    if (partial.length > 0) await this.nextPaint();
     await Promise.all(this.feeds.map((f) => f.loadFull()));
     if (partial.some((f) => f.grewSinceOverview)) messages = this.postInit();
     for (const m of messages.rest()) this.post(m);

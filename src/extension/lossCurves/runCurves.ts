@@ -66,9 +66,8 @@ export function checkpointMarkers(run: RunView | undefined): CheckpointMarker[] 
 
 /** A run's overview as the first paint showed it, until the full history is read. */
 interface ShownOverview extends MetricsOverview {
-  /** Points and bytes of metrics.jsonl the overview covered when read (live events add points after). */
+  /** Points the overview held when read (live events add points after). */
   pointsAtRead: number;
-  bytesAtRead: number;
 }
 
 export class RunCurves {
@@ -122,7 +121,7 @@ export class RunCurves {
       (overview) => {
         if (!overview || this.history) return this.loadFull();
         const { history } = overview;
-        this.overview = { ...overview, pointsAtRead: history.series.length, bytesAtRead: history.bytesRead };
+        this.overview = { ...overview, pointsAtRead: history.series.length };
         this.overviewBytes = history.bytesRead;
       },
       () => this.loadFull(),
