@@ -33,6 +33,14 @@ export default tseslint.config(
       ],
       // CommonJS fixtures, and lazy loading by require() where an import would load at start-up.
       '@typescript-eslint/no-require-imports': 'off',
+      // zod's `z` as a named import keeps every export of zod (all its locales) in each bundle.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z']",
+          message: "import * as z from 'zod' (the named `z` keeps all of zod in the bundles)",
+        },
+      ],
     },
   },
   {

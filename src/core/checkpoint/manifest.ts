@@ -1,5 +1,5 @@
 /** manifest.json: written last, it is what makes a checkpoint folder a committed checkpoint. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseBoundedJson } from '../limits/boundedFile';
 import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import type { Manifest } from './types';

@@ -1,5 +1,5 @@
 /** Validation of the JSON state files read back from a checkpoint (errors name the file and field). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseBoundedJson } from '../limits/boundedFile';
 import type { OptimizerState, SchedulerState, TrainerState } from './types';
 

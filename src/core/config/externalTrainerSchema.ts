@@ -4,7 +4,7 @@
  * in src/extension/external/externalConfig.ts; the section is here so the JSON Schema for config
  * files (jsonSchema.ts) accepts it too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { launcherSchema } from './launcherSchema';
 
 export const EXTERNAL_TRAINER_KEY = 'external_trainer';

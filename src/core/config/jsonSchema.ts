@@ -4,7 +4,7 @@
  * section without `type` matches any variant that has its keys (anyOf instead of oneOf).
  * Unknown keys stay errors, defaults and descriptions stay for hover and completion.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXTERNAL_TRAINER_KEY, externalTrainerSchema } from './externalTrainerSchema';
 import { configFields } from './schema';
 

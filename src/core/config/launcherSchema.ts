@@ -4,7 +4,7 @@
  * trainer, or the config's external_trainer command, on a cluster node and survives time limits
  * and preemption by saving, requeueing and resuming.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSlurmTime } from '../slurm/time';
 
 export const LAUNCHER_KEY = 'launcher';

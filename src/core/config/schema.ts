@@ -4,7 +4,7 @@
  * discriminated by `type`, and every object is strict, so a field that belongs to another type
  * (or a typo) is an error. Descriptions show up as hover help in editors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CHECKPOINT_OPTIONS as CKPT } from '../checkpoint/types';
 import { launcherSchema } from './launcherSchema';
 

@@ -1,5 +1,5 @@
 /** Walks the zod schema along a config path, so errors can list valid keys and describe expected values. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isPlainMap, valueAt, type ConfigPath } from './layer';
 
 type Schema = z.ZodType;

@@ -3,7 +3,7 @@
  * the rest (stateful_callbacks, total_flos, trial_params ...) pass through untouched, since every
  * transformers release adds some.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonDepthExceeds, readBoundedText } from '../limits/boundedFile';
 import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 

@@ -2,7 +2,7 @@
  * What `trainer backends --json` prints and the extension reads for the Train quick pick's Device
  * item: which tfjs backends work on this machine, and why the others do not.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How both ends name a GPU backend that runs on a software (CPU) adapter such as Mesa's llvmpipe. */
 export const SOFTWARE_ADAPTER_LABEL = 'software (CPU) adapter';

@@ -4,7 +4,7 @@
  * on the extension host's thread. The worker validates each request's arguments and the host each
  * answer with these schemas (READER_OP_SCHEMAS in readerWorker.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A config's key facts for the Train quick pick. */
 export const configFactsSchema = z.object({

@@ -4,7 +4,7 @@
  * or with the error the reader threw (its message and errno code, so callers can still tell a
  * missing file from a broken one). Both ends validate what they receive with these schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   configFactsSchema,
   configFileArgsSchema,

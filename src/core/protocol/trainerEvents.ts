@@ -3,7 +3,7 @@
  * reading `--json` output). One schema per message; both ends validate with these, so a garbled
  * line is reported instead of trusted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export { PROTOCOL_ENV, PROTOCOL_VERSION, protocolMismatch, startedProtocolMismatch } from './version';
 

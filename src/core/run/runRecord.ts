@@ -10,7 +10,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readBoundedText } from '../limits/boundedFile';
 import { READ_LIMITS } from '../limits/readLimits';
 import { RECORDED_RUN_STATUSES, type RecordedRunStatus } from './status';

@@ -2,7 +2,7 @@
  * The one run-status type. Every place that speaks of a run's state (run.json, a trainer's exit,
  * the Runs tree, the status bar, the loss-curves panels) uses it or one of its named subsets.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What run.json can say: a trainer writes one of these. */
 export const RECORDED_RUN_STATUSES = ['training', 'finished', 'stopped', 'failed'] as const;

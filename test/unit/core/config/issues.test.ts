@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConfigError } from '../../../../src/core/config/errors';
 import { describeValue, issuesToErrors } from '../../../../src/core/config/issues';
 import { parseYamlLayer } from '../../../../src/core/config/yamlFile';
