@@ -26,6 +26,7 @@ import { RunsTableSource } from './runsTable/runsTableSource';
 import { readSettings } from './settings';
 import { fileRunReader } from './store/runReader';
 import { RunStore } from './store/runStore';
+import { MetricsWarmer } from './store/metricsWarmer';
 import { WorkspaceRuns } from './store/workspaceRuns';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
 import type { ConfigDiagnostics } from './ui/configDiagnostics';
@@ -82,6 +83,8 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
     hangTimeoutMs: () => readSettings().hangTimeoutMs,
   });
   const tree = new RunsTreeProvider(model);
+  // A run that just ended is the one opened next: its long history is read now, its chart then opens from the overview.
+  const metricsWarmer = new MetricsWarmer(model, reader, (line) => console.warn(`[training-runs] ${line}`));
   const workspaceRuns = new WorkspaceRuns(model);
   const lossCurves = new LossCurvesManager({
     extensionUri: context.extensionUri,
@@ -116,6 +119,7 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
 
   context.subscriptions.push(
     tree,
+    metricsWarmer,
     workspaceRuns,
     ui,
     lossCurves,

@@ -82,14 +82,23 @@ export async function readMetricsOverview(metricsFile: string): Promise<MetricsO
 }
 
 /**
+ * Whether `metricsFile`'s overview describes its current prefix and is not outgrown by half of
+ * OVERVIEW_TAIL_BYTES (what refreshMetricsOverview would rewrite).
+ */
+export async function metricsOverviewIsFresh(metricsFile: string, fileBytes: number): Promise<boolean> {
+  const current = await readCacheFile(metricsFile, metricsOverviewPath(metricsFile), OVERVIEW_MAX_BYTES).catch(
+    () => null,
+  );
+  return current !== null && fileBytes - current.history.bytesRead < OVERVIEW_TAIL_BYTES / 2;
+}
+
+/**
  * Writes the overview of a history just read in full from `metricsFile`, when the history is long
  * and the overview on disk is missing or covers less than all but half of OVERVIEW_TAIL_BYTES of it.
  * Best effort, as the cache: a folder the user cannot write to has no overview.
  */
 export async function refreshMetricsOverview(metricsFile: string, history: MetricsHistory): Promise<boolean> {
   if (history.bytesRead < CACHE_MIN_BYTES) return false;
-  const path = metricsOverviewPath(metricsFile);
-  const current = await readCacheFile(metricsFile, path, OVERVIEW_MAX_BYTES).catch(() => null);
-  if (current && history.bytesRead - current.history.bytesRead < OVERVIEW_TAIL_BYTES / 2) return false;
-  return writeCacheFile(metricsFile, overviewOf(history), path, history.series.length);
+  if (await metricsOverviewIsFresh(metricsFile, history.bytesRead)) return false;
+  return writeCacheFile(metricsFile, overviewOf(history), metricsOverviewPath(metricsFile), history.series.length);
 }

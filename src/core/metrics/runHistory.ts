@@ -6,13 +6,18 @@
  * through this so every run charts alike. A long native run also keeps a small overview beside it
  * (metricsOverview.ts) for the first paint of a chart.
  */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHfLogHistory } from '../hf/checkpoints';
 import type { ScalarPoint } from '../tensorboard/eventScalars';
-import { readMetricsFileCached } from './metricsCache';
+import { CACHE_MIN_BYTES, readMetricsFileCached } from './metricsCache';
 import { emptyHistory, type MetricsHistory } from './metricsReader';
-import { readMetricsOverview, refreshMetricsOverview, type MetricsOverview } from './metricsOverview';
+import {
+  metricsOverviewIsFresh,
+  readMetricsOverview,
+  refreshMetricsOverview,
+  type MetricsOverview,
+} from './metricsOverview';
 import type { ScalarSet } from './scalarSeries';
 
 /** log_history fields that are the curve itself or its x axis, not metrics of their own. */
@@ -48,6 +53,22 @@ export async function readRunMetrics(runDir: string): Promise<MetricsHistory> {
  */
 export async function readRunOverview(runDir: string): Promise<MetricsOverview | null> {
   return readMetricsOverview(join(runDir, 'metrics.jsonl'));
+}
+
+/**
+ * Reads a long native run's history once, so that its cache and overview are on disk before a chart
+ * asks for them (a run that just ended is the one opened next). Nothing is read for a short run or
+ * one whose overview is fresh. True when the history was read.
+ */
+export async function warmRunMetrics(runDir: string): Promise<boolean> {
+  const metricsFile = join(runDir, 'metrics.jsonl');
+  const size = await stat(metricsFile).then(
+    (s) => (s.isFile() ? s.size : 0),
+    () => 0,
+  );
+  if (size < CACHE_MIN_BYTES || (await metricsOverviewIsFresh(metricsFile, size))) return false;
+  await readRunMetrics(runDir);
+  return true;
 }
 
 /** TensorBoard scalars as metrics named by their tag, with the wall time they were written at. */

@@ -19,6 +19,7 @@ export const READER_OPS = [
   'readRunRecord',
   'readRunMetrics',
   'readRunOverview',
+  'warmRunMetrics',
   'readAppendedMetricsDelta',
   'readTensorBoardScalars',
   'readTrainerState',

@@ -90,6 +90,11 @@ export async function readRunOverview(runDir: string): Promise<MetricsOverview |
   return transfer && { history: historyFromTransfer(transfer.history), totalPoints: transfer.totalPoints };
 }
 
+/** Reads a long run's history in a worker so that its cache and overview exist (core/metrics/runHistory.ts). */
+export function warmRunMetrics(runDir: string): Promise<boolean> {
+  return read('warmRunMetrics', [runDir]);
+}
+
 /** As the core reader: extends `history` in place with complete appended lines, telling `observer`. */
 export async function readAppendedMetrics(
   path: string,

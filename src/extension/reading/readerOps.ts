@@ -11,6 +11,7 @@ import type { ReaderOp } from '../../core/protocol/readerWorker';
 import { readRunDetailsBatch } from '../../core/runsTable/runDetails';
 import { loadCheckpointDetails, nativeTrainerSummary } from '../model/checkpointReads';
 import { readRunRecord } from '../../core/run/index';
+import { warmRunMetrics } from '../../core/metrics/runHistory';
 import { readTensorBoardScalars } from '../../core/tensorboard/eventFiles';
 import {
   readAppendedMetricsDelta,
@@ -30,6 +31,7 @@ export const readerOps = {
   readRunRecord,
   readRunMetrics: readRunMetricsTransfer,
   readRunOverview: readRunOverviewTransfer,
+  warmRunMetrics,
   readAppendedMetricsDelta,
   readTensorBoardScalars,
   readTrainerState,

@@ -32,6 +32,8 @@ export interface RunReader {
   readRunMetrics(runDir: string): Promise<MetricsHistory>;
   /** A long native run's small overview for a chart's first paint; null when it has none worth reading. */
   readRunOverview(runDir: string): Promise<MetricsOverview | null>;
+  /** Reads a long native run's history so its cache and overview are written; false when they were fresh or it is short. */
+  warmRunMetrics(runDir: string): Promise<boolean>;
   /** Lines appended to metrics.jsonl since `history.bytesRead`; false when the file was rewritten. */
   readAppendedMetrics(file: string, history: MetricsHistory, observer?: MetricsObserver): Promise<boolean>;
   /** Scalars written to the run's TensorBoard event files since `cursor` (none: from the start), and where to continue. */
@@ -72,6 +74,7 @@ export const fileRunReader: RunReader = {
   },
   readRunMetrics: (runDir) => reading.readRunMetrics(runDir),
   readRunOverview: (runDir) => reading.readRunOverview(runDir),
+  warmRunMetrics: (runDir) => reading.warmRunMetrics(runDir),
   readAppendedMetrics: (file, history, observer) => reading.readAppendedMetrics(file, history, observer),
   readTensorBoardScalars: (runDir, cursor) => reading.readTensorBoardScalars(runDir, cursor),
   listHfCheckpoints: (outputDir, options) => reading.listHfCheckpoints(outputDir, options),
