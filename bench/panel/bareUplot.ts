@@ -4,10 +4,13 @@
  * the panel draws its smoothed curve, lr on its own axis) but none of our processing: no message
  * validation, no EMA, no markers, no legend. Timed the way the panel is timed.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 
 export interface BareUplot {
   page: Page;
+  /** uPlot's script (the iife build the panel bundles) evaluated in the blank page. */
+  scriptMs: number;
 }
 
 export interface PlotSeries {
@@ -22,9 +25,17 @@ export async function openBareUplotPage(browser: Browser, size: { width: number;
   await page.addInitScript('globalThis.__name = (f) => f;');
   await page.setContent(`<div id="chart" style="width:${size.width}px;height:${size.height}px"></div>`);
   await page.addStyleTag({ path: require.resolve('uplot/dist/uPlot.min.css') });
-  await page.addScriptTag({ path: require.resolve('uplot/dist/uPlot.iife.min.js') });
+  const source = await readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+  // An inline script runs when it is appended: its parse and evaluation, timed in the page.
+  const scriptMs = await page.evaluate((text) => {
+    const script = document.createElement('script');
+    script.textContent = text;
+    const start = performance.now();
+    document.head.append(script);
+    return performance.now() - start;
+  }, source);
   await page.evaluate((s) => ((globalThis as any).__chartSize = s), size);
-  return { page };
+  return { page, scriptMs };
 }
 
 /** new uPlot on the points, then two animation frames (drawn and painted): ms. */

@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   };
   const f = await measureLossCurves(plan);
   console.log(`metrics.jsonl: ${f.steps.toLocaleString('en-US')} steps, ${f.fileMb.toFixed(1)} MB`);
+  console.log(
+    `panel page start-up (script arrived to ready), median of ${plan.renders}: ${f.pageStartupMs.toFixed(0)} ms (uPlot's script alone: ${f.uplotScriptMs.toFixed(0)} ms)`,
+  );
   console.log(`first render (${f.pointsSent} points sent, ${f.messageKiB.toFixed(0)} KiB), median of ${plan.renders}:`);
   console.log(
     `  host read ${f.hostReadMs.toFixed(0)} ms + downsample ${f.downsampleMs.toFixed(1)} ms + serialise ${f.serialiseMs.toFixed(1)} ms`,

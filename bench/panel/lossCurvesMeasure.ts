@@ -39,6 +39,10 @@ export interface LossCurvesFigures {
   pointsSent: number;
   messageKiB: number;
   /** Medians over the renders. */
+  /** The panel page's start-up: its script arriving to `ready` (before the host reads anything). */
+  pageStartupMs: number;
+  /** Reference: uPlot's own script evaluated in a blank page. */
+  uplotScriptMs: number;
   hostReadMs: number;
   downsampleMs: number;
   serialiseMs: number;
@@ -99,12 +103,27 @@ interface FirstRender {
   chartSize: { width: number; height: number };
 }
 
-async function openPanel(browser: Browser, url: string): Promise<{ page: Page; maxPoints: number }> {
+interface OpenedPanel {
+  page: Page;
+  maxPoints: number;
+  /** From the panel's script arriving to its `ready` (the script evaluated, the page laid out). */
+  startupMs: number;
+}
+
+async function openPanel(browser: Browser, url: string): Promise<OpenedPanel> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
   await installVsCodeStub(page);
   await page.goto(url);
   const ready = await waitForPosted(page, 'ready');
-  return { page, maxPoints: (ready['plotWidth'] as number) * 2 };
+  const startupMs = await page.evaluate(() => {
+    const w = window as unknown as { __posted: Array<{ type: string }>; __postedAt: number[] };
+    const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/loss-curves.js')) as
+      PerformanceResourceTiming | undefined;
+    const readyAt = w.__postedAt[w.__posted.findIndex((m) => m.type === 'ready')];
+    if (!script || readyAt === undefined) throw new Error('the panel page did not load its script or post ready');
+    return readyAt - script.responseEnd;
+  });
+  return { page, maxPoints: (ready['plotWidth'] as number) * 2, startupMs };
 }
 
 /** The run store's part of a panel's feed: this bench's run is outside any store (no checkpoints). */
@@ -239,6 +258,8 @@ export async function measureLossCurves(plan: LossCurvesPlan): Promise<LossCurve
     const renders: FirstRender[] = [];
     const plain: number[] = [];
     const bare: number[] = [];
+    const startups: number[] = [];
+    const uplotScripts: number[] = [];
     let panel: Page | undefined;
     let bareChart: BareUplot | undefined;
     // The first open of a run parses metrics.jsonl and writes the cache; every later open reads the cache.
@@ -249,11 +270,13 @@ export async function measureLossCurves(plan: LossCurvesPlan): Promise<LossCurve
       await panel?.close();
       const opened = await openPanel(browser, server.url);
       panel = opened.page;
+      startups.push(opened.startupMs);
       const render = await firstRender(panel, opened.maxPoints, dir);
       renders.push(render);
       plain.push(await plainParse(metrics));
       await bareChart?.page.close();
       bareChart = await openBareUplotPage(browser, render.chartSize);
+      uplotScripts.push(bareChart.scriptMs);
       bare.push(await drawBareUplot(bareChart, render.series));
     }
     const streamed = await stream(panel!, plan.steps + 1, plan.streamSeconds);
@@ -264,6 +287,8 @@ export async function measureLossCurves(plan: LossCurvesPlan): Promise<LossCurve
       fileMb,
       pointsSent: last.pointsSent,
       messageKiB: last.messageKiB,
+      pageStartupMs: median(startups),
+      uplotScriptMs: median(uplotScripts),
       hostReadMs: median(renders.map((r) => r.readMs)),
       downsampleMs: median(renders.map((r) => r.downsampleMs)),
       serialiseMs: median(renders.map((r) => r.serialiseMs)),

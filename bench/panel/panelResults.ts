@@ -6,6 +6,7 @@ export const PANEL_NAMES = {
   firstRender: 'first_render',
   firstRenderUncached: 'first_render_uncached',
   firstRenderWebview: 'first_render_webview',
+  pageStartup: 'panel_page_startup',
   redraw: 'redraw_streaming',
 } as const;
 
@@ -37,6 +38,12 @@ export function panelResults(f: LossCurvesFigures, renders: number): BenchResult
       f.webviewRenderMs,
       { name: 'bare uPlot draw', value: f.bareUplotRenderMs },
       `webview: message to chart painted (validate, smooth, draw, two animation frames), ${f.pointsSent} points; ${of}; reference: a bare uPlot drawing the same points (same series and axes, no validation, smoothing or markers) in a blank page of the same size`,
+    ),
+    againstReference(
+      id(PANEL_NAMES.pageStartup),
+      f.pageStartupMs,
+      { name: "uPlot's script alone", value: f.uplotScriptMs },
+      `the panel page's start-up before first_render begins: from its script arriving to its \`ready\` message (the bundle parsed and run, the controls built, the page laid out); ${of}; command to painted chart is this + first_render + VS Code's own webview creation (not measured here); reference: uPlot's script (the build the panel bundles) evaluated in a blank page`,
     ),
     againstReference(
       id(PANEL_NAMES.redraw),

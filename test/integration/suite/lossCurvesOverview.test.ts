@@ -2,14 +2,18 @@
  * A long run in the real extension host: the panel's first `init` comes from the run's overview
  * (.metrics.overview) before the whole history is read, and the whole history follows: the other
  * metrics, zoom detail, and `init` again when metrics.jsonl grew while it was read. The reader's
- * whole-history read is held back by a gate, so the order is the test's, not the machine's.
+ * whole-history read is held back by a gate, so the order is the test's, not the machine's. A run
+ * that ends is read once in the background, so that its first chart paints from its overview too.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { readRunMetrics } from '../../../src/core/metrics/runHistory';
+import { metricsOverviewPath } from '../../../src/core/metrics/metricsOverview';
+import { readRunMetrics, readRunOverview } from '../../../src/core/metrics/runHistory';
 import type { HostToWebview } from '../../../src/core/protocol/webview';
+import type { TrainingRunsApi } from '../../../src/extension/extension';
 import { LossCurvesManager } from '../../../src/extension/lossCurves/lossCurvesManager';
 import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurvesPanel';
 import { fileRunReader, type RunReader } from '../../../src/extension/store/runReader';
@@ -119,5 +123,33 @@ describe('loss curves panel: a long run paints from its overview first', functio
     const range = posted.find((m) => m.type === 'range');
     assert.ok(range?.type === 'range');
     assert.equal(range.series.steps.length, 100, 'every point of the zoomed range');
+  });
+});
+
+describe('loss curves: a long run that ends is prepared for its first chart', function () {
+  this.timeout(90_000);
+  let trainer: ChildProcess | undefined;
+  after(() => trainer?.kill());
+
+  it('writes the overview of a run trained outside this window once its run.json says it ended, before any panel opens it', async () => {
+    const extension = vscode.extensions.getExtension<TrainingRunsApi>('training-runs.training-runs');
+    assert.ok(extension);
+    const api = await extension.activate();
+    const runDir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'overview-suite', 'cli-run');
+    mkdirSync(runDir, { recursive: true });
+    const metricsFile = join(runDir, 'metrics.jsonl');
+    writeFileSync(metricsFile, rows(1, STEPS));
+    // A trainer started from the command line: alive while run.json says training.
+    trainer = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+    const record = { name: 'cli-run', config_path: 'configs/long.yaml', error: null, resumed_from: null };
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ ...record, status: 'training', pid: trainer.pid }));
+    await until('the store to see the run training', () => api.runs.get(runDir)?.status === 'training');
+    assert.ok(!existsSync(metricsOverviewPath(metricsFile)), 'nothing is read while it trains');
+
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ ...record, status: 'finished', pid: trainer.pid }));
+    trainer.kill();
+    await until('the store to see the run finished', () => api.runs.get(runDir)?.status === 'finished');
+    await until('the overview beside metrics.jsonl', () => existsSync(metricsOverviewPath(metricsFile)));
+    assert.equal((await readRunOverview(runDir))?.totalPoints, STEPS);
   });
 });

@@ -5,6 +5,8 @@ import { panelFailure, panelResults } from '../../../bench/panel/panelResults';
 const figures: LossCurvesFigures = {
   steps: 1_000_000,
   fileMb: 128,
+  pageStartupMs: 90,
+  uplotScriptMs: 9,
   pointsSent: 2352,
   messageKiB: 112,
   hostReadMs: 1000,
@@ -29,16 +31,18 @@ describe('panel rows of npm run bench', () => {
         ['first_render', 1200, 2400, 0.5],
         ['first_render_uncached', 2100, 2400, 0.875],
         ['first_render_webview', 60, 30, 2],
+        ['panel_page_startup', 90, 9, 10],
         ['redraw_streaming', 6, 3, 2],
       ],
     );
     assert.ok(rows.every((r) => r.group === 'panel' && r.unit === 'ms'));
     assert.match(rows[0]!.detail, /1,000,000-step metrics\.jsonl.*median of 3 renders/);
     assert.match(rows[1]!.detail, /first open.*host read 1900 ms/);
-    assert.match(rows[3]!.detail, /50 redraws.*synchronous figure: 2\.0 ms/);
+    assert.match(rows[3]!.detail, /script arriving to its `ready`.*median of 3 renders/);
+    assert.match(rows[4]!.detail, /50 redraws.*synchronous figure: 2\.0 ms/);
   });
 
-  it('keeps the four names with null values when the panel could not be measured', () => {
+  it('keeps the five names with null values when the panel could not be measured', () => {
     const rows = panelFailure('chromium is missing');
     assert.deepEqual(
       rows.map((r) => [r.name, r.value]),
@@ -46,6 +50,7 @@ describe('panel rows of npm run bench', () => {
         ['first_render', null],
         ['first_render_uncached', null],
         ['first_render_webview', null],
+        ['panel_page_startup', null],
         ['redraw_streaming', null],
       ],
     );

@@ -133,13 +133,19 @@ export async function installVsCodeStub(page: Page, options: StubOptions = {}): 
     ({ state, theme }) => {
       const w = window as unknown as Record<string, unknown>;
       const posted: unknown[] = [];
+      /** performance.now() of each posted message (the panel bench times the page's start-up to `ready`). */
+      const postedAt: number[] = [];
       const violations: Array<{ directive: string; blocked: string; sample: string }> = [];
       let saved: unknown = state;
       w['__posted'] = posted;
+      w['__postedAt'] = postedAt;
       w['__cspViolations'] = violations;
       w['__savedState'] = () => saved;
       w['acquireVsCodeApi'] = () => ({
-        postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))),
+        postMessage: (m: unknown) => {
+          postedAt.push(performance.now());
+          posted.push(JSON.parse(JSON.stringify(m)));
+        },
         getState: () => saved,
         setState: (s: unknown) => {
           saved = JSON.parse(JSON.stringify(s));
