@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     `  webview validate+smooth+draw+paint ${f.webviewRenderMs.toFixed(0)} ms (bare uPlot, same points: ${f.bareUplotRenderMs.toFixed(0)} ms)`,
   );
   console.log(
-    `  total ${f.firstRenderMs.toFixed(0)} ms (read + JSON.parse of every line: ${f.plainParseMs.toFixed(0)} ms)`,
+    `  total ${f.firstRenderMs.toFixed(0)} ms (read + JSON.parse of every line: ${f.plainParseMs.toFixed(0)} ms); not counted: Playwright's hand-over of the message, ${f.handOverMs.toFixed(0)} ms`,
   );
   const s = f.stream;
   console.log(
