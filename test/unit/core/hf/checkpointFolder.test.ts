@@ -208,6 +208,30 @@ describe('hf: one checkpoint folder, inventoried and validated (hand-made folder
     }
   });
 
+  it('a tensor without [begin, end] data_offsets is a damaged header; __metadata__ is no tensor', async () => {
+    const entries: Array<[string, unknown]> = [
+      ['missing', { dtype: 'F32', shape: [1] }],
+      ['null', null],
+      ['one number', { dtype: 'F32', shape: [1], data_offsets: 4 }],
+      ['end as text', { dtype: 'F32', shape: [1], data_offsets: [0, '4'] }],
+    ];
+    let step = 1;
+    for (const [label, entry] of entries) {
+      const header = { __metadata__: { format: 'pt' }, 'w.weight': entry };
+      const path = writeCheckpoint(dir(), `checkpoint-${step}`, {
+        ...validFiles(step++),
+        'model.safetensors': safetensorsBytes(header, 4),
+      });
+      assert.deepEqual(
+        (await examineFolder(path)).problems,
+        [
+          `${join(path, 'model.safetensors')}: tensor "w.weight" has no "data_offsets" [begin, end] in the safetensors header; the file is damaged`,
+        ],
+        label,
+      );
+    }
+  });
+
   it('a truncated safetensors file is found from its furthest tensor, whatever the header order', async () => {
     const header = {
       'late.weight': { dtype: 'F32', shape: [8], data_offsets: [16, 48] },
