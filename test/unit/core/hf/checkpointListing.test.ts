@@ -129,6 +129,24 @@ describe('hf: listing the checkpoints of a Trainer output folder (hand-made fold
     assert.equal(older.trainerState?.best_model_checkpoint, null, "the folder's own state is kept as saved");
   });
 
+  it('a best_model_checkpoint written by a Trainer on Windows (backslashes) names its folder here too', async () => {
+    writeCheckpoint(dir(), 'checkpoint-2', validFiles(2), T);
+    writeCheckpoint(
+      dir(),
+      'checkpoint-4',
+      validFiles(4, { best_model_checkpoint: 'C:\\runs\\out\\checkpoint-2\\' }),
+      T + 10,
+    );
+    const rows = await listHfCheckpoints(dir(), { readTorchFiles: false });
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.best]),
+      [
+        ['checkpoint-4', false],
+        ['checkpoint-2', true],
+      ],
+    );
+  });
+
   it('with no valid checkpoint, the best and the history come from the newest trainer_state.json there is', async () => {
     writeCheckpoint(dir(), 'checkpoint-2', noWeights(2, { best_model_checkpoint: 'out/checkpoint-2' }), T);
     writeCheckpoint(
