@@ -208,8 +208,14 @@ async function checkSafetensors(path: string): Promise<string[]> {
       return [`${path}: safetensors header is not a JSON object`];
     let dataEnd = 0;
     for (const [name, entry] of Object.entries(entries as Record<string, { data_offsets?: unknown } | null>)) {
-      const end = name === '__metadata__' || !Array.isArray(entry?.data_offsets) ? 0 : Number(entry.data_offsets[1]);
-      if (end > dataEnd) dataEnd = end;
+      if (name === '__metadata__') continue;
+      const offsets = entry?.data_offsets;
+      // Python's safetensors refuses such a file, so a resume from it would fail.
+      if (!Array.isArray(offsets) || typeof offsets[1] !== 'number')
+        return [
+          `${path}: tensor "${name}" has no "data_offsets" [begin, end] in the safetensors header; the file is damaged`,
+        ];
+      dataEnd = Math.max(dataEnd, offsets[1]);
     }
     if (head.length + dataEnd > size)
       return [`${path}: truncated (tensors need ${head.length + dataEnd} bytes, file has ${size})`];

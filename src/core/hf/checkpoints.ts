@@ -5,7 +5,7 @@
  * `readHfLogHistory(outputDir)` the newest checkpoint's log_history as loss-curve points.
  */
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CheckpointInfo } from '../checkpoint/types';
 import { errorCode, errorMessage } from '../checkpoint/errors';
 import {
@@ -160,10 +160,15 @@ async function examineAll(outputDir: string): Promise<HfFolderReport[]> {
   return reports.sort((a, b) => b.mtimeMs - a.mtimeMs || (b.step ?? -1) - (a.step ?? -1) || (a.name < b.name ? 1 : -1));
 }
 
-/** best_model_checkpoint is a path as the training process saw it (often relative): compare folder names. */
+/**
+ * best_model_checkpoint is a path as the training process saw it (often relative, and with backslashes
+ * when it ran on Windows): compare its last folder name, whichever separator it uses.
+ */
 function bestNameOf(state: HfTrainerState | null): string | null {
   const best = state?.best_model_checkpoint;
-  return best ? basename(best.replace(/[\\/]+$/, '')) : null;
+  if (!best) return null;
+  const parts = best.split(/[\\/]/).filter((part) => part !== '');
+  return parts[parts.length - 1] ?? null;
 }
 
 async function toRow(

@@ -45,6 +45,25 @@ describe('Hugging Face trainer_state.json parsing', () => {
     assert.throws(() => parseTrainerState(text, 'c/ts.json'), /^Error: c\/ts\.json: not valid JSON/);
   });
 
+  it('an escaped quote does not end a string: a NaN after it, still inside, stays as written', () => {
+    const state = parseTrainerState('{"global_step":1,"note":"say \\", NaN, \\" twice","loss":NaN}', 'ts.json');
+    assert.equal(state['note'], 'say ", NaN, " twice');
+    assert.equal(state['loss'], null);
+  });
+
+  it('an unclosed string of escaped quotes that ends in plain text also fails in one pass', () => {
+    // Without the match to the end, each escaped quote would start a scan to the end again (minutes).
+    const text = `{"global_step":1,"s":"${'\\"'.repeat(200_000)}x`;
+    assert.throws(() => parseTrainerState(text, 'c/ts.json'), /^Error: c\/ts\.json: not valid JSON/);
+  });
+
+  it('a file holding only an unterminated string is not JSON (not a value of the wrong type)', () => {
+    assert.throws(
+      () => parseTrainerState('"global_step', 'd/ts.json'),
+      /^Error: d\/ts\.json: not valid JSON \(.+\); a truncated save\?/,
+    );
+  });
+
   it('a state without log_history has an empty one; unknown fields pass through', () => {
     const state = parseTrainerState('{"global_step":0,"total_flos":12,"stateful_callbacks":{}}', 'ts.json');
     assert.deepEqual(state.log_history, []);
@@ -55,6 +74,11 @@ describe('Hugging Face trainer_state.json parsing', () => {
     assert.throws(
       () => parseTrainerState('{"global_step":1,"log_history":[{"step":1},{"step":-2}]}', 'a/ts.json'),
       (e: Error) => e.message.startsWith('a/ts.json: field "log_history.1.step": '),
+    );
+    assert.throws(
+      () => parseTrainerState('{"global_step":1,"log_history":[{"step":1,"loss":"high"}]}', 'a/ts.json'),
+      (e: Error) =>
+        e.message === 'a/ts.json: field "log_history.0.loss": Invalid input: expected number, received string',
     );
     assert.throws(
       () => parseTrainerState('{"global_step":1.5}', 'a/ts.json'),
