@@ -84,6 +84,12 @@ describe('safe pickle reader: misuse', () => {
     );
   });
 
+  it('refuses a BINSTRING with a negative length at once, instead of reading backwards over the pickle', () => {
+    // Unchecked, -5 moved the reader back onto the BINSTRING itself: a loop that only the value limit
+    // ended, and one over a long stretch of MARK / POP_MARK pairs could run for hours.
+    assert.equal(refusal('T', length(-5, 4), '.'), 'bad.pkl: pickle BINSTRING with a negative length (-5) (offset 2)');
+  });
+
   it('names an unsupported opcode in two hex digits', () => {
     assert.equal(refusal(0x01), 'bad.pkl: pickle opcode 0x01 is not supported by this reader (offset 2)');
     assert.equal(refusal(0x97), 'bad.pkl: pickle opcode 0x97 is not supported by this reader (offset 2)');
