@@ -379,14 +379,9 @@ class PickleMachine {
           this.push(new PickleGlobal(module, name));
           break;
         }
-        case 0x52: {
-          // REDUCE
-          const args = this.pop();
-          this.push(new PickleObject(this.pop(), args));
-          break;
-        }
+        case 0x52: // REDUCE: callable, args
         case 0x81: {
-          // NEWOBJ
+          // NEWOBJ: class, args (recorded alike)
           const args = this.pop();
           this.push(new PickleObject(this.pop(), args));
           break;
