@@ -244,9 +244,14 @@ class PickleMachine {
               .replace(/^(['"])(.*)\1$/s, '$2'),
           );
           break;
-        case 0x54: // BINSTRING: Python 2 str, decoded as latin-1 like Python 3's default
-          this.push(Buffer.from(this.take(this.view.getInt32(this.need(4), true))).toString('latin1'));
+        case 0x54: {
+          // BINSTRING: Python 2 str, decoded as latin-1 like Python 3's default. Its length is signed:
+          // a negative one would move the reader backwards, into a loop.
+          const length = this.view.getInt32(this.need(4), true);
+          if (length < 0) this.fail(`BINSTRING with a negative length (${length})`, at);
+          this.push(Buffer.from(this.take(length)).toString('latin1'));
           break;
+        }
         case 0x55: // SHORT_BINSTRING
           this.push(Buffer.from(this.take(this.u8())).toString('latin1'));
           break;
@@ -374,14 +379,9 @@ class PickleMachine {
           this.push(new PickleGlobal(module, name));
           break;
         }
-        case 0x52: {
-          // REDUCE
-          const args = this.pop();
-          this.push(new PickleObject(this.pop(), args));
-          break;
-        }
+        case 0x52: // REDUCE: callable, args
         case 0x81: {
-          // NEWOBJ
+          // NEWOBJ: class, args (recorded alike)
           const args = this.pop();
           this.push(new PickleObject(this.pop(), args));
           break;

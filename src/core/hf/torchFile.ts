@@ -69,7 +69,7 @@ export class TorchFile {
   /** The value of a 0-d or 1-element tensor (e.g. Adam's `step`), read from its storage; null if not such a tensor. */
   async readScalar(value: PickleValue): Promise<number | null> {
     const tensor = describeTensor(value);
-    const layout = tensor && storageLayout(value);
+    const layout = tensor && storageLayout(tensor);
     if (!tensor || !layout || tensor.shape.reduce((a, b) => a * b, 1) !== 1) return null;
     const entry: ZipEntry | undefined = this.archive.find((name) => name === `${this.prefix}data/${tensor.storageKey}`);
     if (!entry) return null;
@@ -148,8 +148,6 @@ export function describeTensor(value: PickleValue | undefined, depth = 0): Tenso
   };
 }
 
-function storageLayout(value: PickleValue): { dtype: string; bytes: number } | null {
-  const tensor = describeTensor(value);
-  if (!tensor) return null;
+function storageLayout(tensor: TensorDescription): { dtype: string; bytes: number } | null {
   return Object.values(STORAGE_DTYPES).find((layout) => layout.dtype === tensor.dtype) ?? null;
 }

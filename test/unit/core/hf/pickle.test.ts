@@ -12,19 +12,7 @@ import {
   readPickle,
   type PickleValue,
 } from '../../../../src/core/hf/pickle';
-
-/** Bytes from opcodes (numbers) and latin-1 text. */
-function bytes(...parts: Array<number | string | Buffer>): Buffer {
-  return Buffer.concat(
-    parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : typeof p === 'string' ? Buffer.from(p, 'latin1') : p)),
-  );
-}
-function binunicode(text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(body.length);
-  return bytes('X', length, body);
-}
+import { binunicode, pickleBytes as bytes } from './zipWriter';
 
 function dict(value: PickleValue): PickleDict {
   assert.ok(value instanceof PickleDict, `expected a dict, got ${String(value)}`);
