@@ -38,7 +38,7 @@ export interface LossCurvesFigures {
   fileMb: number;
   pointsSent: number;
   messageKiB: number;
-  /** Medians over the renders. */
+  // Medians over the renders, from here to webviewRenderMs.
   /** The panel page's start-up: its script arriving to `ready` (before the host reads anything). */
   pageStartupMs: number;
   /** Reference: uPlot's own script evaluated in a blank page. */
