@@ -5,9 +5,12 @@
  * for the log_history entries not reported yet, then `checkpoint_saved` (with the folders that
  * retention removed meanwhile).
  *
- * It has no watcher of its own: the run store's watcher calls filesChanged() (debounced here). Only
- * an output folder the store's watcher cannot see (outside the workspace folders: VS Code watches
- * those alone) is polled, every `pollMs`. Reads go through the store's RunReader. vscode-free.
+ * It has no watcher of its own: the run store's watcher calls filesChanged() (debounced here). An
+ * output folder the store's watcher cannot see (outside the workspace folders: VS Code watches those
+ * alone) is polled, every `pollMs`. A watched one is still looked at when the watcher has been quiet
+ * for `quietPollMs`: watchers miss events (the inotify watch limit, a folder deleted and made again
+ * under a recursive watch), and a run whose progress never shows is worse than a listing every few
+ * seconds. Reads go through the store's RunReader. vscode-free.
  */
 import { join } from 'node:path';
 import type { TrainerEvent } from '../../core/protocol/trainerEvents';
@@ -24,6 +27,8 @@ export interface HfRunFollowerOptions {
   emit(event: TrainerEvent): void;
   /** Poll period for a folder no watcher sees; null when the store's watcher reports its changes. */
   pollMs?: number | null;
+  /** With the watcher reporting (pollMs null): look anyway after this long without a look; null never. */
+  quietPollMs?: number | null;
   debounceMs?: number;
   reader?: Pick<RunReader, 'listHfCheckpoints' | 'readTrainerState' | 'folderBytes'>;
   now?: () => number;
@@ -45,6 +50,7 @@ export class HfRunFollower {
   private readonly reader: Pick<RunReader, 'listHfCheckpoints' | 'readTrainerState' | 'folderBytes'>;
   private pollTimer: NodeJS.Timeout | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
   private disposed = false;
   private stopped = false;
@@ -66,6 +72,7 @@ export class HfRunFollower {
   start(): void {
     const pollMs = this.options.pollMs === undefined ? 1000 : this.options.pollMs;
     if (pollMs !== null) this.pollTimer = setInterval(() => this.schedule(0), pollMs);
+    else this.armQuietLook();
   }
 
   /** The store's watcher saw the output folder's checkpoints change: look again, debounced. */
@@ -84,6 +91,7 @@ export class HfRunFollower {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.debounceTimer);
+    clearTimeout(this.quietTimer);
   }
 
   dispose(): void {
@@ -95,6 +103,14 @@ export class HfRunFollower {
     return (this.options.now ?? Date.now)();
   }
 
+  /** With a watcher: the next look unless one happens first (every look re-arms it). */
+  private armQuietLook(): void {
+    const quietMs = this.options.quietPollMs === undefined ? 5000 : this.options.quietPollMs;
+    if (this.options.pollMs !== null || quietMs === null || this.stopped) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.schedule(0), quietMs);
+  }
+
   private schedule(delayMs: number): void {
     if (this.disposed) return;
     clearTimeout(this.debounceTimer);
@@ -102,6 +118,7 @@ export class HfRunFollower {
   }
 
   private async scan(): Promise<void> {
+    this.armQuietLook();
     const rows = await this.reader.listHfCheckpoints(this.options.outputDir, { readTorchFiles: false });
     const present = new Set(rows.map((r) => r.name));
     const deleted = [...this.seen.keys()].filter((name) => !present.has(name));

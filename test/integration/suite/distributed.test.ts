@@ -30,19 +30,36 @@ function torchMissing(): string | null {
   return `${PYTHON} cannot import torch (${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n').pop()}); install python3-torch to run this suite`;
 }
 
-/** Resolves with the first event matching `match` (events are recorded from the start in `seen`). */
+/** The trainer's output and exit as they arrive, for a failure message that says what happened. */
+function watchOutput(handle: TrainingHandle): () => string {
+  const lines: string[] = [];
+  let exit: TrainerExit | undefined;
+  handle.process.onLog(({ stream, text }) => {
+    for (const line of text.split('\n')) if (line.trim()) lines.push(`${stream}: ${line}`);
+    lines.splice(0, Math.max(0, lines.length - 40));
+  });
+  void handle.exited.then((e) => (exit = e));
+  return () => `exit: ${exit ? JSON.stringify(exit) : 'still running'}; last output:\n${lines.join('\n') || '(none)'}`;
+}
+
+/**
+ * Resolves with the first event matching `match` (events are recorded from the start in `seen`).
+ * The first start of torch's processes reads its libraries from a cold disk: minutes on a loaded machine.
+ */
 function waitFor<T extends TrainerEvent>(
   handle: TrainingHandle,
   seen: TrainerEvent[],
   match: (e: TrainerEvent) => e is T,
   what: string,
-  ms = 60_000,
+  context: () => string,
+  ms = 150_000,
 ): Promise<T> {
   const already = seen.find(match);
   if (already) return Promise.resolve(already);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`timed out waiting for ${what}; events: ${seen.map((e) => e.type).join(', ')}`)),
+      () =>
+        reject(new Error(`timed out waiting for ${what}; events: ${seen.map((e) => e.type).join(', ')}; ${context()}`)),
       ms,
     );
     const sub = handle.process.onEvent((e) => {
@@ -61,7 +78,7 @@ const savedAtLeast =
 const stepEvent = (e: TrainerEvent): e is Extract<TrainerEvent, { type: 'step' }> => e.type === 'step';
 
 describe('Distributed example: torchrun (2 processes) as an external trainer', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let api: TrainingRunsApi;
   let configPath: string;
   const log = (s: string) => console.log(`      [measure] ${s}`);
@@ -102,7 +119,8 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     assert.ok(handle, 'Train returned no handle');
     assert.equal(handle.runDir, runDir);
     handle.process.onEvent((e) => firstRun.push(e));
-    await waitFor(handle, firstRun, savedAtLeast(10), 'checkpoint-10');
+    const output = watchOutput(handle);
+    await waitFor(handle, firstRun, savedAtLeast(10), 'checkpoint-10', output);
     log(`Train → checkpoint-10 reported: ${Date.now() - t0} ms`);
     assert.equal(api.runs.get(runDir)?.status, 'training');
 
@@ -169,13 +187,14 @@ describe('Distributed example: torchrun (2 processes) as an external trainer', f
     api.prompts.answerWith(undefined);
     assert.ok(handle, 'Resume returned no handle');
     handle.process.onEvent((e) => seen.push(e));
+    const output = watchOutput(handle);
     assert.ok(
       handle.request.sets.some((s) => s.includes('checkpoint-5')),
       handle.request.sets.join(' '),
     );
     const started = await handle.started;
     assert.equal(started?.startStep, 5);
-    const saved = await waitFor(handle, seen, savedAtLeast(10), 'checkpoint-10 of the resumed run');
+    const saved = await waitFor(handle, seen, savedAtLeast(10), 'checkpoint-10 of the resumed run', output);
     const steps = seen.filter(stepEvent).map((e) => e.step);
     assert.deepEqual(steps.slice(0, 5), [6, 7, 8, 9, 10], `steps after resuming: ${steps.join(', ')}`);
     const state = JSON.parse(readFileSync(path.join(saved.path, 'trainer_state.json'), 'utf8')) as {

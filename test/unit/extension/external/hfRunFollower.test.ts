@@ -60,6 +60,38 @@ describe('HfRunFollower', () => {
     f.dispose();
   });
 
+  it('with the watcher following the folder, still looks when it has been quiet for quietPollMs (watchers miss events)', async () => {
+    let listings = 0;
+    const reader = {
+      ...fileRunReader,
+      listHfCheckpoints: (dir: string, o?: HfListOptions) => (listings++, fileRunReader.listHfCheckpoints(dir, o)),
+    };
+    const f = new HfRunFollower({
+      outputDir: out,
+      existing: new Map(),
+      reportedStep: -1,
+      maxSteps: null,
+      emit: (e) => events.push(e),
+      pollMs: null,
+      quietPollMs: 100,
+      reader,
+    });
+    f.start();
+    writeHfCheckpoint(out, 2, { maxSteps: 4 });
+    // No filesChanged() at all: the watcher missed the folder.
+    for (let waited = 0; !events.some((e) => e.type === 'checkpoint_saved') && waited < 10_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(
+      events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.name),
+      ['checkpoint-2'],
+    );
+    f.stopWatching();
+    const after = listings;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(listings, after, 'no look after stopWatching');
+    f.dispose();
+  });
+
   it('reports nothing for a folder that does not exist yet', async () => {
     await follower().poll();
     assert.equal(events.length, 0);
