@@ -81,6 +81,22 @@ describe('loss-curves webview (headless Chromium)', function () {
     );
   });
 
+  it('draws the chart of init once: the panes are built for the height they keep when Loading… goes', async () => {
+    page = await openPanel();
+    await waitForPosted(page, 'ready');
+    assert.equal(await page.locator('.message').isVisible(), true, 'Loading… is shown before init');
+    const series = fixtureSeries({ steps: 600, seed: 7 });
+    await init(page, { type: 'init', runs: [fixtureRun(RUN_A, 'mlp-adam', series)] });
+    await waitForPosted(page, 'painted');
+    // Frames for the ResizeObserver's notices to arrive (the message's line went to the chart).
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    assert.equal(await page.locator('.message').isVisible(), false);
+    assert.equal(await page.evaluate(() => (globalThis as any).__lossCurves.lossPaneDraws()), 1);
+    // A real resize still redraws, at the new size.
+    await page.setViewportSize({ width: DEFAULT_VIEWPORT.width - 200, height: DEFAULT_VIEWPORT.height - 100 });
+    await page.waitForFunction(() => (globalThis as any).__lossCurves.lossPaneDraws() > 1);
+  });
+
   it('draws exactly the points it was sent, with non-finite losses as gaps', async () => {
     page = await openPanel();
     await waitForPosted(page, 'ready');

@@ -89,6 +89,8 @@ export class LossChart {
   private readonly syncKey = `loss-curves-${nextSyncKey++}`;
   private configKey = '';
   private drawn: DrawnRun[] = [];
+  /** The panes' sizes as last built or set: a resize notice of the same sizes redraws nothing. */
+  private sizes = '';
   private log = false;
   private lrLog = false;
   zoomed = false;
@@ -154,6 +156,7 @@ export class LossChart {
       this.zoomed = false;
       const panes = visible.map((r) => ({ label: r.label, color: colorOf(r.runDir) }));
       const { loss, lr } = this.paneSizes(hasLr);
+      this.sizes = JSON.stringify([loss, lr]);
       this.lrHost.hidden = !hasLr;
       this.loss = new uPlot(
         lossPaneOptions(panes, loss, this.log, !hasLr, theme, this.hooks(), labels),
@@ -262,6 +265,11 @@ export class LossChart {
   private resize(): void {
     if (!this.loss) return;
     const { loss, lr } = this.paneSizes(this.lr !== null);
+    // ResizeObserver also reports the size the panes were just built for (its first notice, a layout
+    // change that left the chart's box as it was): redrawing both panes then would double a paint.
+    const sizes = JSON.stringify([loss, lr]);
+    if (sizes === this.sizes) return;
+    this.sizes = sizes;
     this.loss.setSize(loss);
     this.lr?.setSize(lr);
     // The axes' padding is a number of pixels: ranges chosen for the old height are chosen again.

@@ -127,6 +127,8 @@ const markers = new MarkerLayer((checkpoint) => {
 });
 
 let zoomTimer: ReturnType<typeof setTimeout> | null = null;
+/** Draws of the loss pane (for the tests: a message's chart is drawn once). */
+let lossPaneDraws = 0;
 let requestId = 0;
 const latestRequest = new Map<string, number>();
 
@@ -140,7 +142,10 @@ const chart = new LossChart(controls.chartHost, {
     if (zoomTimer !== null) clearTimeout(zoomTimer);
     zoomTimer = setTimeout(() => requestDetail(min, max), 150);
   },
-  onDraw: (plot) => drawMarkers(plot),
+  onDraw: (plot) => {
+    lossPaneDraws++;
+    drawMarkers(plot);
+  },
 });
 
 function requestDetail(min: number, max: number): void {
@@ -238,11 +243,17 @@ function updatePanel(): void {
   const checkpoint = selected ? (selectedRun?.checkpoints.find((c) => c.path === selected?.path) ?? null) : null;
   controls.showCheckpoint(checkpoint, selectedRun?.label ?? '', selectedRun?.state ?? null);
   updateLegend();
+  updateMessage();
+  if (chart.uplot) drawMarkers(chart.uplot);
+}
+
+/** The line under the chart ('Loading…', no points yet); it takes height from the chart when shown. */
+function updateMessage(): void {
+  const runs = store.all();
   const empty = received && runs.every((r) => r.steps.length === 0 && Object.keys(r.scalars).length === 0);
   controls.setMessage(
     !received ? 'Loading…' : empty ? 'No loss logged yet: points appear here as the run trains.' : '',
   );
-  if (chart.uplot) drawMarkers(chart.uplot);
 }
 
 /** The metric the chart shows now (the chosen one, or the loss while no run logged it). */
@@ -255,6 +266,8 @@ const scheduler = new RedrawScheduler(() => {
   shownMetric = metric;
   controls.setMetrics(choices, metric);
   controls.setXAxis(settings.xAxis);
+  // The message goes before the chart is drawn, so the panes are built for the height they keep.
+  updateMessage();
   chart.render(
     store.all(),
     {
@@ -359,6 +372,7 @@ if (TRAINING_RUNS_TEST_HOOKS) {
       return typeof stroke === 'function' && u ? stroke(u, 0) : stroke;
     },
     redrawStats: () => ({ ...scheduler.stats }),
+    lossPaneDraws: () => lossPaneDraws,
     settings: () => ({ ...settings }),
   };
 }
