@@ -18,14 +18,43 @@ export function precompiledValidatorsSource(schemas: Record<string, z.ZodType> =
     code: { source: true, esm: true },
     allowUnionTypes: true,
     strict: true,
+    discriminator: true,
+    // Each branch of a tagged union its own function (see byTag).
+    inlineRefs: false,
   });
   const ids: Record<string, string> = {};
   for (const [name, schema] of Object.entries(schemas)) {
     const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', override: refuseUnchecked(name) });
-    ajv.addSchema({ ...json, $id: name });
+    ajv.addSchema({ ...byTag(json), $id: name });
     ids[name] = name;
   }
   return standaloneCode(ajv, ids);
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * A union of messages told apart by their `type` (zod's discriminated union: a oneOf), checked by
+ * that tag: only the branch it names runs (a oneOf runs them all to count the matches), and each
+ * branch is a function of its own, so a page compiles only the checks of the messages it receives
+ * (one function for every branch made the first message's check compile all of them). The same
+ * messages pass: the tags are distinct constants and required, which Ajv checks at build time.
+ */
+function byTag(json: JsonSchema): JsonSchema {
+  const branches = json['oneOf'];
+  const tagged =
+    Array.isArray(branches) &&
+    branches.every((b: JsonSchema) => {
+      const tag = (b['properties'] as Record<string, JsonSchema> | undefined)?.['type'];
+      return tag !== undefined && 'const' in tag && Array.isArray(b['required']) && b['required'].includes('type');
+    });
+  if (!tagged) return json;
+  const defs = { ...(json['$defs'] as JsonSchema | undefined) };
+  const refs = (branches as JsonSchema[]).map((branch, i) => {
+    defs[`message${i}`] = branch;
+    return { $ref: `#/$defs/message${i}` };
+  });
+  return { ...json, type: 'object', oneOf: refs, discriminator: { propertyName: 'type' }, $defs: defs };
 }
 
 type JsonSchemaOverride = NonNullable<NonNullable<Parameters<typeof z.toJSONSchema>[1]>['override']>;

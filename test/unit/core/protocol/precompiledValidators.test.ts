@@ -10,6 +10,9 @@ import { PRECOMPILED_SCHEMAS } from '../../../../src/core/protocol/precompiled';
 import { runRowSchema, tableHostToWebviewSchema } from '../../../../src/core/protocol/runsTable';
 import { precompiledValidatorsSource } from '../../../../scripts/precompiledValidators';
 import { loadValidators, type Validators } from './loadValidators';
+import * as esbuild from 'esbuild';
+import { runInNewContext } from 'node:vm';
+import { repoRoot } from '../../../webview/harness/bundle';
 import { row } from '../../../support/runRows';
 
 const GOOD_ROW = row('/w/runs/a', {
@@ -135,5 +138,45 @@ describe('precompiled protocol validators', function () {
     assert.throws(() => precompiledValidatorsSource({ isTransformed: transformed }), /a pipe cannot be precompiled/);
     const defaulted = z.object({ n: z.number().default(1) });
     assert.throws(() => precompiledValidatorsSource({ isDefaulted: defaulted }), /a default cannot be precompiled/);
+  });
+
+  it('checks a tagged union by its type alone: only the branch the message names runs, each a function of its own', async () => {
+    const union = z.discriminatedUnion('type', [
+      z.object({ type: z.literal('a'), n: z.number() }),
+      z.object({ type: z.literal('b'), s: z.string() }),
+      z.object({ type: z.literal('c'), flag: z.boolean() }),
+    ]);
+    const source = precompiledValidatorsSource({ isTagged: union });
+    // The root and one function per branch: a page compiles only the checks of what it receives.
+    assert.equal(source.match(/function validate\d+\(/g)?.length, 4, 'the root and one function per branch');
+    const built = await esbuild.build({
+      stdin: { contents: source, loader: 'js', resolveDir: repoRoot },
+      bundle: true,
+      format: 'cjs',
+      platform: 'browser',
+      write: false,
+      absWorkingDir: repoRoot,
+    });
+    const module = { exports: {} as { isTagged: (raw: unknown) => boolean } };
+    runInNewContext(built.outputFiles[0]!.text, { module, exports: module.exports });
+    const { isTagged } = module.exports;
+    for (const m of [
+      { type: 'a', n: 1 },
+      { type: 'b', s: '' },
+      { type: 'c', flag: true },
+    ]) {
+      assert.equal(isTagged(m), union.safeParse(m).success, JSON.stringify(m));
+      assert.equal(isTagged(m), true);
+    }
+    for (const m of [{ type: 'a', n: 'x' }, { type: 'b' }, { type: 'd' }, { n: 1 }, null, [], { type: 1 }])
+      assert.equal(isTagged(m), false, JSON.stringify(m));
+    // What the check reads of an `a` message: nothing of the other branches' fields.
+    const read = new Set<string>();
+    const watched = new Proxy({ type: 'a', n: 1 }, { get: (t, k) => (read.add(String(k)), Reflect.get(t, k)) });
+    assert.equal(isTagged(watched), true);
+    assert.deepEqual(
+      [...read].filter((k) => k === 's' || k === 'flag'),
+      [],
+    );
   });
 });
