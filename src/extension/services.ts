@@ -83,7 +83,8 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
     hangTimeoutMs: () => readSettings().hangTimeoutMs,
   });
   const tree = new RunsTreeProvider(model);
-  // A run that just ended is the one opened next: its long history is read now, its chart then opens from the overview.
+  // A run that just ended is the one opened next: its long history is read now, its chart then opens from the
+  // overview; so are the few that ended last while no window was open, once discovery is quiet.
   const metricsWarmer = new MetricsWarmer(model, reader, (line) => console.warn(`[training-runs] ${line}`));
   const workspaceRuns = new WorkspaceRuns(model);
   const lossCurves = new LossCurvesManager({

@@ -18,6 +18,7 @@ import { LossCurvesManager } from '../../../src/extension/lossCurves/lossCurvesM
 import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurvesPanel';
 import { fileRunReader, type RunReader } from '../../../src/extension/store/runReader';
 import { RunStore } from '../../../src/extension/store/runStore';
+import { COMMANDS } from '../../../src/extension/commands/ids';
 
 const STEPS = 40_000;
 const row = (step: number): string =>
@@ -150,6 +151,24 @@ describe('loss curves: a long run that ends is prepared for its first chart', fu
     trainer.kill();
     await until('the store to see the run finished', () => api.runs.get(runDir)?.status === 'finished');
     await until('the overview beside metrics.jsonl', () => existsSync(metricsOverviewPath(metricsFile)));
+    assert.equal((await readRunOverview(runDir))?.totalPoints, STEPS);
+  });
+
+  it('writes the overview of a run that ended while no window saw it, once discovery has been quiet (15 s)', async function () {
+    this.timeout(120_000);
+    const extension = vscode.extensions.getExtension<TrainingRunsApi>('training-runs.training-runs');
+    assert.ok(extension);
+    const api = await extension.activate();
+    const runDir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'overview-suite', 'ended-offline');
+    mkdirSync(runDir, { recursive: true });
+    const metricsFile = join(runDir, 'metrics.jsonl');
+    writeFileSync(metricsFile, rows(1, STEPS));
+    const endedAt = new Date().toISOString();
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ status: 'finished', pid: null, ended_at: endedAt }));
+    await vscode.commands.executeCommand(COMMANDS.refresh);
+    await until('the store to find the run finished', () => api.runs.get(runDir)?.status === 'finished');
+    assert.ok(!existsSync(metricsOverviewPath(metricsFile)), 'nothing is read while discovery goes on');
+    await until('the overview beside metrics.jsonl', () => existsSync(metricsOverviewPath(metricsFile)), 60_000);
     assert.equal((await readRunOverview(runDir))?.totalPoints, STEPS);
   });
 });

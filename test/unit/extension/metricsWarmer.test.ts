@@ -97,4 +97,56 @@ describe('MetricsWarmer (a run that ends is read once, for its first chart)', ()
     warmer.dispose();
     store.dispose();
   });
+
+  it('reads the runs found ended when the workspace is read, once discovery is quiet: the last to end first, up to the limit, after a run ending now', async () => {
+    const ended = (name: string, endedAt: string | null, status = 'finished'): string => {
+      const dir = path.join(root, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        path.join(dir, 'run.json'),
+        JSON.stringify({
+          status,
+          pid: null,
+          started_at: '2026-01-01T00:00:00.000Z',
+          ...(endedAt ? { ended_at: endedAt } : {}),
+        }),
+      );
+      return dir;
+    };
+    const old = ended('old', '2026-01-02T00:00:00.000Z');
+    const newest = ended('newest', '2026-03-01T00:00:00.000Z', 'stopped');
+    const middle = ended('middle', '2026-02-01T00:00:00.000Z', 'failed');
+    const reads: string[] = [];
+    const reader = {
+      warmRunMetrics: async (dir: string) => {
+        reads.push(path.basename(dir));
+        return true;
+      },
+    };
+    const store = new RunStore({ reader: emptyReader() });
+    const warmer = new MetricsWarmer(store, reader, (line) => assert.fail(line), {
+      discoveredDelayMs: 200,
+      discoveredLimit: 2,
+    });
+    await store.setRunDirs([old, newest, middle, runA]);
+    assert.equal(store.get(newest)?.status, 'stopped');
+    // A run that ends meanwhile goes first; the discovered ones wait for the quiet time.
+    store.markActive(runB);
+    await store.markEnded(runB, { status: 'finished', detail: null });
+    await warmer.idle();
+    assert.deepEqual(reads, ['b']);
+    await new Promise((r) => setTimeout(r, 400));
+    await warmer.idle();
+    assert.deepEqual(
+      reads,
+      ['b', 'newest', 'middle'],
+      'the two that ended last; not the oldest, not the run with no record',
+    );
+    await store.refresh(); // read again: not discovered again
+    await new Promise((r) => setTimeout(r, 400));
+    await warmer.idle();
+    assert.equal(reads.length, 3);
+    warmer.dispose();
+    store.dispose();
+  });
 });
