@@ -15,7 +15,7 @@ import type { RunStatus } from '../../core/run/status';
 import { LOSS_CURVES_VIEW_TYPE, LossCurvesPanel, type PanelActions, type PanelSettingsStore } from './lossCurvesPanel';
 import type { RunReader } from '../store/runReader';
 import type { RunStore } from '../store/runStore';
-import { pollEventFiles } from './eventFilePoll';
+import { pollRunFiles } from './runFilePoll';
 import { RunCurves, type FeedChange } from './runCurves';
 
 export { LOSS_CURVES_VIEW_TYPE, type PanelActions } from './lossCurvesPanel';
@@ -51,7 +51,7 @@ export class LossCurvesManager implements vscode.Disposable, vscode.WebviewPanel
         if (feed && kind === 'tensorboard')
           void feed.tensorBoardChanged().then((changes) => this.broadcast(feed, changes));
       }),
-      pollEventFiles({
+      pollRunFiles({
         feeds: () => this.feeds.values(),
         changed: (feed, changes) => this.broadcast(feed, changes),
       }),

@@ -1,11 +1,12 @@
 /**
- * The loss-curves panels' poll of TensorBoard event files: every shown run is checked on a timer
+ * The loss-curves panels' poll of the files a run appends to (metrics.jsonl, TensorBoard event
+ * files): every shown run is checked on a timer
  * (no watcher event needed), what a check finds goes to the panels, a slow check is never overlapped
  * by the next round, and nothing is checked after dispose.
  */
 import assert from 'node:assert/strict';
 import type { FeedChange } from '../../../../src/extension/lossCurves/runCurves';
-import { pollEventFiles } from '../../../../src/extension/lossCurves/eventFilePoll';
+import { pollRunFiles } from '../../../../src/extension/lossCurves/runFilePoll';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const point = (step: number): FeedChange => ({
@@ -13,10 +14,14 @@ const point = (step: number): FeedChange => ({
   points: [{ name: 'eval/loss', step, value: 1, time: null }],
 });
 
-/** A feed whose checks are counted and answered by `answer`. */
-function feed(answer: (call: number) => Promise<FeedChange[]>) {
-  const f = { calls: 0, inFlight: 0, maxInFlight: 0 };
+/** A feed whose event-file checks are counted and answered by `answer`; metrics.jsonl by `metrics`. */
+function feed(
+  answer: (call: number) => Promise<FeedChange[]>,
+  metrics: (call: number) => Promise<FeedChange[]> = async () => [],
+) {
+  const f = { calls: 0, inFlight: 0, maxInFlight: 0, metricsCalls: 0 };
   return Object.assign(f, {
+    metricsAppended: (): Promise<FeedChange[]> => metrics(++f.metricsCalls),
     tensorBoardChanged: async (): Promise<FeedChange[]> => {
       f.calls++;
       f.inFlight++;
@@ -30,12 +35,33 @@ function feed(answer: (call: number) => Promise<FeedChange[]>) {
   });
 }
 
-describe('pollEventFiles', () => {
+describe('pollRunFiles', () => {
+  it("checks each feed's metrics.jsonl too, and hands on the lines appended (no watcher event needed)", async () => {
+    const appended: FeedChange = { kind: 'point', step: 3001, loss: 0.05, lr: 0.001, time: null };
+    const a = feed(
+      async () => [],
+      async (call) => (call === 2 ? [appended] : []),
+    );
+    const got: FeedChange[][] = [];
+    const poll = pollRunFiles({ feeds: () => [a], changed: (_f, changes) => got.push(changes), intervalMs: 5 });
+    try {
+      const deadline = Date.now() + 5000;
+      while (a.metricsCalls < 3 && Date.now() < deadline) await sleep(5);
+    } finally {
+      poll.dispose();
+    }
+    assert.ok(a.metricsCalls >= 3, `rounds: ${a.metricsCalls}`);
+    assert.deepEqual(
+      got.filter((c) => c.length > 0),
+      [[appended]],
+    );
+  });
+
   it('checks every feed each round and hands on what the checks found', async () => {
     const a = feed(async (call) => (call === 2 ? [point(40)] : []));
     const b = feed(async () => []);
     const got: Array<[string, FeedChange[]]> = [];
-    const poll = pollEventFiles({
+    const poll = pollRunFiles({
       feeds: () => [a, b],
       changed: (f, changes) => got.push([f === a ? 'a' : 'b', changes]),
       intervalMs: 5,
@@ -58,7 +84,7 @@ describe('pollEventFiles', () => {
     const slow = feed((call) =>
       call === 1 ? new Promise<FeedChange[]>((r) => (release = () => r([]))) : Promise.resolve([]),
     );
-    const poll = pollEventFiles({ feeds: () => [slow], changed: () => undefined, intervalMs: 5 });
+    const poll = pollRunFiles({ feeds: () => [slow], changed: () => undefined, intervalMs: 5 });
     const deadline = Date.now() + 5000;
     while (slow.calls === 0 && Date.now() < deadline) await sleep(5);
     await sleep(60);
@@ -77,7 +103,7 @@ describe('pollEventFiles', () => {
       if (call === 1) throw new Error('worker gone');
       return [];
     });
-    const poll = pollEventFiles({ feeds: () => [flaky], changed: () => undefined, intervalMs: 5 });
+    const poll = pollRunFiles({ feeds: () => [flaky], changed: () => undefined, intervalMs: 5 });
     const deadline = Date.now() + 5000;
     while (flaky.calls < 2 && Date.now() < deadline) await sleep(5);
     poll.dispose();
