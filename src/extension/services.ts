@@ -26,6 +26,7 @@ import { RunsTableSource } from './runsTable/runsTableSource';
 import { readSettings } from './settings';
 import { fileRunReader } from './store/runReader';
 import { RunStore } from './store/runStore';
+import { ElsewhereFollower } from './store/elsewhereFollower';
 import { MetricsWarmer } from './store/metricsWarmer';
 import { WorkspaceRuns } from './store/workspaceRuns';
 import { RunsTreeProvider } from './tree/runsTreeProvider';
@@ -87,6 +88,8 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
   // overview; so are the few that ended last while no window was open, once discovery is quiet.
   const metricsWarmer = new MetricsWarmer(model, reader, (line) => console.warn(`[training-runs] ${line}`));
   const workspaceRuns = new WorkspaceRuns(model);
+  // Runs trained outside this window stay current where the watcher misses their folder.
+  const elsewhereFollower = new ElsewhereFollower(model);
   const lossCurves = new LossCurvesManager({
     extensionUri: context.extensionUri,
     store: model,
@@ -122,6 +125,7 @@ export function createServices(context: vscode.ExtensionContext, configDiagnosti
     tree,
     metricsWarmer,
     workspaceRuns,
+    elsewhereFollower,
     ui,
     lossCurves,
     { dispose: () => training.dispose() },
