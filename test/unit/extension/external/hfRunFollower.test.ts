@@ -27,11 +27,15 @@ describe('HfRunFollower', () => {
   });
   afterEach(() => rmSync(path.dirname(out), { recursive: true, force: true }));
 
-  it("with the store's watcher following the folder, lists it only when told files changed (no poll)", async () => {
-    let listings = 0;
+  /** A follower of `out` that the store's watcher reports to (pollMs null), its folder listings counted. */
+  const watchedFollower = (options: { debounceMs?: number; quietPollMs?: number }) => {
+    const counted = { listings: 0 };
     const reader = {
       ...fileRunReader,
-      listHfCheckpoints: (dir: string, o?: HfListOptions) => (listings++, fileRunReader.listHfCheckpoints(dir, o)),
+      listHfCheckpoints: (dir: string, o?: HfListOptions) => (
+        counted.listings++,
+        fileRunReader.listHfCheckpoints(dir, o)
+      ),
     };
     const f = new HfRunFollower({
       outputDir: out,
@@ -40,19 +44,25 @@ describe('HfRunFollower', () => {
       maxSteps: null,
       emit: (e) => events.push(e),
       pollMs: null,
-      debounceMs: 10,
+      ...options,
       reader,
     });
+    return { f, counted };
+  };
+
+  it("with the store's watcher following the folder, lists it only when told files changed (no poll)", async () => {
+    const { f, counted } = watchedFollower({ debounceMs: 10 });
     f.start();
     writeHfCheckpoint(out, 2, { maxSteps: 4 });
     await new Promise((r) => setTimeout(r, 150));
-    assert.equal(listings, 0, 'nothing polls the folder');
+    assert.equal(counted.listings, 0, 'nothing polls the folder');
     f.filesChanged();
     f.filesChanged();
     // The one look may take a while on a busy machine: wait for it, then make sure no second follows.
-    for (let waited = 0; listings === 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; counted.listings === 0 && waited < 10_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 150));
-    assert.equal(listings, 1, 'one look for a burst of changes');
+    assert.equal(counted.listings, 1, 'one look for a burst of changes');
     assert.deepEqual(
       events.filter((e) => e.type === 'checkpoint_saved').map((e) => e.type === 'checkpoint_saved' && e.name),
       ['checkpoint-2'],
@@ -61,21 +71,7 @@ describe('HfRunFollower', () => {
   });
 
   it('with the watcher following the folder, still looks when it has been quiet for quietPollMs (watchers miss events)', async () => {
-    let listings = 0;
-    const reader = {
-      ...fileRunReader,
-      listHfCheckpoints: (dir: string, o?: HfListOptions) => (listings++, fileRunReader.listHfCheckpoints(dir, o)),
-    };
-    const f = new HfRunFollower({
-      outputDir: out,
-      existing: new Map(),
-      reportedStep: -1,
-      maxSteps: null,
-      emit: (e) => events.push(e),
-      pollMs: null,
-      quietPollMs: 100,
-      reader,
-    });
+    const { f, counted } = watchedFollower({ quietPollMs: 100 });
     f.start();
     writeHfCheckpoint(out, 2, { maxSteps: 4 });
     // No filesChanged() at all: the watcher missed the folder.
@@ -86,9 +82,9 @@ describe('HfRunFollower', () => {
       ['checkpoint-2'],
     );
     f.stopWatching();
-    const after = listings;
+    const after = counted.listings;
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(listings, after, 'no look after stopWatching');
+    assert.equal(counted.listings, after, 'no look after stopWatching');
     f.dispose();
   });
 
