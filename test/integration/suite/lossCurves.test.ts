@@ -256,22 +256,27 @@ describe('loss curves panel', function () {
     assert.equal(init.type === 'init' && init.settings?.logScale, true);
   });
 
+  /** Opens a panel on `runDir`, appends steps 3001-3002 to its metrics.jsonl and expects them as points. */
+  async function appendedLinesReachPanel(runDir: string, timeoutMs: number): Promise<LossCurvesPanel> {
+    const panel = manager.show([runDir]);
+    await nextPost(panel, 'init');
+    const line = (step: number): string =>
+      JSON.stringify({ step, loss: 0.05, lr: 0.001, examples_per_sec: 1, time: Date.now() });
+    const got = nextPost(panel, 'points', timeoutMs);
+    appendFileSync(join(runDir, 'metrics.jsonl'), `${line(3001)}\n${line(3002)}\n`);
+    const points = await got;
+    assert.equal(points.type, 'points');
+    if (points.type === 'points') assert.deepEqual(points.series.steps, [3001, 3002]);
+    return panel;
+  }
+
   it('follows metrics.jsonl of a run the watcher does not see (files.watcherExclude, or a folder made with mkdir -p)', async () => {
     // The watcher misses folders made with their parent only by a race; excluding the folder makes it blind every time.
     const files = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
     await files().update('watcherExclude', { '**/blind-curves/**': true }, vscode.ConfigurationTarget.Workspace);
     try {
       const blindRun = await makeRun(join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'blind-curves'));
-      const panel = manager.show([blindRun]);
-      await nextPost(panel, 'init');
-      const line = (step: number): string =>
-        JSON.stringify({ step, loss: 0.05, lr: 0.001, examples_per_sec: 1, time: Date.now() });
-      const got = nextPost(panel, 'points', 15_000);
-      appendFileSync(join(blindRun, 'metrics.jsonl'), `${line(3001)}\n${line(3002)}\n`);
-      const points = await got;
-      assert.ok(points.type === 'points');
-      assert.deepEqual(points.series.steps, [3001, 3002]);
-      panel.dispose();
+      (await appendedLinesReachPanel(blindRun, 15_000)).dispose();
     } finally {
       await files().update('watcherExclude', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -279,15 +284,7 @@ describe('loss curves panel', function () {
 
   it('follows metrics.jsonl for a run that sends no events (trained from the command line)', async () => {
     const cliRun = await makeRun(vscode.workspace.workspaceFolders![0]!.uri.fsPath);
-    const panel = manager.show([cliRun]);
-    await nextPost(panel, 'init');
-    const line = (step: number): string =>
-      JSON.stringify({ step, loss: 0.05, lr: 0.001, examples_per_sec: 1, time: Date.now() });
-    const got = nextPost(panel, 'points', 10_000);
-    appendFileSync(join(cliRun, 'metrics.jsonl'), `${line(3001)}\n${line(3002)}\n`);
-    const points = await got;
-    assert.equal(points.type, 'points');
-    if (points.type === 'points') assert.deepEqual(points.series.steps, [3001, 3002]);
+    const panel = await appendedLinesReachPanel(cliRun, 10_000);
     // The trainer rewrites run.json when the run ends: the panel's state (and buttons) follow.
     const state = nextPost(panel, 'runState', 10_000);
     writeFileSync(join(cliRun, 'run.json'), JSON.stringify({ status: 'finished' }));

@@ -132,14 +132,20 @@ describe('loss curves: a long run that ends is prepared for its first chart', fu
   let trainer: ChildProcess | undefined;
   after(() => trainer?.kill());
 
-  it('writes the overview of a run trained outside this window once its run.json says it ended, before any panel opens it', async () => {
+  /** The extension's API and a run folder of the workspace holding a long metrics.jsonl (no run.json yet). */
+  async function longRun(name: string): Promise<{ api: TrainingRunsApi; runDir: string; metricsFile: string }> {
     const extension = vscode.extensions.getExtension<TrainingRunsApi>('training-runs.training-runs');
     assert.ok(extension);
     const api = await extension.activate();
-    const runDir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'overview-suite', 'cli-run');
+    const runDir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'overview-suite', name);
     mkdirSync(runDir, { recursive: true });
     const metricsFile = join(runDir, 'metrics.jsonl');
     writeFileSync(metricsFile, rows(1, STEPS));
+    return { api, runDir, metricsFile };
+  }
+
+  it('writes the overview of a run trained outside this window once its run.json says it ended, before any panel opens it', async () => {
+    const { api, runDir, metricsFile } = await longRun('cli-run');
     // A trainer started from the command line: alive while run.json says training.
     trainer = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
     const record = { name: 'cli-run', config_path: 'configs/long.yaml', error: null, resumed_from: null };
@@ -156,13 +162,7 @@ describe('loss curves: a long run that ends is prepared for its first chart', fu
 
   it('writes the overview of a run that ended while no window saw it, once discovery has been quiet (15 s)', async function () {
     this.timeout(120_000);
-    const extension = vscode.extensions.getExtension<TrainingRunsApi>('training-runs.training-runs');
-    assert.ok(extension);
-    const api = await extension.activate();
-    const runDir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'overview-suite', 'ended-offline');
-    mkdirSync(runDir, { recursive: true });
-    const metricsFile = join(runDir, 'metrics.jsonl');
-    writeFileSync(metricsFile, rows(1, STEPS));
+    const { api, runDir, metricsFile } = await longRun('ended-offline');
     const endedAt = new Date().toISOString();
     writeFileSync(join(runDir, 'run.json'), JSON.stringify({ status: 'finished', pid: null, ended_at: endedAt }));
     await vscode.commands.executeCommand(COMMANDS.refresh);
