@@ -55,12 +55,10 @@ export class ElsewhereFollower implements Disposable {
     await Promise.all(
       followed.map(async (run) => {
         const pid = run.record?.pid ?? null;
-        const mark = [
-          await mtimeOf(path.join(run.dir, 'run.json')),
-          await mtimeOf(run.dir),
-          await mtimeOf(path.join(run.dir, CHECKPOINTS_DIR)),
-          pid === null ? '' : String(alive(pid)),
-        ].join('|');
+        const files = await Promise.all(
+          [path.join(run.dir, 'run.json'), run.dir, path.join(run.dir, CHECKPOINTS_DIR)].map(mtimeOf),
+        );
+        const mark = [...files, pid === null ? '' : String(alive(pid))].join('|');
         const before = this.seen.get(run.dir);
         this.seen.set(run.dir, mark);
         // First sight: re-read once, as it may have changed between its read and this round.
