@@ -297,7 +297,8 @@ function printRows(rows: BenchResult[]): void {
 }
 
 async function main(): Promise<void> {
-  const torch = values['no-torch'] || values['no-training'] ? null : await torchVersion(values.python!);
+  const torchSkipped = values['no-torch'] || values['no-training'];
+  const torch = torchSkipped ? null : await torchVersion(values.python!);
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
@@ -311,7 +312,7 @@ async function main(): Promise<void> {
     quick: values.quick,
   };
   console.log(
-    `bench: ${machine.cpu}, ${machine.cores} CPUs, load average ${machine.loadAverageStart.toFixed(1)}; Node ${machine.node}, tfjs ${machine.tfjs}, PyTorch ${torch ?? `not found at ${values.python}`}`,
+    `bench: ${machine.cpu}, ${machine.cores} CPUs, load average ${machine.loadAverageStart.toFixed(1)}; Node ${machine.node}, tfjs ${machine.tfjs}, PyTorch ${torch ?? (torchSkipped ? 'not used' : `not found at ${values.python}`)}`,
   );
   console.log('Figures are noisy on a shared machine: compare the ratios within one run.');
   const results: BenchResult[] = [];
