@@ -12,6 +12,7 @@
  *                                        files (the loss curves' metrics.jsonl and event-file tails,
  *                                        the Hugging Face follower)
  *   refresh(dir?, { exact })            re-read one run (or all) now; resolves once it is shown
+ *   addRunDirs(dirs) / recheckRunDirs(dirs)   what a look outside the watcher found new / no longer found
  *
  * What feeds it: trainer events of this window (markActive / applyEvent / markStopping / markEnded,
  * from TrainingService), the one file watcher (touch(), from WorkspaceRuns) and discovery
@@ -111,6 +112,21 @@ export class RunStore {
       for (const dir of [...this.runsByDir.keys()]) if (!wanted.has(dir)) this.drop(dir);
       await Promise.all([...wanted].map((d) => this.read(d, request)));
     });
+  }
+
+  /**
+   * Runs a look at the workspace outside the watcher found (MissedRunsPoll): read and kept, as
+   * discovery keeps what it finds. Runs already in the store are left to the watcher and followers.
+   */
+  async addRunDirs(dirs: readonly string[]): Promise<void> {
+    const added = dirs.map((d) => path.resolve(d)).filter((d) => !this.runsByDir.has(d));
+    await this.batch(() => Promise.all(added.map((d) => this.read(d, {}))));
+  }
+
+  /** Runs that look no longer found: each read again, and dropped if it holds nothing of a run any more. */
+  async recheckRunDirs(dirs: readonly string[]): Promise<void> {
+    const known = dirs.map((d) => path.resolve(d)).filter((d) => this.runsByDir.has(d) && !this.active.has(d));
+    await this.batch(() => Promise.all(known.map((d) => this.read(d, {}).then(() => this.dropIfGone(d)))));
   }
 
   /** Re-read one run (or all) from disk; exact (every checkpoint's files validated) unless told otherwise. */

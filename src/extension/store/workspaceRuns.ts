@@ -1,14 +1,16 @@
 /**
  * Finds the workspace's run folders (the `trainingRuns.runsGlobs` patterns) and runs the store's one
  * file watcher: each event is mapped to the run folder it belongs to and handed to the store, which
- * re-reads that run only. The whole workspace is searched again only when the patterns or the
- * workspace folders change, and on the Refresh command.
+ * re-reads that run only. The whole workspace is searched again when the patterns or the workspace
+ * folders change and on the Refresh command; a lighter look now and then finds the runs the watcher
+ * missed (missedRunsPoll.ts).
  */
 import * as vscode from 'vscode';
 import { EVENT_FILE_PREFIX } from '../../core/tensorboard/layout';
 import { setContextKey } from '../contextKeys';
 import { runDirsFromMarkers, runFileOf, WORKSPACE_EXCLUDE } from '../model/discovery';
 import { readSettings } from '../settings';
+import { MissedRunsPoll } from './missedRunsPoll';
 import type { ListRequest } from './runReader';
 import type { RunStore } from './runStore';
 
@@ -30,7 +32,13 @@ export class WorkspaceRuns implements vscode.Disposable {
 
   constructor(private readonly store: RunStore) {
     this.watch();
+    const missed = new MissedRunsPoll(store, {
+      find: () => this.findRunDirs(),
+      mayLook: () => vscode.window.state.focused && !this.scanning,
+    });
     this.disposables.push(
+      missed,
+      vscode.window.onDidChangeWindowState((state) => state.focused && missed.focused()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('trainingRuns.runsGlobs')) {
           this.watch();
@@ -71,12 +79,16 @@ export class WorkspaceRuns implements vscode.Disposable {
   }
 
   private async doScan(request: ListRequest): Promise<void> {
-    const globs = readSettings().runsGlobs;
-    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(g, WORKSPACE_EXCLUDE)));
-    const dirs = runDirsFromMarkers(found.flat().map((u) => u.fsPath));
-    await this.store.setRunDirs(dirs, request);
+    await this.store.setRunDirs(await this.findRunDirs(), request);
     await setContextKey('trainingRuns.hasRuns', this.store.runs().length > 0);
     await setContextKey('trainingRuns.loaded', true);
+  }
+
+  /** The workspace's run folders: those holding a file the `trainingRuns.runsGlobs` patterns match. */
+  private async findRunDirs(): Promise<string[]> {
+    const globs = readSettings().runsGlobs;
+    const found = await Promise.all(globs.map((g) => vscode.workspace.findFiles(g, WORKSPACE_EXCLUDE)));
+    return runDirsFromMarkers(found.flat().map((u) => u.fsPath));
   }
 
   /** One watcher for every pattern (a brace group). */

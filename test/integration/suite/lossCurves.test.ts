@@ -20,6 +20,7 @@ import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurv
 import { fileRunReader } from '../../../src/extension/store/runReader';
 import { RunStore } from '../../../src/extension/store/runStore';
 import { WorkspaceRuns } from '../../../src/extension/store/workspaceRuns';
+import { blindFolder, unblindFolders } from './blindFolder';
 
 const extensionId = 'training-runs.training-runs';
 const STEPS = 3000;
@@ -272,13 +273,13 @@ describe('loss curves panel', function () {
 
   it('follows metrics.jsonl of a run the watcher does not see (files.watcherExclude, or a folder made with mkdir -p)', async () => {
     // The watcher misses folders made with their parent only by a race; excluding the folder makes it blind every time.
-    const files = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
-    await files().update('watcherExclude', { '**/blind-curves/**': true }, vscode.ConfigurationTarget.Workspace);
+    const blind = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'blind-curves');
+    await blindFolder('**/blind-curves/**', blind);
     try {
-      const blindRun = await makeRun(join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'blind-curves'));
+      const blindRun = await makeRun(blind);
       (await appendedLinesReachPanel(blindRun, 15_000)).dispose();
     } finally {
-      await files().update('watcherExclude', undefined, vscode.ConfigurationTarget.Workspace);
+      await unblindFolders();
     }
   });
 

@@ -17,6 +17,7 @@ import type { TrainingRunsApi } from '../../../src/extension/extension';
 import type { LossCurvesPanel } from '../../../src/extension/lossCurves/lossCurvesPanel';
 import { writeHfCheckpoint } from '../../unit/extension/external/hfHelpers';
 import { tensorboardWriter, type TensorBoardWriter } from '../../support/tensorboard/eventWriter';
+import { blindFolder, unblindFolders } from './blindFolder';
 import { until } from './until';
 
 const extensionId = 'training-runs.training-runs';
@@ -24,7 +25,6 @@ const extensionId = 'training-runs.training-runs';
 const LIVE_WITHIN_MS = 20_000;
 /** The session folders, kept from VS Code's watcher (as large workspaces keep folders): only the panel's own check sees them. */
 const WATCHER_BLIND = '**/hf-live/*/runs/**';
-const filesConfig = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
 
 /** Every eval/loss step the panel posted as live points, collected from the moment it is called. */
 function collectEvalSteps(panel: LossCurvesPanel): { steps: number[]; dispose(): void } {
@@ -51,11 +51,11 @@ describe('TensorBoard event files followed live', function () {
     root = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'hf-live');
     runDir = path.join(root, 'bert-finetune');
     // The watcher misses such folders only by a race; excluding them makes it blind every time.
-    await filesConfig().update('watcherExclude', { [WATCHER_BLIND]: true }, vscode.ConfigurationTarget.Workspace);
+    await blindFolder(WATCHER_BLIND, path.join(runDir, 'runs'));
   });
 
   after(async () => {
-    await filesConfig().update('watcherExclude', undefined, vscode.ConfigurationTarget.Workspace);
+    await unblindFolders();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     if (root) rmSync(root, { recursive: true, force: true });
   });

@@ -1,8 +1,9 @@
 /**
  * A run trained from a terminal into a folder VS Code's watcher does not see (made with its parent,
  * which the recursive watcher on Linux does not always watch; here kept from it with
- * files.watcherExclude, so that it is blind every time): the Runs view still shows it finished once
- * its run.json says so, and failed once its trainer dies, in the real host.
+ * files.watcherExclude, so that it is blind every time): the Runs view still finds it without
+ * Refresh, shows it finished once its run.json says so, failed once its trainer dies, and lets it
+ * go once its folder is deleted, in the real host.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,10 +12,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainingRunsApi } from '../../../src/extension/extension';
 import { COMMANDS } from '../../../src/extension/commands/ids';
+import { blindFolder, unblindFolders } from './blindFolder';
 import { until } from './until';
-
-const BLIND = '**/elsewhere-suite/**';
-const files = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
 
 describe('Runs trained outside this window, in a folder the watcher does not see', function () {
   this.timeout(120_000);
@@ -31,12 +30,14 @@ describe('Runs trained outside this window, in a folder the watcher does not see
   before(async () => {
     api = await vscode.extensions.getExtension<TrainingRunsApi>('training-runs.training-runs')!.activate();
     root = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'elsewhere-suite');
-    await files().update('watcherExclude', { [BLIND]: true }, vscode.ConfigurationTarget.Workspace);
+    // The services (and their first search of the workspace) start on first use: before the runs exist.
+    await api.workspaceRuns.scan();
+    await blindFolder('**/elsewhere-suite/**', root);
   });
 
   after(async () => {
     for (const t of trainers) t.kill();
-    await files().update('watcherExclude', undefined, vscode.ConfigurationTarget.Workspace);
+    await unblindFolders();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -49,6 +50,15 @@ describe('Runs trained outside this window, in a folder the watcher does not see
     await until(`${name} training in the store`, () => (api.runs.get(dir)?.status === 'training' ? true : undefined));
     return { dir, pid };
   };
+
+  it('finds it without Refresh, and lets it go once its folder is deleted', async () => {
+    const dir = join(root, 'runs', 'unannounced');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ name: 'unannounced', status: 'finished', pid: null }));
+    await until('the run in the store', () => api.runs.get(dir), 40_000);
+    rmSync(dir, { recursive: true, force: true });
+    await until('the run gone from the store', () => (api.runs.get(dir) ? undefined : true), 40_000);
+  });
 
   it('shows it finished once its run.json says so', async () => {
     const { dir, pid } = await startRun('finishes');
