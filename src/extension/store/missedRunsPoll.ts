@@ -73,13 +73,15 @@ export class MissedRunsPoll implements Disposable {
   private async lookOnce(): Promise<void> {
     const started = this.now();
     this.lastLookAt = started;
+    const knownBefore = new Set(this.store.runs().map((r) => r.dir));
     const found = new Set((await this.options.find()).map((d) => path.resolve(d)));
     this.lastCostMs = this.now() - started;
     if (this.disposed) return;
     const known = this.store.runs().map((r) => r.dir);
     const knownSet = new Set(known);
     for (const dir of [...this.rechecked]) if (found.has(dir) || !knownSet.has(dir)) this.rechecked.delete(dir);
-    const added = [...found].filter((d) => !knownSet.has(d));
+    // A run that left the store while the search ran (deleted) may still be in its results: not added back.
+    const added = [...found].filter((d) => !knownSet.has(d) && !knownBefore.has(d));
     const missing = known.filter((d) => !found.has(d) && !this.store.isActive(d) && !this.rechecked.has(d));
     for (const dir of missing) this.rechecked.add(dir);
     await Promise.all([

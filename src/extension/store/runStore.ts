@@ -115,12 +115,12 @@ export class RunStore {
   }
 
   /**
-   * Runs a look at the workspace outside the watcher found (MissedRunsPoll): read and kept, as
-   * discovery keeps what it finds. Runs already in the store are left to the watcher and followers.
+   * Runs a look at the workspace outside the watcher found (MissedRunsPoll): read, and kept unless
+   * nothing of a run is there by then. Runs already in the store are left to the watcher and followers.
    */
   async addRunDirs(dirs: readonly string[]): Promise<void> {
     const added = dirs.map((d) => path.resolve(d)).filter((d) => !this.runsByDir.has(d));
-    await this.batch(() => Promise.all(added.map((d) => this.read(d, {}))));
+    await this.batch(() => Promise.all(added.map((d) => this.read(d, {}).then(() => this.dropIfGone(d)))));
   }
 
   /** Runs that look no longer found: each read again, and dropped if it holds nothing of a run any more. */

@@ -77,6 +77,39 @@ describe('MissedRunsPoll (runs the file watcher never reported)', () => {
     assert.equal(counting.listings.get(moved), 1);
   });
 
+  it('does not add back a run deleted while its search ran, nor a folder left with nothing of a run', async () => {
+    const doomed = run('doomed');
+    const { store, poll, search } = await setup([doomed]);
+    // The search lists the folder; before it returns, the run is deleted (the table's Delete).
+    const find = search.found;
+    let release!: () => void;
+    const searched = new Promise<void>((r) => (release = r));
+    const slow = new MissedRunsPoll(store, {
+      find: async () => {
+        await searched;
+        return [...find];
+      },
+      mayLook: () => true,
+      minIntervalMs: 3_600_000,
+    });
+    polls.push(slow);
+    const looked = slow.look();
+    rmSync(doomed, { recursive: true });
+    await store.setRunDirs([]);
+    const events: string[] = [];
+    store.onDidChangeRun((c) => events.push(c.dir));
+    release();
+    await looked;
+    assert.equal(store.get(doomed), undefined, 'a stale search result is not added back');
+    assert.deepEqual(events, [], 'not even for a moment');
+    // The next look's search is stale the same way, but the run was not known when it began.
+    const empty = path.join(root, 'empty-folder');
+    mkdirSync(empty);
+    search.found = [doomed, empty];
+    await poll.look();
+    assert.deepEqual(store.runs(), [], 'a folder with nothing of a run is not a run');
+  });
+
   it('leaves alone the runs this window trains', async () => {
     const mine = run('mine');
     const { store, poll, search, counting } = await setup([mine]);
