@@ -4,10 +4,12 @@
  * recursive watcher on Linux does not always watch a folder made together with its parent (`mkdir
  * -p`, as trainers make `runs/<name>/`), `files.watcherExclude` hides folders on purpose, and a
  * network file system raises no events. Every `intervalMs` it looks, for each run the store shows
- * training or stopping that this window is not training, at what changes while a run trains (run.json,
- * the run folder and its checkpoints folder: a save adds an entry) and whether the trainer run.json
- * names is still alive; the run is re-read when first followed and then only when one of them
- * changed, so an unchanged run costs three stats and no redraw. Rounds never overlap. vscode-free.
+ * training or stopping that this window is not training, and each run without a status (a Hugging
+ * Face Trainer's has no run.json) that saved a checkpoint within the last hour, at what changes
+ * while a run trains (run.json, the run folder and its checkpoints folder: a save adds an entry) and
+ * whether the trainer run.json names is still alive; the run is re-read when first followed and then
+ * only when one of them changed, so an unchanged run costs three stats and no redraw. Rounds never
+ * overlap. vscode-free.
  */
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -16,9 +18,17 @@ import { CHECKPOINTS_DIR } from '../../core/checkpoint/layout';
 import type { RunStatus } from '../../core/run/index';
 import type { Disposable } from '../util/emitter';
 import type { RunStore } from './runStore';
+import type { RunView } from './runView';
 
 const FOLLOWED: ReadonlySet<RunStatus> = new Set(['training', 'stopping']);
 export const ELSEWHERE_FOLLOW_MS = 5000;
+/** A run with no status (no run.json) is followed while its newest checkpoint is younger than this. */
+export const RECENT_SAVE_MS = 60 * 60 * 1000;
+
+/** Whether a run that says nothing of its status looks like one training now: it saved lately. */
+function savedLately(run: RunView, now: number): boolean {
+  return run.status === 'unknown' && run.checkpoints.some((c) => now - c.mtimeMs < RECENT_SAVE_MS);
+}
 
 export interface ElsewhereFollowerOptions {
   intervalMs?: number;
@@ -49,7 +59,10 @@ export class ElsewhereFollower implements Disposable {
   /** One look at every followed run (the timer's round; exposed for tests). */
   async round(): Promise<void> {
     const alive = this.options.isProcessAlive ?? isProcessAlive;
-    const followed = this.store.runs().filter((r) => FOLLOWED.has(r.status) && !this.store.isActive(r.dir));
+    const now = Date.now();
+    const followed = this.store
+      .runs()
+      .filter((r) => (FOLLOWED.has(r.status) || savedLately(r, now)) && !this.store.isActive(r.dir));
     const keep = new Set(followed.map((r) => r.dir));
     for (const dir of [...this.seen.keys()]) if (!keep.has(dir)) this.seen.delete(dir);
     await Promise.all(

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ElsewhereFollower } from '../../../src/extension/store/elsewhereFollower';
 import { RunStore } from '../../../src/extension/store/runStore';
-import { countingListings, emptyReader } from '../../support/runReaders';
+import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
+import { countingListings, emptyReader, readerWith } from '../../support/runReaders';
 
 describe('ElsewhereFollower (runs trained outside this window, without the watcher)', () => {
   let root: string;
@@ -32,6 +33,7 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
     await store.setRunDirs(dirs);
     // A long interval: the test drives the rounds itself.
     const follower = new ElsewhereFollower(store, { intervalMs: 3_600_000, isProcessAlive: (pid) => alive.has(pid) });
+    owned.push(follower, store);
     return { store, follower, counting };
   };
 
@@ -39,7 +41,12 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
     root = mkdtempSync(path.join(tmpdir(), 'elsewhere-'));
     alive.clear();
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  /** Disposed after each test, passed or failed (a follower's timer would keep mocha from exiting). */
+  const owned: Array<{ dispose(): void }> = [];
+  afterEach(() => {
+    for (const d of owned.splice(0)) d.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('shows a run trained in a terminal as finished once its run.json says so', async () => {
     alive.add(4242);
@@ -50,8 +57,6 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
     record(dir, 'finished', 4242);
     await follower.round();
     assert.equal(store.get(dir)?.status, 'finished');
-    follower.dispose();
-    store.dispose();
   });
 
   it('shows it failed when its trainer dies with run.json still saying training', async () => {
@@ -63,8 +68,6 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
     await follower.round();
     assert.equal(store.get(dir)?.status, 'failed');
     assert.match(store.get(dir)?.statusDetail ?? '', /pid 4243/);
-    follower.dispose();
-    store.dispose();
   });
 
   it('re-reads a followed run once on first sight, then only when its files changed', async () => {
@@ -81,8 +84,56 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
     mkdirSync(path.join(dir, 'checkpoints', 'checkpoint-10'), { recursive: true });
     await follower.round();
     assert.equal(listings(), afterDiscovery + 2, 'a save (a new entry in checkpoints/) is read');
-    follower.dispose();
-    store.dispose();
+  });
+
+  it('follows a run without run.json (a Hugging Face Trainer from a terminal) while it saved within the hour', async () => {
+    const checkpoint = (dir: string, step: number, ageMs: number): CheckpointInfo => ({
+      path: path.join(dir, `checkpoint-${step}`),
+      name: `checkpoint-${step}`,
+      step,
+      mtimeMs: Date.now() - ageMs,
+      valid: true,
+      latest: false,
+      problems: [],
+      optimizer: null,
+      scheduler: null,
+      trainer: null,
+    });
+    const saved = new Map<string, CheckpointInfo[]>();
+    const hfRun = (name: string, ageMs: number): string => {
+      const dir = path.join(root, name);
+      mkdirSync(path.join(dir, 'checkpoint-10'), { recursive: true });
+      saved.set(dir, [checkpoint(dir, 10, ageMs)]);
+      return dir;
+    };
+    const live = hfRun('hf-live', 60_000);
+    const old = hfRun('hf-old', 2 * 3600_000);
+    const counting = countingListings(
+      readerWith({ list: async (dir) => saved.get(path.resolve(dir)) ?? [], trainerSummary: async () => null }),
+    );
+    const store = new RunStore({ reader: counting.reader });
+    await store.setRunDirs([live, old]);
+    assert.equal(store.get(live)?.status, 'unknown');
+    const follower = new ElsewhereFollower(store, { intervalMs: 3_600_000 });
+    owned.push(follower, store);
+    await follower.round();
+    // The Trainer saves checkpoint-20 into both folders: only the one that saved lately is looked at.
+    for (const dir of [live, old]) {
+      mkdirSync(path.join(dir, 'checkpoint-20'));
+      const later = new Date(Date.now() + 2000);
+      utimesSync(dir, later, later);
+      saved.set(dir, [checkpoint(dir, 20, 0), ...saved.get(dir)!]);
+    }
+    await follower.round();
+    assert.deepEqual(
+      store.get(live)?.checkpoints.map((c) => c.name),
+      ['checkpoint-20', 'checkpoint-10'],
+    );
+    assert.deepEqual(
+      store.get(old)?.checkpoints.map((c) => c.name),
+      ['checkpoint-10'],
+      'a run that saved hours ago is left to the watcher',
+    );
   });
 
   it("leaves the runs this window trains to their trainer's events", async () => {
@@ -96,7 +147,5 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
     await follower.round();
     assert.equal(counting.listings.get(dir) ?? 0, before);
     assert.equal(store.get(dir)?.status, 'training');
-    follower.dispose();
-    store.dispose();
   });
 });
