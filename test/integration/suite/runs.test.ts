@@ -296,9 +296,13 @@ describe('Training Runs: train, tree, stop, resume, delete', function () {
       'para-b.yaml',
       `max_steps: 100000\nsave_steps: 100000\noutput_dir: ${JSON.stringify(path.join(runsDir, 'para-b'))}\n`,
     );
-    const [ha, hb] = await Promise.all([train(a), train(b)]);
-    assert.ok(ha && hb);
-    await Promise.all([ha.started, hb.started]);
+    // The long run starts first: on a busy machine the 20-step one can finish before the other starts.
+    const hb = await train(b);
+    assert.ok(hb);
+    await hb.started;
+    const ha = await train(a);
+    assert.ok(ha);
+    await ha.started;
     assert.equal(api.training.active().length, 2);
     assert.equal((await ha.exited).status, 'finished');
     assert.equal(api.runs.get(path.join(runsDir, 'para-b'))?.status, 'training');
