@@ -73,7 +73,7 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
   it('re-reads a followed run once on first sight, then only when its files changed', async () => {
     alive.add(4244);
     const dir = run('steady', 'training', 4244);
-    const { store, follower, counting } = await setup([dir]);
+    const { follower, counting } = await setup([dir]);
     const listings = () => counting.listings.get(dir) ?? 0;
     const afterDiscovery = listings();
     await follower.round();
