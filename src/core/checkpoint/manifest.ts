@@ -31,10 +31,18 @@ export function parseManifest(text: string, label: string): Manifest {
     const field = issue?.path.join('.') || '(root)';
     throw new Error(`${label}: field "${field}": ${issue?.message ?? 'invalid'}`);
   }
+  const listed = new Set<string>();
   for (const file of result.data.files) {
     if (file.path.includes('/') || file.path.includes('\\') || file.path.startsWith('.')) {
       throw new Error(`${label}: file entry "${file.path}" must be a plain file name inside the checkpoint folder`);
     }
+    // Each entry is checked (and hashed) on its own: one file listed thousands of times would be read as often.
+    if (listed.has(file.path)) {
+      throw new Error(
+        `${label}: file entry "${file.path}" is listed more than once; a manifest lists each file once (this one was edited or damaged)`,
+      );
+    }
+    listed.add(file.path);
   }
   return result.data;
 }

@@ -6,6 +6,7 @@
  * checkpoint.
  */
 import { join } from 'node:path';
+import { mapLimited } from './concurrency';
 import { errorCode, errorMessage, rethrowReaderFailure } from './errors';
 import { defaultFs, fileKind, notRegularFileProblem, type CheckpointFs } from './fs';
 import { SUPPORTED_CHECKSUMS } from './checksum';
@@ -15,6 +16,9 @@ import { READ_LIMITS, ReadLimitError } from '../limits/readLimits';
 import { MANIFEST_FILE, MODEL_FILE } from './layout';
 import { parseManifest } from './manifest';
 import type { Manifest } from './types';
+
+/** Files of one checkpoint checked at once. */
+const FILE_CHECK_CONCURRENCY = 4;
 
 export interface ValidationResult {
   valid: boolean;
@@ -111,34 +115,33 @@ export async function validateCheckpoint(path: string, options: ValidateOptions 
     );
   }
   const needed = manifest.files.filter((f) => !options.notNeeded?.has(f.path));
-  await Promise.all(
-    needed.map(async (file) => {
-      const filePath = join(path, file.path);
-      try {
-        const stat = await fs.lstat(filePath);
-        if (!stat.isFile()) {
-          problems.push(notRegularFileProblem(filePath, fileKind(stat)));
-          return;
-        }
-        const size = stat.size;
-        if (size !== file.size) {
-          problems.push(`${filePath}: size ${size} bytes, manifest says ${file.size} (truncated or overwritten)`);
-          return;
-        }
-        if (options.verifyChecksums && canVerify) {
-          const actual = await hashFile(fs, filePath, algorithm);
-          if (actual !== file.checksum) problems.push(`${filePath}: ${algorithm} checksum mismatch (file is corrupt)`);
-        }
-      } catch (error) {
-        rethrowReaderFailure(error, filePath);
-        problems.push(
-          errorCode(error) === 'ENOENT'
-            ? `${filePath}: missing (listed in the manifest)`
-            : `${filePath}: ${errorMessage(error)}`,
-        );
+  // A few files at a time: each check holds a descriptor and, when hashing, its read buffers.
+  await mapLimited(needed, FILE_CHECK_CONCURRENCY, async (file) => {
+    const filePath = join(path, file.path);
+    try {
+      const stat = await fs.lstat(filePath);
+      if (!stat.isFile()) {
+        problems.push(notRegularFileProblem(filePath, fileKind(stat)));
+        return;
       }
-    }),
-  );
+      const size = stat.size;
+      if (size !== file.size) {
+        problems.push(`${filePath}: size ${size} bytes, manifest says ${file.size} (truncated or overwritten)`);
+        return;
+      }
+      if (options.verifyChecksums && canVerify) {
+        const actual = await hashFile(fs, filePath, algorithm);
+        if (actual !== file.checksum) problems.push(`${filePath}: ${algorithm} checksum mismatch (file is corrupt)`);
+      }
+    } catch (error) {
+      rethrowReaderFailure(error, filePath);
+      problems.push(
+        errorCode(error) === 'ENOENT'
+          ? `${filePath}: missing (listed in the manifest)`
+          : `${filePath}: ${errorMessage(error)}`,
+      );
+    }
+  });
   problems.sort();
   return { valid: problems.length === 0, problems, manifest, mtimeMs, manifestIdentity };
 }

@@ -76,6 +76,17 @@ describe('manifest.json: read back whole, every bad field named', () => {
     });
   }
 
+  it('rejects a file listed twice (each entry is checked and hashed on its own), naming the file', () => {
+    const files = [
+      { path: 'model.safetensors', size: 1, checksum: 'a' },
+      { path: 'optimizer.safetensors', size: 1, checksum: 'b' },
+      { path: 'model.safetensors', size: 1, checksum: 'a' },
+    ];
+    assert.throws(() => parseManifest(text({ files }), 'm.json'), {
+      message: /^m\.json: file entry "model\.safetensors" is listed more than once/,
+    });
+  });
+
   it('more file entries than the limit fail before the schema walks them; exactly the limit is read', () => {
     const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `f${i}`, size: 1, checksum: 'a' }));
     const over = READ_LIMITS.manifestEntries + 1;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, open, readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointManager } from '../../../../src/core/checkpoint/manager';
+import { defaultFs, type CheckpointFs } from '../../../../src/core/checkpoint/fs';
+import { hashFile } from '../../../../src/core/checkpoint/hashedIo';
 import { validateCheckpoint } from '../../../../src/core/checkpoint/validate';
 import { makeContent, managerOptions, withTempDir } from './helpers';
 
@@ -41,6 +43,38 @@ describe('validateCheckpoint', () => {
         ],
       );
       assert.equal((await validateCheckpoint(path, { verifyChecksums: true })).valid, true);
+    });
+  });
+
+  it('checks a manifest of many files a few at a time (each hash holds its read buffers)', async () => {
+    await withTempDir(async (dir) => {
+      const path = await saved(dir);
+      const manifest = JSON.parse(await readFile(join(path, 'manifest.json'), 'utf8'));
+      for (let i = 0; i < 40; i++) {
+        const name = `extra-${i}.bin`;
+        await writeFile(join(path, name), Buffer.alloc(1000, i));
+        const checksum = await hashFile(defaultFs, join(path, name), manifest.checksum_algorithm);
+        manifest.files.push({ path: name, size: 1000, checksum });
+      }
+      await writeFile(join(path, 'manifest.json'), JSON.stringify(manifest));
+      let open = 0;
+      let most = 0;
+      const counting: CheckpointFs = {
+        ...defaultFs,
+        open: async (...args: Parameters<CheckpointFs['open']>) => {
+          const handle = await defaultFs.open(...args);
+          most = Math.max(most, ++open);
+          const close = handle.close.bind(handle);
+          handle.close = async () => {
+            open--;
+            return close();
+          };
+          return handle;
+        },
+      };
+      const result = await validateCheckpoint(path, { verifyChecksums: true, fs: counting });
+      assert.deepEqual(result.problems, []);
+      assert.ok(most >= 2 && most <= 4, `files open at once: ${most}`);
     });
   });
 
