@@ -26,9 +26,10 @@ const trainerStateSchema = z.looseObject({
 
 /**
  * A JSON string (an unclosed one runs to the end, so a hostile file is still scanned once), or a
- * bare NaN / Infinity / -Infinity where a value stands.
+ * bare NaN / Infinity / -Infinity where a value stands, with the `:`, `[` or `,` before it (group 1,
+ * kept). Matched forwards: a lookbehind over the spaces would scan a long run of them once per space.
  */
-const NON_FINITE_OR_STRING = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|(?<=[:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,}\]])/g;
+const NON_FINITE_OR_STRING = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|([:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,}\]])/g;
 
 export type HfLogEntry = z.infer<typeof logEntrySchema>;
 export type HfTrainerState = z.infer<typeof trainerStateSchema>;
@@ -41,7 +42,11 @@ export function parseTrainerState(text: string, path: string): HfTrainerState {
   try {
     // Python's json writes NaN/Infinity for non-finite losses; JSON.parse does not accept them.
     // Strings are matched whole first so that the same words inside a string stay as written.
-    raw = JSON.parse(text.replace(NON_FINITE_OR_STRING, (m) => (m.startsWith('"') ? m : 'null')));
+    raw = JSON.parse(
+      text.replace(NON_FINITE_OR_STRING, (m, before: string | undefined) =>
+        before === undefined ? m : `${before}null`,
+      ),
+    );
   } catch (error) {
     throw new Error(
       `${path}: not valid JSON (${(error as Error).message}); a truncated save? Delete the checkpoint or restore the file`,

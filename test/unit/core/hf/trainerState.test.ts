@@ -45,6 +45,20 @@ describe('Hugging Face trainer_state.json parsing', () => {
     assert.throws(() => parseTrainerState(text, 'c/ts.json'), /^Error: c\/ts\.json: not valid JSON/);
   });
 
+  it('long runs of spaces after ":", "[" and "," are scanned once', () => {
+    // Looking back over the spaces from each of them took minutes for this file.
+    const spaces = ' '.repeat(1_000_000);
+    const text = `{"global_step":${spaces}2,"log_history":[${spaces}{"step":1,"loss":${spaces}NaN},${spaces}{"step":2,"loss":1}]}`;
+    const state = parseTrainerState(text, 'ts.json');
+    assert.deepEqual(
+      state.log_history.map((e) => [e.step, e.loss]),
+      [
+        [1, null],
+        [2, 1],
+      ],
+    );
+  });
+
   it('an escaped quote does not end a string: a NaN after it, still inside, stays as written', () => {
     const state = parseTrainerState('{"global_step":1,"note":"say \\", NaN, \\" twice","loss":NaN}', 'ts.json');
     assert.equal(state['note'], 'say ", NaN, " twice');
