@@ -79,6 +79,11 @@ export async function readTfRecords(
       }
       const length = lengthBytes.readBigUInt64LE(0);
       const end = BigInt(offset) + BigInt(HEADER_BYTES + FOOTER_BYTES) + length;
+      if (end > BigInt(Number.MAX_SAFE_INTEGER)) {
+        // Its CRC holds, but no file reaches that far: waiting for the rest would wait for ever, silently.
+        result.corrupt = `${path}: unreadable: record at byte ${offset} declares ${length} bytes, more than a file can hold; the file is corrupt from here on (${size - offset} bytes not read)`;
+        break;
+      }
       if (end > BigInt(size)) break; // the last record, still being written
       const next = Number(end);
       if (length > BigInt(maxRecordBytes)) {

@@ -154,6 +154,24 @@ describe('TensorBoard event files', () => {
       assert.equal(seen.length, 5);
     });
 
+    it('a length no file can hold (its CRC passing) makes the file corrupt from there, not a wait for ever', async () => {
+      const header = Buffer.alloc(12);
+      header.writeBigUInt64LE(1n << 62n);
+      header.writeUInt32LE(maskedCrc32c(header.subarray(0, 8)), 8);
+      const bytes = readFileSync(simplePath);
+      const second = recordOffsets(bytes)[2]!;
+      const path = join(dir, 'events.out.tfevents.1.h');
+      writeFileSync(path, Buffer.concat([bytes.subarray(0, second), header, bytes.subarray(second)]));
+      const problems: string[] = [];
+      const reader = new EventFileReader(path, '');
+      await reader.readNew(problems);
+      assert.match(
+        problems.join('\n'),
+        new RegExp(`record at byte ${second} declares ${1n << 62n} bytes, more than a file can hold`),
+      );
+      assert.match(reader.corrupt ?? '', /corrupt from here on/);
+    });
+
     it('a length beyond the end of the file waits (a record being written), it is not read past the file', async () => {
       const header = Buffer.alloc(12);
       header.writeBigUInt64LE(1n << 40n);
