@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { external } from '../external/lazy';
-import { moveAsideCheckpoints } from '../model/abandonedBranch';
+import { moveAsideCheckpoints } from '../../core/checkpoint/abandonedBranch';
 import { isIdle } from '../model/labels';
 import { planResume, validateMaxSteps } from '../model/resumePlan';
 import type { RunStore } from '../store/runStore';

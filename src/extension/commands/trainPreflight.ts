@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointInfo } from '../../core/checkpoint/types';
 import { readLaunchConfig } from '../reading';
-import { moveAsideCheckpoints } from '../model/abandonedBranch';
+import { moveAsideCheckpoints } from '../../core/checkpoint/abandonedBranch';
 import { projectDirOf } from '../process/launch';
 import type { Prompts } from '../ui/prompts';
 

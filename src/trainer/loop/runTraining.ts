@@ -9,6 +9,7 @@ import type { TrainConfig } from '../../core/config/types';
 import { PROTOCOL_VERSION, type TrainerEvent } from '../../core/protocol/trainerEvents';
 import { type BackendChoice, type BackendRequest, selectBackend } from '../backend/selectBackend';
 import type { EventSink } from '../output/sinks';
+import { moveAsideEarlierRun } from '../run/earlierRun';
 import { type RunRecord, RunFiles } from '../run/runFiles';
 import { slurmJobStart } from '../run/slurmEnv';
 import { TrainingSession } from './session';
@@ -90,6 +91,16 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
         type: 'warning',
         message: `resume_from_checkpoint is true but ${manager.checkpointsDir} has no valid checkpoint: starting from step 0`,
         code: 'resume',
+      });
+    }
+    // From step 0: checkpoints of an earlier run here would be overwritten save by save.
+    const movedAside = target ? null : await moveAsideEarlierRun(config.output_dir);
+    if (movedAside) {
+      const n = movedAside.checkpoints.length;
+      afterStart.push({
+        type: 'warning',
+        message: `${config.output_dir} held ${n} checkpoint${n === 1 ? '' : 's'} of an earlier run (newest ${movedAside.checkpoints[0]}); this run starts from step 0, so they and their metrics.jsonl were moved to ${movedAside.dest} (nothing is deleted). To continue that run instead, move them back and set resume_from_checkpoint: true; to keep runs apart, give each its own output_dir.`,
+        code: 'fresh_start',
       });
     }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ABANDONED_DIR, moveAsideCheckpoints } from '../../../src/extension/model/abandonedBranch';
+import { ABANDONED_DIR, moveAsideCheckpoints } from '../../../src/core/checkpoint/abandonedBranch';
 import { WORKSPACE_EXCLUDE } from '../../../src/extension/model/discovery';
 import { lossCurvesPickItems } from '../../../src/extension/model/labels';
 import { planResume, validateMaxSteps } from '../../../src/extension/model/resumePlan';

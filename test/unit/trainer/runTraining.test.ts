@@ -135,6 +135,36 @@ describe('runTraining', () => {
     assert.deepEqual(b.content.scheduler, a.content.scheduler);
   });
 
+  it("a start from step 0 into a folder with an earlier run's checkpoints moves them and their metrics.jsonl aside, saying where", async () => {
+    const first = config({ max_steps: 8, save_steps: 4 });
+    await runTraining({ config: first, backend: cpu, sink: new RecordingSink() });
+    const earlier = readFileSync(join(first.output_dir, 'checkpoints', 'checkpoint-8', 'model.safetensors'));
+    const sink = new RecordingSink();
+    await runTraining({
+      config: { ...first, max_steps: 4, optimizer: { ...first.optimizer, learning_rate: 0.5 } },
+      backend: cpu,
+      sink,
+    });
+    const warning = sink.of('warning').find((w) => w.code === 'fresh_start');
+    assert.match(warning?.message ?? '', /held 2 checkpoints of an earlier run \(newest checkpoint-8\)/);
+    const [branch] = readdirSync(join(first.output_dir, 'abandoned-branches'));
+    const aside = join(first.output_dir, 'abandoned-branches', branch!);
+    assert.ok(warning!.message.includes(aside));
+    assert.deepEqual(readdirSync(aside).sort(), ['checkpoint-4', 'checkpoint-8', 'metrics.jsonl']);
+    assert.deepEqual(readFileSync(join(aside, 'checkpoint-8', 'model.safetensors')), earlier, 'moved unchanged');
+    assert.deepEqual(checkpointNames(first.output_dir), ['checkpoint-4'], 'the new run alone');
+    const steps = readFileSync(join(first.output_dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step);
+    assert.deepEqual(steps, [3, 4], "the new run's loss alone (every log_steps and the last step)");
+    // Resuming the new run moves nothing.
+    const resumed = new RecordingSink();
+    await runTraining({ config: { ...first, resume_from_checkpoint: true }, backend: cpu, sink: resumed });
+    assert.equal(resumed.of('warning').filter((w) => w.code === 'fresh_start').length, 0);
+    assert.equal(readdirSync(join(first.output_dir, 'abandoned-branches')).length, 1);
+  });
+
   it('save_on_stop: false stops without a checkpoint', async () => {
     const c = config({ save_on_stop: false, save_steps: 100 });
     const stop = new StopController();
