@@ -16,6 +16,8 @@ export const READ_LIMITS = {
   safetensorsHeaderBytes: 100_000_000,
   /** One metrics.jsonl record; longer lines are skipped and reported. */
   metricsLineBytes: 1024 * 1024,
+  /** Distinct metric names in one metrics.jsonl (each keeps its own columns). */
+  metricNames: 1_000,
   /** How much of an appended metrics file one read takes at a time. */
   metricsChunkBytes: 1024 * 1024,
   /** A YAML config: its size, nesting and alias expansion. */

@@ -197,6 +197,7 @@ const validNumber = (text: string): boolean => text === 'null' || !Number.isNaN(
 /** Parses one line at a time into a history; also used for lines appended while a run trains. */
 export class MetricsLineParser {
   private afterResume = false;
+  private namesRefused = false;
 
   constructor(
     private readonly path: string,
@@ -308,8 +309,13 @@ export class MetricsLineParser {
   }
 
   private scalars(step: number, time: number, extras: Extra[]): void {
+    const set = this.history.scalars;
     for (const [name, value] of extras) {
-      this.history.scalars.append(name, step, value, time);
+      if (set.count >= READ_LIMITS.metricNames && !set.has(name)) {
+        this.tooManyNames(name);
+        continue;
+      }
+      set.append(name, step, value, time);
       this.observer?.scalar?.(name, step, value, time);
     }
   }
@@ -325,6 +331,17 @@ export class MetricsLineParser {
     const marker = { step, from, time };
     this.history.resumes.push(marker);
     this.observer?.resumed(marker);
+  }
+
+  /** Reported once per file: the metrics beyond the limit are left out, the rest of each line is read. */
+  private tooManyNames(name: string): void {
+    if (this.namesRefused) return;
+    this.namesRefused = true;
+    this.history.problemCount++;
+    if (this.history.problems.length < MAX_PROBLEMS)
+      this.history.problems.push(
+        `${this.path} line ${this.history.lines}: more than ${READ_LIMITS.metricNames} metric names ("${name.slice(0, 80)}" is one too many); the metrics named after that are not read (log fewer distinct names, e.g. a list as one metric per line)`,
+      );
   }
 
   private problem(reason: string): void {

@@ -79,6 +79,15 @@ export class ScalarSet {
     return [...this.byName.keys()];
   }
 
+  /** How many metrics it holds. */
+  get count(): number {
+    return this.byName.size;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
   get(name: string): ScalarColumn | undefined {
     const store = this.byName.get(name);
     return store && view(store);

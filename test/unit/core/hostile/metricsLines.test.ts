@@ -1,6 +1,7 @@
 /**
  * metrics.jsonl with giant lines: the reader streams with a line-length limit, skips and reports a
- * longer line, keeps every other record, and never holds more than about one limit of a line.
+ * longer line, keeps every other record, and never holds more than about one limit of a line; and
+ * with endless distinct metric names: the first READ_LIMITS.metricNames are kept, the rest reported.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,30 @@ describe('hostile metrics.jsonl', () => {
     assert.deepEqual([...history.series.columns().steps], [1, 2, 3]);
     assert.equal(history.problemCount, 1);
     assert.match(history.problems[0]!, /line 2: longer than/);
+  });
+
+  it('keeps the first metric names up to the limit and reports the rest once; the loss and known metrics go on', async () => {
+    const path = join(dir(), 'metrics.jsonl');
+    const names = READ_LIMITS.metricNames;
+    // 200 new names a line: every line after the limit would otherwise add 200 columns more.
+    const lines: string[] = [];
+    for (let step = 1; step <= 20; step++) {
+      const fields = Array.from({ length: 200 }, (_, i) => `"m${step}_${i}":1`).join(',');
+      lines.push(`{"step":${step},"loss":${1 / step},"lr":0.1,"acc":0.5,${fields}}`);
+    }
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const history = await readMetricsFile(path);
+    assert.equal(history.scalars.count, names);
+    assert.deepEqual(
+      [...history.series.columns().steps],
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.equal(history.scalars.get('acc')?.steps.length, 20, 'a metric known before the limit goes on');
+    assert.equal(history.problemCount, 1);
+    assert.match(
+      history.problems[0]!,
+      new RegExp(`line 5: more than ${names} metric names \\("m5_199" is one too many\\)`),
+    );
   });
 
   it('accepts a line of exactly the limit and reports one byte more, in whole and appended reads', async () => {
