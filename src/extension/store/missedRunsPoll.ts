@@ -82,7 +82,10 @@ export class MissedRunsPoll implements Disposable {
     for (const dir of [...this.rechecked]) if (found.has(dir) || !knownSet.has(dir)) this.rechecked.delete(dir);
     // A run that left the store while the search ran (deleted) may still be in its results: not added back.
     const added = [...found].filter((d) => !knownSet.has(d) && !knownBefore.has(d));
-    const missing = known.filter((d) => !found.has(d) && !this.store.isActive(d) && !this.rechecked.has(d));
+    // Likewise a run that joined the store while the search ran is missing from its results, not gone.
+    const missing = known.filter(
+      (d) => knownBefore.has(d) && !found.has(d) && !this.store.isActive(d) && !this.rechecked.has(d),
+    );
     for (const dir of missing) this.rechecked.add(dir);
     await Promise.all([
       added.length > 0 ? this.store.addRunDirs(added) : undefined,

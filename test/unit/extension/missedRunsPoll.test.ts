@@ -77,9 +77,9 @@ describe('MissedRunsPoll (runs the file watcher never reported)', () => {
     assert.equal(counting.listings.get(moved), 1);
   });
 
-  it('does not add back a run deleted while its search ran, nor a folder left with nothing of a run', async () => {
+  it('does not add back a run deleted while its search ran, nor re-read one that joined meanwhile, nor keep an empty folder', async () => {
     const doomed = run('doomed');
-    const { store, poll, search } = await setup([doomed]);
+    const { store, poll, search, counting } = await setup([doomed]);
     // The search lists the folder; before it returns, the run is deleted (the table's Delete).
     const find = search.found;
     let release!: () => void;
@@ -102,12 +102,35 @@ describe('MissedRunsPoll (runs the file watcher never reported)', () => {
     await looked;
     assert.equal(store.get(doomed), undefined, 'a stale search result is not added back');
     assert.deepEqual(events, [], 'not even for a moment');
+    // The other way round: a run that joins the store while the search runs is not in its results.
+    const joined = run('joined');
+    let releaseAgain!: () => void;
+    const searchedAgain = new Promise<void>((r) => (releaseAgain = r));
+    const late = new MissedRunsPoll(store, {
+      find: async () => {
+        await searchedAgain;
+        return [];
+      },
+      mayLook: () => true,
+      minIntervalMs: 3_600_000,
+    });
+    polls.push(late);
+    const lookedAgain = late.look();
+    await store.addRunDirs([joined]);
+    counting.listings.clear();
+    releaseAgain();
+    await lookedAgain;
+    assert.equal(counting.listings.get(joined), undefined, 'not read again as if it had gone');
     // The next look's search is stale the same way, but the run was not known when it began.
     const empty = path.join(root, 'empty-folder');
     mkdirSync(empty);
     search.found = [doomed, empty];
     await poll.look();
-    assert.deepEqual(store.runs(), [], 'a folder with nothing of a run is not a run');
+    assert.deepEqual(
+      store.runs().map((r) => path.basename(r.dir)),
+      ['joined'],
+      'a folder with nothing of a run is not a run',
+    );
   });
 
   it('leaves alone the runs this window trains', async () => {

@@ -18,7 +18,9 @@ import { useTempDir, writeSparse } from './hostileFiles';
 
 /** A manifest listing `entries` files (all named alike: the count is what matters here). */
 function manifestText(entries: number): string {
-  const files = `${'{"path":"f","size":1,"checksum":"x"},'.repeat(entries - 1)}{"path":"model.safetensors","size":1,"checksum":"x"}`;
+  // Distinct names: a file listed twice is refused for that alone.
+  const others = Array.from({ length: entries - 1 }, (_, i) => `{"path":"f${i}","size":1,"checksum":"x"},`).join('');
+  const files = `${others}{"path":"model.safetensors","size":1,"checksum":"x"}`;
   return `{"format":"training-runs-checkpoint","version":1,"step":1,"save_counter":1,"created":"now","checksum_algorithm":"sha256","files":[${files}]}`;
 }
 
