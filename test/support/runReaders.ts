@@ -1,5 +1,6 @@
 /** Run readers for tests of the run store: a fake checkpoint source over the real file reads, and one that counts listings. */
 import * as path from 'node:path';
+import type { CheckpointInfo } from '../../src/core/checkpoint/types';
 import type { CheckpointSource } from '../../src/extension/model/checkpointEngine';
 import { fileRunReader, type RunReader } from '../../src/extension/store/runReader';
 
@@ -34,5 +35,21 @@ export function countingListings(reader: RunReader): {
         return reader.listRunCheckpoints(runDir, request);
       },
     },
+  };
+}
+
+/** A valid checkpoint row as a listing gives it: `checkpoint-<step>` in `folder`, saved at `mtimeMs`. */
+export function checkpointRow(folder: string, step: number, mtimeMs: number): CheckpointInfo {
+  return {
+    path: path.join(folder, `checkpoint-${step}`),
+    name: `checkpoint-${step}`,
+    step,
+    mtimeMs,
+    valid: true,
+    latest: false,
+    problems: [],
+    optimizer: null,
+    scheduler: null,
+    trainer: null,
   };
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ElsewhereFollower } from '../../../src/extension/store/elsewhereFollower';
 import { RunStore } from '../../../src/extension/store/runStore';
 import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
-import { countingListings, emptyReader, readerWith } from '../../support/runReaders';
+import { checkpointRow, countingListings, emptyReader, readerWith } from '../../support/runReaders';
 
 describe('ElsewhereFollower (runs trained outside this window, without the watcher)', () => {
   let root: string;
@@ -87,18 +87,8 @@ describe('ElsewhereFollower (runs trained outside this window, without the watch
   });
 
   it('follows a run without run.json (a Hugging Face Trainer from a terminal) while it saved within the hour', async () => {
-    const checkpoint = (dir: string, step: number, ageMs: number): CheckpointInfo => ({
-      path: path.join(dir, `checkpoint-${step}`),
-      name: `checkpoint-${step}`,
-      step,
-      mtimeMs: Date.now() - ageMs,
-      valid: true,
-      latest: false,
-      problems: [],
-      optimizer: null,
-      scheduler: null,
-      trainer: null,
-    });
+    const checkpoint = (dir: string, step: number, ageMs: number): CheckpointInfo =>
+      checkpointRow(dir, step, Date.now() - ageMs);
     const saved = new Map<string, CheckpointInfo[]>();
     const hfRun = (name: string, ageMs: number): string => {
       const dir = path.join(root, name);

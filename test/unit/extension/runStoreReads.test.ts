@@ -10,24 +10,13 @@ import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
 import type { CheckpointSource } from '../../../src/extension/model/checkpointEngine';
 import { runFileOf } from '../../../src/extension/model/discovery';
 import { RunStore, type RunChange } from '../../../src/extension/store/runStore';
-import { countingListings, readerWith } from '../../support/runReaders';
+import { checkpointRow, countingListings, readerWith } from '../../support/runReaders';
 
 const DEBOUNCE_MS = 40;
 const settle = (ms = DEBOUNCE_MS * 4) => new Promise((r) => setTimeout(r, ms));
 
 function row(runDir: string, step: number): CheckpointInfo {
-  return {
-    path: path.join(runDir, 'checkpoints', `checkpoint-${step}`),
-    name: `checkpoint-${step}`,
-    step,
-    mtimeMs: step,
-    valid: true,
-    latest: false,
-    problems: [],
-    optimizer: null,
-    scheduler: null,
-    trainer: null,
-  };
+  return checkpointRow(path.join(runDir, 'checkpoints'), step, step);
 }
 
 /** Checkpoint lists the test changes as "saves" happen. */
