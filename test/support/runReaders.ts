@@ -38,7 +38,7 @@ export function countingListings(reader: RunReader): {
   };
 }
 
-/** A valid checkpoint row as a listing gives it: `checkpoint-<step>` in `folder`, saved at `mtimeMs`. */
+/** A valid checkpoint row as a listing gives it: `checkpoint-<step>` in `folder`, saved at `mtimeMs` (its trainer state left to be read). */
 export function checkpointRow(folder: string, step: number, mtimeMs: number): CheckpointInfo {
   return {
     path: path.join(folder, `checkpoint-${step}`),
@@ -50,6 +50,5 @@ export function checkpointRow(folder: string, step: number, mtimeMs: number): Ch
     problems: [],
     optimizer: null,
     scheduler: null,
-    trainer: null,
   };
 }

@@ -7,24 +7,13 @@ import type { CheckpointInfo } from '../../../src/core/checkpoint/types';
 import { runDirFromMarker, runDirsFromMarkers } from '../../../src/extension/model/discovery';
 import type { CheckpointSource } from '../../../src/extension/model/checkpointEngine';
 import { RunStore } from '../../../src/extension/store/runStore';
-import { readerWith } from '../../support/runReaders';
+import { checkpointRow, readerWith } from '../../support/runReaders';
 import { latestValidCheckpoint } from '../../../src/extension/store/runView';
 import { ReadRefusedError } from '../../../src/extension/reading/readerPool';
 import { runDescription } from '../../../src/extension/tree/rowText';
 
 function info(runDir: string, step: number, mtimeMs: number, extra: Partial<CheckpointInfo> = {}): CheckpointInfo {
-  return {
-    path: path.join(runDir, 'checkpoints', `checkpoint-${step}`),
-    name: `checkpoint-${step}`,
-    step,
-    mtimeMs,
-    valid: true,
-    latest: false,
-    problems: [],
-    optimizer: null,
-    scheduler: null,
-    ...extra,
-  };
+  return { ...checkpointRow(path.join(runDir, 'checkpoints'), step, mtimeMs), ...extra };
 }
 
 /** A checkpoint source whose listing the test controls; summaries keyed by checkpoint name. */
