@@ -30,8 +30,10 @@ export async function resolveConfigPath(pathOrName: string, cwd: string): Promis
       const candidate = path.resolve(base, name);
       tried.push(candidate);
       if (await isFile(candidate)) return candidate;
-      // A FIFO, device or folder under a YAML name: say so rather than "not found" (reading it would block).
-      if (YAML_EXTENSIONS.includes(path.extname(candidate)) && (await stat(candidate).catch(() => null)))
+      // A FIFO, device or folder under a YAML name, or at the path given: say so rather than "not
+      // found" (reading it would block).
+      const named = YAML_EXTENSIONS.includes(path.extname(candidate)) || (hasDir && name === pathOrName);
+      if (named && (await stat(candidate).catch(() => null)))
         throw new ConfigError({
           kind: 'unreadable',
           at: { file: candidate, line: null, column: null },

@@ -89,6 +89,18 @@ describe('config: locating config files', () => {
       assert.equal((await configError(resolveConfigPath('pipe.yml', dir))).kind, 'unreadable');
     });
 
+    it('refuses a folder or device given as a path, whatever its name (train -t /tmp, -t /dev/null)', async () => {
+      await mkdir(path.join(dir, 'sub', 'folder'), { recursive: true });
+      for (const given of [path.join(dir, 'sub', 'folder'), './sub/folder', '/dev/null']) {
+        const error = await configError(resolveConfigPath(given, dir));
+        assert.equal(error.kind, 'unreadable', given);
+        assert.equal(error.file, path.resolve(dir, given));
+      }
+      // A bare name is still looked up in configs/ first: a folder of that name is not the config.
+      await mkdir(path.join(dir, 'plain'), { recursive: true });
+      assert.equal((await configError(resolveConfigPath('plain', dir))).kind, 'not_found');
+    });
+
     it('passes over a folder whose name has no YAML extension', async () => {
       await mkdir(path.join(dir, 'configs', 'run'), { recursive: true });
       const file = await put('configs/run.yaml');
