@@ -4,6 +4,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { errorCode } from './errors';
 
 export type CheckpointFs = Pick<
@@ -21,6 +22,30 @@ export async function fsyncDir(fs: CheckpointFs, dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * `mkdir -p` one folder at a time. Node's recursive mkdir spins for ever where a file system answers
+ * ENOENT for a folder whose parent exists (`/proc/anything`); here that ENOENT is the error.
+ */
+export async function makeFolders(fs: CheckpointFs, dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const found = await fs.stat(at).catch((error: unknown) => {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      return null;
+    });
+    if (found) break;
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing.reverse()) {
+    await fs.mkdir(folder).catch(async (error: unknown) => {
+      // Made meanwhile by another process is fine; a file of that name is not.
+      const made = errorCode(error) === 'EEXIST' && (await fs.stat(folder).catch(() => null))?.isDirectory();
+      if (!made) throw error;
+    });
   }
 }
 

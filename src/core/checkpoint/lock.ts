@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errorCode, errorMessage, LockError } from './errors';
-import { defaultFs, type CheckpointFs } from './fs';
+import { defaultFs, makeFolders, type CheckpointFs } from './fs';
 import { LOCK_FILE } from './layout';
 import { systemProcessIdentity, type ProcessIdentity } from './processIdentity';
 
@@ -120,7 +120,9 @@ function unusable(outputDir: string, error: unknown): LockError {
         ? 'permission denied'
         : code === 'EROFS'
           ? 'the file system is read-only'
-          : errorMessage(error);
+          : code === 'ENOENT'
+            ? `the file system refused to make a folder there (${errorMessage(error)})`
+            : errorMessage(error);
   return new LockError(`output_dir ${outputDir} cannot be used: ${why}; choose another output_dir`, null, code);
 }
 
@@ -142,7 +144,7 @@ export async function acquireRunLock(outputDir: string, hooks: LockHooks = {}): 
     renewed_at: new Date(now()).toISOString(),
     renew_every_ms: renewEveryMs,
   };
-  await fs.mkdir(outputDir, { recursive: true }).catch((error: unknown) => {
+  await makeFolders(fs, outputDir).catch((error: unknown) => {
     throw unusable(outputDir, error);
   });
   const staleAdvice = `if no trainer runs there any more, delete ${path}`;

@@ -36,6 +36,19 @@ describe('run lock: unusable output folders and lost locks', () => {
     });
   }
 
+  it('an output folder the file system will not make (under /proc): refused at once, not an endless mkdir', async function () {
+    if (process.platform !== 'linux') return this.skip();
+    // Node's own recursive mkdir spins for ever here (ENOENT for a folder whose parent exists).
+    await assert.rejects(acquireRunLock('/proc/training-runs-nope/run'), (e: unknown) => {
+      assert.ok(e instanceof LockError);
+      assert.match(
+        e.message,
+        /^output_dir \/proc\/training-runs-nope\/run cannot be used: the file system refused to make a folder there/,
+      );
+      return true;
+    });
+  });
+
   it('renew() after the lock file was deleted: lost, held by nobody; a read error other than ENOENT surfaces as is', async () => {
     await withTempDir(async (real) => {
       const v = virtualFs(real);
