@@ -4,7 +4,8 @@
  * A crash at any moment leaves the complete new checkpoint or none (temporary folders are never
  * candidates; `cleanupLeftovers` removes them at the next save).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { abandonedBranchDir } from './abandonedBranch';
 import { errorCode, errorMessage } from './errors';
 import { fsyncDir, pathExists, type CheckpointFs } from './fs';
 import { CHECKSUM_ALGORITHM, writeHashedSynced } from './hashedIo';
@@ -27,12 +28,16 @@ export interface CommitRequest {
   files: FileToWrite[];
   fs: CheckpointFs;
   onStage?: (stage: CommitStage) => void | Promise<void>;
+  /** The run folder: a folder of the same name that this save replaces is kept in its abandoned branches (else removed). */
+  runDir?: string;
 }
 
 export interface CommitResult {
   path: string;
   bytes: number;
   manifest: Manifest;
+  /** Where the folder of the same name that this save replaced went (null: there was none, or it could not be kept). */
+  keptAside: string | null;
 }
 
 export async function commitCheckpoint(request: CommitRequest): Promise<CommitResult> {
@@ -80,13 +85,39 @@ export async function commitCheckpoint(request: CommitRequest): Promise<CommitRe
     await fs.rename(temp, finalPath);
     await fsyncDir(fs, checkpointsDir);
     await request.onStage?.('renamed');
-    if (movedAside) await fs.rm(replaced, { recursive: true, force: true });
+    const keptAside = movedAside ? await keepReplaced(fs, replaced, request.runDir, name) : null;
     const bytes = entries.reduce((n, f) => n + f.size, 0);
-    return { path: finalPath, bytes, manifest };
+    return { path: finalPath, bytes, manifest, keptAside };
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (movedAside && !(await pathExists(fs, finalPath))) await fs.rename(replaced, finalPath).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * A save that replaced a folder of its name (a copy whose times made an older checkpoint look newest,
+ * a resume from an older one on the command line, a damaged newest one) keeps the replaced folder
+ * where abandoned branches go: nothing already saved is lost. Removed only if it cannot be moved.
+ */
+async function keepReplaced(
+  fs: CheckpointFs,
+  replaced: string,
+  runDir: string | undefined,
+  name: string,
+): Promise<string | null> {
+  if (runDir === undefined) {
+    await fs.rm(replaced, { recursive: true, force: true });
+    return null;
+  }
+  const dest = join(abandonedBranchDir(runDir), name);
+  try {
+    await fs.mkdir(dirname(dest), { recursive: true });
+    await fs.rename(replaced, dest);
+    return dest;
+  } catch {
+    await fs.rm(replaced, { recursive: true, force: true });
+    return null;
   }
 }
 

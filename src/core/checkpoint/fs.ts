@@ -36,7 +36,12 @@ export async function makeFolders(fs: CheckpointFs, dir: string): Promise<void> 
       if (errorCode(error) !== 'ENOENT') throw error;
       return null;
     });
-    if (found) break;
+    if (found) {
+      // As mkdir says it: the folder itself is a file (EEXIST), or a folder above it is (ENOTDIR).
+      if (!found.isDirectory())
+        throw Object.assign(new Error(`${at}: not a folder`), { code: missing.length === 0 ? 'EEXIST' : 'ENOTDIR' });
+      break;
+    }
     missing.push(at);
     if (dirname(at) === at) break;
   }

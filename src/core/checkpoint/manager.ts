@@ -141,8 +141,13 @@ export class CheckpointManager {
       files,
       fs: this.fs,
       onStage: this.hooks.onStage,
+      runDir: this.outputDir,
     });
     // Committed: from here on the save has succeeded, whatever housekeeping fails (warnings only).
+    if (committed.keptAside)
+      this.warn(
+        `${name} was already there (a copied folder, or another line of training): that one was moved to ${committed.keptAside}, not overwritten`,
+      );
     this.counter = saveCounter;
     if (best) this.best = best;
     this.metricByName.set(name, value);

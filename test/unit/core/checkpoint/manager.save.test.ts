@@ -120,12 +120,14 @@ describe('CheckpointManager save and load', () => {
     });
   });
 
-  it('re-saving a name replaces the checkpoint as a whole', async () => {
+  it('re-saving a name replaces the checkpoint as a whole, keeping the replaced one in abandoned-branches/ and saying so', async () => {
     await withTempDir(async (dir) => {
-      const manager = new CheckpointManager(dir, managerOptions());
+      const warnings: string[] = [];
+      const manager = new CheckpointManager(dir, managerOptions(), { onWarning: (m) => warnings.push(m) });
       await (
         await manager.save(makeContent(100))
       ).done;
+      const first = await readFile(join(dir, 'checkpoints', 'checkpoint-100', 'model.safetensors'));
       const again = makeContent(100, { lr: 0.5 });
       again.optimizer = undefined;
       const pending = await manager.save(again);
@@ -146,6 +148,13 @@ describe('CheckpointManager save and load', () => {
       assert.equal(content.scheduler!.last_lr, 0.5);
       const manifest = JSON.parse(await readFile(join(pending.path, 'manifest.json'), 'utf8'));
       assert.equal(manifest.save_counter, 2);
+      // The replaced checkpoint is kept, unchanged, where abandoned branches go.
+      const [branch] = await readdir(join(dir, 'abandoned-branches'));
+      const kept = join(dir, 'abandoned-branches', branch!, 'checkpoint-100');
+      assert.deepEqual(await readFile(join(kept, 'model.safetensors')), first);
+      assert.equal(JSON.parse(await readFile(join(kept, 'manifest.json'), 'utf8')).save_counter, 1);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /checkpoint-100 was already there .*moved to .*abandoned-branches.*not overwritten/);
     });
   });
 
