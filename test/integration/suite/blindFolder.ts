@@ -12,21 +12,26 @@ const PROBE = 'watcher-probe-';
 const files = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
 
 /** Makes `folder` (absolute, inside the workspace) blind to the watcher under `glob`; resolves once it is. */
-export async function blindFolder(glob: string, folder: string, timeoutMs = 30_000): Promise<void> {
+export async function blindFolder(glob: string, folder: string, timeoutMs = 45_000): Promise<void> {
   await files().update('watcherExclude', { [glob]: true }, vscode.ConfigurationTarget.Workspace);
-  const seen = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, `${PROBE}seen`);
+  // The control files go straight into the workspace folder: a folder made for them now could itself
+  // be missed by the watcher (made with its parent), and the proof would never come.
+  const seen = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
   mkdirSync(folder, { recursive: true });
-  mkdirSync(seen, { recursive: true });
   const events = new Set<string>();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${PROBE}*.txt`);
   const note = (uri: vscode.Uri): void => void events.add(uri.fsPath);
   watcher.onDidCreate(note);
   watcher.onDidChange(note);
   const deadline = Date.now() + timeoutMs;
+  let tries = 0;
+  let controlsSeen = 0;
+  let hiddenSeen = 0;
   try {
     for (let i = 0; Date.now() < deadline; i++) {
+      tries++;
       const hidden = join(folder, `${PROBE}${i}.txt`);
-      const control = join(seen, `${PROBE}${i}.txt`);
+      const control = join(seen, `${PROBE}seen-${i}.txt`);
       writeFileSync(hidden, 'x');
       writeFileSync(control, 'x');
       const waitUntil = Date.now() + 3000;
@@ -34,12 +39,17 @@ export async function blindFolder(glob: string, folder: string, timeoutMs = 30_0
       // Events of one batch arrive together: the control seen and the hidden file not, it is blind.
       await new Promise((r) => setTimeout(r, 300));
       rmSync(hidden, { force: true });
+      rmSync(control, { force: true });
+      if (events.has(control)) controlsSeen++;
+      if (events.has(hidden)) hiddenSeen++;
       if (events.has(control) && !events.has(hidden)) return;
     }
-    throw new Error(`files.watcherExclude ${glob} did not keep ${folder} from the watcher in ${timeoutMs} ms`);
+    throw new Error(
+      `files.watcherExclude ${glob} did not keep ${folder} from the watcher in ${timeoutMs} ms ` +
+        `(${tries} probes: the control file seen ${controlsSeen} times, the hidden one ${hiddenSeen} times)`,
+    );
   } finally {
     watcher.dispose();
-    rmSync(seen, { recursive: true, force: true });
   }
 }
 
