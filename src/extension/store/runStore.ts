@@ -120,13 +120,13 @@ export class RunStore {
    */
   async addRunDirs(dirs: readonly string[]): Promise<void> {
     const added = dirs.map((d) => path.resolve(d)).filter((d) => !this.runsByDir.has(d));
-    await this.batch(() => Promise.all(added.map((d) => this.read(d, {}).then(() => this.dropIfGone(d)))));
+    await this.batch(() => Promise.all(added.map((d) => this.readOrDrop(d))));
   }
 
   /** Runs that look no longer found: each read again, and dropped if it holds nothing of a run any more. */
   async recheckRunDirs(dirs: readonly string[]): Promise<void> {
     const known = dirs.map((d) => path.resolve(d)).filter((d) => this.runsByDir.has(d) && !this.active.has(d));
-    await this.batch(() => Promise.all(known.map((d) => this.read(d, {}).then(() => this.dropIfGone(d)))));
+    await this.batch(() => Promise.all(known.map((d) => this.readOrDrop(d))));
   }
 
   /** Re-read one run (or all) from disk; exact (every checkpoint's files validated) unless told otherwise. */
@@ -156,7 +156,7 @@ export class RunStore {
     if (slot.touchTimer !== null) clearTimeout(slot.touchTimer);
     slot.touchTimer = setTimeout(() => {
       slot.touchTimer = null;
-      void this.read(d, {}).then(() => this.dropIfGone(d));
+      void this.readOrDrop(d);
     }, this.options.touchDebounceMs ?? TOUCH_DEBOUNCE_MS);
   }
 
@@ -315,6 +315,11 @@ export class RunStore {
     if (!this.runsByDir.delete(dir)) return;
     this.runChanged.fire({ dir, run: undefined });
     this.fireChanged();
+  }
+
+  /** Reads `dir` and drops it if nothing of a run is there (the watcher's and the missed-runs look's re-reads). */
+  private readOrDrop(dir: string): Promise<void> {
+    return this.read(dir, {}).then(() => this.dropIfGone(dir));
   }
 
   /** A run whose folder holds neither run.json nor checkpoints any more is no longer a run. */
