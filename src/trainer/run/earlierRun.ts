@@ -6,10 +6,11 @@
  * `<run>/abandoned-branches/<time>/`. Nothing is deleted.
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveAsideCheckpoints } from '../../core/checkpoint/abandonedBranch';
-import { CHECKPOINT_PREFIX, CHECKPOINTS_DIR, stepFromName } from '../../core/checkpoint/layout';
+import { checkpointFolderNames } from '../../core/checkpoint/discovery';
+import { defaultFs } from '../../core/checkpoint/fs';
+import { CHECKPOINTS_DIR, stepFromName } from '../../core/checkpoint/layout';
 import { METRICS_FILE } from '../../core/run/index';
 
 export interface MovedAside {
@@ -22,11 +23,10 @@ export interface MovedAside {
 /** Moves an earlier run's checkpoint folders and metrics.jsonl aside; null when the folder holds no checkpoint. */
 export async function moveAsideEarlierRun(runDir: string, now: Date = new Date()): Promise<MovedAside | null> {
   const checkpointsDir = join(runDir, CHECKPOINTS_DIR);
-  const entries = await readdir(checkpointsDir, { withFileTypes: true }).catch(() => []);
-  const checkpoints = entries
-    .filter((e) => e.isDirectory() && e.name.startsWith(CHECKPOINT_PREFIX))
-    .map((e) => e.name)
-    .sort((a, b) => (stepFromName(b) ?? -1) - (stepFromName(a) ?? -1));
+  // The folders listing and resume look at (discovery's own definition).
+  const checkpoints = (await checkpointFolderNames(checkpointsDir, defaultFs)).sort(
+    (a, b) => (stepFromName(b) ?? -1) - (stepFromName(a) ?? -1),
+  );
   if (checkpoints.length === 0) return null;
   const metrics = join(runDir, METRICS_FILE);
   const dest = await moveAsideCheckpoints(
